@@ -1,0 +1,121 @@
+/**
+ * @file The compiled (wasm) engine for batch cases: a bare message call with @ethereumjs/evm
+ * `runCall` conventions — no intrinsic gas, nothing pre-warmed, the value moved from caller to
+ * callee before the code runs — executed by compiled code on every repeat from the same pre-state.
+ */
+import { isNormalStatus, Status, STATUS_ERROR } from '../src/abi/context.ts';
+import { Fork, parseForkName } from '../src/evm/forks.ts';
+import { addrKey, calledAccount, type Case, type CaseResult, formatStorage, median, toHex, word } from './case.ts';
+import type { BlockContext, Message } from './host/frame-host.ts';
+import { executeFrame, type FrameResult } from './host/execute.ts';
+import { WasmLoader } from './loader/wasm.ts';
+import { MemoryBackend, WorldState } from './state/world.ts';
+
+/** EIP-4844 blob base fee: fake_exponential(1, excess, fraction); the fraction changed in Prague (EIP-7691). */
+export function blobBaseFee(fork: Fork, excessBlobGas: bigint): bigint {
+  const fraction = fork >= Fork.Prague ? 5007716n : 3338477n;
+  let i = 1n;
+  let output = 0n;
+  let acc = 1n * fraction;
+  while (acc > 0n) {
+    output += acc;
+    acc = (acc * excessBlobGas) / (fraction * i);
+    i++;
+  }
+  return output / fraction;
+}
+
+export interface RunOptions {
+  repeat?: number;
+  loader?: WasmLoader;
+}
+
+/** Build the block context of a case. */
+export function blockContextOf(c: Case, fork: Fork): BlockContext {
+  const b = c.block;
+  return {
+    number: b.number, timestamp: b.timestamp, coinbase: addrKey(b.coinbase), gasLimit: b.gasLimit,
+    baseFee: b.baseFee, chainId: b.chainId, blobBaseFee: fork >= Fork.Cancun ? blobBaseFee(fork, b.excessBlobGas) : 0n,
+    // Before the merge 0x44 is DIFFICULTY; a case's prevRandao field feeds it in every fork.
+    prevRandao: BigInt(toHex(b.prevRandao)),
+    blobHashes: [],
+    // No block history is part of a case: every hash reads as zero (as @ethereumjs/evm's default blockchain).
+    blockHash: () => 0n,
+  };
+}
+
+/** Fresh state backend from a case's pre-state. */
+export function backendOf(c: Case): MemoryBackend {
+  const be = new MemoryBackend();
+  for (const [a, acc] of c.pre) be.setAccount(a, { balance: acc.balance, nonce: acc.nonce, code: acc.code }, acc.storage);
+  const called = calledAccount(c);
+  be.setAccount(addrKey(c.address), { balance: called.balance, nonce: called.nonce, code: c.code }, called.storage);
+  return be;
+}
+
+interface CallOutcome {
+  frame: FrameResult;
+  world: WorldState;
+  execMs: number;
+}
+
+function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend): CallOutcome {
+  const loaded = loader.load(c.code, fork);
+  const world = new WorldState(backend);
+  const caller = addrKey(c.caller);
+  const address = addrKey(c.address);
+  const t0 = performance.now();
+  if (c.value > 0n) {
+    const bal = world.balance(caller);
+    if (bal < c.value) {
+      return { frame: { status: Status.HostError, gasLeft: 0n, output: new Uint8Array(0), message: 'insufficient balance' }, world, execMs: 0 };
+    }
+    world.setBalance(caller, bal - c.value);
+    world.setBalance(address, world.balance(address) + c.value);
+  }
+  const msg: Message = {
+    caller, address, codeAddress: address, origin: caller, value: c.value, gasPrice: 0n,
+    calldata: c.calldata, gas: c.gas, isStatic: false, depth: 0,
+  };
+  const inst = loader.acquire(loaded);
+  const cp = world.checkpoint();
+  let frame: FrameResult;
+  try {
+    frame = executeFrame(inst, world, fork, msg, c.code, blockContextOf(c, fork));
+  } finally {
+    loader.release(inst);
+  }
+  // A failed frame leaves no trace but the value transfer's undo is part of it too (runCall semantics).
+  if (!isNormalStatus(frame.status) || frame.status === Status.Revert) world.revertTo(cp);
+  return { frame, world, execMs: performance.now() - t0 };
+}
+
+let defaultLoader: WasmLoader | undefined;
+
+/** Run a case on compiled wasm. Throws only for errors that are not EVM outcomes (host bugs, resource limits). */
+export function runCaseWasm(c: Case, opts: RunOptions = {}): CaseResult {
+  const fork = parseForkName(c.fork)!;
+  const loader = opts.loader ?? (defaultLoader ??= new WasmLoader());
+  const backend = backendOf(c);
+  const times: number[] = [];
+  let last: CallOutcome | undefined;
+  for (let i = 0; i < Math.max(1, opts.repeat ?? 1); i++) {
+    last = runOnce(c, fork, loader, backend);
+    times.push(last.execMs);
+  }
+  const { frame, world } = last!;
+  const st = frame.status;
+  const status = st === Status.Stop || st === Status.Return ? 'success' : st === Status.Revert ? 'revert' : 'halt';
+  const ok = status === 'success';
+  return {
+    id: c.id,
+    status,
+    error: st === Status.HostError || st === Status.Unsupported ? `${STATUS_ERROR[st]}${frame.message ? `: ${frame.message}` : ''}` : STATUS_ERROR[st],
+    gasUsed: (c.gas - frame.gasLeft).toString(),
+    output: toHex(frame.output),
+    logs: ok ? world.logs.map((l) => ({ address: l.address, topics: l.topics.map(word), data: toHex(l.data) })) : [],
+    storage: formatStorage(world.storageEntries(addrKey(c.address))),
+    refund: (ok ? world.refund : 0n).toString(),
+    execMs: median(times),
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * @file The host side of one execution frame: the implementations of every host import declared in
+ * src/abi/host.ts, over the frame's linear memory and the journaled `WorldState`.
+ *
+ * Synchronous by design: compiled wasm calls these directly and cannot await. Dynamic gas that
+ * depends on state (warm/cold access, SSTORE) is charged here on `Ctx.gas`; a failure is returned as
+ * a `Status` the compiled code propagates.
+ */
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { CTX, Ctx, Status } from '../../src/abi/context.ts';
+import type { HostImportName } from '../../src/abi/host.ts';
+import { Fork } from '../../src/evm/forks.ts';
+import { G } from '../../src/evm/gas.ts';
+import type { WorldState } from '../state/world.ts';
+import { sstoreCharge } from './sstore-gas.ts';
+
+/** The block environment a frame sees. */
+export interface BlockContext {
+  number: bigint;
+  timestamp: bigint;
+  coinbase: string;
+  gasLimit: bigint;
+  baseFee: bigint;
+  prevRandao: bigint;
+  chainId: bigint;
+  blobBaseFee: bigint;
+  /** Versioned blob hashes of the transaction (BLOBHASH). */
+  blobHashes: bigint[];
+  /** Block hashes by number (BLOCKHASH); absent numbers in the 256-block window read as zero. */
+  blockHash(n: bigint): bigint;
+}
+
+/** One message call. */
+export interface Message {
+  caller: string;
+  address: string;
+  /** Address whose code runs (differs from `address` for DELEGATECALL/CALLCODE). */
+  codeAddress: string;
+  origin: string;
+  value: bigint;
+  gasPrice: bigint;
+  calldata: Uint8Array;
+  gas: bigint;
+  isStatic: boolean;
+  depth: number;
+}
+
+const MASK64 = (1n << 64n) - 1n;
+
+/** Reads/writes words in the frame memory (re-reading `memory.buffer`, which growth replaces). */
+export class FrameMemory {
+  private view: DataView;
+  private bytes: Uint8Array;
+  constructor(readonly memory: WebAssembly.Memory) {
+    this.view = new DataView(memory.buffer);
+    this.bytes = new Uint8Array(memory.buffer);
+  }
+  private fresh(): void {
+    if (this.view.buffer !== this.memory.buffer) {
+      this.view = new DataView(this.memory.buffer);
+      this.bytes = new Uint8Array(this.memory.buffer);
+    }
+  }
+  dv(): DataView {
+    this.fresh();
+    return this.view;
+  }
+  u8(): Uint8Array {
+    this.fresh();
+    return this.bytes;
+  }
+  readWord(p: number): bigint {
+    const v = this.dv();
+    return v.getBigUint64(p, true) | (v.getBigUint64(p + 8, true) << 64n) | (v.getBigUint64(p + 16, true) << 128n) | (v.getBigUint64(p + 24, true) << 192n);
+  }
+  writeWord(p: number, x: bigint): void {
+    const v = this.dv();
+    v.setBigUint64(p, x & MASK64, true);
+    v.setBigUint64(p + 8, (x >> 64n) & MASK64, true);
+    v.setBigUint64(p + 16, (x >> 128n) & MASK64, true);
+    v.setBigUint64(p + 24, (x >> 192n) & MASK64, true);
+  }
+  /** The address in the low 20 bytes of the word at p, as lowercase 0x-hex. */
+  readAddress(p: number): string {
+    const b = this.u8();
+    let s = '0x';
+    for (let i = 19; i >= 0; i--) s += HEX[b[p + i]];
+    return s;
+  }
+  gas(): bigint {
+    return this.dv().getBigUint64(CTX + Ctx.gas, true);
+  }
+  setGas(g: bigint): void {
+    this.dv().setBigUint64(CTX + Ctx.gas, g, true);
+  }
+  /** Charge gas; false (nothing charged) if not enough. */
+  charge(cost: bigint): boolean {
+    const g = this.gas();
+    if (g < cost) return false;
+    this.setGas(g - cost);
+    return true;
+  }
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Copy `len` bytes of `src` from `offset` (zero-padded beyond its end) to `dst` in memory. */
+function copyPadded(mem: FrameMemory, dst: number, src: Uint8Array, offset: bigint, overflow: number, len: number): void {
+  const u8 = mem.u8();
+  const start = overflow || offset >= BigInt(src.length) ? src.length : Number(offset);
+  const n = Math.min(len, src.length - start);
+  if (n > 0) u8.set(src.subarray(start, start + n), dst);
+  u8.fill(0, dst + Math.max(n, 0), dst + len);
+}
+
+export const bytesToBigint = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + Buffer.from(b).toString('hex')));
+
+/** Host state of one frame; `imports()` returns the functions compiled code calls. */
+export class FrameHost {
+  /** Output of the last nested call (RETURNDATA*); empty until nested calls exist. */
+  returnData: Uint8Array = new Uint8Array(0);
+  /** Message set by a host call that failed for a reason other than an EVM halt. */
+  hostError: string | undefined;
+
+  constructor(
+    readonly mem: FrameMemory,
+    readonly world: WorldState,
+    readonly fork: Fork,
+    readonly msg: Message,
+    readonly code: Uint8Array,
+    readonly block: BlockContext,
+  ) {}
+
+  /** EIP-2929 account access: charge warm or cold and warm it. */
+  private accessAccount(address: string): boolean {
+    if (this.fork < Fork.Berlin) return true;
+    const warm = this.world.warmAddress(address);
+    return this.mem.charge(warm ? G.warmStorageRead : G.coldAccountAccess);
+  }
+
+  imports(): Record<HostImportName, (...args: never[]) => number | void> {
+    const { mem, world, msg } = this;
+    const self = this;
+    const h: Record<HostImportName, (...a: any[]) => number | void> = {
+      mevmc_calldataload(r: number, off: bigint, overflow: number) {
+        const cd = msg.calldata;
+        const u8 = mem.u8();
+        const start = overflow || BigInt.asUintN(64, off) >= BigInt(cd.length) ? cd.length : Number(BigInt.asUintN(64, off));
+        // word bytes are big-endian in calldata, little-endian in the word slot
+        for (let i = 0; i < 32; i++) u8[r + 31 - i] = start + i < cd.length ? cd[start + i] : 0;
+      },
+      mevmc_calldatacopy(dst: number, off: bigint, overflow: number, len: number) {
+        copyPadded(mem, dst, msg.calldata, BigInt.asUintN(64, off), overflow, len);
+      },
+      mevmc_codecopy(dst: number, off: bigint, overflow: number, len: number) {
+        copyPadded(mem, dst, self.code, BigInt.asUintN(64, off), overflow, len);
+      },
+      mevmc_returndatacopy(dst: number, off: bigint, offOverflow: number, len: bigint, lenOverflow: number) {
+        const o = BigInt.asUintN(64, off);
+        const l = BigInt.asUintN(64, len);
+        if (offOverflow || lenOverflow || o + l > BigInt(self.returnData.length)) return Status.ReturnDataOutOfBounds;
+        if (l > 0n) mem.u8().set(self.returnData.subarray(Number(o), Number(o + l)), dst);
+        return 0;
+      },
+      mevmc_extcodecopy(a: number, dst: number, off: bigint, overflow: number, len: number) {
+        const address = mem.readAddress(a);
+        if (!self.accessAccount(address)) return Status.OutOfGas;
+        if (len > 0) copyPadded(mem, dst, world.code(address), BigInt.asUintN(64, off), overflow, len);
+        return 0;
+      },
+      mevmc_balance(r: number) {
+        const address = mem.readAddress(r);
+        if (!self.accessAccount(address)) return Status.OutOfGas;
+        mem.writeWord(r, world.balance(address));
+        return 0;
+      },
+      mevmc_extcodesize(r: number) {
+        const address = mem.readAddress(r);
+        if (!self.accessAccount(address)) return Status.OutOfGas;
+        mem.writeWord(r, BigInt(world.code(address).length));
+        return 0;
+      },
+      mevmc_extcodehash(r: number) {
+        const address = mem.readAddress(r);
+        if (!self.accessAccount(address)) return Status.OutOfGas;
+        const hash = world.codeHash(address);
+        mem.writeWord(r, hash ? bytesToBigint(hash) : 0n);
+        return 0;
+      },
+      mevmc_selfbalance(r: number) {
+        mem.writeWord(r, world.balance(msg.address));
+      },
+      mevmc_blockhash(r: number) {
+        const n = mem.readWord(r);
+        const cur = self.block.number;
+        // Only the 256 most recent complete blocks are visible (Yellow Paper BLOCKHASH).
+        mem.writeWord(r, n < cur && cur - n <= 256n ? self.block.blockHash(n) : 0n);
+      },
+      mevmc_blobhash(r: number) {
+        const i = mem.readWord(r);
+        const hs = self.block.blobHashes;
+        mem.writeWord(r, i < BigInt(hs.length) ? hs[Number(i)] : 0n);
+      },
+      mevmc_sload(r: number) {
+        const slot = mem.readWord(r);
+        if (self.fork >= Fork.Berlin) {
+          const warm = world.warmSlot(msg.address, slot);
+          if (!mem.charge(warm ? G.warmStorageRead : G.coldSload)) return Status.OutOfGas;
+        }
+        mem.writeWord(r, world.sload(msg.address, slot));
+        return 0;
+      },
+      mevmc_sstore(k: number, v: number) {
+        if (msg.isStatic) return Status.StaticViolation;
+        // EIP-2200 sentry: fails when gasleft ≤ 2300, before any other charge.
+        if (self.fork >= Fork.Istanbul && mem.gas() <= G.sstoreSentry) return Status.OutOfGas;
+        const slot = mem.readWord(k);
+        const value = mem.readWord(v);
+        const isCold = self.fork >= Fork.Berlin ? !world.warmSlot(msg.address, slot) : false;
+        const current = world.sload(msg.address, slot);
+        const original = world.originalStorage(msg.address, slot);
+        const { gas, refund } = sstoreCharge(self.fork, original, current, value, isCold);
+        if (!mem.charge(gas)) return Status.OutOfGas;
+        if (refund !== 0n) world.addRefund(refund);
+        world.sstore(msg.address, slot, value);
+        return 0;
+      },
+      mevmc_tload(r: number) {
+        mem.writeWord(r, world.tload(msg.address, mem.readWord(r)));
+      },
+      mevmc_tstore(k: number, v: number) {
+        if (msg.isStatic) return Status.StaticViolation;
+        world.tstore(msg.address, mem.readWord(k), mem.readWord(v));
+        return 0;
+      },
+      mevmc_log(n: number, topicsPtr: number, data: number, len: number) {
+        if (msg.isStatic) return Status.StaticViolation;
+        const topics: bigint[] = [];
+        for (let i = 0; i < n; i++) topics.push(mem.readWord(topicsPtr + 32 * i));
+        world.addLog({ address: msg.address, topics, data: mem.u8().slice(data, data + len) });
+        return 0;
+      },
+    };
+    return h as Record<HostImportName, (...args: never[]) => number | void>;
+  }
+}
+
+/** keccak-256 of bytes as a bigint (code hashes and tests). */
+export const keccakBigint = (b: Uint8Array): bigint => bytesToBigint(keccak_256(b));

@@ -1,0 +1,135 @@
+/**
+ * @file Compiled-module cache and instance pool.
+ *
+ * Modules are keyed by (keccak256(code), fork, compiler version) and cached in memory and, when a
+ * cache directory is configured, on disk as `<key>.wasm`. Each instance owns its linear memory and
+ * its own instance of the builtins module over that memory; instances are reused across calls
+ * (a frame borrows one and gives it back), and a contract that is already running in an outer frame
+ * gets a second instance, so re-entrancy works.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { HOST_IMPORTS, HOST_MODULE, BUILTINS_MODULE } from '../../src/abi/host.ts';
+import { builtinsModule } from '../../src/builtins/index.ts';
+import { compile, type Fork, forkName } from '../../src/index.ts';
+
+/** Bump when generated code changes meaning, so stale disk caches are never used. */
+export const COMPILER_VERSION = 'mevmc-wasm-1';
+
+type HostFns = Record<string, (...a: any[]) => number | void>;
+
+/** One instantiated contract with its own memory. */
+export class ContractInstance {
+  /** Host functions of the frame currently running in this instance. */
+  fns: HostFns = {};
+  readonly memory: WebAssembly.Memory;
+  readonly run: () => number;
+  inUse = false;
+
+  constructor(module: WebAssembly.Module) {
+    // 2 pages: builtins stack/data, context, scratch, env, EVM stack; EVM memory grows from page 1.
+    this.memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+    const builtins = new WebAssembly.Instance(builtinsModule(), { env: { memory: this.memory } });
+    const host: Record<string, Function> = {};
+    for (const h of HOST_IMPORTS) {
+      const name = h.name;
+      host[name] = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => this.fns[name](a, b, c, d, e);
+    }
+    const inst = new WebAssembly.Instance(module, {
+      env: { memory: this.memory },
+      [BUILTINS_MODULE]: builtins.exports as Record<string, Function>,
+      [HOST_MODULE]: host,
+    } as WebAssembly.Imports);
+    this.run = inst.exports.run as () => number;
+  }
+}
+
+export interface LoaderOptions {
+  /** Directory for the on-disk module cache (none if undefined). */
+  cacheDir?: string;
+  /** binaryen optimisation level. */
+  optimize?: 0 | 1 | 2 | 3;
+}
+
+/** A compiled contract: its module, compile time and a pool of instances. */
+export interface LoadedContract {
+  readonly key: string;
+  readonly module: WebAssembly.Module;
+  readonly wasmBytes: number;
+  /** Milliseconds spent compiling (0 when it came from a cache). */
+  readonly compileMs: number;
+  readonly fromDisk: boolean;
+  readonly pool: ContractInstance[];
+}
+
+/** Compiles and caches contracts. */
+export class WasmLoader {
+  private readonly cache = new Map<string, LoadedContract>();
+  constructor(readonly opts: LoaderOptions = {}) {}
+
+  /** Cache key of some code for a fork. */
+  static key(code: Uint8Array, fork: Fork, optimize: number): string {
+    const h = Buffer.from(keccak_256(code)).toString('hex');
+    const v = createHash('sha256').update(`${COMPILER_VERSION}/${optimize}`).digest('hex').slice(0, 8);
+    return `${h}-${forkName(fork)}-${v}`;
+  }
+
+  load(code: Uint8Array, fork: Fork): LoadedContract {
+    const opt = this.opts.optimize ?? 2;
+    const key = WasmLoader.key(code, fork, opt);
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const t0 = performance.now();
+    let bytes: Uint8Array | undefined;
+    let fromDisk = false;
+    const file = this.opts.cacheDir ? join(this.opts.cacheDir, `${key}.wasm`) : undefined;
+    if (file) {
+      try {
+        bytes = readFileSync(file);
+        fromDisk = true;
+      } catch {
+        bytes = undefined;
+      }
+    }
+    if (!bytes) {
+      bytes = compile(code, fork, { optimize: opt }).binary;
+      if (file) {
+        mkdirSync(this.opts.cacheDir!, { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, bytes);
+        renameSync(tmp, file); // atomic: a concurrent reader never sees half a module
+      }
+    }
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(bytes);
+    } catch (e) {
+      if (!fromDisk) throw e;
+      // A corrupt cache file: recompile rather than fail.
+      bytes = compile(code, fork, { optimize: opt }).binary;
+      module = new WebAssembly.Module(bytes);
+      fromDisk = false;
+    }
+    const loaded: LoadedContract = {
+      key, module, wasmBytes: bytes.length, compileMs: fromDisk ? 0 : performance.now() - t0, fromDisk, pool: [],
+    };
+    this.cache.set(key, loaded);
+    return loaded;
+  }
+
+  /** Borrow an idle instance of a contract (creating one if all are running). */
+  acquire(c: LoadedContract): ContractInstance {
+    for (const i of c.pool) if (!i.inUse) { i.inUse = true; return i; }
+    const i = new ContractInstance(c.module);
+    i.inUse = true;
+    c.pool.push(i);
+    return i;
+  }
+
+  release(i: ContractInstance): void {
+    i.inUse = false;
+    i.fns = {};
+  }
+}

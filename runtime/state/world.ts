@@ -1,0 +1,184 @@
+/**
+ * @file The in-memory world state behind the one state interface every frame uses: accounts,
+ * storage (with the transaction-start "original" values EIP-2200 needs), transient storage
+ * (EIP-1153), warm sets (EIP-2929), logs and the refund counter — all journaled, so a checkpoint
+ * can be reverted exactly (nested frames and transactions build on this; a multi-version memory or
+ * an authenticated store can implement the same `StateBackend` underneath).
+ *
+ * Keys: addresses are lowercase `0x` + 40 hex; slots and values are bigints in [0, 2^256).
+ */
+import { keccak_256 } from '@noble/hashes/sha3.js';
+
+/** A committed account as the backend stores it. */
+export interface Account {
+  balance: bigint;
+  nonce: bigint;
+  code: Uint8Array;
+}
+
+/** Where committed state comes from (in memory now; later a multi-version memory or SALT). Synchronous. */
+export interface StateBackend {
+  getAccount(address: string): Account | undefined;
+  getStorage(address: string, slot: bigint): bigint;
+  /** All non-zero slots of an account (for results and state roots). */
+  storageEntries(address: string): Iterable<[bigint, bigint]>;
+}
+
+/** A plain in-memory backend. */
+export class MemoryBackend implements StateBackend {
+  readonly accounts = new Map<string, Account>();
+  readonly storage = new Map<string, Map<bigint, bigint>>();
+  getAccount(address: string): Account | undefined {
+    return this.accounts.get(address);
+  }
+  getStorage(address: string, slot: bigint): bigint {
+    return this.storage.get(address)?.get(slot) ?? 0n;
+  }
+  storageEntries(address: string): Iterable<[bigint, bigint]> {
+    return this.storage.get(address) ?? [];
+  }
+  setAccount(address: string, a: Account, storage?: Map<bigint, bigint>): void {
+    this.accounts.set(address, a);
+    if (storage) this.storage.set(address, new Map(storage));
+  }
+}
+
+export interface Log {
+  address: string;
+  topics: bigint[];
+  data: Uint8Array;
+}
+
+type Undo = () => void;
+const EMPTY_CODE_HASH = keccak_256(new Uint8Array(0));
+
+/** Journaled state of one transaction (or one bare message call). */
+export class WorldState {
+  private readonly accounts = new Map<string, Account | null>();
+  private readonly storage = new Map<string, Map<bigint, bigint>>();
+  private readonly original = new Map<string, Map<bigint, bigint>>();
+  private readonly transient = new Map<string, Map<bigint, bigint>>();
+  private readonly warmAddresses = new Set<string>();
+  private readonly warmSlots = new Map<string, Set<bigint>>();
+  private readonly codeHashes = new Map<string, Uint8Array>();
+  private readonly journal: Undo[] = [];
+  readonly logs: Log[] = [];
+  refund = 0n;
+
+  constructor(readonly backend: StateBackend) {}
+
+  // --- checkpoints -------------------------------------------------------------------------
+  checkpoint(): number {
+    return this.journal.length;
+  }
+  revertTo(cp: number): void {
+    while (this.journal.length > cp) this.journal.pop()!();
+  }
+
+  // --- accounts ----------------------------------------------------------------------------
+  getAccount(address: string): Account | undefined {
+    const a = this.accounts.get(address);
+    if (a !== undefined) return a ?? undefined;
+    return this.backend.getAccount(address);
+  }
+  private putAccount(address: string, a: Account): void {
+    const prev = this.accounts.has(address) ? this.accounts.get(address) : undefined;
+    const had = this.accounts.has(address);
+    this.accounts.set(address, a);
+    this.codeHashes.delete(address);
+    this.journal.push(() => {
+      if (had) this.accounts.set(address, prev!);
+      else this.accounts.delete(address);
+      this.codeHashes.delete(address);
+    });
+  }
+  balance(address: string): bigint {
+    return this.getAccount(address)?.balance ?? 0n;
+  }
+  code(address: string): Uint8Array {
+    return this.getAccount(address)?.code ?? new Uint8Array(0);
+  }
+  /** EXTCODEHASH: 0 for non-existent or empty accounts (EIP-1052, EIP-161). */
+  codeHash(address: string): Uint8Array | undefined {
+    const a = this.getAccount(address);
+    if (a === undefined || (a.nonce === 0n && a.balance === 0n && a.code.length === 0)) return undefined;
+    let h = this.codeHashes.get(address);
+    if (!h) this.codeHashes.set(address, (h = a.code.length ? keccak_256(a.code) : EMPTY_CODE_HASH));
+    return h;
+  }
+  setBalance(address: string, balance: bigint): void {
+    const a = this.getAccount(address) ?? { balance: 0n, nonce: 0n, code: new Uint8Array(0) };
+    this.putAccount(address, { ...a, balance });
+  }
+
+  // --- storage -----------------------------------------------------------------------------
+  sload(address: string, slot: bigint): bigint {
+    const m = this.storage.get(address);
+    const v = m?.get(slot);
+    return v !== undefined ? v : this.backend.getStorage(address, slot);
+  }
+  /** Value at the start of the transaction (EIP-2200's "original"). */
+  originalStorage(address: string, slot: bigint): bigint {
+    const v = this.original.get(address)?.get(slot);
+    return v !== undefined ? v : this.backend.getStorage(address, slot);
+  }
+  sstore(address: string, slot: bigint, value: bigint): void {
+    let orig = this.original.get(address);
+    if (!orig) this.original.set(address, (orig = new Map()));
+    if (!orig.has(slot)) orig.set(slot, this.backend.getStorage(address, slot));
+    let m = this.storage.get(address);
+    if (!m) this.storage.set(address, (m = new Map()));
+    const had = m.has(slot);
+    const prev = m.get(slot);
+    m.set(slot, value);
+    const mm = m;
+    this.journal.push(() => (had ? mm.set(slot, prev!) : mm.delete(slot)));
+  }
+  /** Non-zero storage of an account after all changes. */
+  storageEntries(address: string): [bigint, bigint][] {
+    const merged = new Map<bigint, bigint>(this.backend.storageEntries(address));
+    for (const [k, v] of this.storage.get(address) ?? []) merged.set(k, v);
+    return [...merged].filter(([, v]) => v !== 0n);
+  }
+
+  // --- transient storage (EIP-1153) -------------------------------------------------------
+  tload(address: string, slot: bigint): bigint {
+    return this.transient.get(address)?.get(slot) ?? 0n;
+  }
+  tstore(address: string, slot: bigint, value: bigint): void {
+    let m = this.transient.get(address);
+    if (!m) this.transient.set(address, (m = new Map()));
+    const prev = m.get(slot);
+    m.set(slot, value);
+    const mm = m;
+    this.journal.push(() => (prev === undefined ? mm.delete(slot) : mm.set(slot, prev)));
+  }
+
+  // --- access lists (EIP-2929) ------------------------------------------------------------
+  /** Mark warm; returns whether it was warm before. */
+  warmAddress(address: string): boolean {
+    if (this.warmAddresses.has(address)) return true;
+    this.warmAddresses.add(address);
+    this.journal.push(() => this.warmAddresses.delete(address));
+    return false;
+  }
+  warmSlot(address: string, slot: bigint): boolean {
+    let s = this.warmSlots.get(address);
+    if (!s) this.warmSlots.set(address, (s = new Set()));
+    if (s.has(slot)) return true;
+    s.add(slot);
+    const ss = s;
+    this.journal.push(() => ss.delete(slot));
+    return false;
+  }
+
+  // --- logs and refunds -------------------------------------------------------------------
+  addLog(log: Log): void {
+    this.logs.push(log);
+    this.journal.push(() => this.logs.pop());
+  }
+  addRefund(delta: bigint): void {
+    this.refund += delta;
+    this.journal.push(() => (this.refund -= delta));
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * @file Basic blocks, their static gas and stack bounds, jump fusion and reachability.
+ *
+ * A block starts at the entry, at every JUMPDEST and after every block end; it ends after a
+ * terminator, JUMP, JUMPI, and after every opcode whose behaviour depends on the exact remaining gas
+ * (GAS, SSTORE's EIP-2200 sentry, CALL*, CREATE*): because block gas is charged on entry, splitting
+ * there makes the gas seen by those opcodes exactly the interpreter's. Charging early is otherwise
+ * unobservable: a block either runs to its end or halts exceptionally, and every exceptional halt
+ * consumes all gas. Opcodes undefined in the fork terminate their block like INVALID.
+ */
+import type { Fork } from '../evm/forks.ts';
+import { baseGas } from '../evm/gas.ts';
+import { Op, observesGas, traitsIn } from '../evm/traits.ts';
+import { isJumpdest } from './decode.ts';
+import type { Block, BlockIdx, Decoded, Exit, InstIdx, Pc } from './types.ts';
+
+/** Does instruction `op` end its block (after itself)? */
+function endsBlock(op: number, fork: Fork): boolean {
+  const t = traitsIn(op, fork);
+  return t === undefined || t.terminates || op === Op.JUMPI || observesGas(op);
+}
+
+/** Split decoded code into blocks (exits still unresolved: set to codeEnd/terminate placeholders). */
+export function splitBlocks(d: Decoded, fork: Fork): Block[] {
+  const blocks: Block[] = [];
+  const n = d.ops.length;
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const isLast = i === n - 1;
+    const nextIsJumpdest = !isLast && d.ops[i + 1] === Op.JUMPDEST;
+    if (isLast || nextIsJumpdest || endsBlock(d.ops[i], fork)) {
+      blocks.push(makeBlock(d, fork, blocks.length as BlockIdx, start as InstIdx, (i + 1) as InstIdx));
+      start = i + 1;
+    }
+  }
+  return blocks;
+}
+
+function makeBlock(d: Decoded, fork: Fork, index: BlockIdx, start: InstIdx, end: InstIdx): Block {
+  let gas = 0;
+  let h = 0;
+  let req = 0;
+  let maxGrowth = 0;
+  for (let i = start; i < end; i++) {
+    const op = d.ops[i];
+    const t = traitsIn(op, fork);
+    if (t === undefined) break; // halts here: later bytes of the block never run
+    gas += baseGas(fork, op)!;
+    h -= t.pops;
+    req = Math.max(req, -h);
+    h += t.pushes;
+    maxGrowth = Math.max(maxGrowth, h);
+  }
+  return {
+    index, start, end, startPc: d.pcs[start] as Pc, gas, stackReq: req, stackMaxGrowth: maxGrowth,
+    stackDelta: h, fused: false, isJumpdest: d.ops[start] === Op.JUMPDEST,
+    exit: { kind: 'codeEnd' }, reachable: false,
+  };
+}
+
+/**
+ * Resolve every block's exit: fuse PUSH+JUMP(I) into static edges (checked against the JUMPDEST
+ * set now, at compile time), route other jumps to the dispatch. Returns the block of each JUMPDEST pc.
+ */
+export function resolveExits(d: Decoded, fork: Fork, blocks: Block[]): Map<number, BlockIdx> {
+  const blockAtPc = new Map<number, BlockIdx>();
+  for (const b of blocks) if (b.isJumpdest) blockAtPc.set(b.startPc, b.index);
+  for (const b of blocks) {
+    const last = (b.end - 1) as InstIdx;
+    const op = d.ops[last];
+    const next = (b.index + 1) as BlockIdx;
+    const hasNext = next < blocks.length;
+    const t = traitsIn(op, fork);
+    const pushed = b.end - b.start >= 2 ? staticPush(d, fork, (last - 1) as InstIdx) : undefined;
+    let exit: Exit;
+    if (t === undefined || (t.terminates && op !== Op.JUMP)) exit = { kind: 'terminate' };
+    else if (op === Op.JUMP) {
+      if (pushed === undefined) exit = { kind: 'dynamicJump' };
+      else {
+        exit = isJumpdest(d, pushed) ? { kind: 'jump', to: blockAtPc.get(Number(pushed))! } : { kind: 'badJump' };
+        (b as { fused: boolean }).fused = true;
+      }
+    } else if (op === Op.JUMPI) {
+      // Not taken and no next block: falls off the end of the code (implicit STOP).
+      const nextIdx = hasNext ? next : (-1 as BlockIdx);
+      if (pushed === undefined) exit = { kind: 'dynamicJumpi', next: nextIdx };
+      else {
+        exit = isJumpdest(d, pushed)
+          ? { kind: 'jumpi', to: blockAtPc.get(Number(pushed))!, next: nextIdx }
+          : { kind: 'badJumpi', next: nextIdx };
+        (b as { fused: boolean }).fused = true;
+      }
+    } else exit = hasNext ? { kind: 'fallthrough', to: next } : { kind: 'codeEnd' };
+    b.exit = exit;
+  }
+  return blockAtPc;
+}
+
+/** The value of instruction `i` if it is a PUSH defined in `fork`. */
+function staticPush(d: Decoded, fork: Fork, i: InstIdx): bigint | undefined {
+  const op = d.ops[i];
+  if ((op < Op.PUSH0 || op > Op.PUSH32) || traitsIn(op, fork) === undefined) return undefined;
+  return d.pushValues.get(i);
+}
+
+/** Successor blocks of a block (-1 stands for "falls off the end"). */
+export function successors(e: Exit): BlockIdx[] {
+  switch (e.kind) {
+    case 'fallthrough': case 'jump': return [e.to];
+    case 'jumpi': return [e.to, e.next];
+    case 'dynamicJumpi': case 'badJumpi': return [e.next];
+    case 'dynamicJump': case 'badJump': case 'terminate': case 'codeEnd': return [];
+  }
+}
+
+/** Mark reachable blocks from the entry; any reachable dynamic jump makes every JUMPDEST block reachable. */
+export function markReachable(blocks: Block[]): { hasDynamicJumps: boolean; dispatchTargets: BlockIdx[] } {
+  if (blocks.length === 0) return { hasDynamicJumps: false, dispatchTargets: [] };
+  const work: BlockIdx[] = [0 as BlockIdx];
+  let dynamic = false;
+  const visit = (i: BlockIdx) => {
+    if (i >= 0 && !blocks[i].reachable) {
+      blocks[i].reachable = true;
+      work.push(i);
+    }
+  };
+  blocks[0].reachable = true;
+  while (work.length) {
+    const b = blocks[work.pop()!];
+    for (const s of successors(b.exit)) visit(s);
+    if (!dynamic && (b.exit.kind === 'dynamicJump' || b.exit.kind === 'dynamicJumpi')) {
+      dynamic = true;
+      for (const x of blocks) if (x.isJumpdest) visit(x.index);
+    }
+  }
+  const dispatchTargets = dynamic ? blocks.filter((b) => b.isJumpdest && b.reachable).map((b) => b.index) : [];
+  return { hasDynamicJumps: dynamic, dispatchTargets };
+}

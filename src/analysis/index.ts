@@ -1,0 +1,22 @@
+/**
+ * @file `analyze(code, fork)`: the ordered pass list, nothing else.
+ *
+ * decode → split into blocks (gas + stack bounds) → resolve exits (jump fusion) → reachability.
+ * Total on every byte string: never throws, no cap on code size or JUMPDEST count.
+ */
+import type { Fork } from '../evm/forks.ts';
+import { markReachable, resolveExits, splitBlocks } from './blocks.ts';
+import { decode } from './decode.ts';
+import type { Analysis } from './types.ts';
+
+export type { Analysis, Block, BlockIdx, Decoded, Exit, InstIdx, Pc } from './types.ts';
+export { decode, isJumpdest } from './decode.ts';
+
+/** Analyse runtime bytecode for one fork. */
+export function analyze(code: Uint8Array, fork: Fork): Analysis {
+  const decoded = decode(code);
+  const blocks = splitBlocks(decoded, fork);
+  const blockAtPc = resolveExits(decoded, fork, blocks);
+  const { hasDynamicJumps, dispatchTargets } = markReachable(blocks);
+  return { fork, decoded, blocks, blockAtPc, hasDynamicJumps, dispatchTargets };
+}

@@ -1,0 +1,133 @@
+/**
+ * @file Control flow: every reachable basic block becomes a Relooper block. Fused jumps are direct
+ * edges; all dynamic jumps go to one dispatch block that switches on the target pc (binaryen turns
+ * it into a `br_table`), with invalid targets on the default edge.
+ *
+ * Each block's code starts with the block-level checks — static gas, stack underflow and overflow —
+ * then the instructions, then the write-back of the virtual stack.
+ */
+import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
+import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
+import { traitsIn } from '../../evm/traits.ts';
+import { BlockBuilder, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, Locals } from './frame.ts';
+import { compileInst, type LowerContext } from './lower.ts';
+import { binaryen, type Expr, i32, type Module } from './module.ts';
+import { makeOrLimbs } from './u256.ts';
+
+type CallFn = LowerContext['call'];
+
+/** Build the body of the `run` function. Returns the body and the local types. */
+export function compileBody(m: Module, a: Analysis, call: CallFn): { body: Expr; locals: number[] } {
+  const locals = new Locals();
+  const ret = (s: Status) => m.return(m.i32.const(s));
+  const init = m.local.set(LOCAL_SP, m.i32.const(STACK_BASE));
+  if (a.blocks.length === 0) return { body: m.block(null, [init, ret(Status.Stop)]), locals: locals.types() };
+
+  const r = new binaryen.Relooper(m);
+  const rb = new Map<BlockIdx, number>();
+  const pending: Array<() => void> = [];
+  let stopBlock: number | undefined;
+  const stop = () => (stopBlock ??= r.addBlock(ret(Status.Stop)));
+  let dispatch: number | undefined;
+  const ensureDispatch = () => {
+    if (dispatch === undefined) {
+      dispatch = r.addBlockWithSwitch(m.nop(), m.local.get(LOCAL_JT, i32));
+      const bad = r.addBlock(ret(Status.InvalidJump));
+      r.addBranchForSwitch(dispatch, bad, [], 0);
+      const d = dispatch;
+      pending.push(() => {
+        for (const t of a.dispatchTargets) r.addBranchForSwitch(d, rb.get(t)!, [a.blocks[t].startPc], 0);
+      });
+    }
+    return dispatch;
+  };
+
+  for (const b of a.blocks) {
+    if (!b.reachable) continue;
+    locals.resetForBlock();
+    const bb = new BlockBuilder(m, locals);
+    emitChecks(bb, b);
+    const cond = compileBlockCode(bb, a, b, call);
+    rb.set(b.index, r.addBlock(m.block(null, bb.stmts)));
+    const from = rb.get(b.index)!;
+    if (cond === 'ended') continue;
+    const e = b.exit;
+    const target = (i: BlockIdx) => (i < 0 ? stop() : rb.get(i)!);
+    pending.push(() => {
+      switch (e.kind) {
+        case 'fallthrough': case 'jump': r.addBranch(from, target(e.to), 0, 0); break;
+        case 'jumpi': r.addBranch(from, target(e.to), cond!, 0); r.addBranch(from, target(e.next), 0, 0); break;
+        case 'dynamicJump': r.addBranch(from, ensureDispatch(), 0, 0); break;
+        case 'dynamicJumpi': r.addBranch(from, ensureDispatch(), cond!, 0); r.addBranch(from, target(e.next), 0, 0); break;
+        case 'badJumpi': r.addBranch(from, target(e.next), 0, 0); break;
+        case 'codeEnd': r.addBranch(from, stop(), 0, 0); break;
+        case 'badJump': case 'terminate': break;
+      }
+    });
+  }
+  // Branches need every target block to exist first; the dispatch adds its edges last.
+  for (let i = 0; i < pending.length; i++) pending[i]();
+  const entry = rb.get(0 as BlockIdx)!;
+  const body = r.renderAndDispose(entry, LOCAL_LABEL);
+  return { body: m.block(null, [init, body, ret(Status.Stop)]), locals: locals.types() };
+}
+
+/** Gas and stack checks, once per block. */
+function emitChecks(bb: BlockBuilder, b: Block): void {
+  const m = bb.m;
+  if (b.gas > 0) bb.charge(() => m.i64.const(BigInt(b.gas)));
+  if (b.stackReq > 0) bb.failIf(m.i32.lt_u(bb.sp(), m.i32.const(STACK_BASE + 32 * b.stackReq)), Status.StackUnderflow);
+  if (b.stackMaxGrowth > 0) bb.failIf(m.i32.gt_u(bb.sp(), m.i32.const(STACK_END - 32 * b.stackMaxGrowth)), Status.StackOverflow);
+}
+
+/**
+ * Lower the instructions of a block and prepare its exit. Returns the branch condition (i32) for
+ * conditional exits, undefined for unconditional ones, or 'ended' when the block returns.
+ */
+function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block, call: CallFn): Expr | undefined | 'ended' {
+  const m = bb.m;
+  const d = a.decoded;
+  const e = b.exit;
+  const isJumpExit = e.kind !== 'fallthrough' && e.kind !== 'terminate' && e.kind !== 'codeEnd';
+  // Fused exits skip the PUSH and the jump; dynamic ones skip only the jump.
+  const end = b.end - (isJumpExit ? (b.fused ? 2 : 1) : 0);
+  for (let i = b.start; i < end; i++) {
+    const op = d.ops[i];
+    const t = traitsIn(op, a.fork);
+    if (t === undefined) { bb.exit(Status.InvalidOpcode); return 'ended'; }
+    const cx: LowerContext = { fork: a.fork, pc: d.pcs[i], call };
+    if (!compileInst(bb, cx, op, t, d.pushValues.get(i as never))) return 'ended';
+  }
+  const isTaken = (v: ReturnType<BlockBuilder['pop']>) => m.i64.ne(makeOrLimbs(bb, v, 0), m.i64.const(0n));
+  switch (e.kind) {
+    case 'fallthrough': case 'codeEnd': bb.flush(); return undefined;
+    case 'terminate': return 'ended'; // the terminator returned
+    case 'jump': bb.flush(); return undefined;
+    case 'badJump': bb.exit(Status.InvalidJump); return 'ended';
+    case 'jumpi': case 'badJumpi': {
+      const c = bb.temp(m.i64.extend_u(isTaken(bb.pop())));
+      bb.flush();
+      const taken = m.i32.wrap(m.local.get(c, binaryen.i64));
+      if (e.kind === 'badJumpi') { bb.failIf(taken, Status.InvalidJump); return undefined; }
+      return m.i32.wrap(m.local.get(c, binaryen.i64));
+    }
+    case 'dynamicJump': case 'dynamicJumpi': {
+      const target = bb.pop();
+      setJumpTarget(bb, target);
+      if (e.kind === 'dynamicJump') { bb.flush(); return undefined; }
+      const c = bb.temp(m.i64.extend_u(isTaken(bb.pop())));
+      bb.flush();
+      return m.i32.wrap(m.local.get(c, binaryen.i64));
+    }
+  }
+}
+
+/** jt = target if it fits in 32 bits, else 0xffffffff (no JUMPDEST there: the dispatch's default). */
+function setJumpTarget(bb: BlockBuilder, target: ReturnType<BlockBuilder['pop']>): void {
+  const m = bb.m;
+  const fits = m.i32.and(
+    m.i64.eqz(makeOrLimbs(bb, target, 1)),
+    m.i64.le_u(bb.get(target.limbs[0]), m.i64.const(0xffffffffn)),
+  );
+  bb.emit(m.local.set(LOCAL_JT, m.select(fits, m.i32.wrap(bb.get(target.limbs[0])), m.i32.const(-1))));
+}

@@ -1,0 +1,188 @@
+/**
+ * @file The virtual EVM stack of one basic block, kept in wasm locals.
+ *
+ * Inside a block, stack values are limb tuples of i64 locals or compile-time constants: PUSH, DUP,
+ * SWAP and POP cost nothing at run time, and binaryen sees plain SSA-like locals it can optimise.
+ * Items below the block's entry height are loaded from the in-memory EVM stack on first use; at
+ * the block's end the remaining values are stored back and `sp` moves once. Values are immutable,
+ * so DUP may share one value between several stack slots.
+ *
+ * Locals: 0 = sp (i32, address one past the top item), 1 = jump target (i32), 2 = status (i32),
+ * 3 = Relooper label (i32); i64 locals from 4 on are allocated per block and reused by the next block, because nothing stays
+ * in a local across blocks.
+ */
+import { CTX, Ctx, STACK_BASE } from '../../abi/context.ts';
+import { binaryen, type Expr, i32, i64, type Module } from './module.ts';
+
+/** One limb: an i64 local index (number) or a constant (bigint, 0 ≤ c < 2^64). */
+export type Limb = number | bigint;
+
+/** A 256-bit stack value: four limbs, least significant first. */
+export interface Value {
+  readonly limbs: readonly [Limb, Limb, Limb, Limb];
+  /** Stack position it was loaded from (relative to the entry top, −1 = top), to skip storing it back unchanged. */
+  readonly home?: number;
+}
+
+export const LOCAL_SP = 0;
+export const LOCAL_JT = 1;
+export const LOCAL_STATUS = 2;
+/** Scratch local for the Relooper's label variable. */
+export const LOCAL_LABEL = 3;
+const FIRST_I64 = 4;
+const MASK64 = (1n << 64n) - 1n;
+
+/** Function-wide local allocation. */
+export class Locals {
+  private next = FIRST_I64;
+  /** Highest number of i64 locals any block used. */
+  max = 0;
+  resetForBlock(): void {
+    this.next = FIRST_I64;
+  }
+  alloc(): number {
+    const l = this.next++;
+    this.max = Math.max(this.max, this.next - FIRST_I64);
+    return l;
+  }
+  /** Types of all locals, for addFunction. */
+  types(): number[] {
+    return [i32, i32, i32, i32, ...new Array<number>(this.max).fill(i64)];
+  }
+}
+
+/** Constant value from a bigint. */
+export function constValue(x: bigint): Value {
+  return { limbs: [x & MASK64, (x >> 64n) & MASK64, (x >> 128n) & MASK64, (x >> 192n) & MASK64] };
+}
+
+/** The bigint of a fully constant value, else undefined. */
+export function valueConst(v: Value): bigint | undefined {
+  const [a, b, c, d] = v.limbs;
+  if (typeof a !== 'bigint' || typeof b !== 'bigint' || typeof c !== 'bigint' || typeof d !== 'bigint') return undefined;
+  return a | (b << 64n) | (c << 128n) | (d << 192n);
+}
+
+/** Emits the code of one block. */
+export class BlockBuilder {
+  readonly stmts: Expr[] = [];
+  private readonly stack: Value[] = [];
+  /** Items consumed below the entry height. */
+  private popped = 0;
+
+  constructor(readonly m: Module, readonly locals: Locals) {}
+
+  /** Expression of a limb. */
+  get(l: Limb): Expr {
+    return typeof l === 'bigint' ? this.m.i64.const(BigInt.asIntN(64, l)) : this.m.local.get(l, i64);
+  }
+
+  emit(e: Expr): void {
+    this.stmts.push(e);
+  }
+
+  /** Evaluate `e` once into a fresh local; constants stay constants. */
+  temp(e: Expr): number {
+    const l = this.locals.alloc();
+    this.emit(this.m.local.set(l, e));
+    return l;
+  }
+
+  /** A value whose limbs are the given expressions (each evaluated once, in order). */
+  valueOf(limbs: readonly (Expr | bigint)[]): Value {
+    const out = limbs.map((e) => (typeof e === 'bigint' ? e : this.temp(e)));
+    return { limbs: out as unknown as Value['limbs'] };
+  }
+
+  sp(): Expr {
+    return this.m.local.get(LOCAL_SP, i32);
+  }
+
+  /** Load the item `k` positions below the entry top (k ≥ 1, at sp − 32k) into locals. */
+  private loadEntryItem(k: number): Value {
+    const addr = this.m.i32.sub(this.sp(), this.m.i32.const(32 * k));
+    const limbs: Limb[] = [];
+    for (let i = 0; i < 4; i++) limbs.push(this.temp(this.m.i64.load(8 * i, 8, addr)));
+    return { limbs: limbs as unknown as Value['limbs'], home: -k };
+  }
+
+  pop(): Value {
+    const v = this.stack.pop();
+    if (v !== undefined) return v;
+    this.popped++;
+    return this.loadEntryItem(this.popped);
+  }
+
+  push(v: Value): void {
+    this.stack.push(v);
+  }
+
+  /** Make sure the top `n` items are in the virtual stack. */
+  private ensure(n: number): void {
+    while (this.stack.length < n) {
+      this.popped++;
+      this.stack.unshift(this.loadEntryItem(this.popped));
+    }
+  }
+
+  dup(n: number): void {
+    this.ensure(n);
+    this.stack.push(this.stack[this.stack.length - n]);
+  }
+
+  swap(n: number): void {
+    this.ensure(n + 1);
+    const s = this.stack;
+    const top = s.length - 1;
+    [s[top], s[top - n]] = [s[top - n], s[top]];
+  }
+
+  /** Store `v` as a word at `addr` (i32 expression, evaluated once per limb — pass a local.get or const). */
+  storeWord(addr: () => Expr, v: Value, offset = 0): void {
+    for (let i = 0; i < 4; i++) this.emit(this.m.i64.store(offset + 8 * i, 8, addr(), this.get(v.limbs[i])));
+  }
+
+  /** Load a word from a constant address into a fresh value. */
+  loadWord(addr: number): Value {
+    return this.valueOf([0, 1, 2, 3].map((i) => this.m.i64.load(8 * i, 8, this.m.i32.const(addr))));
+  }
+
+  /** Write the virtual stack back to memory and move sp: the block's end. */
+  flush(): void {
+    const base = -this.popped;
+    this.stack.forEach((v, i) => {
+      const pos = base + i; // relative to the entry top: item at sp + 32*pos
+      if (v.home === pos) return; // loaded from this very slot and still there: nothing to store
+      // wasm offsets are unsigned: slots below the entry top need an explicit subtraction
+      if (pos >= 0) this.storeWord(() => this.sp(), v, 32 * pos);
+      else this.storeWord(() => this.m.i32.sub(this.sp(), this.m.i32.const(-32 * pos)), v);
+    });
+    const delta = 32 * (this.stack.length - this.popped);
+    if (delta !== 0) this.emit(this.m.local.set(LOCAL_SP, this.m.i32.add(this.sp(), this.m.i32.const(delta))));
+  }
+
+  /** `return status` when `cond` (i32) holds. */
+  failIf(cond: Expr, status: number): void {
+    this.emit(this.m.if(cond, this.m.return(this.m.i32.const(status))));
+  }
+
+  /** Return `status` from the frame now. */
+  exit(status: number | Expr): void {
+    this.emit(this.m.return(typeof status === 'number' ? this.m.i32.const(status) : status));
+  }
+
+  /** ctx.gas as an i64 expression. */
+  gas(): Expr {
+    return this.m.i64.load(Ctx.gas, 8, this.m.i32.const(CTX));
+  }
+
+  /** Charge `cost` (i64 expression, evaluated twice: pass a local or const) or halt with OutOfGas (3). */
+  charge(cost: () => Expr): void {
+    this.failIf(this.m.i64.lt_u(this.gas(), cost()), 3);
+    this.emit(this.m.i64.store(Ctx.gas, 8, this.m.i32.const(CTX), this.m.i64.sub(this.gas(), cost())));
+  }
+}
+
+/** Stack bottom as an expression constant (for the underflow check). */
+export const stackBase = STACK_BASE;
+export { binaryen };

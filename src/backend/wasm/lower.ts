@@ -1,0 +1,376 @@
+/**
+ * @file Instruction lowering: `compileInst` switches on the opcode's kind (traits table) and emits
+ * wasm into the current block. Pure ops are folded when constant, inlined when cheap, and call a
+ * builtin otherwise; anything touching the environment or state is a host import (src/abi/host.ts).
+ */
+import { CTX, Ctx, ENV, EVM_MEMORY_BASE, SCRATCH, Status } from '../../abi/context.ts';
+import { EnvSlot } from '../../abi/host.ts';
+import { evalPure } from '../../evm/arith.ts';
+import { Fork } from '../../evm/forks.ts';
+import { G } from '../../evm/gas.ts';
+import { Op, type OpTraits } from '../../evm/traits.ts';
+import { type BlockBuilder, constValue, type Limb, type Value, valueConst } from './frame.ts';
+import { type Expr, i32, i64, none } from './module.ts';
+import {
+  fromBool, makeAdd, makeBitwise, makeEq, makeIsZero, makeLess, makeNot, makeOrLimbs, makeShlConst, makeShrConst, makeSub,
+} from './u256.ts';
+
+/** What a lowering needs besides the block: the fork and the module-level names. */
+export interface LowerContext {
+  readonly fork: Fork;
+  readonly pc: number;
+  /** Host import / builtin function name → internal name (they are the same here). */
+  call(name: string, args: Expr[], result: 'i32' | 'none'): Expr;
+}
+
+/** Result of lowering one instruction: false when it ended the frame (no code may follow). */
+export type Continues = boolean;
+
+const BUILTIN_BINARY: Partial<Record<number, string>> = {
+  [Op.MUL]: 'mevmc_mul', [Op.DIV]: 'mevmc_div', [Op.SDIV]: 'mevmc_sdiv', [Op.MOD]: 'mevmc_mod',
+  [Op.SMOD]: 'mevmc_smod', [Op.SIGNEXTEND]: 'mevmc_signextend', [Op.BYTE]: 'mevmc_byte',
+  [Op.SHL]: 'mevmc_shl', [Op.SHR]: 'mevmc_shr', [Op.SAR]: 'mevmc_sar', [Op.EXP]: 'mevmc_exp',
+  [Op.ADDMOD]: 'mevmc_addmod', [Op.MULMOD]: 'mevmc_mulmod', [Op.CLZ]: 'mevmc_clz',
+};
+
+const ENV_OPS: Partial<Record<number, EnvSlot>> = {
+  [Op.ADDRESS]: EnvSlot.Address, [Op.ORIGIN]: EnvSlot.Origin, [Op.CALLER]: EnvSlot.Caller,
+  [Op.CALLVALUE]: EnvSlot.CallValue, [Op.GASPRICE]: EnvSlot.GasPrice, [Op.COINBASE]: EnvSlot.Coinbase,
+  [Op.TIMESTAMP]: EnvSlot.Timestamp, [Op.NUMBER]: EnvSlot.Number, [Op.PREVRANDAO]: EnvSlot.PrevRandao,
+  [Op.GASLIMIT]: EnvSlot.GasLimit, [Op.CHAINID]: EnvSlot.ChainId, [Op.BASEFEE]: EnvSlot.BaseFee,
+  [Op.BLOBBASEFEE]: EnvSlot.BlobBaseFee, [Op.CALLDATASIZE]: EnvSlot.CalldataSize, [Op.CODESIZE]: EnvSlot.CodeSize,
+  [Op.RETURNDATASIZE]: EnvSlot.ReturndataSize,
+};
+
+/** Lower one instruction (not JUMP/JUMPI, which the block exit handles). */
+export function compileInst(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits, pushValue: bigint | undefined): Continues {
+  switch (t.kind) {
+    case 'stack': return compileStack(bb, op, pushValue);
+    case 'pure': return compilePure(bb, cx, op, t);
+    case 'memory': return compileMemoryOp(bb, cx, op);
+    case 'env': return compileEnv(bb, cx, op);
+    case 'gas': bb.push(bb.valueOf([bb.gas(), 0n, 0n, 0n])); return true;
+    case 'storage': return compileStorage(bb, cx, op);
+    case 'log': return compileLog(bb, cx, op - Op.LOG0);
+    case 'jump': return true; // JUMPDEST: nothing; JUMP/JUMPI are block exits
+    case 'call': bb.exit(Status.Unsupported); return false;
+    case 'term': return compileTerm(bb, cx, op);
+    default: { const never: never = t.kind; throw new Error(`unhandled kind ${never}`); }
+  }
+}
+
+function compileStack(bb: BlockBuilder, op: number, pushValue: bigint | undefined): Continues {
+  if (op === Op.POP) bb.pop();
+  else if (op >= Op.PUSH0 && op <= Op.PUSH32) bb.push(constValue(pushValue ?? 0n));
+  else if (op >= Op.DUP1 && op <= Op.DUP16) bb.dup(op - Op.DUP1 + 1);
+  else bb.swap(op - Op.SWAP1 + 1);
+  return true;
+}
+
+function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits): Continues {
+  if (op === Op.PC) { bb.push(constValue(BigInt(cx.pc))); return true; }
+  const args: Value[] = [];
+  for (let i = 0; i < t.pops; i++) args.push(bb.pop());
+  const consts = args.map(valueConst);
+  if (op !== Op.EXP && consts.every((c) => c !== undefined)) {
+    bb.push(constValue(evalPure(op, consts as bigint[])!));
+    return true;
+  }
+  const [a, b] = args;
+  switch (op) {
+    case Op.ADD: bb.push(makeAdd(bb, a, b)); return true;
+    case Op.SUB: bb.push(makeSub(bb, a, b)); return true;
+    case Op.LT: bb.push(fromBool(bb, makeLess(bb, a, b, false))); return true;
+    case Op.GT: bb.push(fromBool(bb, makeLess(bb, b, a, false))); return true;
+    case Op.SLT: bb.push(fromBool(bb, makeLess(bb, a, b, true))); return true;
+    case Op.SGT: bb.push(fromBool(bb, makeLess(bb, b, a, true))); return true;
+    case Op.EQ: bb.push(fromBool(bb, makeEq(bb, a, b))); return true;
+    case Op.ISZERO: bb.push(fromBool(bb, makeIsZero(bb, a))); return true;
+    case Op.AND: bb.push(makeBitwise(bb, a, b, 'and')); return true;
+    case Op.OR: bb.push(makeBitwise(bb, a, b, 'or')); return true;
+    case Op.XOR: bb.push(makeBitwise(bb, a, b, 'xor')); return true;
+    case Op.NOT: bb.push(makeNot(bb, a)); return true;
+  }
+  // Shifts by a constant amount (Solidity's selector extraction and masks) stay inline.
+  const shift = consts[0];
+  if ((op === Op.SHL || op === Op.SHR) && shift !== undefined) {
+    if (shift >= 256n) bb.push(constValue(0n));
+    else bb.push(op === Op.SHL ? makeShlConst(bb, b, Number(shift)) : makeShrConst(bb, b, Number(shift)));
+    return true;
+  }
+  if (op === Op.EXP) chargeExp(bb, cx, b, consts[1]);
+  const name = BUILTIN_BINARY[op];
+  if (name === undefined) throw new Error(`no lowering for pure opcode 0x${op.toString(16)}`);
+  bb.push(callBuiltin(bb, cx, name, args));
+  return true;
+}
+
+/** EXP's dynamic gas: per significant byte of the exponent (EIP-160). */
+function chargeExp(bb: BlockBuilder, cx: LowerContext, exponent: Value, constExp: bigint | undefined): void {
+  const perByte = G.expByte(cx.fork);
+  const m = bb.m;
+  if (constExp !== undefined) {
+    const bytes = BigInt(constExp === 0n ? 0 : Math.ceil(constExp.toString(16).length / 2));
+    if (bytes > 0n) bb.charge(() => m.i64.const(bytes * perByte));
+    return;
+  }
+  bb.storeWord(() => m.i32.const(SCRATCH), exponent);
+  const cost = bb.temp(m.i64.mul(m.i64.extend_u(cx.call('mevmc_bytelen', [m.i32.const(SCRATCH)], 'i32')), m.i64.const(perByte)));
+  bb.charge(() => m.local.get(cost, i64));
+}
+
+/** Store args in scratch words 0..n-1, call `name(SCRATCH, ptr0, ptr1, …)`, load the result from scratch 0. */
+export function callBuiltin(bb: BlockBuilder, cx: LowerContext, name: string, args: Value[]): Value {
+  const m = bb.m;
+  args.forEach((v, i) => bb.storeWord(() => m.i32.const(SCRATCH + 32 * i), v));
+  const ptrs = args.map((_, i) => m.i32.const(SCRATCH + 32 * i));
+  bb.emit(cx.call(name, [m.i32.const(SCRATCH), ...ptrs], 'none'));
+  return bb.loadWord(SCRATCH);
+}
+
+/** Low limb as i32 address into EVM memory (valid only after a successful expansion). */
+function memAddr(bb: BlockBuilder, off: Value): Expr {
+  const m = bb.m;
+  const lo = off.limbs[0];
+  if (typeof lo === 'bigint') return m.i32.const(EVM_MEMORY_BASE + Number(lo & 0xffffffffn));
+  return m.i32.add(m.i32.wrap(bb.get(lo)), m.i32.const(EVM_MEMORY_BASE));
+}
+
+/** i32 expression: 1 if any bit above 63 of the value is set. */
+function highBits(bb: BlockBuilder, v: Value): Expr {
+  if (v.limbs.slice(1).every((l) => l === 0n)) return bb.m.i32.const(0);
+  return bb.m.i64.ne(makeOrLimbs(bb, v, 1), bb.m.i64.const(0n));
+}
+
+/**
+ * Memory expansion for an access of `len` bytes at `off` (no-op when len is 0). The common case of
+ * an access inside the current memory is checked inline; growth calls `mevmc_expand`, which
+ * charges gas and halts exactly as the spec does.
+ */
+export function expandMemory(bb: BlockBuilder, cx: LowerContext, off: Value, len: Value): void {
+  const m = bb.m;
+  const clen = valueConst(len);
+  if (clen === 0n) return;
+  // mevmc_expand's flag: bit 0 = length ≥ 2^64, bit 1 = offset ≥ 2^64.
+  const overflow = m.i32.or(highBits(bb, len), m.i32.shl(highBits(bb, off), m.i32.const(1)));
+  const call = () => {
+    const s = cx.call('mevmc_expand', [bb.get(off.limbs[0]), bb.get(len.limbs[0]), overflow], 'i32');
+    return m.block(null, [m.local.set(2, s), m.if(m.local.get(2, i32), m.return(m.local.get(2, i32)))]);
+  };
+  const memBytes = m.i64.shl(m.i64.load(Ctx.memWords, 8, m.i32.const(CTX)), m.i64.const(5n));
+  if (clen !== undefined && clen <= 32n) {
+    // Fixed small length (MLOAD/MSTORE/MSTORE8): inside current memory → nothing to do.
+    const inside = m.i32.and(
+      m.i32.eqz(highBits(bb, off)),
+      m.i64.le_u(m.i64.add(bb.get(off.limbs[0]), m.i64.const(clen)), memBytes),
+    );
+    bb.emit(m.if(inside, m.nop(), call()));
+    return;
+  }
+  bb.emit(m.if(m.i64.eqz(makeOrLimbs(bb, len, 0)), m.nop(), call()));
+}
+
+/** Charge `perWord` × words(len) for copies and hashing (len already bounded by the expansion). */
+function chargeWords(bb: BlockBuilder, len: Value, perWord: bigint): void {
+  const m = bb.m;
+  const c = valueConst(len);
+  if (c !== undefined) {
+    if (c !== 0n) bb.charge(() => m.i64.const(((c + 31n) / 32n) * perWord));
+    return;
+  }
+  const cost = bb.temp(m.i64.mul(m.i64.shr_u(m.i64.add(bb.get(len.limbs[0]), m.i64.const(31n)), m.i64.const(5n)), m.i64.const(perWord)));
+  bb.charge(() => m.local.get(cost, i64));
+}
+
+/** Byte-swap a limb; constants are swapped at compile time. */
+function bswapLimb(bb: BlockBuilder, l: Limb): Expr {
+  if (typeof l !== 'bigint') return bb.m.call('bswap64', [bb.get(l)], i64);
+  let r = 0n;
+  for (let i = 0n; i < 8n; i++) r |= ((l >> (8n * i)) & 0xffn) << (8n * (7n - i));
+  return bb.m.i64.const(BigInt.asIntN(64, r));
+}
+const bswap = (bb: BlockBuilder, e: Expr): Expr => bb.m.call('bswap64', [e], i64);
+
+function compileMemoryOp(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
+  const m = bb.m;
+  switch (op) {
+    case Op.MLOAD: {
+      const off = bb.pop();
+      expandMemory(bb, cx, off, constValue(32n));
+      const at = bb.temp(m.i64.extend_u(memAddr(bb, off)));
+      const addr = () => m.i32.wrap(m.local.get(at, i64));
+      bb.push(bb.valueOf([24, 16, 8, 0].map((o) => bswap(bb, m.i64.load(o, 1, addr())))));
+      return true;
+    }
+    case Op.MSTORE: {
+      const off = bb.pop();
+      const v = bb.pop();
+      expandMemory(bb, cx, off, constValue(32n));
+      const at = bb.temp(m.i64.extend_u(memAddr(bb, off)));
+      const addr = () => m.i32.wrap(m.local.get(at, i64));
+      [24, 16, 8, 0].forEach((o, i) => bb.emit(m.i64.store(o, 1, addr(), bswapLimb(bb, v.limbs[i]))));
+      return true;
+    }
+    case Op.MSTORE8: {
+      const off = bb.pop();
+      const v = bb.pop();
+      expandMemory(bb, cx, off, constValue(1n));
+      bb.emit(m.i64.store8(0, 1, memAddr(bb, off), bb.get(v.limbs[0])));
+      return true;
+    }
+    case Op.MSIZE:
+      bb.push(bb.valueOf([m.i64.shl(m.i64.load(Ctx.memWords, 8, m.i32.const(CTX)), m.i64.const(5n)), 0n, 0n, 0n]));
+      return true;
+    case Op.KECCAK256: {
+      const off = bb.pop();
+      const len = bb.pop();
+      expandMemory(bb, cx, off, len);
+      chargeWords(bb, len, G.keccakWord);
+      const addr = valueConst(len) === 0n ? m.i32.const(EVM_MEMORY_BASE) :
+        m.select(m.i64.eqz(makeOrLimbs(bb, len, 0)), m.i32.const(EVM_MEMORY_BASE), memAddr(bb, off));
+      bb.emit(cx.call('mevmc_keccak256', [m.i32.const(SCRATCH), addr, m.i32.wrap(bb.get(len.limbs[0]))], 'none'));
+      bb.push(bb.loadWord(SCRATCH));
+      return true;
+    }
+    case Op.CALLDATACOPY: case Op.CODECOPY: {
+      const [dst, off, len] = [bb.pop(), bb.pop(), bb.pop()];
+      expandMemory(bb, cx, dst, len);
+      chargeWords(bb, len, G.copyWord);
+      const name = op === Op.CALLDATACOPY ? 'mevmc_calldatacopy' : 'mevmc_codecopy';
+      whenNonZero(bb, len, () => cx.call(name, [memAddr(bb, dst), bb.get(off.limbs[0]), highBits(bb, off), m.i32.wrap(bb.get(len.limbs[0]))], 'none'));
+      return true;
+    }
+    case Op.RETURNDATACOPY: {
+      const [dst, off, len] = [bb.pop(), bb.pop(), bb.pop()];
+      // EIP-211: reading past the return data halts even for a zero length; the host checks bounds.
+      expandMemory(bb, cx, dst, len);
+      chargeWords(bb, len, G.copyWord);
+      const addr = valueConst(len) === 0n ? m.i32.const(EVM_MEMORY_BASE) :
+        m.select(m.i64.eqz(makeOrLimbs(bb, len, 0)), m.i32.const(EVM_MEMORY_BASE), memAddr(bb, dst));
+      checkStatus(bb, cx.call('mevmc_returndatacopy', [addr, bb.get(off.limbs[0]), highBits(bb, off), bb.get(len.limbs[0]), highBits(bb, len)], 'i32'));
+      return true;
+    }
+    case Op.EXTCODECOPY: {
+      const [address, dst, off, len] = [bb.pop(), bb.pop(), bb.pop(), bb.pop()];
+      bb.storeWord(() => m.i32.const(SCRATCH), address);
+      expandMemory(bb, cx, dst, len);
+      chargeWords(bb, len, G.copyWord);
+      const addr = valueConst(len) === 0n ? m.i32.const(EVM_MEMORY_BASE) :
+        m.select(m.i64.eqz(makeOrLimbs(bb, len, 0)), m.i32.const(EVM_MEMORY_BASE), memAddr(bb, dst));
+      const n = valueConst(len) === 0n ? m.i32.const(0) :
+        m.select(m.i64.eqz(makeOrLimbs(bb, len, 0)), m.i32.const(0), m.i32.wrap(bb.get(len.limbs[0])));
+      checkStatus(bb, cx.call('mevmc_extcodecopy', [m.i32.const(SCRATCH), addr, bb.get(off.limbs[0]), highBits(bb, off), n], 'i32'));
+      return true;
+    }
+    case Op.MCOPY: {
+      const [dst, src, len] = [bb.pop(), bb.pop(), bb.pop()];
+      expandMemory(bb, cx, src, len);
+      expandMemory(bb, cx, dst, len);
+      chargeWords(bb, len, G.copyWord);
+      whenNonZero(bb, len, () => m.memory.copy(memAddr(bb, dst), memAddr(bb, src), m.i32.wrap(bb.get(len.limbs[0]))));
+      return true;
+    }
+    default:
+      throw new Error(`no lowering for memory opcode 0x${op.toString(16)}`);
+  }
+}
+
+/** Emit `body` only when `len` is non-zero (memory addresses are only valid then). */
+function whenNonZero(bb: BlockBuilder, len: Value, body: () => Expr): void {
+  const c = valueConst(len);
+  if (c === 0n) return;
+  if (c !== undefined) bb.emit(body());
+  else bb.emit(bb.m.if(bb.m.i64.eqz(makeOrLimbs(bb, len, 0)), bb.m.nop(), body()));
+}
+
+/** Halt with the status returned by a host import when it is not 0. */
+function checkStatus(bb: BlockBuilder, call: Expr): void {
+  const m = bb.m;
+  bb.emit(m.local.set(2, call));
+  bb.emit(m.if(m.local.get(2, i32), m.return(m.local.get(2, i32))));
+}
+
+function compileEnv(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
+  const m = bb.m;
+  const slot = ENV_OPS[op];
+  if (slot !== undefined) { bb.push(bb.loadWord(ENV + 32 * slot)); return true; }
+  const inPlace = (name: string, mayFail: boolean) => {
+    bb.storeWord(() => m.i32.const(SCRATCH), bb.pop());
+    const call = cx.call(name, [m.i32.const(SCRATCH)], mayFail ? 'i32' : 'none');
+    if (mayFail) checkStatus(bb, call); else bb.emit(call);
+    bb.push(bb.loadWord(SCRATCH));
+  };
+  switch (op) {
+    case Op.CALLDATALOAD: {
+      const off = bb.pop();
+      bb.emit(cx.call('mevmc_calldataload', [m.i32.const(SCRATCH), bb.get(off.limbs[0]), highBits(bb, off)], 'none'));
+      bb.push(bb.loadWord(SCRATCH));
+      return true;
+    }
+    case Op.BALANCE: inPlace('mevmc_balance', true); return true;
+    case Op.EXTCODESIZE: inPlace('mevmc_extcodesize', true); return true;
+    case Op.EXTCODEHASH: inPlace('mevmc_extcodehash', true); return true;
+    case Op.BLOCKHASH: inPlace('mevmc_blockhash', false); return true;
+    case Op.BLOBHASH: inPlace('mevmc_blobhash', false); return true;
+    case Op.SELFBALANCE:
+      bb.emit(cx.call('mevmc_selfbalance', [m.i32.const(SCRATCH)], 'none'));
+      bb.push(bb.loadWord(SCRATCH));
+      return true;
+    default:
+      throw new Error(`no lowering for env opcode 0x${op.toString(16)}`);
+  }
+}
+
+function compileStorage(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
+  const m = bb.m;
+  if (op === Op.SLOAD || op === Op.TLOAD) {
+    bb.storeWord(() => m.i32.const(SCRATCH), bb.pop());
+    if (op === Op.SLOAD) checkStatus(bb, cx.call('mevmc_sload', [m.i32.const(SCRATCH)], 'i32'));
+    else bb.emit(cx.call('mevmc_tload', [m.i32.const(SCRATCH)], 'none'));
+    bb.push(bb.loadWord(SCRATCH));
+    return true;
+  }
+  bb.storeWord(() => m.i32.const(SCRATCH), bb.pop());
+  bb.storeWord(() => m.i32.const(SCRATCH + 32), bb.pop());
+  const name = op === Op.SSTORE ? 'mevmc_sstore' : 'mevmc_tstore';
+  checkStatus(bb, cx.call(name, [m.i32.const(SCRATCH), m.i32.const(SCRATCH + 32)], 'i32'));
+  return true;
+}
+
+function compileLog(bb: BlockBuilder, cx: LowerContext, topics: number): Continues {
+  const m = bb.m;
+  const off = bb.pop();
+  const len = bb.pop();
+  for (let i = 0; i < topics; i++) bb.storeWord(() => m.i32.const(SCRATCH + 32 * i), bb.pop());
+  expandMemory(bb, cx, off, len);
+  // LOG data gas is per byte, not per word.
+  const c = valueConst(len);
+  if (c !== undefined) { if (c !== 0n) bb.charge(() => m.i64.const(c * G.logData)); }
+  else {
+    const cost = bb.temp(m.i64.mul(bb.get(len.limbs[0]), m.i64.const(G.logData)));
+    bb.charge(() => m.local.get(cost, i64));
+  }
+  const addr = c === 0n ? m.i32.const(EVM_MEMORY_BASE) :
+    m.select(m.i64.eqz(makeOrLimbs(bb, len, 0)), m.i32.const(EVM_MEMORY_BASE), memAddr(bb, off));
+  checkStatus(bb, cx.call('mevmc_log', [m.i32.const(topics), m.i32.const(SCRATCH), addr, m.i32.wrap(bb.get(len.limbs[0]))], 'i32'));
+  return true;
+}
+
+function compileTerm(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
+  const m = bb.m;
+  if (op === Op.STOP) { bb.exit(Status.Stop); return false; }
+  if (op === Op.INVALID) { bb.exit(Status.InvalidOpcode); return false; }
+  // RETURN / REVERT
+  const off = bb.pop();
+  const len = bb.pop();
+  expandMemory(bb, cx, off, len);
+  const c = valueConst(len);
+  const isZero = c === 0n ? m.i32.const(1) : c !== undefined ? m.i32.const(0) : m.i64.eqz(makeOrLimbs(bb, len, 0));
+  const ctx = () => m.i32.const(CTX);
+  bb.emit(m.i32.store(Ctx.retOffset, 4, ctx(), m.select(isZero, m.i32.const(0), m.i32.wrap(bb.get(off.limbs[0])))));
+  bb.emit(m.i32.store(Ctx.retLength, 4, ctx(), m.select(isZero, m.i32.const(0), m.i32.wrap(bb.get(len.limbs[0])))));
+  bb.exit(op === Op.RETURN ? Status.Return : Status.Revert);
+  return false;
+}
+
+export { none };

@@ -1,0 +1,42 @@
+/**
+ * @file The only importer of binaryen: a thin typed wrapper plus the pinned optimisation setup.
+ *
+ * binaryen.js is ESM with top-level await; importing this module waits for it once. The version is
+ * pinned exactly in package.json because the emitted code (and the pass pipeline) depends on it.
+ */
+import binaryen from 'binaryen';
+
+export { binaryen };
+export type Module = binaryen.Module;
+/** A binaryen expression handle. */
+export type Expr = binaryen.ExpressionRef;
+export type WasmType = binaryen.Type;
+
+export const i32 = binaryen.i32;
+export const i64 = binaryen.i64;
+export const none = binaryen.none;
+
+/** Create a module with the features mevmc emits (bulk memory for memory.copy/fill, sign-ext). */
+export function createModule(): Module {
+  const m = new binaryen.Module();
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.SignExt | binaryen.Features.MutableGlobals);
+  return m;
+}
+
+/**
+ * Optimise with binaryen's default -O2 pipeline. Level 2 (not 3/4) because compile time matters for
+ * contracts of 24 KB, and V8's own tier-up does the rest; inlining of the small per-module helpers
+ * (bswap) is what matters most, and -O2 does it.
+ */
+export function optimizeModule(m: Module, level: 0 | 1 | 2 | 3 = 2): void {
+  if (level === 0) return;
+  binaryen.setOptimizeLevel(level);
+  binaryen.setShrinkLevel(0);
+  // bswap64 (12 instructions) must always be inlined: it runs on every MLOAD/MSTORE limb.
+  //binaryen.setAlwaysInlineMaxSize(24);
+  m.optimize();
+}
+
+/** Type of a tuple of params. */
+export const params = (ts: readonly ('i32' | 'i64')[]): WasmType =>
+  binaryen.createType(ts.map((t) => (t === 'i32' ? i32 : i64)));
