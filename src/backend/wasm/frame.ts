@@ -100,9 +100,10 @@ export class BlockBuilder {
 
   /** Load the item `k` positions below the entry top (k ≥ 1, at sp − 32k) into locals. */
   private loadEntryItem(k: number): Value {
-    const addr = this.m.i32.sub(this.sp(), this.m.i32.const(32 * k));
+    // A fresh address expression per load: binaryen IR is a tree, a shared node corrupts the optimiser.
+    const addr = () => this.m.i32.sub(this.sp(), this.m.i32.const(32 * k));
     const limbs: Limb[] = [];
-    for (let i = 0; i < 4; i++) limbs.push(this.temp(this.m.i64.load(8 * i, 8, addr)));
+    for (let i = 0; i < 4; i++) limbs.push(this.temp(this.m.i64.load(8 * i, 8, addr())));
     return { limbs: limbs as unknown as Value['limbs'], home: -k };
   }
 

@@ -365,10 +365,11 @@ function compileTerm(bb: BlockBuilder, cx: LowerContext, op: number): Continues 
   const len = bb.pop();
   expandMemory(bb, cx, off, len);
   const c = valueConst(len);
-  const isZero = c === 0n ? m.i32.const(1) : c !== undefined ? m.i32.const(0) : m.i64.eqz(makeOrLimbs(bb, len, 0));
+  // A fresh expression per use: binaryen IR is a tree, sharing a node corrupts the optimiser.
+  const isZero = () => (c === 0n ? m.i32.const(1) : c !== undefined ? m.i32.const(0) : m.i64.eqz(makeOrLimbs(bb, len, 0)));
   const ctx = () => m.i32.const(CTX);
-  bb.emit(m.i32.store(Ctx.retOffset, 4, ctx(), m.select(isZero, m.i32.const(0), m.i32.wrap(bb.get(off.limbs[0])))));
-  bb.emit(m.i32.store(Ctx.retLength, 4, ctx(), m.select(isZero, m.i32.const(0), m.i32.wrap(bb.get(len.limbs[0])))));
+  bb.emit(m.i32.store(Ctx.retOffset, 4, ctx(), m.select(isZero(), m.i32.const(0), m.i32.wrap(bb.get(off.limbs[0])))));
+  bb.emit(m.i32.store(Ctx.retLength, 4, ctx(), m.select(isZero(), m.i32.const(0), m.i32.wrap(bb.get(len.limbs[0])))));
   bb.exit(op === Op.RETURN ? Status.Return : Status.Revert);
   return false;
 }

@@ -19,7 +19,7 @@ export const none = binaryen.none;
 /** Create a module with the features mevmc emits (bulk memory for memory.copy/fill, sign-ext). */
 export function createModule(): Module {
   const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.SignExt | binaryen.Features.MutableGlobals);
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals);
   return m;
 }
 

@@ -1,0 +1,208 @@
+/**
+ * @file In-memory SALT state: bucket tables + commitment trie, updated in batches (SPEC.md §3.3–3.4).
+ *
+ * Stage: the engine behind `SaltStore` (persistence wraps it) and the property tests.
+ * Input: batches of plain-key changes (value bytes, or `undefined` = delete); optionally explicit
+ * bucket-metadata changes (nonce / capacity), or changes forced into a given bucket (tests).
+ * Output: updated tables, per-slot scalar deltas fed to the trie, the new 32-byte state root.
+ * Invariants: within a batch keys are applied in ascending byte order; a bucket whose capacity grew
+ * during the batch is canonicalised at the end from its pre-batch metadata (final capacity = the
+ * pre-batch capacity doubled until the final load is ≤ 80 %), so transient growth never leaks into
+ * the layout; metadata slots change only when (nonce, capacity) differ from the pre-batch value;
+ * a bucket whose subtree shape changed is rebuilt, every other change is an incremental delta.
+ */
+import { bigintToLe32, mod, R } from './field.ts';
+import { mapToScalar, type Point } from './banderwagon.ts';
+import { bucketId } from './hasher.ts';
+import {
+  type BucketMeta, type SaltValue, DEFAULT_META, EMPTY_SLOT_SCALAR, compareBytes, kvHash, metaSaltValue,
+  metadataLocation,
+} from './keys.ts';
+import { type BucketTable, type Entry, grownCapacity, lookup, newTable, rehash, remove, upsertGrowing } from './shi-table.ts';
+import { type BucketRebuild, type SlotDelta, SaltTrie, subtreeRootLevel } from './trie.ts';
+import type { Committer } from './committer.ts';
+
+/** One change of a batch: `value === undefined` deletes the key. */
+export interface KeyChange {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | undefined;
+}
+
+/** Statistics of the last applied batch. */
+export interface BatchStats {
+  readonly keys: number;
+  readonly slotDeltas: number;
+  readonly rebuiltBuckets: number;
+  /** Scalar × generator products used by the commitment update. */
+  readonly mults: number;
+}
+
+const metaEq = (a: BucketMeta, b: BucketMeta): boolean => a.nonce === b.nonce && a.capacity === b.capacity;
+const metaScalar = (m: BucketMeta): bigint => kvHash(metaSaltValue(m));
+const isDefaultMeta = (m: BucketMeta): boolean => metaEq(m, DEFAULT_META);
+
+/** The in-memory SALT state. */
+export class SaltState {
+  /** Data buckets that are non-empty or have non-default metadata. */
+  readonly buckets = new Map<number, BucketTable>();
+  trie: SaltTrie;
+  lastStats: BatchStats = { keys: 0, slotDeltas: 0, rebuiltBuckets: 0, mults: 0 };
+
+  constructor(committer?: Committer) {
+    this.trie = new SaltTrie(committer);
+  }
+
+  /** Metadata of a data bucket. */
+  meta(b: number): BucketMeta {
+    return this.buckets.get(b)?.meta ?? DEFAULT_META;
+  }
+
+  /** Value stored under a plain key, if any. */
+  get(key: Uint8Array): Uint8Array | undefined {
+    const t = this.buckets.get(bucketId(key));
+    return t ? lookup(t, key)?.entry.value : undefined;
+  }
+
+  /** Slot location of a plain key, if present. */
+  locate(key: Uint8Array): { bucket: number; slot: number } | undefined {
+    const bucket = bucketId(key);
+    const t = this.buckets.get(bucket);
+    const f = t ? lookup(t, key) : undefined;
+    return f ? { bucket, slot: f.slot } : undefined;
+  }
+
+  /** Content of a slot (metadata slots are synthesised from bucket metadata). */
+  slotValue(bucket: number, slot: number): SaltValue | undefined {
+    if (bucket < 65536) {
+      const b = bucket * 256 + slot;
+      return metaSaltValue(this.meta(b));
+    }
+    return this.buckets.get(bucket)?.slots.get(slot);
+  }
+
+  /** Number of stored key/value pairs. */
+  size(): number {
+    let n = 0;
+    for (const t of this.buckets.values()) n += t.slots.size;
+    return n;
+  }
+
+  /** Apply a batch of plain-key changes (keys routed by `bucket_id`); returns the new state root. */
+  applyBatch(changes: Iterable<KeyChange>): Uint8Array {
+    const byBucket = new Map<number, Map<string, KeyChange>>();
+    for (const ch of changes) {
+      const b = bucketId(ch.key);
+      let m = byBucket.get(b);
+      if (!m) byBucket.set(b, (m = new Map()));
+      m.set(Buffer.from(ch.key).toString('hex'), ch);
+    }
+    return this.applyGrouped(new Map([...byBucket].map(([b, m]) => [b, [...m.values()]])), new Map());
+  }
+
+  /**
+   * Apply changes with explicit bucket placement and optional metadata overrides (the lower-level
+   * entry point; tests use it to fill one bucket past 256 / 65 536 slots without searching for
+   * colliding keys). Returns the new state root.
+   */
+  applyGrouped(changes: Map<number, KeyChange[]>, metaOverrides: Map<number, BucketMeta>): Uint8Array {
+    const committer = this.trie.committer;
+    const before = committer.mulCount;
+    const deltas: SlotDelta[] = [];
+    const rebuilds: BucketRebuild[] = [];
+    const touched = new Set<number>([...changes.keys(), ...metaOverrides.keys()]);
+    let nkeys = 0;
+    for (const b of [...touched].sort((x, y) => x - y)) {
+      if (b < 65536) throw new Error(`bucket ${b} is a metadata bucket`);
+      const t = this.buckets.get(b) ?? newTable();
+      const pre = t.meta;
+      const snapshot = new Map<number, Entry | undefined>();
+      const obs = (slot: number, old: Entry | undefined): void => {
+        if (!snapshot.has(slot)) snapshot.set(slot, old);
+      };
+      const override = metaOverrides.get(b);
+      if (override && !metaEq(override, t.meta)) rehash(t, override, obs);
+      const list = [...(changes.get(b) ?? [])].sort((x, y) => compareBytes(x.key, y.key));
+      nkeys += list.length;
+      for (const ch of list) {
+        if (ch.value === undefined) remove(t, ch.key, obs);
+        else upsertGrowing(t, ch.key, ch.value, obs);
+      }
+      // Canonicalise transient growth from the pre-batch (or overridden) metadata.
+      const baseCap = override?.capacity ?? pre.capacity;
+      const finalCap = grownCapacity(baseCap, t.slots.size);
+      if (finalCap !== t.meta.capacity) rehash(t, { nonce: t.meta.nonce, capacity: finalCap }, obs);
+      const post = t.meta;
+      if (subtreeRootLevel(post.capacity) !== subtreeRootLevel(pre.capacity) || this.trie.bucketLevel(b) !== subtreeRootLevel(post.capacity)) {
+        rebuilds.push({
+          bucket: b,
+          level: subtreeRootLevel(post.capacity),
+          slots: [...t.slots].map(([slot, e]) => [slot, kvHash(e)] as const),
+        });
+      } else {
+        for (const [slot, old] of snapshot) {
+          const now = t.slots.get(slot);
+          if (now === old) continue;
+          const d = (now ? kvHash(now) : EMPTY_SLOT_SCALAR) - (old ? kvHash(old) : EMPTY_SLOT_SCALAR);
+          if (mod(d, R) !== 0n) deltas.push({ bucket: b, slot, delta: d });
+        }
+      }
+      if (!metaEq(pre, post)) {
+        const loc = metadataLocation(b);
+        deltas.push({ bucket: loc.bucket, slot: loc.slot, delta: metaScalar(post) - metaScalar(pre) });
+      }
+      if (t.slots.size === 0 && isDefaultMeta(t.meta)) this.buckets.delete(b);
+      else this.buckets.set(b, t);
+    }
+    this.trie.update(deltas, rebuilds);
+    this.lastStats = {
+      keys: nkeys,
+      slotDeltas: deltas.length,
+      rebuiltBuckets: rebuilds.length,
+      mults: committer.mulCount - before,
+    };
+    return this.root();
+  }
+
+  /** Root commitment. */
+  rootCommitment(): Point {
+    return this.trie.rootCommitment();
+  }
+
+  /** 32-byte state root: little-endian `map_to_scalar(root commitment)`. */
+  root(): Uint8Array {
+    return bigintToLe32(mapToScalar(this.trie.rootCommitment()));
+  }
+
+  /**
+   * Recompute the root from the bucket contents alone, in a fresh trie (every bucket rebuilt, every
+   * non-default metadata slot applied) — the reference the incremental path is checked against.
+   */
+  rootFromScratch(committer?: Committer): Uint8Array {
+    return bigintToLe32(mapToScalar(this.buildTrie(committer ?? this.trie.committer).rootCommitment()));
+  }
+
+  /** Replace the commitment layer by one rebuilt from the data (used when loading persisted data). */
+  rebuildCommitments(): Uint8Array {
+    this.trie = this.buildTrie(this.trie.committer);
+    return this.root();
+  }
+
+  private buildTrie(committer: Committer): SaltTrie {
+    const trie = new SaltTrie(committer);
+    const rebuilds: BucketRebuild[] = [];
+    const deltas: SlotDelta[] = [];
+    for (const [b, t] of this.buckets) {
+      rebuilds.push({
+        bucket: b,
+        level: subtreeRootLevel(t.meta.capacity),
+        slots: [...t.slots].map(([slot, e]) => [slot, kvHash(e)] as const),
+      });
+      if (!isDefaultMeta(t.meta)) {
+        const loc = metadataLocation(b);
+        deltas.push({ bucket: loc.bucket, slot: loc.slot, delta: metaScalar(t.meta) - metaScalar(DEFAULT_META) });
+      }
+    }
+    trie.update(deltas, rebuilds);
+    return trie;
+  }
+}
