@@ -53,6 +53,8 @@ export interface Case {
   address: Uint8Array; // 20 bytes
   pre: Map<string, PreAccount>; // key: lowercase 0x-address
   block: BlockEnv;
+  /** GASPRICE seen by the code (default 0, as runCall). */
+  gasPrice?: bigint;
 }
 
 export interface LogEntry {
@@ -180,6 +182,7 @@ export function parseCase(o: any, defaultId = 'case'): Case {
     address,
     pre,
     block,
+    gasPrice: o.gasPrice !== undefined ? parseQuantity(o.gasPrice, 'gasPrice') : 0n,
   };
 }
 

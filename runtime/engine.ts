@@ -53,6 +53,9 @@ export function backendOf(c: Case): MemoryBackend {
   return be;
 }
 
+/** The call could not start (value transfer): a halt that uses no gas, as @ethereumjs/evm reports it. */
+const NOT_RUN = (message: string, gas: bigint): FrameResult => ({ status: Status.HostError, gasLeft: gas, output: new Uint8Array(0), message, notRun: true });
+
 interface CallOutcome {
   frame: FrameResult;
   world: WorldState;
@@ -65,16 +68,18 @@ function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend
   const caller = addrKey(c.caller);
   const address = addrKey(c.address);
   const t0 = performance.now();
+  // runCall bumps the caller's nonce (creating the account) before anything else.
+  world.bumpNonce(caller);
   if (c.value > 0n) {
     const bal = world.balance(caller);
-    if (bal < c.value) {
-      return { frame: { status: Status.HostError, gasLeft: 0n, output: new Uint8Array(0), message: 'insufficient balance' }, world, execMs: 0 };
-    }
+    if (bal < c.value) return { frame: NOT_RUN('insufficient balance', c.gas), world, execMs: 0 };
+    const to = world.balance(address) + c.value;
+    if (to >= 1n << 256n) return { frame: NOT_RUN('value overflow', c.gas), world, execMs: 0 };
     world.setBalance(caller, bal - c.value);
-    world.setBalance(address, world.balance(address) + c.value);
+    world.setBalance(address, to);
   }
   const msg: Message = {
-    caller, address, codeAddress: address, origin: caller, value: c.value, gasPrice: 0n,
+    caller, address, codeAddress: address, origin: caller, value: c.value, gasPrice: c.gasPrice ?? 0n,
     calldata: c.calldata, gas: c.gas, isStatic: false, depth: 0,
   };
   const inst = loader.acquire(loaded);
@@ -110,7 +115,7 @@ export function runCaseWasm(c: Case, opts: RunOptions = {}): CaseResult {
   return {
     id: c.id,
     status,
-    error: st === Status.HostError || st === Status.Unsupported ? `${STATUS_ERROR[st]}${frame.message ? `: ${frame.message}` : ''}` : STATUS_ERROR[st],
+    error: frame.notRun ? frame.message! : st === Status.HostError || st === Status.Unsupported ? `${STATUS_ERROR[st]}${frame.message ? `: ${frame.message}` : ''}` : STATUS_ERROR[st],
     gasUsed: (c.gas - frame.gasLeft).toString(),
     output: toHex(frame.output),
     logs: ok ? world.logs.map((l) => ({ address: l.address, topics: l.topics.map(word), data: toHex(l.data) })) : [],

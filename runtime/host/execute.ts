@@ -18,6 +18,8 @@ export interface FrameResult {
   output: Uint8Array;
   /** Detail for HostError / Unsupported. */
   message?: string;
+  /** True when the code never ran (e.g. the value transfer failed): no gas is used. */
+  notRun?: boolean;
 }
 
 const addr = (a: string): bigint => BigInt(a);

@@ -138,7 +138,7 @@ export class FrameHost {
     return this.mem.charge(warm ? G.warmStorageRead : G.coldAccountAccess);
   }
 
-  imports(): Record<HostImportName, (...args: never[]) => number | void> {
+  imports(): Record<HostImportName, (...args: any[]) => number | void> {
     const { mem, world, msg } = this;
     const self = this;
     const h: Record<HostImportName, (...a: any[]) => number | void> = {
@@ -241,7 +241,7 @@ export class FrameHost {
         return 0;
       },
     };
-    return h as Record<HostImportName, (...args: never[]) => number | void>;
+    return h;
   }
 }
 

@@ -104,12 +104,12 @@ export class WasmLoader {
     }
     let module: WebAssembly.Module;
     try {
-      module = new WebAssembly.Module(bytes);
+      module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     } catch (e) {
       if (!fromDisk) throw e;
       // A corrupt cache file: recompile rather than fail.
       bytes = compile(code, fork, { optimize: opt }).binary;
-      module = new WebAssembly.Module(bytes);
+      module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
       fromDisk = false;
     }
     const loaded: LoadedContract = {

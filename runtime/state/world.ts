@@ -106,6 +106,11 @@ export class WorldState {
     if (!h) this.codeHashes.set(address, (h = a.code.length ? keccak_256(a.code) : EMPTY_CODE_HASH));
     return h;
   }
+  /** Increment the nonce, creating the account if needed. */
+  bumpNonce(address: string): void {
+    const a = this.getAccount(address) ?? { balance: 0n, nonce: 0n, code: new Uint8Array(0) };
+    this.putAccount(address, { ...a, nonce: a.nonce + 1n });
+  }
   setBalance(address: string, balance: bigint): void {
     const a = this.getAccount(address) ?? { balance: 0n, nonce: 0n, code: new Uint8Array(0) };
     this.putAccount(address, { ...a, balance });

@@ -1,0 +1,71 @@
+/**
+ * @file `mevmc bench` / `npm run bench`: one table row per program of ../shared/bench and of the
+ * corpus bench cases — @ethereumjs/evm time, mevmc time, ratio, compile time — measured with
+ * tinybench side by side in the same process. Each task is a whole message call on fresh state
+ * (setup included on both sides); `exec ratio` compares execution only (median execMs).
+ * A result that differs from the reference is printed and the program is not timed.
+ */
+import { Bench } from 'tinybench';
+import { loadCorpusBenchCases } from '../../corpus/index.ts';
+import type { Case } from '../../runtime/case.ts';
+import { runCaseWasm } from '../../runtime/engine.ts';
+import { WasmLoader } from '../../runtime/loader/wasm.ts';
+import { runReference } from '../../runtime/reference/ethereumjs.ts';
+import { loadSharedBench, prepareBenchCase } from '../../runtime/shared-bench.ts';
+import { parseForkName } from '../../src/evm/forks.ts';
+import { sameResult } from './corpus.ts';
+
+interface Program { name: string; c: Case; heavy?: boolean }
+
+async function programs(filter?: RegExp): Promise<Program[]> {
+  const out: Program[] = [];
+  const shared = loadSharedBench();
+  if (shared.missing) console.log(`(shared bench skipped: ${shared.missing})`);
+  for (const b of shared.cases) {
+    if (filter && !filter.test(b.name)) continue;
+    try {
+      const p = await prepareBenchCase(b);
+      out.push({ name: p.name, c: p.case, heavy: p.heavy });
+    } catch (e) {
+      console.log(`skip ${b.name}: ${(e as Error).message}`);
+    }
+  }
+  for (const c of loadCorpusBenchCases()) if (!filter || filter.test(`corpus/${c.id}`)) out.push({ name: `corpus/${c.id}`, c });
+  return out;
+}
+
+export async function benchCommand(a: { filter?: string; time: number }): Promise<number> {
+  const filter = a.filter ? new RegExp(a.filter) : undefined;
+  const loader = new WasmLoader();
+  const rows: string[] = [];
+  const pad = (s: string, n: number) => s.padStart(n);
+  const header = `${'program'.padEnd(46)}${pad('ethereumjs', 12)}${pad('mevmc', 11)}${pad('ratio', 9)}${pad('exec ratio', 11)}${pad('compile', 10)}${pad('code', 8)}`;
+  console.log(header);
+  for (const p of await programs(filter)) {
+    if (p.heavy) { console.log(`${p.name.padEnd(46)} (skipped: too slow for the reference in a table run)`); continue; }
+    const fork = parseForkName(p.c.fork)!;
+    const t0 = performance.now();
+    loader.load(p.c.code, fork);
+    const compileMs = performance.now() - t0;
+    const w = runCaseWasm(p.c, { loader, repeat: 3 });
+    const r = await runReference(p.c, { repeat: 1 });
+    if (!sameResult(w, r)) {
+      console.log(`${p.name.padEnd(46)} DIFFERS from the reference: mevmc ${w.status}/${w.gasUsed} vs ref ${r.status}/${r.gasUsed}`);
+      continue;
+    }
+    const slow = r.execMs > 1000;
+    const bench = new Bench({ time: slow ? 0 : a.time, iterations: slow ? 1 : 5, warmupIterations: slow ? 0 : 2 });
+    bench.add('ref', async () => { await runReference(p.c); });
+    bench.add('mevmc', () => { runCaseWasm(p.c, { loader }); });
+    await bench.run();
+    const mean = (n: string) => bench.tasks.find((t) => t.name === n)!.result as unknown as { latency?: { mean: number }; mean?: number };
+    const ms = (n: string) => mean(n).latency?.mean ?? mean(n).mean ?? NaN;
+    const refMs = ms('ref');
+    const wasmMs = ms('mevmc');
+    const execW = runCaseWasm(p.c, { loader, repeat: 5 }).execMs;
+    const line = `${p.name.padEnd(46)}${pad(refMs.toFixed(3), 12)}${pad(wasmMs.toFixed(3), 11)}${pad((refMs / wasmMs).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}`;
+    console.log(line);
+    rows.push(line);
+  }
+  return 0;
+}

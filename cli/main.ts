@@ -1,0 +1,76 @@
+/**
+ * @file The `mevmc` command line: yargs wiring only. Input errors print one line and exit 2;
+ * unexpected errors print one line (no stack unless MEVMC_DEBUG=1) and exit 1.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { InputError } from '../runtime/case.ts';
+import { compileCommand } from './commands/compile.ts';
+import { corpusCommand } from './commands/corpus.ts';
+import { disasmCommand } from './commands/disasm.ts';
+import { runCommand } from './commands/run.ts';
+import { runSaltCommand } from './salt/command.ts';
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const set = (p: number | Promise<number>) => Promise.resolve(p).then((c) => { code = c; });
+  await yargs(argv)
+    .scriptName('mevmc')
+    .strict()
+    .demandCommand(1, 'give a command (compile, disasm, run, corpus, bench, salt)')
+    .fail((msg, err) => {
+      throw err ?? new InputError(msg);
+    })
+    .command('compile <code>', 'compile EVM runtime bytecode to WebAssembly', (y) => y
+      .positional('code', { type: 'string', demandOption: true, describe: '0x… hex, or a hex/.bin/raw file' })
+      .option('out', { alias: 'o', type: 'string', describe: 'output file (stdout if omitted)' })
+      .option('emit', { choices: ['wasm', 'wat'] as const, default: 'wasm' as const })
+      .option('fork', { type: 'string', default: 'cancun' })
+      .option('optimize', { alias: 'O', type: 'number', default: 2, choices: [0, 1, 2, 3] }),
+    (a) => set(compileCommand(a as never)))
+    .command('disasm <code>', 'disassemble; --blocks shows basic blocks with gas/stack and fused jumps', (y) => y
+      .positional('code', { type: 'string', demandOption: true })
+      .option('blocks', { type: 'boolean', default: false })
+      .option('fork', { type: 'string', default: 'cancun' }),
+    (a) => set(disasmCommand(a as never)))
+    .command('run [code]', 'execute a message call (runCall conventions), or a batch of cases', (y) => y
+      .positional('code', { type: 'string' })
+      .option('batch', { type: 'string', describe: 'JSON-lines file of cases; prints one result per line' })
+      .option('calldata', { type: 'string', default: '0x' })
+      .option('gas', { type: 'string', default: '10000000' })
+      .option('value', { type: 'string', default: '0' })
+      .option('fork', { type: 'string', default: 'cancun' })
+      .option('engine', { choices: ['wasm', 'ref'] as const, default: 'wasm' as const })
+      .option('json', { type: 'boolean', default: false })
+      .option('repeat', { type: 'number', default: 1, describe: 'runs; execMs is their median' })
+      .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' }),
+    (a) => set(runCommand(a as never)))
+    .command('corpus', 'main job: compile and run the bundled corpus, compare with @ethereumjs/evm', (y) => y
+      .option('repeat', { type: 'number', default: 3 })
+      .option('filter', { type: 'string', describe: 'regex over case ids' }),
+    (a) => set(corpusCommand(a as never)))
+    .command('bench', 'benchmarks (tinybench): ../shared/bench and the corpus, mevmc vs @ethereumjs/evm', (y) => y
+      .option('filter', { type: 'string', describe: 'regex over program names' })
+      .option('time', { type: 'number', default: 300, describe: 'ms per task' }),
+    async (a) => set((await import('./commands/bench.ts')).benchCommand(a as never)))
+    .command('salt', 'SALT storage: `salt root <changes.jsonl>`, `salt verify-witness <file>… --parent-root 0x…`', (y) => y
+      .strict(false),
+    (a) => set(runSaltCommand((a._ as string[]).slice(1).map(String).concat(process.argv.slice(process.argv.indexOf('salt') + 2).filter((x) => x.startsWith('-') || true)).filter((x, i, arr) => arr.indexOf(x) === i || !x.startsWith('--')))))
+    .version('0.1.0')
+    .help()
+    .parseAsync();
+  return code;
+}
+
+main(hideBin(process.argv)).then(
+  (c) => process.exit(c),
+  (e) => {
+    if (e instanceof InputError) {
+      console.error(`mevmc: error: ${e.message}`);
+      process.exit(2);
+    }
+    console.error(`mevmc: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.MEVMC_DEBUG) console.error(e);
+    process.exit(1);
+  },
+);
