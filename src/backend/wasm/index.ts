@@ -10,7 +10,7 @@ import { BUILTINS_MODULE, HOST_IMPORTS, HOST_MODULE } from '../../abi/host.ts';
 import type { Analysis } from '../../analysis/types.ts';
 import { BUILTINS } from '../../builtins/table.ts';
 import { compileBody } from './control.ts';
-import { binaryen, createModule, type Expr, i32, i64, none, optimizeModule, params } from './module.ts';
+import { createModule, type Expr, i32, none, optimizeModule, params } from './module.ts';
 
 export interface WasmOptions {
   /** binaryen optimisation level (default 2; 0 = none). */
@@ -33,7 +33,6 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
       m.addFunctionImport(b.name, BUILTINS_MODULE, b.name, params(b.params), b.results.length ? i32 : none);
     }
     for (const h of HOST_IMPORTS) m.addFunctionImport(h.name, HOST_MODULE, h.name, params(h.params), h.result ? i32 : none);
-    ensureBswap64(m);
     const call = (name: string, args: Expr[], result: 'i32' | 'none') => m.call(name, args, result === 'i32' ? i32 : none);
     const { body, locals } = compileBody(m, a, call);
     m.addFunction('run', none, i32, locals, body);
@@ -44,20 +43,4 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
   } finally {
     m.dispose();
   }
-}
-
-/** `bswap64(x)`: EVM memory is big-endian, wasm little-endian. Tiny, so binaryen inlines it. */
-function ensureBswap64(m: ReturnType<typeof createModule>): void {
-  const x = () => m.local.get(0, i64);
-  const swapPairs = (shift: bigint, mask: bigint) =>
-    m.i64.or(
-      m.i64.and(m.i64.shr_u(x(), m.i64.const(shift)), m.i64.const(mask)),
-      m.i64.shl(m.i64.and(x(), m.i64.const(mask)), m.i64.const(shift)),
-    );
-  const body = m.block(null, [
-    m.local.set(0, swapPairs(8n, 0x00ff00ff00ff00ffn)),
-    m.local.set(0, swapPairs(16n, 0x0000ffff0000ffffn)),
-    m.i64.rotl(x(), m.i64.const(32n)),
-  ], i64);
-  m.addFunction('bswap64', binaryen.createType([i64]), i64, [], body);
 }

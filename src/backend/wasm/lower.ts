@@ -184,12 +184,29 @@ function chargeWords(bb: BlockBuilder, len: Value, perWord: bigint): void {
 
 /** Byte-swap a limb; constants are swapped at compile time. */
 function bswapLimb(bb: BlockBuilder, l: Limb): Expr {
-  if (typeof l !== 'bigint') return bb.m.call('bswap64', [bb.get(l)], i64);
+  if (typeof l !== 'bigint') return makeBswap(bb, () => bb.get(l));
   let r = 0n;
   for (let i = 0n; i < 8n; i++) r |= ((l >> (8n * i)) & 0xffn) << (8n * (7n - i));
   return bb.m.i64.const(BigInt.asIntN(64, r));
 }
-const bswap = (bb: BlockBuilder, e: Expr): Expr => bb.m.call('bswap64', [e], i64);
+/**
+ * Inline byte swap of an i64 (wasm has no bswap): swap bytes in pairs, then 16-bit halves, then a
+ * 32-bit rotate. Inline rather than a call so that even unoptimised output needs no inliner.
+ */
+function makeBswap(bb: BlockBuilder, x: () => Expr): Expr {
+  const m = bb.m;
+  const t = bb.locals.alloc();
+  const get = () => m.local.get(t, i64);
+  const pairs = (e: () => Expr, shift: bigint, mask: bigint) =>
+    m.i64.or(m.i64.and(m.i64.shr_u(e(), m.i64.const(shift)), m.i64.const(mask)), m.i64.shl(m.i64.and(e(), m.i64.const(mask)), m.i64.const(shift)));
+  return m.block(null, [
+    m.local.set(t, x()),
+    m.local.set(t, pairs(get, 8n, 0x00ff00ff00ff00ffn)),
+    m.local.set(t, pairs(get, 16n, 0x0000ffff0000ffffn)),
+    m.i64.rotl(get(), m.i64.const(32n)),
+  ], i64);
+}
+const bswap = (bb: BlockBuilder, e: Expr): Expr => makeBswap(bb, () => e);
 
 function compileMemoryOp(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
   const m = bb.m;
