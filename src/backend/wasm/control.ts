@@ -16,8 +16,87 @@ import { makeOrLimbs } from './u256.ts';
 
 type CallFn = LowerContext['call'];
 
+/**
+ * Above this many reachable blocks the Relooper's rendering time explodes (seconds for 20 KB
+ * contracts with a 100-target dispatch), so large contracts use the linear-time block layout.
+ */
+export const RELOOPER_MAX_BLOCKS = 128;
+
 /** Build the body of the `run` function. Returns the body and the local types. */
 export function compileBody(m: Module, a: Analysis, call: CallFn): { body: Expr; locals: number[] } {
+  const reachable = a.blocks.filter((b) => b.reachable).length;
+  return reachable > RELOOPER_MAX_BLOCKS ? compileBodyLinear(m, a, call) : compileBodyRelooper(m, a, call);
+}
+
+/**
+ * Linear layout, O(blocks): the blocks in pc order as nested wasm blocks inside one loop. Falling
+ * through costs nothing, a forward edge is one `br`, a backward edge or a dynamic jump goes round
+ * the loop through a `br_table` on the state index (dynamic jumps then through one over the pc).
+ */
+function compileBodyLinear(m: Module, a: Analysis, call: CallFn): { body: Expr; locals: number[] } {
+  const locals = new Locals();
+  const order = a.blocks.filter((b) => b.reachable);
+  const n = order.length;
+  const state = new Map<BlockIdx, number>(order.map((b, i) => [b.index, i]));
+  const label = (s: number) => `b${s}`;
+  const next = () => LOCAL_LABEL; // the state index lives in the label local
+  const ret = (st: Status) => m.return(m.i32.const(st));
+  const DISPATCH = n;
+  /** Code transferring control from state `from` to block `to` (-1: end of code). */
+  const goto = (from: number, to: BlockIdx | number, cond?: Expr): Expr => {
+    if (to < 0 && to !== DISPATCH_TARGET) return cond ? m.if(cond, ret(Status.Stop)) : ret(Status.Stop);
+    const s = to === DISPATCH_TARGET ? DISPATCH : state.get(to as BlockIdx)!;
+    if (s > from && s !== DISPATCH) return m.br(label(s), cond);
+    const jump = m.block(null, [m.local.set(next(), m.i32.const(s)), m.br('L')]);
+    return cond ? m.if(cond, jump) : jump;
+  };
+  let inner: Expr | undefined;
+  const codes: Expr[][] = [];
+  order.forEach((b, s) => {
+    locals.resetForBlock();
+    const bb = new BlockBuilder(m, locals);
+    emitChecks(bb, b);
+    const cond = compileBlockCode(bb, a, b, call);
+    const e = b.exit;
+    if (cond !== 'ended') {
+      switch (e.kind) {
+        case 'fallthrough': case 'jump': bb.emit(goto(s, e.to)); break;
+        case 'jumpi': bb.emit(goto(s, e.to, cond!)); bb.emit(goto(s, e.next)); break;
+        case 'dynamicJump': bb.emit(goto(s, DISPATCH_TARGET)); break;
+        case 'dynamicJumpi': bb.emit(goto(s, DISPATCH_TARGET, cond!)); bb.emit(goto(s, e.next)); break;
+        case 'badJumpi': bb.emit(goto(s, e.next)); break;
+        case 'codeEnd': bb.emit(ret(Status.Stop)); break;
+        case 'badJump': case 'terminate': break;
+      }
+    }
+    codes.push(bb.stmts);
+  });
+  // Innermost: the state switch, and the pc dispatch for dynamic jumps.
+  const states = order.map((_, s) => label(s));
+  const maxPc = a.dispatchTargets.reduce((x, t) => Math.max(x, a.blocks[t].startPc), -1);
+  const byPc: string[] = new Array(maxPc + 1).fill('bad');
+  for (const t of a.dispatchTargets) byPc[a.blocks[t].startPc] = label(state.get(t)!);
+  const dispatch = m.block('bad', [m.switch(byPc, 'bad', m.local.get(LOCAL_JT, i32))]);
+  inner = m.block(label(0), [
+    m.block('disp', [m.switch(states, 'disp', m.local.get(next(), i32))]),
+    a.hasDynamicJumps ? dispatch : m.nop(),
+    ret(Status.InvalidJump),
+  ]);
+  for (let s = 0; s < n; s++) inner = m.block(s + 1 < n ? label(s + 1) : null, [inner, ...codes[s]]);
+  const body = m.block(null, [
+    m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)),
+    m.local.set(next(), m.i32.const(0)),
+    m.loop('L', inner!),
+    ret(Status.Stop),
+  ]);
+  return { body, locals: locals.types() };
+}
+
+/** Marker for "the dispatch" as a goto target. */
+const DISPATCH_TARGET = -2;
+
+/** Relooper layout: structured loops and ifs, best code for small contracts. */
+function compileBodyRelooper(m: Module, a: Analysis, call: CallFn): { body: Expr; locals: number[] } {
   const locals = new Locals();
   const ret = (s: Status) => m.return(m.i32.const(s));
   const init = m.local.set(LOCAL_SP, m.i32.const(STACK_BASE));
