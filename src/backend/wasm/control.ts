@@ -98,6 +98,9 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn): { body: Expr; 
   return { body, locals: locals.types() };
 }
 
+/** i64 locals a block may hold before its virtual stack is spilled to memory. */
+const MAX_BLOCK_LOCALS = 4096;
+
 /** Marker for "the dispatch" as a goto target. */
 const DISPATCH_TARGET = -2;
 
@@ -184,6 +187,7 @@ function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block, call: CallFn)
     if (t === undefined) { bb.exit(Status.InvalidOpcode); return 'ended'; }
     const cx: LowerContext = { fork: a.fork, pc: d.pcs[i], call };
     if (!compileInst(bb, cx, op, t, d.pushValues.get(i as never))) return 'ended';
+    if (bb.locals.inUse > MAX_BLOCK_LOCALS) bb.spill();
   }
   const isTaken = (v: ReturnType<BlockBuilder['pop']>) => m.i64.ne(makeOrLimbs(bb, v, 0), m.i64.const(0n));
   switch (e.kind) {

@@ -40,6 +40,10 @@ export class Locals {
   resetForBlock(): void {
     this.next = FIRST_I64;
   }
+  /** i64 locals in use by the current block. */
+  get inUse(): number {
+    return this.next - FIRST_I64;
+  }
   alloc(): number {
     const l = this.next++;
     this.max = Math.max(this.max, this.next - FIRST_I64);
@@ -160,6 +164,18 @@ export class BlockBuilder {
     });
     const delta = 32 * (this.stack.length - this.popped);
     if (delta !== 0) this.emit(this.m.local.set(LOCAL_SP, this.m.i32.add(this.sp(), this.m.i32.const(delta))));
+  }
+
+  /**
+   * Write the virtual stack back mid-block and start afresh, freeing every local: keeps huge
+   * straight-line blocks under engines' local-count limits (V8 allows 50,000 per function). The
+   * block's stack bounds were checked on entry, so this changes no semantics.
+   */
+  spill(): void {
+    this.flush();
+    this.stack.length = 0;
+    this.popped = 0;
+    this.locals.resetForBlock();
   }
 
   /** `return status` when `cond` (i32) holds. */
