@@ -9,7 +9,7 @@
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
 import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
-import { BlockBuilder, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, Locals } from './frame.ts';
+import { BlockBuilder, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, Locals, loadGas, storeGas } from './frame.ts';
 import { compileInst, type LowerContext } from './lower.ts';
 import { binaryen, type Expr, i32, type Module } from './module.ts';
 import { makeOrLimbs } from './u256.ts';
@@ -42,7 +42,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn): { body: Expr; 
   const state = new Map<BlockIdx, number>(order.map((b, i) => [b.index, i]));
   const label = (s: number) => `b${s}`;
   const next = () => LOCAL_LABEL; // the state index lives in the label local
-  const ret = (st: Status) => m.return(m.i32.const(st));
+  const ret = (st: Status) => retWithGas(m, st);
   const DISPATCH = n;
   /** Code transferring control from state `from` to block `to` (-1: end of code). */
   const goto = (from: number, to: BlockIdx | number, cond?: Expr): Expr => {
@@ -91,6 +91,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn): { body: Expr; 
   for (let s = 0; s < n; s++) inner = m.block(s + 1 < n ? label(s + 1) : null, [inner, ...codes[s].map(typed)]);
   const body = m.block(null, [
     m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)),
+    loadGas(m),
     m.local.set(next(), m.i32.const(0)),
     m.loop('L', inner!),
     ret(Status.Stop),
@@ -101,14 +102,19 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn): { body: Expr; 
 /** i64 locals a block may hold before its virtual stack is spilled to memory. */
 const MAX_BLOCK_LOCALS = 4096;
 
+/** `return st`, publishing the gas left first when the status is a normal ending. */
+function retWithGas(m: Module, st: Status): Expr {
+  return st <= Status.Revert ? m.block(null, [storeGas(m), m.return(m.i32.const(st))]) : m.return(m.i32.const(st));
+}
+
 /** Marker for "the dispatch" as a goto target. */
 const DISPATCH_TARGET = -2;
 
 /** Relooper layout: structured loops and ifs, best code for small contracts. */
 function compileBodyRelooper(m: Module, a: Analysis, call: CallFn): { body: Expr; locals: number[] } {
   const locals = new Locals();
-  const ret = (s: Status) => m.return(m.i32.const(s));
-  const init = m.local.set(LOCAL_SP, m.i32.const(STACK_BASE));
+  const ret = (s: Status) => retWithGas(m, s);
+  const init = m.block(null, [m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)), loadGas(m)]);
   if (a.blocks.length === 0) return { body: m.block(null, [init, ret(Status.Stop)]), locals: locals.types() };
 
   const r = new binaryen.Relooper(m);

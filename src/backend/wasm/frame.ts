@@ -8,10 +8,10 @@
  * so DUP may share one value between several stack slots.
  *
  * Locals: 0 = sp (i32, address one past the top item), 1 = jump target (i32), 2 = status (i32),
- * 3 = Relooper label (i32); i64 locals from 4 on are allocated per block and reused by the next block, because nothing stays
+ * 3 = Relooper label (i32), 4 = gas left (i64); i64 locals from 5 on are allocated per block and reused by the next block, because nothing stays
  * in a local across blocks.
  */
-import { CTX, Ctx, STACK_BASE } from '../../abi/context.ts';
+import { CTX, Ctx, STACK_BASE, Status } from '../../abi/context.ts';
 import { binaryen, type Expr, i32, i64, type Module } from './module.ts';
 
 /** One limb: an i64 local index (number) or a constant (bigint, 0 ≤ c < 2^64). */
@@ -29,7 +29,12 @@ export const LOCAL_JT = 1;
 export const LOCAL_STATUS = 2;
 /** Scratch local for the Relooper's label variable. */
 export const LOCAL_LABEL = 3;
-const FIRST_I64 = 4;
+/**
+ * Gas left (i64), kept in a local so block charges are register operations; written to `Ctx.gas`
+ * around every host/builtin call that reads or charges gas and before every normal return.
+ */
+export const LOCAL_GAS = 4;
+const FIRST_I64 = 5;
 const MASK64 = (1n << 64n) - 1n;
 
 /** Function-wide local allocation. */
@@ -51,7 +56,7 @@ export class Locals {
   }
   /** Types of all locals, for addFunction. */
   types(): number[] {
-    return [i32, i32, i32, i32, ...new Array<number>(this.max).fill(i64)];
+    return [i32, i32, i32, i32, i64, ...new Array<number>(this.max).fill(i64)];
   }
 }
 
@@ -183,21 +188,41 @@ export class BlockBuilder {
     this.emit(this.m.if(cond, this.m.return(this.m.i32.const(status))));
   }
 
-  /** Return `status` from the frame now. */
-  exit(status: number | Expr): void {
-    this.emit(this.m.return(typeof status === 'number' ? this.m.i32.const(status) : status));
+  /** Return `status` from the frame now (normal endings publish the gas left first). */
+  exit(status: number): void {
+    if (status <= Status.Revert) this.emit(storeGas(this.m));
+    this.emit(this.m.return(this.m.i32.const(status)));
   }
 
-  /** ctx.gas as an i64 expression. */
+  /** Gas left as an i64 expression. */
   gas(): Expr {
-    return this.m.i64.load(Ctx.gas, 8, this.m.i32.const(CTX));
+    return this.m.local.get(LOCAL_GAS, i64);
   }
 
-  /** Charge `cost` (i64 expression, evaluated twice: pass a local or const) or halt with OutOfGas (3). */
+  /** Charge `cost` (i64 expression, evaluated twice: pass a local or const) or halt with OutOfGas. */
   charge(cost: () => Expr): void {
-    this.failIf(this.m.i64.lt_u(this.gas(), cost()), 3);
-    this.emit(this.m.i64.store(Ctx.gas, 8, this.m.i32.const(CTX), this.m.i64.sub(this.gas(), cost())));
+    this.failIf(this.m.i64.lt_u(this.gas(), cost()), Status.OutOfGas);
+    this.emit(this.m.local.set(LOCAL_GAS, this.m.i64.sub(this.gas(), cost())));
   }
+}
+
+/** `Ctx.gas = gas local`. */
+export function storeGas(m: Module): Expr {
+  return m.i64.store(Ctx.gas, 8, m.i32.const(CTX), m.local.get(LOCAL_GAS, i64));
+}
+
+/** `gas local = Ctx.gas`. */
+export function loadGas(m: Module): Expr {
+  return m.local.set(LOCAL_GAS, m.i64.load(Ctx.gas, 8, m.i32.const(CTX)));
+}
+
+/**
+ * A call to a host import or `mevmc_expand` with the gas local synchronised around it (they read
+ * and charge `Ctx.gas`). Uses the status local for the result.
+ */
+export function makeGasSyncedCall(m: Module, callExpr: Expr, hasResult: boolean): Expr {
+  if (!hasResult) return m.block(null, [storeGas(m), callExpr, loadGas(m)]);
+  return m.block(null, [storeGas(m), m.local.set(LOCAL_STATUS, callExpr), loadGas(m), m.local.get(LOCAL_STATUS, i32)], i32);
 }
 
 /** Stack bottom as an expression constant (for the underflow check). */

@@ -10,6 +10,7 @@ import { BUILTINS_MODULE, HOST_IMPORTS, HOST_MODULE } from '../../abi/host.ts';
 import type { Analysis } from '../../analysis/types.ts';
 import { BUILTINS } from '../../builtins/table.ts';
 import { compileBody } from './control.ts';
+import { makeGasSyncedCall } from './frame.ts';
 import { createModule, type Expr, i32, none, optimizeModule, params } from './module.ts';
 
 export interface WasmOptions {
@@ -24,6 +25,9 @@ export interface WasmArtifact {
   readonly text?: string;
 }
 
+/** Calls that read or charge `Ctx.gas`: every host import, and memory expansion. */
+const GAS_SYNCED = new Set<string>([...HOST_IMPORTS.map((h) => h.name), 'mevmc_expand']);
+
 /** Compile an analysed contract to a wasm module. */
 export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact {
   const m = createModule();
@@ -33,7 +37,10 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
       m.addFunctionImport(b.name, BUILTINS_MODULE, b.name, params(b.params), b.results.length ? i32 : none);
     }
     for (const h of HOST_IMPORTS) m.addFunctionImport(h.name, HOST_MODULE, h.name, params(h.params), h.result ? i32 : none);
-    const call = (name: string, args: Expr[], result: 'i32' | 'none') => m.call(name, args, result === 'i32' ? i32 : none);
+    const call = (name: string, args: Expr[], result: 'i32' | 'none') => {
+      const c = m.call(name, args, result === 'i32' ? i32 : none);
+      return GAS_SYNCED.has(name) ? makeGasSyncedCall(m, c, result === 'i32') : c;
+    };
     const { body, locals } = compileBody(m, a, call);
     m.addFunction('run', none, i32, locals, body);
     m.addFunctionExport('run', 'run');
