@@ -5,11 +5,9 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { InputError } from '../runtime/case.ts';
-import { compileCommand } from './commands/compile.ts';
-import { corpusCommand } from './commands/corpus.ts';
-import { disasmCommand } from './commands/disasm.ts';
-import { runCommand } from './commands/run.ts';
-import { runSaltCommand } from './salt/command.ts';
+
+// Commands are imported when used: binaryen and @ethereumjs take a second to load, and a typo in
+// the input should be reported at once.
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -27,12 +25,12 @@ async function main(argv: string[]): Promise<number> {
       .option('emit', { choices: ['wasm', 'wat'] as const, default: 'wasm' as const })
       .option('fork', { type: 'string', default: 'cancun' })
       .option('optimize', { alias: 'O', type: 'number', default: 2, choices: [0, 1, 2, 3] }),
-    (a) => set(compileCommand(a as never)))
+    async (a) => set((await import('./commands/compile.ts')).compileCommand(a as never)))
     .command('disasm <code>', 'disassemble; --blocks shows basic blocks with gas/stack and fused jumps', (y) => y
       .positional('code', { type: 'string', demandOption: true })
       .option('blocks', { type: 'boolean', default: false })
       .option('fork', { type: 'string', default: 'cancun' }),
-    (a) => set(disasmCommand(a as never)))
+    async (a) => set((await import('./commands/disasm.ts')).disasmCommand(a as never)))
     .command('run [code]', 'execute a message call (runCall conventions), or a batch of cases', (y) => y
       .positional('code', { type: 'string' })
       .option('batch', { type: 'string', describe: 'JSON-lines file of cases; prints one result per line' })
@@ -44,18 +42,18 @@ async function main(argv: string[]): Promise<number> {
       .option('json', { type: 'boolean', default: false })
       .option('repeat', { type: 'number', default: 1, describe: 'runs; execMs is their median' })
       .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' }),
-    (a) => set(runCommand(a as never)))
+    async (a) => set((await import('./commands/run.ts')).runCommand(a as never)))
     .command('corpus', 'main job: compile and run the bundled corpus, compare with @ethereumjs/evm', (y) => y
       .option('repeat', { type: 'number', default: 3 })
       .option('filter', { type: 'string', describe: 'regex over case ids' }),
-    (a) => set(corpusCommand(a as never)))
+    async (a) => set((await import('./commands/corpus.ts')).corpusCommand(a as never)))
     .command('bench', 'benchmarks (tinybench): ../shared/bench and the corpus, mevmc vs @ethereumjs/evm', (y) => y
       .option('filter', { type: 'string', describe: 'regex over program names' })
       .option('time', { type: 'number', default: 300, describe: 'ms per task' }),
     async (a) => set((await import('./commands/bench.ts')).benchCommand(a as never)))
     .command('salt', 'SALT storage: `salt root <changes.jsonl>`, `salt verify-witness <file>… --parent-root 0x…`', (y) => y
       .strict(false),
-    (a) => set(runSaltCommand((a._ as string[]).slice(1).map(String).concat(process.argv.slice(process.argv.indexOf('salt') + 2).filter((x) => x.startsWith('-') || true)).filter((x, i, arr) => arr.indexOf(x) === i || !x.startsWith('--')))))
+    async (a) => set((await import('./salt/command.ts')).runSaltCommand(process.argv.slice(process.argv.indexOf('salt') + 1))))
     .version('0.1.0')
     .help()
     .parseAsync();

@@ -4,9 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Case, type CaseResult, DEFAULT_CALLER, InputError, parseCase, parseQuantity } from '../../runtime/case.ts';
-import { runCaseWasm } from '../../runtime/engine.ts';
-import { WasmLoader } from '../../runtime/loader/wasm.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
+import type { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { readCode, readFork } from '../input.ts';
 
 export type EngineName = 'wasm' | 'ref';
@@ -26,7 +24,8 @@ export interface RunArgs {
 
 /** Run one case on an engine. */
 export async function runOn(engine: EngineName, c: Case, repeat: number, loader: WasmLoader): Promise<CaseResult> {
-  return engine === 'ref' ? runReference(c, { repeat }) : runCaseWasm(c, { repeat, loader });
+  if (engine === 'ref') return (await import('../../runtime/reference/ethereumjs.ts')).runReference(c, { repeat });
+  return (await import('../../runtime/engine.ts')).runCaseWasm(c, { repeat, loader });
 }
 
 function printHuman(r: CaseResult): void {
@@ -68,22 +67,29 @@ export function readBatch(path: string): Case[] {
 
 export async function runCommand(a: RunArgs): Promise<number> {
   const repeat = Math.max(1, Math.floor(a.repeat));
+  // Validate all input before loading the compiler.
+  const batch = a.batch ? readBatch(a.batch) : undefined;
+  const single = batch ? undefined : singleCase(a);
+  const { WasmLoader } = await import('../../runtime/loader/wasm.ts');
   const loader = new WasmLoader({ cacheDir: a.cacheDir });
-  if (a.batch) {
-    for (const c of readBatch(a.batch)) {
+  if (batch) {
+    for (const c of batch) {
       const r = await runOn(a.engine, c, repeat, loader);
       console.log(JSON.stringify(r));
     }
     return 0;
   }
+  const r = await runOn(a.engine, single!, repeat, loader);
+  if (a.json) console.log(JSON.stringify(r));
+  else printHuman(r);
+  return 0;
+}
+
+function singleCase(a: RunArgs): Case {
   if (!a.code) throw new InputError('run: give <code> (0x…, a .bin/hex file) or --batch cases.jsonl');
   readFork(a.fork);
   const value = parseQuantity(a.value, 'value');
   // The caller is funded with exactly --value so the transfer can happen.
-  const c = parseCase({ id: 'run', fork: a.fork, code: '0x' + Buffer.from(readCode(a.code)).toString('hex'), calldata: a.calldata, gas: a.gas, value: a.value,
+  return parseCase({ id: 'run', fork: a.fork, code: '0x' + Buffer.from(readCode(a.code)).toString('hex'), calldata: a.calldata, gas: a.gas, value: a.value,
     pre: value > 0n ? { [DEFAULT_CALLER]: { balance: value.toString() } } : {} });
-  const r = await runOn(a.engine, c, repeat, loader);
-  if (a.json) console.log(JSON.stringify(r));
-  else printHuman(r);
-  return 0;
 }

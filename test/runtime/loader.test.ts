@@ -1,0 +1,47 @@
+/**
+ * @file The compiled-module cache: in memory, on disk (atomic files, corruption tolerated), and
+ * instance reuse across calls with zeroed memory.
+ */
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCase } from '../../runtime/case.ts';
+import { runCaseWasm } from '../../runtime/engine.ts';
+import { WasmLoader } from '../../runtime/loader/wasm.ts';
+import { Fork } from '../../src/evm/forks.ts';
+
+// MLOAD(0) → +1 → MSTORE(0) → RETURN 32 bytes: a reused instance must start from zeroed memory.
+const CODE = Buffer.from('60005160010160005260206000f3', 'hex');
+
+describe('WasmLoader', () => {
+  it('caches on disk and reuses the module in a new process-like loader', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mevmc-cache-'));
+    const a = new WasmLoader({ cacheDir: dir }).load(CODE, Fork.Cancun);
+    expect(a.fromDisk).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.wasm'))).toHaveLength(1);
+    const b = new WasmLoader({ cacheDir: dir }).load(CODE, Fork.Cancun);
+    expect(b.fromDisk).toBe(true);
+    expect(b.compileMs).toBe(0);
+    // A different fork is a different module.
+    expect(new WasmLoader({ cacheDir: dir }).load(CODE, Fork.Prague).key).not.toBe(a.key);
+  });
+
+  it('recompiles when the cached file is corrupt', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mevmc-cache-'));
+    const key = new WasmLoader({ cacheDir: dir }).load(CODE, Fork.Cancun).key;
+    writeFileSync(join(dir, `${key}.wasm`), 'garbage');
+    const l = new WasmLoader({ cacheDir: dir });
+    const c = parseCase({ code: '0x' + CODE.toString('hex'), gas: '100000' });
+    expect(runCaseWasm(c, { loader: l }).output).toBe('0x' + '00'.repeat(31) + '01');
+  });
+
+  it('reuses one instance across calls, each starting from zeroed memory and fresh gas', () => {
+    const l = new WasmLoader();
+    const c = parseCase({ code: '0x' + CODE.toString('hex'), gas: '100000' });
+    const first = runCaseWasm(c, { loader: l });
+    const second = runCaseWasm(c, { loader: l, repeat: 3 });
+    expect(second).toMatchObject({ output: first.output, gasUsed: first.gasUsed });
+    expect(l.load(CODE, Fork.Cancun).pool).toHaveLength(1);
+  });
+});
