@@ -29,6 +29,7 @@ import {
   type Case,
   DEFAULT_ADDRESS,
   DEFAULT_CALLER,
+  caseToJson,
   parseCase,
   toHex,
   word,
@@ -376,34 +377,5 @@ export function loadCorpusBenchCases(): Case[] {
   return loadCorpus().filter((c) => c.entry.bench).map((c) => c.case);
 }
 
-/** Serialises a `Case` back to the batch JSON shape (inverse of `parseCase`). */
-export function corpusCaseToJson(c: Case): Record<string, unknown> {
-  const pre: Record<string, unknown> = {};
-  for (const [addr, a] of c.pre) {
-    const storage: Record<string, string> = {};
-    for (const [k, v] of [...a.storage].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) storage[word(k)] = word(v);
-    pre[addr] = { balance: a.balance.toString(), nonce: a.nonce.toString(), code: toHex(a.code), storage };
-  }
-  const b = c.block;
-  return {
-    id: c.id,
-    fork: c.fork,
-    code: toHex(c.code),
-    calldata: toHex(c.calldata),
-    gas: c.gas.toString(),
-    value: c.value.toString(),
-    caller: toHex(c.caller),
-    address: toHex(c.address),
-    pre,
-    block: {
-      number: b.number.toString(),
-      timestamp: b.timestamp.toString(),
-      coinbase: toHex(b.coinbase),
-      gasLimit: b.gasLimit.toString(),
-      baseFee: b.baseFee.toString(),
-      prevRandao: toHex(b.prevRandao),
-      chainId: b.chainId.toString(),
-      excessBlobGas: b.excessBlobGas.toString(),
-    },
-  };
-}
+/** A corpus case in the batch JSON shape (see `caseToJson` in runtime/case.ts). */
+export const corpusCaseToJson = caseToJson;

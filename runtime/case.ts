@@ -6,6 +6,9 @@
  * nothing pre-warmed. Parsing validates everything and throws `InputError` with a one-line message.
  */
 
+import { Fork, parseForkName } from '../src/evm/forks.ts';
+import { maxExcessBlobGas } from '../src/evm/gas.ts';
+
 /** A user-facing input problem: reported as one line, exit code 2. */
 export class InputError extends Error {
   override name = 'InputError';
@@ -169,6 +172,10 @@ export function parseCase(o: any, defaultId = 'case'): Case {
     chainId: b.chainId !== undefined ? parseQuantity(b.chainId, 'block.chainId') : d.chainId,
     excessBlobGas: b.excessBlobGas !== undefined ? parseQuantity(b.excessBlobGas, 'block.excessBlobGas') : d.excessBlobGas,
   };
+  const f = parseForkName(fork)!;
+  if (f >= Fork.Cancun && block.excessBlobGas > maxExcessBlobGas(f)) {
+    throw new InputError(`block.excessBlobGas: above ${maxExcessBlobGas(f)}, the blob base fee would not fit in 256 bits`);
+  }
   const gas = parseQuantity(o.gas ?? '10000000', 'gas');
   if (gas >= 1n << 63n) throw new InputError('gas: mevmc accepts at most 2^63-1 gas');
   return {
@@ -212,4 +219,25 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A case back to its batch JSON shape (the inverse of `parseCase`). */
+export function caseToJson(c: Case): Record<string, unknown> {
+  const pre: Record<string, unknown> = {};
+  for (const [addr, a] of c.pre) {
+    const storage: Record<string, string> = {};
+    for (const [k, v] of [...a.storage].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) storage[word(k)] = word(v);
+    pre[addr] = { balance: a.balance.toString(), nonce: a.nonce.toString(), code: toHex(a.code), storage };
+  }
+  const b = c.block;
+  return {
+    id: c.id, fork: c.fork, code: toHex(c.code), calldata: toHex(c.calldata), gas: c.gas.toString(),
+    value: c.value.toString(), caller: toHex(c.caller), address: toHex(c.address), pre,
+    block: {
+      number: b.number.toString(), timestamp: b.timestamp.toString(), coinbase: toHex(b.coinbase),
+      gasLimit: b.gasLimit.toString(), baseFee: b.baseFee.toString(), prevRandao: toHex(b.prevRandao),
+      chainId: b.chainId.toString(), excessBlobGas: b.excessBlobGas.toString(),
+    },
+    ...(c.gasPrice ? { gasPrice: c.gasPrice.toString() } : {}),
+  };
 }

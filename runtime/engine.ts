@@ -5,25 +5,12 @@
  */
 import { isNormalStatus, Status, STATUS_ERROR } from '../src/abi/context.ts';
 import { Fork, parseForkName } from '../src/evm/forks.ts';
+import { blobBaseFee } from '../src/evm/gas.ts';
 import { addrKey, calledAccount, type Case, type CaseResult, formatStorage, median, toHex, word } from './case.ts';
 import type { BlockContext, Message } from './host/frame-host.ts';
 import { executeFrame, type FrameResult } from './host/execute.ts';
 import { WasmLoader } from './loader/wasm.ts';
 import { MemoryBackend, WorldState } from './state/world.ts';
-
-/** EIP-4844 blob base fee: fake_exponential(1, excess, fraction); the fraction changed in Prague (EIP-7691). */
-export function blobBaseFee(fork: Fork, excessBlobGas: bigint): bigint {
-  const fraction = fork >= Fork.Prague ? 5007716n : 3338477n;
-  let i = 1n;
-  let output = 0n;
-  let acc = 1n * fraction;
-  while (acc > 0n) {
-    output += acc;
-    acc = (acc * excessBlobGas) / (fraction * i);
-    i++;
-  }
-  return output / fraction;
-}
 
 export interface RunOptions {
   repeat?: number;

@@ -86,6 +86,8 @@ import {
   parseHexBytes,
   toHex,
 } from '../case.ts';
+import { parseForkName } from '../../src/evm/forks.ts';
+import { blobBaseFee as gasBlobBaseFee, maxExcessBlobGas } from '../../src/evm/gas.ts';
 
 /**
  * A case as the reference reads it: `gasPrice` (GASPRICE, default 0) is not yet part of `Case` in case.ts; it is
@@ -99,33 +101,15 @@ export interface ReferenceOptions {
   repeat?: number;
 }
 
-/** EIP-4844 / EIP-7691 `BLOB_BASE_FEE_UPDATE_FRACTION` for the forks that have BLOBBASEFEE. */
-const BLOB_FRACTION: Partial<Record<ForkName, bigint>> = {
-  cancun: 3338477n,
-  prague: 5007716n, // https://eips.ethereum.org/EIPS/eip-7691
-  osaka: 5007716n,
-};
-
-/** `fake_exponential(factor, numerator, denominator)` of https://eips.ethereum.org/EIPS/eip-4844. */
-export function fakeExponential(factor: bigint, numerator: bigint, denominator: bigint): bigint {
-  let i = 1n;
-  let output = 0n;
-  let acc = factor * denominator;
-  while (acc > 0n) {
-    output += acc;
-    acc = (acc * numerator) / (denominator * i);
-    i++;
-  }
-  return output / denominator;
-}
+export { fakeExponential } from '../../src/evm/gas.ts';
 
 /** BLOBBASEFEE for a fork and excess blob gas, as this runner feeds it to ethereumjs (see the file header). */
 export function blobBaseFee(fork: ForkName, excessBlobGas: bigint): bigint {
-  const f = BLOB_FRACTION[fork] ?? 3338477n;
-  if (excessBlobGas > 178n * f) {
-    throw new Error(`excessBlobGas ${excessBlobGas} gives a blob base fee above 2^256 (limit ${178n * f} for ${fork})`);
+  const f = parseForkName(fork)!;
+  if (excessBlobGas > maxExcessBlobGas(f)) {
+    throw new Error(`excessBlobGas ${excessBlobGas} gives a blob base fee above 2^256 (limit ${maxExcessBlobGas(f)} for ${fork})`);
   }
-  return fakeExponential(1n, excessBlobGas, f);
+  return gasBlobBaseFee(f, excessBlobGas);
 }
 
 const commonTemplates = new Map<string, Common>();

@@ -100,3 +100,26 @@ export const words = (bytes: bigint): bigint => (bytes + 31n) / 32n;
 
 /** Total cost of `w` words of memory (Yellow Paper C_mem). */
 export const memoryCost = (w: bigint): bigint => G.memoryWord * w + (w * w) / G.quadCoeffDiv;
+
+/** EIP-4844 BLOB_BASE_FEE_UPDATE_FRACTION; raised by EIP-7691 in Prague (https://eips.ethereum.org/EIPS/eip-7691). */
+export const blobBaseFeeUpdateFraction = (fork: Fork): bigint => (fork >= Fork.Prague ? 5007716n : 3338477n);
+
+/** `fake_exponential(factor, numerator, denominator)` of https://eips.ethereum.org/EIPS/eip-4844. */
+export function fakeExponential(factor: bigint, numerator: bigint, denominator: bigint): bigint {
+  let i = 1n;
+  let output = 0n;
+  let acc = factor * denominator;
+  while (acc > 0n) {
+    output += acc;
+    acc = (acc * numerator) / (denominator * i);
+    i++;
+  }
+  return output / denominator;
+}
+
+/** BLOBBASEFEE: fake_exponential(MIN_BASE_FEE_PER_BLOB_GAS = 1, excess, fraction). */
+export const blobBaseFee = (fork: Fork, excessBlobGas: bigint): bigint =>
+  fakeExponential(1n, excessBlobGas, blobBaseFeeUpdateFraction(fork));
+
+/** Largest excess blob gas whose base fee still fits in 256 bits (checked by input validation). */
+export const maxExcessBlobGas = (fork: Fork): bigint => 178n * blobBaseFeeUpdateFraction(fork);
