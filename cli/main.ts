@@ -49,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
     async (a) => set((await import('./commands/corpus.ts')).corpusCommand(a as never)))
     .command('bench', 'benchmarks (tinybench): ../shared/bench and the corpus, mevmc vs @ethereumjs/evm', (y) => y
       .option('filter', { type: 'string', describe: 'regex over program names' })
-      .option('time', { type: 'number', default: 300, describe: 'ms per task' }),
+      .option('time', { type: 'number', default: 300, describe: 'ms per task' })
+      .option('heavy', { type: 'boolean', default: false, describe: 'also run the reference on programs that take it minutes (snailtracer, burntpix…)' }),
     async (a) => set((await import('./commands/bench.ts')).benchCommand(a as never)))
     .command('salt', 'SALT storage: `salt root <changes.jsonl>`, `salt verify-witness <file>… --parent-root 0x…`', (y) => y
       .strict(false),

@@ -15,7 +15,7 @@ import { loadSharedBench, prepareBenchCase } from '../../runtime/shared-bench.ts
 import { parseForkName } from '../../src/evm/forks.ts';
 import { sameResult } from './corpus.ts';
 
-interface Program { name: string; c: Case; heavy?: boolean }
+interface Program { name: string; c: Case; heavy?: boolean; refKnown?: boolean }
 
 async function programs(filter?: RegExp): Promise<Program[]> {
   const out: Program[] = [];
@@ -25,7 +25,7 @@ async function programs(filter?: RegExp): Promise<Program[]> {
     if (filter && !filter.test(b.name)) continue;
     try {
       const p = await prepareBenchCase(b);
-      out.push({ name: p.name, c: p.case, heavy: p.heavy });
+      out.push({ name: p.name, c: p.case, heavy: p.heavy, refKnown: p.expected !== undefined });
     } catch (e) {
       console.log(`skip ${b.name}: ${(e as Error).message}`);
     }
@@ -34,7 +34,7 @@ async function programs(filter?: RegExp): Promise<Program[]> {
   return out;
 }
 
-export async function benchCommand(a: { filter?: string; time: number }): Promise<number> {
+export async function benchCommand(a: { filter?: string; time: number; heavy: boolean }): Promise<number> {
   const filter = a.filter ? new RegExp(a.filter) : undefined;
   const loader = new WasmLoader();
   const rows: string[] = [];
@@ -51,7 +51,7 @@ export async function benchCommand(a: { filter?: string; time: number }): Promis
       console.log(`${p.name.padEnd(46)} (needs nested calls/creates: issue #3)`);
       continue;
     }
-    if (p.heavy) {
+    if (p.heavy && !(a.heavy && p.refKnown)) {
       // Too slow for the reference (minutes): mevmc alone, checked against nothing but its own status.
       console.log(`${p.name.padEnd(46)}${pad('-', 12)}${pad(w.execMs.toFixed(1), 11)}${pad('-', 9)}${pad('-', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}  (${w.status}, gas ${w.gasUsed}; reference not run)`);
       continue;

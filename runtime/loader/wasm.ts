@@ -71,6 +71,8 @@ export interface LoadedContract {
 /** Compiles and caches contracts. */
 export class WasmLoader {
   private readonly cache = new Map<string, LoadedContract>();
+  /** Code buffers already keyed (the caller must not mutate a code buffer after loading it). */
+  private readonly byBuffer = new WeakMap<Uint8Array, LoadedContract[]>();
   constructor(readonly opts: LoaderOptions = {}) {}
 
   /** Cache key of some code for a fork. */
@@ -81,10 +83,13 @@ export class WasmLoader {
   }
 
   load(code: Uint8Array, fork: Fork): LoadedContract {
+    // Hashing 24 KB of code costs more than a small call: remember the answer per code buffer.
+    const seen = this.byBuffer.get(code)?.[fork];
+    if (seen) return seen;
     const opt = this.opts.optimize ?? 0;
     const key = WasmLoader.key(code, fork, opt);
     const hit = this.cache.get(key);
-    if (hit) return hit;
+    if (hit) return this.remember(code, fork, hit);
     const t0 = performance.now();
     let bytes: Uint8Array | undefined;
     let fromDisk = false;
@@ -120,7 +125,14 @@ export class WasmLoader {
       key, module, wasmBytes: bytes.length, compileMs: fromDisk ? 0 : performance.now() - t0, fromDisk, pool: [],
     };
     this.cache.set(key, loaded);
-    return loaded;
+    return this.remember(code, fork, loaded);
+  }
+
+  private remember(code: Uint8Array, fork: Fork, c: LoadedContract): LoadedContract {
+    let m = this.byBuffer.get(code);
+    if (!m) this.byBuffer.set(code, (m = []));
+    m[fork] = c;
+    return c;
   }
 
   /** Borrow an idle instance of a contract (creating one if all are running). */
