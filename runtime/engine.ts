@@ -58,11 +58,12 @@ function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend
   // runCall bumps the caller's nonce (creating the account) before anything else.
   world.bumpNonce(caller);
   if (c.value > 0n) {
+    // Debit, then credit the balance read after the debit (caller and callee may be one account).
     const bal = world.balance(caller);
     if (bal < c.value) return { frame: NOT_RUN('insufficient balance', c.gas), world, execMs: 0 };
+    world.setBalance(caller, bal - c.value);
     const to = world.balance(address) + c.value;
     if (to >= 1n << 256n) return { frame: NOT_RUN('value overflow', c.gas), world, execMs: 0 };
-    world.setBalance(caller, bal - c.value);
     world.setBalance(address, to);
   }
   const msg: Message = {

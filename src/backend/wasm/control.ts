@@ -27,7 +27,43 @@ export const RELOOPER_MAX_BLOCKS = 32;
 /** Build the body of the `run` function. Returns the body and the local types. */
 export function compileBody(m: Module, a: Analysis, call: CallFn): { body: Expr; locals: number[] } {
   const reachable = a.blocks.filter((b) => b.reachable).length;
-  return reachable > RELOOPER_MAX_BLOCKS ? compileBodyLinear(m, a, call) : compileBodyRelooper(m, a, call);
+  const small = reachable <= RELOOPER_MAX_BLOCKS && maxDispatchPc(a) < BR_TABLE_MAX;
+  return small ? compileBodyRelooper(m, a, call) : compileBodyLinear(m, a, call);
+}
+
+/** V8 rejects a br_table with more than 65,520 entries; pc dispatch is split into chunks below it. */
+const BR_TABLE_MAX = 65520;
+const CHUNK_BITS = 15;
+
+function maxDispatchPc(a: Analysis): number {
+  return a.dispatchTargets.reduce((x, t) => Math.max(x, a.blocks[t].startPc), -1);
+}
+
+/**
+ * `br_table` over the jump target pc (LOCAL_JT) to the label of each JUMPDEST block, default
+ * `bad`. Large code is dispatched in two levels (pc >> 15, then pc & 0x7fff) to stay under V8's limit.
+ */
+function makePcDispatch(m: Module, a: Analysis, labelOf: (t: BlockIdx) => string): Expr {
+  const jt = () => m.local.get(LOCAL_JT, i32);
+  const maxPc = maxDispatchPc(a);
+  const table = (from: number, to: number): string[] => {
+    const t: string[] = new Array(Math.max(0, to - from)).fill('bad');
+    for (const b of a.dispatchTargets) {
+      const pc = a.blocks[b].startPc;
+      if (pc >= from && pc < to) t[pc - from] = labelOf(b);
+    }
+    return t;
+  };
+  if (maxPc < BR_TABLE_MAX) return m.block('bad', [m.switch(table(0, maxPc + 1), 'bad', jt())]);
+  const chunks = (maxPc >> CHUNK_BITS) + 1;
+  const names = Array.from({ length: chunks }, (_, i) => `chunk${i}`);
+  let inner: Expr = m.switch(names, 'bad', m.i32.shr_u(jt(), m.i32.const(CHUNK_BITS)));
+  for (let i = 0; i < chunks; i++) {
+    const lo = i << CHUNK_BITS;
+    const sub = m.switch(table(lo, lo + (1 << CHUNK_BITS)), 'bad', m.i32.and(jt(), m.i32.const((1 << CHUNK_BITS) - 1)));
+    inner = m.block(null, [m.block(names[i], [inner]), sub]);
+  }
+  return m.block('bad', [inner]);
 }
 
 /**
@@ -75,10 +111,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn): { body: Expr; 
   });
   // Innermost: the state switch, and the pc dispatch for dynamic jumps.
   const states = order.map((_, s) => label(s));
-  const maxPc = a.dispatchTargets.reduce((x, t) => Math.max(x, a.blocks[t].startPc), -1);
-  const byPc: string[] = new Array(maxPc + 1).fill('bad');
-  for (const t of a.dispatchTargets) byPc[a.blocks[t].startPc] = label(state.get(t)!);
-  const dispatch = m.block('bad', [m.switch(byPc, 'bad', m.local.get(LOCAL_JT, i32))]);
+  const dispatch = makePcDispatch(m, a, (t) => label(state.get(t)!));
   inner = m.block(label(0), [
     m.block('disp', [m.switch(states, 'disp', m.local.get(next(), i32))]),
     a.hasDynamicJumps ? dispatch : m.nop(),
@@ -150,7 +183,11 @@ function compileBodyRelooper(m: Module, a: Analysis, call: CallFn): { body: Expr
     pending.push(() => {
       switch (e.kind) {
         case 'fallthrough': case 'jump': r.addBranch(from, target(e.to), 0, 0); break;
-        case 'jumpi': r.addBranch(from, target(e.to), cond!, 0); r.addBranch(from, target(e.next), 0, 0); break;
+        case 'jumpi':
+          // The Relooper allows one edge per target: a jump to the very next block is a plain edge.
+          if (e.to === e.next) r.addBranch(from, target(e.next), 0, 0);
+          else { r.addBranch(from, target(e.to), cond!, 0); r.addBranch(from, target(e.next), 0, 0); }
+          break;
         case 'dynamicJump': r.addBranch(from, ensureDispatch(), 0, 0); break;
         case 'dynamicJumpi': r.addBranch(from, ensureDispatch(), cond!, 0); r.addBranch(from, target(e.next), 0, 0); break;
         case 'badJumpi': r.addBranch(from, target(e.next), 0, 0); break;

@@ -160,8 +160,9 @@ export function expandMemory(bb: BlockBuilder, cx: LowerContext, off: Value, len
   const memBytes = m.i64.shl(m.i64.load(Ctx.memWords, 8, m.i32.const(CTX)), m.i64.const(5n));
   if (clen !== undefined && clen <= 32n) {
     // Fixed small length (MLOAD/MSTORE/MSTORE8): inside current memory → nothing to do.
+    // off < 2^32 first, so that off + len cannot wrap around 2^64 and pass for a small address.
     const inside = m.i32.and(
-      m.i32.eqz(highBits(bb, off)),
+      m.i32.and(m.i32.eqz(highBits(bb, off)), m.i64.eqz(m.i64.shr_u(bb.get(off.limbs[0]), m.i64.const(32n)))),
       m.i64.le_u(m.i64.add(bb.get(off.limbs[0]), m.i64.const(clen)), memBytes),
     );
     bb.emit(m.if(inside, m.nop(), call()));
