@@ -6,7 +6,7 @@
  * nothing pre-warmed. Parsing validates everything and throws `InputError` with a one-line message.
  */
 
-import { Fork, parseForkName } from '../src/evm/forks.ts';
+import { Fork, FORK_COMMON_NAMES, type ForkName, parseForkName } from '../src/evm/forks.ts';
 import { maxExcessBlobGas } from '../src/evm/gas.ts';
 
 /** A user-facing input problem: reported as one line, exit code 2. */
@@ -14,13 +14,9 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
-/** Hardfork names accepted everywhere (@ethereumjs/common spelling). */
-export const FORK_NAMES = [
-  'chainstart', 'homestead', 'dao', 'tangerineWhistle', 'spuriousDragon', 'byzantium',
-  'constantinople', 'petersburg', 'istanbul', 'muirGlacier', 'berlin', 'london', 'arrowGlacier',
-  'grayGlacier', 'paris', 'shanghai', 'cancun', 'prague', 'osaka',
-] as const;
-export type ForkName = (typeof FORK_NAMES)[number];
+/** Hardfork names accepted everywhere (@ethereumjs/common spelling), oldest first. */
+export const FORK_NAMES = FORK_COMMON_NAMES;
+export type { ForkName };
 
 /** An account of the pre-state. */
 export interface PreAccount {
@@ -121,10 +117,9 @@ export function parseAddress(v: unknown, what: string): Uint8Array {
 }
 
 export function parseFork(v: unknown): ForkName {
-  const s = typeof v === 'string' ? v : '';
-  const hit = FORK_NAMES.find((f) => f.toLowerCase() === s.toLowerCase() || (s.toLowerCase() === 'merge' && f === 'paris'));
-  if (!hit) throw new InputError(`unknown fork ${JSON.stringify(v)} (known: ${FORK_NAMES.join(', ')})`);
-  return hit;
+  const f = typeof v === 'string' ? parseForkName(v) : undefined;
+  if (f === undefined) throw new InputError(`unknown fork ${JSON.stringify(v)} (known: ${FORK_NAMES.join(', ')}; aliases frontier, merge)`);
+  return FORK_NAMES[f];
 }
 
 export const toHex = (b: Uint8Array): string => '0x' + Buffer.from(b).toString('hex');
