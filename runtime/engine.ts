@@ -8,7 +8,8 @@ import { Fork, parseForkName } from '../src/evm/forks.ts';
 import { blobBaseFee } from '../src/evm/gas.ts';
 import { addrKey, calledAccount, type Case, type CaseResult, formatStorage, median, toHex, word } from './case.ts';
 import type { BlockContext, Message } from './host/frame-host.ts';
-import { executeFrame, type FrameResult } from './host/execute.ts';
+import { Executor, HostFailure } from './host/call.ts';
+import type { FrameResult } from './host/execute.ts';
 import { WasmLoader } from './loader/wasm.ts';
 import { MemoryBackend, WorldState } from './state/world.ts';
 
@@ -57,6 +58,7 @@ function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend
   const t0 = performance.now();
   // runCall bumps the caller's nonce (creating the account) before anything else.
   world.bumpNonce(caller);
+  const cp = world.checkpoint(); // the value transfer is part of the message: undone when it fails
   if (c.value > 0n) {
     // Debit, then credit the balance read after the debit (caller and callee may be one account).
     const bal = world.balance(caller);
@@ -70,16 +72,16 @@ function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend
     caller, address, codeAddress: address, origin: caller, value: c.value, gasPrice: c.gasPrice ?? 0n,
     calldata: c.calldata, gas: c.gas, isStatic: false, depth: 0,
   };
-  const inst = loader.acquire(loaded);
-  const cp = world.checkpoint();
+  const executor = new Executor(world, fork, blockContextOf(c, fork), loader);
   let frame: FrameResult;
   try {
-    frame = executeFrame(inst, world, fork, msg, c.code, blockContextOf(c, fork));
-  } finally {
-    loader.release(inst);
+    // The value already moved above (runCall order); the executor reverts the frame's own changes.
+    frame = executor.run(msg, false);
+  } catch (e) {
+    if (!(e instanceof HostFailure)) throw e;
+    frame = { status: Status.HostError, gasLeft: 0n, output: new Uint8Array(0), message: e.message };
   }
-  // A failed frame leaves no trace but the value transfer's undo is part of it too (runCall semantics).
-  if (!isNormalStatus(frame.status) || frame.status === Status.Revert) world.revertTo(cp);
+  if (frame.status !== Status.Stop && frame.status !== Status.Return) world.revertTo(cp);
   return { frame, world, execMs: performance.now() - t0 };
 }
 

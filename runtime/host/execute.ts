@@ -9,6 +9,7 @@ import { CTX, CTX_SIZE, Ctx, ENV, EVM_MEMORY_BASE, isNormalStatus, Status } from
 import { EnvSlot } from '../../src/abi/host.ts';
 import type { Fork } from '../../src/evm/forks.ts';
 import type { ContractInstance } from '../loader/wasm.ts';
+import { type Executor, HostFailure } from './call.ts';
 import type { WorldState } from '../state/world.ts';
 import { type BlockContext, FrameHost, FrameMemory, type Message } from './frame-host.ts';
 
@@ -26,7 +27,7 @@ const addr = (a: string): bigint => BigInt(a);
 
 /** Execute `code` (already compiled into `inst`) for message `msg`. */
 export function executeFrame(
-  inst: ContractInstance, world: WorldState, fork: Fork, msg: Message, code: Uint8Array, block: BlockContext,
+  inst: ContractInstance, world: WorldState, fork: Fork, msg: Message, code: Uint8Array, block: BlockContext, executor: Executor,
 ): FrameResult {
   const mem = new FrameMemory(inst.memory);
   const dv = mem.dv();
@@ -34,7 +35,7 @@ export function executeFrame(
   dv.setBigUint64(CTX + Ctx.gas, msg.gas, true);
   dv.setUint32(CTX + Ctx.calldataSize, msg.calldata.length, true);
   dv.setUint32(CTX + Ctx.codeSize, code.length, true);
-  const host = new FrameHost(mem, world, fork, msg, code, block);
+  const host = new FrameHost(mem, world, fork, msg, code, block, executor);
   const env: [EnvSlot, bigint][] = [
     [EnvSlot.Address, addr(msg.address)], [EnvSlot.Origin, addr(msg.origin)], [EnvSlot.Caller, addr(msg.caller)],
     [EnvSlot.CallValue, msg.value], [EnvSlot.GasPrice, msg.gasPrice], [EnvSlot.Coinbase, addr(block.coinbase)],
@@ -51,6 +52,7 @@ export function executeFrame(
   try {
     status = inst.run() as Status;
   } catch (e) {
+    if (e instanceof HostFailure) throw e; // from a nested frame: already final
     status = Status.HostError;
     message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }

@@ -7,12 +7,16 @@
  * a `Status` the compiled code propagates.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { CTX, Ctx, Status } from '../../src/abi/context.ts';
-import type { HostImportName } from '../../src/abi/host.ts';
+import { CTX, Ctx, ENV, EVM_MEMORY_BASE, Status } from '../../src/abi/context.ts';
+import { EnvSlot, type HostImportName } from '../../src/abi/host.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
 import type { WorldState } from '../state/world.ts';
+import { callAccessCost, type CallKind, type Executor, forwardedGas } from './call.ts';
 import { sstoreCharge } from './sstore-gas.ts';
+
+const EMPTY = new Uint8Array(0);
+const CALL_KINDS: Record<number, CallKind> = { 0xf1: 'CALL', 0xf2: 'CALLCODE', 0xf4: 'DELEGATECALL', 0xfa: 'STATICCALL' };
 
 /** The block environment a frame sees. */
 export interface BlockContext {
@@ -129,7 +133,61 @@ export class FrameHost {
     readonly msg: Message,
     readonly code: Uint8Array,
     readonly block: BlockContext,
+    readonly executor: Executor,
   ) {}
+
+  /** Set the return-data buffer and RETURNDATASIZE. */
+  private setReturnData(d: Uint8Array): void {
+    this.returnData = d;
+    this.mem.writeWord(ENV + 32 * EnvSlot.ReturndataSize, BigInt(d.length));
+  }
+
+  /** CALL, CALLCODE, DELEGATECALL, STATICCALL (see call.ts for the rules). */
+  private call(op: number, args: number): number {
+    const { mem, world, fork, msg } = this;
+    const kind = CALL_KINDS[op];
+    const hasValue = kind === 'CALL' || kind === 'CALLCODE';
+    const requested = mem.readWord(args);
+    const to = mem.readAddress(args + 32);
+    const value = hasValue ? mem.readWord(args + 64) : 0n;
+    const low = (i: number) => Number(BigInt.asUintN(53, mem.readWord(args + 32 * i)));
+    const [inOff, inLen, outOff, outLen] = [low(3), low(4), low(5), low(6)];
+    if (msg.isStatic && kind === 'CALL' && value !== 0n) return Status.StaticViolation;
+    const cost = callAccessCost(world, fork, kind, to, value);
+    const gas = mem.gas();
+    if (cost > gas) return Status.OutOfGas;
+    const forwarded = forwardedGas(fork, requested, gas - cost);
+    if (forwarded === undefined) return Status.OutOfGas;
+    let left = gas - cost - forwarded;
+    const callGas = forwarded + (value !== 0n ? G.callStipend : 0n);
+    this.setReturnData(EMPTY);
+    mem.writeWord(args, 0n);
+    if (msg.depth >= 1024 || (kind !== 'DELEGATECALL' && world.balance(msg.address) < value)) {
+      mem.setGas(left + callGas);
+      return 0;
+    }
+    const child: Message = {
+      caller: kind === 'DELEGATECALL' ? msg.caller : msg.address,
+      address: kind === 'CALL' || kind === 'STATICCALL' ? to : msg.address,
+      codeAddress: to,
+      origin: msg.origin,
+      value: kind === 'DELEGATECALL' ? msg.value : value,
+      gasPrice: msg.gasPrice,
+      calldata: inLen === 0 ? EMPTY : mem.u8().slice(EVM_MEMORY_BASE + inOff, EVM_MEMORY_BASE + inOff + inLen),
+      gas: callGas,
+      isStatic: msg.isStatic || kind === 'STATICCALL',
+      depth: msg.depth + 1,
+    };
+    const r = this.executor.run(child, kind !== 'DELEGATECALL');
+    left += r.gasLeft;
+    mem.setGas(left);
+    const ok = r.status === Status.Stop || r.status === Status.Return;
+    if (ok || r.status === Status.Revert) this.setReturnData(r.output);
+    const n = Math.min(outLen, this.returnData.length);
+    if (n > 0) mem.u8().set(this.returnData.subarray(0, n), EVM_MEMORY_BASE + outOff);
+    mem.writeWord(args, ok ? 1n : 0n);
+    return 0;
+  }
 
   /** EIP-2929 account access: charge warm or cold and warm it. */
   private accessAccount(address: string): boolean {
@@ -232,6 +290,9 @@ export class FrameHost {
         if (msg.isStatic) return Status.StaticViolation;
         world.tstore(msg.address, mem.readWord(k), mem.readWord(v));
         return 0;
+      },
+      mevmc_call(op: number, args: number) {
+        return self.call(op, args);
       },
       mevmc_log(n: number, topicsPtr: number, data: number, len: number) {
         if (msg.isStatic) return Status.StaticViolation;

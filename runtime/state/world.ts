@@ -168,6 +168,10 @@ export class WorldState {
     return false;
   }
   warmSlot(address: string, slot: bigint): boolean {
+    // Mirrors @ethereumjs/evm (journal.addWarmedStorage): warming a slot warms its account too. EIP-2929
+    // keeps the two sets apart, but in a transaction the executing account is always warm already, so
+    // only a bare message call (runCall conventions) can observe the difference.
+    this.warmAddress(address);
     let s = this.warmSlots.get(address);
     if (!s) this.warmSlots.set(address, (s = new Set()));
     if (s.has(slot)) return true;

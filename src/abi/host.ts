@@ -37,6 +37,7 @@ export const HOST_IMPORTS = [
   { name: 'mevmc_sstore', params: ['i32', 'i32'], result: 'i32', touches: 'state', doc: '(key, value): EIP-2200/2929/3529 gas and refunds, sentry, static check' },
   { name: 'mevmc_tload', params: ['i32'], result: null, touches: 'state', doc: '(r): transient key → value (EIP-1153)' },
   { name: 'mevmc_tstore', params: ['i32', 'i32'], result: 'i32', touches: 'state', doc: '(key, value): transient store, static check' },
+  { name: 'mevmc_call', params: ['i32', 'i32'], result: 'i32', touches: 'state', doc: '(opcode, args): CALL-family; args = words gas, to, value, inOff, inLen, outOff, outLen; word 0 ← 1/0' },
   { name: 'mevmc_log', params: ['i32', 'i32', 'i32', 'i32'], result: 'i32', touches: 'state', doc: '(topicCount, topicsPtr, dataAddr, dataLen): emit a log (topics are words at topicsPtr), static check' },
 ] as const satisfies readonly HostImport[];
 

@@ -93,6 +93,8 @@ export const G = {
   sstoreSet: 20000n,
   sstoreReset: 5000n,
   sstoreClearRefund: 15000n,
+  /** Gas given to the callee of a value-carrying CALL on top of what the caller forwards. */
+  callStipend: 2300n,
 } as const;
 
 /** Words needed for `bytes` bytes. */

@@ -53,7 +53,7 @@ export function compileInst(bb: BlockBuilder, cx: LowerContext, op: number, t: O
     case 'storage': return compileStorage(bb, cx, op);
     case 'log': return compileLog(bb, cx, op - Op.LOG0);
     case 'jump': return true; // JUMPDEST: nothing; JUMP/JUMPI are block exits
-    case 'call': bb.exit(Status.Unsupported); return false;
+    case 'call': return compileCall(bb, cx, op);
     case 'term': return compileTerm(bb, cx, op);
     default: { const never: never = t.kind; throw new Error(`unhandled kind ${never}`); }
   }
@@ -371,6 +371,30 @@ function compileLog(bb: BlockBuilder, cx: LowerContext, topics: number): Continu
   const addr = c === 0n ? m.i32.const(EVM_MEMORY_BASE) :
     m.select(m.i64.eqz(makeOrLimbs(bb, len, 0)), m.i32.const(EVM_MEMORY_BASE), memAddr(bb, off));
   checkStatus(bb, cx.call('mevmc_log', [m.i32.const(topics), m.i32.const(SCRATCH), addr, m.i32.wrap(bb.get(len.limbs[0]))], 'i32'));
+  return true;
+}
+
+/**
+ * CALL, CALLCODE, DELEGATECALL, STATICCALL: expand memory for the input and output ranges, pass the
+ * operands as scratch words to `mevmc_call`, push its 0/1 result. CREATE, CREATE2 and SELFDESTRUCT
+ * end the run with `Unsupported` until the runtime implements them (issue #3).
+ */
+function compileCall(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
+  const m = bb.m;
+  if (op !== Op.CALL && op !== Op.CALLCODE && op !== Op.DELEGATECALL && op !== Op.STATICCALL) {
+    bb.exit(Status.Unsupported);
+    return false;
+  }
+  const hasValue = op === Op.CALL || op === Op.CALLCODE;
+  const gas = bb.pop();
+  const to = bb.pop();
+  const value = hasValue ? bb.pop() : constValue(0n);
+  const [inOff, inLen, outOff, outLen] = [bb.pop(), bb.pop(), bb.pop(), bb.pop()];
+  expandMemory(bb, cx, inOff, inLen);
+  expandMemory(bb, cx, outOff, outLen);
+  [gas, to, value, inOff, inLen, outOff, outLen].forEach((v, i) => bb.storeWord(() => m.i32.const(SCRATCH + 32 * i), v));
+  checkStatus(bb, cx.call('mevmc_call', [m.i32.const(op), m.i32.const(SCRATCH)], 'i32'));
+  bb.push(bb.loadWord(SCRATCH));
   return true;
 }
 

@@ -1,0 +1,124 @@
+/**
+ * @file Message calls between frames (issue #3, first part): the `Executor` runs a message — value
+ * transfer, then a precompile, empty code or compiled code in a pooled instance — and reverts the
+ * message's own state changes when it fails; `chargeCall` is the CALL family's dynamic gas.
+ *
+ * Semantics mirror @ethereumjs/evm 10 (`callFamilyGas`, `Interpreter._baseCall`, `EVM._executeCall`):
+ * - gas: warm/cold access of the target (EIP-2929), 9000 for a value transfer, 25000 for value sent to
+ *   an empty account (EIP-161; before Spurious Dragon for any call to a non-existent account), the
+ *   EIP-7702 delegate's access; then all but 1/64 of what is left (EIP-150) capped by the request;
+ *   the 2300 stipend is added for value transfers and is the caller's to keep if the call cannot start;
+ * - depth ≥ 1024 or a balance below the value: the call returns 0 without running and costs nothing
+ *   beyond the dynamic gas;
+ * - CREATE, CREATE2 and SELFDESTRUCT are not here yet: they end the run with 'not yet supported'.
+ *
+ * A host failure (a bug, or the JS stack exhausted by very deep recursion) is never turned into a
+ * failed call: it is thrown as `HostFailure` up to the top, so no wrong answer can come out.
+ */
+import { Status } from '../../src/abi/context.ts';
+import { Fork } from '../../src/evm/forks.ts';
+import { G } from '../../src/evm/gas.ts';
+import { callPrecompile, precompileAt } from '../precompiles/index.ts';
+import type { WasmLoader } from '../loader/wasm.ts';
+import type { WorldState } from '../state/world.ts';
+import type { BlockContext, Message } from './frame-host.ts';
+import { executeFrame, type FrameResult } from './execute.ts';
+
+/** A failure of the implementation (not an EVM outcome): aborts the whole run. */
+export class HostFailure extends Error {
+  override name = 'HostFailure';
+}
+
+/** EIP-7702 delegation designator prefix. */
+const DELEGATION = [0xef, 0x01, 0x00];
+
+/** The delegate of an EIP-7702 designator code (0xef0100 ‖ address), else undefined. */
+export function delegateOf(code: Uint8Array): string | undefined {
+  if (code.length !== 23 || code[0] !== DELEGATION[0] || code[1] !== DELEGATION[1] || code[2] !== DELEGATION[2]) return undefined;
+  return '0x' + Buffer.from(code.subarray(3)).toString('hex');
+}
+
+/** Everything frames of one transaction (or one bare call) share. */
+export class Executor {
+  constructor(
+    readonly world: WorldState,
+    readonly fork: Fork,
+    readonly block: BlockContext,
+    readonly loader: WasmLoader,
+  ) {}
+
+  /**
+   * Run `msg` to completion. `transfer`: move `msg.value` from caller to address first (CALL,
+   * CALLCODE; the balance was checked by the caller). Reverts the message's changes unless it succeeds.
+   */
+  run(msg: Message, transfer: boolean): FrameResult {
+    const { world, fork } = this;
+    const cp = world.checkpoint();
+    if (transfer && msg.value > 0n) {
+      world.setBalance(msg.caller, world.balance(msg.caller) - msg.value);
+      world.setBalance(msg.address, world.balance(msg.address) + msg.value);
+    }
+    const result = this.runCode(msg);
+    if (result.status === Status.HostError || result.status === Status.MemoryLimit) {
+      throw new HostFailure(result.message ?? 'host error');
+    }
+    if (result.status !== Status.Stop && result.status !== Status.Return) world.revertTo(cp);
+    return result;
+  }
+
+  private runCode(msg: Message): FrameResult {
+    const { world, fork } = this;
+    const pre = precompileAt(fork, msg.codeAddress);
+    if (pre) {
+      const r = callPrecompile(pre, msg.calldata, msg.gas, fork);
+      return r.ok
+        ? { status: Status.Return, gasLeft: msg.gas - r.gasUsed, output: r.output }
+        : { status: Status.OutOfGas, gasLeft: 0n, output: new Uint8Array(0), message: r.error };
+    }
+    let code = world.code(msg.codeAddress);
+    const delegate = fork >= Fork.Prague ? delegateOf(code) : undefined;
+    if (delegate !== undefined) code = world.code(delegate);
+    if (code.length === 0) return { status: Status.Stop, gasLeft: msg.gas, output: new Uint8Array(0) };
+    const loaded = this.loader.load(code, fork);
+    const inst = this.loader.acquire(loaded);
+    try {
+      return executeFrame(inst, world, fork, msg, code, this.block, this);
+    } finally {
+      this.loader.release(inst);
+    }
+  }
+}
+
+/** CALL-family opcode kinds. */
+export type CallKind = 'CALL' | 'CALLCODE' | 'DELEGATECALL' | 'STATICCALL';
+
+/**
+ * Dynamic gas of a CALL-family opcode besides memory (already charged by compiled code), with its
+ * warming side effects. Returns the cost; the caller checks it against the gas left.
+ */
+export function callAccessCost(world: WorldState, fork: Fork, kind: CallKind, to: string, value: bigint): bigint {
+  let cost = 0n;
+  if (fork >= Fork.Berlin) cost += world.warmAddress(to) ? G.warmStorageRead : G.coldAccountAccess;
+  if ((kind === 'CALL' || kind === 'CALLCODE') && value !== 0n) cost += 9000n;
+  if (kind === 'CALL' && (value !== 0n || fork < Fork.SpuriousDragon)) {
+    const a = world.getAccount(to);
+    const isNew = fork >= Fork.SpuriousDragon
+      ? a === undefined || (a.nonce === 0n && a.balance === 0n && a.code.length === 0)
+      : a === undefined;
+    if (isNew) cost += 25000n;
+  }
+  if (fork >= Fork.Prague) {
+    const delegate = delegateOf(world.code(to));
+    if (delegate !== undefined) cost += world.warmAddress(delegate) ? G.warmStorageRead : G.coldAccountAccess;
+  }
+  return cost;
+}
+
+/** Gas forwarded to the callee (without stipend), or undefined when the caller cannot afford it (pre-EIP-150). */
+export function forwardedGas(fork: Fork, requested: bigint, available: bigint): bigint | undefined {
+  if (fork >= Fork.TangerineWhistle) {
+    const cap = available - available / 64n;
+    return requested < cap ? requested : cap;
+  }
+  return requested > available ? undefined : requested;
+}
