@@ -83,5 +83,11 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     console.log(line);
     rows.push(line);
   }
+  if (!filter || filter.test('salt')) {
+    // SALT authenticated storage (issue #6): EC multiplications per key and wall time per batch size.
+    const { runSaltBench, formatSaltBench } = await import('../../runtime/salt/index.ts');
+    console.log('\nSALT (runtime/salt): root update for random key batches');
+    for (const l of formatSaltBench(runSaltBench([1000, 10000]))) console.log(l);
+  }
   return 0;
 }

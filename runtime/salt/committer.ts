@@ -1,7 +1,9 @@
 /**
- * @file Fixed-base multiplication by the 256 CRS generators (SPEC.md §3.4, §3.6).
+ * @file Fixed-base multiplication by the 256 CRS generators in BigInt (SPEC.md §3.4, §3.6).
  *
- * Stage: hot path of every commitment update — a key update costs one `δ·G_i` per changed node.
+ * Stage: the reference implementation. Commitment updates run on the WebAssembly kernel
+ * (kernel/index.ts, ~20× faster); this class is what the kernel is differentially tested against
+ * (test/salt/kernel.test.ts) and stays free of any wasm dependency.
  * Input: generator index i ∈ [0, 256), scalar k mod r.
  * Output: k·G_i (extended coordinates), or Σ k_j·G_{i_j}.
  * Invariants: per-generator tables of affine multiples d·2^{w·j}·G_i (d = 1..2^w − 1), built lazily

@@ -10,8 +10,8 @@
  * slot hashes, `map_to_scalar` outputs and IPA challenges live).
  *
  * BigInt is used throughout: V8's BigInt multiplication of 256-bit operands is ~0.4 µs, which is
- * acceptable for proofs and tests; the hot path of commitment updates amortises it through fixed-base
- * tables (see `committer.ts`).
+ * acceptable for proofs, witnesses and tests; the hot path of commitment updates runs in the
+ * WebAssembly kernel instead (`kernel/kernel.c`, Montgomery arithmetic on 29-bit limbs).
  */
 
 /** Base field modulus q (BLS12-381 scalar field); Banderwagon coordinates live here. */

@@ -22,15 +22,20 @@ import { DurableState } from './store.ts';
 import type { KeyChange } from './state.ts';
 import { type Account, type BucketMeta, accountKey, accountValue, decodeAccountValue, storageKey, storageValue } from './keys.ts';
 import { bucketId } from './hasher.ts';
-import type { Committer } from './committer.ts';
+import type { CommitEngine } from './trie.ts';
 import { verifyWitnessFile as verifyWitnessBytes, type VerifyResult } from './witness.ts';
 import { mapToScalar } from './banderwagon.ts';
+import { proveKeys, type GeneratedProof } from './prover.ts';
 
 export type { Account, BucketMeta, KeyChange, VerifyResult };
 export { bucketId, toHex, fromHex };
 export { decodeWitnessFile, verifySaltProof } from './witness.ts';
 export { SaltState } from './state.ts';
 export { Committer } from './committer.ts';
+export { proveKeys, createMultiProof, type GeneratedProof } from './prover.ts';
+export { SaltKernel } from './kernel/index.ts';
+export { AutoKernel, ParallelKernel, defaultEngine, defaultThreads } from './kernel/parallel.ts';
+export { runSaltBench, formatSaltBench, type SaltBenchResult, type SaltBenchRow } from './bench.ts';
 
 /** The empty-state root (SPEC §3.4), as hex. */
 export const EMPTY_STATE_ROOT_HEX = '0x9d7218471640948ac51ad7ea7f589af28c19605bd96faaaf1204b5da36a09201';
@@ -58,8 +63,8 @@ export class SaltStore {
   private constructor(private readonly inner: DurableState) {}
 
   /** Open a store; without `dir` it lives in memory only. Throws `StoreCorruptError` if data and root disagree. */
-  static open(dir?: string, committer?: Committer): SaltStore {
-    return new SaltStore(DurableState.open(dir, committer));
+  static open(dir?: string, engine?: CommitEngine): SaltStore {
+    return new SaltStore(DurableState.open(dir, engine));
   }
 
   /** Apply one atomic batch of changes; returns the new 32-byte state root. */
@@ -117,6 +122,20 @@ export class SaltStore {
   /** Release the log file. */
   close(): void {
     this.inner.close();
+  }
+
+  /**
+   * A witness for SaltKeys (bucket << 40 | slot) against the current root, in the format
+   * `verifySaltProof` checks; `locate(key)` gives the SaltKey of a stored plain key.
+   */
+  prove(keys: readonly bigint[]): GeneratedProof {
+    return proveKeys(this.inner.state, keys);
+  }
+
+  /** SaltKey of a stored plain key, if present. */
+  locate(key: Uint8Array): bigint | undefined {
+    const l = this.inner.state.locate(key);
+    return l && (BigInt(l.bucket) << 40n) | BigInt(l.slot);
   }
 
   /** Number of key/value pairs. */

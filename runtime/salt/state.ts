@@ -11,8 +11,8 @@
  * the layout; metadata slots change only when (nonce, capacity) differ from the pre-batch value;
  * a bucket whose subtree shape changed is rebuilt, every other change is an incremental delta.
  */
-import { bigintToLe32, mod, R } from './field.ts';
-import { mapToScalar, type Point } from './banderwagon.ts';
+import { mod, R } from './field.ts';
+import type { Point } from './banderwagon.ts';
 import { bucketId } from './hasher.ts';
 import {
   type BucketMeta, type SaltValue, DEFAULT_META, EMPTY_SLOT_SCALAR, compareBytes, kvHash, metaSaltValue,
@@ -20,7 +20,7 @@ import {
 } from './keys.ts';
 import { type BucketTable, type Entry, grownCapacity, lookup, newTable, rehash, remove, upsertGrowing } from './shi-table.ts';
 import { type BucketRebuild, type SlotDelta, SaltTrie, subtreeRootLevel } from './trie.ts';
-import type { Committer } from './committer.ts';
+import type { CommitEngine } from './trie.ts';
 
 /** One change of a batch: `value === undefined` deletes the key. */
 export interface KeyChange {
@@ -48,8 +48,8 @@ export class SaltState {
   trie: SaltTrie;
   lastStats: BatchStats = { keys: 0, slotDeltas: 0, rebuiltBuckets: 0, mults: 0 };
 
-  constructor(committer?: Committer) {
-    this.trie = new SaltTrie(committer);
+  constructor(engine?: CommitEngine) {
+    this.trie = new SaltTrie(engine);
   }
 
   /** Metadata of a data bucket. */
@@ -105,8 +105,8 @@ export class SaltState {
    * colliding keys). Returns the new state root.
    */
   applyGrouped(changes: Map<number, KeyChange[]>, metaOverrides: Map<number, BucketMeta>): Uint8Array {
-    const committer = this.trie.committer;
-    const before = committer.mulCount;
+    const engine = this.trie.engine;
+    const before = engine.mulCount;
     const deltas: SlotDelta[] = [];
     const rebuilds: BucketRebuild[] = [];
     const touched = new Set<number>([...changes.keys(), ...metaOverrides.keys()]);
@@ -153,12 +153,12 @@ export class SaltState {
       if (t.slots.size === 0 && isDefaultMeta(t.meta)) this.buckets.delete(b);
       else this.buckets.set(b, t);
     }
-    this.trie.update(deltas, rebuilds);
+    this.trie.apply(deltas, rebuilds);
     this.lastStats = {
       keys: nkeys,
       slotDeltas: deltas.length,
       rebuiltBuckets: rebuilds.length,
-      mults: committer.mulCount - before,
+      mults: engine.mulCount - before,
     };
     return this.root();
   }
@@ -170,25 +170,25 @@ export class SaltState {
 
   /** 32-byte state root: little-endian `map_to_scalar(root commitment)`. */
   root(): Uint8Array {
-    return bigintToLe32(mapToScalar(this.trie.rootCommitment()));
+    return this.trie.rootHash();
   }
 
   /**
    * Recompute the root from the bucket contents alone, in a fresh trie (every bucket rebuilt, every
    * non-default metadata slot applied) — the reference the incremental path is checked against.
    */
-  rootFromScratch(committer?: Committer): Uint8Array {
-    return bigintToLe32(mapToScalar(this.buildTrie(committer ?? this.trie.committer).rootCommitment()));
+  rootFromScratch(engine?: CommitEngine): Uint8Array {
+    return this.buildTrie(engine ?? this.trie.engine).rootHash();
   }
 
   /** Replace the commitment layer by one rebuilt from the data (used when loading persisted data). */
   rebuildCommitments(): Uint8Array {
-    this.trie = this.buildTrie(this.trie.committer);
+    this.trie = this.buildTrie(this.trie.engine);
     return this.root();
   }
 
-  private buildTrie(committer: Committer): SaltTrie {
-    const trie = new SaltTrie(committer);
+  private buildTrie(engine: CommitEngine): SaltTrie {
+    const trie = new SaltTrie(engine);
     const rebuilds: BucketRebuild[] = [];
     const deltas: SlotDelta[] = [];
     for (const [b, t] of this.buckets) {
@@ -202,7 +202,7 @@ export class SaltState {
         deltas.push({ bucket: loc.bucket, slot: loc.slot, delta: metaScalar(t.meta) - metaScalar(DEFAULT_META) });
       }
     }
-    trie.update(deltas, rebuilds);
+    trie.apply(deltas, rebuilds);
     return trie;
   }
 }

@@ -20,7 +20,7 @@ import type { BucketMeta } from './keys.ts';
 import { type KeyChange, SaltState } from './state.ts';
 import { newTable } from './shi-table.ts';
 import { hashWithNonce } from './hasher.ts';
-import type { Committer } from './committer.ts';
+import type { CommitEngine } from './trie.ts';
 
 const LOG = 'salt.log';
 const SNAP = 'salt.snapshot';
@@ -169,13 +169,13 @@ export class DurableState {
   private seq = 0;
   private fd: number | undefined;
 
-  private constructor(readonly dir: string | undefined, committer?: Committer) {
-    this.state = new SaltState(committer);
+  private constructor(readonly dir: string | undefined, engine?: CommitEngine) {
+    this.state = new SaltState(engine);
   }
 
   /** Open (or create) a store in `dir`; replays snapshot + log and checks recorded roots. */
-  static open(dir?: string, committer?: Committer): DurableState {
-    const s = new DurableState(dir, committer);
+  static open(dir?: string, engine?: CommitEngine): DurableState {
+    const s = new DurableState(dir, engine);
     if (!dir) return s;
     mkdirSync(dir, { recursive: true });
     const snapPath = join(dir, SNAP);

@@ -10,11 +10,17 @@
  * leaves are 256-slot segments (local id 16 843 009 + slot/256) and whose root (level 3, 2, 1 or 0
  * by capacity) is stored as the main leaf. Updates are incremental: one δ·G_pos per changed node,
  * deltas into the same parent summed, levels processed bottom-up with batched `map_to_scalar`.
+ * Each level is one kernel batch (accumulators initialised with the nodes' current commitments, one
+ * fixed-base job per change), so a `CommitEngine` can spread it over threads; node commitments stay
+ * in kernel words, and BigInt points appear only at the API (`mainCommitment`, …).
  */
-import { type Point, IDENTITY, add, batchMapToScalar, mapToScalar, mul } from './banderwagon.ts';
+import { type Point, IDENTITY, add, mapToScalar, mul } from './banderwagon.ts';
 import { R, mod } from './field.ts';
-import { type Committer, defaultCommitter } from './committer.ts';
 import { saltCrs } from './crs.ts';
+import {
+  JOB_WORDS, POINT_WORDS, SCALAR_WORDS, bigintToWords, frSubWords, pointToWords, wordsToBigint, wordsToPoint,
+} from './kernel/index.ts';
+import { defaultEngine } from './kernel/parallel.ts';
 import { NUM_META_BUCKETS } from './hasher.ts';
 import { DEFAULT_META_SCALAR, EMPTY_SLOT_SCALAR } from './keys.ts';
 
@@ -62,11 +68,6 @@ export function localParent(local: number): { parent: number; pos: number } {
 
 /** Local id of the segment holding `slot` (level 4). */
 export const segmentLocalId = (slot: number): number => STARTING_NODE_ID[4] + Math.floor(slot / 256);
-
-interface NodeC {
-  p: Point;
-  s: bigint;
-}
 
 /** Default (empty-state) commitments. */
 export interface Defaults {
@@ -129,25 +130,135 @@ export interface BucketRebuild {
   readonly slots: ReadonlyArray<readonly [slot: number, scalar: bigint]>;
 }
 
-/** Commitment trie state (sparse: absent nodes hold their default commitment). */
-export class SaltTrie {
-  private readonly main = new Map<number, NodeC>();
-  private readonly sub = new Map<number, Map<number, NodeC>>();
-  private readonly levels = new Map<number, number>();
-  private readonly defaultScalars = new Map<Point, bigint>();
-  readonly committer: Committer;
+/** What the trie needs from the arithmetic back end (a `SaltKernel`, or the worker pool in `parallel.ts`). */
+export interface CommitEngine {
+  /** accs[job.acc] += job.scalar · G[job.gen], jobs in order; returns the non-zero jobs. */
+  mulBatch(accs: Uint32Array, nacc: number, jobs: Uint32Array, njobs: number): number;
+  /** `map_to_scalar` of n points → n canonical scalars (8 words each). */
+  mapToScalars(pts: Uint32Array, n: number): Uint32Array;
+  /** Scalar × generator products so far. */
+  readonly mulCount: number;
+}
 
-  constructor(committer: Committer = defaultCommitter()) {
-    this.committer = committer;
+/** A default commitment in kernel form, with its `map_to_scalar`. */
+interface KNode {
+  readonly p: Uint32Array;
+  readonly s: Uint32Array;
+}
+
+const kdefaults = new Map<Point, KNode>();
+function kdefault(p: Point): KNode {
+  let k = kdefaults.get(p);
+  if (!k) {
+    const s = new Uint32Array(SCALAR_WORDS);
+    bigintToWords(mapToScalar(p), s, 0);
+    kdefaults.set(p, (k = { p: pointToWords(p), s }));
+  }
+  return k;
+}
+
+const REC = POINT_WORDS + SCALAR_WORDS;
+
+/**
+ * Accumulators and fixed-base jobs for one level: each distinct target node gets an accumulator
+ * initialised with its current commitment, every change to it becomes a job; the kernel then adds
+ * all products into the accumulators, which become the nodes' new commitments.
+ */
+class LevelBatch {
+  readonly ids: number[] = [];
+  private readonly index = new Map<number, number>();
+  accs: Uint32Array<ArrayBuffer> = new Uint32Array(POINT_WORDS * 16);
+  jobs: Uint32Array<ArrayBuffer> = new Uint32Array(JOB_WORDS * 16);
+  nj = 0;
+
+  /** Accumulator of node `id`, created with `init` the first time. */
+  acc(id: number, init: () => Uint32Array, io = 0): number {
+    const a = this.find(id);
+    return a >= 0 ? a : this.add(id, init(), io);
   }
 
-  private dscalar(p: Point): bigint {
-    let s = this.defaultScalars.get(p);
-    if (s === undefined) {
-      s = mapToScalar(p);
-      this.defaultScalars.set(p, s);
-    }
-    return s;
+  /** Accumulator index of `id`, or −1. */
+  find(id: number): number {
+    return this.index.get(id) ?? -1;
+  }
+
+  /**
+   * New accumulator for `id`, initialised from src[off…off+36) (the hot paths pass the node pool
+   * directly: a subarray view per node was a measurable share of the allocation churn).
+   */
+  add(id: number, src: Uint32Array, off: number): number {
+    const a = this.ids.length;
+    this.index.set(id, a);
+    this.ids.push(id);
+    if ((a + 1) * POINT_WORDS > this.accs.length) this.accs = grow(this.accs, (a + 1) * POINT_WORDS);
+    copyWords(this.accs, a * POINT_WORDS, src, off, POINT_WORDS);
+    return a;
+  }
+
+  /** Reserve a job; returns its word offset (scalar at +2). */
+  job(acc: number, gen: number): number {
+    const o = this.nj * JOB_WORDS;
+    if (o + JOB_WORDS > this.jobs.length) this.jobs = grow(this.jobs, o + JOB_WORDS);
+    this.jobs[o] = acc;
+    this.jobs[o + 1] = gen;
+    this.nj++;
+    return o;
+  }
+
+  /** Add a job with a BigInt scalar (reduced mod r here). */
+  jobBig(acc: number, gen: number, k: bigint): void {
+    const s = mod(k, R);
+    if (s === 0n) return;
+    const o = this.job(acc, gen); // may replace this.jobs
+    bigintToWords(s, this.jobs, o + 2);
+  }
+
+  run(e: CommitEngine): Uint32Array {
+    e.mulBatch(this.accs, this.ids.length, this.jobs, this.nj);
+    return this.accs;
+  }
+}
+
+function copyWords(dst: Uint32Array, d: number, src: Uint32Array, s: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[d + i] = src[s + i];
+}
+
+/** Parent id and position of a node whose level starts at STARTING_NODE_ID[level] (level > 0). */
+const parentIdAt = (id: number, level: number): number => STARTING_NODE_ID[level - 1] + Math.floor((id - STARTING_NODE_ID[level]) / 256);
+const posAt = (id: number, level: number): number => (id - STARTING_NODE_ID[level]) % 256;
+
+function grow(a: Uint32Array, need: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** Where one family of nodes (the main trie, or one bucket's subtree) is stored and what it defaults to. */
+interface NodeSpace {
+  readonly map: Map<number, number>;
+  readonly dflt: (id: number) => KNode;
+  /** Level of a node of this space (main-trie or subtree-local numbering). */
+  readonly level: (id: number) => number;
+  /** Current commitment of a parent (may live outside `map`: a subtree root is a main leaf). */
+  readonly parentInit: (id: number) => Uint32Array;
+}
+
+/**
+ * Commitment trie state (sparse: absent nodes hold their default commitment). Node commitments are
+ * kept in kernel form (Montgomery extended coordinates) with their `map_to_scalar`, in one pooled
+ * typed array, so an update never converts through BigInt.
+ */
+export class SaltTrie {
+  private readonly main = new Map<number, number>();
+  private readonly sub = new Map<number, Map<number, number>>();
+  private readonly levels = new Map<number, number>();
+  private pool: Uint32Array<ArrayBuffer> = new Uint32Array(REC * 1024);
+  private used = 0;
+  private readonly free: number[] = [];
+  readonly engine: CommitEngine;
+
+  constructor(engine: CommitEngine = defaultEngine()) {
+    this.engine = engine;
   }
 
   /** Subtree root level of a bucket (4 unless expanded). */
@@ -155,21 +266,52 @@ export class SaltTrie {
     return this.levels.get(b) ?? 4;
   }
 
+  private mainK(id: number): Uint32Array {
+    const r = this.main.get(id);
+    return r === undefined ? kdefault(defaultMain(id)).p : this.pool.subarray(r * REC, r * REC + POINT_WORDS);
+  }
+
   /** Commitment of a main-trie node. */
   mainCommitment(id: number): Point {
-    return this.main.get(id)?.p ?? defaultMain(id);
+    return wordsToPoint(this.mainK(id));
   }
 
   /** Commitment of a bucket-subtree node (the subtree root is the main leaf). */
   subCommitment(b: number, local: number): Point {
     const level = this.bucketLevel(b);
     if (local === STARTING_NODE_ID[level]) return this.mainCommitment(bucketLeafId(b));
-    return this.sub.get(b)?.get(local)?.p ?? defaults().sub[localLevel(local)];
+    const r = this.sub.get(b)?.get(local);
+    return r === undefined ? defaults().sub[localLevel(local)] : wordsToPoint(this.pool, r * REC);
+  }
+
+  /** `map_to_scalar` of a main-trie node (stored with its commitment, so no inversion). */
+  mainScalar(id: number): bigint {
+    const r = this.main.get(id);
+    return r === undefined ? this.defaultScalar(defaultMain(id)) : wordsToBigint(this.pool, r * REC + POINT_WORDS);
+  }
+
+  /** `map_to_scalar` of a bucket-subtree node. */
+  subScalar(b: number, local: number): bigint {
+    const level = this.bucketLevel(b);
+    if (local === STARTING_NODE_ID[level]) return this.mainScalar(bucketLeafId(b));
+    const r = this.sub.get(b)?.get(local);
+    return r === undefined ? this.defaultScalar(defaults().sub[localLevel(local)]) : wordsToBigint(this.pool, r * REC + POINT_WORDS);
+  }
+
+  private defaultScalar(p: Point): bigint {
+    return wordsToBigint(kdefault(p).s, 0);
   }
 
   /** The root commitment. */
   rootCommitment(): Point {
     return this.mainCommitment(0);
+  }
+
+  /** The 32-byte state root (little-endian `map_to_scalar` of the root), from the stored scalar. */
+  rootHash(): Uint8Array {
+    const r = this.main.get(0);
+    const w = r === undefined ? kdefault(defaults().root).s : this.pool.subarray(r * REC + POINT_WORDS, (r + 1) * REC);
+    return new Uint8Array(Uint32Array.from(w).buffer);
   }
 
   /** Number of stored (non-default) nodes, for memory reports. */
@@ -179,8 +321,93 @@ export class SaltTrie {
     return n;
   }
 
-  private mainScalar(id: number): bigint {
-    return this.main.get(id)?.s ?? this.dscalar(defaultMain(id));
+  private alloc(): number {
+    const f = this.free.pop();
+    if (f !== undefined) return f;
+    if ((this.used + 1) * REC > this.pool.length) this.pool = grow(this.pool, (this.used + 1) * REC);
+    return this.used++;
+  }
+
+  private dropSubtree(b: number): void {
+    const m = this.sub.get(b);
+    if (m) for (const r of m.values()) this.free.push(r);
+    this.sub.delete(b);
+  }
+
+  /**
+   * Store the new commitments `pts` of nodes `ids` (one level of `space`), and return the batch
+   * that applies their scalar changes to their parents (not yet run). With `top` the nodes are the
+   * last level of the space and no parent batch is built.
+   */
+  private storeLevel(space: NodeSpace, ids: readonly number[], pts: Uint32Array, top: boolean): LevelBatch {
+    const n = ids.length;
+    const ss = this.engine.mapToScalars(pts, n);
+    const next = new LevelBatch();
+    const d = new Uint32Array(SCALAR_WORDS);
+    for (let k = 0; k < n; k++) {
+      const id = ids[k];
+      let r = space.map.get(id);
+      // The scalar change is taken before the old scalar is overwritten.
+      const changed =
+        r === undefined
+          ? frSubWords(d, 0, ss, k * SCALAR_WORDS, space.dflt(id).s, 0)
+          : frSubWords(d, 0, ss, k * SCALAR_WORDS, this.pool, r * REC + POINT_WORDS);
+      if (r === undefined) space.map.set(id, (r = this.alloc()));
+      copyWords(this.pool, r * REC, pts, k * POINT_WORDS, POINT_WORDS);
+      copyWords(this.pool, r * REC + POINT_WORDS, ss, k * SCALAR_WORDS, SCALAR_WORDS);
+      if (top || !changed) continue;
+      const level = space.level(id);
+      const parent = parentIdAt(id, level);
+      let a = next.find(parent);
+      if (a < 0) {
+        const pr = space.map.get(parent);
+        a = pr === undefined ? next.add(parent, space.parentInit(parent), 0) : next.add(parent, this.pool, pr * REC);
+      }
+      const o = next.job(a, posAt(id, level)); // may replace next.jobs
+      copyWords(next.jobs, o + 2, d, 0, SCALAR_WORDS);
+    }
+    return next;
+  }
+
+  private mainSpace(): NodeSpace {
+    return {
+      map: this.main,
+      dflt: (id) => kdefault(defaultMain(id)),
+      level: mainLevel,
+      parentInit: (id) => this.mainK(id),
+    };
+  }
+
+  /** Node space of bucket b's subtree with its root at `rootLevel`; `fresh` = rebuilt from defaults. */
+  private subSpace(b: number, rootLevel: number, fresh: boolean): NodeSpace {
+    let m = this.sub.get(b);
+    if (!m) this.sub.set(b, (m = new Map()));
+    const map = m;
+    const rootId = STARTING_NODE_ID[rootLevel];
+    const D = defaults();
+    return {
+      map,
+      dflt: (id) => kdefault(D.sub[localLevel(id)]),
+      level: localLevel,
+      parentInit: (id) => {
+        if (id === rootId) return fresh ? kdefault(D.sub[rootLevel]).p : this.mainK(bucketLeafId(b));
+        const r = map.get(id);
+        return r === undefined ? kdefault(D.sub[localLevel(id)]).p : this.pool.subarray(r * REC, r * REC + POINT_WORDS);
+      },
+    };
+  }
+
+  /** Run a subtree's segment batch up to its root; returns the new root commitment (kernel words). */
+  private propagateSubtree(b: number, rootLevel: number, segs: LevelBatch, fresh: boolean): Uint32Array {
+    const space = this.subSpace(b, rootLevel, fresh);
+    let batch = segs;
+    for (let level = 4; level > rootLevel; level--) {
+      const pts = batch.run(this.engine);
+      batch = this.storeLevel(space, batch.ids, pts, false);
+    }
+    const rootId = STARTING_NODE_ID[rootLevel];
+    const a = batch.acc(rootId, () => space.parentInit(rootId));
+    return batch.run(this.engine).slice(a * POINT_WORDS, (a + 1) * POINT_WORDS);
   }
 
   /**
@@ -188,113 +415,75 @@ export class SaltTrie {
    * in both `deltas` and `rebuilds`.
    */
   update(deltas: readonly SlotDelta[], rebuilds: readonly BucketRebuild[] = []): Point {
-    const c = this.committer;
-    // Leaf-level accumulators: main leaves by node id, segments per expanded bucket.
-    const mainDelta = new Map<number, Point>();
-    const segDelta = new Map<number, Map<number, Point>>();
-    for (const { bucket, slot, delta } of deltas) {
-      if (mod(delta, R) === 0n) continue;
-      const level = this.bucketLevel(bucket);
-      if (level === 4) {
-        const id = bucketLeafId(bucket);
-        mainDelta.set(id, c.addMul(mainDelta.get(id) ?? IDENTITY, slot % 256, delta));
-      } else {
-        let m = segDelta.get(bucket);
-        if (!m) segDelta.set(bucket, (m = new Map()));
-        const local = segmentLocalId(slot);
-        m.set(local, c.addMul(m.get(local) ?? IDENTITY, slot % 256, delta));
-      }
-    }
-    // New main-leaf commitments (absolute), from expanded-bucket propagation and rebuilds.
-    const mainNew = new Map<number, Point>();
-    for (const [b, segs] of segDelta) mainNew.set(bucketLeafId(b), this.propagateSubtree(b, segs));
-    for (const rb of rebuilds) mainNew.set(bucketLeafId(rb.bucket), this.rebuildBucket(rb));
-    for (const [id, d] of mainDelta) mainNew.set(id, add(this.mainCommitment(id), d));
-    // Main trie, level 3 → 0.
-    let changed = mainNew;
-    for (let level = 3; level >= 0 && changed.size > 0; level--) {
-      const ids = [...changed.keys()];
-      const pts = ids.map((id) => changed.get(id)!);
-      const ss = batchMapToScalar(pts);
-      const parentDelta = new Map<number, Point>();
-      for (let k = 0; k < ids.length; k++) {
-        const id = ids[k];
-        const old = this.mainScalar(id);
-        this.main.set(id, { p: pts[k], s: ss[k] });
-        if (level === 0) continue;
-        const { parent, pos } = mainParent(id);
-        const d = ss[k] - old;
-        if (d === 0n) continue;
-        parentDelta.set(parent, c.addMul(parentDelta.get(parent) ?? IDENTITY, pos, d));
-      }
-      changed = new Map();
-      for (const [pid, d] of parentDelta) changed.set(pid, add(this.mainCommitment(pid), d));
-    }
+    this.apply(deltas, rebuilds);
     return this.rootCommitment();
   }
 
-  /** Propagate segment deltas of an expanded bucket to its subtree root; returns the new root. */
-  private propagateSubtree(b: number, segs: Map<number, Point>): Point {
-    const c = this.committer;
-    const rootLevel = this.bucketLevel(b);
-    let m = this.sub.get(b);
-    if (!m) this.sub.set(b, (m = new Map()));
-    let deltas = segs;
-    for (let level = 4; level > rootLevel; level--) {
-      const locals = [...deltas.keys()];
-      const pts = locals.map((l) => add(m.get(l)?.p ?? defaults().sub[level], deltas.get(l)!));
-      const ss = batchMapToScalar(pts);
-      const next = new Map<number, Point>();
-      for (let k = 0; k < locals.length; k++) {
-        const old = m.get(locals[k])?.s ?? this.dscalar(defaults().sub[level]);
-        m.set(locals[k], { p: pts[k], s: ss[k] });
-        const { parent, pos } = localParent(locals[k]);
-        const d = ss[k] - old;
-        if (d !== 0n) next.set(parent, c.addMul(next.get(parent) ?? IDENTITY, pos, d));
+  /** `update` without converting the root to a BigInt point. */
+  apply(deltas: readonly SlotDelta[], rebuilds: readonly BucketRebuild[] = []): void {
+    const leaves = new LevelBatch();
+    const segs = new Map<number, LevelBatch>();
+    for (const { bucket, slot, delta } of deltas) {
+      const level = this.bucketLevel(bucket);
+      if (level === 4) {
+        const id = bucketLeafId(bucket);
+        let a = leaves.find(id);
+        if (a < 0) {
+          const r = this.main.get(id);
+          a = r === undefined ? leaves.add(id, kdefault(defaultMain(id)).p, 0) : leaves.add(id, this.pool, r * REC);
+        }
+        leaves.jobBig(a, slot % 256, delta);
+      } else {
+        let sb = segs.get(bucket);
+        if (!sb) segs.set(bucket, (sb = new LevelBatch()));
+        const space = this.subSpace(bucket, level, false);
+        const local = segmentLocalId(slot);
+        sb.jobBig(sb.acc(local, () => space.parentInit(local)), slot % 256, delta);
       }
-      deltas = next;
     }
-    const rootId = STARTING_NODE_ID[rootLevel];
-    return add(this.subCommitment(b, rootId), deltas.get(rootId) ?? IDENTITY);
+    // Main leaves first hold plain-bucket updates; expanded and rebuilt buckets append their new roots.
+    const pts = leaves.run(this.engine);
+    const ids = [...leaves.ids];
+    let all = pts.subarray(0, ids.length * POINT_WORDS);
+    const extra: Uint32Array[] = [];
+    for (const [b, sb] of segs) {
+      ids.push(bucketLeafId(b));
+      extra.push(this.propagateSubtree(b, this.bucketLevel(b), sb, false));
+    }
+    for (const rb of rebuilds) {
+      ids.push(bucketLeafId(rb.bucket));
+      extra.push(this.rebuildBucket(rb));
+    }
+    if (extra.length) {
+      const m = new Uint32Array(ids.length * POINT_WORDS);
+      m.set(all);
+      extra.forEach((p, i) => m.set(p, (leaves.ids.length + i) * POINT_WORDS));
+      all = m;
+    }
+    const space = this.mainSpace();
+    let batch = this.storeLevel(space, ids, all, false);
+    for (let level = 2; level >= 0 && batch.ids.length > 0; level--) {
+      const p = batch.run(this.engine);
+      batch = this.storeLevel(space, batch.ids, p, level === 0);
+    }
   }
 
   /** Rebuild a bucket's whole subtree from its occupied slots; returns the new main-leaf commitment. */
-  private rebuildBucket(rb: BucketRebuild): Point {
-    const c = this.committer;
+  private rebuildBucket(rb: BucketRebuild): Uint32Array {
     const D = defaults();
     const { bucket, level } = rb;
     const meta = bucket < NUM_META_BUCKETS;
     const emptyScalar = meta ? DEFAULT_META_SCALAR : EMPTY_SLOT_SCALAR;
-    const base4 = meta ? D.metaL3 : D.sub[4];
-    const segs = new Map<number, Point>();
-    for (const [slot, scalar] of rb.slots) {
-      const local = segmentLocalId(slot);
-      segs.set(local, c.addMul(segs.get(local) ?? IDENTITY, slot % 256, scalar - emptyScalar));
-    }
-    this.sub.delete(bucket);
+    const base4 = kdefault(meta ? D.metaL3 : D.sub[4]).p;
+    const segs = new LevelBatch();
+    for (const [slot, scalar] of rb.slots) segs.jobBig(segs.acc(segmentLocalId(slot), () => base4), slot % 256, scalar - emptyScalar);
+    this.dropSubtree(bucket);
     if (level === 4) {
       this.levels.delete(bucket);
-      return add(base4, segs.get(STARTING_NODE_ID[4]) ?? IDENTITY);
+      if (segs.ids.length === 0) return base4.slice();
+      return segs.run(this.engine).slice(0, POINT_WORDS);
     }
     this.levels.set(bucket, level);
-    const m = new Map<number, NodeC>();
-    this.sub.set(bucket, m);
-    let cur = new Map<number, Point>();
-    for (const [l, d] of segs) cur.set(l, add(D.sub[4], d));
-    for (let lv = 4; lv > level; lv--) {
-      const locals = [...cur.keys()];
-      const pts = locals.map((l) => cur.get(l)!);
-      const ss = batchMapToScalar(pts);
-      const dflt = this.dscalar(D.sub[lv]);
-      const next = new Map<number, Point>();
-      for (let k = 0; k < locals.length; k++) {
-        m.set(locals[k], { p: pts[k], s: ss[k] });
-        const { parent, pos } = localParent(locals[k]);
-        next.set(parent, c.addMul(next.get(parent) ?? IDENTITY, pos, ss[k] - dflt));
-      }
-      cur = new Map();
-      for (const [l, d] of next) cur.set(l, add(D.sub[lv - 1], d));
-    }
-    return cur.get(STARTING_NODE_ID[level]) ?? D.sub[level];
+    return this.propagateSubtree(bucket, level, segs, true);
   }
 }

@@ -1,0 +1,147 @@
+/**
+ * @file The WebAssembly commitment kernel: differential tests against the BigInt reference
+ * (banderwagon.ts / committer.ts) on random inputs, thread-count independence of the parallel
+ * engine, and the committed kernel.wasm being what kernel/build.ts produces from kernel.c.
+ */
+import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import * as B from '../../runtime/salt/banderwagon.ts';
+import { R } from '../../runtime/salt/field.ts';
+import { saltCrs } from '../../runtime/salt/crs.ts';
+import { Committer } from '../../runtime/salt/committer.ts';
+import {
+  JOB_WORDS, POINT_WORDS, SCALAR_WORDS, SaltKernel, bigintToWords, frSubWords, pointToWords, wordsToBigint, wordsToPoint,
+} from '../../runtime/salt/kernel/index.ts';
+import { ParallelKernel } from '../../runtime/salt/kernel/parallel.ts';
+import { SaltState, type KeyChange } from '../../runtime/salt/state.ts';
+import { kvHash, kvHashReference } from '../../runtime/salt/keys.ts';
+import { ahash, ahashReference, hashWithNonce } from '../../runtime/salt/hasher.ts';
+import { KERNEL_WASM_PATH, REFERENCE_CLANG_MAJOR, buildKernel, findToolchain } from '../../runtime/salt/kernel/build.ts';
+import { readFileSync } from 'node:fs';
+
+const rnd = (): bigint => BigInt('0x' + randomBytes(32).toString('hex'));
+/** Scalars with the edge cases of signed-window recoding: 0, 1, r − 1, all-ones windows, random. */
+function scalar(i: number): bigint {
+  const special = [0n, 1n, R - 1n, R - 2n, (1n << 252n) - 1n, 0x80n, 0xffn, 0x7f7f7f7fn, (1n << 128n) - 1n];
+  return i < special.length ? special[i] : rnd() % R;
+}
+
+describe('SALT kernel vs BigInt reference', () => {
+  for (const w of [8, 5]) {
+    it(`fixed-base products and accumulation (window ${w})`, () => {
+      const k = new SaltKernel(w);
+      const ref = new Committer(4);
+      const G = saltCrs().G;
+      const n = 40;
+      // Each accumulator starts at a random point and receives 1–3 jobs on random generators.
+      const starts = Array.from({ length: n }, (_, i) => B.mul(G[(i * 7) % 256], rnd()));
+      const accs = new Uint32Array(n * POINT_WORDS);
+      starts.forEach((p, i) => pointToWords(p, accs, i * POINT_WORDS));
+      const jobs: number[] = [];
+      const expect_ = [...starts];
+      let j = 0;
+      for (let i = 0; i < n; i++) {
+        for (let t = 0; t <= i % 3; t++, j++) {
+          const g = (i * 37 + t * 101) % 256;
+          const s = scalar(j);
+          const rec = new Uint32Array(JOB_WORDS);
+          rec[0] = i;
+          rec[1] = g;
+          bigintToWords(s, rec, 2);
+          jobs.push(...rec);
+          expect_[i] = ref.addMul(expect_[i], g, s);
+        }
+      }
+      const count = k.mulBatch(accs, n, Uint32Array.from(jobs), jobs.length / JOB_WORDS);
+      expect(count).toBe(jobs.length / JOB_WORDS - 1); // scalar(0) = 0 is skipped
+      for (let i = 0; i < n; i++) expect(B.equals(wordsToPoint(accs, i * POINT_WORDS), expect_[i]), `acc ${i}`).toBe(true);
+      // map_to_scalar of the same points, one batch, against the BigInt version.
+      const ss = k.mapToScalars(accs, n);
+      for (let i = 0; i < n; i++) expect(wordsToBigint(ss, i * SCALAR_WORDS)).toBe(B.mapToScalar(expect_[i]));
+      // affine output and the general addition
+      const aff = k.toAffine(accs, 2);
+      expect(aff[0]).toEqual(B.toAffine(expect_[0]));
+      const sum = new Uint32Array(POINT_WORDS);
+      k.add(accs, 0, accs, POINT_WORDS, sum, 0);
+      expect(B.equals(wordsToPoint(sum), B.add(expect_[0], expect_[1]))).toBe(true);
+    }, 60_000);
+  }
+
+  it('kv_hash: kernel BLAKE3 + mod r equals @noble/hashes on every length 0..200 and random data', () => {
+    for (let len = 0; len <= 200; len++) {
+      const data = randomBytes(len);
+      const cut = len >> 1;
+      const v = { key: data.subarray(0, cut), value: data.subarray(cut) };
+      expect(kvHash(v), `len ${len}`).toBe(kvHashReference(v));
+    }
+    // Inputs whose hash is ≥ r exercise the reduction (about 7 in 8 are).
+    for (let i = 0; i < 300; i++) {
+      const v = { key: randomBytes(20 + (i % 33)), value: randomBytes(i % 33) };
+      expect(kvHash(v)).toBe(kvHashReference(v));
+    }
+  });
+
+  it('ahash: kernel equals the BigInt reference on every length 0..200, with and without nonce', () => {
+    for (let len = 0; len <= 200; len++) {
+      const data = randomBytes(len);
+      expect(ahash(data), `len ${len}`).toBe(ahashReference(data));
+      const nonce = (len * 2654435761) >>> 0;
+      const withNonce = new Uint8Array(len + 4);
+      withNonce.set(data);
+      new DataView(withNonce.buffer).setUint32(len, nonce, true);
+      expect(hashWithNonce(data, nonce)).toBe(ahashReference(withNonce));
+    }
+  });
+
+  it('scalar subtraction mod r in JS words', () => {
+    const a = new Uint32Array(8);
+    const b = new Uint32Array(8);
+    const o = new Uint32Array(8);
+    for (let i = 0; i < 200; i++) {
+      const x = scalar(i);
+      const y = i % 5 === 0 ? x : scalar(i + 3);
+      bigintToWords(x, a, 0);
+      bigintToWords(y, b, 0);
+      const nz = frSubWords(o, 0, a, 0, b, 0);
+      const d = (((x - y) % R) + R) % R;
+      expect(wordsToBigint(o, 0)).toBe(d);
+      expect(nz).toBe(d !== 0n);
+    }
+  });
+});
+
+describe('parallel engine', () => {
+  it('same roots and node coordinates with 1 and 2 threads', () => {
+    const changes: KeyChange[] = Array.from({ length: 700 }, (_, i) => ({ key: randomBytes(i % 2 ? 52 : 20), value: randomBytes(32) }));
+    const pool = new ParallelKernel(2);
+    try {
+      const a = new SaltState(new SaltKernel());
+      const b = new SaltState(pool);
+      const ra = Buffer.from(a.applyBatch(changes)).toString('hex');
+      const rb = Buffer.from(b.applyBatch(changes)).toString('hex');
+      expect(rb).toBe(ra);
+      expect(b.lastStats.mults).toBe(a.lastStats.mults);
+      // Not only the same group elements: the same projective representatives.
+      const pa = a.trie.mainCommitment(1);
+      const pb = b.trie.mainCommitment(1);
+      expect([pb.X, pb.Y, pb.Z]).toEqual([pa.X, pa.Y, pa.Z]);
+      const upd = changes.slice(0, 300).map((c, i) => ({ key: c.key, value: i % 3 ? randomBytes(8) : undefined }));
+      expect(Buffer.from(b.applyBatch(upd)).toString('hex')).toBe(Buffer.from(a.applyBatch(upd)).toString('hex'));
+      expect(Buffer.from(b.root()).toString('hex')).toBe(Buffer.from(a.rootFromScratch()).toString('hex'));
+    } finally {
+      pool.close();
+    }
+  }, 60_000);
+});
+
+const toolchain = findToolchain();
+describe('kernel.wasm artifact', () => {
+  it.skipIf(!toolchain)('is reproduced byte for byte by runtime/salt/kernel/build.ts', () => {
+    const fresh = buildKernel(toolchain);
+    if (toolchain!.clangMajor === REFERENCE_CLANG_MAJOR) {
+      // On failure: run `npx tsx runtime/salt/kernel/build.ts` and commit kernel.wasm.
+      expect(Buffer.from(fresh).equals(readFileSync(KERNEL_WASM_PATH))).toBe(true);
+      expect(Buffer.from(buildKernel(toolchain)).equals(Buffer.from(fresh))).toBe(true);
+    }
+  }, 60_000);
+});
