@@ -10,11 +10,14 @@
  *   the 2300 stipend is added for value transfers and is the caller's to keep if the call cannot start;
  * - depth ≥ 1024 or a balance below the value: the call returns 0 without running and costs nothing
  *   beyond the dynamic gas;
- * - CREATE, CREATE2 and SELFDESTRUCT are not here yet: they end the run with 'not yet supported'.
+ * - CREATE/CREATE2 (`createMessage`): collision check (nonce, code or storage), nonce 1 from Spurious
+ *   Dragon, code deposit 200 gas per byte, EIP-170 size limit, EIP-3541 0xEF rejection, Frontier's
+ *   "code store out of gas" success with empty code; the new address stays warm even if creation fails.
  *
  * A host failure (a bug, or the JS stack exhausted by very deep recursion) is never turned into a
  * failed call: it is thrown as `HostFailure` up to the top, so no wrong answer can come out.
  */
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { Status } from '../../src/abi/context.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
@@ -66,6 +69,48 @@ export class Executor {
     return result;
   }
 
+  /**
+   * Run init code at `p.address` (CREATE, CREATE2, creation transactions). The caller has checked
+   * depth and balance and bumped its nonce; this moves the value, runs the code and deposits it.
+   * On success `output` is the deployed code; `codeStoreOog` marks Frontier's empty-code success.
+   */
+  createMessage(p: CreateParams): FrameResult & { codeStoreOog?: boolean } {
+    const { world, fork } = this;
+    // ethereumjs warms the new address before the creation's checkpoint: it stays warm on failure.
+    if (fork >= Fork.Berlin) world.warmAddress(p.address);
+    const cp = world.checkpoint();
+    const fail = (r: FrameResult): FrameResult => {
+      world.revertTo(cp);
+      return r.status === Status.Revert ? r : { ...r, gasLeft: 0n };
+    };
+    world.setBalance(p.caller, world.balance(p.caller) - p.value);
+    const existing = world.getAccount(p.address);
+    if (existing && (existing.nonce > 0n || existing.code.length > 0 || world.storageEntries(p.address).length > 0)) {
+      return fail({ status: Status.OutOfGas, gasLeft: 0n, output: EMPTY, message: 'create collision' });
+    }
+    world.createAccount(p.address, { balance: existing?.balance ?? 0n, nonce: fork >= Fork.SpuriousDragon ? 1n : 0n, code: EMPTY });
+    world.setBalance(p.address, world.balance(p.address) + p.value);
+    if (p.initCode.length === 0) return { status: Status.Stop, gasLeft: p.gas, output: EMPTY };
+    const msg: Message = {
+      caller: p.caller, address: p.address, codeAddress: p.address, origin: p.origin, value: p.value,
+      gasPrice: p.gasPrice, calldata: EMPTY, gas: p.gas, isStatic: false, depth: p.depth,
+    };
+    const r = this.runLoaded(msg, p.initCode);
+    if (r.status !== Status.Stop && r.status !== Status.Return) return fail(r);
+    const code = r.output;
+    const depositFee = 200n * BigInt(code.length);
+    const used = p.gas - r.gasLeft;
+    const sizeOk = !(fork >= Fork.SpuriousDragon && code.length > 24576); // EIP-170
+    if (used + depositFee <= p.gas && sizeOk) {
+      if (fork >= Fork.London && code[0] === 0xef) return fail({ status: Status.InvalidOpcode, gasLeft: 0n, output: EMPTY, message: 'invalid bytecode deployed' }); // EIP-3541
+      world.setCode(p.address, code);
+      return { status: Status.Return, gasLeft: r.gasLeft - depositFee, output: code };
+    }
+    if (fork >= Fork.Homestead) return fail({ status: Status.OutOfGas, gasLeft: 0n, output: EMPTY, message: sizeOk ? 'code store out of gas' : 'code size exceeds maximum' });
+    // Frontier: not enough gas for the deposit leaves an account without code, and succeeds.
+    return { status: Status.Return, gasLeft: r.gasLeft, output: EMPTY, codeStoreOog: true };
+  }
+
   private runCode(msg: Message): FrameResult {
     const { world, fork } = this;
     const pre = precompileAt(fork, msg.codeAddress);
@@ -79,6 +124,11 @@ export class Executor {
     const delegate = fork >= Fork.Prague ? delegateOf(code) : undefined;
     if (delegate !== undefined) code = world.code(delegate);
     if (code.length === 0) return { status: Status.Stop, gasLeft: msg.gas, output: new Uint8Array(0) };
+    return this.runLoaded(msg, code);
+  }
+
+  private runLoaded(msg: Message, code: Uint8Array): FrameResult {
+    const { world, fork } = this;
     const loaded = this.loader.load(code, fork);
     const inst = this.loader.acquire(loaded);
     try {
@@ -87,6 +137,36 @@ export class Executor {
       this.loader.release(inst);
     }
   }
+}
+
+export interface CreateParams {
+  caller: string;
+  address: string;
+  value: bigint;
+  initCode: Uint8Array;
+  gas: bigint;
+  depth: number;
+  origin: string;
+  gasPrice: bigint;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** CREATE address: keccak256(rlp([sender, nonce]))[12:]. */
+export function createAddress(sender: string, nonce: bigint): string {
+  const n = nonce === 0n ? [0x80] : nonce < 0x80n ? [Number(nonce)] : (() => {
+    const b = Buffer.from(nonce.toString(16).padStart(Math.ceil(nonce.toString(16).length / 2) * 2, '0'), 'hex');
+    return [0x80 + b.length, ...b];
+  })();
+  const body = [0x94, ...Buffer.from(sender.slice(2), 'hex'), ...n];
+  return '0x' + Buffer.from(keccak_256(Uint8Array.from([0xc0 + body.length, ...body])).subarray(12)).toString('hex');
+}
+
+/** CREATE2 address (EIP-1014): keccak256(0xff ‖ sender ‖ salt ‖ keccak256(initCode))[12:]. */
+export function create2Address(sender: string, salt: bigint, initCode: Uint8Array): string {
+  const s = Buffer.from(salt.toString(16).padStart(64, '0'), 'hex');
+  const pre = Uint8Array.from([0xff, ...Buffer.from(sender.slice(2), 'hex'), ...s, ...keccak_256(initCode)]);
+  return '0x' + Buffer.from(keccak_256(pre).subarray(12)).toString('hex');
 }
 
 /** CALL-family opcode kinds. */

@@ -12,7 +12,7 @@ import { EnvSlot, type HostImportName } from '../../src/abi/host.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
 import type { WorldState } from '../state/world.ts';
-import { callAccessCost, type CallKind, type Executor, forwardedGas } from './call.ts';
+import { callAccessCost, type CallKind, create2Address, createAddress, type Executor, forwardedGas } from './call.ts';
 import { sstoreCharge } from './sstore-gas.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -140,6 +140,73 @@ export class FrameHost {
   private setReturnData(d: Uint8Array): void {
     this.returnData = d;
     this.mem.writeWord(ENV + 32 * EnvSlot.ReturndataSize, BigInt(d.length));
+  }
+
+  /**
+   * CREATE (0xf0) and CREATE2 (0xf5), as @ethereumjs/evm: EIP-3860 init-code words and size limit,
+   * CREATE2's hashing cost, all but 1/64 of the gas left forwarded (EIP-150), depth and balance checks
+   * (a failed check returns 0 and costs nothing more), then the creator's nonce is bumped.
+   */
+  private create(op: number, args: number): number {
+    const { mem, world, fork, msg } = this;
+    if (msg.isStatic) return Status.StaticViolation;
+    const value = mem.readWord(args);
+    const len = Number(BigInt.asUintN(53, mem.readWord(args + 64)));
+    const off = len === 0 ? 0 : Number(BigInt.asUintN(53, mem.readWord(args + 32)));
+    const salt = mem.readWord(args + 96);
+    if (fork >= Fork.Berlin) world.warmAddress(msg.address);
+    const words = BigInt(Math.ceil(len / 32));
+    let cost = 0n;
+    if (fork >= Fork.Shanghai) cost += 2n * words; // EIP-3860
+    if (op === 0xf5) cost += G.keccakWord * words;
+    const gas = mem.gas();
+    if (cost > gas) return Status.OutOfGas;
+    let forwarded = gas - cost;
+    if (fork >= Fork.TangerineWhistle) forwarded -= forwarded / 64n;
+    const left = gas - cost;
+    mem.setGas(left);
+    if (fork >= Fork.Shanghai && len > 49152) return Status.OutOfGas; // EIP-3860 init-code size
+    this.setReturnData(EMPTY);
+    mem.writeWord(args, 0n);
+    const initCode = len === 0 ? EMPTY : mem.u8().slice(EVM_MEMORY_BASE + off, EVM_MEMORY_BASE + off + len);
+    // ethereumjs refuses EOF-looking init code (0xEF00…) from legacy CREATE before anything else happens.
+    if (initCode.length >= 2 && initCode[0] === 0xef && initCode[1] === 0x00) return 0;
+    const self = world.getAccount(msg.address);
+    const nonce = self?.nonce ?? 0n;
+    if (msg.depth >= 1024 || (self?.balance ?? 0n) < value || nonce >= (1n << 64n) - 1n) return 0;
+    const address = op === 0xf5 ? create2Address(msg.address, salt, initCode) : createAddress(msg.address, nonce);
+    world.setNonce(msg.address, nonce + 1n);
+    const r = this.executor.createMessage({
+      caller: msg.address, address, value, initCode, gas: forwarded, depth: msg.depth + 1, origin: msg.origin, gasPrice: msg.gasPrice,
+    });
+    mem.setGas(left - forwarded + r.gasLeft);
+    if (r.status === Status.Revert) this.setReturnData(r.output);
+    if (r.status === Status.Stop || r.status === Status.Return) mem.writeWord(args, BigInt(address));
+    return 0;
+  }
+
+  /** SELFDESTRUCT: new-account and cold-access gas, the refund before London, EIP-6780 from Cancun. */
+  private selfdestruct(args: number): number {
+    const { mem, world, fork, msg } = this;
+    if (msg.isStatic) return Status.StaticViolation;
+    const to = mem.readAddress(args);
+    const self = msg.address;
+    const balance = world.balance(self);
+    let cost = 0n;
+    const target = world.getAccount(to);
+    if (fork >= Fork.SpuriousDragon) {
+      const empty = target === undefined || (target.nonce === 0n && target.balance === 0n && target.code.length === 0);
+      if (balance > 0n && empty) cost += 25000n;
+    } else if (fork >= Fork.TangerineWhistle && target === undefined) cost += 25000n;
+    // EIP-2929: a cold beneficiary costs 2600; a warm one nothing extra.
+    if (fork >= Fork.Berlin && !world.warmAddress(to)) cost += G.coldAccountAccess;
+    if (!mem.charge(cost)) return Status.OutOfGas;
+    if (!world.destructed.has(self) && fork < Fork.London) world.addRefund(24000n); // EIP-3529 removed it
+    world.markDestructed(self, to);
+    if (to !== self) world.setBalance(to, world.balance(to) + balance);
+    // EIP-6780: only an account created in this transaction really goes; otherwise only value moves.
+    if (fork < Fork.Cancun || world.created.has(self) || to !== self) world.setBalance(self, 0n);
+    return 0;
   }
 
   /** CALL, CALLCODE, DELEGATECALL, STATICCALL (see call.ts for the rules). */
@@ -293,6 +360,12 @@ export class FrameHost {
       },
       mevmc_call(op: number, args: number) {
         return self.call(op, args);
+      },
+      mevmc_create(op: number, args: number) {
+        return self.create(op, args);
+      },
+      mevmc_selfdestruct(args: number) {
+        return self.selfdestruct(args);
       },
       mevmc_log(n: number, topicsPtr: number, data: number, len: number) {
         if (msg.isStatic) return Status.StaticViolation;

@@ -22,6 +22,8 @@ export interface StateBackend {
   getStorage(address: string, slot: bigint): bigint;
   /** All non-zero slots of an account (for results and state roots). */
   storageEntries(address: string): Iterable<[bigint, bigint]>;
+  /** Every account address it holds (for state roots). */
+  addresses(): Iterable<string>;
 }
 
 /** A plain in-memory backend. */
@@ -37,6 +39,9 @@ export class MemoryBackend implements StateBackend {
   storageEntries(address: string): Iterable<[bigint, bigint]> {
     return this.storage.get(address) ?? [];
   }
+  addresses(): Iterable<string> {
+    return this.accounts.keys();
+  }
   setAccount(address: string, a: Account, storage?: Map<bigint, bigint>): void {
     this.accounts.set(address, a);
     if (storage) this.storage.set(address, new Map(storage));
@@ -51,6 +56,7 @@ export interface Log {
 
 type Undo = () => void;
 const EMPTY_CODE_HASH = keccak_256(new Uint8Array(0));
+const RIPEMD160 = '0x0000000000000000000000000000000000000003';
 
 /** Journaled state of one transaction (or one bare message call). */
 export class WorldState {
@@ -62,6 +68,14 @@ export class WorldState {
   private readonly warmSlots = new Map<string, Set<bigint>>();
   private readonly codeHashes = new Map<string, Uint8Array>();
   private readonly journal: Undo[] = [];
+  /** Accounts whose storage was wiped (deleted or re-created): the backend's slots no longer count. */
+  private readonly wiped = new Set<string>();
+  /** Accounts created in this transaction (EIP-6780). */
+  readonly created = new Set<string>();
+  /** Accounts that executed SELFDESTRUCT in this transaction, with their beneficiary. */
+  readonly destructed = new Map<string, string>();
+  /** Accounts touched in this transaction (EIP-161 deletion of empty touched accounts). */
+  readonly touched = new Set<string>();
   readonly logs: Log[] = [];
   refund = 0n;
 
@@ -84,6 +98,8 @@ export class WorldState {
   private putAccount(address: string, a: Account): void {
     const prev = this.accounts.has(address) ? this.accounts.get(address) : undefined;
     const had = this.accounts.has(address);
+    // As @ethereumjs/evm's journal.putAccount: every account write touches (EIP-161).
+    this.touch(address);
     this.accounts.set(address, a);
     this.codeHashes.delete(address);
     this.journal.push(() => {
@@ -120,7 +136,7 @@ export class WorldState {
   sload(address: string, slot: bigint): bigint {
     const m = this.storage.get(address);
     const v = m?.get(slot);
-    return v !== undefined ? v : this.backend.getStorage(address, slot);
+    return v !== undefined ? v : this.wiped.has(address) ? 0n : this.backend.getStorage(address, slot);
   }
   /** Value at the start of the transaction (EIP-2200's "original"). */
   originalStorage(address: string, slot: bigint): bigint {
@@ -141,9 +157,72 @@ export class WorldState {
   }
   /** Non-zero storage of an account after all changes. */
   storageEntries(address: string): [bigint, bigint][] {
-    const merged = new Map<bigint, bigint>(this.backend.storageEntries(address));
+    const merged = new Map<bigint, bigint>(this.wiped.has(address) ? [] : this.backend.storageEntries(address));
     for (const [k, v] of this.storage.get(address) ?? []) merged.set(k, v);
     return [...merged].filter(([, v]) => v !== 0n);
+  }
+
+  /** Every address that exists now (backend accounts not deleted, plus new ones). */
+  addresses(): string[] {
+    const all = new Set<string>(this.backend.addresses());
+    for (const a of this.accounts.keys()) all.add(a);
+    return [...all].filter((a) => this.getAccount(a) !== undefined);
+  }
+
+  setNonce(address: string, nonce: bigint): void {
+    const a = this.getAccount(address) ?? { balance: 0n, nonce: 0n, code: new Uint8Array(0) };
+    this.putAccount(address, { ...a, nonce });
+  }
+  setCode(address: string, code: Uint8Array): void {
+    const a = this.getAccount(address) ?? { balance: 0n, nonce: 0n, code: new Uint8Array(0) };
+    this.putAccount(address, { ...a, code });
+  }
+  /** Create (or re-create) an account with empty storage: CREATE targets, EIP-6780 bookkeeping. */
+  createAccount(address: string, a: Account): void {
+    this.putAccount(address, a);
+    this.wipeStorage(address);
+    this.addToSet(this.created, address);
+  }
+  /** Remove an account and its storage. */
+  deleteAccount(address: string): void {
+    const had = this.accounts.has(address);
+    const prev = this.accounts.get(address);
+    this.accounts.set(address, null);
+    this.codeHashes.delete(address);
+    this.journal.push(() => {
+      if (had) this.accounts.set(address, prev!);
+      else this.accounts.delete(address);
+    });
+    this.wipeStorage(address);
+  }
+  private wipeStorage(address: string): void {
+    const m = this.storage.get(address);
+    const wasWiped = this.wiped.has(address);
+    this.storage.delete(address);
+    this.wiped.add(address);
+    this.journal.push(() => {
+      if (m) this.storage.set(address, m);
+      if (!wasWiped) this.wiped.delete(address);
+    });
+  }
+  /** Record SELFDESTRUCT (journaled: a reverted frame forgets it). */
+  markDestructed(address: string, beneficiary: string): void {
+    const had = this.destructed.has(address);
+    const prev = this.destructed.get(address);
+    this.destructed.set(address, beneficiary);
+    this.journal.push(() => (had ? this.destructed.set(address, prev!) : this.destructed.delete(address)));
+  }
+  /** Mark touched (EIP-161), journaled like every other change. */
+  touch(address: string): void {
+    // RIPEMD-160 (0x03) stays touched when the frame that touched it reverts: the mainnet consensus quirk of
+    // block 2675119 that geth and @ethereumjs/evm (journal.revert) both keep.
+    if (address === RIPEMD160) this.touched.add(address);
+    else this.addToSet(this.touched, address);
+  }
+  private addToSet(set: Set<string>, x: string): void {
+    if (set.has(x)) return;
+    set.add(x);
+    this.journal.push(() => set.delete(x));
   }
 
   // --- transient storage (EIP-1153) -------------------------------------------------------

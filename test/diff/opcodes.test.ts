@@ -11,8 +11,7 @@
  *   (including ≥ 2^64 and zero-length accesses at huge offsets); KECCAK256; copies beyond their source;
  *   RETURNDATACOPY bounds; every EIP-2200/2929/3529 SSTORE case with refunds; transient storage; LOG0–4;
  *   MCOPY overlaps; GAS, PC, MSIZE; BLOCKHASH, BLOBHASH, BLOBBASEFEE; CLZ (Osaka only).
- * - CREATE*, SELFDESTRUCT: our engine must report 'not yet supported' when it reaches them (never
- *   another result), and code that merely contains them must run like the interpreter.
+ * - CALL*, CREATE*, SELFDESTRUCT run like the interpreter (more in calls.test.ts and creates.test.ts).
  *
  * Every expected value is the interpreter's, through `expectSame` (test/helpers/engines.ts).
  */
@@ -588,23 +587,10 @@ describe('CALL*, CREATE*, SELFDESTRUCT', () => {
     ['CREATE2', 'PUSH 0 PUSH 0 PUSH 0 PUSH 0 CREATE2'],
     ['SELFDESTRUCT', `PUSH20 ${OTHER} SELFDESTRUCT`],
   ];
-  it('the CALL family runs like the interpreter (more in calls.test.ts)', async () => {
+  it('every one runs like the interpreter (more in calls.test.ts)', async () => {
     for (const f of FORKS) {
-      for (const [name, p] of progs.filter(([n]) => n.includes('CALL'))) {
+      for (const [name, p] of progs) {
         await same({ ...ENV, fork: f, code: asm(`PUSH 1 PUSH 1 SSTORE ${p} PUSH 0 MSTORE PUSH 32 PUSH 0 RETURN`) }, { note: name });
-      }
-    }
-  }, T);
-
-  it('reaching CREATE, CREATE2 or SELFDESTRUCT halts with "not yet supported" on our side (never another result)', async () => {
-    for (const f of FORKS) {
-      for (const [name, p] of progs.filter(([n]) => !n.includes('CALL'))) {
-        const c = mkCase({ ...ENV, fork: f, code: asm(`PUSH 1 PUSH 1 SSTORE ${p} PUSH 0 MSTORE PUSH 32 PUSH 0 RETURN`) });
-        const ours = runOurs(c);
-        expect(ours.status, name).toBe('halt');
-        expect(ours.error?.startsWith(UNSUPPORTED), `${name}: ${ours.error}`).toBe(true);
-        // The reference does run it (sanity: the program is valid).
-        expect((await runReference(c)).status, name).not.toBe('halt');
       }
     }
   }, T);

@@ -381,8 +381,11 @@ function compileLog(bb: BlockBuilder, cx: LowerContext, topics: number): Continu
  */
 function compileCall(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
   const m = bb.m;
-  if (op !== Op.CALL && op !== Op.CALLCODE && op !== Op.DELEGATECALL && op !== Op.STATICCALL) {
-    bb.exit(Status.Unsupported);
+  if (op === Op.CREATE || op === Op.CREATE2) return compileCreate(bb, cx, op);
+  if (op === Op.SELFDESTRUCT) {
+    bb.storeWord(() => m.i32.const(SCRATCH), bb.pop());
+    checkStatus(bb, cx.call('mevmc_selfdestruct', [m.i32.const(SCRATCH)], 'i32'));
+    bb.exit(Status.Stop);
     return false;
   }
   const hasValue = op === Op.CALL || op === Op.CALLCODE;
@@ -394,6 +397,20 @@ function compileCall(bb: BlockBuilder, cx: LowerContext, op: number): Continues 
   expandMemory(bb, cx, outOff, outLen);
   [gas, to, value, inOff, inLen, outOff, outLen].forEach((v, i) => bb.storeWord(() => m.i32.const(SCRATCH + 32 * i), v));
   checkStatus(bb, cx.call('mevmc_call', [m.i32.const(op), m.i32.const(SCRATCH)], 'i32'));
+  bb.push(bb.loadWord(SCRATCH));
+  return true;
+}
+
+/** CREATE / CREATE2: expand memory for the init code, call `mevmc_create`, push the address or 0. */
+function compileCreate(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
+  const m = bb.m;
+  const value = bb.pop();
+  const off = bb.pop();
+  const len = bb.pop();
+  const salt = op === Op.CREATE2 ? bb.pop() : constValue(0n);
+  expandMemory(bb, cx, off, len);
+  [value, off, len, salt].forEach((v, i) => bb.storeWord(() => m.i32.const(SCRATCH + 32 * i), v));
+  checkStatus(bb, cx.call('mevmc_create', [m.i32.const(op), m.i32.const(SCRATCH)], 'i32'));
   bb.push(bb.loadWord(SCRATCH));
   return true;
 }

@@ -1,0 +1,137 @@
+/**
+ * @file Post-state root and logs hash, as the state tests define them (../shared/statetests/README.md §4):
+ * - state root: secure Merkle-Patricia trie, key keccak256(address), value rlp([nonce, balance, storageRoot,
+ *   codeHash]) with nonce and balance as minimal big-endian bytes;
+ * - storage root: secure trie, key keccak256(slot as 32 bytes), value rlp(value without leading zeros), zero
+ *   values omitted;
+ * - logs hash: keccak256(rlp([[address, [topic…], data]…])).
+ *
+ * The trie root is computed in one pass over the sorted hashed keys (synchronous, no node database):
+ * leaf / extension / branch nodes with hex-prefix paths, nodes whose RLP is shorter than 32 bytes embedded in
+ * their parent, the root always hashed. test/statetest checks it against @ethereumjs/mpt (`createMPT` with
+ * `useKeyHashing`), which {@link stateRootMPT} uses.
+ */
+import { createMPT } from '@ethereumjs/mpt';
+import { RLP } from '@ethereumjs/rlp';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import type { Log, WorldState } from './world.ts';
+
+type Node = Uint8Array | Node[];
+
+const EMPTY = new Uint8Array(0);
+/** keccak256(rlp('')): root of an empty trie. */
+export const EMPTY_TRIE_ROOT = keccak_256(RLP.encode(EMPTY));
+export const EMPTY_CODE_HASH = keccak_256(EMPTY);
+
+/** Minimal big-endian bytes of a non-negative integer (empty for 0). */
+export function bigintToMinimalBytes(x: bigint): Uint8Array {
+  if (x === 0n) return EMPTY;
+  const h = x.toString(16);
+  return Buffer.from(h.length % 2 ? '0' + h : h, 'hex');
+}
+
+/** 32-byte big-endian word. */
+export function word32(x: bigint): Uint8Array {
+  return Buffer.from(x.toString(16).padStart(64, '0'), 'hex');
+}
+
+const nibble = (key: Uint8Array, i: number): number => (i & 1 ? key[i >> 1] & 0x0f : key[i >> 1] >> 4);
+
+/** Hex-prefix encoding of key nibbles [from, to). */
+function hexPrefix(key: Uint8Array, from: number, to: number, leaf: boolean): Uint8Array {
+  const n = to - from;
+  const odd = n & 1;
+  const out = new Uint8Array(1 + (n >> 1));
+  out[0] = ((leaf ? 2 : 0) + odd) << 4;
+  let j = from;
+  if (odd) out[0] |= nibble(key, j++);
+  for (let k = 1; j < to; k++, j += 2) out[k] = (nibble(key, j) << 4) | nibble(key, j + 1);
+  return out;
+}
+
+/** A child reference: the node itself when its RLP is < 32 bytes, else the hash of its RLP. */
+function ref(node: Node): Node {
+  const enc = RLP.encode(node as never);
+  return enc.length < 32 ? node : keccak_256(enc);
+}
+
+/** Node for the sorted `items` (same-length keys) from nibble `depth`. */
+function build(items: [Uint8Array, Uint8Array][], lo: number, hi: number, depth: number): Node {
+  const nibbles = items[lo][0].length * 2;
+  if (hi - lo === 1) return [hexPrefix(items[lo][0], depth, nibbles, true), items[lo][1]];
+  // Common prefix of the first and last key (sorted) from depth.
+  const a = items[lo][0];
+  const b = items[hi - 1][0];
+  let p = depth;
+  while (p < nibbles && nibble(a, p) === nibble(b, p)) p++;
+  if (p > depth) return [hexPrefix(a, depth, p, false), ref(build(items, lo, hi, p))];
+  const branch: Node[] = new Array(17).fill(EMPTY);
+  let i = lo;
+  while (i < hi) {
+    const nb = nibble(items[i][0], depth);
+    let j = i + 1;
+    while (j < hi && nibble(items[j][0], depth) === nb) j++;
+    branch[nb] = ref(build(items, i, j, depth + 1));
+    i = j;
+  }
+  return branch;
+}
+
+const compareBytes = (x: Uint8Array, y: Uint8Array): number => Buffer.compare(x, y);
+
+/** Root of a trie holding `entries` (keys already hashed, all the same length; values non-empty). */
+export function trieRoot(entries: [Uint8Array, Uint8Array][]): Uint8Array {
+  if (entries.length === 0) return EMPTY_TRIE_ROOT;
+  const items = [...entries].sort((x, y) => compareBytes(x[0], y[0]));
+  return keccak_256(RLP.encode(build(items, 0, items.length, 0) as never));
+}
+
+/** Storage root of an account's non-zero slots. */
+export function storageRoot(slots: Iterable<[bigint, bigint]>): Uint8Array {
+  const entries: [Uint8Array, Uint8Array][] = [];
+  for (const [k, v] of slots) if (v !== 0n) entries.push([keccak_256(word32(k)), RLP.encode(bigintToMinimalBytes(v))]);
+  return trieRoot(entries);
+}
+
+/** RLP of an account as the state trie stores it. */
+export function accountRlp(nonce: bigint, balance: bigint, stRoot: Uint8Array, codeHash: Uint8Array): Uint8Array {
+  return RLP.encode([bigintToMinimalBytes(nonce), bigintToMinimalBytes(balance), stRoot, codeHash]);
+}
+
+const addrBytes = (a: string): Uint8Array => Buffer.from(a.slice(2), 'hex');
+
+/** Entries (hashed key, account RLP) of every account that exists in `world`. */
+function accountEntries(world: WorldState): [Uint8Array, Uint8Array][] {
+  const out: [Uint8Array, Uint8Array][] = [];
+  for (const a of world.addresses()) {
+    const acc = world.getAccount(a)!;
+    const codeHash = acc.code.length ? keccak_256(acc.code) : EMPTY_CODE_HASH;
+    out.push([keccak_256(addrBytes(a)), accountRlp(acc.nonce, acc.balance, storageRoot(world.storageEntries(a)), codeHash)]);
+  }
+  return out;
+}
+
+/** State root of `world` (every account that exists now, with its storage). */
+export function stateRoot(world: WorldState): Uint8Array {
+  return trieRoot(accountEntries(world));
+}
+
+/** The same root through @ethereumjs/mpt (a cross-check for tests). */
+export async function stateRootMPT(world: WorldState): Promise<Uint8Array> {
+  const trie = await createMPT({ useKeyHashing: true });
+  for (const a of world.addresses()) {
+    const acc = world.getAccount(a)!;
+    const st = await createMPT({ useKeyHashing: true });
+    for (const [k, v] of world.storageEntries(a)) if (v !== 0n) await st.put(word32(k), RLP.encode(bigintToMinimalBytes(v)));
+    const codeHash = acc.code.length ? keccak_256(acc.code) : EMPTY_CODE_HASH;
+    await trie.put(addrBytes(a), accountRlp(acc.nonce, acc.balance, st.root(), codeHash));
+  }
+  return trie.root();
+}
+
+/** keccak256(rlp(logs)); the empty list hashes to 0x1dcc4de8…. */
+export function logsHash(logs: readonly Log[]): Uint8Array {
+  return keccak_256(RLP.encode(logs.map((l) => [addrBytes(l.address), l.topics.map(word32), l.data])));
+}
+
+export const toHex = (b: Uint8Array): string => '0x' + Buffer.from(b).toString('hex');
