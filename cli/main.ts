@@ -15,7 +15,7 @@ async function main(argv: string[]): Promise<number> {
   await yargs(argv)
     .scriptName('mevmc')
     .strict()
-    .demandCommand(1, 'give a command (compile, disasm, run, corpus, bench, salt)')
+    .demandCommand(1, 'give a command (compile, disasm, run, corpus, bench, statetest, salt)')
     .fail((msg, err) => {
       throw err ?? new InputError(msg);
     })
@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
       .option('engine', { choices: ['wasm', 'ref'] as const, default: 'wasm' as const })
       .option('json', { type: 'boolean', default: false })
       .option('repeat', { type: 'number', default: 1, describe: 'runs; execMs is their median' })
-      .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' }),
+      .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' })
+      .option('trace', { type: 'boolean', default: false, describe: 'EIP-3155 JSON trace lines (tracing build, or ethereumjs with --engine ref)' }),
     async (a) => set((await import('./commands/run.ts')).runCommand(a as never)))
     .command('corpus', 'main job: compile and run the bundled corpus, compare with @ethereumjs/evm', (y) => y
       .option('repeat', { type: 'number', default: 3 })
@@ -52,6 +53,14 @@ async function main(argv: string[]): Promise<number> {
       .option('time', { type: 'number', default: 300, describe: 'ms per task' })
       .option('heavy', { type: 'boolean', default: false, describe: 'also run the reference on programs that take it minutes (snailtracer, burntpix…)' }),
     async (a) => set((await import('./commands/bench.ts')).benchCommand(a as never)))
+    .command('statetest <paths..>', 'run ethereum/tests GeneralStateTests (files or dirs) and compare post-state roots and logs', (y) => y
+      .positional('paths', { type: 'string', array: true, demandOption: true })
+      .option('fork', { type: 'string', default: 'Cancun', describe: 'state-test fork key(s), comma-separated, or "all"' })
+      .option('filter', { type: 'string', describe: 'regex over <file>:<test>' })
+      .option('skip', { type: 'string', describe: 'regex over <file>:<test> of cases to skip (default: CALLBlake2f_MaxRounds)' })
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON line per case' })
+      .option('engine', { choices: ['wasm', 'ref'] as const, default: 'wasm' as const }),
+    async (a) => set((await import('./commands/statetest.ts')).statetestCommand(a as never)))
     .command('salt', 'SALT storage: `salt root <changes.jsonl>`, `salt verify-witness <file>… --parent-root 0x…`', (y) => y
       .strict(false),
     async (a) => set((await import('./salt/command.ts')).runSaltCommand(process.argv.slice(process.argv.indexOf('salt') + 1))))

@@ -5,7 +5,8 @@
  */
 import { isNormalStatus, Status, STATUS_ERROR } from '../src/abi/context.ts';
 import { Fork, parseForkName } from '../src/evm/forks.ts';
-import { blobBaseFee } from '../src/evm/gas.ts';
+import { baseGas, blobBaseFee } from '../src/evm/gas.ts';
+import { fillGasCosts, type TraceStep } from './trace.ts';
 import { addrKey, calledAccount, type Case, type CaseResult, formatStorage, median, toHex, word } from './case.ts';
 import type { BlockContext, Message } from './host/frame-host.ts';
 import { Executor, HostFailure } from './host/call.ts';
@@ -16,6 +17,8 @@ import { MemoryBackend, WorldState } from './state/world.ts';
 export interface RunOptions {
   repeat?: number;
   loader?: WasmLoader;
+  /** Receive an EIP-3155 step before every instruction (uses a tracing build; gasCost is filled in after the run). */
+  trace?: (s: TraceStep) => void;
 }
 
 /** Build the block context of a case. */
@@ -50,7 +53,7 @@ interface CallOutcome {
   execMs: number;
 }
 
-function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend): CallOutcome {
+function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend, tracer?: (s: TraceStep) => void): CallOutcome {
   const loaded = loader.load(c.code, fork);
   const world = new WorldState(backend);
   const caller = addrKey(c.caller);
@@ -72,7 +75,7 @@ function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend
     caller, address, codeAddress: address, origin: caller, value: c.value, gasPrice: c.gasPrice ?? 0n,
     calldata: c.calldata, gas: c.gas, isStatic: false, depth: 0,
   };
-  const executor = new Executor(world, fork, blockContextOf(c, fork), loader);
+  const executor = new Executor(world, fork, blockContextOf(c, fork), loader, tracer);
   let frame: FrameResult;
   try {
     // The value already moved above (runCall order); the executor reverts the frame's own changes.
@@ -86,17 +89,23 @@ function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend
 }
 
 let defaultLoader: WasmLoader | undefined;
+let traceLoader: WasmLoader | undefined;
 
 /** Run a case on compiled wasm. Throws only for errors that are not EVM outcomes (host bugs, resource limits). */
 export function runCaseWasm(c: Case, opts: RunOptions = {}): CaseResult {
   const fork = parseForkName(c.fork)!;
-  const loader = opts.loader ?? (defaultLoader ??= new WasmLoader());
+  const loader = opts.trace ? (traceLoader ??= new WasmLoader({ trace: true })) : opts.loader ?? (defaultLoader ??= new WasmLoader());
   const backend = backendOf(c);
   const times: number[] = [];
   let last: CallOutcome | undefined;
-  for (let i = 0; i < Math.max(1, opts.repeat ?? 1); i++) {
-    last = runOnce(c, fork, loader, backend);
+  const steps: TraceStep[] = [];
+  for (let i = 0; i < (opts.trace ? 1 : Math.max(1, opts.repeat ?? 1)); i++) {
+    last = runOnce(c, fork, loader, backend, opts.trace ? (s) => steps.push(s) : undefined);
     times.push(last.execMs);
+  }
+  if (opts.trace) {
+    fillGasCosts(steps, (op) => BigInt(baseGas(fork, op) ?? 0));
+    for (const s of steps) opts.trace(s);
   }
   const { frame, world } = last!;
   const st = frame.status;

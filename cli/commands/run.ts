@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type Case, type CaseResult, DEFAULT_CALLER, InputError, parseCase, parseQuantity } from '../../runtime/case.ts';
 import type { WasmLoader } from '../../runtime/loader/wasm.ts';
+import { formatTraceStep, type TraceStep } from '../../runtime/trace.ts';
 import { readCode, readFork } from '../input.ts';
 
 export type EngineName = 'wasm' | 'ref';
@@ -20,12 +21,19 @@ export interface RunArgs {
   json: boolean;
   repeat: number;
   cacheDir?: string;
+  trace: boolean;
 }
 
 /** Run one case on an engine. */
-export async function runOn(engine: EngineName, c: Case, repeat: number, loader: WasmLoader): Promise<CaseResult> {
-  if (engine === 'ref') return (await import('../../runtime/reference/ethereumjs.ts')).runReference(c, { repeat });
-  return (await import('../../runtime/engine.ts')).runCaseWasm(c, { repeat, loader });
+export async function runOn(engine: EngineName, c: Case, repeat: number, loader: WasmLoader, trace = false): Promise<CaseResult> {
+  const onStep = trace ? (s: TraceStep) => console.log(formatTraceStep(s)) : undefined;
+  if (engine === 'ref') return (await import('../../runtime/reference/ethereumjs.ts')).runReference(c, { repeat, onStep });
+  return (await import('../../runtime/engine.ts')).runCaseWasm(c, { repeat, loader, trace: onStep });
+}
+
+/** The EIP-3155 summary line after a trace. */
+function traceSummary(r: CaseResult): string {
+  return JSON.stringify({ output: r.output.slice(2), gasUsed: '0x' + BigInt(r.gasUsed).toString(16), ...(r.error ? { error: r.error } : {}) });
 }
 
 function printHuman(r: CaseResult): void {
@@ -74,13 +82,14 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const loader = new WasmLoader({ cacheDir: a.cacheDir });
   if (batch) {
     for (const c of batch) {
-      const r = await runOn(a.engine, c, repeat, loader);
-      console.log(JSON.stringify(r));
+      const r = await runOn(a.engine, c, repeat, loader, a.trace);
+      console.log(a.trace ? traceSummary(r) : JSON.stringify(r));
     }
     return 0;
   }
-  const r = await runOn(a.engine, single!, repeat, loader);
-  if (a.json) console.log(JSON.stringify(r));
+  const r = await runOn(a.engine, single!, repeat, loader, a.trace);
+  if (a.trace) console.log(traceSummary(r));
+  else if (a.json) console.log(JSON.stringify(r));
   else printHuman(r);
   return 0;
 }

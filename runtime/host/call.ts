@@ -23,6 +23,7 @@ import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
 import { callPrecompile, precompileAt } from '../precompiles/index.ts';
 import type { WasmLoader } from '../loader/wasm.ts';
+import type { TraceStep } from '../trace.ts';
 import type { WorldState } from '../state/world.ts';
 import type { BlockContext, Message } from './frame-host.ts';
 import { executeFrame, type FrameResult } from './execute.ts';
@@ -48,6 +49,8 @@ export class Executor {
     readonly fork: Fork,
     readonly block: BlockContext,
     readonly loader: WasmLoader,
+    /** Receives every step when the loader compiles tracing builds. */
+    readonly tracer?: (s: TraceStep) => void,
   ) {}
 
   /**

@@ -7,7 +7,8 @@
  * a `Status` the compiled code propagates.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { CTX, Ctx, ENV, EVM_MEMORY_BASE, Status } from '../../src/abi/context.ts';
+import { CTX, Ctx, ENV, EVM_MEMORY_BASE, STACK_BASE, Status } from '../../src/abi/context.ts';
+import { opName } from '../../src/evm/traits.ts';
 import { EnvSlot, type HostImportName } from '../../src/abi/host.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
@@ -357,6 +358,17 @@ export class FrameHost {
         if (msg.isStatic) return Status.StaticViolation;
         world.tstore(msg.address, mem.readWord(k), mem.readWord(v));
         return 0;
+      },
+      mevmc_trace(pc: number, sp: number) {
+        const t = self.executor.tracer;
+        if (!t) return;
+        const stack: bigint[] = [];
+        for (let p = STACK_BASE; p < sp; p += 32) stack.push(mem.readWord(p));
+        const op = self.code[pc];
+        t({
+          pc, op, opName: opName(op), gas: mem.gas(), gasCost: 0n, stack, depth: msg.depth + 1, refund: world.refund,
+          memSize: Number(mem.dv().getBigUint64(CTX + Ctx.memWords, true)) * 32,
+        });
       },
       mevmc_call(op: number, args: number) {
         return self.call(op, args);

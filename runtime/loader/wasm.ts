@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { HOST_IMPORTS, HOST_MODULE, BUILTINS_MODULE } from '../../src/abi/host.ts';
 import { builtinsModule } from '../../src/builtins/index.ts';
-import { compile, type Fork, forkName } from '../../src/index.ts';
+import { analyze, compileToWasm, type Fork, forkName } from '../../src/index.ts';
 
 /** Bump when generated code changes meaning, so stale disk caches are never used. */
 export const COMPILER_VERSION = 'mevmc-wasm-1';
@@ -55,6 +55,8 @@ export interface LoaderOptions {
    * bench cases but costs 5–20× the compile time). `mevmc compile` defaults to -O2 instead.
    */
   optimize?: 0 | 1 | 2 | 3;
+  /** Compile tracing builds: one instruction per block and a trace call before each (EIP-3155). */
+  trace?: boolean;
 }
 
 /** A compiled contract: its module, compile time and a pool of instances. */
@@ -87,7 +89,7 @@ export class WasmLoader {
     const seen = this.byBuffer.get(code)?.[fork];
     if (seen) return seen;
     const opt = this.opts.optimize ?? 0;
-    const key = WasmLoader.key(code, fork, opt);
+    const key = WasmLoader.key(code, fork, opt) + (this.opts.trace ? '-trace' : '');
     const hit = this.cache.get(key);
     if (hit) return this.remember(code, fork, hit);
     const t0 = performance.now();
@@ -103,7 +105,7 @@ export class WasmLoader {
       }
     }
     if (!bytes) {
-      bytes = compile(code, fork, { optimize: opt }).binary;
+      bytes = this.compileBytes(code, fork, opt);
       if (file) {
         mkdirSync(this.opts.cacheDir!, { recursive: true });
         const tmp = `${file}.${process.pid}.tmp`;
@@ -117,7 +119,7 @@ export class WasmLoader {
     } catch (e) {
       if (!fromDisk) throw e;
       // A corrupt cache file: recompile rather than fail.
-      bytes = compile(code, fork, { optimize: opt }).binary;
+      bytes = this.compileBytes(code, fork, opt);
       module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
       fromDisk = false;
     }
@@ -126,6 +128,11 @@ export class WasmLoader {
     };
     this.cache.set(key, loaded);
     return this.remember(code, fork, loaded);
+  }
+
+  private compileBytes(code: Uint8Array, fork: Fork, opt: 0 | 1 | 2 | 3): Uint8Array {
+    const trace = this.opts.trace ?? false;
+    return compileToWasm(analyze(code, fork, { singleStep: trace }), { optimize: opt, trace }).binary;
   }
 
   private remember(code: Uint8Array, fork: Fork, c: LoadedContract): LoadedContract {

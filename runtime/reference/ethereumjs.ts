@@ -87,6 +87,9 @@ import {
   toHex,
 } from '../case.ts';
 import { parseForkName } from '../../src/evm/forks.ts';
+import { baseGas } from '../../src/evm/gas.ts';
+import { opName } from '../../src/evm/traits.ts';
+import { fillGasCosts, type TraceStep } from '../trace.ts';
 import { blobBaseFee as gasBlobBaseFee, maxExcessBlobGas } from '../../src/evm/gas.ts';
 
 /**
@@ -99,6 +102,8 @@ export type ReferenceCase = Case & { gasPrice?: bigint };
 export interface ReferenceOptions {
   /** Number of timed runs (each on fresh state); the reported `execMs` is their median. Default 1. */
   repeat?: number;
+  /** Receive an EIP-3155 step before every instruction (one run only; gasCost as runtime/trace.ts defines it). */
+  onStep?: (s: TraceStep) => void;
 }
 
 export { fakeExponential } from '../../src/evm/gas.ts';
@@ -207,8 +212,18 @@ export async function runReference(c: ReferenceCase, opts: ReferenceOptions = {}
   const caller = new Address(c.caller);
   const to = new Address(c.address);
   let last: { res: Awaited<ReturnType<EVM['runCall']>>; sm: SimpleStateManager } | undefined;
-  for (let i = 0; i < repeat; i++) {
+  const steps: TraceStep[] = [];
+  for (let i = 0; i < (opts.onStep ? 1 : repeat); i++) {
     const { evm, sm } = await prepare(c);
+    if (opts.onStep) {
+      evm.events!.on('step', (e: any, resolve?: () => void) => {
+        steps.push({
+          pc: e.pc, op: e.opcode.code, opName: opName(e.opcode.code), gas: e.gasLeft, gasCost: 0n, memSize: Number(e.memoryWordCount) * 32,
+          stack: [...e.stack], depth: e.depth + 1, refund: e.gasRefund ?? 0n,
+        });
+        resolve?.();
+      });
+    }
     const block = makeBlock(c.fork, c.block);
     const t0 = performance.now();
     const res = await evm.runCall({
@@ -223,6 +238,11 @@ export async function runReference(c: ReferenceCase, opts: ReferenceOptions = {}
     });
     times.push(performance.now() - t0);
     last = { res, sm };
+  }
+  if (opts.onStep) {
+    const fork = parseForkName(c.fork)!;
+    fillGasCosts(steps, (op) => BigInt(baseGas(fork, op) ?? 0));
+    for (const s of steps) opts.onStep(s);
   }
   const { res, sm } = last!;
   const er = res.execResult;

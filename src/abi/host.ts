@@ -40,6 +40,7 @@ export const HOST_IMPORTS = [
   { name: 'mevmc_call', params: ['i32', 'i32'], result: 'i32', touches: 'state', doc: '(opcode, args): CALL-family; args = words gas, to, value, inOff, inLen, outOff, outLen; word 0 ← 1/0' },
   { name: 'mevmc_create', params: ['i32', 'i32'], result: 'i32', touches: 'state', doc: '(opcode, args): CREATE/CREATE2; args = words value, offset, length, salt; word 0 ← address or 0' },
   { name: 'mevmc_selfdestruct', params: ['i32'], result: 'i32', touches: 'state', doc: '(beneficiaryWord): SELFDESTRUCT gas, refund, balance move (EIP-6780); the frame then stops' },
+  { name: 'mevmc_trace', params: ['i32', 'i32'], result: null, touches: 'env', doc: '(pc, sp): tracing builds only, before every instruction (EIP-3155)' },
   { name: 'mevmc_log', params: ['i32', 'i32', 'i32', 'i32'], result: 'i32', touches: 'state', doc: '(topicCount, topicsPtr, dataAddr, dataLen): emit a log (topics are words at topicsPtr), static check' },
 ] as const satisfies readonly HostImport[];
 

@@ -21,14 +21,14 @@ function endsBlock(op: number, fork: Fork): boolean {
 }
 
 /** Split decoded code into blocks (exits still unresolved: set to codeEnd/terminate placeholders). */
-export function splitBlocks(d: Decoded, fork: Fork): Block[] {
+export function splitBlocks(d: Decoded, fork: Fork, singleStep = false): Block[] {
   const blocks: Block[] = [];
   const n = d.ops.length;
   let start = 0;
   for (let i = 0; i < n; i++) {
     const isLast = i === n - 1;
     const nextIsJumpdest = !isLast && d.ops[i + 1] === Op.JUMPDEST;
-    if (isLast || nextIsJumpdest || endsBlock(d.ops[i], fork)) {
+    if (singleStep || isLast || nextIsJumpdest || endsBlock(d.ops[i], fork)) {
       blocks.push(makeBlock(d, fork, blocks.length as BlockIdx, start as InstIdx, (i + 1) as InstIdx));
       start = i + 1;
     }

@@ -12,10 +12,18 @@ import type { Analysis } from './types.ts';
 export type { Analysis, Block, BlockIdx, Decoded, Exit, InstIdx, Pc } from './types.ts';
 export { decode, isJumpdest } from './decode.ts';
 
+export interface AnalyzeOptions {
+  /**
+   * One instruction per block (tracing builds): gas and stack are then checked per instruction, so
+   * a trace sees exactly the interpreter's gas before every step. No jump fusion happens.
+   */
+  singleStep?: boolean;
+}
+
 /** Analyse runtime bytecode for one fork. */
-export function analyze(code: Uint8Array, fork: Fork): Analysis {
+export function analyze(code: Uint8Array, fork: Fork, opts: AnalyzeOptions = {}): Analysis {
   const decoded = decode(code);
-  const blocks = splitBlocks(decoded, fork);
+  const blocks = splitBlocks(decoded, fork, opts.singleStep ?? false);
   const blockAtPc = resolveExits(decoded, fork, blocks);
   const { hasDynamicJumps, dispatchTargets } = markReachable(blocks);
   return { fork, decoded, blocks, blockAtPc, hasDynamicJumps, dispatchTargets };

@@ -25,10 +25,10 @@ type CallFn = LowerContext['call'];
 export const RELOOPER_MAX_BLOCKS = 32;
 
 /** Build the body of the `run` function. Returns the body and the local types. */
-export function compileBody(m: Module, a: Analysis, call: CallFn): { body: Expr; locals: number[] } {
+export function compileBody(m: Module, a: Analysis, call: CallFn, trace = false): { body: Expr; locals: number[] } {
   const reachable = a.blocks.filter((b) => b.reachable).length;
   const small = reachable <= RELOOPER_MAX_BLOCKS && maxDispatchPc(a) < BR_TABLE_MAX;
-  return small ? compileBodyRelooper(m, a, call) : compileBodyLinear(m, a, call);
+  return small ? compileBodyRelooper(m, a, call, trace) : compileBodyLinear(m, a, call, trace);
 }
 
 /** V8 rejects a br_table with more than 65,520 entries; pc dispatch is split into chunks below it. */
@@ -71,7 +71,7 @@ function makePcDispatch(m: Module, a: Analysis, labelOf: (t: BlockIdx) => string
  * through costs nothing, a forward edge is one `br`, a backward edge or a dynamic jump goes round
  * the loop through a `br_table` on the state index (dynamic jumps then through one over the pc).
  */
-function compileBodyLinear(m: Module, a: Analysis, call: CallFn): { body: Expr; locals: number[] } {
+function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean): { body: Expr; locals: number[] } {
   const locals = new Locals();
   const order = a.blocks.filter((b) => b.reachable);
   const n = order.length;
@@ -93,6 +93,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn): { body: Expr; 
   order.forEach((b, s) => {
     locals.resetForBlock();
     const bb = new BlockBuilder(m, locals);
+    if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
     emitChecks(bb, b);
     const cond = compileBlockCode(bb, a, b, call);
     const e = b.exit;
@@ -144,7 +145,7 @@ function retWithGas(m: Module, st: Status): Expr {
 const DISPATCH_TARGET = -2;
 
 /** Relooper layout: structured loops and ifs, best code for small contracts. */
-function compileBodyRelooper(m: Module, a: Analysis, call: CallFn): { body: Expr; locals: number[] } {
+function compileBodyRelooper(m: Module, a: Analysis, call: CallFn, trace: boolean): { body: Expr; locals: number[] } {
   const locals = new Locals();
   const ret = (s: Status) => retWithGas(m, s);
   const init = m.block(null, [m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)), loadGas(m)]);
@@ -173,6 +174,7 @@ function compileBodyRelooper(m: Module, a: Analysis, call: CallFn): { body: Expr
     if (!b.reachable) continue;
     locals.resetForBlock();
     const bb = new BlockBuilder(m, locals);
+    if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
     emitChecks(bb, b);
     const cond = compileBlockCode(bb, a, b, call);
     rb.set(b.index, r.addBlock(m.block(null, bb.stmts)));

@@ -18,6 +18,8 @@ export interface WasmOptions {
   optimize?: 0 | 1 | 2 | 3;
   /** Also return the module as WebAssembly text. */
   text?: boolean;
+  /** Call `mevmc_trace(pc, sp)` at the start of every block (use with a single-step analysis). */
+  trace?: boolean;
 }
 
 export interface WasmArtifact {
@@ -41,7 +43,7 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
       const c = m.call(name, args, result === 'i32' ? i32 : none);
       return GAS_SYNCED.has(name) ? makeGasSyncedCall(m, c, result === 'i32') : c;
     };
-    const { body, locals } = compileBody(m, a, call);
+    const { body, locals } = compileBody(m, a, call, opts.trace ?? false);
     m.addFunction('run', none, i32, locals, body);
     m.addFunctionExport('run', 'run');
     if (!m.validate()) throw new Error('mevmc internal error: generated wasm does not validate');

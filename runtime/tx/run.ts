@@ -1,0 +1,227 @@
+/**
+ * @file Running one transaction on the journaled world state with compiled code on every frame, as
+ * @ethereumjs/vm 10.1.3 `runTx` does (the state tests' reference):
+ *
+ * 1. Validation — any failure rejects the transaction and changes nothing: gas limit ≤ block gas limit;
+ *    gas limit ≥ intrinsic gas and (Prague) the EIP-7623 floor; from London max fee (or gas price) ≥ base fee;
+ *    EIP-3607 sender without code (an EIP-7702 delegation is allowed from Prague); balance ≥ gasLimit·price + value
+ *    and ≥ value + gasLimit·maxFee + blobGas·maxFeePerBlobGas; blob txs only from Cancun with
+ *    maxFeePerBlobGas ≥ blob base fee; nonce equal to the account's. (Decoding has already rejected malformed ones.)
+ * 2. Warm sets (Berlin+): precompiles, sender, `to`, coinbase (Shanghai, EIP-3651), the access list.
+ * 3. The sender pays gasLimit·effectiveGasPrice (+ blob gas · blob base fee) and its nonce is bumped.
+ * 4. EIP-7702 authorizations (Prague) are applied in order; invalid tuples are skipped; an already existing
+ *    authority earns a 12500 refund.
+ * 5. Execution at depth 0 via the {@link Executor}: a message call (value moved, `to` touched) or a creation
+ *    (`Executor.createMessage` at keccak(rlp([sender, nonce])) — warm even if it fails). A failed top frame keeps
+ *    nothing but the gas it burnt.
+ * 6. Refund = min(refund counter, gasUsed / 2 before London, / 5 from London, EIP-3529); Prague's floor; the
+ *    sender gets back the unused gas; the coinbase gets gasUsed · (gas price before London, priority fee after:
+ *    the base fee is burnt) — and is touched even when that is 0.
+ * 7. SELFDESTRUCTed accounts are deleted (sorted by address; from Cancun only those created in this
+ *    transaction, EIP-6780), then (Spurious Dragon+, EIP-161) every touched account that is empty.
+ */
+import { Status } from '../../src/abi/context.ts';
+import { Fork } from '../../src/evm/forks.ts';
+import { Executor, HostFailure, delegateOf } from '../host/call.ts';
+import type { FrameResult } from '../host/execute.ts';
+import type { BlockContext, Message } from '../host/frame-host.ts';
+import type { WasmLoader } from '../loader/wasm.ts';
+import { precompileAddresses } from '../precompiles/index.ts';
+import type { Log, WorldState } from '../state/world.ts';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import type { Tx } from './decode.ts';
+import { MAX_INITCODE_SIZE, PER_AUTH_BASE_COST, PER_EMPTY_ACCOUNT_COST, floorGas, intrinsicGas } from './intrinsic.ts';
+
+/** EIP-4844 GAS_PER_BLOB. */
+export const GAS_PER_BLOB = 131072n;
+const SECP256K1_N_DIV_2 = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+const MAX_UINT64 = (1n << 64n) - 1n;
+const CHAIN_ID = 1n;
+const EMPTY = new Uint8Array(0);
+
+/** Outcome of {@link runTransaction}. */
+export interface TxResult {
+  /** Gas charged to the sender (after refunds and the floor); 0 when rejected. */
+  gasUsed: bigint;
+  /** Logs of the transaction (empty unless the top frame succeeded). */
+  logs: Log[];
+  /** 'rejected': invalid, nothing applied. */
+  status: 'success' | 'revert' | 'halt' | 'rejected';
+  /** Why it was rejected, or the top frame's error. */
+  error?: string;
+  /** Address of the created contract (creation transactions that succeeded). */
+  createdAddress?: string;
+}
+
+/** The block a transaction runs in (BlockContext without per-transaction fields). */
+export type TxEnv = Omit<BlockContext, 'blobHashes'>;
+
+const isEmpty = (a: { nonce: bigint; balance: bigint; code: Uint8Array } | undefined): boolean =>
+  a === undefined || (a.nonce === 0n && a.balance === 0n && a.code.length === 0);
+
+/** CREATE address: keccak256(rlp([sender, nonce]))[12:]. */
+export function creationAddress(sender: string, nonce: bigint): string {
+  let n: number[];
+  if (nonce === 0n) n = [0x80];
+  else if (nonce < 0x80n) n = [Number(nonce)];
+  else {
+    const h = nonce.toString(16);
+    const b = Buffer.from(h.length % 2 ? '0' + h : h, 'hex');
+    n = [0x80 + b.length, ...b];
+  }
+  const body = [0x94, ...Buffer.from(sender.slice(2), 'hex'), ...n];
+  return '0x' + Buffer.from(keccak_256(Uint8Array.from([0xc0 + body.length, ...body])).subarray(12)).toString('hex');
+}
+
+interface CreateApi {
+  createMessage(p: {
+    caller: string; address: string; value: bigint; initCode: Uint8Array; gas: bigint; depth: number; origin: string; gasPrice: bigint;
+  }): FrameResult;
+}
+
+/**
+ * Run `tx` on `world` (a fresh WorldState for this transaction). A rejected transaction returns status
+ * 'rejected' and leaves `world` unchanged. Throws `HostFailure` for implementation failures.
+ */
+export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork, loader: WasmLoader): TxResult {
+  const reject = (error: string): TxResult => ({ gasUsed: 0n, logs: [], status: 'rejected', error });
+  const london = fork >= Fork.London;
+  const is1559 = tx.maxFeePerGas !== undefined;
+
+  // --- 1. validation (no state change) ---------------------------------------------------------
+  if (tx.type === 1 && fork < Fork.Berlin) return reject('EIP-2930 transactions are not active');
+  if (tx.type === 2 && fork < Fork.London) return reject('EIP-1559 transactions are not active');
+  if (tx.type === 3 && fork < Fork.Cancun) return reject('blob transactions are not active');
+  if (tx.type === 4 && fork < Fork.Prague) return reject('EIP-7702 transactions are not active');
+  if (tx.gasLimit > env.gasLimit) return reject('tx gas limit above the block gas limit');
+  if (tx.to === undefined && fork >= Fork.Shanghai && tx.data.length > MAX_INITCODE_SIZE) return reject('init code size above the EIP-3860 limit');
+  const intrinsic = intrinsicGas(tx, fork);
+  const floor = floorGas(tx, fork);
+  if (tx.gasLimit < (intrinsic > floor ? intrinsic : floor)) return reject('INTRINSIC_GAS_TOO_LOW');
+  const baseFee = london ? env.baseFee : 0n;
+  const maxFee = is1559 ? tx.maxFeePerGas! : tx.gasPrice!;
+  if (london && maxFee < baseFee) return reject('max fee per gas below the base fee');
+  const sender = world.getAccount(tx.sender);
+  const senderCode = sender?.code ?? EMPTY;
+  if (senderCode.length > 0 && !(fork >= Fork.Prague && delegateOf(senderCode) !== undefined)) {
+    return reject('sender has code (EIP-3607)');
+  }
+  const balance = sender?.balance ?? 0n;
+  let inclusionFee: bigint;
+  let gasPrice: bigint;
+  if (is1559) {
+    const tip = maxFee - baseFee;
+    inclusionFee = tx.maxPriorityFeePerGas! < tip ? tx.maxPriorityFeePerGas! : tip;
+    gasPrice = inclusionFee + baseFee;
+  } else {
+    gasPrice = tx.gasPrice!;
+    inclusionFee = gasPrice - baseFee;
+  }
+  if (balance < tx.gasLimit * gasPrice + tx.value) return reject('INSUFFICIENT_ACCOUNT_FUNDS');
+  let maxCost = tx.value + (is1559 ? tx.gasLimit * maxFee : 0n);
+  let blobGas = 0n;
+  if (tx.type === 3) {
+    blobGas = GAS_PER_BLOB * BigInt(tx.blobVersionedHashes.length);
+    maxCost += blobGas * tx.maxFeePerBlobGas!;
+    if (tx.maxFeePerBlobGas! < env.blobBaseFee) return reject('max fee per blob gas below the blob base fee');
+  }
+  if (balance < maxCost) return reject('INSUFFICIENT_ACCOUNT_FUNDS');
+  if ((sender?.nonce ?? 0n) !== tx.nonce) return reject(`nonce mismatch: account ${sender?.nonce ?? 0n}, tx ${tx.nonce}`);
+
+  // --- 2. warm sets ------------------------------------------------------------------------------
+  if (fork >= Fork.Berlin) {
+    for (const p of precompileAddresses(fork)) world.warmAddress(p);
+    world.warmAddress(tx.sender);
+    if (tx.to !== undefined) world.warmAddress(tx.to);
+    if (fork >= Fork.Shanghai) world.warmAddress(env.coinbase);
+    for (const e of tx.accessList) {
+      world.warmAddress(e.address);
+      for (const k of e.storageKeys) world.warmSlot(e.address, k);
+    }
+  }
+
+  // --- 3. up-front payment and nonce -------------------------------------------------------------
+  world.setBalance(tx.sender, balance - tx.gasLimit * gasPrice - blobGas * env.blobBaseFee);
+  world.bumpNonce(tx.sender);
+  world.touch(tx.sender);
+
+  // --- 4. EIP-7702 authorizations ----------------------------------------------------------------
+  let authRefund = 0n;
+  for (const auth of tx.authorizationList) {
+    if (auth.chainId !== 0n && auth.chainId !== CHAIN_ID) continue;
+    if (auth.nonce >= MAX_UINT64) continue;
+    if (auth.s > SECP256K1_N_DIV_2 || auth.yParity > 1n || auth.authority === undefined) continue;
+    const authority = auth.authority;
+    const acc = world.getAccount(authority);
+    world.warmAddress(authority);
+    if (acc !== undefined && acc.code.length > 0 && delegateOf(acc.code) === undefined) continue;
+    if ((acc?.nonce ?? 0n) !== auth.nonce) continue;
+    if (acc !== undefined) authRefund += PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST;
+    world.bumpNonce(authority);
+    const clear = /^0x0{40}$/.test(auth.address);
+    world.setCode(authority, clear ? EMPTY : Uint8Array.from([0xef, 0x01, 0x00, ...Buffer.from(auth.address.slice(2), 'hex')]));
+    world.touch(authority);
+  }
+
+  // --- 5. execution ------------------------------------------------------------------------------
+  const block: BlockContext = { ...env, blobHashes: tx.blobVersionedHashes };
+  const executor = new Executor(world, fork, block, loader);
+  const gas = tx.gasLimit - intrinsic;
+  let frame: FrameResult;
+  let createdAddress: string | undefined;
+  if (tx.to !== undefined) {
+    const to = tx.to;
+    if (fork >= Fork.Prague) {
+      const delegate = delegateOf(world.code(to));
+      if (delegate !== undefined) world.warmAddress(delegate);
+    }
+    const cp = world.checkpoint();
+    world.touch(to);
+    const msg: Message = {
+      caller: tx.sender, address: to, codeAddress: to, origin: tx.sender, value: tx.value, gasPrice,
+      calldata: tx.data, gas, isStatic: false, depth: 0,
+    };
+    frame = executor.run(msg, true);
+    if (frame.status !== Status.Stop && frame.status !== Status.Return) world.revertTo(cp);
+  } else {
+    const api = executor as unknown as Partial<CreateApi>;
+    if (typeof api.createMessage !== 'function') throw new HostFailure('creation transactions: not yet supported');
+    createdAddress = creationAddress(tx.sender, tx.nonce);
+    frame = api.createMessage.call(executor, {
+      caller: tx.sender, address: createdAddress, value: tx.value, initCode: tx.data, gas, depth: 0, origin: tx.sender, gasPrice,
+    });
+  }
+  if (frame.status === Status.Unsupported) throw new HostFailure(`not yet supported${frame.message ? `: ${frame.message}` : ''}`);
+  if (frame.status === Status.HostError || frame.status === Status.MemoryLimit) throw new HostFailure(frame.message ?? 'host error');
+  const ok = frame.status === Status.Stop || frame.status === Status.Return;
+
+  // --- 6. refunds and fees -----------------------------------------------------------------------
+  let gasUsed = gas - frame.gasLeft + intrinsic;
+  let refund = authRefund + (ok ? world.refund : 0n);
+  if (refund !== 0n) {
+    const cap = gasUsed / (london ? 5n : 2n);
+    if (refund > cap) refund = cap;
+    gasUsed -= refund;
+  }
+  if (gasUsed < floor) gasUsed = floor;
+  world.setBalance(tx.sender, world.balance(tx.sender) + (tx.gasLimit - gasUsed) * gasPrice);
+  world.touch(tx.sender);
+  const minerValue = london ? gasUsed * inclusionFee : gasUsed * gasPrice;
+  world.setBalance(env.coinbase, world.balance(env.coinbase) + minerValue);
+  world.touch(env.coinbase);
+
+  // --- 7. deletions ------------------------------------------------------------------------------
+  for (const a of [...world.destructed.keys()].sort()) {
+    if (fork >= Fork.Cancun && !world.created.has(a)) continue;
+    world.deleteAccount(a);
+    world.touch(a);
+  }
+  if (fork >= Fork.SpuriousDragon) {
+    for (const a of [...world.touched]) if (isEmpty(world.getAccount(a)) && world.getAccount(a) !== undefined) world.deleteAccount(a);
+  }
+  const status = ok ? 'success' : frame.status === Status.Revert ? 'revert' : 'halt';
+  return {
+    gasUsed, logs: ok ? [...world.logs] : [], status, ...(ok ? {} : { error: frame.message ?? Status[frame.status] }),
+    ...(ok && createdAddress ? { createdAddress } : {}),
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * @file ethereum/tests GeneralStateTests (format: ../shared/statetests/README.md §4): loading the cases of a
+ * fixture file and running one case on the compiled engine — pre-state into a `MemoryBackend`, `txbytes` decoded
+ * for the fork, {@link runTransaction}, then the post-state root and logs hash compared with `post[fork][i]`.
+ * A case with `expectException` passes only when the transaction is rejected and the root is the pre-state's.
+ */
+import { readFileSync } from 'node:fs';
+import { Fork } from '../../src/evm/forks.ts';
+import { blobBaseFee } from '../../src/evm/gas.ts';
+import type { WasmLoader } from '../loader/wasm.ts';
+import { logsHash, stateRoot, toHex } from '../state/state-root.ts';
+import { MemoryBackend, WorldState } from '../state/world.ts';
+import { TxDecodeError, decodeTx } from './decode.ts';
+import { type TxEnv, runTransaction } from './run.ts';
+
+/** State-test fork keys → Fork. */
+export const STATETEST_FORKS: Record<string, Fork> = {
+  Frontier: Fork.Frontier, Homestead: Fork.Homestead, EIP150: Fork.TangerineWhistle, EIP158: Fork.SpuriousDragon,
+  Byzantium: Fork.Byzantium, Constantinople: Fork.Constantinople, ConstantinopleFix: Fork.Petersburg,
+  Istanbul: Fork.Istanbul, Berlin: Fork.Berlin, London: Fork.London, Paris: Fork.Paris, Merge: Fork.Paris,
+  Shanghai: Fork.Shanghai, Cancun: Fork.Cancun, Prague: Fork.Prague, Osaka: Fork.Osaka,
+};
+
+export interface PreAccountJson { balance: string; nonce: string; code: string; storage: Record<string, string> }
+export interface EnvJson {
+  currentCoinbase: string; currentGasLimit: string; currentNumber: string; currentTimestamp: string;
+  currentDifficulty?: string; currentRandom?: string; currentBaseFee?: string; currentExcessBlobGas?: string;
+}
+interface PostJson { indexes: { data: number; gas: number; value: number }; hash: string; logs: string; txbytes: string; expectException?: string }
+
+/** One (test, fork, post index) case. */
+export interface StateTestCase {
+  file: string;
+  test: string;
+  forkName: string;
+  fork: Fork;
+  /** Position in post[fork]. */
+  index: number;
+  indexes: { data: number; gas: number; value: number };
+  env: EnvJson;
+  pre: Record<string, PreAccountJson>;
+  txbytes: string;
+  hash: string;
+  logs: string;
+  expectException?: string;
+}
+
+export interface StateTestResult {
+  pass: boolean;
+  gotHash: string;
+  gotLogs: string;
+  /** Why the tx was rejected, or the top frame's error. */
+  error?: string;
+  rejected: boolean;
+  /** Implementation failure (host error, unsupported): not an EVM outcome. */
+  failure?: string;
+  ms: number;
+}
+
+/** All cases of a fixture file, optionally only for `forks` (state-test fork keys). */
+export function loadStateTests(file: string, forks?: ReadonlySet<string>): StateTestCase[] {
+  const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { env: EnvJson; pre: Record<string, PreAccountJson>; post: Record<string, PostJson[]> }>;
+  const out: StateTestCase[] = [];
+  for (const [test, t] of Object.entries(json)) {
+    for (const [forkName, posts] of Object.entries(t.post ?? {})) {
+      if (forks && !forks.has(forkName)) continue;
+      const fork = STATETEST_FORKS[forkName];
+      if (fork === undefined) continue;
+      posts.forEach((p, index) => out.push({
+        file, test, forkName, fork, index, indexes: p.indexes, env: t.env, pre: t.pre, txbytes: p.txbytes, hash: p.hash,
+        logs: p.logs, expectException: p.expectException,
+      }));
+    }
+  }
+  return out;
+}
+
+const hexBytes = (h: string): Uint8Array => Buffer.from(h.startsWith('0x') ? h.slice(2) : h, 'hex');
+const big = (h: string | undefined): bigint => (h === undefined || h === '' || h === '0x' ? 0n : BigInt(h));
+
+/** The pre-state of a case as a backend. */
+export function preBackend(pre: Record<string, PreAccountJson>): MemoryBackend {
+  const be = new MemoryBackend();
+  for (const [a, acc] of Object.entries(pre)) {
+    const storage = new Map<bigint, bigint>();
+    for (const [k, v] of Object.entries(acc.storage ?? {})) {
+      const val = big(v);
+      if (val !== 0n) storage.set(big(k), val);
+    }
+    be.setAccount(a.toLowerCase(), { balance: big(acc.balance), nonce: big(acc.nonce), code: hexBytes(acc.code ?? '0x') }, storage);
+  }
+  return be;
+}
+
+/** The block environment of a case. */
+export function txEnvOf(env: EnvJson, fork: Fork): TxEnv {
+  return {
+    number: big(env.currentNumber), timestamp: big(env.currentTimestamp), coinbase: env.currentCoinbase.toLowerCase(),
+    gasLimit: big(env.currentGasLimit), baseFee: fork >= Fork.London ? big(env.currentBaseFee) : 0n,
+    // 0x44: PREVRANDAO (mixHash) from Paris, DIFFICULTY before.
+    prevRandao: fork >= Fork.Paris ? big(env.currentRandom) : big(env.currentDifficulty),
+    chainId: 1n,
+    blobBaseFee: fork >= Fork.Cancun ? blobBaseFee(fork, big(env.currentExcessBlobGas)) : 0n,
+    // The reference's mock blockchain: every BLOCKHASH in the window reads 0.
+    blockHash: () => 0n,
+  };
+}
+
+/** Run one case on the compiled engine. Never throws for EVM outcomes; implementation failures are `failure`. */
+export function runStateTest(c: StateTestCase, loader: WasmLoader): StateTestResult {
+  const t0 = performance.now();
+  const world = new WorldState(preBackend(c.pre));
+  let rejected = false;
+  let error: string | undefined;
+  let failure: string | undefined;
+  let logs: string;
+  try {
+    const tx = decodeTx(hexBytes(c.txbytes), c.fork);
+    const r = runTransaction(world, tx, txEnvOf(c.env, c.fork), c.fork, loader);
+    rejected = r.status === 'rejected';
+    error = r.error;
+    logs = toHex(logsHash(r.logs));
+  } catch (e) {
+    if (e instanceof TxDecodeError) {
+      rejected = true;
+      error = `decode: ${e.message}`;
+    } else {
+      failure = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+    logs = toHex(logsHash([]));
+  }
+  const gotHash = toHex(stateRoot(world));
+  const pass = failure === undefined && gotHash === c.hash.toLowerCase() && logs === c.logs.toLowerCase() &&
+    (c.expectException === undefined || rejected);
+  return { pass, gotHash, gotLogs: logs, error, rejected, failure, ms: performance.now() - t0 };
+}
+
+/** "file › test › fork[i] (d,g,v)". */
+export function caseLabel(c: StateTestCase): string {
+  return `${c.test} ${c.forkName}[${c.index}] (d=${c.indexes.data},g=${c.indexes.gas},v=${c.indexes.value})`;
+}
