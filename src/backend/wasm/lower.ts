@@ -376,8 +376,8 @@ function compileLog(bb: BlockBuilder, cx: LowerContext, topics: number): Continu
 
 /**
  * CALL, CALLCODE, DELEGATECALL, STATICCALL: expand memory for the input and output ranges, pass the
- * operands as scratch words to `mevmc_call`, push its 0/1 result. CREATE, CREATE2 and SELFDESTRUCT
- * end the run with `Unsupported` until the runtime implements them (issue #3).
+ * operands as scratch words to `mevmc_call`, push its 0/1 result. CREATE/CREATE2 go to
+ * `mevmc_create`; SELFDESTRUCT calls `mevmc_selfdestruct` and then stops the frame.
  */
 function compileCall(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
   const m = bb.m;
