@@ -47,7 +47,7 @@ export class ContractInstance {
 }
 
 export interface LoaderOptions {
-  /** Directory for the on-disk module cache (none if undefined). */
+  /** Directory for the on-disk module cache (default: $MEVMC_CACHE_DIR; none if both are unset). */
   cacheDir?: string;
   /**
    * binaryen optimisation level. Default 0: the runtime compiles just in time and V8's optimising
@@ -75,7 +75,12 @@ export class WasmLoader {
   private readonly cache = new Map<string, LoadedContract>();
   /** Code buffers already keyed (the caller must not mutate a code buffer after loading it). */
   private readonly byBuffer = new WeakMap<Uint8Array, LoadedContract[]>();
-  constructor(readonly opts: LoaderOptions = {}) {}
+  readonly opts: LoaderOptions;
+  constructor(opts: LoaderOptions = {}) {
+    // MEVMC_CACHE_DIR turns the disk cache on for every loader that does not choose otherwise.
+    this.opts = { cacheDir: process.env.MEVMC_CACHE_DIR || undefined, ...opts };
+    if (opts.cacheDir === undefined && process.env.MEVMC_CACHE_DIR) this.opts.cacheDir = process.env.MEVMC_CACHE_DIR;
+  }
 
   /** Cache key of some code for a fork. */
   static key(code: Uint8Array, fork: Fork, optimize: number): string {
