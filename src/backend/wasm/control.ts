@@ -54,16 +54,24 @@ function makePcDispatch(m: Module, a: Analysis, labelOf: (t: BlockIdx) => string
     }
     return t;
   };
-  if (maxPc < BR_TABLE_MAX) return m.block('bad', [m.switch(table(0, maxPc + 1), 'bad', jt())]);
-  const chunks = (maxPc >> CHUNK_BITS) + 1;
-  const names = Array.from({ length: chunks }, (_, i) => `chunk${i}`);
-  let inner: Expr = m.switch(names, 'bad', m.i32.shr_u(jt(), m.i32.const(CHUNK_BITS)));
+  return m.block('bad', [makeSwitch(m, table(0, maxPc + 1), 'bad', jt, 'pcchunk')]);
+}
+
+/**
+ * `br_table` to `labels[index]` (else `dflt`), split into two levels of 32 Ki entries when longer than
+ * V8's limit (the pc dispatch of big code, the state switch of contracts with > 65,520 blocks).
+ */
+function makeSwitch(m: Module, labels: string[], dflt: string, index: () => Expr, prefix: string): Expr {
+  if (labels.length <= BR_TABLE_MAX) return m.switch(labels, dflt, index());
+  const size = 1 << CHUNK_BITS;
+  const chunks = Math.ceil(labels.length / size);
+  const names = Array.from({ length: chunks }, (_, i) => `${prefix}${i}`);
+  let inner: Expr = m.switch(names, dflt, m.i32.shr_u(index(), m.i32.const(CHUNK_BITS)));
   for (let i = 0; i < chunks; i++) {
-    const lo = i << CHUNK_BITS;
-    const sub = m.switch(table(lo, lo + (1 << CHUNK_BITS)), 'bad', m.i32.and(jt(), m.i32.const((1 << CHUNK_BITS) - 1)));
+    const sub = m.switch(labels.slice(i * size, (i + 1) * size), dflt, m.i32.and(index(), m.i32.const(size - 1)));
     inner = m.block(null, [m.block(names[i], [inner]), sub]);
   }
-  return m.block('bad', [inner]);
+  return inner;
 }
 
 /**
@@ -114,7 +122,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
   const states = order.map((_, s) => label(s));
   const dispatch = makePcDispatch(m, a, (t) => label(state.get(t)!));
   inner = m.block(label(0), [
-    m.block('disp', [m.switch(states, 'disp', m.local.get(next(), i32))]),
+    m.block('disp', [makeSwitch(m, states, 'disp', () => m.local.get(next(), i32), 'stchunk')]),
     a.hasDynamicJumps ? dispatch : m.nop(),
     ret(Status.InvalidJump),
   ]);
