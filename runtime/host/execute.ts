@@ -52,12 +52,14 @@ export function executeFrame(
   try {
     status = inst.run() as Status;
   } catch (e) {
-    if (e instanceof HostFailure) throw e; // from a nested frame: already final
+    if (e instanceof HostFailure) {
+      clearEvmMemory(mem); // the instance goes back to the pool: leave it clean
+      throw e; // from a nested frame: already final
+    }
     status = Status.HostError;
     message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }
   const dv2 = mem.dv();
-  const memWords = Number(dv2.getBigUint64(CTX + Ctx.memWords, true));
   let output: Uint8Array = new Uint8Array(0);
   if (status === Status.Return || status === Status.Revert) {
     const off = dv2.getUint32(CTX + Ctx.retOffset, true);
@@ -65,7 +67,12 @@ export function executeFrame(
     output = mem.u8().slice(EVM_MEMORY_BASE + off, EVM_MEMORY_BASE + off + len);
   }
   const gasLeft = isNormalStatus(status) ? dv2.getBigUint64(CTX + Ctx.gas, true) : 0n;
-  // The next run in this instance must see zeroed EVM memory.
-  mem.u8().fill(0, EVM_MEMORY_BASE, EVM_MEMORY_BASE + memWords * 32);
+  clearEvmMemory(mem);
   return { status, gasLeft, output, message };
+}
+
+/** The next run in this instance must see zeroed EVM memory. */
+function clearEvmMemory(mem: FrameMemory): void {
+  const memWords = Number(mem.dv().getBigUint64(CTX + Ctx.memWords, true));
+  mem.u8().fill(0, EVM_MEMORY_BASE, EVM_MEMORY_BASE + memWords * 32);
 }
