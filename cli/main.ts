@@ -59,8 +59,22 @@ async function main(argv: string[]): Promise<number> {
       .option('filter', { type: 'string', describe: 'regex over <file>:<test>' })
       .option('skip', { type: 'string', describe: 'regex over <file>:<test> of cases to skip (default: CALLBlake2f_MaxRounds)' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON line per case' })
-      .option('engine', { choices: ['wasm', 'ref'] as const, default: 'wasm' as const }),
+      .option('engine', { choices: ['wasm', 'ref'] as const, default: 'wasm' as const })
+      .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' })
+      .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'worker processes' })
+      .option('shard', { type: 'string', hidden: true }),
     async (a) => set((await import('./commands/statetest.ts')).statetestCommand(a as never)))
+    .command('fuzz', 'differential fuzzing against @ethereumjs/evm; findings minimised into corpus/regressions/', (y) => y
+      .option('seed', { type: 'number', describe: 'campaign seed (default: from the clock, printed)' })
+      .option('runs', { type: 'number', describe: 'programs of this shard (default 1000 unless --duration)' })
+      .option('duration', { type: 'string', describe: 'wall-clock budget, e.g. 60s, 10m' })
+      .option('workers', { type: 'number', describe: 'worker threads (default: every core)' })
+      .option('shard', { type: 'string', describe: 'i/n: this job runs the disjoint slice i of n' })
+      .option('mode', { choices: ['gen', 'raw', 'mutate'] as const, default: 'gen' as const })
+      .option('index', { type: 'number', describe: 'replay one program of the campaign (its global index)' })
+      .option('out', { type: 'string', describe: 'directory for reproducers (default corpus/regressions)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON line' }),
+    async (a) => set((await import('./commands/fuzz.ts')).fuzzCommand(a as never)))
     .command('salt', 'SALT storage: `salt root <changes.jsonl>`, `salt verify-witness <file>… --parent-root 0x…`', (y) => y
       .strict(false),
     async (a) => set((await import('./salt/command.ts')).runSaltCommand(process.argv.slice(process.argv.indexOf('salt') + 1))))

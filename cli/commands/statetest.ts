@@ -5,14 +5,15 @@
  * expected vs got), a progress line on a terminal (stderr), and ends with `N passed, N failed` (`, N skipped`).
  * Exit 1 on any failure.
  *
- * `--filter` is a regex over `<file path>:<test name>`. `--skip` (same subject) skips cases visibly; by default the
+ * `--jobs N` runs N worker processes (each every N-th file) and merges their results.
+ * `--cache-dir` (or MEVMC_CACHE_DIR) keeps compiled modules on disk across runs. `--filter` is a regex over `<file path>:<test name>`. `--skip` (same subject) skips cases visibly; by default the
  * one case no engine can finish is skipped: stTimeConsuming/CALLBlake2f_MaxRounds (BLAKE2F with 2^32-1 rounds).
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InputError } from '../../runtime/case.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
-import { type StateTestCase, type StateTestResult, STATETEST_FORKS, caseLabel, loadStateTests, runStateTest } from '../../runtime/tx/statetest.ts';
+import { type StateTestCase, type StateTestResult, STATETEST_FORKS, loadStateTests, runStateTest } from '../../runtime/tx/statetest.ts';
 
 export const DEFAULT_SKIP = 'CALLBlake2f_MaxRounds';
 
@@ -23,6 +24,11 @@ export interface StatetestArgs {
   skip?: string;
   json: boolean;
   engine: 'wasm' | 'ref';
+  cacheDir?: string;
+  /** Worker processes (each runs every jobs-th file). */
+  jobs?: number;
+  /** Internal: run only files i, i+n, … and print JSON lines (used by --jobs). */
+  shard?: string;
 }
 
 /** Every .json file under the given files/dirs, sorted. */
@@ -42,74 +48,138 @@ export function collectFiles(paths: string[]): string[] {
   return out;
 }
 
+/** One case's outcome as printed by --json (and exchanged with --jobs workers). */
+interface Rec {
+  file: string; test: string; fork: string; index: number; indexes: StateTestCase['indexes'];
+  skipped?: boolean; pass?: boolean; expectedHash?: string; gotHash?: string; expectedLogs?: string; gotLogs?: string;
+  expectException?: string; rejected?: boolean; error?: string; failure?: string; ms?: number;
+}
+
+function failureText(r: Rec): string {
+  const lines = [`FAIL ${r.file} ${r.test} ${r.fork}[${r.index}] (d=${r.indexes.data},g=${r.indexes.gas},v=${r.indexes.value})`];
+  if (r.failure) lines.push(`  error:  ${r.failure}`);
+  if (r.gotHash !== r.expectedHash) lines.push(`  root:   expected ${r.expectedHash} got ${r.gotHash}`);
+  if (r.gotLogs !== r.expectedLogs) lines.push(`  logs:   expected ${r.expectedLogs} got ${r.gotLogs}`);
+  if (r.expectException && !r.rejected) lines.push(`  expected rejection (${r.expectException}), the transaction was applied`);
+  if (!r.expectException && r.rejected) lines.push(`  rejected: ${r.error}`);
+  else if (r.error && !r.failure) lines.push(`  tx: ${r.error}`);
+  return lines.join('\n');
+}
+
 export async function statetestCommand(a: StatetestArgs): Promise<number> {
   const forks = a.fork === 'all' ? undefined : new Set(a.fork.split(','));
   for (const f of forks ?? []) if (STATETEST_FORKS[f] === undefined) throw new InputError(`unknown state-test fork ${f} (e.g. Cancun, Shanghai, Berlin)`);
   const filter = a.filter ? new RegExp(a.filter) : undefined;
   const skip = new RegExp(a.skip ?? DEFAULT_SKIP);
-  const files = collectFiles(a.paths);
-  // A fresh loader per file: pooled instances each hold a WebAssembly.Memory (a large virtual reservation), and
-  // keeping every contract of ~1500 files alive exhausts the address space; files rarely share contracts.
-  let loader = new WasmLoader();
-  const ref = a.engine === 'ref' ? await import('../../runtime/tx/reference.ts') : undefined;
-  const tty = process.stderr.isTTY && !a.json;
-  let passed = 0, failed = 0, skipped = 0;
+  const all = collectFiles(a.paths);
+  const jobs = Math.max(1, Math.floor(a.jobs ?? 1));
+  let shard: [number, number] | undefined;
+  if (a.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(a.shard);
+    if (!m || Number(m[1]) >= Number(m[2])) throw new InputError(`--shard wants i/n with i < n, got ${a.shard}`);
+    shard = [Number(m[1]), Number(m[2])];
+  }
+  const files = shard ? all.filter((_, i) => i % shard![1] === shard![0]) : all;
+  const json = a.json || shard !== undefined;
+  const tty = process.stderr.isTTY && !json;
+  let passed = 0, failed = 0, skipped = 0, done = 0;
+  let lastProgress = 0;
   const t0 = performance.now();
   const base = process.cwd();
-  for (let fi = 0; fi < files.length; fi++) {
-    const file = files[fi];
-    const rel = relative(base, file);
-    loader = new WasmLoader();
-    let cases: StateTestCase[];
-    try {
-      cases = loadStateTests(file, forks);
-    } catch (e) {
-      failed++;
-      console.log(`FAIL ${rel}: cannot load: ${e instanceof Error ? e.message : e}`);
-      continue;
+
+  const progress = (what: string) => {
+    if (tty && performance.now() - lastProgress > 100) {
+      lastProgress = performance.now();
+      process.stderr.write(`\r\x1b[K[${done}/${files.length} files] ${passed} passed, ${failed} failed  ${what.slice(0, 60)}`);
     }
-    for (const c of cases) {
-      const subject = `${rel}:${c.test}`;
-      if (filter && !filter.test(subject)) continue;
-      if (skip.test(subject)) {
-        skipped++;
-        if (a.json) console.log(JSON.stringify({ file: rel, test: c.test, fork: c.forkName, index: c.index, indexes: c.indexes, skipped: true }));
-        else console.log(`SKIP ${rel} ${caseLabel(c)}`);
+  };
+  const report = (r: Rec) => {
+    if (r.skipped) skipped++;
+    else if (r.pass) passed++;
+    else failed++;
+    if (json) console.log(JSON.stringify(r));
+    else if (r.skipped) console.log(`SKIP ${r.file} ${r.test} ${r.fork}[${r.index}]`);
+    else if (!r.pass) {
+      if (tty) process.stderr.write('\r\x1b[K');
+      console.log(failureText(r));
+    }
+    progress(r.test);
+  };
+
+  if (jobs > 1 && shard === undefined) {
+    // Worker processes, each running every jobs-th file with --json; their lines are merged here.
+    const { spawn } = await import('node:child_process');
+    const { createInterface } = await import('node:readline');
+    const extra = ['--fork', a.fork, '--engine', a.engine, ...(a.filter ? ['--filter', a.filter] : []), ...(a.skip ? ['--skip', a.skip] : []),
+      ...(a.cacheDir ? ['--cache-dir', a.cacheDir] : [])];
+    await Promise.all(Array.from({ length: jobs }, (_, i) => new Promise<void>((resolveJob) => {
+      const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'statetest', ...a.paths, '--shard', `${i}/${jobs}`, ...extra],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MEVMC_NO_RESPAWN: '1' } });
+      // A worker's own closing line is not ours; anything else it says on stderr is passed on.
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        if (!/^\d+ passed, \d+ failed/.test(line)) console.error(line);
+      });
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        let r: Rec & { fileDone?: boolean; passed?: number };
+        try {
+          r = JSON.parse(line);
+        } catch {
+          return;
+        }
+        if (r.fileDone) done++;
+        else if (r.file !== undefined) report(r);
+      });
+      child.on('close', (code) => {
+        if (code !== 0 && code !== 1) {
+          failed++;
+          console.log(`FAIL worker ${i}/${jobs} exited with ${code}`);
+        }
+        resolveJob();
+      });
+    })));
+  } else {
+    const newLoader = () => new WasmLoader(a.cacheDir ? { cacheDir: a.cacheDir } : {});
+    const ref = a.engine === 'ref' ? await import('../../runtime/tx/reference.ts') : undefined;
+    for (const file of files) {
+      const rel = relative(base, file);
+      // A fresh loader per file: pooled instances each hold a WebAssembly.Memory (a large virtual reservation), and
+      // keeping every contract of ~1500 files alive exhausts the address space; files rarely share contracts.
+      const loader = newLoader();
+      let cases: StateTestCase[];
+      try {
+        cases = loadStateTests(file, forks);
+      } catch (e) {
+        report({ file: rel, test: '(file)', fork: '-', index: 0, indexes: { data: 0, gas: 0, value: 0 }, pass: false, failure: `cannot load: ${e instanceof Error ? e.message : e}` });
         continue;
       }
-      if (tty) process.stderr.write(`\r\x1b[K[${fi + 1}/${files.length} files] ${passed} passed, ${failed} failed  ${c.test.slice(0, 60)}`);
-      let r: StateTestResult;
-      try {
-        r = ref ? await ref.runStateTestReference(c) : runStateTest(c, loader);
-      } catch (e) {
-        r = { pass: false, gotHash: '-', gotLogs: '-', rejected: false, failure: e instanceof Error ? e.message : String(e), ms: 0 };
+      for (const c of cases) {
+        const subject = `${rel}:${c.test}`;
+        if (filter && !filter.test(subject)) continue;
+        const head = { file: rel, test: c.test, fork: c.forkName, index: c.index, indexes: c.indexes };
+        if (skip.test(subject)) {
+          report({ ...head, skipped: true });
+          continue;
+        }
+        let r: StateTestResult;
+        try {
+          r = ref ? await ref.runStateTestReference(c) : runStateTest(c, loader);
+        } catch (e) {
+          r = { pass: false, gotHash: '-', gotLogs: '-', rejected: false, failure: e instanceof Error ? e.message : String(e), ms: 0 };
+        }
+        report({
+          ...head, pass: r.pass, expectedHash: c.hash, gotHash: r.gotHash, expectedLogs: c.logs, gotLogs: r.gotLogs,
+          expectException: c.expectException, rejected: r.rejected, error: r.error, failure: r.failure, ms: Math.round(r.ms * 100) / 100,
+        });
       }
-      if (r.pass) passed++;
-      else failed++;
-      if (a.json) {
-        console.log(JSON.stringify({
-          file: rel, test: c.test, fork: c.forkName, index: c.index, indexes: c.indexes, pass: r.pass, expectedHash: c.hash, gotHash: r.gotHash,
-          expectedLogs: c.logs, gotLogs: r.gotLogs, expectException: c.expectException, rejected: r.rejected, error: r.error, failure: r.failure,
-          ms: Math.round(r.ms * 100) / 100,
-        }));
-      } else if (!r.pass) {
-        if (tty) process.stderr.write('\r\x1b[K');
-        const lines = [`FAIL ${rel} ${caseLabel(c)}`];
-        if (r.failure) lines.push(`  error:  ${r.failure}`);
-        if (r.gotHash !== c.hash) lines.push(`  root:   expected ${c.hash} got ${r.gotHash}`);
-        if (r.gotLogs !== c.logs) lines.push(`  logs:   expected ${c.logs} got ${r.gotLogs}`);
-        if (c.expectException && !r.rejected) lines.push(`  expected rejection (${c.expectException}), the transaction was applied`);
-        if (!c.expectException && r.rejected) lines.push(`  rejected: ${r.error}`);
-        else if (r.error && !r.failure) lines.push(`  tx: ${r.error}`);
-        console.log(lines.join('\n'));
-      }
+      done++;
+      if (shard) console.log(JSON.stringify({ fileDone: true }));
     }
   }
   if (tty) process.stderr.write('\r\x1b[K');
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
-  if (a.json) console.log(JSON.stringify({ passed, failed, skipped, seconds: Number(secs) }));
-  else console.log(`${a.engine} engine, ${files.length} files, ${secs} s`);
+  if (json) console.log(JSON.stringify({ passed, failed, skipped, seconds: Number(secs) }));
+  else console.log(`${a.engine} engine, ${files.length} files, ${jobs} job${jobs > 1 ? 's' : ''}, ${secs} s`);
   // With --json stdout stays pure JSON lines; the closing line goes to stderr.
-  (a.json ? console.error : console.log)(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  (json ? console.error : console.log)(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   return failed === 0 ? 0 : 1;
 }

@@ -60,6 +60,9 @@ export class Executor {
   run(msg: Message, transfer: boolean): FrameResult {
     const { world, fork } = this;
     const cp = world.checkpoint();
+    // ethereumjs writes (touches) the target of every CALL/STATICCALL, value or not: an empty target is
+    // then deleted at the end of the transaction (EIP-161).
+    if (transfer) world.touch(msg.address);
     if (transfer && msg.value > 0n) {
       world.setBalance(msg.caller, world.balance(msg.caller) - msg.value);
       world.setBalance(msg.address, world.balance(msg.address) + msg.value);
