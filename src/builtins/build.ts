@@ -34,7 +34,8 @@ export const BUILTINS_WASM_PATH = join(BUILTINS_DIR, 'builtins.wasm');
 /** Translation units, linked in this order. */
 export const C_SOURCES = ['arith.c', 'div.c', 'keccak.c', 'memory.c'] as const;
 
-const CFLAGS = [
+/** clang flags for freestanding wasm32 C (also used by runtime/salt/kernel). */
+export const WASM_CFLAGS: readonly string[] = [
   '--target=wasm32-unknown-unknown',
   '-O3',
   '-ffreestanding',
@@ -138,7 +139,7 @@ export function buildBuiltins(tc: Toolchain | null = findToolchain()): Uint8Arra
     const objects = C_SOURCES.map((src) => {
       const obj = join(tmp, src.replace(/\.c$/, '.o'));
       // Relative source names and cwd = the source dir: nothing machine-specific in the objects.
-      run(tc.clang, [...CFLAGS, '-c', src, '-o', obj], BUILTINS_DIR);
+      run(tc.clang, [...WASM_CFLAGS, '-c', src, '-o', obj], BUILTINS_DIR);
       return obj;
     });
     // A second link that also exports the linker's layout symbols, only to read them: the data

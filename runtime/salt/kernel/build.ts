@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REFERENCE_CLANG_MAJOR, ToolchainMissingError, findToolchain, type Toolchain } from '../../../src/builtins/build.ts';
+import { REFERENCE_CLANG_MAJOR, ToolchainMissingError, WASM_CFLAGS, findToolchain, type Toolchain } from '../../../src/builtins/build.ts';
 
 export { REFERENCE_CLANG_MAJOR, findToolchain };
 
@@ -26,25 +26,8 @@ export const KERNEL_DIR = fileURLToPath(new URL('.', import.meta.url));
 /** The committed output. */
 export const KERNEL_WASM_PATH = join(KERNEL_DIR, 'kernel.wasm');
 
-const CFLAGS = [
-  '--target=wasm32-unknown-unknown',
-  '-O3',
-  '-ffreestanding',
-  '-nostdlib',
-  // No libc: keep LLVM from turning limb loops into memcpy/memset imports.
-  '-fno-builtin',
-  // An explicit feature set rather than the version-dependent "generic" default.
-  '-mcpu=mvp',
-  '-mmutable-globals',
-  '-msign-ext',
-  '-mbulk-memory',
-  '-mnontrapping-fptoint',
-  '-std=c11',
-  '-Wall',
-  '-Wextra',
-  '-Werror',
-  '-g0',
-];
+/** The same freestanding wasm32 flags as the builtins. */
+const CFLAGS = WASM_CFLAGS;
 
 /** 64 KiB shadow stack below the static data; the kernel's deepest frame uses well under 2 KiB. */
 const LDFLAGS = ['--no-entry', '--stack-first', '-z', 'stack-size=65536', '--export=__heap_base', '--strip-all', '-O2'];
