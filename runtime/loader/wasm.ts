@@ -27,6 +27,8 @@ export class ContractInstance {
   readonly memory: WebAssembly.Memory;
   readonly run: () => number;
   inUse = false;
+  /** The contract whose pool holds this instance. */
+  owner: LoadedContract | undefined;
 
   constructor(module: WebAssembly.Module) {
     // 2 pages: builtins stack/data, context, scratch, env, EVM stack; EVM memory grows from page 1.
@@ -73,6 +75,8 @@ export interface LoadedContract {
 /** Compiles and caches contracts. */
 export class WasmLoader {
   private readonly cache = new Map<string, LoadedContract>();
+  /** Idle instances, least recently released first. */
+  private readonly idle = new Set<ContractInstance>();
   /** Code buffers already keyed (the caller must not mutate a code buffer after loading it). */
   private readonly byBuffer = new WeakMap<Uint8Array, LoadedContract[]>();
   readonly opts: LoaderOptions;
@@ -149,9 +153,16 @@ export class WasmLoader {
 
   /** Borrow an idle instance of a contract (creating one if all are running). */
   acquire(c: LoadedContract): ContractInstance {
-    for (const i of c.pool) if (!i.inUse) { i.inUse = true; return i; }
+    for (const i of c.pool) {
+      if (!i.inUse) {
+        i.inUse = true;
+        this.idle.delete(i);
+        return i;
+      }
+    }
     const i = new ContractInstance(c.module);
     i.inUse = true;
+    i.owner = c;
     c.pool.push(i);
     return i;
   }
@@ -159,5 +170,18 @@ export class WasmLoader {
   release(i: ContractInstance): void {
     i.inUse = false;
     i.fns = {};
+    // Every instance owns a wasm memory, and V8 reserves several GiB of address space per memory:
+    // keep only the most recently used idle instances (a Set iterates in insertion order).
+    this.idle.delete(i);
+    this.idle.add(i);
+    if (this.idle.size > MAX_IDLE_INSTANCES) {
+      const oldest = this.idle.values().next().value!;
+      this.idle.delete(oldest);
+      const pool = oldest.owner?.pool;
+      if (pool) pool.splice(pool.indexOf(oldest), 1);
+    }
   }
 }
+
+/** Idle instances kept for reuse across all contracts of a loader (beyond it the least recently used go). */
+export const MAX_IDLE_INSTANCES = 64;

@@ -45,3 +45,23 @@ describe('WasmLoader', () => {
     expect(l.load(CODE, Fork.Cancun).pool).toHaveLength(1);
   });
 });
+
+describe('WasmLoader instance limit', () => {
+  it(`keeps at most MAX_IDLE_INSTANCES idle instances across many contracts (each holds a wasm memory)`, async () => {
+    const { MAX_IDLE_INSTANCES } = await import('../../runtime/loader/wasm.ts');
+    const l = new WasmLoader();
+    const loaded = [];
+    for (let k = 0; k < MAX_IDLE_INSTANCES + 20; k++) {
+      // distinct contracts: PUSH2 k POP STOP
+      const code = Uint8Array.from([0x61, k >> 8, k & 0xff, 0x50, 0x00]);
+      const c = parseCase({ code: '0x' + Buffer.from(code).toString('hex'), gas: '100000' });
+      expect(runCaseWasm(c, { loader: l }).status).toBe('success');
+      loaded.push(l.load(code, Fork.Cancun));
+    }
+    const pooled = loaded.reduce((n, c) => n + c.pool.length, 0);
+    expect(pooled).toBe(MAX_IDLE_INSTANCES);
+    // the evicted ones are the oldest: the first contract has no instance left, the last one has its own
+    expect(loaded[0].pool).toHaveLength(0);
+    expect(loaded[loaded.length - 1].pool).toHaveLength(1);
+  });
+});

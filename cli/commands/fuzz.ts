@@ -1,0 +1,119 @@
+/**
+ * @file `mevmc fuzz [--seed S] [--runs N | --duration 60s] [--workers K] [--shard i/n] [--mode gen|raw|mutate] [--json]`:
+ * differential fuzzing of mevmc against @ethereumjs/evm (runtime/fuzz/). A live progress line on a TTY; a summary at
+ * the end and on Ctrl-C (a second Ctrl-C stops at once; reproducers already written are kept). Findings are minimised
+ * and written to corpus/regressions/<id>.json. Exit 1 if any divergence or crash was found.
+ */
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../../runtime/case.ts';
+import { type Mode, type Stats, forkOpcodes, MODES } from '../../runtime/fuzz/stats.ts';
+import { type CampaignConfig, startCampaign } from '../../runtime/fuzz/runner.ts';
+import { opName } from '../../src/evm/traits.ts';
+
+export interface FuzzArgs {
+  seed?: number; runs?: number; duration?: string; workers?: number; shard?: string; mode: string; json: boolean;
+  index?: number; out?: string; coverageEvery?: number;
+}
+
+const REGRESSIONS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'corpus', 'regressions');
+
+/** "90", "90s", "10m", "1h" → ms. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new InputError(`--duration: expected e.g. 60s, 10m, 1h; got ${JSON.stringify(s)}`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+}
+
+function parseShard(s: string | undefined): [number, number] {
+  if (s === undefined) return [0, 1];
+  const m = /^(\d+)\/(\d+)$/.exec(s.trim());
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new InputError(`--shard: expected i/n with 0 <= i < n, got ${JSON.stringify(s)}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+const TARGET = forkOpcodes();
+
+function progressLine(st: Stats, ms: number, findings: number): string {
+  const cov = st.opcodes.filter((o) => TARGET.includes(o)).length;
+  const halts = Object.entries(st.halts).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `[${(ms / 1000).toFixed(0)}s] ${st.execs} execs (${(st.execs / Math.max(ms / 1000, 1e-3)).toFixed(1)}/s) | opcodes ${cov}/${TARGET.length} | ` +
+    `halt kinds ${Object.keys(st.halts).length} (${halts}) | divergences ${st.diverge + st.crash} (${findings} programs)`;
+}
+
+export async function fuzzCommand(a: FuzzArgs): Promise<number> {
+  if (!MODES.includes(a.mode as Mode)) throw new InputError(`--mode: one of ${MODES.join(', ')}`);
+  if (a.runs !== undefined && a.duration !== undefined) throw new InputError('give --runs or --duration, not both');
+  const [shard, shards] = parseShard(a.shard);
+  const seed = a.seed ?? (Date.now() % 1_000_000_000);
+  const workers = Math.max(1, Math.floor(a.workers ?? availableParallelism()));
+  const duration = a.duration !== undefined ? parseDuration(a.duration) : undefined;
+  const runs = a.runs ?? (duration === undefined && a.index === undefined ? 1000 : undefined);
+  const cfg: CampaignConfig = {
+    mode: a.mode as Mode, seed, workers, shard, shards, runs, index: a.index,
+    deadline: duration !== undefined ? Date.now() + duration : undefined,
+    regressionsDir: a.out !== undefined ? resolve(a.out) : REGRESSIONS, coverageEvery: a.coverageEvery ?? 4,
+  };
+  const t0 = Date.now();
+  const tty = process.stderr.isTTY && !a.json;
+  if (!a.json) {
+    process.stderr.write(`mevmc fuzz: mode ${cfg.mode}, seed ${seed}, shard ${shard}/${shards}, ${workers} worker(s), ` +
+      `${runs !== undefined ? `${runs} programs` : duration !== undefined ? `${duration / 1000} s` : `program ${a.index}`}\n`);
+  }
+  let lastDraw = 0;
+  const reported = new Set<string>();
+  const h = startCampaign(cfg, () => {
+    for (const [id, f] of h.findings) {
+      if (reported.has(id) || a.json) continue;
+      reported.add(id);
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}FINDING ${id} (${f.kind}): ${f.diffs.join('; ')}\n  reproducer: ${f.file ?? '(not written)'} (minimising…)\n`);
+    }
+    if (tty && Date.now() - lastDraw > 200) {
+      lastDraw = Date.now();
+      process.stderr.write(`\r\x1b[K${progressLine(h.stats, Date.now() - t0, h.findings.size)}`);
+    }
+  });
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) h.stop(true);
+    interrupted = true;
+    h.stop();
+    if (!a.json) process.stderr.write(`${tty ? '\r\x1b[K' : ''}interrupted: finishing current programs (Ctrl-C again to stop at once)\n`);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await h.done;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const ms = Date.now() - t0;
+  const st = h.stats;
+  const missing = TARGET.filter((o) => !st.opcodes.includes(o));
+  const findings = [...h.findings.values()];
+  const summary = {
+    mode: cfg.mode, seed, shard: `${shard}/${shards}`, workers, seconds: ms / 1000, interrupted,
+    programs: st.programs, execs: st.execs, execsPerSecond: Number((st.execs / (ms / 1000)).toFixed(2)),
+    same: st.same, divergences: st.diverge, crashes: st.crash, referenceErrors: st.refError, skipped: st.skip,
+    opcodeCoverage: { covered: TARGET.length - missing.length, of: TARGET.length, missing: missing.map((o) => opName(o)) },
+    halts: st.halts, findings,
+  };
+  if (a.json) process.stdout.write(JSON.stringify(summary) + '\n');
+  else {
+    if (tty) process.stderr.write(`\r\x1b[K${progressLine(st, ms, findings.length)}\n`);
+    const lines = [
+      `summary: ${st.programs} programs, ${st.execs} executions in ${(ms / 1000).toFixed(1)} s (${summary.execsPerSecond} execs/s, ${workers} workers)`,
+      `  agree ${st.same}, divergences ${st.diverge}, crashes ${st.crash}, reference errors ${st.refError}, skipped (known divergences) ${st.skip}`,
+      `  opcode coverage (reference, sampled every ${cfg.coverageEvery} programs): ${summary.opcodeCoverage.covered}/${TARGET.length}` +
+        (missing.length ? `; missing ${summary.opcodeCoverage.missing.join(' ')}` : ''),
+      `  top-level outcomes: ${Object.entries(st.halts).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+      ...findings.flatMap((f) => [
+        `  FINDING ${f.id} (${f.kind}): ${f.diffs.join('; ')}`,
+        `    reproducer ${f.file ?? '(none)'}${f.instructions ? `, minimised ${f.instructions.before} → ${f.instructions.after} instructions` : ''}`,
+        ...(f.trace ? [`    ${f.trace.replace(/\n/g, '\n    ')}`] : []),
+      ]),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return findings.length > 0 ? 1 : 0;
+}
