@@ -3,7 +3,7 @@
  * `runCall` conventions — no intrinsic gas, nothing pre-warmed, the value moved from caller to
  * callee before the code runs — executed by compiled code on every repeat from the same pre-state.
  */
-import { isNormalStatus, Status, STATUS_ERROR } from '../src/abi/context.ts';
+import { Status, STATUS_ERROR } from '../src/abi/context.ts';
 import { Fork, parseForkName } from '../src/evm/forks.ts';
 import { baseGas, blobBaseFee } from '../src/evm/gas.ts';
 import { fillGasCosts, type TraceStep } from './trace.ts';
@@ -54,7 +54,7 @@ interface CallOutcome {
 }
 
 function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend, tracer?: (s: TraceStep) => void): CallOutcome {
-  const loaded = loader.load(c.code, fork);
+  loader.load(c.code, fork); // compile (or fetch) before the clock starts: execMs excludes compilation
   const world = new WorldState(backend);
   const caller = addrKey(c.caller);
   const address = addrKey(c.address);

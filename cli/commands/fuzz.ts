@@ -5,7 +5,7 @@
  * and written to corpus/regressions/<id>.json. Exit 1 if any divergence or crash was found.
  */
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../runtime/case.ts';
 import { type Mode, type Stats, forkOpcodes, MODES } from '../../runtime/fuzz/stats.ts';

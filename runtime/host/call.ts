@@ -58,7 +58,7 @@ export class Executor {
    * CALLCODE; the balance was checked by the caller). Reverts the message's changes unless it succeeds.
    */
   run(msg: Message, transfer: boolean): FrameResult {
-    const { world, fork } = this;
+    const { world } = this;
     const cp = world.checkpoint();
     // ethereumjs writes (touches) the target of every CALL/STATICCALL, value or not: an empty target is
     // then deleted at the end of the transaction (EIP-161).
