@@ -25,6 +25,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { concatBytes as nobleConcat } from '@noble/hashes/utils.js';
 import {
   type Case,
   DEFAULT_ADDRESS,
@@ -128,13 +129,7 @@ export function arraySlot(slot: bigint, i: bigint): bigint {
 }
 
 export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return nobleConcat(...parts);
 }
 
 function hexToBytes(h: string, what: string): Uint8Array {

@@ -12,7 +12,7 @@
  */
 import { blake3 } from '@noble/hashes/blake3.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { frFromLeBytesModOrder } from './field.ts';
+import { bigintToBe32, frFromLeBytesModOrder } from './field.ts';
 import { NUM_META_BUCKETS } from './hasher.ts';
 import { kvHashKernel } from './kernel/index.ts';
 
@@ -159,13 +159,7 @@ export interface Account {
 
 function u256Be(x: bigint): Uint8Array {
   if (x < 0n || x >= 1n << 256n) throw new RangeError('u256 out of range');
-  const out = new Uint8Array(32);
-  let v = x;
-  for (let i = 31; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
+  return bigintToBe32(x);
 }
 
 function check20(address: Uint8Array): void {

@@ -7,6 +7,7 @@
  * our 0x0a uses, so this harness checks 0x0a's pricing and input handling only; whether verification agrees with
  * c-kzg-4844 is checked by kzg.test.ts on kzg-vectors.json (c-kzg's wasm build takes ~25 s to load, too slow here).
  */
+import { concatBytes } from '@noble/hashes/utils.js';
 import { Common, Mainnet } from '@ethereumjs/common';
 import { type EVM, createEVM, getActivePrecompiles, paramsEVM } from '@ethereumjs/evm';
 import { Address, bytesToHex } from '@ethereumjs/util';
@@ -118,15 +119,7 @@ export function hexBytes(h: string): Uint8Array {
 }
 
 /** Concatenates byte arrays. */
-export function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export const cat = (...parts: Uint8Array[]): Uint8Array => concatBytes(...parts);
 
 /** bigint → `len` big-endian bytes. */
 export function be(v: bigint, len = 32): Uint8Array {
