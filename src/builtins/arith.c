@@ -13,11 +13,11 @@
 /* r = x * y mod 2^256 for a 64-bit y: four 64x64→128 products with carries, all scalars. */
 static inline void mul_by64(u256 *r, const u256 *x, uint64_t y) {
   uint64_t hi, lo, c, r0, r1, r2, r3;
-  r0 = mul64(x->w[0], y, &c);
-  lo = mul64(x->w[1], y, &hi);
+  r0 = u256_mul64(x->w[0], y, &c);
+  lo = u256_mul64(x->w[1], y, &hi);
   r1 = lo + c;
   c = hi + (r1 < lo);
-  lo = mul64(x->w[2], y, &hi);
+  lo = u256_mul64(x->w[2], y, &hi);
   r2 = lo + c;
   c = hi + (r2 < lo);
   r3 = x->w[3] * y + c; /* only the low half reaches the result */
@@ -26,11 +26,11 @@ static inline void mul_by64(u256 *r, const u256 *x, uint64_t y) {
 
 /* r = a*b mod 2^256 for unsigned a, b. r may alias a or b. */
 static inline void mul_unsigned(u256 *r, const u256 *a, const u256 *b) {
-  if (fits64(b)) {
+  if (u256_fits64(b)) {
     mul_by64(r, a, b->w[0]);
     return;
   }
-  if (fits64(a)) {
+  if (u256_fits64(a)) {
     mul_by64(r, b, a->w[0]);
     return;
   }
@@ -56,10 +56,10 @@ static inline void mul_unsigned(u256 *r, const u256 *a, const u256 *b) {
 static inline void mul_word(u256 *r, const u256 *a, const u256 *b) {
   u256 x = *a, y = *b;
   int flip = 0;
-  if (is_neg(&x)) neg(&x), flip ^= 1;
-  if (is_neg(&y)) neg(&y), flip ^= 1;
+  if (u256_is_neg(&x)) u256_neg(&x), flip ^= 1;
+  if (u256_is_neg(&y)) u256_neg(&y), flip ^= 1;
   mul_unsigned(r, &x, &y);
-  if (flip) neg(r);
+  if (flip) u256_neg(r);
 }
 
 SLOW static void mul_slow(uint32_t r, uint32_t pa, uint32_t pb) {
@@ -74,15 +74,15 @@ void EXPORT(mevmc_mul)(uint32_t r, uint32_t pa, uint32_t pb) {
   uint64_t hi, lo;
   if ((a1 | a2 | a3 | b1 | b2 | b3) == 0) {
     /* both < 2^64 */
-    lo = mul64(a0, b0, &hi);
+    lo = u256_mul64(a0, b0, &hi);
     store4(r, lo, hi, 0, 0);
     return;
   }
-  uint64_t sa = sign64(a0), sb = sign64(b0);
+  uint64_t sa = u256_sign64(a0), sb = u256_sign64(b0);
   if (a1 == sa && a2 == sa && a3 == sa && b1 == sb && b2 == sb && b3 == sb) {
     /* Both are sign-extended int64 (small negative fixed-point values): multiply the
      * magnitudes (≤ 2^63 each, product < 2^127) and negate the 128-bit product if needed. */
-    lo = mul64(sa ? -a0 : a0, sb ? -b0 : b0, &hi);
+    lo = u256_mul64(sa ? -a0 : a0, sb ? -b0 : b0, &hi);
     uint64_t fill = 0;
     if ((sa ^ sb) && (lo | hi)) {
       hi = ~hi + (lo == 0);
@@ -97,12 +97,12 @@ void EXPORT(mevmc_mul)(uint32_t r, uint32_t pa, uint32_t pb) {
 
 void EXPORT(mevmc_exp)(uint32_t r, uint32_t pbase, uint32_t pexp) {
   u256 b = load(pbase), e = load(pexp);
-  if (is_zero(&e)) { store_u64(r, 1); return; }
-  if (fits64(&b) && b.w[0] <= 1) { store_u64(r, b.w[0]); return; } /* 0^e = 0, 1^e = 1 */
+  if (u256_is_zero(&e)) { store_u64(r, 1); return; }
+  if (u256_fits64(&b) && b.w[0] <= 1) { store_u64(r, b.w[0]); return; } /* 0^e = 0, 1^e = 1 */
   if ((b.w[0] & 1) == 0) {
     /* Even base 2^k·odd (k ≥ 1): b^e has at least k·e ≥ e trailing zero bits. */
-    if (!fits64(&e) || e.w[0] >= 256) { store_u64(r, 0); return; }
-    uint32_t pop = 0, k = 256 - clz256(&b) - 1;
+    if (!u256_fits64(&e) || e.w[0] >= 256) { store_u64(r, 0); return; }
+    uint32_t pop = 0, k = 256 - u256_clz(&b) - 1;
     for (int i = 0; i < 4; i++) pop += (uint32_t)__builtin_popcountll(b.w[i]);
     if (pop == 1) {
       /* 2^k to the e: a single bit (the common 2**n, 256**n of packed-field code) */
@@ -114,7 +114,7 @@ void EXPORT(mevmc_exp)(uint32_t r, uint32_t pbase, uint32_t pexp) {
     }
   }
   /* Left-to-right square-and-multiply; the accumulator starts at b for the top exponent bit. */
-  int top = 255 - (int)clz256(&e);
+  int top = 255 - (int)u256_clz(&e);
   u256 acc = b;
   for (int i = top - 1; i >= 0; i--) {
     mul_word(&acc, &acc, &acc);
@@ -126,13 +126,13 @@ void EXPORT(mevmc_exp)(uint32_t r, uint32_t pbase, uint32_t pexp) {
 /* Significant bytes of x: EXP costs 50 gas per byte of the exponent (EIP-160). */
 uint32_t EXPORT(mevmc_bytelen)(uint32_t px) {
   u256 x = load(px);
-  return (256 - clz256(&x) + 7) >> 3;
+  return (256 - u256_clz(&x) + 7) >> 3;
 }
 
 /* EIP-7939 CLZ: leading zero bits, 256 for zero. */
 void EXPORT(mevmc_clz)(uint32_t r, uint32_t px) {
   u256 x = load(px);
-  store_u64(r, clz256(&x));
+  store_u64(r, u256_clz(&x));
 }
 
 /* SIGNEXTEND: extend the sign of byte b (0 = least significant) of x; b ≥ 31 leaves x as is. */
@@ -207,7 +207,7 @@ void EXPORT(mevmc_shr)(uint32_t r, uint32_t ps, uint32_t px) {
 /* SAR(shift, value): arithmetic shift right; all sign bits for shift ≥ 256. */
 void EXPORT(mevmc_sar)(uint32_t r, uint32_t ps, uint32_t px) {
   uint32_t s = shift_amount(ps);
-  uint64_t x3 = ld(px, 3), fill = sign64(x3);
+  uint64_t x3 = ld(px, 3), fill = u256_sign64(x3);
   uint64_t x0 = fill, x1 = fill, x2 = fill;
   if (s < 256) {
     x0 = ld(px, 0), x1 = ld(px, 1), x2 = ld(px, 2);

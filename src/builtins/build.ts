@@ -8,6 +8,11 @@
  * REFERENCE_CLANG_MAJOR, which is preferred when several are installed, since other versions
  * generate different (equally valid) code.
  *
+ * The algorithms live in portable headers shared with the native backend's prelude
+ * (C_HEADERS: u256_core.h, div_core.h, keccak_core.h, memory_core.h, included by the .c files
+ * here and by mevmc_native.h), so editing one changes both targets: rebuild builtins.wasm and
+ * run test/builtins (native.test.ts checks the native side).
+ *
  * Determinism: no debug info, `--strip-all` drops names, producers and target-feature sections,
  * and objects are linked in a fixed order, so no path, timestamp or version string reaches the
  * output. After linking the module is checked against the layout of src/abi/context.ts: it
@@ -33,6 +38,14 @@ export const BUILTINS_WASM_PATH = join(BUILTINS_DIR, 'builtins.wasm');
 
 /** Translation units, linked in this order. */
 export const C_SOURCES = ['arith.c', 'div.c', 'keccak.c', 'memory.c'] as const;
+
+/**
+ * Headers the sources include (found through the includes, listed for reference): the wasm-only
+ * ones, then the portable cores also included by the native prelude mevmc_native.h.
+ */
+export const C_HEADERS = [
+  'mevmc_abi.h', 'u256.h', 'u256_core.h', 'div_core.h', 'keccak_core.h', 'memory_core.h',
+] as const;
 
 /** clang flags for freestanding wasm32 C (also used by runtime/salt/kernel). */
 export const WASM_CFLAGS: readonly string[] = [

@@ -1,0 +1,125 @@
+/*
+ * keccak_core.h — Keccak-256 with the original 0x01 padding, as Ethereum's KECCAK256 (SHA3
+ * opcode), over plain pointers: shared by the wasm32 builtin (keccak.c) and the native prelude
+ * (mevmc_native.h). C11, freestanding, little-endian machines.
+ *
+ * The state lives in 25 local u64 variables (wasm locals, hence registers) and each round is
+ * written out lane by lane (rho offsets and the pi permutation folded into the names, as in the
+ * Keccak team's XKCP "64-bit unrolled" code); two rounds per loop iteration ping-pong between the
+ * A* and E* variable sets so no copying is needed. Rotations compile to native rotates.
+ *
+ * Lane names: row y = b g k m s (0..4), column x = a e i o u (0..4); lane(x, y) is state word
+ * x + 5y. The per-round lines below were generated from the FIPS 202 definitions of rho and pi
+ * and are checked against @noble/hashes by test/builtins/keccak.test.ts and native.test.ts.
+ *
+ * Every name defined here starts with mevmc_keccak / MEVMC_KECCAK; the helper macros are
+ * #undef'd at the end.
+ */
+#ifndef MEVMC_KECCAK_CORE_H
+#define MEVMC_KECCAK_CORE_H
+
+#include <stdint.h>
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "lanes are read little-endian");
+
+#define MEVMC_KECCAK_RATE 136 /* bytes: 1600 - 2*256 bits */
+
+#define MEVMC_KECCAK_ROL(x, n) (((x) << (n)) | ((x) >> (64 - (n))))
+
+/* The iota constants (in wasm32, static data the linker places in [BUILTIN_STACK_END, CTX)). */
+__attribute__((unused)) static const uint64_t mevmc_keccak_rc[24] = {
+  0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,
+  0x000000000000808bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
+  0x000000000000008aull, 0x0000000000000088ull, 0x0000000080008009ull, 0x000000008000000aull,
+  0x000000008000808bull, 0x800000000000008bull, 0x8000000000008089ull, 0x8000000000008003ull,
+  0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800aull, 0x800000008000000aull,
+  0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull
+};
+
+/* Theta's column parities and mixing terms of state set A (D's named by column). */
+#define MEVMC_KECCAK_THETA(A)                                                         \
+  Ca = A##ba ^ A##ga ^ A##ka ^ A##ma ^ A##sa;                                         \
+  Ce = A##be ^ A##ge ^ A##ke ^ A##me ^ A##se;                                         \
+  Ci = A##bi ^ A##gi ^ A##ki ^ A##mi ^ A##si;                                         \
+  Co = A##bo ^ A##go ^ A##ko ^ A##mo ^ A##so;                                         \
+  Cu = A##bu ^ A##gu ^ A##ku ^ A##mu ^ A##su;                                         \
+  Da = Cu ^ MEVMC_KECCAK_ROL(Ce, 1);                                                  \
+  De = Ca ^ MEVMC_KECCAK_ROL(Ci, 1);                                                  \
+  Di = Ce ^ MEVMC_KECCAK_ROL(Co, 1);                                                  \
+  Do = Ci ^ MEVMC_KECCAK_ROL(Cu, 1);                                                  \
+  Du = Co ^ MEVMC_KECCAK_ROL(Ca, 1);
+
+/* One full round from state set A into state set E: theta, rho+pi (into B*), chi, iota.
+ * Each pair of lines builds one output row from the five lanes that pi moves into it. */
+#define MEVMC_KECCAK_ROUND(A, E, rc) \
+  MEVMC_KECCAK_THETA(A) \
+  Ba = A##ba ^ Da; Be = MEVMC_KECCAK_ROL(A##ge ^ De, 44); Bi = MEVMC_KECCAK_ROL(A##ki ^ Di, 43); Bo = MEVMC_KECCAK_ROL(A##mo ^ Do, 21); Bu = MEVMC_KECCAK_ROL(A##su ^ Du, 14); \
+  E##ba = Ba ^ (~Be & Bi); E##be = Be ^ (~Bi & Bo); E##bi = Bi ^ (~Bo & Bu); E##bo = Bo ^ (~Bu & Ba); E##bu = Bu ^ (~Ba & Be); \
+  Ba = MEVMC_KECCAK_ROL(A##bo ^ Do, 28); Be = MEVMC_KECCAK_ROL(A##gu ^ Du, 20); Bi = MEVMC_KECCAK_ROL(A##ka ^ Da, 3); Bo = MEVMC_KECCAK_ROL(A##me ^ De, 45); Bu = MEVMC_KECCAK_ROL(A##si ^ Di, 61); \
+  E##ga = Ba ^ (~Be & Bi); E##ge = Be ^ (~Bi & Bo); E##gi = Bi ^ (~Bo & Bu); E##go = Bo ^ (~Bu & Ba); E##gu = Bu ^ (~Ba & Be); \
+  Ba = MEVMC_KECCAK_ROL(A##be ^ De, 1); Be = MEVMC_KECCAK_ROL(A##gi ^ Di, 6); Bi = MEVMC_KECCAK_ROL(A##ko ^ Do, 25); Bo = MEVMC_KECCAK_ROL(A##mu ^ Du, 8); Bu = MEVMC_KECCAK_ROL(A##sa ^ Da, 18); \
+  E##ka = Ba ^ (~Be & Bi); E##ke = Be ^ (~Bi & Bo); E##ki = Bi ^ (~Bo & Bu); E##ko = Bo ^ (~Bu & Ba); E##ku = Bu ^ (~Ba & Be); \
+  Ba = MEVMC_KECCAK_ROL(A##bu ^ Du, 27); Be = MEVMC_KECCAK_ROL(A##ga ^ Da, 36); Bi = MEVMC_KECCAK_ROL(A##ke ^ De, 10); Bo = MEVMC_KECCAK_ROL(A##mi ^ Di, 15); Bu = MEVMC_KECCAK_ROL(A##so ^ Do, 56); \
+  E##ma = Ba ^ (~Be & Bi); E##me = Be ^ (~Bi & Bo); E##mi = Bi ^ (~Bo & Bu); E##mo = Bo ^ (~Bu & Ba); E##mu = Bu ^ (~Ba & Be); \
+  Ba = MEVMC_KECCAK_ROL(A##bi ^ Di, 62); Be = MEVMC_KECCAK_ROL(A##go ^ Do, 55); Bi = MEVMC_KECCAK_ROL(A##ku ^ Du, 39); Bo = MEVMC_KECCAK_ROL(A##ma ^ Da, 41); Bu = MEVMC_KECCAK_ROL(A##se ^ De, 2); \
+  E##sa = Ba ^ (~Be & Bi); E##se = Be ^ (~Bi & Bo); E##si = Bi ^ (~Bo & Bu); E##so = Bo ^ (~Bu & Ba); E##su = Bu ^ (~Ba & Be); \
+  E##ba ^= (rc);
+
+#define MEVMC_KECCAK_LANES(X) \
+  X(ba, 0) X(be, 1) X(bi, 2) X(bo, 3) X(bu, 4) X(ga, 5) X(ge, 6) X(gi, 7) X(go, 8) X(gu, 9) \
+  X(ka, 10) X(ke, 11) X(ki, 12) X(ko, 13) X(ku, 14) X(ma, 15) X(me, 16) X(mi, 17) X(mo, 18) \
+  X(mu, 19) X(sa, 20) X(se, 21) X(si, 22) X(so, 23) X(su, 24)
+
+/* keccak-f[1600] on s[25]. */
+__attribute__((unused)) static void mevmc_keccak_f(uint64_t *s) {
+#define MEVMC_KECCAK_DECL(n, i) uint64_t A##n = s[i], E##n;
+  MEVMC_KECCAK_LANES(MEVMC_KECCAK_DECL)
+#undef MEVMC_KECCAK_DECL
+  uint64_t Ca, Ce, Ci, Co, Cu, Da, De, Di, Do, Du, Ba, Be, Bi, Bo, Bu;
+  for (int r = 0; r < 24; r += 2) {
+    MEVMC_KECCAK_ROUND(A, E, mevmc_keccak_rc[r])
+    MEVMC_KECCAK_ROUND(E, A, mevmc_keccak_rc[r + 1])
+  }
+#define MEVMC_KECCAK_SAVE(n, i) s[i] = A##n;
+  MEVMC_KECCAK_LANES(MEVMC_KECCAK_SAVE)
+#undef MEVMC_KECCAK_SAVE
+}
+
+static inline uint64_t mevmc_keccak_load64(const uint8_t *p) {
+  uint64_t v;
+  __builtin_memcpy(&v, p, 8);
+  return v;
+}
+
+/*
+ * The Keccak-256 digest of len bytes at in, as its first four lanes: digest byte 8i + k is byte k
+ * (little-endian) of out[i]. Reads the input with unaligned-tolerant loads; out may overlap it.
+ */
+__attribute__((unused)) static void mevmc_keccak256_lanes(const uint8_t *in, uint64_t len,
+                                                          uint64_t out[4]) {
+  uint64_t s[25];
+  for (int i = 0; i < 25; i++) s[i] = 0; /* not `= {0}`: a memset call at -O0 in native code */
+  const uint8_t *p = in;
+  for (; len >= MEVMC_KECCAK_RATE; len -= MEVMC_KECCAK_RATE, p += MEVMC_KECCAK_RATE) {
+    for (int i = 0; i < MEVMC_KECCAK_RATE / 8; i++) s[i] ^= mevmc_keccak_load64(p + 8 * i);
+    mevmc_keccak_f(s);
+  }
+  /* Last, partial block (possibly empty): whole lanes, then the bytes of a partial lane. The
+   * padding 0x01 ... 0x80 may share a byte when len == RATE - 1. */
+  uint32_t n = (uint32_t)len, i = 0; /* n < RATE */
+  for (; i + 8 <= n; i += 8) s[i / 8] ^= mevmc_keccak_load64(p + i);
+  uint64_t tail = 0;
+  for (uint32_t k = 0; i + k < n; k++) tail |= (uint64_t)p[i + k] << (8 * k);
+  s[i / 8] ^= tail ^ (1ull << (8 * (n - i)));
+  s[MEVMC_KECCAK_RATE / 8 - 1] ^= 0x8000000000000000ull;
+  mevmc_keccak_f(s);
+  out[0] = s[0], out[1] = s[1], out[2] = s[2], out[3] = s[3];
+}
+
+#undef MEVMC_KECCAK_RATE
+#undef MEVMC_KECCAK_ROL
+#undef MEVMC_KECCAK_THETA
+#undef MEVMC_KECCAK_ROUND
+#undef MEVMC_KECCAK_LANES
+
+#endif /* MEVMC_KECCAK_CORE_H */

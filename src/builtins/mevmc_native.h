@@ -1,0 +1,321 @@
+/*
+ * mevmc_native.h — the prelude of every contract compiled by mevmc's native backend (C compiled by
+ * clang into a shared object, src/backend/c). Include it after mevmc.h (runtime/include):
+ *
+ *     #include "mevmc.h"
+ *     #include "mevmc_native.h"        with -I runtime/include -I src/builtins
+ *
+ * Words are `unsigned _BitInt(256)` values (w256; s256 for signed comparisons). What clang does well
+ * on them — add, sub, compare, bitwise, constant shifts, multiplication — generated code writes
+ * inline; the rest are the functions below. The algorithms are those of the wasm builtins, from the
+ * shared portable headers (u256_core.h, div_core.h, keccak_core.h, memory_core.h): "no semantics
+ * written twice". Only EXP, SIGNEXTEND, BYTE, the shifts and CLZ are written here again, as a few
+ * lines of _BitInt each, since arith.c's versions are wasm register tricks over memory words.
+ *
+ * Requirements: clang ≥ 15 (_BitInt(256)), C23 or gnu2x (-std=c2x), a little-endian 64-bit target
+ * (x86-64 Linux is the one tested; the 128/64 division uses `divq` there and a portable path
+ * elsewhere, or everywhere with -DMEVMC_NATIVE_PORTABLE). Freestanding: no libc call, no
+ * compiler-runtime call (no 128- or 256-bit `/` or `%`: clang's are slow bit-serial loops or
+ * __udivti3 calls), only <stdint.h>. Everything is static, so each contract object is
+ * self-contained, and unused functions cost nothing and warn nothing under -Wall -Wextra.
+ *
+ * Reserved names: everything starting with mevmc_ / MEVMC_ / u256 / U256_, plus the types w256,
+ * s256 and u256.
+ */
+#ifndef MEVMC_NATIVE_H
+#define MEVMC_NATIVE_H
+
+#ifndef MEVMC_H
+#error "include mevmc.h before mevmc_native.h"
+#endif
+
+#include <stdint.h>
+
+/* ---- 128/64 division for div_core.h's 64-bit-divisor paths ----------------------------------
+ * U256_UDIV128(hi, lo, d, r): the quotient of (hi·2^64 + lo) / d, remainder into *r, for hi < d
+ * (so the quotient fits 64 bits). One `divq` on x86-64. */
+#if defined(__x86_64__) && !defined(MEVMC_NATIVE_PORTABLE)
+static inline uint64_t mevmc_udiv128(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *r) {
+  uint64_t q, rem;
+  __asm__("divq %[d]" : "=a"(q), "=d"(rem) : [d] "r"(d), "a"(lo), "d"(hi) : "cc");
+  *r = rem;
+  return q;
+}
+#define U256_UDIV128(hi, lo, d, r) mevmc_udiv128((hi), (lo), (d), (r))
+#endif
+
+#include "u256_core.h"
+#include "div_core.h"
+#include "keccak_core.h"
+#include "memory_core.h"
+
+_Static_assert(MEVMC_MEM_CORE_MAX_BYTES == MEVMC_MAX_EVM_MEMORY, "memory_core.h limit");
+_Static_assert(MEVMC_MEM_OUT_OF_GAS == MEVMC_OUT_OF_GAS && MEVMC_MEM_LIMIT == MEVMC_MEMORY_LIMIT &&
+                   MEVMC_MEM_OK == 0,
+               "memory_core.h statuses");
+
+typedef unsigned _BitInt(256) w256;
+typedef signed _BitInt(256) s256;
+
+_Static_assert(sizeof(w256) == 32 && sizeof(u256) == 32, "a word is 32 bytes, 4 limbs little-endian");
+
+/* Slow paths stay out of line, so the inline fast paths stay small at every call site. */
+#define MEVMC_NATIVE_SLOW static __attribute__((noinline, unused))
+
+/* ---- conversions --------------------------------------------------------------------------- */
+
+/* A w256 is stored as four 64-bit limbs, least significant first (x86-64 psABI), i.e. exactly a
+ * u256; these compile to register moves. */
+static inline u256 mevmc_w_to_u256(w256 v) {
+  u256 x;
+  __builtin_memcpy(&x, &v, 32);
+  return x;
+}
+
+static inline w256 mevmc_w_from_u256(u256 x) {
+  w256 v;
+  __builtin_memcpy(&v, &x, 32);
+  return v;
+}
+
+/* Constant from limbs, l0 least significant. */
+static inline w256 mevmc_w_make(uint64_t l3, uint64_t l2, uint64_t l1, uint64_t l0) {
+  return ((w256)l3 << 192) | ((w256)l2 << 128) | ((w256)l1 << 64) | (w256)l0;
+}
+
+/* Limb i (0 = least significant) of v; i is taken mod 4. */
+static inline uint64_t mevmc_w_limb(w256 v, int i) { return (uint64_t)(v >> (64 * ((unsigned)i & 3))); }
+
+/* 32 bytes little-endian (the stack and every word of the frame layout). No alignment needed. */
+static inline w256 mevmc_w_load(const uint8_t *p) {
+  w256 v;
+  __builtin_memcpy(&v, p, 32);
+  return v;
+}
+
+static inline void mevmc_w_store(uint8_t *p, w256 v) { __builtin_memcpy(p, &v, 32); }
+
+/* 32 bytes big-endian: MLOAD. */
+static inline w256 mevmc_w_load_be(const uint8_t *p) {
+  uint64_t l[4];
+  __builtin_memcpy(l, p, 32);
+  return mevmc_w_make(__builtin_bswap64(l[0]), __builtin_bswap64(l[1]), __builtin_bswap64(l[2]),
+                      __builtin_bswap64(l[3]));
+}
+
+/* MSTORE. */
+static inline void mevmc_w_store_be(uint8_t *p, w256 v) {
+  uint64_t l[4] = {
+    __builtin_bswap64(mevmc_w_limb(v, 3)), __builtin_bswap64(mevmc_w_limb(v, 2)),
+    __builtin_bswap64(mevmc_w_limb(v, 1)), __builtin_bswap64(mevmc_w_limb(v, 0)),
+  };
+  __builtin_memcpy(p, l, 32);
+}
+
+/* True when v < 2^64. */
+static inline int mevmc_w_fits64(w256 v) { return (v >> 64) == 0; }
+
+/* v is a sign-extended int64 (small positive or small negative). */
+static inline int mevmc_w_is_small_signed(w256 v) {
+  uint64_t l0 = (uint64_t)v;
+  return (v >> 64) == (((w256)0 - (l0 >> 63)) >> 64);
+}
+
+/* Two's complement value of the sign-extended int64 magnitude m with the given sign. */
+static inline w256 mevmc_w_signed64(uint64_t m, int negative) {
+  return negative ? (w256)0 - (w256)m : (w256)m;
+}
+
+/* ---- MUL ------------------------------------------------------------------------------------ */
+
+/* a * b mod 2^256. clang expands the 256-bit multiply inline into 10 64x64→128 `mul`s, which
+ * beats a hand-written schoolbook; the 64-bit case is one `mul`. */
+static inline w256 mevmc_w_mul(w256 a, w256 b) { return a * b; }
+
+/* ---- DIV, MOD, SDIV, SMOD ------------------------------------------------------------------- */
+
+MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_slow(w256 a, w256 b, int op) {
+  return mevmc_w_from_u256(u256_divmod_op(mevmc_w_to_u256(a), mevmc_w_to_u256(b), op));
+}
+
+/* The inline fast paths below cover operands below 2^64 (unsigned) or sign-extended int64
+ * (signed); everything else, including the rules for zero divisors, is div_core.h's. */
+static inline w256 mevmc_w_div(w256 a, w256 b) {
+  if (mevmc_w_fits64(a) && mevmc_w_fits64(b)) {
+    uint64_t y = (uint64_t)b;
+    return y ? (w256)((uint64_t)a / y) : 0;
+  }
+  return mevmc_w_divmod_slow(a, b, U256_OP_DIV);
+}
+
+static inline w256 mevmc_w_mod(w256 a, w256 b) {
+  if (mevmc_w_fits64(a) && mevmc_w_fits64(b)) {
+    uint64_t y = (uint64_t)b;
+    return y ? (w256)((uint64_t)a % y) : 0;
+  }
+  return mevmc_w_divmod_slow(a, b, U256_OP_MOD);
+}
+
+/* Signed division truncating toward zero; small operands divide their int64 magnitudes (≤ 2^63,
+ * as unsigned: SDIV(-2^63, -1) = +2^63 needs no special case, and there is no C overflow). */
+static inline w256 mevmc_w_sdiv(w256 a, w256 b) {
+  if (mevmc_w_is_small_signed(a) && mevmc_w_is_small_signed(b)) {
+    uint64_t x = (uint64_t)a, y = (uint64_t)b, sx = x >> 63, sy = y >> 63;
+    uint64_t mx = sx ? 0 - x : x, my = sy ? 0 - y : y;
+    return my ? mevmc_w_signed64(mx / my, (int)(sx ^ sy)) : 0;
+  }
+  return mevmc_w_divmod_slow(a, b, U256_OP_SDIV);
+}
+
+/* Signed remainder: |a| mod |b| with the sign of a. */
+static inline w256 mevmc_w_smod(w256 a, w256 b) {
+  if (mevmc_w_is_small_signed(a) && mevmc_w_is_small_signed(b)) {
+    uint64_t x = (uint64_t)a, y = (uint64_t)b, sx = x >> 63, sy = y >> 63;
+    uint64_t mx = sx ? 0 - x : x, my = sy ? 0 - y : y;
+    return my ? mevmc_w_signed64(mx % my, (int)sx) : 0;
+  }
+  return mevmc_w_divmod_slow(a, b, U256_OP_SMOD);
+}
+
+/* ---- ADDMOD, MULMOD ------------------------------------------------------------------------- */
+
+MEVMC_NATIVE_SLOW w256 mevmc_w_addmod_slow(w256 a, w256 b, w256 m) {
+  return mevmc_w_from_u256(u256_addmod(mevmc_w_to_u256(a), mevmc_w_to_u256(b), mevmc_w_to_u256(m)));
+}
+
+/* (a + b) mod m over the 257-bit sum; 0 when m = 0. Operands already reduced (field arithmetic)
+ * take one conditional subtraction: a + b < 2m, and a wrapped sum minus m modulo 2^256 is exact. */
+static inline w256 mevmc_w_addmod(w256 a, w256 b, w256 m) {
+  if (a < m && b < m) {
+    w256 s = a + b;
+    return s < a || s >= m ? s - m : s;
+  }
+  return mevmc_w_addmod_slow(a, b, m);
+}
+
+MEVMC_NATIVE_SLOW w256 mevmc_w_mulmod_slow(w256 a, w256 b, w256 m) {
+  return mevmc_w_from_u256(u256_mulmod(mevmc_w_to_u256(a), mevmc_w_to_u256(b), mevmc_w_to_u256(m)));
+}
+
+/* (a * b) mod m over the 512-bit product; 0 when m = 0.
+ * Fast path: m = 2^256 - 1, the `mulmod(x, y, not(0))` of 512-bit multiplication idioms
+ * (Uniswap's FullMath.mulDiv, Solady, OpenZeppelin's Math.mulDiv). As 2^256 ≡ 1 (mod m), the
+ * product hi·2^256 + lo ≡ hi + lo: one 512-bit multiply (inline `mul`s) and an end-around add. */
+static inline w256 mevmc_w_mulmod(w256 a, w256 b, w256 m) {
+  if (m == ~(w256)0) {
+    unsigned _BitInt(512) p = (unsigned _BitInt(512))a * b;
+    w256 lo = (w256)p, hi = (w256)(p >> 256), s = lo + hi;
+    if (s < lo) s += 1; /* the carry out is 2^256 ≡ 1; s + 1 cannot wrap again */
+    return s == m ? 0 : s;
+  }
+  return mevmc_w_mulmod_slow(a, b, m);
+}
+
+/* ---- EXP ------------------------------------------------------------------------------------ */
+
+/* Significant bytes of x: EXP costs 50 gas per byte of the exponent (EIP-160). */
+static inline uint32_t mevmc_w_bytelen(w256 x) {
+  u256 u = mevmc_w_to_u256(x);
+  return (256 - u256_clz(&u) + 7) >> 3;
+}
+
+MEVMC_NATIVE_SLOW w256 mevmc_w_exp_slow(w256 b, w256 e) {
+  /* Left-to-right square-and-multiply; the accumulator starts at b for the top exponent bit. */
+  u256 eu = mevmc_w_to_u256(e);
+  int top = 255 - (int)u256_clz(&eu);
+  w256 acc = b;
+  for (int i = top - 1; i >= 0; i--) {
+    acc = acc * acc;
+    if ((eu.w[i >> 6] >> (i & 63)) & 1) acc = acc * b;
+  }
+  return acc;
+}
+
+/* base ** e mod 2^256, with arith.c's shortcuts: 0^e, 1^e, and even bases (b^e has at least e
+ * trailing zero bits: 0 from e ≥ 256; a power of two is one shift). */
+static inline w256 mevmc_w_exp(w256 b, w256 e) {
+  if (e == 0) return 1;
+  if (b <= 1) return b;
+  if ((b & 1) == 0) {
+    if (e >= 256) return 0;
+    if ((b & (b - 1)) == 0) {
+      u256 bu = mevmc_w_to_u256(b);
+      uint64_t s = (uint64_t)(255 - u256_clz(&bu)) * (uint64_t)e;
+      return s < 256 ? (w256)1 << s : 0;
+    }
+  }
+  if (e == 1) return b;
+  if (e == 2) return b * b;
+  return mevmc_w_exp_slow(b, e);
+}
+
+/* ---- SIGNEXTEND, BYTE, shifts, CLZ ---------------------------------------------------------- */
+
+/* SIGNEXTEND: extend the sign of byte b (0 = least significant) of x; b ≥ 31 leaves x as is. */
+static inline w256 mevmc_w_signextend(w256 b, w256 x) {
+  if (b >= 31) return x;
+  unsigned bit = (unsigned)b * 8 + 7;         /* ≤ 247 */
+  w256 low = ((w256)2 << bit) - 1;            /* bits 0..bit */
+  return (x >> bit) & 1 ? x | ~low : x & low;
+}
+
+/* BYTE: byte i of x counting from the most significant end; 0 for i ≥ 32. */
+static inline w256 mevmc_w_byte(w256 i, w256 x) {
+  if (i >= 32) return 0;
+  return (x >> (8 * (31 - (unsigned)i))) & 0xff;
+}
+
+/* SHL(shift, value): value << shift mod 2^256; 0 for shift ≥ 256. */
+static inline w256 mevmc_w_shl(w256 s, w256 x) { return s < 256 ? x << (unsigned)s : 0; }
+
+/* SHR(shift, value): logical; 0 for shift ≥ 256. */
+static inline w256 mevmc_w_shr(w256 s, w256 x) { return s < 256 ? x >> (unsigned)s : 0; }
+
+/* SAR(shift, value): arithmetic, written on unsigned values (~(~x >> s) for negative x) so
+ * nothing depends on the implementation-defined signed shift; all sign bits for shift ≥ 256. */
+static inline w256 mevmc_w_sar(w256 s, w256 x) {
+  w256 fill = (w256)0 - (x >> 255);
+  if (s >= 256) return fill;
+  return ((x ^ fill) >> (unsigned)s) ^ fill;
+}
+
+/* EIP-7939 CLZ: leading zero bits, 256 for zero. */
+static inline w256 mevmc_w_clz(w256 x) {
+  u256 u = mevmc_w_to_u256(x);
+  return u256_clz(&u);
+}
+
+/* ---- KECCAK256 ------------------------------------------------------------------------------ */
+
+/* Keccak-256 of len bytes at p (p is not read when len = 0), the digest read as a big-endian
+ * number. */
+static inline w256 mevmc_w_keccak(const uint8_t *p, uint64_t len) {
+  uint64_t d[4];
+  mevmc_keccak256_lanes(p, len, d);
+  return mevmc_w_make(__builtin_bswap64(d[0]), __builtin_bswap64(d[1]), __builtin_bswap64(d[2]),
+                      __builtin_bswap64(d[3]));
+}
+
+/* ---- memory expansion ----------------------------------------------------------------------- */
+
+/*
+ * Expansion before an access of `length` bytes at `offset` of EVM memory, with memory_core.h's
+ * `overflow` flags ((length ≥ 2^64) | (offset ≥ 2^64) << 1), on the context at mem + MEVMC_CTX:
+ * exactly the wasm builtin mevmc_expand, except that nothing is allocated (the host made the
+ * whole frame addressable). Returns 0, MEVMC_OUT_OF_GAS or MEVMC_MEMORY_LIMIT; on success with
+ * growth ctx.gas -= C(new) - C(old) and ctx.memWords = new; on failure nothing changes.
+ */
+static inline int32_t mevmc_w_expand(uint8_t *mem, uint64_t offset, uint64_t length, uint32_t overflow) {
+  uint64_t *gas = (uint64_t *)(mem + MEVMC_CTX + MEVMC_CTX_GAS);
+  uint64_t *words = (uint64_t *)(mem + MEVMC_CTX + MEVMC_CTX_MEM_WORDS);
+  uint64_t new_gas, new_words;
+  uint32_t status = mevmc_mem_expand_core(gas, words, offset, length, overflow, &new_gas, &new_words);
+  if (status != MEVMC_MEM_GROW) return (int32_t)status;
+  *gas = new_gas;
+  *words = new_words;
+  return 0;
+}
+
+#undef MEVMC_NATIVE_SLOW
+
+#endif /* MEVMC_NATIVE_H */
