@@ -77,6 +77,31 @@ export interface CaseResult {
   refund: string;
   /** Median execution time excluding compilation (ms). */
   execMs: number;
+  /**
+   * Only when asked for (`{ postState: true }` of either engine): every account that exists after the call, as a state
+   * root would hold it — end-of-transaction deletions applied with the engine's own bookkeeping (SELFDESTRUCTed
+   * accounts, only those created in the call from Cancun on, EIP-6780; then, from Spurious Dragon, every touched
+   * account that is empty, EIP-161). Keys: lowercase 0x-addresses, sorted.
+   */
+  postState?: PostState;
+}
+
+/** One account of a post-state: balance and nonce in decimal, keccak256 of the code, non-zero storage (sorted). */
+export interface PostAccount {
+  balance: string;
+  nonce: string;
+  codeHash: string;
+  storage: Record<string, string>;
+}
+export type PostState = Record<string, PostAccount>;
+
+/** A post-state from (address, account, non-zero storage) entries, sorted by address (JSON-stable). */
+export function formatPostState(entries: Iterable<[string, { balance: bigint; nonce: bigint; codeHash: Uint8Array }, Iterable<[bigint, bigint]>]>): PostState {
+  const out: PostState = {};
+  for (const [a, acc, st] of [...entries].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) {
+    out[a] = { balance: acc.balance.toString(), nonce: acc.nonce.toString(), codeHash: toHex(acc.codeHash), storage: formatStorage(st) };
+  }
+  return out;
 }
 
 export const DEFAULT_CALLER = '0x1000000000000000000000000000000000000001';

@@ -8,9 +8,10 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../runtime/case.ts';
-import { type Mode, type Stats, forkOpcodes, MODES } from '../../runtime/fuzz/stats.ts';
+import { type Mode, type Stats, forkOpcodes, haltCoverage, MODES } from '../../runtime/fuzz/stats.ts';
 import { type CampaignConfig, startCampaign } from '../../runtime/fuzz/runner.ts';
 import { opName } from '../../src/evm/traits.ts';
+import { HALT_SHORT, type HaltKind } from '../../runtime/halts.ts';
 
 export interface FuzzArgs {
   seed?: number; runs?: number; duration?: string; workers?: number; shard?: string; mode: string; json: boolean;
@@ -37,9 +38,10 @@ const TARGET = forkOpcodes();
 
 function progressLine(st: Stats, ms: number, findings: number): string {
   const cov = st.opcodes.filter((o) => TARGET.includes(o)).length;
-  const halts = Object.entries(st.halts).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  const h = haltCoverage(st);
+  const missing = h.missing.length ? ` (not yet: ${h.missing.map((k) => HALT_SHORT[k as HaltKind] ?? k).join(' ')})` : '';
   return `[${(ms / 1000).toFixed(0)}s] ${st.execs} execs (${(st.execs / Math.max(ms / 1000, 1e-3)).toFixed(1)}/s) | opcodes ${cov}/${TARGET.length} | ` +
-    `halt kinds ${Object.keys(st.halts).length} (${halts}) | divergences ${st.diverge + st.crash} (${findings} programs)`;
+    `halts ${h.of - h.missing.length}/${h.of}${missing} | divergences ${st.diverge + st.crash} (${findings} programs)`;
 }
 
 export async function fuzzCommand(a: FuzzArgs): Promise<number> {
@@ -96,6 +98,7 @@ export async function fuzzCommand(a: FuzzArgs): Promise<number> {
     programs: st.programs, execs: st.execs, execsPerSecond: Number((st.execs / (ms / 1000)).toFixed(2)),
     same: st.same, divergences: st.diverge, crashes: st.crash, referenceErrors: st.refError, skipped: st.skip,
     opcodeCoverage: { covered: TARGET.length - missing.length, of: TARGET.length, missing: missing.map((o) => opName(o)) },
+    haltCoverage: (() => { const h = haltCoverage(st); return { covered: h.of - h.missing.length, of: h.of, reached: h.reached, missing: h.missing, other: h.other }; })(),
     halts: st.halts, findings,
   };
   if (a.json) process.stdout.write(JSON.stringify(summary) + '\n');
@@ -106,6 +109,10 @@ export async function fuzzCommand(a: FuzzArgs): Promise<number> {
       `  agree ${st.same}, divergences ${st.diverge}, crashes ${st.crash}, reference errors ${st.refError}, skipped (known divergences) ${st.skip}`,
       `  opcode coverage (reference, sampled every ${cfg.coverageEvery} programs): ${summary.opcodeCoverage.covered}/${TARGET.length}` +
         (missing.length ? `; missing ${summary.opcodeCoverage.missing.join(' ')}` : ''),
+      `  halt coverage (every frame, reference): ${summary.haltCoverage.covered}/${summary.haltCoverage.of}: ` +
+        Object.entries(summary.haltCoverage.reached).map(([k, n]) => `${k} ${n}`).join(', ') +
+        (summary.haltCoverage.missing.length ? `; NOT reached: ${summary.haltCoverage.missing.join(', ')}` : '') +
+        (Object.keys(summary.haltCoverage.other).length ? `; other failures: ${Object.entries(summary.haltCoverage.other).map(([k, n]) => `${k.replace(/^other: /, '')} ${n}`).join(', ')}` : ''),
       `  top-level outcomes: ${Object.entries(st.halts).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`,
       ...findings.flatMap((f) => [
         `  FINDING ${f.id} (${f.kind}): ${f.diffs.join('; ')}`,

@@ -17,7 +17,7 @@ import { type Engine, type Verdict, runOracle } from './oracle.ts';
 import { type Program, programRng, programToCase, Rng } from './program.ts';
 
 export type { Finding, Mode, Stats } from './stats.ts';
-export { emptyStats, forkOpcodes, globalIndex, mergeStats, MODES } from './stats.ts';
+export { emptyStats, forkOpcodes, globalIndex, haltCoverage, mergeStats, MODES } from './stats.ts';
 
 /** Program `index` of campaign `seed` in `mode`. */
 export async function makeProgram(mode: Mode, seed: number, index: number): Promise<Program> {
@@ -50,7 +50,7 @@ export async function fuzzOne(mode: Mode, seed: number, index: number, stats: St
   const findings: Finding[] = [];
   const exec = async (q: Program): Promise<Verdict> => {
     const c: Case = programToCase(q);
-    const v = await runOracle(c, { engine: opts.engine, coverage: cov });
+    const v = await runOracle(c, { engine: opts.engine, coverage: cov, onHalt: (k) => { stats.haltKinds[k] = (stats.haltKinds[k] ?? 0) + 1; } });
     stats.execs++;
     if (v.kind === 'same') stats.same++;
     else if (v.kind === 'diverge') stats.diverge++;

@@ -10,6 +10,13 @@
  * CREATE, CREATE2 (init code written to memory, deploying another generated contract, reverting, or rejected) and
  * SELFDESTRUCT. `raw` is arbitrary bytes biased towards the fork's opcodes. The same (seed, index) always gives
  * the same program (runtime/fuzz/program.ts `programRng`).
+ *
+ * Every exceptional halt of runtime/halts.ts is aimed at (a 60 s campaign reaches them all, test/fuzz/halts.test.ts):
+ * out of gas (little gas, far memory), stack underflow/overflow and invalid jumps/opcodes (`broken` endings), static
+ * state change (callees reached through STATICCALL), return data out of bounds, insufficient balance (CALL/CREATE
+ * of 10^30 wei), create collision (the same CREATE2 twice), code size exceeded (init code returning 24577 bytes),
+ * initcode size exceeded (CREATE of more than 49152 bytes), invalid 0xEF code (init code returning 0xEF…), and call
+ * depth exceeded (`deepProgram`: a self-recursion with 2^37+ gas).
  */
 import { Fork, parseForkName, TRAITS } from '../../src/index.ts';
 import { type ContractSpec, type Ins, type Program, type Unit, assemble, CALLER, FORKS, MAIN, MAX256, opByte, pushIns, Rng } from './program.ts';
@@ -31,6 +38,7 @@ const ENV = ['GAS', 'PC', 'MSIZE', 'ADDRESS', 'CALLER', 'ORIGIN', 'CALLVALUE', '
 const NEAR = [0, 1, 31, 32, 33, 63, 64, 100, 255, 256, 1000, 1024, 4096, 30000];
 const FAR: bigint[] = [1n << 16n, (1n << 20n) + 5n, 1n << 24n, 1n << 32n, (1n << 32n) - 32n, 1n << 64n, MAX256, MAX256 - 31n];
 const PRECOMPILES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0x0b, 0x0e, 0x100];
+const MAX_INITCODE = 49152; // EIP-3860
 
 /** Generator state for one program. */
 class Gen {
@@ -127,7 +135,7 @@ class Gen {
   /** Push k words, SWAPn/DUPm, fold everything back with XOR. */
   shuffle(): Ins[] {
     const n = this.r.range(1, 16);
-    const m = this.r.range(1, Math.min(16, n + 1));
+    const m = this.r.chance(0.4) ? Math.min(16, n + 1) : this.r.range(1, Math.min(16, n + 1)); // deep DUPs too
     const out: Ins[] = [];
     for (let i = 0; i <= n; i++) out.push(this.push(this.value()));
     out.push(O(`SWAP${n}`), O(`DUP${m}`));
@@ -178,8 +186,15 @@ class Gen {
       out.push(P(w, 32), P(base + i), O('MSTORE'));
     }
     const value = P(r.weighted<bigint>([[6, 0n], [2, 1n], [1, 10n ** 30n]]));
-    if (r.chance(0.5)) out.push(P(init.length), P(base), value, O('CREATE'));
-    else out.push(P(r.chance(0.5) ? 0n : this.value()), P(init.length), P(base), value, O('CREATE2'));
+    // EIP-3860: init code above 49152 bytes (or exactly at the limit), read from (zeroed) memory.
+    const len = r.chance(0.05) ? P(r.pick([MAX_INITCODE + 1, MAX_INITCODE + 32, MAX_INITCODE, 1 << 16])) : P(init.length);
+    if (r.chance(0.5)) out.push(len, P(base), value, O('CREATE'));
+    else {
+      const salt = P(r.chance(0.5) ? 0n : this.value());
+      out.push(salt, len, P(base), value, O('CREATE2'));
+      // The same CREATE2 again (same sender, salt and init code): a collision when the first one succeeded.
+      if (r.chance(0.25)) out.push(O('POP'), salt, len, P(base), value, O('CREATE2'));
+    }
     if (r.chance(0.5)) out.push(...ops('PUSH0 PUSH0 PUSH0 PUSH0 PUSH0 DUP6'), P(r.pick([0, 50000, 200000])), O('CALL'), O('XOR'));
     return [...out, ...this.sink()];
   }
@@ -205,19 +220,20 @@ class Gen {
       [2, () => [O('STOP')]],
       [2, () => []],
       [callee ? 3 : 1, () => [...this.address(), O('SELFDESTRUCT')]],
-      [1, () => this.broken()],
+      [2, () => this.broken()],
     ])();
   }
   /** Every kind of exceptional halt. */
   broken(): Unit {
     const l = this.fresh();
     return this.r.weighted<() => Unit>([
-      [1, () => [O('POP')]],
+      [1, () => [O('POP')]], // stack underflow (snippets leave the stack empty)
+      [1, () => [P(this.r.range(0, 3)), O(this.r.pick(['ADD', 'DUP2', 'SWAP1', 'MSTORE', 'SSTORE']))]], // underflow by one
       [1, () => [O('INVALID')]],
       [1, () => [{ b: [this.r.pick([0x0c, 0x21, 0x4b, 0xa5, 0xef, 0xf6, 0xfc])] }]],
       [1, () => [P(1), O('PUSH0'), O('PUSH0'), O('RETURNDATACOPY')]],
       [1, () => [P(2), O('JUMP')]],
-      [1, () => [{ def: l }, O('JUMPDEST'), O('PUSH0'), { ref: l }, O('JUMP')]], // stack overflow
+      [2, () => [{ def: l }, O('JUMPDEST'), O('PUSH0'), { ref: l }, O('JUMP')]], // stack overflow
       [1, () => [P(1), P(0), O('SSTORE'), O('STOP')]], // static-call write protection when reached through STATICCALL
       [1, () => [P(1n << 40n), O('PUSH0'), O('RETURN')]], // out of gas in memory expansion
     ])();
@@ -240,8 +256,42 @@ function calldata(r: Rng): Uint8Array {
   return r.weighted<() => Uint8Array>([[1, () => new Uint8Array(0)], [3, () => r.bytes(r.range(1, 128))], [1, () => r.bytes(4)]])();
 }
 
+/**
+ * A deep self-recursion (call depth 1024): the called contract calls CALLEES[0], which calls itself (CALL, CALLCODE,
+ * DELEGATECALL or STATICCALL with all its gas) before anything else, so that with a large enough gas limit (the 63/64
+ * rule leaves (63/64)^1024 ≈ 1e-7 of it at depth 1024) the deepest frame's call fails for depth; each frame then
+ * records the outcome cheaply (no far memory: shallow frames keep billions of gas) and ends.
+ */
+function deepProgram(r: Rng, id: string): Program {
+  const fork = r.pick(FORKS);
+  const kind = r.pick(['CALL', 'CALL', 'CALLCODE', 'DELEGATECALL', 'STATICCALL']);
+  // A value of 1 costs 9000 more per level: such a recursion runs out of gas on the way down.
+  const value = kind === 'CALL' || kind === 'CALLCODE' ? [P(r.chance(0.9) ? 0 : 1)] : [];
+  const recurse: Ins[] = [O('PUSH0'), O('PUSH0'), O('PUSH0'), O('PUSH0'), ...value, O('ADDRESS'), O('GAS'), O(kind)];
+  const after = r.weighted<Ins[]>([
+    [2, [O('POP')]],
+    [2, [O('CALLDATASIZE'), O('SSTORE')]], // static frames halt here (static state change), deep frames run out of gas
+    [1, [O('PUSH0'), O('TSTORE')]],
+    [1, [O('PUSH0'), O('MSTORE'), P(32), O('PUSH0'), O('LOG0')]],
+    [1, [O('POP'), O('RETURNDATASIZE'), O('PUSH0'), O('PUSH0'), O('RETURNDATACOPY')]],
+  ]);
+  const ending = r.weighted<Ins[]>([[3, [P(32), O('PUSH0'), O('RETURN')]], [2, [O('STOP')]], [1, [P(r.pick([0, 32])), O('PUSH0'), O('REVERT')]]]);
+  const callee: ContractSpec = { address: CALLEES[0], units: [recurse, after, ending], balance: r.pick([0n, 5n]), storage: [] };
+  const g = new Gen(r, parseForkName(fork)!, 2, 'D');
+  const main: ContractSpec = {
+    address: MAIN,
+    units: [[O('PUSH0'), O('PUSH0'), O('PUSH0'), O('PUSH0'), O('PUSH0'), P(BigInt(CALLEES[0])), O('GAS'), O('CALL')], g.sink(), [O('STOP')]],
+    balance: 0n, storage: [],
+  };
+  // 2^37..2^40 reaches depth 1024 (each level also spends ~110 gas before passing 63/64 on: 8e10 are needed);
+  // 2^30 runs out of gas on the way down.
+  const gas = r.weighted<bigint>([[4, 1n << BigInt(r.range(37, 40))], [1, 1n << 30n]]);
+  return { id, fork, contracts: [main, callee], calldata: calldata(r), gas, value: 0n };
+}
+
 /** A `gen`-mode program. */
 export function generateProgram(r: Rng, id: string): Program {
+  if (r.chance(0.03)) return deepProgram(r, id);
   const fork = r.pick(FORKS);
   const f = parseForkName(fork)!;
   const nContracts = r.weighted<number>([[3, 1], [3, 2], [2, 3], [2, 4]]);

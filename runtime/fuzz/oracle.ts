@@ -1,18 +1,24 @@
 /**
  * @file The differential oracle of `mevmc fuzz`: run a case on mevmc (compiled wasm) and on @ethereumjs/evm and
- * compare status, exact gas used, output, logs, the called contract's storage and the refund. A throw of the
+ * compare status, exact gas used, output, logs, the called contract's storage, the refund and the whole post-state
+ * (every account: existence, balance, nonce, code hash, storage — `CaseResult.postState`). A throw of the
  * compiler or runtime is a finding (`crash`); a throw of the reference is not (`ref-error`, counted apart).
  * `firstTraceDivergence` diffs the EIP-3155 traces of both engines and names the first differing instruction.
  */
-import { type Case, type CaseResult, addrKey } from '../case.ts';
+import { type Case, type CaseResult, type PostAccount, type PostState, addrKey } from '../case.ts';
 import { runCaseWasm } from '../engine.ts';
 import { WasmLoader } from '../loader/wasm.ts';
 import { runReference } from '../reference/ethereumjs.ts';
 import type { TraceStep } from '../trace.ts';
 import { opName } from '../../src/index.ts';
 
+/** What the oracle asks of an engine: `postState` — report `CaseResult.postState` (engines must pass it on). */
+export interface EngineOptions {
+  postState?: boolean;
+}
+
 /** The engine under test: a case in, a result out (tests substitute deliberately wrong ones). */
-export type Engine = (c: Case) => CaseResult;
+export type Engine = (c: Case, opts?: EngineOptions) => CaseResult;
 /**
  * mevmc with a loader of its own, replaced every 100 cases: WasmLoader's module cache never evicts and each cached
  * contract keeps its instances (each a 4 GiB-maximum WebAssembly.Memory), so a long campaign of distinct programs
@@ -20,9 +26,9 @@ export type Engine = (c: Case) => CaseResult;
  */
 let loader: WasmLoader | undefined;
 let loaderUses = 0;
-export const wasmEngine: Engine = (c) => {
+export const wasmEngine: Engine = (c, opts = {}) => {
   if (!loader || ++loaderUses > 100) { loader = new WasmLoader(); loaderUses = 0; }
-  return runCaseWasm(c, { loader });
+  return runCaseWasm(c, { loader, postState: opts.postState });
 };
 
 export type VerdictKind = 'same' | 'diverge' | 'crash' | 'ref-error' | 'skip';
@@ -45,8 +51,8 @@ export function knownDivergence(c: Case): string | undefined {
   return undefined;
 }
 
-/** The fields of two results that differ (execMs never; the error wording not either). */
-export function diffResults(ours: CaseResult, ref: CaseResult): string[] {
+/** The fields of two results that differ (execMs never; the error wording not either); `c` names account roles. */
+export function diffResults(ours: CaseResult, ref: CaseResult, c?: Case): string[] {
   const d: string[] = [];
   if (ours.status !== ref.status) d.push(`status: ours ${ours.status} (${ours.error}) ref ${ref.status} (${ref.error})`);
   if (ours.gasUsed !== ref.gasUsed) d.push(`gasUsed: ours ${ours.gasUsed} ref ${ref.gasUsed} (diff ${BigInt(ours.gasUsed) - BigInt(ref.gasUsed)})`);
@@ -54,7 +60,46 @@ export function diffResults(ours: CaseResult, ref: CaseResult): string[] {
   if (JSON.stringify(ours.logs) !== JSON.stringify(ref.logs)) d.push(`logs differ (ours ${ours.logs.length}, ref ${ref.logs.length})`);
   if (JSON.stringify(ours.storage) !== JSON.stringify(ref.storage)) d.push(`storage: ours ${short(JSON.stringify(ours.storage))} ref ${short(JSON.stringify(ref.storage))}`);
   if (ours.refund !== ref.refund) d.push(`refund: ours ${ours.refund} ref ${ref.refund}`);
+  d.push(...diffPostState(ours.postState, ref.postState, c));
   return d;
+}
+
+/** The role of an account in a case, for messages: callee, caller, coinbase, pre-state or new. */
+function role(a: string, c: Case | undefined): string {
+  if (!c) return '';
+  if (a === addrKey(c.address)) return ' (callee)';
+  if (a === addrKey(c.caller)) return ' (caller)';
+  if (a === addrKey(c.block.coinbase)) return ' (coinbase)';
+  return c.pre.has(a) ? ' (pre-state)' : ' (new)';
+}
+
+const fmtAccount = (x: PostAccount) =>
+  `balance ${x.balance}, nonce ${x.nonce}, code ${x.codeHash.slice(0, 10)}…, ${Object.keys(x.storage).length} slots`;
+
+/**
+ * Field-by-field differences of two post-states, one line per account field (at most `max`, then a count); each line
+ * starts with `postState.<field>` (exists, balance, nonce, codeHash, storage), which the minimiser keys on.
+ */
+export function diffPostState(ours: PostState | undefined, ref: PostState | undefined, c?: Case, max = 8): string[] {
+  if (ours === undefined && ref === undefined) return [];
+  if (ours === undefined || ref === undefined) return [`postState: reported by ${ours ? 'ours' : 'ref'} only`];
+  const d: string[] = [];
+  for (const a of [...new Set([...Object.keys(ours), ...Object.keys(ref)])].sort()) {
+    const x = ours[a];
+    const y = ref[a];
+    const who = `${a}${role(a, c)}`;
+    if (!x || !y) {
+      d.push(`postState.exists ${who}: exists on ${x ? 'ours' : 'ref'} only (${fmtAccount((x ?? y)!)})`);
+      continue;
+    }
+    if (x.balance !== y.balance) d.push(`postState.balance ${who}: ours ${x.balance} ref ${y.balance} (diff ${BigInt(x.balance) - BigInt(y.balance)})`);
+    if (x.nonce !== y.nonce) d.push(`postState.nonce ${who}: ours ${x.nonce} ref ${y.nonce}`);
+    if (x.codeHash !== y.codeHash) d.push(`postState.codeHash ${who}: ours ${x.codeHash} ref ${y.codeHash}`);
+    for (const k of [...new Set([...Object.keys(x.storage), ...Object.keys(y.storage)])].sort()) {
+      if (x.storage[k] !== y.storage[k]) d.push(`postState.storage ${who} [${short(k, 68)}]: ours ${x.storage[k] ?? '0'} ref ${y.storage[k] ?? '0'}`);
+    }
+  }
+  return d.length > max ? [...d.slice(0, max), `postState: … and ${d.length - max} more differences`] : d;
 }
 
 const short = (s: string, n = 140) => (s.length > n ? `${s.slice(0, n)}…(${s.length} chars)` : s);
@@ -63,26 +108,31 @@ export interface OracleOptions {
   engine?: Engine;
   /** Collect the opcodes the reference executed (EIP-3155 steps; slower). */
   coverage?: Set<number>;
+  /** Receive the halts of every frame of the reference run (runtime/halts.ts kinds; cheap). */
+  onHalt?: (kind: string) => void;
+  /** Compare the whole post-state (default true). */
+  postState?: boolean;
 }
 
 /** Run `c` on both engines and compare. */
 export async function runOracle(c: Case, opts: OracleOptions = {}): Promise<Verdict> {
   const known = knownDivergence(c);
   if (known) return { kind: 'skip', diffs: [known] };
+  const postState = opts.postState ?? true;
   let ref: CaseResult;
   try {
     const cov = opts.coverage;
-    ref = await runReference(c, cov ? { onStep: (s) => cov.add(s.op) } : {});
+    ref = await runReference(c, { postState, onHalt: opts.onHalt, ...(cov ? { onStep: (s) => cov.add(s.op) } : {}) });
   } catch (e) {
     return { kind: 'ref-error', diffs: [String((e as Error)?.message ?? e)] };
   }
   let ours: CaseResult;
   try {
-    ours = (opts.engine ?? wasmEngine)(c);
+    ours = (opts.engine ?? wasmEngine)(c, { postState });
   } catch (e) {
     return { kind: 'crash', ref, diffs: [`mevmc threw: ${String((e as Error)?.stack ?? e).split('\n').slice(0, 4).join(' | ')}`] };
   }
-  const diffs = diffResults(ours, ref);
+  const diffs = diffResults(ours, ref, c);
   return { kind: diffs.length ? 'diverge' : 'same', ours, ref, diffs };
 }
 

@@ -69,7 +69,7 @@ import { Common, Mainnet, createCustomCommon } from '@ethereumjs/common';
 import { createEVM, getOpcodesForHF, paramsEVM } from '@ethereumjs/evm';
 import type { EVM } from '@ethereumjs/evm';
 import { SimpleStateManager } from '@ethereumjs/statemanager';
-import { Account, Address, bigIntToBytes, bytesToBigInt, setLengthLeft } from '@ethereumjs/util';
+import { Account, Address, bigIntToBytes, bytesToBigInt, hexToBytes, setLengthLeft } from '@ethereumjs/util';
 
 import {
   type BlockEnv,
@@ -77,10 +77,12 @@ import {
   type CaseResult,
   type ForkName,
   type LogEntry,
+  type PostState,
   type PreAccount,
   addrKey,
   calledAccount,
   defaultBlock,
+  formatPostState,
   formatStorage,
   median,
   parseHexBytes,
@@ -91,6 +93,7 @@ import { baseGas } from '../../src/evm/gas.ts';
 import { opName } from '../../src/evm/traits.ts';
 import { fillGasCosts, type TraceStep } from '../trace.ts';
 import { blobBaseFee as gasBlobBaseFee, maxExcessBlobGas } from '../../src/evm/gas.ts';
+import { haltKindOfError } from '../halts.ts';
 
 /**
  * A case as the reference reads it: `gasPrice` (GASPRICE, default 0) is not yet part of `Case` in case.ts; it is
@@ -104,6 +107,13 @@ export interface ReferenceOptions {
   repeat?: number;
   /** Receive an EIP-3155 step before every instruction (one run only; gasCost as runtime/trace.ts defines it). */
   onStep?: (s: TraceStep) => void;
+  /**
+   * Receive every exceptional halt of any frame, nested ones too, and the fail-fast failures of the CALL and CREATE families that
+   * start no frame (call depth, insufficient balance), by runtime/halts.ts kind (first run only; see that file).
+   */
+  onHalt?: (kind: string) => void;
+  /** Also report `postState` (every account after the call, end-of-transaction deletions applied; see {@link referencePostState}). */
+  postState?: boolean;
 }
 
 export { fakeExponential } from '../../src/evm/gas.ts';
@@ -186,6 +196,118 @@ function dumpStorage(sm: SimpleStateManager, address: Uint8Array): Array<[bigint
   return out;
 }
 
+/**
+ * The post-state as a state root would hold it after the call, with ethereumjs' own end-of-transaction steps
+ * (@ethereumjs/vm runTx `processSelfdestructs` and `journal.cleanup()`, which runCall alone does not do): the
+ * SELFDESTRUCTed accounts in address order (EIP-6780: only those created in the call) are deleted, then, from
+ * Spurious Dragon, every account of the journal's touched set that is empty (EIP-161). The state is changed: last.
+ */
+async function referencePostState(evm: EVM, sm: SimpleStateManager, res: Awaited<ReturnType<EVM['runCall']>>): Promise<PostState> {
+  const er = res.execResult;
+  const created = er.createdAddresses ?? new Set<string>();
+  for (const [a] of [...(er.selfdestruct ?? new Map<string, string>()).entries()].sort(([x], [y]) => x.localeCompare(y))) {
+    const address = new Address(hexToBytes(a as `0x${string}`));
+    if (evm.common.isActivatedEIP(6780) && !created.has(address.toString())) continue;
+    await evm.journal.deleteAccount(address);
+  }
+  await evm.journal.cleanup();
+  const storage = new Map<string, Array<[bigint, bigint]>>();
+  for (const [k, v] of sm.storageStack[sm.storageStack.length - 1]) {
+    const i = k.indexOf('_');
+    const val = v.length === 0 ? 0n : bytesToBigInt(v);
+    if (val === 0n) continue;
+    const a = k.slice(0, i).toLowerCase();
+    let l = storage.get(a);
+    if (!l) storage.set(a, (l = []));
+    l.push([BigInt(k.slice(i + 1)), val]);
+  }
+  const out: Array<[string, { balance: bigint; nonce: bigint; codeHash: Uint8Array }, Array<[bigint, bigint]>]> = [];
+  for (const [k, acc] of sm.accountStack[sm.accountStack.length - 1]) {
+    if (acc === undefined) continue; // deleted
+    const a = k.toLowerCase();
+    out.push([a, { balance: acc.balance, nonce: acc.nonce, codeHash: acc.codeHash }, storage.get(a) ?? []]);
+  }
+  return formatPostState(out);
+}
+
+/** An entry of ethereumjs' per-EVM opcode dispatch table (`evm._opcodeMap`, read by `Interpreter.lookupOpInfo`). */
+interface OpEntry {
+  opcodeInfo: { code: number };
+  opHandler: (rs: any, common: Common) => unknown;
+  gasHandler?: (rs: any, gas: bigint, common: Common) => unknown;
+}
+
+/**
+ * Report halts of every frame to `onHalt` (runtime/halts.ts): frame results through 'afterMessage'; the fail-fast
+ * failures of CALL/CALLCODE/DELEGATECALL/STATICCALL/CREATE/CREATE2 (depth ≥ 1024, value above the balance — the
+ * conditions of `Interpreter._baseCall` and `Interpreter.create`) by wrapping those opcode handlers of this EVM only
+ * (a handler runs once the opcode's gas was paid); RETURNDATACOPY out of bounds, which ethereumjs reports as 'out of
+ * gas', by wrapping its gas handler. The wrappers only read: the run is unchanged.
+ */
+function installHaltHooks(evm: EVM, onHalt: (kind: string) => void): void {
+  let rdcOutOfBounds = false;
+  evm.events!.on('afterMessage', (r: any) => {
+    const e: string | undefined = r?.execResult?.exceptionError?.error;
+    if (e !== undefined) {
+      let k = haltKindOfError(e);
+      if (rdcOutOfBounds && k === 'out of gas') k = 'return data out of bounds';
+      if (k !== undefined) onHalt(k);
+    }
+    rdcOutOfBounds = false;
+  });
+  const map = (evm as unknown as { _opcodeMap: OpEntry[] })._opcodeMap;
+  const common = evm.common;
+  const depthLimit = Number(common.param('stackLimit'));
+  const maxInit = common.isActivatedEIP(3860) ? BigInt(common.param('maxInitCodeSize')) : undefined;
+  const wrap = (op: number, check: (rs: any) => string | undefined) => {
+    const e = map[op];
+    if (!e || e.opcodeInfo.code !== op) return; // not an instruction of this fork
+    const orig = e.opHandler;
+    map[op] = {
+      ...e,
+      opHandler: (rs, c) => {
+        let k: string | undefined;
+        try { k = check(rs); } catch { k = undefined; }
+        if (k !== undefined) onHalt(k);
+        return orig(rs, c);
+      },
+    };
+  };
+  const callCheck = (valueAt: number | undefined) => (rs: any): string | undefined => {
+    if (rs.env.depth >= depthLimit) return 'call depth exceeded';
+    if (valueAt !== undefined && rs.stack.peek(valueAt + 1)[valueAt] > rs.env.contract.balance) return 'insufficient balance';
+    return undefined;
+  };
+  wrap(0xf1, callCheck(2)); // CALL: gas, to, value, …
+  wrap(0xf2, callCheck(2)); // CALLCODE
+  wrap(0xf4, callCheck(undefined)); // DELEGATECALL
+  wrap(0xfa, callCheck(undefined)); // STATICCALL
+  const createCheck = (n: number) => (rs: any): string | undefined => {
+    if (n === 4 && rs.interpreter.isStatic()) return undefined; // CREATE2's handler traps first
+    const [value, , length] = rs.stack.peek(n);
+    if (maxInit !== undefined && length > maxInit) return undefined; // the initcode trap comes first
+    if (rs.env.depth >= depthLimit) return 'call depth exceeded';
+    if (value > rs.env.contract.balance) return 'insufficient balance';
+    return undefined;
+  };
+  wrap(0xf0, createCheck(3)); // CREATE: value, offset, length
+  wrap(0xf5, createCheck(4)); // CREATE2: value, offset, length, salt
+  const rdc = map[0x3e];
+  if (rdc?.opcodeInfo.code === 0x3e && rdc.gasHandler) {
+    const orig = rdc.gasHandler;
+    map[0x3e] = {
+      ...rdc,
+      gasHandler: (rs, gas, c) => {
+        try {
+          const [, off, len] = rs.stack.peek(3);
+          if (off + len > BigInt(rs.interpreter.getReturnDataSize()) && rs.env.eof === undefined) rdcOutOfBounds = true;
+        } catch { /* stack underflow: reported as such by the original handler */ }
+        return orig(rs, gas, c);
+      },
+    };
+  }
+}
+
 /** ethereumjs' error message without the ` at <codehash>/<address>:<pc>` suffix it appends to 'invalid JUMP'. */
 function errorName(e: string | undefined): string | undefined {
   return e !== undefined && e.startsWith('invalid JUMP at ') ? 'invalid JUMP' : e;
@@ -211,10 +333,11 @@ export async function runReference(c: ReferenceCase, opts: ReferenceOptions = {}
   const times: number[] = [];
   const caller = new Address(c.caller);
   const to = new Address(c.address);
-  let last: { res: Awaited<ReturnType<EVM['runCall']>>; sm: SimpleStateManager } | undefined;
+  let last: { res: Awaited<ReturnType<EVM['runCall']>>; sm: SimpleStateManager; evm: EVM } | undefined;
   const steps: TraceStep[] = [];
   for (let i = 0; i < (opts.onStep ? 1 : repeat); i++) {
     const { evm, sm } = await prepare(c);
+    if (opts.onHalt && i === 0) installHaltHooks(evm, opts.onHalt);
     if (opts.onStep) {
       evm.events!.on('step', (e: any, resolve?: () => void) => {
         steps.push({
@@ -237,14 +360,14 @@ export async function runReference(c: ReferenceCase, opts: ReferenceOptions = {}
       gasPrice: c.gasPrice ?? 0n,
     });
     times.push(performance.now() - t0);
-    last = { res, sm };
+    last = { res, sm, evm };
   }
   if (opts.onStep) {
     const fork = parseForkName(c.fork)!;
     fillGasCosts(steps, (op) => BigInt(baseGas(fork, op) ?? 0));
     for (const s of steps) opts.onStep(s);
   }
-  const { res, sm } = last!;
+  const { res, sm, evm } = last!;
   const er = res.execResult;
   const err = errorName(er.exceptionError?.error);
   const status: CaseResult['status'] = err === undefined ? 'success' : err === 'revert' ? 'revert' : 'halt';
@@ -263,6 +386,7 @@ export async function runReference(c: ReferenceCase, opts: ReferenceOptions = {}
     storage: formatStorage(dumpStorage(sm, c.address)),
     refund: (er.gasRefund ?? 0n).toString(),
     execMs: median(times),
+    ...(opts.postState ? { postState: await referencePostState(evm, sm, res) } : {}),
   };
 }
 

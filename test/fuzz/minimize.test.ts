@@ -14,8 +14,8 @@ import { decodeUnits } from '../../runtime/fuzz/program.ts';
 
 /** MUL anywhere in the executed code (instruction boundaries respected) costs one extra gas. */
 const hasMul = (code: Uint8Array) => decodeUnits(code).some((u) => (u[0] as { b: number[] }).b[0] === 0x02);
-const buggy: Engine = (c: Case) => {
-  const r = runCaseWasm(c);
+const buggy: Engine = (c: Case, opts) => {
+  const r = runCaseWasm(c, opts);
   return hasMul(c.code) ? { ...r, gasUsed: (BigInt(r.gasUsed) + 1n).toString() } : r;
 };
 
