@@ -19,10 +19,11 @@ async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new InputError(msg);
     })
-    .command('compile <code>', 'compile EVM runtime bytecode to WebAssembly', (y) => y
+    .command('compile <code>', 'compile EVM runtime bytecode to WebAssembly, C or a native shared object', (y) => y
       .positional('code', { type: 'string', demandOption: true, describe: '0x… hex, or a hex/.bin/raw file' })
-      .option('out', { alias: 'o', type: 'string', describe: 'output file (stdout if omitted)' })
-      .option('emit', { choices: ['wasm', 'wat'] as const, default: 'wasm' as const })
+      .option('out', { alias: 'o', type: 'string', describe: 'output file (stdout if omitted; required for --target so)' })
+      .option('target', { choices: ['wasm', 'c', 'so'] as const, default: 'wasm' as const, describe: 'wasm (binaryen), c (one self-contained C file), so (C compiled by clang ≥ 15)' })
+      .option('emit', { choices: ['wasm', 'wat'] as const, default: 'wasm' as const, describe: 'with --target wasm: binary or text' })
       .option('fork', { type: 'string', default: 'cancun' })
       .option('optimize', { alias: 'O', type: 'number', default: 2, choices: [0, 1, 2, 3] }),
     async (a) => set((await import('./commands/compile.ts')).compileCommand(a as never)))
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
       .option('gas', { type: 'string', default: '10000000' })
       .option('value', { type: 'string', default: '0' })
       .option('fork', { type: 'string', default: 'cancun' })
-      .option('engine', { choices: ['wasm', 'ref'] as const, default: 'wasm' as const })
+      .option('engine', { choices: ['wasm', 'native', 'ref'] as const, default: 'wasm' as const, describe: 'native: C via clang >= 15, run through koffi' })
       .option('json', { type: 'boolean', default: false })
       .option('repeat', { type: 'number', default: 1, describe: 'runs; execMs is their median' })
       .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' })
@@ -46,7 +47,8 @@ async function main(argv: string[]): Promise<number> {
     async (a) => set((await import('./commands/run.ts')).runCommand(a as never)))
     .command('corpus', 'main job: compile and run the bundled corpus, compare with @ethereumjs/evm', (y) => y
       .option('repeat', { type: 'number', default: 3 })
-      .option('filter', { type: 'string', describe: 'regex over case ids' }),
+      .option('filter', { type: 'string', describe: 'regex over case ids' })
+      .option('engine', { choices: ['wasm', 'native'] as const, default: 'wasm' as const, describe: 'engine compared with @ethereumjs/evm' }),
     async (a) => set((await import('./commands/corpus.ts')).corpusCommand(a as never)))
     .command('bench', 'benchmarks (tinybench): ../shared/bench and the corpus, mevmc vs @ethereumjs/evm', (y) => y
       .option('filter', { type: 'string', describe: 'regex over program names' })
@@ -59,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
       .option('filter', { type: 'string', describe: 'regex over <file>:<test>' })
       .option('skip', { type: 'string', describe: 'regex over <file>:<test> of cases to skip (default: CALLBlake2f_MaxRounds)' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON line per case' })
-      .option('engine', { choices: ['wasm', 'ref'] as const, default: 'wasm' as const })
+      .option('engine', { choices: ['wasm', 'native', 'ref'] as const, default: 'wasm' as const })
       .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' })
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'worker processes' })
       .option('shard', { type: 'string', hidden: true }),
@@ -87,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
 main(hideBin(process.argv)).then(
   (c) => process.exit(c),
   (e) => {
-    if (e instanceof InputError) {
+    if (e instanceof InputError || (e instanceof Error && e.name === 'ClangMissingError')) {
       console.error(`mevmc: error: ${e.message}`);
       process.exit(2);
     }

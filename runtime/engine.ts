@@ -1,7 +1,9 @@
 /**
- * @file The compiled (wasm) engine for batch cases: a bare message call with @ethereumjs/evm
+ * @file The compiled engines (wasm, native) for batch cases: a bare message call with @ethereumjs/evm
  * `runCall` conventions — no intrinsic gas, nothing pre-warmed, the value moved from caller to
  * callee before the code runs — executed by compiled code on every repeat from the same pre-state.
+ * `runCase` takes any ContractLoader (or an engine name for the default loader of that engine);
+ * `runCaseWasm` is the same function, kept for its many callers (the default engine is wasm).
  */
 import { Status, STATUS_ERROR } from '../src/abi/context.ts';
 import { Fork, parseForkName } from '../src/evm/forks.ts';
@@ -11,14 +13,22 @@ import { addrKey, calledAccount, type Case, type CaseResult, formatStorage, medi
 import type { BlockContext, Message } from './host/frame-host.ts';
 import { Executor, HostFailure } from './host/call.ts';
 import type { FrameResult } from './host/execute.ts';
+import type { ContractLoader, EngineKind } from './loader/types.ts';
 import { WasmLoader } from './loader/wasm.ts';
+import { NativeLoader } from './loader/native.ts';
 import { MemoryBackend, WorldState } from './state/world.ts';
+import { finalizedPostState } from './state/post-state.ts';
 
 export interface RunOptions {
   repeat?: number;
-  loader?: WasmLoader;
+  /** The loader (any engine); default: this module's shared loader of `engine`. */
+  loader?: ContractLoader;
+  /** Engine of the default loader when `loader` is absent (default 'wasm'); tracing builds use it too. */
+  engine?: EngineKind;
   /** Receive an EIP-3155 step before every instruction (uses a tracing build; gasCost is filled in after the run). */
   trace?: (s: TraceStep) => void;
+  /** Also report `postState` (every account after the call, end-of-transaction deletions applied; runtime/state/post-state.ts). */
+  postState?: boolean;
 }
 
 /** Build the block context of a case. */
@@ -53,7 +63,7 @@ interface CallOutcome {
   execMs: number;
 }
 
-function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend, tracer?: (s: TraceStep) => void): CallOutcome {
+function runOnce(c: Case, fork: Fork, loader: ContractLoader, backend: MemoryBackend, tracer?: (s: TraceStep) => void): CallOutcome {
   loader.load(c.code, fork); // compile (or fetch) before the clock starts: execMs excludes compilation
   const world = new WorldState(backend);
   const caller = addrKey(c.caller);
@@ -88,13 +98,24 @@ function runOnce(c: Case, fork: Fork, loader: WasmLoader, backend: MemoryBackend
   return { frame, world, execMs: performance.now() - t0 };
 }
 
-let defaultLoader: WasmLoader | undefined;
-let traceLoader: WasmLoader | undefined;
+const defaultLoaders = new Map<string, ContractLoader>();
 
-/** Run a case on compiled wasm. Throws only for errors that are not EVM outcomes (host bugs, resource limits). */
-export function runCaseWasm(c: Case, opts: RunOptions = {}): CaseResult {
+/** This module's shared loader of an engine (tracing builds apart). The native one needs clang (see NativeLoader). */
+export function defaultLoaderOf(engine: EngineKind, trace = false): ContractLoader {
+  const k = `${engine}${trace ? '/trace' : ''}`;
+  let l = defaultLoaders.get(k);
+  if (!l) defaultLoaders.set(k, (l = engine === 'native' ? new NativeLoader({ trace }) : new WasmLoader({ trace })));
+  return l;
+}
+
+/**
+ * Run a case on compiled code (wasm, native, or mixed, per the loader). Throws only for errors that
+ * are not EVM outcomes (host bugs, resource limits).
+ */
+export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
   const fork = parseForkName(c.fork)!;
-  const loader = opts.trace ? (traceLoader ??= new WasmLoader({ trace: true })) : opts.loader ?? (defaultLoader ??= new WasmLoader());
+  const engine: EngineKind = opts.engine ?? (opts.loader?.engine === 'native' ? 'native' : 'wasm');
+  const loader = opts.trace ? defaultLoaderOf(engine, true) : opts.loader ?? defaultLoaderOf(engine);
   const backend = backendOf(c);
   const times: number[] = [];
   let last: CallOutcome | undefined;
@@ -111,7 +132,7 @@ export function runCaseWasm(c: Case, opts: RunOptions = {}): CaseResult {
   const st = frame.status;
   const status = st === Status.Stop || st === Status.Return ? 'success' : st === Status.Revert ? 'revert' : 'halt';
   const ok = status === 'success';
-  return {
+  const result: CaseResult = {
     id: c.id,
     status,
     error: frame.notRun ? frame.message! : st === Status.HostError || st === Status.Unsupported ? `${STATUS_ERROR[st]}${frame.message ? `: ${frame.message}` : ''}` : STATUS_ERROR[st],
@@ -122,4 +143,9 @@ export function runCaseWasm(c: Case, opts: RunOptions = {}): CaseResult {
     refund: (ok ? world.refund : 0n).toString(),
     execMs: median(times),
   };
+  if (opts.postState) result.postState = finalizedPostState(world, fork); // last: it applies the deletions
+  return result;
 }
+
+/** `runCase` under its historical name (wasm unless the options choose another engine or loader). */
+export const runCaseWasm = runCase;

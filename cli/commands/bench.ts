@@ -9,7 +9,9 @@ import { Bench } from 'tinybench';
 import { loadCorpusBenchCases } from '../../corpus/index.ts';
 import type { Case } from '../../runtime/case.ts';
 import { runCaseWasm } from '../../runtime/engine.ts';
+import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
+import { nativeFibSection } from './bench-native.ts';
 import { runReference } from '../../runtime/reference/ethereumjs.ts';
 import { loadSharedBench, prepareBenchCase } from '../../runtime/shared-bench.ts';
 import { parseForkName } from '../../src/evm/forks.ts';
@@ -37,10 +39,26 @@ async function programs(filter?: RegExp): Promise<Program[]> {
 export async function benchCommand(a: { filter?: string; time: number; heavy: boolean }): Promise<number> {
   const filter = a.filter ? new RegExp(a.filter) : undefined;
   const loader = new WasmLoader();
+  // The native column (issue #5): execution only, next to wasm's; skipped with a reason without clang/koffi.
+  const noNative = nativeUnavailableReason();
+  const native = noNative ? undefined : new NativeLoader();
+  if (noNative) console.log(`(native column skipped: ${noNative})`);
   const rows: string[] = [];
   const pad = (s: string, n: number) => s.padStart(n);
-  const header = `${'program'.padEnd(46)}${pad('ethereumjs', 12)}${pad('mevmc', 11)}${pad('ratio', 9)}${pad('exec ratio', 11)}${pad('compile', 10)}${pad('code', 8)}`;
+  const header = `${'program'.padEnd(46)}${pad('ethereumjs', 12)}${pad('mevmc', 11)}${pad('ratio', 9)}${pad('exec ratio', 11)}${pad('compile', 10)}${pad('code', 8)}` +
+    (native ? `${pad('native', 10)}${pad('wasm/nat', 10)}${pad('clang', 9)}` : '');
   console.log(header);
+  /** Native columns: exec ms, wasm exec / native exec, compile ms (clang included); checked against the wasm result. */
+  const nativeCols = (p: Program, w: { execMs: number; status: string; gasUsed: string; output: string }): string => {
+    if (!native) return '';
+    const fork = parseForkName(p.c.fork)!;
+    const t0 = performance.now();
+    const loaded = native.load(p.c.code, fork);
+    const clangMs = loaded.fromDisk ? loaded.compileMs : performance.now() - t0;
+    const n = runCaseWasm(p.c, { loader: native, repeat: 3 });
+    if (n.status !== w.status || n.gasUsed !== w.gasUsed || n.output !== w.output) return `  native DIFFERS: ${n.status}/${n.gasUsed}`;
+    return `${pad(n.execMs.toFixed(2), 10)}${pad((w.execMs / n.execMs).toFixed(2) + '×', 10)}${pad(clangMs.toFixed(0), 9)}`;
+  };
   for (const p of await programs(filter)) {
     const fork = parseForkName(p.c.fork)!;
     const t0 = performance.now();
@@ -53,7 +71,7 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     }
     if (p.heavy && !(a.heavy && p.refKnown)) {
       // Too slow for the reference (minutes): mevmc alone, checked against nothing but its own status.
-      console.log(`${p.name.padEnd(46)}${pad('-', 12)}${pad(w.execMs.toFixed(1), 11)}${pad('-', 9)}${pad('-', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}  (${w.status}, gas ${w.gasUsed}; reference not run)`);
+      console.log(`${p.name.padEnd(46)}${pad('-', 12)}${pad(w.execMs.toFixed(1), 11)}${pad('-', 9)}${pad('-', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${nativeCols(p, w)}  (${w.status}, gas ${w.gasUsed}; reference not run)`);
       continue;
     }
     const r = await runReference(p.c, { repeat: 1 });
@@ -64,8 +82,9 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     const slow = r.execMs > 1000;
     if (slow) {
       // One reference run is already seconds: compare single runs instead of a tinybench series.
-      const execW = runCaseWasm(p.c, { loader, repeat: 3 }).execMs;
-      const line = `${p.name.padEnd(46)}${pad(r.execMs.toFixed(1), 12)}${pad(execW.toFixed(1), 11)}${pad((r.execMs / execW).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}`;
+      const w3 = runCaseWasm(p.c, { loader, repeat: 3 });
+      const execW = w3.execMs;
+      const line = `${p.name.padEnd(46)}${pad(r.execMs.toFixed(1), 12)}${pad(execW.toFixed(1), 11)}${pad((r.execMs / execW).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${nativeCols(p, w3)}`;
       console.log(line);
       rows.push(line);
       continue;
@@ -78,11 +97,14 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     const ms = (n: string) => mean(n).latency?.mean ?? mean(n).mean ?? NaN;
     const refMs = ms('ref');
     const wasmMs = ms('mevmc');
-    const execW = runCaseWasm(p.c, { loader, repeat: 5 }).execMs;
-    const line = `${p.name.padEnd(46)}${pad(refMs.toFixed(3), 12)}${pad(wasmMs.toFixed(3), 11)}${pad((refMs / wasmMs).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}`;
+    const w5 = runCaseWasm(p.c, { loader, repeat: 5 });
+    const execW = w5.execMs;
+    const line = `${p.name.padEnd(46)}${pad(refMs.toFixed(3), 12)}${pad(wasmMs.toFixed(3), 11)}${pad((refMs / wasmMs).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${nativeCols(p, w5)}`;
     console.log(line);
     rows.push(line);
   }
+  if (native && (!filter || filter.test('fib'))) await nativeFibSection(native, a.heavy);
+  native?.dispose();
   if (!filter || filter.test('salt')) {
     // SALT authenticated storage (issue #6): EC multiplications per key and wall time per batch size.
     const { runSaltBench, formatSaltBench } = await import('../../runtime/salt/index.ts');

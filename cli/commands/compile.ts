@@ -1,14 +1,18 @@
 /**
- * @file `mevmc compile <code> -o out.wasm [--emit wasm|wat] [--fork F] [-O N]`.
+ * @file `mevmc compile <code> [--target wasm|c|so] -o out [--emit wasm|wat] [--fork F] [-O N]`.
  */
 import { writeFileSync } from 'node:fs';
+import { buildSharedObject, effectiveOpt } from '../../src/backend/c/clang.ts';
+import { compileToC } from '../../src/backend/c/index.ts';
 import { toWat } from '../../src/backend/wasm/wat.ts';
 import { analyze, compileToWasm } from '../../src/index.ts';
+import { InputError } from '../../runtime/case.ts';
 import { readCode, readFork } from '../input.ts';
 
 export interface CompileArgs {
   code: string;
   out?: string;
+  target: 'wasm' | 'c' | 'so';
   emit: 'wasm' | 'wat';
   fork: string;
   optimize: number;
@@ -17,8 +21,24 @@ export interface CompileArgs {
 export async function compileCommand(a: CompileArgs): Promise<number> {
   const code = readCode(a.code);
   const fork = readFork(a.fork);
+  const opt = a.optimize as 0 | 1 | 2 | 3;
   const t0 = performance.now();
-  const art = compileToWasm(analyze(code, fork), { optimize: a.optimize as 0 | 1 | 2 | 3 });
+  if (a.target !== 'wasm') {
+    if (a.target === 'so' && !a.out) throw new InputError('--target so writes a shared object: give -o <file>.so');
+    const { source, blocks } = compileToC(analyze(code, fork));
+    const genMs = performance.now() - t0;
+    if (a.target === 'c') {
+      if (a.out) writeFileSync(a.out, source);
+      else process.stdout.write(source);
+      if (a.out) console.error(`mevmc: ${code.length} bytes of EVM code → ${a.out} (${source.length} bytes of C, ${genMs.toFixed(1)} ms)`);
+      return 0;
+    }
+    buildSharedObject(source, a.out!, { optimize: opt });
+    const ms = performance.now() - t0;
+    console.error(`mevmc: ${code.length} bytes of EVM code → ${a.out} (C generated in ${genMs.toFixed(1)} ms, ${blocks} blocks, clang -O${effectiveOpt(opt, blocks)}: ${(ms - genMs).toFixed(0)} ms)`);
+    return 0;
+  }
+  const art = compileToWasm(analyze(code, fork), { optimize: opt });
   const ms = performance.now() - t0;
   const data = a.emit === 'wat' ? await toWat(art.binary) : art.binary;
   if (a.out) {

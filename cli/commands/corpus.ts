@@ -6,9 +6,9 @@
 import { loadCorpusCases } from '../../corpus/index.ts';
 import type { Case, CaseResult } from '../../runtime/case.ts';
 import { runCaseWasm } from '../../runtime/engine.ts';
-import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { runReference } from '../../runtime/reference/ethereumjs.ts';
 import { parseForkName } from '../../src/evm/forks.ts';
+import { loaderFor } from './run.ts';
 
 /** Fields that must be identical between engines. */
 export function sameResult(a: CaseResult, b: CaseResult): boolean {
@@ -18,8 +18,8 @@ export function sameResult(a: CaseResult, b: CaseResult): boolean {
 
 interface Row { contract: string; cases: number; same: number; compileMs: number; refMs: number; wasmMs: number }
 
-export async function corpusCommand(a: { repeat: number; filter?: string }): Promise<number> {
-  const loader = new WasmLoader();
+export async function corpusCommand(a: { repeat: number; filter?: string; engine?: 'wasm' | 'native' }): Promise<number> {
+  const loader = await loaderFor(a.engine ?? 'wasm');
   const re = a.filter ? new RegExp(a.filter) : undefined;
   const rows = new Map<string, Row>();
   const diffs: string[] = [];

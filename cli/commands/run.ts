@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Case, type CaseResult, DEFAULT_CALLER, InputError, parseCase, parseQuantity } from '../../runtime/case.ts';
-import type { WasmLoader } from '../../runtime/loader/wasm.ts';
+import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { formatTraceStep, type TraceStep } from '../../runtime/trace.ts';
 import { readCode, readFork } from '../input.ts';
 
-export type EngineName = 'wasm' | 'ref';
+export type EngineName = 'wasm' | 'native' | 'ref';
 
 export interface RunArgs {
   code?: string;
@@ -25,10 +25,25 @@ export interface RunArgs {
 }
 
 /** Run one case on an engine. */
-export async function runOn(engine: EngineName, c: Case, repeat: number, loader: WasmLoader, trace = false): Promise<CaseResult> {
+export async function runOn(engine: EngineName, c: Case, repeat: number, loader: ContractLoader, trace = false): Promise<CaseResult> {
   const onStep = trace ? (s: TraceStep) => console.log(formatTraceStep(s)) : undefined;
   if (engine === 'ref') return (await import('../../runtime/reference/ethereumjs.ts')).runReference(c, { repeat, onStep });
-  return (await import('../../runtime/engine.ts')).runCaseWasm(c, { repeat, loader, trace: onStep });
+  return (await import('../../runtime/engine.ts')).runCase(c, { repeat, loader, engine, trace: onStep });
+}
+
+/**
+ * The loader of a compiled engine ('ref' gets a wasm loader it never uses). `--engine native` without a
+ * usable clang or FFI is an input error: one `mevmc: error:` line, exit 2.
+ */
+export async function loaderFor(engine: EngineName, cacheDir?: string): Promise<ContractLoader> {
+  if (engine === 'native') {
+    const { NativeLoader, nativeUnavailableReason } = await import('../../runtime/loader/native.ts');
+    const why = nativeUnavailableReason();
+    if (why) throw new InputError(`--engine native: ${why}`);
+    return new NativeLoader(cacheDir ? { cacheDir } : {});
+  }
+  const { WasmLoader } = await import('../../runtime/loader/wasm.ts');
+  return new WasmLoader(cacheDir ? { cacheDir } : {});
 }
 
 /** The EIP-3155 summary line after a trace. */
@@ -78,8 +93,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
   // Validate all input before loading the compiler.
   const batch = a.batch ? readBatch(a.batch) : undefined;
   const single = batch ? undefined : singleCase(a);
-  const { WasmLoader } = await import('../../runtime/loader/wasm.ts');
-  const loader = new WasmLoader({ cacheDir: a.cacheDir });
+  const loader = await loaderFor(a.engine, a.cacheDir);
   if (batch) {
     for (const c of batch) {
       const r = await runOn(a.engine, c, repeat, loader, a.trace);

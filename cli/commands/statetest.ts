@@ -1,6 +1,6 @@
 /**
- * @file `mevmc statetest <files or dirs…> [--fork Cancun] [--filter re] [--json] [--engine wasm|ref] [--skip re]`:
- * runs ethereum/tests GeneralStateTests through the compiled engine (or, with `--engine ref`, @ethereumjs/vm) and
+ * @file `mevmc statetest <files or dirs…> [--fork Cancun] [--filter re] [--json] [--engine wasm|native|ref] [--skip re]`:
+ * runs ethereum/tests GeneralStateTests through a compiled engine (wasm, or native C; with `--engine ref`, @ethereumjs/vm) and
  * compares the post-state root and logs hash with the fixtures. Prints every failure (test, fork, indexes,
  * expected vs got), a progress line on a terminal (stderr), and ends with `N passed, N failed` (`, N skipped`).
  * Exit 1 on any failure.
@@ -12,7 +12,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InputError } from '../../runtime/case.ts';
-import { WasmLoader } from '../../runtime/loader/wasm.ts';
+import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { type StateTestCase, type StateTestResult, STATETEST_FORKS, loadStateTests, runStateTest } from '../../runtime/tx/statetest.ts';
 
 export const DEFAULT_SKIP = 'CALLBlake2f_MaxRounds';
@@ -23,7 +23,7 @@ export interface StatetestArgs {
   filter?: string;
   skip?: string;
   json: boolean;
-  engine: 'wasm' | 'ref';
+  engine: 'wasm' | 'native' | 'ref';
   cacheDir?: string;
   /** Worker processes (each runs every jobs-th file). */
   jobs?: number;
@@ -67,6 +67,11 @@ function failureText(r: Rec): string {
 }
 
 export async function statetestCommand(a: StatetestArgs): Promise<number> {
+  if (a.engine === 'native') {
+    const { nativeUnavailableReason } = await import('../../runtime/loader/native.ts');
+    const why = nativeUnavailableReason();
+    if (why) throw new InputError(`--engine native: ${why}`);
+  }
   const forks = a.fork === 'all' ? undefined : new Set(a.fork.split(','));
   for (const f of forks ?? []) if (STATETEST_FORKS[f] === undefined) throw new InputError(`unknown state-test fork ${f} (e.g. Cancun, Shanghai, Berlin)`);
   const filter = a.filter ? new RegExp(a.filter) : undefined;
@@ -138,13 +143,16 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
       });
     })));
   } else {
-    const newLoader = () => new WasmLoader(a.cacheDir ? { cacheDir: a.cacheDir } : {});
+    const { loaderFor } = await import('./run.ts');
+    const newLoader = () => loaderFor(a.engine, a.cacheDir);
+    let loader: ContractLoader | undefined;
     const ref = a.engine === 'ref' ? await import('../../runtime/tx/reference.ts') : undefined;
     for (const file of files) {
       const rel = relative(base, file);
       // A fresh loader per file: pooled instances each hold a WebAssembly.Memory (a large virtual reservation), and
       // keeping every contract of ~1500 files alive exhausts the address space; files rarely share contracts.
-      const loader = newLoader();
+      loader?.dispose?.();
+      loader = await newLoader();
       let cases: StateTestCase[];
       try {
         cases = loadStateTests(file, forks);

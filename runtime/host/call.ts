@@ -22,7 +22,7 @@ import { Status } from '../../src/abi/context.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
 import { callPrecompile, precompileAt } from '../precompiles/index.ts';
-import type { WasmLoader } from '../loader/wasm.ts';
+import type { ContractLoader } from '../loader/types.ts';
 import type { TraceStep } from '../trace.ts';
 import type { WorldState } from '../state/world.ts';
 import type { BlockContext, Message } from './frame-host.ts';
@@ -48,7 +48,8 @@ export class Executor {
     readonly world: WorldState,
     readonly fork: Fork,
     readonly block: BlockContext,
-    readonly loader: WasmLoader,
+    /** Any engine's loader (wasm, native, mixed): nested frames may cross engines. */
+    readonly loader: ContractLoader,
     /** Receives every step when the loader compiles tracing builds. */
     readonly tracer?: (s: TraceStep) => void,
   ) {}

@@ -8,7 +8,7 @@
 import { CTX, CTX_SIZE, Ctx, ENV, EVM_MEMORY_BASE, isNormalStatus, Status } from '../../src/abi/context.ts';
 import { EnvSlot } from '../../src/abi/host.ts';
 import type { Fork } from '../../src/evm/forks.ts';
-import type { ContractInstance } from '../loader/wasm.ts';
+import type { ContractInstance } from '../loader/types.ts';
 import { type Executor, HostFailure } from './call.ts';
 import type { WorldState } from '../state/world.ts';
 import { type BlockContext, FrameHost, FrameMemory, type Message } from './frame-host.ts';
@@ -25,7 +25,7 @@ export interface FrameResult {
 
 const addr = (a: string): bigint => BigInt(a);
 
-/** Execute `code` (already compiled into `inst`) for message `msg`. */
+/** Execute `code` (already compiled into `inst`, of any engine) for message `msg`. */
 export function executeFrame(
   inst: ContractInstance, world: WorldState, fork: Fork, msg: Message, code: Uint8Array, block: BlockContext, executor: Executor,
 ): FrameResult {
@@ -53,7 +53,7 @@ export function executeFrame(
     status = inst.run() as Status;
   } catch (e) {
     if (e instanceof HostFailure) {
-      clearEvmMemory(mem); // the instance goes back to the pool: leave it clean
+      clearEvmMemory(inst, mem); // the instance goes back to the pool: leave it clean
       throw e; // from a nested frame: already final
     }
     status = Status.HostError;
@@ -67,12 +67,13 @@ export function executeFrame(
     output = mem.u8().slice(EVM_MEMORY_BASE + off, EVM_MEMORY_BASE + off + len);
   }
   const gasLeft = isNormalStatus(status) ? dv2.getBigUint64(CTX + Ctx.gas, true) : 0n;
-  clearEvmMemory(mem);
+  clearEvmMemory(inst, mem);
   return { status, gasLeft, output, message };
 }
 
 /** The next run in this instance must see zeroed EVM memory. */
-function clearEvmMemory(mem: FrameMemory): void {
+function clearEvmMemory(inst: ContractInstance, mem: FrameMemory): void {
   const memWords = Number(mem.dv().getBigUint64(CTX + Ctx.memWords, true));
-  mem.u8().fill(0, EVM_MEMORY_BASE, EVM_MEMORY_BASE + memWords * 32);
+  if (inst.zero) inst.zero(EVM_MEMORY_BASE, EVM_MEMORY_BASE + memWords * 32);
+  else mem.u8().fill(0, EVM_MEMORY_BASE, EVM_MEMORY_BASE + memWords * 32);
 }

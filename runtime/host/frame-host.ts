@@ -12,6 +12,7 @@ import { opName } from '../../src/evm/traits.ts';
 import { EnvSlot, type HostImportName } from '../../src/abi/host.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
+import type { FrameBuffer } from '../loader/types.ts';
 import type { WorldState } from '../state/world.ts';
 import { callAccessCost, type CallKind, create2Address, createAddress, type Executor, forwardedGas } from './call.ts';
 import { sstoreCharge } from './sstore-gas.ts';
@@ -52,11 +53,14 @@ export interface Message {
 
 const MASK64 = (1n << 64n) - 1n;
 
-/** Reads/writes words in the frame memory (re-reading `memory.buffer`, which growth replaces). */
+/**
+ * Reads/writes words in the frame memory (re-reading `memory.buffer`, which growth replaces): a
+ * WebAssembly.Memory, a native frame (runtime/loader/native.ts) or any fixed `{ buffer }`.
+ */
 export class FrameMemory {
   private view: DataView;
   private bytes: Uint8Array;
-  constructor(readonly memory: WebAssembly.Memory) {
+  constructor(readonly memory: FrameBuffer) {
     this.view = new DataView(memory.buffer);
     this.bytes = new Uint8Array(memory.buffer);
   }

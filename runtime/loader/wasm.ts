@@ -14,14 +14,13 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { HOST_IMPORTS, HOST_MODULE, BUILTINS_MODULE } from '../../src/abi/host.ts';
 import { builtinsModule } from '../../src/builtins/index.ts';
 import { analyze, compileToWasm, type Fork, forkName } from '../../src/index.ts';
+import type { ContractInstance, ContractLoader, HostFns, LoadedCode } from './types.ts';
 
 /** Bump when generated code changes meaning, so stale disk caches are never used. */
 export const COMPILER_VERSION = 'mevmc-wasm-1';
 
-type HostFns = Record<string, (...a: any[]) => number | void>;
-
 /** One instantiated contract with its own memory. */
-export class ContractInstance {
+export class WasmInstance implements ContractInstance {
   /** Host functions of the frame currently running in this instance. */
   fns: HostFns = {};
   readonly memory: WebAssembly.Memory;
@@ -62,21 +61,22 @@ export interface LoaderOptions {
 }
 
 /** A compiled contract: its module, compile time and a pool of instances. */
-export interface LoadedContract {
+export interface LoadedContract extends LoadedCode {
   readonly key: string;
   readonly module: WebAssembly.Module;
   readonly wasmBytes: number;
   /** Milliseconds spent compiling (0 when it came from a cache). */
   readonly compileMs: number;
   readonly fromDisk: boolean;
-  readonly pool: ContractInstance[];
+  readonly pool: WasmInstance[];
 }
 
 /** Compiles and caches contracts. */
-export class WasmLoader {
+export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> {
+  readonly engine = 'wasm' as const;
   private readonly cache = new Map<string, LoadedContract>();
   /** Idle instances, least recently released first. */
-  private readonly idle = new Set<ContractInstance>();
+  private readonly idle = new Set<WasmInstance>();
   /** Code buffers already keyed (the caller must not mutate a code buffer after loading it). */
   private readonly byBuffer = new WeakMap<Uint8Array, LoadedContract[]>();
   readonly opts: LoaderOptions;
@@ -152,7 +152,7 @@ export class WasmLoader {
   }
 
   /** Borrow an idle instance of a contract (creating one if all are running). */
-  acquire(c: LoadedContract): ContractInstance {
+  acquire(c: LoadedContract): WasmInstance {
     for (const i of c.pool) {
       if (!i.inUse) {
         i.inUse = true;
@@ -160,14 +160,14 @@ export class WasmLoader {
         return i;
       }
     }
-    const i = new ContractInstance(c.module);
+    const i = new WasmInstance(c.module);
     i.inUse = true;
     i.owner = c;
     c.pool.push(i);
     return i;
   }
 
-  release(i: ContractInstance): void {
+  release(i: WasmInstance): void {
     i.inUse = false;
     i.fns = {};
     // Every instance owns a wasm memory, and V8 reserves several GiB of address space per memory:

@@ -25,7 +25,7 @@ import { Fork } from '../../src/evm/forks.ts';
 import { Executor, HostFailure, delegateOf } from '../host/call.ts';
 import type { FrameResult } from '../host/execute.ts';
 import type { BlockContext, Message } from '../host/frame-host.ts';
-import type { WasmLoader } from '../loader/wasm.ts';
+import type { ContractLoader } from '../loader/types.ts';
 import { precompileAddresses } from '../precompiles/index.ts';
 import type { Log, WorldState } from '../state/world.ts';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -83,7 +83,7 @@ interface CreateApi {
  * Run `tx` on `world` (a fresh WorldState for this transaction). A rejected transaction returns status
  * 'rejected' and leaves `world` unchanged. Throws `HostFailure` for implementation failures.
  */
-export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork, loader: WasmLoader): TxResult {
+export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork, loader: ContractLoader): TxResult {
   const reject = (error: string): TxResult => ({ gasUsed: 0n, logs: [], status: 'rejected', error });
   const london = fork >= Fork.London;
   const is1559 = tx.maxFeePerGas !== undefined;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Fork } from '../../src/evm/forks.ts';
 import { blobBaseFee } from '../../src/evm/gas.ts';
-import type { WasmLoader } from '../loader/wasm.ts';
+import type { ContractLoader } from '../loader/types.ts';
 import { logsHash, stateRoot, toHex } from '../state/state-root.ts';
 import { MemoryBackend, WorldState } from '../state/world.ts';
 import { TxDecodeError, decodeTx } from './decode.ts';
@@ -107,7 +107,7 @@ export function txEnvOf(env: EnvJson, fork: Fork): TxEnv {
 }
 
 /** Run one case on the compiled engine. Never throws for EVM outcomes; implementation failures are `failure`. */
-export function runStateTest(c: StateTestCase, loader: WasmLoader): StateTestResult {
+export function runStateTest(c: StateTestCase, loader: ContractLoader): StateTestResult {
   const t0 = performance.now();
   const world = new WorldState(preBackend(c.pre));
   let rejected = false;

@@ -74,3 +74,11 @@ export enum EnvSlot {
   ReturndataSize,
 }
 export const ENV_SLOTS = 16;
+
+/** Opcodes that read an environment word (both backends lower them to a plain load of it). */
+export const ENV_OPCODES: Readonly<Partial<Record<number, EnvSlot>>> = {
+  0x30: EnvSlot.Address, 0x32: EnvSlot.Origin, 0x33: EnvSlot.Caller, 0x34: EnvSlot.CallValue, 0x3a: EnvSlot.GasPrice,
+  0x41: EnvSlot.Coinbase, 0x42: EnvSlot.Timestamp, 0x43: EnvSlot.Number, 0x44: EnvSlot.PrevRandao, 0x45: EnvSlot.GasLimit,
+  0x46: EnvSlot.ChainId, 0x48: EnvSlot.BaseFee, 0x4a: EnvSlot.BlobBaseFee, 0x36: EnvSlot.CalldataSize, 0x38: EnvSlot.CodeSize,
+  0x3d: EnvSlot.ReturndataSize,
+};

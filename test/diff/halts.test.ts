@@ -18,8 +18,8 @@ import { loadCorpusCases } from '../../corpus/index.ts';
 import { Op, analyze, parseForkName } from '../../src/index.ts';
 import { asm } from '../helpers/asm.ts';
 import { runCaseWasm } from '../../runtime/engine.ts';
-import { WasmLoader } from '../../runtime/loader/wasm.ts';
-import { FORKS, MAX256, diffResults, expectSame, loaderAt, mkCase, pow2, runOurs, same } from '../helpers/engines.ts';
+import type { ContractLoader } from '../../runtime/loader/types.ts';
+import { FORKS, MAX256, diffResults, expectSame, freshLoader, loaderAt, mkCase, pow2, runOurs, same } from '../helpers/engines.ts';
 import { traceGas } from '../helpers/trace.ts';
 
 const T = 120_000;
@@ -266,7 +266,7 @@ async function boundaryGasValues(c: Case, max: number): Promise<{ G: bigint; val
   return { G, values: [...chosen, ...instr].filter((v) => v >= 0n), ref };
 }
 
-async function checkBoundaries(base: Case, max: number, loader?: WasmLoader): Promise<number> {
+async function checkBoundaries(base: Case, max: number, loader?: ContractLoader): Promise<number> {
   const { G, values } = await boundaryGasValues(base, max);
   expect(values.length, 'enough boundary values').toBeGreaterThanOrEqual(Math.min(max, 10));
   const failures: string[] = [];
@@ -387,7 +387,7 @@ describe('engine-level edge cases', () => {
       PUSH 1 SLOAD POP PUSH 0x1234 BALANCE POP
       PUSH 0 PUSH 1 SSTORE PUSH 0 PUSH 0 LOG0 STOP`);
     const pre = { '0x2000000000000000000000000000000000000002': { storage: { '0x1': '0x5' } } };
-    const loader = new WasmLoader();
+    const loader = freshLoader();
     for (const f of FORKS) {
       const write = mkCase({ fork: f, code, pre, calldata: '0x' + word(1n) });
       const read = mkCase({ fork: f, code, pre, calldata: '0x' + word(0n) });

@@ -13,7 +13,9 @@
  */
 import { assert, expect } from 'vitest';
 import { type Case, type CaseResult, type ForkName, FORK_NAMES, caseToJson, parseCase, toHex } from '../../runtime/case.ts';
-import { runCaseWasm } from '../../runtime/engine.ts';
+import { runCase } from '../../runtime/engine.ts';
+import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
+import type { ContractLoader, EngineKind } from '../../runtime/loader/types.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { runReference } from '../../runtime/reference/ethereumjs.ts';
 
@@ -44,8 +46,8 @@ export interface SameOptions {
   allowUnsupported?: boolean;
   /** Also compare the error string of halts (ours mirrors ethereumjs' wording). */
   checkError?: boolean;
-  /** Loader for the compiled engine (default: the engine's own, currently -O0; see MEVMC_TEST_OPT below). */
-  loader?: WasmLoader;
+  /** Loader for the compiled engine (default: the engine's own, currently -O0; see MEVMC_TEST_OPT/MEVMC_TEST_ENGINE below). */
+  loader?: ContractLoader;
   /** A precomputed reference result (e.g. from a trace run); computed with `runReference` if absent. */
   ref?: CaseResult;
   /** Extra text for the failure message. */
@@ -63,32 +65,56 @@ export interface SameOutcome {
 
 export const UNSUPPORTED = 'not yet supported';
 
-const loaders = new Map<number, WasmLoader>();
-/** A shared loader compiling at binaryen optimisation level `level` (the engine's own default loader uses -O0). */
-export function loaderAt(level: 0 | 1 | 2 | 3): WasmLoader {
+/**
+ * The compiled engine under test: `MEVMC_TEST_ENGINE=native` runs every differential test on native code
+ * (C through clang, via koffi) instead of wasm, e.g. `MEVMC_TEST_ENGINE=native npx vitest run test/diff`.
+ */
+export const TEST_ENGINE: EngineKind = process.env.MEVMC_TEST_ENGINE === 'native' ? 'native' : 'wasm';
+if (process.env.MEVMC_TEST_ENGINE && !['wasm', 'native'].includes(process.env.MEVMC_TEST_ENGINE)) {
+  throw new Error(`MEVMC_TEST_ENGINE=${process.env.MEVMC_TEST_ENGINE}: expected wasm or native`);
+}
+if (TEST_ENGINE === 'native') {
+  const why = nativeUnavailableReason();
+  // Asked for explicitly: fail loudly rather than silently testing wasm.
+  if (why) throw new Error(`MEVMC_TEST_ENGINE=native, but ${why}`);
+}
+
+const loaders = new Map<number, ContractLoader>();
+/**
+ * A shared loader of the engine under test compiling at optimisation level `level` (binaryen -O for wasm,
+ * clang -O for native; the wasm engine's own default loader uses -O0, the native one -O2).
+ */
+export function loaderAt(level: 0 | 1 | 2 | 3): ContractLoader {
   let l = loaders.get(level);
-  if (!l) loaders.set(level, (l = new WasmLoader({ optimize: level })));
+  if (!l) loaders.set(level, (l = TEST_ENGINE === 'native' ? new NativeLoader({ optimize: level }) : new WasmLoader({ optimize: level })));
   return l;
+}
+
+/** A new loader of the engine under test (tests of instance reuse that must not share the default one). */
+export function freshLoader(): ContractLoader {
+  return TEST_ENGINE === 'native' ? new NativeLoader({ optimize: 1 }) : new WasmLoader();
 }
 
 /**
  * The loader used when a test does not pass one: the engine's default, unless MEVMC_TEST_OPT=0..3 asks for a
  * given optimisation level (e.g. `MEVMC_TEST_OPT=2 npx vitest run test/diff` re-runs everything optimised).
+ * Native: clang -O1 unless MEVMC_TEST_OPT says otherwise (thousands of small contracts: compile time dominates).
  */
-function defaultLoader(): WasmLoader | undefined {
+function defaultLoader(): ContractLoader | undefined {
   const v = process.env.MEVMC_TEST_OPT;
-  return v === '0' || v === '1' || v === '2' || v === '3' ? loaderAt(Number(v) as 0 | 1 | 2 | 3) : undefined;
+  if (v === '0' || v === '1' || v === '2' || v === '3') return loaderAt(Number(v) as 0 | 1 | 2 | 3);
+  return TEST_ENGINE === 'native' ? loaderAt(1) : undefined;
 }
 
 /** Run the compiled engine, turning a thrown error into a failed test that shows the case. */
-export function runOurs(c: Case, loader?: WasmLoader): CaseResult {
+export function runOurs(c: Case, loader?: ContractLoader): CaseResult {
   const l = loader ?? defaultLoader();
   try {
-    return runCaseWasm(c, l ? { loader: l } : {});
+    return runCase(c, l ? { loader: l } : { engine: TEST_ENGINE });
   } catch (e) {
     const line = JSON.stringify(caseJson(c));
     console.error(`[mevmc threw] ${(e as Error).stack ?? e}\ncase: ${line}`);
-    throw new Error(`runCaseWasm threw ${(e as Error).message} on ${truncate(line, 600)}`);
+    throw new Error(`runCase (${l?.engine ?? TEST_ENGINE}) threw ${(e as Error).message} on ${truncate(line, 600)}`);
   }
 }
 

@@ -4,7 +4,7 @@
  * builtin otherwise; anything touching the environment or state is a host import (src/abi/host.ts).
  */
 import { CTX, Ctx, ENV, EVM_MEMORY_BASE, SCRATCH, Status } from '../../abi/context.ts';
-import { EnvSlot } from '../../abi/host.ts';
+import { ENV_OPCODES } from '../../abi/host.ts';
 import { evalPure } from '../../evm/arith.ts';
 import { Fork } from '../../evm/forks.ts';
 import { G } from '../../evm/gas.ts';
@@ -33,14 +33,6 @@ const BUILTIN_BINARY: Partial<Record<number, string>> = {
   [Op.ADDMOD]: 'mevmc_addmod', [Op.MULMOD]: 'mevmc_mulmod', [Op.CLZ]: 'mevmc_clz',
 };
 
-const ENV_OPS: Partial<Record<number, EnvSlot>> = {
-  [Op.ADDRESS]: EnvSlot.Address, [Op.ORIGIN]: EnvSlot.Origin, [Op.CALLER]: EnvSlot.Caller,
-  [Op.CALLVALUE]: EnvSlot.CallValue, [Op.GASPRICE]: EnvSlot.GasPrice, [Op.COINBASE]: EnvSlot.Coinbase,
-  [Op.TIMESTAMP]: EnvSlot.Timestamp, [Op.NUMBER]: EnvSlot.Number, [Op.PREVRANDAO]: EnvSlot.PrevRandao,
-  [Op.GASLIMIT]: EnvSlot.GasLimit, [Op.CHAINID]: EnvSlot.ChainId, [Op.BASEFEE]: EnvSlot.BaseFee,
-  [Op.BLOBBASEFEE]: EnvSlot.BlobBaseFee, [Op.CALLDATASIZE]: EnvSlot.CalldataSize, [Op.CODESIZE]: EnvSlot.CodeSize,
-  [Op.RETURNDATASIZE]: EnvSlot.ReturndataSize,
-};
 
 /** Lower one instruction (not JUMP/JUMPI, which the block exit handles). */
 export function compileInst(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits, pushValue: bigint | undefined): Continues {
@@ -310,7 +302,7 @@ function checkStatus(bb: BlockBuilder, call: Expr): void {
 
 function compileEnv(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
   const m = bb.m;
-  const slot = ENV_OPS[op];
+  const slot = ENV_OPCODES[op];
   if (slot !== undefined) { bb.push(bb.loadWord(ENV + 32 * slot)); return true; }
   const inPlace = (name: string, mayFail: boolean) => {
     bb.storeWord(() => m.i32.const(SCRATCH), bb.pop());

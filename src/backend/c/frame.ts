@@ -1,0 +1,155 @@
+/**
+ * @file The virtual EVM stack of one basic block in the C backend — the same model as the wasm
+ * backend's frame.ts: stack values are C temporaries (`const w256 tN`) or compile-time constants, so
+ * PUSH/DUP/SWAP/POP cost nothing; items below the entry height are loaded from the in-memory EVM
+ * stack on first use and the block's survivors are stored back once, at its end.
+ *
+ * Variables of the generated function (see index.ts): `M` frame memory base, `H` host table,
+ * `U` host user word, `gas` gas left (u64), `S` bottom of the EVM stack, `sp` one past its top
+ * item, `jt` dynamic jump target, `st` status of the last callback.
+ */
+import { CTX, Ctx, Status } from '../../abi/context.ts';
+
+const MASK64 = (1n << 64n) - 1n;
+
+/** A 256-bit stack value: a C expression that is side-effect free and cheap to repeat (a temp or a constant). */
+export interface Value {
+  readonly c: string;
+  /** The value when known at compile time. */
+  readonly k?: bigint;
+  /** Stack position it was loaded from (relative to the entry top, −1 = top), to skip storing it back unchanged. */
+  readonly home?: number;
+}
+
+/** C literal of a 64-bit constant. */
+export const u64 = (x: bigint): string => `0x${(x & MASK64).toString(16)}ull`;
+
+/** A constant value. */
+export function constValue(x: bigint): Value {
+  const v = BigInt.asUintN(256, x);
+  if (v <= MASK64) return { c: `((w256)${u64(v)})`, k: v };
+  const l = [0n, 1n, 2n, 3n].map((i) => (v >> (64n * i)) & MASK64);
+  return { c: `mevmc_w_make(${u64(l[3])}, ${u64(l[2])}, ${u64(l[1])}, ${u64(l[0])})`, k: v };
+}
+
+/** Context field access. */
+export const ctx64 = (field: number): string => `(*(uint64_t *)(M + ${CTX + field}))`;
+export const ctx32 = (field: number): string => `(*(uint32_t *)(M + ${CTX + field}))`;
+export const GAS_TO_CTX = `${ctx64(Ctx.gas)} = gas;`;
+export const GAS_FROM_CTX = `gas = ${ctx64(Ctx.gas)};`;
+
+/** Emits the code of one block. */
+export class BlockBuilder {
+  readonly lines: string[] = [];
+  private readonly stack: Value[] = [];
+  /** Items consumed below the entry height. */
+  private popped = 0;
+
+  /** `names` numbers temporaries across the whole function (they are block-scoped, but unique names read better). */
+  constructor(private readonly names: { next: number }) {}
+
+  emit(line: string): void {
+    this.lines.push(line);
+  }
+
+  /** Evaluate a w256 expression once into a fresh temporary. */
+  temp(expr: string): Value {
+    const name = `t${this.names.next++}`;
+    this.emit(`const w256 ${name} = ${expr};`);
+    return { c: name };
+  }
+
+  /** Evaluate a scalar expression once (`type` is a C type). */
+  scalar(type: string, expr: string): string {
+    const name = `s${this.names.next++}`;
+    this.emit(`const ${type} ${name} = ${expr};`);
+    return name;
+  }
+
+  private loadEntryItem(k: number): Value {
+    const v = this.temp(`mevmc_w_load(sp - ${32 * k})`);
+    return { ...v, home: -k };
+  }
+
+  pop(): Value {
+    const v = this.stack.pop();
+    if (v !== undefined) return v;
+    this.popped++;
+    return this.loadEntryItem(this.popped);
+  }
+
+  push(v: Value): void {
+    this.stack.push(v);
+  }
+
+  private ensure(n: number): void {
+    while (this.stack.length < n) {
+      this.popped++;
+      this.stack.unshift(this.loadEntryItem(this.popped));
+    }
+  }
+
+  dup(n: number): void {
+    this.ensure(n);
+    this.stack.push(this.stack[this.stack.length - n]);
+  }
+
+  swap(n: number): void {
+    this.ensure(n + 1);
+    const s = this.stack;
+    const top = s.length - 1;
+    [s[top], s[top - n]] = [s[top - n], s[top]];
+  }
+
+  /** Store a value as a little-endian word at frame offset `off` (a C expression). */
+  storeWord(off: string | number, v: Value): void {
+    this.emit(`mevmc_w_store(M + ${off}, ${v.c});`);
+  }
+
+  /** Load the word at a frame offset into a fresh value. */
+  loadWord(off: number): Value {
+    return this.temp(`mevmc_w_load(M + ${off})`);
+  }
+
+  /** Write the virtual stack back to memory and move sp: the block's end. */
+  flush(): void {
+    const base = -this.popped;
+    this.stack.forEach((v, i) => {
+      const pos = base + i;
+      if (v.home === pos) return;
+      this.emit(`mevmc_w_store(sp + ${32 * pos}, ${v.c});`);
+    });
+    const delta = 32 * (this.stack.length - this.popped);
+    if (delta !== 0) this.emit(`sp += ${delta};`);
+  }
+
+  /** `return status` when `cond` holds. */
+  failIf(cond: string, status: Status): void {
+    this.emit(`if (${cond}) return ${status};`);
+  }
+
+  /** Return `status` from the frame now (normal endings publish the gas left first). */
+  exit(status: Status): void {
+    this.emit(exitCode(status));
+  }
+
+  /** Charge `cost` (a u64 C expression without side effects) or halt with OutOfGas. */
+  charge(cost: string): void {
+    this.emit(`if (gas < ${cost}) return ${Status.OutOfGas}; gas -= ${cost};`);
+  }
+
+  /** A callback or builtin that reads or charges ctx.gas, with the gas counter synchronised around it. */
+  synced(call: string): void {
+    this.emit(`${GAS_TO_CTX} ${call}; ${GAS_FROM_CTX}`);
+  }
+
+  /** Same for a call returning a status: halt with it when non-zero. */
+  syncedCheck(call: string): void {
+    this.emit(`${GAS_TO_CTX} st = ${call}; if (st) return st; ${GAS_FROM_CTX}`);
+  }
+}
+
+/** `return status;`, publishing the gas left first when the status is a normal ending. */
+export function exitCode(status: Status): string {
+  return status <= Status.Revert ? `{ ${GAS_TO_CTX} return ${status}; }` : `return ${status};`;
+}
