@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       .option('workers', { type: 'number', describe: 'worker threads (default: every core)' })
       .option('shard', { type: 'string', describe: 'i/n: this job runs the disjoint slice i of n' })
       .option('mode', { choices: ['gen', 'raw', 'mutate'] as const, default: 'gen' as const })
+      .option('engine', { choices: ['wasm', 'native'] as const, default: 'wasm' as const, describe: 'mevmc engine under test (native: clang-built .so, ~10× fewer execs/s: each program is compiled by clang)' })
       .option('index', { type: 'number', describe: 'replay one program of the campaign (its global index)' })
       .option('out', { type: 'string', describe: 'directory for reproducers (default corpus/regressions)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON line' }),

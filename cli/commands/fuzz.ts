@@ -14,7 +14,7 @@ import { opName } from '../../src/evm/traits.ts';
 import { HALT_SHORT, type HaltKind } from '../../runtime/halts.ts';
 
 export interface FuzzArgs {
-  seed?: number; runs?: number; duration?: string; workers?: number; shard?: string; mode: string; json: boolean;
+  seed?: number; runs?: number; duration?: string; workers?: number; shard?: string; mode: string; json: boolean; engine?: 'wasm' | 'native';
   index?: number; out?: string; coverageEvery?: number;
 }
 
@@ -55,12 +55,16 @@ export async function fuzzCommand(a: FuzzArgs): Promise<number> {
   const cfg: CampaignConfig = {
     mode: a.mode as Mode, seed, workers, shard, shards, runs, index: a.index,
     deadline: duration !== undefined ? Date.now() + duration : undefined,
-    regressionsDir: a.out !== undefined ? resolve(a.out) : REGRESSIONS, coverageEvery: a.coverageEvery ?? 4,
+    regressionsDir: a.out !== undefined ? resolve(a.out) : REGRESSIONS, coverageEvery: a.coverageEvery ?? 4, engine: a.engine,
   };
+  if (a.engine === 'native') {
+    const why = (await import('../../runtime/loader/native.ts')).nativeUnavailableReason();
+    if (why) throw new InputError(`--engine native: ${why}`);
+  }
   const t0 = Date.now();
   const tty = process.stderr.isTTY && !a.json;
   if (!a.json) {
-    process.stderr.write(`mevmc fuzz: mode ${cfg.mode}, seed ${seed}, shard ${shard}/${shards}, ${workers} worker(s), ` +
+    process.stderr.write(`mevmc fuzz: engine ${a.engine ?? 'wasm'}, mode ${cfg.mode}, seed ${seed}, shard ${shard}/${shards}, ${workers} worker(s), ` +
       `${runs !== undefined ? `${runs} programs` : duration !== undefined ? `${duration / 1000} s` : `program ${a.index}`}\n`);
   }
   let lastDraw = 0;

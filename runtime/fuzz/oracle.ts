@@ -7,6 +7,7 @@
  */
 import { type Case, type CaseResult, type PostAccount, type PostState, addrKey } from '../case.ts';
 import { runCaseWasm } from '../engine.ts';
+import { NativeLoader } from '../loader/native.ts';
 import { WasmLoader } from '../loader/wasm.ts';
 import { runReference } from '../reference/ethereumjs.ts';
 import type { TraceStep } from '../trace.ts';
@@ -29,6 +30,14 @@ let loaderUses = 0;
 export const wasmEngine: Engine = (c, opts = {}) => {
   if (!loader || ++loaderUses > 100) { loader = new WasmLoader(); loaderUses = 0; }
   return runCaseWasm(c, { loader, postState: opts.postState });
+};
+
+/** The native engine (clang-built shared objects), a loader of its own renewed like the wasm one's. */
+let native: NativeLoader | undefined;
+let nativeUses = 0;
+export const nativeEngine: Engine = (c, opts = {}) => {
+  if (!native || ++nativeUses > 100) { native?.dispose(); native = new NativeLoader(); nativeUses = 0; }
+  return runCaseWasm(c, { loader: native, postState: opts.postState });
 };
 
 export type VerdictKind = 'same' | 'diverge' | 'crash' | 'ref-error' | 'skip';

@@ -22,6 +22,8 @@ export interface CampaignConfig {
   /** Collect executed-opcode coverage on every n-th program (0: never). */
   coverageEvery: number;
   minimizeBudget?: number;
+  /** mevmc engine under test (default wasm). */
+  engine?: 'wasm' | 'native';
 }
 
 export type WorkerMsg = { type: 'progress'; stats: Stats } | { type: 'finding'; finding: Finding; final: boolean } | { type: 'done'; stats: Stats } | { type: 'error'; message: string };
@@ -30,10 +32,11 @@ export type WorkerMsg = { type: 'progress'; stats: Stats } | { type: 'finding'; 
 export async function workerLoop(cfg: CampaignConfig, w: number, post: (m: WorkerMsg) => void, stopped: () => boolean): Promise<void> {
   // Loaded here: the compiler and the reference take seconds to load, and the main thread only coordinates.
   const { fuzzOne } = await import('./campaign.ts');
+  const engine = cfg.engine === 'native' ? (await import('./oracle.ts')).nativeEngine : undefined;
   let delta = emptyStats();
   let last = Date.now();
   const opts = {
-    coverage: false, regressionsDir: cfg.regressionsDir, minimizeBudget: cfg.minimizeBudget,
+    coverage: false, regressionsDir: cfg.regressionsDir, minimizeBudget: cfg.minimizeBudget, engine,
     onFinding: (f: Finding) => post({ type: 'finding', finding: f, final: false }),
   };
   for (let k = 0; ; k++) {

@@ -29,6 +29,15 @@ describe('mevmc --engine native', { timeout: 300_000 }, () => {
     expect(typeof n.execMs).toBe('number');
   });
 
+  it.skipIf(unavailable)('fuzz --engine native: a fixed-seed run agrees with the reference on every program', () => {
+    const r = run(['fuzz', '--engine', 'native', '--seed', '11', '--runs', '12', '--workers', '1', '--json', '--out', join(tmp, 'repro')]);
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(s.execs).toBeGreaterThanOrEqual(12);
+    expect(s.divergences + s.crashes).toBe(0);
+    expect(s.same).toBe(s.execs);
+  });
+
   it.skipIf(unavailable)('run --batch: one result per case, identical to the reference', () => {
     const cases = [
       { id: 'add', fork: 'cancun', code: '0x600260030160005260206000f3', gas: '50000' },
