@@ -25,7 +25,7 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
   const t0 = performance.now();
   if (a.target !== 'wasm') {
     if (a.target === 'so' && !a.out) throw new InputError('--target so writes a shared object: give -o <file>.so');
-    const { source, blocks } = compileToC(analyze(code, fork));
+    const { source, blocks, insts } = compileToC(analyze(code, fork));
     const genMs = performance.now() - t0;
     if (a.target === 'c') {
       if (a.out) writeFileSync(a.out, source);
@@ -35,7 +35,7 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
     }
     buildSharedObject(source, a.out!, { optimize: opt });
     const ms = performance.now() - t0;
-    console.error(`mevmc: ${code.length} bytes of EVM code → ${a.out} (C generated in ${genMs.toFixed(1)} ms, ${blocks} blocks, clang -O${effectiveOpt(opt, blocks)}: ${(ms - genMs).toFixed(0)} ms)`);
+    console.error(`mevmc: ${code.length} bytes of EVM code → ${a.out} (C generated in ${genMs.toFixed(1)} ms, ${blocks} blocks, ${insts} instructions, clang -O${effectiveOpt(opt, blocks, insts)}: ${(ms - genMs).toFixed(0)} ms)`);
     return 0;
   }
   const art = compileToWasm(analyze(code, fork), { optimize: opt });

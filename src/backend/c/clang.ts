@@ -54,26 +54,32 @@ export function nativeCflags(optimize: NativeOpt = 2): string[] {
 }
 
 /**
- * Above this many blocks clang's optimiser takes minutes on the one big function we emit (measured with clang 19:
- * snailtracer, 978 blocks, 35–50 s at -O1/-O2; a 60,006-block state-test contract over 2 minutes at -O1, 2 s at
- * -O0), so larger contracts are built at -O0, which is linear. A deterministic function of the code: caches stay valid.
+ * clang's optimiser is superlinear on the one big function we emit. Measured with clang 19 at -O2 on 2 shared cores:
+ * blake2b_huff (8,803 instructions) 6 s, snailtracer (973 blocks, 13,147) 32 s, weierstrudel (10,893) 43 s,
+ * memory_grow_mstore (one block of 20,483) 53–104 s; a 60,006-block state-test contract did not finish in 13 minutes
+ * (-O0: 2 s, linear). Beyond these limits contracts are built at -O0. A deterministic function of the code, so caches
+ * stay valid.
  */
 export const MAX_OPTIMIZED_BLOCKS = 1500;
+export const MAX_OPTIMIZED_INSTS = 16_000;
 
-/** The optimisation level actually used for a contract of `blocks` reachable blocks. */
-export function effectiveOpt(requested: NativeOpt, blocks: number): NativeOpt {
-  return blocks > MAX_OPTIMIZED_BLOCKS ? 0 : requested;
+/** The optimisation level actually used for a contract of `blocks` reachable blocks holding `insts` instructions. */
+export function effectiveOpt(requested: NativeOpt, blocks: number, insts = 0): NativeOpt {
+  return blocks > MAX_OPTIMIZED_BLOCKS || insts > MAX_OPTIMIZED_INSTS ? 0 : requested;
 }
 
-/** Blocks recorded by compileToC on the first line of its output (0 if absent). */
-const blocksOf = (source: string): number => Number(/; (\d+) blocks\. \*\//.exec(source.slice(0, 400))?.[1] ?? 0);
+/** Sizes recorded by compileToC on the first line of its output (0 if absent). */
+function sizeOf(source: string): [number, number] {
+  const m = /; (\d+) blocks, (\d+) instructions\. \*\//.exec(source.slice(0, 400));
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
 
 /** No clang run may hang a process: beyond this it is killed and the build fails with a clear error. */
 const CLANG_TIMEOUT_MS = 15 * 60_000;
 
 /** Compile C source into a shared object at `outPath` (written atomically). */
 export function buildSharedObject(source: string, outPath: string, opts: { optimize?: NativeOpt } = {}): void {
-  const optimize = effectiveOpt(opts.optimize ?? 2, blocksOf(source));
+  const optimize = effectiveOpt(opts.optimize ?? 2, ...sizeOf(source));
   const tc = findClang();
   if (!tc) {
     throw new ClangMissingError(
