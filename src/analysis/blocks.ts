@@ -136,3 +136,13 @@ export function markReachable(blocks: Block[]): { hasDynamicJumps: boolean; disp
   const dispatchTargets = dynamic ? blocks.filter((b) => b.isJumpdest && b.reachable).map((b) => b.index) : [];
   return { hasDynamicJumps: dynamic, dispatchTargets };
 }
+
+/**
+ * One past the last instruction a backend lowers itself: a block's exit jump (JUMP/JUMPI, and the PUSH fused into it)
+ * is the exit's business, not an instruction to lower.
+ */
+export function bodyEnd(b: Block): InstIdx {
+  const e = b.exit.kind;
+  const jumpExit = e !== 'fallthrough' && e !== 'terminate' && e !== 'codeEnd';
+  return (b.end - (jumpExit ? (b.fused ? 2 : 1) : 0)) as InstIdx;
+}

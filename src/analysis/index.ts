@@ -11,6 +11,7 @@ import type { Analysis } from './types.ts';
 
 export type { Analysis, Block, BlockIdx, Decoded, Exit, InstIdx, Pc } from './types.ts';
 export { decode, isJumpdest } from './decode.ts';
+export { bodyEnd } from './blocks.ts';
 
 export interface AnalyzeOptions {
   /**

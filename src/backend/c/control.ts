@@ -5,6 +5,7 @@
  * its checks — static gas, stack underflow and overflow, once per block — as in the wasm backend.
  */
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
+import { bodyEnd } from '../../analysis/blocks.ts';
 import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
 import { BlockBuilder, exitCode, GAS_TO_CTX, type Value } from './frame.ts';
@@ -61,8 +62,7 @@ function emitChecks(bb: BlockBuilder, b: Block): void {
 function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block): string | undefined | 'ended' {
   const d = a.decoded;
   const e = b.exit;
-  const isJumpExit = e.kind !== 'fallthrough' && e.kind !== 'terminate' && e.kind !== 'codeEnd';
-  const end = b.end - (isJumpExit ? (b.fused ? 2 : 1) : 0);
+  const end = bodyEnd(b);
   for (let i = b.start; i < end; i++) {
     const op = d.ops[i];
     const t = traitsIn(op, a.fork);

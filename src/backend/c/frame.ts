@@ -9,6 +9,7 @@
  * item, `jt` dynamic jump target, `st` status of the last callback.
  */
 import { CTX, Ctx, Status } from '../../abi/context.ts';
+import { VirtualStack } from '../stack.ts';
 
 const MASK64 = (1n << 64n) - 1n;
 
@@ -39,14 +40,13 @@ export const GAS_TO_CTX = `${ctx64(Ctx.gas)} = gas;`;
 export const GAS_FROM_CTX = `gas = ${ctx64(Ctx.gas)};`;
 
 /** Emits the code of one block. */
-export class BlockBuilder {
+export class BlockBuilder extends VirtualStack<Value> {
   readonly lines: string[] = [];
-  private readonly stack: Value[] = [];
-  /** Items consumed below the entry height. */
-  private popped = 0;
 
   /** `names` numbers temporaries across the whole function (they are block-scoped, but unique names read better). */
-  constructor(private readonly names: { next: number }) {}
+  constructor(private readonly names: { next: number }) {
+    super();
+  }
 
   emit(line: string): void {
     this.lines.push(line);
@@ -66,39 +66,9 @@ export class BlockBuilder {
     return name;
   }
 
-  private loadEntryItem(k: number): Value {
+  protected override loadEntryItem(k: number): Value {
     const v = this.temp(`mevmc_w_load(sp - ${32 * k})`);
     return { ...v, home: -k };
-  }
-
-  pop(): Value {
-    const v = this.stack.pop();
-    if (v !== undefined) return v;
-    this.popped++;
-    return this.loadEntryItem(this.popped);
-  }
-
-  push(v: Value): void {
-    this.stack.push(v);
-  }
-
-  private ensure(n: number): void {
-    while (this.stack.length < n) {
-      this.popped++;
-      this.stack.unshift(this.loadEntryItem(this.popped));
-    }
-  }
-
-  dup(n: number): void {
-    this.ensure(n);
-    this.stack.push(this.stack[this.stack.length - n]);
-  }
-
-  swap(n: number): void {
-    this.ensure(n + 1);
-    const s = this.stack;
-    const top = s.length - 1;
-    [s[top], s[top - n]] = [s[top - n], s[top]];
   }
 
   /** Store a value as a little-endian word at frame offset `off` (a C expression). */
@@ -113,13 +83,8 @@ export class BlockBuilder {
 
   /** Write the virtual stack back to memory and move sp: the block's end. */
   flush(): void {
-    const base = -this.popped;
-    this.stack.forEach((v, i) => {
-      const pos = base + i;
-      if (v.home === pos) return;
-      this.emit(`mevmc_w_store(sp + ${32 * pos}, ${v.c});`);
-    });
-    const delta = 32 * (this.stack.length - this.popped);
+    for (const { v, pos } of this.survivors()) this.emit(`mevmc_w_store(sp + ${32 * pos}, ${v.c});`);
+    const delta = this.deltaBytes;
     if (delta !== 0) this.emit(`sp += ${delta};`);
   }
 

@@ -7,6 +7,7 @@
  * then the instructions, then the write-back of the virtual stack.
  */
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
+import { bodyEnd } from '../../analysis/blocks.ts';
 import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
 import { BlockBuilder, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, Locals, loadGas, storeGas } from './frame.ts';
@@ -231,9 +232,7 @@ function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block, call: CallFn)
   const m = bb.m;
   const d = a.decoded;
   const e = b.exit;
-  const isJumpExit = e.kind !== 'fallthrough' && e.kind !== 'terminate' && e.kind !== 'codeEnd';
-  // Fused exits skip the PUSH and the jump; dynamic ones skip only the jump.
-  const end = b.end - (isJumpExit ? (b.fused ? 2 : 1) : 0);
+  const end = bodyEnd(b);
   for (let i = b.start; i < end; i++) {
     const op = d.ops[i];
     const t = traitsIn(op, a.fork);

@@ -12,6 +12,7 @@
  * in a local across blocks.
  */
 import { CTX, Ctx, STACK_BASE, Status } from '../../abi/context.ts';
+import { VirtualStack } from '../stack.ts';
 import { binaryen, type Expr, i32, i64, type Module } from './module.ts';
 
 /** One limb: an i64 local index (number) or a constant (bigint, 0 ≤ c < 2^64). */
@@ -73,13 +74,12 @@ export function valueConst(v: Value): bigint | undefined {
 }
 
 /** Emits the code of one block. */
-export class BlockBuilder {
+export class BlockBuilder extends VirtualStack<Value> {
   readonly stmts: Expr[] = [];
-  private readonly stack: Value[] = [];
-  /** Items consumed below the entry height. */
-  private popped = 0;
 
-  constructor(readonly m: Module, readonly locals: Locals) {}
+  constructor(readonly m: Module, readonly locals: Locals) {
+    super();
+  }
 
   /** Expression of a limb. */
   get(l: Limb): Expr {
@@ -98,7 +98,7 @@ export class BlockBuilder {
   }
 
   /** A value whose limbs are the given expressions (each evaluated once, in order). */
-  valueOf(limbs: readonly (Expr | bigint)[]): Value {
+  override valueOf(limbs: readonly (Expr | bigint)[]): Value {
     const out = limbs.map((e) => (typeof e === 'bigint' ? e : this.temp(e)));
     return { limbs: out as unknown as Value['limbs'] };
   }
@@ -108,43 +108,12 @@ export class BlockBuilder {
   }
 
   /** Load the item `k` positions below the entry top (k ≥ 1, at sp − 32k) into locals. */
-  private loadEntryItem(k: number): Value {
+  protected override loadEntryItem(k: number): Value {
     // A fresh address expression per load: binaryen IR is a tree, a shared node corrupts the optimiser.
     const addr = () => this.m.i32.sub(this.sp(), this.m.i32.const(32 * k));
     const limbs: Limb[] = [];
     for (let i = 0; i < 4; i++) limbs.push(this.temp(this.m.i64.load(8 * i, 8, addr())));
     return { limbs: limbs as unknown as Value['limbs'], home: -k };
-  }
-
-  pop(): Value {
-    const v = this.stack.pop();
-    if (v !== undefined) return v;
-    this.popped++;
-    return this.loadEntryItem(this.popped);
-  }
-
-  push(v: Value): void {
-    this.stack.push(v);
-  }
-
-  /** Make sure the top `n` items are in the virtual stack. */
-  private ensure(n: number): void {
-    while (this.stack.length < n) {
-      this.popped++;
-      this.stack.unshift(this.loadEntryItem(this.popped));
-    }
-  }
-
-  dup(n: number): void {
-    this.ensure(n);
-    this.stack.push(this.stack[this.stack.length - n]);
-  }
-
-  swap(n: number): void {
-    this.ensure(n + 1);
-    const s = this.stack;
-    const top = s.length - 1;
-    [s[top], s[top - n]] = [s[top - n], s[top]];
   }
 
   /** Store `v` as a word at `addr` (i32 expression, evaluated once per limb — pass a local.get or const). */
@@ -159,15 +128,12 @@ export class BlockBuilder {
 
   /** Write the virtual stack back to memory and move sp: the block's end. */
   flush(): void {
-    const base = -this.popped;
-    this.stack.forEach((v, i) => {
-      const pos = base + i; // relative to the entry top: item at sp + 32*pos
-      if (v.home === pos) return; // loaded from this very slot and still there: nothing to store
-      // wasm offsets are unsigned: slots below the entry top need an explicit subtraction
+    for (const { v, pos } of this.survivors()) {
+      // pos is relative to the entry top (item at sp + 32·pos); wasm offsets are unsigned: slots below need a subtraction
       if (pos >= 0) this.storeWord(() => this.sp(), v, 32 * pos);
       else this.storeWord(() => this.m.i32.sub(this.sp(), this.m.i32.const(-32 * pos)), v);
-    });
-    const delta = 32 * (this.stack.length - this.popped);
+    }
+    const delta = this.deltaBytes;
     if (delta !== 0) this.emit(this.m.local.set(LOCAL_SP, this.m.i32.add(this.sp(), this.m.i32.const(delta))));
   }
 
@@ -178,8 +144,7 @@ export class BlockBuilder {
    */
   spill(): void {
     this.flush();
-    this.stack.length = 0;
-    this.popped = 0;
+    this.reset();
     this.locals.resetForBlock();
   }
 
