@@ -6,21 +6,63 @@
  */
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
 import { bodyEnd } from '../../analysis/blocks.ts';
+import { type StackRegions, stackRegions } from '../../analysis/regions.ts';
 import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
-import { BlockBuilder, exitCode, GAS_TO_CTX, type Value } from './frame.ts';
+import { BlockBuilder, exitCode, GAS_TO_CTX, regVar, type Value } from './frame.ts';
 import { compileInst } from './lower.ts';
 
 const label = (b: BlockIdx | number) => `B${b}`;
 
-/** The statements of `mevmc_run`'s body. */
-export function compileBody(a: Analysis, trace: boolean): string[] {
+/** Largest register window (slots) of a region kept in variables; wider regions keep the memory stack. */
+const MAX_REGISTER_SLOTS = 64;
+
+/** Register stacks of the regions that get them, by region index. */
+interface RegisterPlan {
+  readonly regions: StackRegions;
+  readonly byRegion: Map<number, { readonly low: number; readonly read: Set<number>; readonly written: Set<number> }>;
+  /** Variables to declare: the widest window. */
+  readonly slots: number;
+}
+
+/**
+ * Which regions keep their stack in variables: those whose static edges loop (where items would otherwise make a
+ * memory round trip every iteration), with consistent heights and a bounded window. Elsewhere the memory stack is
+ * cheaper: a region in variables loads its window each time the dispatch enters it and stores it when it leaves.
+ */
+function planRegisters(a: Analysis, trace: boolean): RegisterPlan {
+  const regions = stackRegions(a);
+  const byRegion: RegisterPlan['byRegion'] = new Map();
+  let slots = 0;
+  if (!trace) {
+    regions.regions.forEach((r, i) => {
+      if (!r.consistent || !r.loops || r.high - r.low > MAX_REGISTER_SLOTS) return;
+      byRegion.set(i, { low: r.low, read: new Set(), written: new Set() });
+      slots = Math.max(slots, r.high - r.low);
+    });
+  }
+  return { regions, byRegion, slots };
+}
+
+/** The statements of `mevmc_run`'s body, after the declaration of `registerSlots` variables r0… (zero). */
+export function compileBody(a: Analysis, trace: boolean): { registerSlots: number; lines: string[] } {
   const out: string[] = [];
   const names = { next: 0 };
+  const plan = planRegisters(a, trace);
+  // Register windows to write back before a dispatch, filled in once the region's blocks are all lowered.
+  const spills: { line: number; region: number; height: number }[] = [];
   const goto = (to: BlockIdx | number) => (to < 0 ? exitCode(Status.Stop) : `goto ${label(to)};`);
   for (const b of a.blocks) {
     if (!b.reachable) continue;
-    const bb = new BlockBuilder(names);
+    const region = plan.regions.regionOf[b.index];
+    const reg = plan.byRegion.get(region);
+    const entry = plan.regions.entryHeight[b.index];
+    const bb = new BlockBuilder(names, reg && { entry, ...reg });
+    const toDispatch = (): string => {
+      if (reg === undefined) return 'goto dispatch;';
+      spills.push({ line: out.length + 1 + bb.lines.length, region, height: entry + b.stackDelta });
+      return '{ /* spill */ goto dispatch; }';
+    };
     if (trace) bb.synced(`H->trace(U, ${b.startPc}u, (uint32_t)(sp - M))`);
     emitChecks(bb, b);
     const cond = compileBlockCode(bb, a, b);
@@ -29,8 +71,8 @@ export function compileBody(a: Analysis, trace: boolean): string[] {
       switch (e.kind) {
         case 'fallthrough': case 'jump': bb.emit(goto(e.to)); break;
         case 'jumpi': bb.emit(`if (${cond}) ${goto(e.to)}`); bb.emit(goto(e.next)); break;
-        case 'dynamicJump': bb.emit('goto dispatch;'); break;
-        case 'dynamicJumpi': bb.emit(`if (${cond}) goto dispatch;`); bb.emit(goto(e.next)); break;
+        case 'dynamicJump': bb.emit(toDispatch()); break;
+        case 'dynamicJumpi': bb.emit(`if (${cond}) ${toDispatch()}`); bb.emit(goto(e.next)); break;
         case 'badJumpi': bb.emit(goto(e.next)); break;
         case 'codeEnd': bb.exit(Status.Stop); break;
         case 'badJump': case 'terminate': break;
@@ -39,13 +81,43 @@ export function compileBody(a: Analysis, trace: boolean): string[] {
     // Braces scope the block's temporaries; a label needs a statement after it.
     out.push(`${label(b.index)}: {`, ...bb.lines.map((l) => `  ${l}`), '}');
   }
+  for (const s of spills) {
+    const reg = plan.byRegion.get(s.region)!;
+    out[s.line] = out[s.line].replace('/* spill */', windowCode(s.height, reg.low, reg.written, 'store'));
+  }
   if (a.hasDynamicJumps) {
+    const entries: string[] = [];
     out.push('dispatch:', '  switch (jt) {');
-    for (const t of a.dispatchTargets) out.push(`  case ${a.blocks[t].startPc}u: goto ${label(t)};`);
-    out.push(`  default: return ${Status.InvalidJump};`, '  }');
+    for (const t of a.dispatchTargets) {
+      const reg = plan.byRegion.get(plan.regions.regionOf[t]);
+      if (reg === undefined) { out.push(`  case ${a.blocks[t].startPc}u: goto ${label(t)};`); continue; }
+      // Entering a register region: its variables below the entry height come from the memory stack.
+      const used = new Set([...reg.read, ...reg.written]);
+      out.push(`  case ${a.blocks[t].startPc}u: goto E${t};`);
+      entries.push(`E${t}: { ${windowCode(plan.regions.entryHeight[t], reg.low, used, 'load')} goto ${label(t)}; }`);
+    }
+    out.push(`  default: return ${Status.InvalidJump};`, '  }', ...entries);
   }
   if (!a.blocks.some((b) => b.reachable)) out.push(`{ ${GAS_TO_CTX} return ${Status.Stop}; }`);
-  return out;
+  return { registerSlots: plan.slots, lines: out };
+}
+
+/**
+ * Move the register variables `vars` of the slots below `height` between the memory stack (whose top is `sp`) and
+ * the variables. A slot below the real stack bottom is never read (the blocks' underflow checks stop first), so
+ * it is skipped: loads give 0, stores are dropped.
+ */
+function windowCode(height: number, low: number, vars: ReadonlySet<number>, dir: 'load' | 'store'): string {
+  const parts: string[] = [];
+  for (let h = low; h < height; h++) {
+    if (!vars.has(h - low)) continue;
+    const back = 32 * (height - h);
+    const v = regVar(h, low);
+    parts.push(dir === 'load'
+      ? `${v} = dep >= ${back} ? mevmc_w_load(sp - ${back}) : 0;`
+      : `if (dep >= ${back}) mevmc_w_store(sp - ${back}, ${v});`);
+  }
+  return parts.length === 0 ? '' : `const uint64_t dep = (uint64_t)(sp - S); ${parts.join(' ')}`;
 }
 
 /** Gas and stack checks, once per block. */

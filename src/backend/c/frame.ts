@@ -39,12 +39,30 @@ export const ctx32 = (field: number): string => `(*(uint32_t *)(M + ${CTX + fiel
 export const GAS_TO_CTX = `${ctx64(Ctx.gas)} = gas;`;
 export const GAS_FROM_CTX = `gas = ${ctx64(Ctx.gas)};`;
 
+/**
+ * A block of a static stack region kept in registers (analysis/regions.ts): the stack slot at height h (relative to
+ * the region's base) is the variable `r{h − low}`; `read`/`written` collect the variables the region's blocks use, so
+ * the dispatch's entry loads and exit stores touch only those.
+ */
+export interface RegisterStack {
+  readonly entry: number;
+  readonly low: number;
+  readonly read: Set<number>;
+  readonly written: Set<number>;
+}
+
+/** Name of the register variable of slot `h` in a region whose lowest slot is `low`. */
+export const regVar = (h: number, low: number): string => `r${h - low}`;
+
 /** Emits the code of one block. */
 export class BlockBuilder extends VirtualStack<Value> {
   readonly lines: string[] = [];
 
-  /** `names` numbers temporaries across the whole function (they are block-scoped, but unique names read better). */
-  constructor(private readonly names: { next: number }) {
+  /**
+   * `names` numbers temporaries across the whole function (they are block-scoped, but unique names read better).
+   * With `regs` the EVM stack of this block is the region's variables, otherwise memory at `sp`.
+   */
+  constructor(private readonly names: { next: number }, private readonly regs?: RegisterStack) {
     super();
   }
 
@@ -67,8 +85,11 @@ export class BlockBuilder extends VirtualStack<Value> {
   }
 
   protected override loadEntryItem(k: number): Value {
-    const v = this.temp(`mevmc_w_load(sp - ${32 * k})`);
-    return { ...v, home: -k };
+    const r = this.regs;
+    if (r === undefined) return { ...this.temp(`mevmc_w_load(sp - ${32 * k})`), home: -k };
+    // A copy: the block's end may assign the variable while other survivors still need its old value.
+    r.read.add(r.entry - k - r.low);
+    return { ...this.temp(regVar(r.entry - k, r.low)), home: -k };
   }
 
   /** Store a value as a little-endian word at frame offset `off` (a C expression). */
@@ -83,7 +104,14 @@ export class BlockBuilder extends VirtualStack<Value> {
 
   /** Write the virtual stack back to memory and move sp: the block's end. */
   flush(): void {
-    for (const { v, pos } of this.survivors()) this.emit(`mevmc_w_store(sp + ${32 * pos}, ${v.c});`);
+    const r = this.regs;
+    for (const { v, pos } of this.survivors()) {
+      if (r === undefined) this.emit(`mevmc_w_store(sp + ${32 * pos}, ${v.c});`);
+      else {
+        r.written.add(r.entry + pos - r.low);
+        this.emit(`${regVar(r.entry + pos, r.low)} = ${v.c};`);
+      }
+    }
     const delta = this.deltaBytes;
     if (delta !== 0) this.emit(`sp += ${delta};`);
   }
