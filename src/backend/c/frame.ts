@@ -128,7 +128,8 @@ export class BlockBuilder extends VirtualStack<Value> {
 
   /** Charge `cost` (a u64 C expression without side effects) or halt with OutOfGas. */
   charge(cost: string): void {
-    this.emit(`if (gas < ${cost}) return ${Status.OutOfGas}; gas -= ${cost};`);
+    // One flag-setting subtraction, no compare and no temporary (the wrapped value is never used: the frame ends).
+    this.emit(`if (__builtin_sub_overflow(gas, ${cost}, &gas)) return ${Status.OutOfGas};`);
   }
 
   /** A callback or builtin that reads or charges ctx.gas, with the gas counter synchronised around it. */

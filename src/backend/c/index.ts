@@ -40,7 +40,7 @@ const NESTING_OPS = new Set([0xf0, 0xf1, 0xf2, 0xf4, 0xf5, 0xfa]);
 function stackDecl(a: Analysis, trace: boolean): string[] {
   const nests = a.blocks.some((b) => b.reachable && a.decoded.ops.subarray(b.start, b.end).some((op) => NESTING_OPS.has(op)));
   if (trace || nests) return ['  uint8_t *const S = M + MEVMC_STACK_BASE;'];
-  return ['  _Alignas(32) uint8_t stack[MEVMC_STACK_LIMIT * 32];', '  uint8_t *const S = stack;'];
+  return ['  _Alignas(16) uint8_t stack[MEVMC_STACK_LIMIT * 32];', '  uint8_t *const S = stack;'];
 }
 
 /** Compile an analysed contract to C. */
