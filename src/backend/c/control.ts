@@ -3,6 +3,8 @@
  * block a label. Fused jumps are direct `goto`s; dynamic jumps go through one `switch` on the target
  * pc (clang turns it into a jump table), with invalid targets on the default. Each block starts with
  * its checks — static gas, stack underflow and overflow, once per block — as in the wasm backend.
+ * Looping static regions (analysis/regions.ts) keep their stack in variables r0…, synced with the
+ * memory stack only where the dispatch enters or leaves them.
  */
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
 import { bodyEnd } from '../../analysis/blocks.ts';
