@@ -49,10 +49,17 @@ export interface RegisterStack {
   readonly low: number;
   readonly read: Set<number>;
   readonly written: Set<number>;
+  /**
+   * Variables held in 64 bits instead (`n{i}`, see narrowVar), in the fast copy of a counted loop
+   * (analysis/loops.ts): values that provably stay below 2^64 there, read zero-extended, written truncated.
+   */
+  readonly narrow?: ReadonlySet<number>;
 }
 
 /** Name of the register variable of slot `h` in a region whose lowest slot is `low`. */
 export const regVar = (h: number, low: number): string => `r${h - low}`;
+/** Name of the 64-bit variable standing for register variable `r{i}` inside a counted loop's fast copy. */
+export const narrowVar = (i: number): string => `n${i}`;
 
 /** Emits the code of one block. */
 export class BlockBuilder extends VirtualStack<Value> {
@@ -88,8 +95,9 @@ export class BlockBuilder extends VirtualStack<Value> {
     const r = this.regs;
     if (r === undefined) return { ...this.temp(`mevmc_w_load(sp - ${32 * k})`), home: -k };
     // A copy: the block's end may assign the variable while other survivors still need its old value.
-    r.read.add(r.entry - k - r.low);
-    return { ...this.temp(regVar(r.entry - k, r.low)), home: -k };
+    const i = r.entry - k - r.low;
+    r.read.add(i);
+    return { ...this.temp(r.narrow?.has(i) ? `(w256)${narrowVar(i)}` : regVar(r.entry - k, r.low)), home: -k };
   }
 
   /** Store a value as a little-endian word at frame offset `off` (a C expression). */
@@ -108,8 +116,9 @@ export class BlockBuilder extends VirtualStack<Value> {
     for (const { v, pos } of this.survivors()) {
       if (r === undefined) this.emit(`mevmc_w_store(sp + ${32 * pos}, ${v.c});`);
       else {
-        r.written.add(r.entry + pos - r.low);
-        this.emit(`${regVar(r.entry + pos, r.low)} = ${v.c};`);
+        const i = r.entry + pos - r.low;
+        r.written.add(i);
+        this.emit(r.narrow?.has(i) ? `${narrowVar(i)} = (uint64_t)${v.c};` : `${regVar(r.entry + pos, r.low)} = ${v.c};`);
       }
     }
     const delta = this.deltaBytes;

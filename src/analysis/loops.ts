@@ -1,0 +1,182 @@
+/**
+ * @file Counted loops: simple static cycles inside a consistent stack region (regions.ts) that carry a
+ * counter — a stack slot increased by a small constant once per iteration — for backends that run such
+ * loops in a fast version. Backend-neutral: plain data from `Analysis` and `StackRegions`.
+ *
+ * What the fast version may do, and why it is exact:
+ * - **One gas check per round of iterations.** A round of `u` iterations costs at most `u · gas` static
+ *   gas (`gas` = the cycle's blocks summed). If `gas left ≥ u · gas` when a round starts, no block of the
+ *   round can fail its static gas check, so the blocks subtract their cost unchecked and every exit,
+ *   even mid-iteration, leaves exactly the gas the per-block checks would have. Below that, the round
+ *   falls back to the precise per-block code. Dynamic costs keep their own checks.
+ * - **The counter in 64 bits.** Entered with counter < 2^62 and gas left < 2^62, and each iteration
+ *   charging ≥ `gas` ≥ step (checked here), the counter grows by less than the gas spent, so it stays
+ *   below 2^63 and its 256-bit `+ step` never carries past bit 63. A loop-invariant slot compared with
+ *   the counter (its bound) is narrowed too, when at entry it is below 2^64 — then the compare is a
+ *   64-bit compare. Both are run-time guards at the loop's header; wider values take the precise code.
+ *
+ * The symbolic walk only needs to know, per slot, "its header value plus a constant" or "something
+ * else"; everything else about the instructions comes from the opcode table.
+ */
+import { bodyEnd, successors } from './blocks.ts';
+import type { StackRegions } from './regions.ts';
+import type { Analysis, BlockIdx } from './types.ts';
+import { Op, traitsIn } from '../evm/traits.ts';
+
+export interface CountedLoop {
+  readonly region: number;
+  /** The cycle's blocks in execution order, header first; each one's next is the cycle's continuation. */
+  readonly cycle: readonly BlockIdx[];
+  /** Static gas of one iteration: the cycle's blocks summed (≥ 1: a cycle goes through a JUMPDEST). */
+  readonly gas: number;
+  /** Instructions of one iteration. */
+  readonly insts: number;
+  /** Slots (heights relative to the region base) that grow by `step` each iteration. */
+  readonly counters: readonly { readonly slot: number; readonly step: bigint }[];
+  /** Slots unchanged by the cycle that a counter is compared with (LT, GT, EQ). */
+  readonly bounds: readonly number[];
+}
+
+/** Longest cycle considered: the fast version duplicates its blocks. */
+export const MAX_CYCLE_BLOCKS = 8;
+/** Largest cycle in instructions, for the same reason. */
+export const MAX_CYCLE_INSTS = 256;
+/** Largest per-iteration or intermediate counter offset kept symbolic. */
+const MAX_STEP = 1n << 32n;
+
+/** A stack slot's value in terms of the header's: `slot + add`, a constant, or unknown. */
+type Sym = { readonly slot: number; readonly add: bigint } | { readonly k: bigint } | null;
+
+/**
+ * The counted loops of the regions `eligible` accepts, at most one per block. Cycles are searched from
+ * each block in order, so a loop's header is its lowest-numbered block on the cycle (for compiled loops
+ * the condition block, entered from before the loop).
+ */
+export function countedLoops(a: Analysis, regions: StackRegions, eligible: (region: number) => boolean): CountedLoop[] {
+  const taken = new Set<number>();
+  const loops: CountedLoop[] = [];
+  for (const b of a.blocks) {
+    const r = regions.regionOf[b.index];
+    if (!b.reachable || r < 0 || taken.has(b.index) || !eligible(r) || !regions.regions[r].consistent) continue;
+    const cycle = findCycle(a, regions, b.index, taken);
+    if (cycle === undefined) continue;
+    const loop = classify(a, regions, r, cycle);
+    if (loop === undefined) continue;
+    for (const x of cycle) taken.add(x);
+    loops.push(loop);
+  }
+  return loops;
+}
+
+/** A simple cycle through static edges of one region back to `head`, each block with exactly one successor on it. */
+function findCycle(a: Analysis, regions: StackRegions, head: BlockIdx, taken: ReadonlySet<number>): BlockIdx[] | undefined {
+  const region = regions.regionOf[head];
+  const path: BlockIdx[] = [head];
+  const onPath = new Set<number>([head]);
+  const search = (b: BlockIdx): boolean => {
+    for (const s of successors(a.blocks[b].exit)) {
+      if (s === head) return true;
+      if (s < 0 || onPath.has(s) || taken.has(s) || regions.regionOf[s] !== region || path.length >= MAX_CYCLE_BLOCKS) continue;
+      path.push(s);
+      onPath.add(s);
+      if (search(s)) return true;
+      path.pop();
+      onPath.delete(s);
+    }
+    return false;
+  };
+  if (!search(head)) return undefined;
+  // Each block leaves the cycle only to blocks off it: one continuation, no inner branches.
+  for (let i = 0; i < path.length; i++) {
+    const next = path[(i + 1) % path.length];
+    const e = a.blocks[path[i]].exit;
+    if (e.kind !== 'jump' && e.kind !== 'jumpi' && e.kind !== 'fallthrough' && e.kind !== 'badJumpi') return undefined;
+    if (successors(e).some((s) => s !== next && onPath.has(s))) return undefined;
+  }
+  const insts = path.reduce((n, i) => n + a.blocks[i].end - a.blocks[i].start, 0);
+  return insts <= MAX_CYCLE_INSTS ? path : undefined;
+}
+
+/** Walk the cycle symbolically; a loop when some slot is a counter. */
+function classify(a: Analysis, regions: StackRegions, region: number, cycle: readonly BlockIdx[]): CountedLoop | undefined {
+  const d = a.decoded;
+  const h0 = regions.entryHeight[cycle[0]];
+  const stack = new Map<number, Sym>();
+  let height = h0;
+  const get = (h: number): Sym => (stack.has(h) ? stack.get(h)! : { slot: h, add: 0n });
+  const pop = (): Sym => get(--height);
+  const push = (v: Sym) => stack.set(height++, v);
+  const compared: [Sym, Sym][] = [];
+  // Per slot: every value it holds at a block's end (the values a backend writes to its variable).
+  const atEnds = new Map<number, Sym[]>();
+  let gas = 0;
+  for (const bi of cycle) {
+    const b = a.blocks[bi];
+    gas += b.gas;
+    for (let i = b.start; i < bodyEnd(b); i++) {
+      const op = d.ops[i];
+      const t = traitsIn(op, a.fork);
+      if (t === undefined) return undefined;
+      if (op >= Op.PUSH0 && op <= Op.PUSH32) push({ k: d.pushValues.get(i as never) ?? 0n });
+      else if (op >= Op.DUP1 && op <= Op.DUP16) push(get(height - (op - Op.DUP1 + 1)));
+      else if (op >= Op.SWAP1 && op <= Op.SWAP16) {
+        const x = height - 1;
+        const y = height - 2 - (op - Op.SWAP1);
+        const vx = get(x);
+        stack.set(x, get(y));
+        stack.set(y, vx);
+      } else if (op === Op.POP) height--;
+      else if (op === Op.ADD) push(add(pop(), pop()));
+      else if (op === Op.LT || op === Op.GT || op === Op.EQ) {
+        compared.push([pop(), pop()]);
+        push(null);
+      } else {
+        for (let k = 0; k < t.pops; k++) pop();
+        for (let k = 0; k < t.pushes; k++) push(null);
+      }
+    }
+    if (b.exit.kind === 'jumpi' || b.exit.kind === 'badJumpi') pop();
+    for (let h = regions.regions[region].low; h < height; h++) {
+      const list = atEnds.get(h) ?? [];
+      list.push(get(h));
+      atEnds.set(h, list);
+    }
+  }
+  if (height !== h0 || gas < 1) return undefined;
+  const isSlot = (v: Sym, h: number): v is { slot: number; add: bigint } => v !== null && 'slot' in v && v.slot === h;
+  const counters: { slot: number; step: bigint }[] = [];
+  const invariant = new Set<number>();
+  for (const [h, values] of atEnds) {
+    if (h >= h0 || !values.every((v) => isSlot(v, h) && v.add >= 0n)) continue;
+    const step = (get(h) as { add: bigint }).add;
+    if (step === 0n) {
+      if (values.every((v) => (v as { add: bigint }).add === 0n)) invariant.add(h);
+    } else if (step <= BigInt(gas)) counters.push({ slot: h, step });
+  }
+  // Slots no block end rewrote are invariant too.
+  for (let h = regions.regions[region].low; h < h0; h++) if (!atEnds.has(h) || atEnds.get(h)!.every((v) => isSlot(v, h) && v.add === 0n)) invariant.add(h);
+  if (counters.length === 0) return undefined;
+  const counterSlots = new Set(counters.map((c) => c.slot));
+  const bounds = new Set<number>();
+  const countsFrom = (v: Sym) => v !== null && 'slot' in v && counterSlots.has(v.slot);
+  for (const [x, y] of compared) {
+    for (const [c, other] of [[x, y], [y, x]] as const) {
+      if (countsFrom(c) && other !== null && 'slot' in other && other.add === 0n && invariant.has(other.slot) && !counterSlots.has(other.slot)) bounds.add(other.slot);
+    }
+  }
+  const insts = cycle.reduce((n, i) => n + a.blocks[i].end - a.blocks[i].start, 0);
+  return { region, cycle, gas, insts, counters, bounds: [...bounds].sort((p, q) => p - q) };
+}
+
+/** `x + y` when one side is a constant and the other a slot's header value plus a small constant. */
+function add(x: Sym, y: Sym): Sym {
+  if (x !== null && y !== null) {
+    if ('k' in x && 'k' in y) return { k: BigInt.asUintN(256, x.k + y.k) };
+    const [s, k] = 'slot' in x ? [x, y] : [y, x];
+    if ('slot' in s && 'k' in k) {
+      const sum = s.add + k.k;
+      if (sum < MAX_STEP) return { slot: s.slot, add: sum };
+    }
+  }
+  return null;
+}
