@@ -35,6 +35,24 @@ export interface CountedLoop {
   readonly counters: readonly { readonly slot: number; readonly step: bigint }[];
   /** Slots unchanged by the cycle that a counter is compared with (LT, GT, EQ). */
   readonly bounds: readonly number[];
+  /**
+   * When every conditional exit of the cycle compares a counter with a bound: those tests. A round of
+   * iterations that provably takes none of them (see `ExitTest`) may skip them.
+   */
+  readonly exitTests?: readonly ExitTest[];
+}
+
+/**
+ * A conditional exit of a counted loop: taken when `counter's value at the iteration's start + offset` stands
+ * in `rel` to the bound. The counter only grows, so over a round of iterations the test is least likely to
+ * pass at one end: the last iteration for '>'/'>=', the first for '<'/'<='.
+ */
+export interface ExitTest {
+  readonly counter: number;
+  readonly step: bigint;
+  readonly offset: bigint;
+  readonly rel: '<' | '>' | '<=' | '>=';
+  readonly bound: number;
 }
 
 /** Longest cycle considered: the fast version duplicates its blocks. */
@@ -44,8 +62,15 @@ export const MAX_CYCLE_INSTS = 256;
 /** Largest per-iteration or intermediate counter offset kept symbolic. */
 const MAX_STEP = 1n << 32n;
 
-/** A stack slot's value in terms of the header's: `slot + add`, a constant, or unknown. */
-type Sym = { readonly slot: number; readonly add: bigint } | { readonly k: bigint } | null;
+/**
+ * A stack slot's value in terms of the header's: `slot + add`, a constant, an unsigned comparison of two
+ * such values (`x < y` or `x > y`, x the top operand; `neg` after ISZERO), or unknown.
+ */
+type Sym =
+  | { readonly slot: number; readonly add: bigint }
+  | { readonly k: bigint }
+  | { readonly cmp: 'lt' | 'gt'; readonly x: Sym; readonly y: Sym; readonly neg: boolean }
+  | null;
 
 /**
  * The counted loops of the regions `eligible` accepts, at most one per block. Cycles are searched from
@@ -107,6 +132,8 @@ function classify(a: Analysis, regions: StackRegions, region: number, cycle: rea
   const pop = (): Sym => get(--height);
   const push = (v: Sym) => stack.set(height++, v);
   const compared: [Sym, Sym][] = [];
+  // The conditions of the cycle's conditional exits, and whether each exits when it holds.
+  const tests: { cond: Sym; exitWhenTrue: boolean }[] = [];
   // Per slot: every value it holds at a block's end (the values a backend writes to its variable).
   const atEnds = new Map<number, Sym[]>();
   let gas = 0;
@@ -128,14 +155,25 @@ function classify(a: Analysis, regions: StackRegions, region: number, cycle: rea
       } else if (op === Op.POP) height--;
       else if (op === Op.ADD) push(add(pop(), pop()));
       else if (op === Op.LT || op === Op.GT || op === Op.EQ) {
-        compared.push([pop(), pop()]);
-        push(null);
+        const x = pop();
+        const y = pop();
+        compared.push([x, y]);
+        push(op === Op.EQ ? null : { cmp: op === Op.LT ? 'lt' : 'gt', x, y, neg: false });
+      } else if (op === Op.ISZERO) {
+        const v = pop();
+        push(v !== null && 'cmp' in v ? { ...v, neg: !v.neg } : null);
       } else {
         for (let k = 0; k < t.pops; k++) pop();
         for (let k = 0; k < t.pushes; k++) push(null);
       }
     }
-    if (b.exit.kind === 'jumpi' || b.exit.kind === 'badJumpi') pop();
+    const e = b.exit;
+    const next = cycle[(cycle.indexOf(bi) + 1) % cycle.length];
+    if (e.kind === 'jumpi' || e.kind === 'badJumpi') {
+      const cond = pop();
+      if (e.kind === 'badJumpi') tests.push({ cond: null, exitWhenTrue: true });
+      else if (e.to !== e.next) tests.push({ cond, exitWhenTrue: e.to !== next });
+    }
     for (let h = regions.regions[region].low; h < height; h++) {
       const list = atEnds.get(h) ?? [];
       list.push(get(h));
@@ -165,7 +203,27 @@ function classify(a: Analysis, regions: StackRegions, region: number, cycle: rea
     }
   }
   const insts = cycle.reduce((n, i) => n + a.blocks[i].end - a.blocks[i].start, 0);
-  return { region, cycle, gas, insts, counters, bounds: [...bounds].sort((p, q) => p - q) };
+  const exitTests = tests.map(({ cond, exitWhenTrue }) => exitTest(cond, exitWhenTrue, counters, bounds));
+  return {
+    region, cycle, gas, insts, counters, bounds: [...bounds].sort((p, q) => p - q),
+    exitTests: exitTests.every((t) => t !== undefined) ? exitTests : undefined,
+  };
+}
+
+/** A conditional exit as counter-versus-bound test, when it is one. */
+function exitTest(cond: Sym, exitWhenTrue: boolean, counters: readonly { slot: number; step: bigint }[], bounds: ReadonlySet<number>): ExitTest | undefined {
+  if (cond === null || !('cmp' in cond)) return undefined;
+  const { x, y } = cond;
+  if (x === null || y === null || !('slot' in x) || !('slot' in y)) return undefined;
+  // counter REL bound, whichever side the counter is on: x < y is y > x.
+  const flip = counters.some((c) => c.slot === y.slot) && bounds.has(x.slot) && x.add === 0n;
+  const [c, bound, lt] = flip ? [y, x, cond.cmp === 'gt'] : [x, y, cond.cmp === 'lt'];
+  const counter = counters.find((k) => k.slot === c.slot);
+  if (counter === undefined || !bounds.has(bound.slot) || bound.add !== 0n) return undefined;
+  // Exits when `counter lt/gt bound` holds, or when it fails.
+  const exitIfHolds = exitWhenTrue !== cond.neg;
+  const rel = lt ? (exitIfHolds ? '<' : '>=') : (exitIfHolds ? '>' : '<=');
+  return { counter: counter.slot, step: counter.step, offset: c.add, rel, bound: bound.slot };
 }
 
 /** `x + y` when one side is a constant and the other a slot's header value plus a small constant. */

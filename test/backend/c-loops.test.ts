@@ -49,6 +49,19 @@ loop: JUMPDEST
 done: JUMPDEST POP PUSH 0 MSTORE POP POP PUSH 32 PUSH 0 RETURN
 `);
 
+/** countUp(1) with a second exit that depends on the accumulator: `if (acc & 0xff == 0x42) break`. */
+const BREAK = asmBytes(`
+  PUSH 0 CALLDATALOAD PUSH 32 CALLDATALOAD PUSH 0   // n i acc
+loop: JUMPDEST
+  DUP3 DUP3 LT ISZERO PUSH :done JUMPI
+  PUSH 0x42 DUP2 PUSH 0xff AND EQ PUSH :done JUMPI
+  PUSH 3 MUL DUP2 ADD PUSH 7 ADD
+  SWAP1 PUSH 1 ADD SWAP1
+  PUSH :loop JUMP
+done: JUMPDEST
+  PUSH 0 MSTORE PUSH 32 MSTORE PUSH 64 MSTORE PUSH 96 PUSH 0 RETURN
+`);
+
 const loopsOf = (code: Uint8Array) => {
   const a = analyze(code, Fork.Cancun);
   return countedLoops(a, stackRegions(a), () => true);
@@ -65,6 +78,15 @@ describe('counted loops: analysis', () => {
     const [f] = loopsOf(FIB);
     expect(f.counters).toEqual([{ slot: 3, step: 1n }]);
     expect(f.bounds).toEqual([0]);
+  });
+
+  it('reads each exit as a counter-versus-bound test, and gives up on exits that depend on anything else', () => {
+    // `!(i < n)` exits: i >= n; fib's `i > n` exits: i > n.
+    expect(loopsOf(countUp(1))[0].exitTests).toEqual([{ counter: 1, step: 1n, offset: 0n, rel: '>=', bound: 0 }]);
+    expect(loopsOf(FIB)[0].exitTests).toEqual([{ counter: 3, step: 1n, offset: 0n, rel: '>', bound: 0 }]);
+    const [b] = loopsOf(BREAK);
+    expect(b.counters).toEqual([{ slot: 1, step: 1n }]);
+    expect(b.exitTests).toBeUndefined();
   });
 
   it('refuses decrements, steps larger than an iteration\'s gas, and counters overwritten in the loop', () => {
@@ -89,7 +111,7 @@ describe('counted loops: native fast copies agree with the reference', () => {
   afterAll(() => native?.dispose());
   const run = (code: Uint8Array, n: bigint, start: bigint, gas: bigint | string = 10_000_000n) =>
     expectSame(mkCase({ code, calldata: word(n) + word(start), gas: gas.toString(), fork: 'cancun' }), { loader: native! });
-  const CODES = { step1: countUp(1), step3: countUp(3), fib: FIB } as const;
+  const CODES = { step1: countUp(1), step3: countUp(3), fib: FIB, break: BREAK } as const;
 
   it.skipIf(unavailable)('counters and bounds on both sides of the guards, and starts past the bound', async () => {
     const P62 = 1n << 62n;

@@ -10,7 +10,7 @@
  */
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
 import { bodyEnd } from '../../analysis/blocks.ts';
-import { type CountedLoop, countedLoops } from '../../analysis/loops.ts';
+import { type CountedLoop, countedLoops, type ExitTest } from '../../analysis/loops.ts';
 import { type StackRegions, stackRegions } from '../../analysis/regions.ts';
 import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
@@ -146,6 +146,8 @@ function fastEntry(bb: BlockBuilder, loop: CountedLoop, low: number): void {
  * The fast copy of a counted loop: rounds of `unrollOf` iterations, each round checking its gas once, the cycle's
  * blocks charging theirs unchecked, counters and bounds in 64-bit variables. Exits write the counters back to their
  * register variables (bounds never change) and continue in the precise code; so does a round without enough gas.
+ * When every exit is a counter test (analysis/loops.ts `exitTests`), a round that provably takes none of them runs
+ * a copy without the tests: a counted `for` loop's round is then straight-line code.
  */
 function fastLoop(a: Analysis, plan: RegisterPlan, loop: CountedLoop, names: { next: number }): string[] {
   const reg = plan.byRegion.get(loop.region)!;
@@ -154,24 +156,40 @@ function fastLoop(a: Analysis, plan: RegisterPlan, loop: CountedLoop, names: { n
   const writeBack = loop.counters.map(({ slot }) => `${regVar(slot, reg.low)} = (w256)${narrowVar(slot - reg.low)};`).join(' ');
   const leave = (to: BlockIdx | number) => `{ ${writeBack} ${to < 0 ? exitCode(Status.Stop) : `goto ${label(to)};`} }`;
   const unroll = unrollOf(loop);
+  const round = (withExits: boolean, indent: string): string[] => {
+    const out: string[] = [];
+    for (let it = 0; it < unroll; it++) {
+      loop.cycle.forEach((bi, i) => {
+        const b = a.blocks[bi];
+        const next = loop.cycle[(i + 1) % loop.cycle.length];
+        const bb = new BlockBuilder(names, { entry: plan.regions.entryHeight[bi], ...reg, narrow });
+        if (b.gas > 0) bb.emit(`gas -= ${b.gas}ull;`);
+        emitStackChecks(bb, b);
+        const cond = compileBlockCode(bb, a, b);
+        const e = b.exit;
+        if (withExits && cond !== 'ended' && cond !== undefined && e.kind === 'jumpi' && e.to !== e.next) {
+          bb.emit(e.to === next ? `if (!(${cond})) ${leave(e.next)}` : `if (${cond}) ${leave(e.to)}`);
+        }
+        out.push(`${indent}{`, ...bb.lines.map((l) => `${indent}  ${l}`), `${indent}}`);
+      });
+    }
+    return out;
+  };
   const out = [`F${head}: {`, `  if (gas < ${unroll * loop.gas}ull) { ${writeBack} goto P${head}; }`];
-  for (let round = 0; round < unroll; round++) {
-    loop.cycle.forEach((bi, i) => {
-      const b = a.blocks[bi];
-      const next = loop.cycle[(i + 1) % loop.cycle.length];
-      const bb = new BlockBuilder(names, { entry: plan.regions.entryHeight[bi], ...reg, narrow });
-      if (b.gas > 0) bb.emit(`gas -= ${b.gas}ull;`);
-      emitStackChecks(bb, b);
-      const cond = compileBlockCode(bb, a, b);
-      const e = b.exit;
-      if (cond !== 'ended' && cond !== undefined && e.kind === 'jumpi' && e.to !== e.next) {
-        bb.emit(e.to === next ? `if (!(${cond})) ${leave(e.next)}` : `if (${cond}) ${leave(e.to)}`);
-      }
-      out.push('  {', ...bb.lines.map((l) => `    ${l}`), '  }');
-    });
+  if (loop.exitTests !== undefined) {
+    out.push(`  if (${loop.exitTests.map((t) => noExitInRound(t, unroll, reg.low)).join(' && ')}) {`, ...round(false, '    '), `    goto F${head};`, '  }');
   }
-  out.push(`  goto F${head};`, '}');
+  out.push(...round(true, '  '), `  goto F${head};`, '}');
   return out;
+}
+
+/** C condition: no iteration of a round of `unroll` takes the exit `t` (64-bit arithmetic: counters stay below 2^63). */
+function noExitInRound(t: ExitTest, unroll: number, low: number): string {
+  // The test passes most easily at the round's last iteration for '>'/'>=', at its first for '<'/'<='.
+  const it = t.rel === '>' || t.rel === '>=' ? BigInt(unroll - 1) : 0n;
+  const value = `${narrowVar(t.counter - low)} + ${it * t.step + t.offset}ull`;
+  const negated = { '>': '<=', '>=': '<', '<': '>=', '<=': '>' }[t.rel];
+  return `(${value} ${negated} ${narrowVar(t.bound - low)})`;
 }
 
 /**
