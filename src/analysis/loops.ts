@@ -4,11 +4,13 @@
  * loops in a fast version. Backend-neutral: plain data from `Analysis` and `StackRegions`.
  *
  * What the fast version may do, and why it is exact:
- * - **One gas check per round of iterations.** A round of `u` iterations costs at most `u · gas` static
- *   gas (`gas` = the cycle's blocks summed). If `gas left ≥ u · gas` when a round starts, no block of the
- *   round can fail its static gas check, so the blocks subtract their cost unchecked and every exit,
- *   even mid-iteration, leaves exactly the gas the per-block checks would have. Below that, the round
- *   falls back to the precise per-block code. Dynamic costs keep their own checks.
+ * - **One gas check per round of iterations**, when the cycle's instructions have static gas only
+ *   (`staticGas`). A round of `u` iterations then costs at most `u · gas` (`gas` = the cycle's blocks
+ *   summed). If `gas left ≥ u · gas` when a round starts, no block of the round can fail its gas check,
+ *   so the blocks subtract their cost unchecked and every exit, even mid-iteration, leaves exactly the
+ *   gas the per-block checks would have. Below that, the round falls back to the precise per-block
+ *   code. A dynamic cost (memory growth, EXP, copies, state access) could take the gas a later block's
+ *   check counts on, so cycles with one keep their per-block checks.
  * - **The counter in 64 bits.** Entered with counter < 2^62 and gas left < 2^62, and each iteration
  *   charging ≥ `gas` ≥ step (checked here), the counter grows by less than the gas spent, so it stays
  *   below 2^63 and its 256-bit `+ step` never carries past bit 63. A loop-invariant slot compared with
@@ -31,6 +33,8 @@ export interface CountedLoop {
   readonly gas: number;
   /** Instructions of one iteration. */
   readonly insts: number;
+  /** Every instruction of the cycle costs static gas only: its blocks may charge unchecked within a checked round. */
+  readonly staticGas: boolean;
   /** Slots (heights relative to the region base) that grow by `step` each iteration. */
   readonly counters: readonly { readonly slot: number; readonly step: bigint }[];
   /** Slots unchanged by the cycle that a counter is compared with (LT, GT, EQ). */
@@ -137,6 +141,7 @@ function classify(a: Analysis, regions: StackRegions, region: number, cycle: rea
   // Per slot: every value it holds at a block's end (the values a backend writes to its variable).
   const atEnds = new Map<number, Sym[]>();
   let gas = 0;
+  let staticGas = true;
   for (const bi of cycle) {
     const b = a.blocks[bi];
     gas += b.gas;
@@ -144,6 +149,7 @@ function classify(a: Analysis, regions: StackRegions, region: number, cycle: rea
       const op = d.ops[i];
       const t = traitsIn(op, a.fork);
       if (t === undefined) return undefined;
+      if (!(t.kind === 'stack' || t.kind === 'jump' || t.kind === 'gas' || (t.kind === 'pure' && op !== Op.EXP))) staticGas = false;
       if (op >= Op.PUSH0 && op <= Op.PUSH32) push({ k: d.pushValues.get(i as never) ?? 0n });
       else if (op >= Op.DUP1 && op <= Op.DUP16) push(get(height - (op - Op.DUP1 + 1)));
       else if (op >= Op.SWAP1 && op <= Op.SWAP16) {
@@ -205,7 +211,7 @@ function classify(a: Analysis, regions: StackRegions, region: number, cycle: rea
   const insts = cycle.reduce((n, i) => n + a.blocks[i].end - a.blocks[i].start, 0);
   const exitTests = tests.map(({ cond, exitWhenTrue }) => exitTest(cond, exitWhenTrue, counters, bounds));
   return {
-    region, cycle, gas, insts, counters, bounds: [...bounds].sort((p, q) => p - q),
+    region, cycle, gas, insts, staticGas, counters, bounds: [...bounds].sort((p, q) => p - q),
     exitTests: exitTests.every((t) => t !== undefined) ? exitTests : undefined,
   };
 }

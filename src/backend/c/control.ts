@@ -144,7 +144,7 @@ function fastEntry(bb: BlockBuilder, loop: CountedLoop, low: number): void {
 
 /**
  * The fast copy of a counted loop: rounds of `unrollOf` iterations, each round checking its gas once, the cycle's
- * blocks charging theirs unchecked, counters and bounds in 64-bit variables. Exits write the counters back to their
+ * blocks charging theirs unchecked when the cycle has static gas only, counters and bounds in 64-bit variables. Exits write the counters back to their
  * register variables (bounds never change) and continue in the precise code; so does a round without enough gas.
  * When every exit is a counter test (analysis/loops.ts `exitTests`), a round that provably takes none of them runs
  * a copy without the tests: a counted `for` loop's round is then straight-line code.
@@ -163,7 +163,10 @@ function fastLoop(a: Analysis, plan: RegisterPlan, loop: CountedLoop, names: { n
         const b = a.blocks[bi];
         const next = loop.cycle[(i + 1) % loop.cycle.length];
         const bb = new BlockBuilder(names, { entry: plan.regions.entryHeight[bi], ...reg, narrow });
-        if (b.gas > 0) bb.emit(`gas -= ${b.gas}ull;`);
+        if (b.gas > 0) {
+          if (loop.staticGas) bb.emit(`gas -= ${b.gas}ull;`);
+          else bb.charge(`${b.gas}ull`);
+        }
         emitStackChecks(bb, b);
         const cond = compileBlockCode(bb, a, b);
         const e = b.exit;
