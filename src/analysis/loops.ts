@@ -197,8 +197,6 @@ function classify(a: Analysis, regions: StackRegions, region: number, cycle: rea
       if (values.every((v) => (v as { add: bigint }).add === 0n)) invariant.add(h);
     } else if (step <= BigInt(gas)) counters.push({ slot: h, step });
   }
-  // Slots no block end rewrote are invariant too.
-  for (let h = regions.regions[region].low; h < h0; h++) if (!atEnds.has(h) || atEnds.get(h)!.every((v) => isSlot(v, h) && v.add === 0n)) invariant.add(h);
   if (counters.length === 0) return undefined;
   const counterSlots = new Set(counters.map((c) => c.slot));
   const bounds = new Set<number>();
