@@ -67,7 +67,7 @@ export function compileBody(a: Analysis, trace: boolean): { registerSlots: numbe
   const narrowVars = new Set<number>();
   for (const l of loops.values()) {
     const low = plan.byRegion.get(l.region)!.low;
-    for (const h of [...l.counters.map((c) => c.slot), ...l.bounds]) narrowVars.add(h - low);
+    for (const h of narrowSlots(l)) narrowVars.add(h - low);
   }
   if (narrowVars.size > 0) out.push(`uint64_t ${[...narrowVars].sort((x, y) => x - y).map((i) => `${narrowVar(i)} = 0`).join(', ')};`);
   // Register windows to write back before a dispatch, filled in once the region's blocks are all lowered.
@@ -128,19 +128,20 @@ export function compileBody(a: Analysis, trace: boolean): { registerSlots: numbe
 
 /** The guard at a counted loop's header: enter the fast copy when a round's gas and the 64-bit counters are safe. */
 function fastEntry(bb: BlockBuilder, loop: CountedLoop, low: number): void {
+  // Counters must leave room to grow (2^62, see analysis/loops.ts); bounds only have to fit.
+  const counters = new Set(loop.counters.map((c) => c.slot));
   const conds = [`gas >= ${unrollOf(loop) * loop.gas}ull`, 'gas < (1ull << 62)'];
   const moves: string[] = [];
-  for (const { slot } of loop.counters) {
-    conds.push(`(${regVar(slot, low)} >> 62) == 0`);
-    moves.push(`${narrowVar(slot - low)} = (uint64_t)${regVar(slot, low)};`);
-  }
-  for (const slot of loop.bounds) {
-    conds.push(`(${regVar(slot, low)} >> 64) == 0`);
+  for (const slot of narrowSlots(loop)) {
+    conds.push(`(${regVar(slot, low)} >> ${counters.has(slot) ? 62 : 64}) == 0`);
     moves.push(`${narrowVar(slot - low)} = (uint64_t)${regVar(slot, low)};`);
   }
   bb.emit(`if (${conds.join(' && ')}) { ${moves.join(' ')} goto F${loop.cycle[0]}; }`);
   bb.emit(`P${loop.cycle[0]}: ;`);
 }
+
+/** The slots a counted loop's fast copy keeps in 64 bits: its counters, then its bounds. */
+const narrowSlots = (loop: CountedLoop): number[] => [...loop.counters.map((c) => c.slot), ...loop.bounds];
 
 /**
  * The fast copy of a counted loop: rounds of `unrollOf` iterations, each round checking its gas once (the cycle's
@@ -153,7 +154,7 @@ function fastEntry(bb: BlockBuilder, loop: CountedLoop, low: number): void {
 function fastLoop(a: Analysis, plan: RegisterPlan, loop: CountedLoop, names: { next: number }): string[] {
   const reg = plan.byRegion.get(loop.region)!;
   const head = loop.cycle[0];
-  const narrow = new Set([...loop.counters.map((c) => c.slot), ...loop.bounds].map((h) => h - reg.low));
+  const narrow = new Set(narrowSlots(loop).map((h) => h - reg.low));
   const writeBack = loop.counters.map(({ slot }) => `${regVar(slot, reg.low)} = (w256)${narrowVar(slot - reg.low)};`).join(' ');
   const leave = (to: BlockIdx | number) => `{ ${writeBack} ${to < 0 ? exitCode(Status.Stop) : `goto ${label(to)};`} }`;
   const unroll = unrollOf(loop);
