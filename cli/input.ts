@@ -3,7 +3,7 @@
  * raw binary file. Every problem becomes an `InputError` with one clear line.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { InputError, parseHexBytes } from '../runtime/case.ts';
+import { InputError, parseHexBytes } from '../runtime/harness/case.ts';
 import { type Fork, parseForkName } from '../src/evm/forks.ts';
 
 /** Bytes from a `0x…` string or a file (hex text, or raw bytes when the file is not text). */

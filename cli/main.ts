@@ -4,7 +4,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { InputError } from '../runtime/case.ts';
+import { InputError } from '../runtime/harness/case.ts';
 
 // Commands are imported when used: binaryen and @ethereumjs take a second to load, and a typo in
 // the input should be reported at once.

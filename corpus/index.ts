@@ -34,7 +34,7 @@ import {
   parseCase,
   toHex,
   word,
-} from '../runtime/case.ts';
+} from '../runtime/harness/case.ts';
 
 export const CORPUS_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const CONTRACTS_DIR = fileURLToPath(new URL('./contracts/', import.meta.url));

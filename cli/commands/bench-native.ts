@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCase } from '../../runtime/engine.ts';
+import { runCase } from '../../runtime/harness/batch.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
-import { loadSharedBench, prepareBenchCase } from '../../runtime/shared-bench.ts';
+import { loadSharedBench, prepareBenchCase } from '../../runtime/harness/shared-bench.ts';
 import { findClang, nativeCflags } from '../../src/backend/c/clang.ts';
 
 const FIB_C = fileURLToPath(new URL('../bench/fib_bitint.c', import.meta.url));

@@ -7,13 +7,13 @@
  */
 import { Bench } from 'tinybench';
 import { loadCorpusBenchCases } from '../../corpus/index.ts';
-import type { Case } from '../../runtime/case.ts';
-import { runCaseWasm } from '../../runtime/engine.ts';
+import type { Case } from '../../runtime/harness/case.ts';
+import { runCaseWasm } from '../../runtime/harness/batch.ts';
 import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { nativeFibSection } from './bench-native.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
-import { loadSharedBench, prepareBenchCase } from '../../runtime/shared-bench.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
+import { loadSharedBench, prepareBenchCase } from '../../runtime/harness/shared-bench.ts';
 import { parseForkName } from '../../src/evm/forks.ts';
 import { sameResult } from './corpus.ts';
 

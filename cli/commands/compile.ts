@@ -6,7 +6,7 @@ import { buildSharedObject, effectiveOpt } from '../../src/backend/c/clang.ts';
 import { compileToC } from '../../src/backend/c/index.ts';
 import { toWat } from '../../src/backend/wasm/wat.ts';
 import { analyze, compileToWasm } from '../../src/index.ts';
-import { InputError } from '../../runtime/case.ts';
+import { InputError } from '../../runtime/harness/case.ts';
 import { readCode, readFork } from '../input.ts';
 
 export interface CompileArgs {

@@ -4,9 +4,9 @@
  * Exit 1 if any case differs.
  */
 import { loadCorpusCases } from '../../corpus/index.ts';
-import type { Case, CaseResult } from '../../runtime/case.ts';
-import { runCaseWasm } from '../../runtime/engine.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
+import type { Case, CaseResult } from '../../runtime/harness/case.ts';
+import { runCaseWasm } from '../../runtime/harness/batch.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { parseForkName } from '../../src/evm/forks.ts';
 import { loaderFor } from './run.ts';
 

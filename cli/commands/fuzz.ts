@@ -7,11 +7,11 @@
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../runtime/case.ts';
-import { type Mode, type Stats, forkOpcodes, haltCoverage, MODES } from '../../runtime/fuzz/stats.ts';
-import { type CampaignConfig, startCampaign } from '../../runtime/fuzz/runner.ts';
+import { InputError } from '../../runtime/harness/case.ts';
+import { type Mode, type Stats, forkOpcodes, haltCoverage, MODES } from '../../runtime/harness/fuzz/stats.ts';
+import { type CampaignConfig, startCampaign } from '../../runtime/harness/fuzz/runner.ts';
 import { opName } from '../../src/evm/traits.ts';
-import { HALT_SHORT, type HaltKind } from '../../runtime/halts.ts';
+import { HALT_SHORT, type HaltKind } from '../../runtime/harness/halts.ts';
 
 export interface FuzzArgs {
   seed?: number; runs?: number; duration?: string; workers?: number; shard?: string; mode: string; json: boolean; engine?: 'wasm' | 'native';

@@ -3,9 +3,9 @@
  * per line → one JSON result per line). Both use @ethereumjs/evm `runCall` conventions.
  */
 import { readFileSync } from 'node:fs';
-import { type Case, type CaseResult, DEFAULT_CALLER, InputError, parseCase, parseQuantity } from '../../runtime/case.ts';
+import { type Case, type CaseResult, DEFAULT_CALLER, InputError, parseCase, parseQuantity } from '../../runtime/harness/case.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
-import { formatTraceStep, type TraceStep } from '../../runtime/trace.ts';
+import { formatTraceStep, type TraceStep } from '../../runtime/host/trace.ts';
 import { readCode, readFork } from '../input.ts';
 
 export type EngineName = 'wasm' | 'native' | 'ref';
@@ -27,8 +27,8 @@ export interface RunArgs {
 /** Run one case on an engine. */
 export async function runOn(engine: EngineName, c: Case, repeat: number, loader: ContractLoader, trace = false): Promise<CaseResult> {
   const onStep = trace ? (s: TraceStep) => console.log(formatTraceStep(s)) : undefined;
-  if (engine === 'ref') return (await import('../../runtime/reference/ethereumjs.ts')).runReference(c, { repeat, onStep });
-  return (await import('../../runtime/engine.ts')).runCase(c, { repeat, loader, engine, trace: onStep });
+  if (engine === 'ref') return (await import('../../runtime/harness/reference/ethereumjs.ts')).runReference(c, { repeat, onStep });
+  return (await import('../../runtime/harness/batch.ts')).runCase(c, { repeat, loader, engine, trace: onStep });
 }
 
 /**

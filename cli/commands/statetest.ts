@@ -11,9 +11,9 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { InputError } from '../../runtime/case.ts';
+import { InputError } from '../../runtime/harness/case.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
-import { type StateTestCase, type StateTestResult, STATETEST_FORKS, loadStateTests, runStateTest } from '../../runtime/tx/statetest.ts';
+import { type StateTestCase, type StateTestResult, STATETEST_FORKS, loadStateTests, runStateTest } from '../../runtime/harness/statetest.ts';
 
 export const DEFAULT_SKIP = 'CALLBlake2f_MaxRounds';
 
@@ -146,7 +146,7 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
     const { loaderFor } = await import('./run.ts');
     const newLoader = () => loaderFor(a.engine, a.cacheDir);
     let loader: ContractLoader | undefined;
-    const ref = a.engine === 'ref' ? await import('../../runtime/tx/reference.ts') : undefined;
+    const ref = a.engine === 'ref' ? await import('../../runtime/harness/reference/statetest.ts') : undefined;
     for (const file of files) {
       const rel = relative(base, file);
       // A fresh loader per file: pooled instances each hold a WebAssembly.Memory (a large virtual reservation), and

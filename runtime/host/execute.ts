@@ -9,25 +9,15 @@ import { CTX, CTX_SIZE, Ctx, ENV, EVM_MEMORY_BASE, isNormalStatus, Status } from
 import { EnvSlot } from '../../src/abi/host.ts';
 import type { Fork } from '../../src/evm/forks.ts';
 import type { ContractInstance } from '../loader/types.ts';
-import { type Executor, HostFailure } from './call.ts';
 import type { WorldState } from '../state/world.ts';
-import { type BlockContext, FrameHost, FrameMemory, type Message } from './frame-host.ts';
-
-export interface FrameResult {
-  status: Status;
-  gasLeft: bigint;
-  output: Uint8Array;
-  /** Detail for HostError / Unsupported. */
-  message?: string;
-  /** True when the code never ran (e.g. the value transfer failed): no gas is used. */
-  notRun?: boolean;
-}
+import { FrameHost, FrameMemory } from './frame-host.ts';
+import { type BlockContext, type FrameResult, HostFailure, type Message, type MessageRunner } from './types.ts';
 
 const addr = (a: string): bigint => BigInt(a);
 
 /** Execute `code` (already compiled into `inst`, of any engine) for message `msg`. */
 export function executeFrame(
-  inst: ContractInstance, world: WorldState, fork: Fork, msg: Message, code: Uint8Array, block: BlockContext, executor: Executor,
+  inst: ContractInstance, world: WorldState, fork: Fork, msg: Message, code: Uint8Array, block: BlockContext, executor: MessageRunner,
 ): FrameResult {
   const mem = new FrameMemory(inst.memory);
   const dv = mem.dv();

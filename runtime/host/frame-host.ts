@@ -14,42 +14,13 @@ import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
 import type { FrameBuffer } from '../loader/types.ts';
 import type { WorldState } from '../state/world.ts';
-import { callAccessCost, type CallKind, create2Address, createAddress, type Executor, forwardedGas } from './call.ts';
+import { callAccessCost, type CallKind, create2Address, createAddress, forwardedGas } from './call-rules.ts';
+import type { BlockContext, Message, MessageRunner } from './types.ts';
 import { sstoreCharge } from './sstore-gas.ts';
 
 const EMPTY = new Uint8Array(0);
 const CALL_KINDS: Record<number, CallKind> = { 0xf1: 'CALL', 0xf2: 'CALLCODE', 0xf4: 'DELEGATECALL', 0xfa: 'STATICCALL' };
 
-/** The block environment a frame sees. */
-export interface BlockContext {
-  number: bigint;
-  timestamp: bigint;
-  coinbase: string;
-  gasLimit: bigint;
-  baseFee: bigint;
-  prevRandao: bigint;
-  chainId: bigint;
-  blobBaseFee: bigint;
-  /** Versioned blob hashes of the transaction (BLOBHASH). */
-  blobHashes: bigint[];
-  /** Block hashes by number (BLOCKHASH); absent numbers in the 256-block window read as zero. */
-  blockHash(n: bigint): bigint;
-}
-
-/** One message call. */
-export interface Message {
-  caller: string;
-  address: string;
-  /** Address whose code runs (differs from `address` for DELEGATECALL/CALLCODE). */
-  codeAddress: string;
-  origin: string;
-  value: bigint;
-  gasPrice: bigint;
-  calldata: Uint8Array;
-  gas: bigint;
-  isStatic: boolean;
-  depth: number;
-}
 
 const MASK64 = (1n << 64n) - 1n;
 
@@ -138,7 +109,7 @@ export class FrameHost {
     readonly msg: Message,
     readonly code: Uint8Array,
     readonly block: BlockContext,
-    readonly executor: Executor,
+    readonly executor: MessageRunner,
   ) {}
 
   /** Set the return-data buffer and RETURNDATASIZE. */

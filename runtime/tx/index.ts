@@ -6,4 +6,3 @@
 export { type AccessListEntry, type Authorization, type Tx, TxDecodeError, commonFor, decodeTx } from './decode.ts';
 export { floorGas, intrinsicGas } from './intrinsic.ts';
 export { GAS_PER_BLOB, type TxEnv, type TxResult, creationAddress, runTransaction } from './run.ts';
-export { type StateTestCase, type StateTestResult, caseLabel, loadStateTests, runStateTest, txEnvOf } from './statetest.ts';

@@ -23,8 +23,7 @@
 import { Status } from '../../src/abi/context.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { Executor, HostFailure, delegateOf } from '../host/call.ts';
-import type { FrameResult } from '../host/execute.ts';
-import type { BlockContext, Message } from '../host/frame-host.ts';
+import type { BlockContext, FrameResult, Message } from '../host/types.ts';
 import type { ContractLoader } from '../loader/types.ts';
 import { precompileAddresses } from '../precompiles/index.ts';
 import type { Log, WorldState } from '../state/world.ts';

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { decode, isJumpdest } from '../../src/analysis/index.ts';
 import { type Analysis, type Block, Fork, Op, TRAITS, analyze, baseGas, compile, parseForkName, traitsIn } from '../../src/index.ts';
 import { asmBytes } from '../helpers/asm.ts';

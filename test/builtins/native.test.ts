@@ -22,7 +22,7 @@ import { byteLength, evalPure } from '../../src/evm/arith.ts';
 import { Op } from '../../src/evm/traits.ts';
 import { EDGES, MASK, Rng, TWO_256, instantiate } from './harness.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INCLUDES = ['-I', join(ROOT, 'runtime/include'), '-I', join(ROOT, 'src/builtins')];
 /** The flags the header promises to compile cleanly with. */
 const STRICT = ['-std=c2x', '-Wall', '-Wextra', '-Werror', '-fPIC'];

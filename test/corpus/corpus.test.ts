@@ -14,7 +14,7 @@ import { Common, Mainnet } from '@ethereumjs/common';
 import { createEVM } from '@ethereumjs/evm';
 import { Address, bigIntToBytes, createAccount, setLengthLeft } from '@ethereumjs/util';
 import { describe, expect, test } from 'vitest';
-import { type Case, DEFAULT_CALLER, addrKey, calledAccount, toHex } from '../../runtime/case.ts';
+import { type Case, DEFAULT_CALLER, addrKey, calledAccount, toHex } from '../../runtime/harness/case.ts';
 import {
   type AbiValue,
   BUILD_DIR,

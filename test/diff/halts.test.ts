@@ -12,12 +12,12 @@
  *   these are exactly the limits where an early charge would show.
  */
 import { describe, expect, it } from 'vitest';
-import type { Case, CaseResult } from '../../runtime/case.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
+import type { Case, CaseResult } from '../../runtime/harness/case.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { loadCorpusCases } from '../../corpus/index.ts';
 import { Op, analyze, parseForkName } from '../../src/index.ts';
 import { asm } from '../helpers/asm.ts';
-import { runCaseWasm } from '../../runtime/engine.ts';
+import { runCaseWasm } from '../../runtime/harness/batch.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { FORKS, MAX256, diffResults, expectSame, freshLoader, loaderAt, mkCase, pow2, runOurs, same } from '../helpers/engines.ts';
 import { traceGas } from '../helpers/trace.ts';

@@ -16,8 +16,8 @@
  * Every expected value is the interpreter's, through `expectSame` (test/helpers/engines.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { type ForkName, word } from '../../runtime/case.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
+import { type ForkName, word } from '../../runtime/harness/case.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { Op, TRAITS, parseForkName, traitsIn } from '../../src/index.ts';
 import { asm, op, push, push32 } from '../helpers/asm.ts';
 import { ALL_FORKS, FORKS, MAX256, type SameOptions, UNSUPPORTED, expectAllSame, expectSame, loaderAt, mkCase, pow2, runOurs, same } from '../helpers/engines.ts';

@@ -8,8 +8,8 @@
  */
 import fc from 'fast-check';
 import { assert, describe, it } from 'vitest';
-import type { Case } from '../../runtime/case.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
+import type { Case } from '../../runtime/harness/case.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { analyze, parseForkName } from '../../src/index.ts';
 import { asm } from '../helpers/asm.ts';
 import { FORKS, MAX256, caseJson, diffResults, expectSame, loaderAt, mkCase, pow2, runOurs } from '../helpers/engines.ts';

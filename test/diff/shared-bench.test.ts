@@ -11,10 +11,10 @@
  * (fib with N = 1e8: 6.3e9 gas, far too slow for the reference).
  */
 import { describe, expect, it } from 'vitest';
-import type { CaseResult } from '../../runtime/case.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
-import * as shared from '../../runtime/shared-bench.ts';
-import type { BenchCase } from '../../runtime/shared-bench.ts';
+import type { CaseResult } from '../../runtime/harness/case.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
+import * as shared from '../../runtime/harness/shared-bench.ts';
+import type { BenchCase } from '../../runtime/harness/shared-bench.ts';
 import { UNSUPPORTED, caseJson, expectSame, runOurs } from '../helpers/engines.ts';
 
 /** Reference time (ms, from the jsonl) up to which a case is also run live on ethereumjs. */

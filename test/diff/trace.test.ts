@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadCorpusCases } from '../../corpus/index.ts';
-import { runCaseWasm } from '../../runtime/engine.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
-import { formatTraceStep, type TraceStep } from '../../runtime/trace.ts';
-import type { Case } from '../../runtime/case.ts';
+import { runCaseWasm } from '../../runtime/harness/batch.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
+import { formatTraceStep, type TraceStep } from '../../runtime/host/trace.ts';
+import type { Case } from '../../runtime/harness/case.ts';
 import { asm } from '../helpers/asm.ts';
 import { mkCase } from '../helpers/engines.ts';
 

@@ -7,8 +7,8 @@
  *   opcode underflows, with exactly `pops` items it does not, and it leaves exactly `pushes` items.
  */
 import { describe, expect, it } from 'vitest';
-import { parseCase } from '../../runtime/case.ts';
-import { baseGasOf, ethereumjsOpcodeTable, opcodeAvailable, runReference } from '../../runtime/reference/ethereumjs.ts';
+import { parseCase } from '../../runtime/harness/case.ts';
+import { baseGasOf, ethereumjsOpcodeTable, opcodeAvailable, runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { BASE_GAS } from '../../src/evm/gas.ts';
 import { isPush, observesGas } from '../../src/evm/traits.ts';
 import { ALL_FORKS, FORK_COMMON_NAMES, Fork, Op, TRAITS, baseGas, forkName, opName, parseForkName, traitsIn } from '../../src/index.ts';

@@ -6,9 +6,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseCase } from '../../runtime/case.ts';
-import { emptyStats, type Finding, fuzzOne } from '../../runtime/fuzz/campaign.ts';
-import { runOracle } from '../../runtime/fuzz/oracle.ts';
+import { parseCase } from '../../runtime/harness/case.ts';
+import { emptyStats, type Finding, fuzzOne } from '../../runtime/harness/fuzz/campaign.ts';
+import { runOracle } from '../../runtime/harness/fuzz/oracle.ts';
 
 const REGRESSIONS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'corpus', 'regressions');
 

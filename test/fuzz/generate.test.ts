@@ -3,10 +3,10 @@
  * opcodes present in the generated code; the campaign also measures executed coverage on the reference).
  */
 import { describe, expect, it } from 'vitest';
-import { makeProgram } from '../../runtime/fuzz/campaign.ts';
-import { assemble, decodeUnits, programToCase } from '../../runtime/fuzz/program.ts';
-import { caseToJson } from '../../runtime/case.ts';
-import { forkOpcodes } from '../../runtime/fuzz/stats.ts';
+import { makeProgram } from '../../runtime/harness/fuzz/campaign.ts';
+import { assemble, decodeUnits, programToCase } from '../../runtime/harness/fuzz/program.ts';
+import { caseToJson } from '../../runtime/harness/case.ts';
+import { forkOpcodes } from '../../runtime/harness/fuzz/stats.ts';
 import { opName } from '../../src/index.ts';
 
 describe('fuzz generator', () => {

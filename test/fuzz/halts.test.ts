@@ -4,10 +4,10 @@
  * reaches every kind of runtime/halts.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { parseCase } from '../../runtime/case.ts';
-import { emptyStats, type Finding, fuzzOne, haltCoverage } from '../../runtime/fuzz/campaign.ts';
-import { HALT_KINDS, haltKindOfError } from '../../runtime/halts.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
+import { parseCase } from '../../runtime/harness/case.ts';
+import { emptyStats, type Finding, fuzzOne, haltCoverage } from '../../runtime/harness/fuzz/campaign.ts';
+import { HALT_KINDS, haltKindOfError } from '../../runtime/harness/halts.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 
 const hex = (s: string) => '0x' + s.replace(/\s+/g, '');
 

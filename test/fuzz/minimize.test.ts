@@ -4,13 +4,13 @@
  * that still show it; the reproducer is a batch-format case and the trace diff says where the traces part.
  */
 import { describe, expect, it } from 'vitest';
-import { type Case, parseCase } from '../../runtime/case.ts';
-import { runCaseWasm } from '../../runtime/engine.ts';
-import { makeProgram } from '../../runtime/fuzz/campaign.ts';
-import { ddmin, minimize, writeReproducer } from '../../runtime/fuzz/minimize.ts';
-import { type Engine, runOracle } from '../../runtime/fuzz/oracle.ts';
-import { insCount, programToCase } from '../../runtime/fuzz/program.ts';
-import { decodeUnits } from '../../runtime/fuzz/program.ts';
+import { type Case, parseCase } from '../../runtime/harness/case.ts';
+import { runCaseWasm } from '../../runtime/harness/batch.ts';
+import { makeProgram } from '../../runtime/harness/fuzz/campaign.ts';
+import { ddmin, minimize, writeReproducer } from '../../runtime/harness/fuzz/minimize.ts';
+import { type Engine, runOracle } from '../../runtime/harness/fuzz/oracle.ts';
+import { insCount, programToCase } from '../../runtime/harness/fuzz/program.ts';
+import { decodeUnits } from '../../runtime/harness/fuzz/program.ts';
 
 /** MUL anywhere in the executed code (instruction boundaries respected) costs one extra gas. */
 const hasMul = (code: Uint8Array) => decodeUnits(code).some((u) => (u[0] as { b: number[] }).b[0] === 0x02);

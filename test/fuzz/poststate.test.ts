@@ -5,14 +5,14 @@
  * field by field, naming the account, and the minimiser still shrinks a program showing it.
  */
 import { describe, expect, it } from 'vitest';
-import { type Case, type CaseResult, DEFAULT_ADDRESS, DEFAULT_CALLER, parseCase } from '../../runtime/case.ts';
-import { runCaseWasm } from '../../runtime/engine.ts';
-import { makeProgram } from '../../runtime/fuzz/campaign.ts';
-import { minimize } from '../../runtime/fuzz/minimize.ts';
-import { diffPostState, type Engine, runOracle, signature } from '../../runtime/fuzz/oracle.ts';
-import { CALLEES } from '../../runtime/fuzz/generate.ts';
-import { insCount, programToCase } from '../../runtime/fuzz/program.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
+import { type Case, type CaseResult, DEFAULT_ADDRESS, DEFAULT_CALLER, parseCase } from '../../runtime/harness/case.ts';
+import { runCaseWasm } from '../../runtime/harness/batch.ts';
+import { makeProgram } from '../../runtime/harness/fuzz/campaign.ts';
+import { minimize } from '../../runtime/harness/fuzz/minimize.ts';
+import { diffPostState, type Engine, runOracle, signature } from '../../runtime/harness/fuzz/oracle.ts';
+import { CALLEES } from '../../runtime/harness/fuzz/generate.ts';
+import { insCount, programToCase } from '../../runtime/harness/fuzz/program.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 
 const VICTIM = CALLEES[0];
 

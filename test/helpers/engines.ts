@@ -12,12 +12,12 @@
  * case it only checks that our result is exactly that halt (never a different success result).
  */
 import { assert, expect } from 'vitest';
-import { type Case, type CaseResult, type ForkName, FORK_NAMES, caseToJson, parseCase, toHex } from '../../runtime/case.ts';
-import { runCase } from '../../runtime/engine.ts';
+import { type Case, type CaseResult, type ForkName, FORK_NAMES, caseToJson, parseCase, toHex } from '../../runtime/harness/case.ts';
+import { runCase } from '../../runtime/harness/batch.ts';
 import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import type { ContractLoader, EngineKind } from '../../runtime/loader/types.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
-import { runReference } from '../../runtime/reference/ethereumjs.ts';
+import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 
 /** The main fork matrix. */
 export const FORKS = ['cancun', 'prague', 'osaka'] as const satisfies readonly ForkName[];

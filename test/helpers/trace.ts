@@ -9,8 +9,8 @@ import { Mainnet, createCustomCommon } from '@ethereumjs/common';
 import { createEVM, paramsEVM } from '@ethereumjs/evm';
 import { SimpleStateManager } from '@ethereumjs/statemanager';
 import { Account, Address, bigIntToBytes, bytesToBigInt, setLengthLeft } from '@ethereumjs/util';
-import { type Case, addrKey, calledAccount, parseHexBytes } from '../../runtime/case.ts';
-import { blobBaseFee } from '../../runtime/reference/ethereumjs.ts';
+import { type Case, addrKey, calledAccount, parseHexBytes } from '../../runtime/harness/case.ts';
+import { blobBaseFee } from '../../runtime/harness/reference/ethereumjs.ts';
 
 export interface Step {
   pc: number;

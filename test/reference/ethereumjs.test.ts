@@ -10,7 +10,7 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { type ForkName, FORK_NAMES, parseCase, word } from '../../runtime/case.ts';
+import { type ForkName, FORK_NAMES, parseCase, word } from '../../runtime/harness/case.ts';
 import {
   baseGasOf,
   blobBaseFee,
@@ -18,8 +18,8 @@ import {
   fakeExponential,
   opcodeAvailable,
   runReference,
-} from '../../runtime/reference/ethereumjs.ts';
-import { loadSharedBench, outputMatches, prepareBenchCase, sharedDir } from '../../runtime/shared-bench.ts';
+} from '../../runtime/harness/reference/ethereumjs.ts';
+import { loadSharedBench, outputMatches, prepareBenchCase, sharedDir } from '../../runtime/harness/shared-bench.ts';
 
 const CALLER = '0x1000000000000000000000000000000000000001';
 const ADDRESS = '0x2000000000000000000000000000000000000002';

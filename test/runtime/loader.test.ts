@@ -6,8 +6,8 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCase } from '../../runtime/case.ts';
-import { runCaseWasm } from '../../runtime/engine.ts';
+import { parseCase } from '../../runtime/harness/case.ts';
+import { runCaseWasm } from '../../runtime/harness/batch.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { Fork } from '../../src/evm/forks.ts';
 

@@ -13,10 +13,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
-import { sharedDir } from '../../runtime/shared-bench.ts';
+import { sharedDir } from '../../runtime/harness/shared-bench.ts';
 import { logsHash, stateRoot, stateRootMPT, toHex } from '../../runtime/state/state-root.ts';
 import { MemoryBackend, WorldState } from '../../runtime/state/world.ts';
-import { caseLabel, loadStateTests, runStateTest } from '../../runtime/tx/statetest.ts';
+import { caseLabel, loadStateTests, runStateTest } from '../../runtime/harness/statetest.ts';
 
 const ALL = process.env.MEVMC_STATETESTS === 'all';
 /** Files per directory in the default subset. */

@@ -12,8 +12,8 @@ import { bytesToHex, eoaCode7702SignAuthorization, hexToBytes, privateToAddress 
 import { describe, expect, it } from 'vitest';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { commonFor } from '../../runtime/tx/decode.ts';
-import { runStateTestReference } from '../../runtime/tx/reference.ts';
-import { type PreAccountJson, type StateTestCase, STATETEST_FORKS, runStateTest } from '../../runtime/tx/statetest.ts';
+import { runStateTestReference } from '../../runtime/harness/reference/statetest.ts';
+import { type PreAccountJson, type StateTestCase, STATETEST_FORKS, runStateTest } from '../../runtime/harness/statetest.ts';
 
 const KEY = hexToBytes('0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8');
 const SENDER = '0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b';

@@ -10,8 +10,8 @@ import { blobBaseFee } from '../../src/evm/gas.ts';
 import type { ContractLoader } from '../loader/types.ts';
 import { logsHash, stateRoot, toHex } from '../state/state-root.ts';
 import { MemoryBackend, WorldState } from '../state/world.ts';
-import { TxDecodeError, decodeTx } from './decode.ts';
-import { type TxEnv, runTransaction } from './run.ts';
+import { TxDecodeError, decodeTx } from '../tx/decode.ts';
+import { type TxEnv, runTransaction } from '../tx/run.ts';
 
 /** State-test fork keys → Fork. */
 export const STATETEST_FORKS: Record<string, Fork> = {

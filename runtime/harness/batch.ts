@@ -5,19 +5,18 @@
  * `runCase` takes any ContractLoader (or an engine name for the default loader of that engine);
  * `runCaseWasm` is the same function, kept for its many callers (the default engine is wasm).
  */
-import { Status, STATUS_ERROR } from '../src/abi/context.ts';
-import { Fork, parseForkName } from '../src/evm/forks.ts';
-import { baseGas, blobBaseFee } from '../src/evm/gas.ts';
-import { fillGasCosts, type TraceStep } from './trace.ts';
+import { Status, STATUS_ERROR } from '../../src/abi/context.ts';
+import { Fork, parseForkName } from '../../src/evm/forks.ts';
+import { baseGas, blobBaseFee } from '../../src/evm/gas.ts';
+import { fillGasCosts, type TraceStep } from '../host/trace.ts';
 import { addrKey, calledAccount, type Case, type CaseResult, formatStorage, median, toHex, word } from './case.ts';
-import type { BlockContext, Message } from './host/frame-host.ts';
-import { Executor, HostFailure } from './host/call.ts';
-import type { FrameResult } from './host/execute.ts';
-import type { ContractLoader, EngineKind } from './loader/types.ts';
-import { WasmLoader } from './loader/wasm.ts';
-import { NativeLoader } from './loader/native.ts';
-import { MemoryBackend, WorldState } from './state/world.ts';
-import { finalizedPostState } from './state/post-state.ts';
+import { Executor, HostFailure } from '../host/call.ts';
+import type { BlockContext, FrameResult, Message } from '../host/types.ts';
+import type { ContractLoader, EngineKind } from '../loader/types.ts';
+import { WasmLoader } from '../loader/wasm.ts';
+import { NativeLoader } from '../loader/native.ts';
+import { MemoryBackend, WorldState } from '../state/world.ts';
+import { finalizedPostState } from './post-state.ts';
 
 export interface RunOptions {
   repeat?: number;

@@ -23,8 +23,8 @@
  */
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { PACKAGE_ROOT } from './package-root.ts';
 
 import {
   type BlockEnv,
@@ -103,7 +103,7 @@ export interface SharedBench {
   skipped?: SkippedBench[];
 }
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = PACKAGE_ROOT;
 
 /** The shared data directory: `$MEVMC_SHARED`, else `<repo>/../shared`. */
 export function sharedDir(): string {

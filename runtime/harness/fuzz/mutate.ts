@@ -5,13 +5,13 @@
  * keeps its pre-state and calldata; 1–8 mutations are applied to the decoded instructions, sometimes to the calldata.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { type Case, addrKey, caseToJson, parseCase } from '../case.ts';
 import { loadSharedBench, prepareBenchCase } from '../shared-bench.ts';
 import { type Program, type Unit, decodeUnits, FORKS, MAX256, pushIns, Rng } from './program.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = PACKAGE_ROOT;
 
 export interface MutationSource {
   name: string;

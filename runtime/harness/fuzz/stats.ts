@@ -2,8 +2,8 @@
  * @file Light-weight pieces of a fuzzing campaign (modes, program indices, statistics, findings), importable without
  * loading the compiler or the reference: the main thread of `mevmc fuzz` only coordinates worker threads.
  */
-import { Fork } from '../../src/evm/forks.ts';
-import { TRAITS } from '../../src/evm/traits.ts';
+import { Fork } from '../../../src/evm/forks.ts';
+import { TRAITS } from '../../../src/evm/traits.ts';
 import { HALT_KINDS } from '../halts.ts';
 
 export type Mode = 'gen' | 'raw' | 'mutate';

@@ -6,7 +6,7 @@
  * Also: a small seeded PRNG (sfc32) so that a (campaign seed, program index) pair always gives the same program.
  */
 import { type Case, type ForkName, DEFAULT_ADDRESS, DEFAULT_CALLER, parseCase, toHex } from '../case.ts';
-import { TRAITS } from '../../src/index.ts';
+import { TRAITS } from '../../../src/index.ts';
 
 /** One instruction: raw bytes (opcode + immediate), a label definition (emits nothing) or PUSH2 <label>. */
 export type Ins = { b: number[] } | { def: string } | { ref: string };

@@ -18,7 +18,7 @@
  * initcode size exceeded (CREATE of more than 49152 bytes), invalid 0xEF code (init code returning 0xEF…), and call
  * depth exceeded (`deepProgram`: a self-recursion with 2^37+ gas).
  */
-import { Fork, parseForkName, TRAITS } from '../../src/index.ts';
+import { Fork, parseForkName, TRAITS } from '../../../src/index.ts';
 import { type ContractSpec, type Ins, type Program, type Unit, assemble, CALLER, FORKS, MAIN, MAX256, opByte, pushIns, Rng } from './program.ts';
 
 const O = (name: string): Ins => ({ b: [opByte(name)] });

@@ -6,12 +6,12 @@
  * `firstTraceDivergence` diffs the EIP-3155 traces of both engines and names the first differing instruction.
  */
 import { type Case, type CaseResult, type PostAccount, type PostState, addrKey } from '../case.ts';
-import { runCaseWasm } from '../engine.ts';
-import { NativeLoader } from '../loader/native.ts';
-import { WasmLoader } from '../loader/wasm.ts';
+import { runCaseWasm } from '../batch.ts';
+import { NativeLoader } from '../../loader/native.ts';
+import { WasmLoader } from '../../loader/wasm.ts';
 import { runReference } from '../reference/ethereumjs.ts';
-import type { TraceStep } from '../trace.ts';
-import { opName } from '../../src/index.ts';
+import type { TraceStep } from '../../host/trace.ts';
+import { opName } from '../../../src/index.ts';
 
 /** What the oracle asks of an engine: `postState` — report `CaseResult.postState` (engines must pass it on). */
 export interface EngineOptions {

@@ -7,8 +7,8 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { Fork } from '../../src/evm/forks.ts';
-import { type PostState, formatPostState } from '../case.ts';
-import type { WorldState } from './world.ts';
+import { type PostState, formatPostState } from './case.ts';
+import type { WorldState } from '../state/world.ts';
 
 const EMPTY_CODE_HASH = keccak_256(new Uint8Array(0));
 

@@ -6,8 +6,8 @@
  * nothing pre-warmed. Parsing validates everything and throws `InputError` with a one-line message.
  */
 
-import { Fork, FORK_COMMON_NAMES, type ForkName, parseForkName } from '../src/evm/forks.ts';
-import { maxExcessBlobGas } from '../src/evm/gas.ts';
+import { Fork, FORK_COMMON_NAMES, type ForkName, parseForkName } from '../../src/evm/forks.ts';
+import { maxExcessBlobGas } from '../../src/evm/gas.ts';
 
 /** A user-facing input problem: reported as one line, exit code 2. */
 export class InputError extends Error {

@@ -88,11 +88,11 @@ import {
   parseHexBytes,
   toHex,
 } from '../case.ts';
-import { parseForkName } from '../../src/evm/forks.ts';
-import { baseGas } from '../../src/evm/gas.ts';
-import { opName } from '../../src/evm/traits.ts';
-import { fillGasCosts, type TraceStep } from '../trace.ts';
-import { blobBaseFee as gasBlobBaseFee, maxExcessBlobGas } from '../../src/evm/gas.ts';
+import { parseForkName } from '../../../src/evm/forks.ts';
+import { baseGas } from '../../../src/evm/gas.ts';
+import { opName } from '../../../src/evm/traits.ts';
+import { fillGasCosts, type TraceStep } from '../../host/trace.ts';
+import { blobBaseFee as gasBlobBaseFee, maxExcessBlobGas } from '../../../src/evm/gas.ts';
 import { haltKindOfError } from '../halts.ts';
 
 /**
@@ -116,7 +116,7 @@ export interface ReferenceOptions {
   postState?: boolean;
 }
 
-export { fakeExponential } from '../../src/evm/gas.ts';
+export { fakeExponential } from '../../../src/evm/gas.ts';
 
 /** BLOBBASEFEE for a fork and excess blob gas, as this runner feeds it to ethereumjs (see the file header). */
 export function blobBaseFee(fork: ForkName, excessBlobGas: bigint): bigint {

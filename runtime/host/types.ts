@@ -1,0 +1,71 @@
+/**
+ * @file The host's shared vocabulary, kept in a leaf module so that host/ has no import cycle: the block a frame
+ * sees, a message, a frame's outcome, and the interface through which a frame starts nested messages.
+ */
+import type { Status } from '../../src/abi/context.ts';
+import type { TraceStep } from './trace.ts';
+
+/** A failure of the implementation (not an EVM outcome): aborts the whole run. */
+export class HostFailure extends Error {
+  override name = 'HostFailure';
+}
+
+/** The block environment a frame sees. */
+export interface BlockContext {
+  number: bigint;
+  timestamp: bigint;
+  coinbase: string;
+  gasLimit: bigint;
+  baseFee: bigint;
+  prevRandao: bigint;
+  chainId: bigint;
+  blobBaseFee: bigint;
+  /** Versioned blob hashes of the transaction (BLOBHASH). */
+  blobHashes: bigint[];
+  /** Block hashes by number (BLOCKHASH); absent numbers in the 256-block window read as zero. */
+  blockHash(n: bigint): bigint;
+}
+
+/** One message call. */
+export interface Message {
+  caller: string;
+  address: string;
+  /** Address whose code runs (differs from `address` for DELEGATECALL/CALLCODE). */
+  codeAddress: string;
+  origin: string;
+  value: bigint;
+  gasPrice: bigint;
+  calldata: Uint8Array;
+  gas: bigint;
+  isStatic: boolean;
+  depth: number;
+}
+
+export interface FrameResult {
+  status: Status;
+  gasLeft: bigint;
+  output: Uint8Array;
+  /** Detail for HostError / Unsupported. */
+  message?: string;
+  /** True when the code never ran (e.g. the value transfer failed): no gas is used. */
+  notRun?: boolean;
+}
+
+export interface CreateParams {
+  caller: string;
+  address: string;
+  value: bigint;
+  initCode: Uint8Array;
+  gas: bigint;
+  depth: number;
+  origin: string;
+  gasPrice: bigint;
+}
+
+/** What a frame needs to start nested messages (implemented by `Executor`, runtime/host/call.ts). */
+export interface MessageRunner {
+  run(msg: Message, transfer: boolean): FrameResult;
+  createMessage(p: CreateParams): FrameResult & { codeStoreOog?: boolean };
+  /** Receives every step when the loader compiles tracing builds. */
+  readonly tracer?: (s: TraceStep) => void;
+}
