@@ -1,13 +1,15 @@
 /**
  * @file The `mevmc` command line: yargs wiring only. Input errors print one line and exit 2;
- * unexpected errors print one line (no stack unless MEVMC_DEBUG=1) and exit 1.
+ * unexpected errors print one line (no stack unless MEVMC_DEBUG=1) and exit 1. Started by cli/mevmc.ts.
  */
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { InputError } from '../runtime/harness/case.ts';
 
 // Commands are imported when used: binaryen and @ethereumjs take a second to load, and a typo in
 // the input should be reported at once.
+
+/** `--raw` of the commands reading code: a code file's bytes are the code even when they look like hex text. */
+const RAW_OPTION = { type: 'boolean', default: false, describe: 'read the code file as raw bytes (default: hex text, else raw bytes)' } as const;
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -21,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
     })
     .command('compile <code>', 'compile EVM runtime bytecode to WebAssembly, C or a native shared object', (y) => y
       .positional('code', { type: 'string', demandOption: true, describe: '0x… hex, or a hex/.bin/raw file' })
+      .option('raw', RAW_OPTION)
       .option('out', { alias: 'o', type: 'string', describe: 'output file (stdout if omitted; required for --target so)' })
       .option('target', { choices: ['wasm', 'c', 'so'] as const, default: 'wasm' as const, describe: 'wasm (binaryen), c (one self-contained C file), so (C compiled by clang ≥ 15)' })
       .option('emit', { choices: ['wasm', 'wat'] as const, default: 'wasm' as const, describe: 'with --target wasm: binary or text' })
@@ -29,11 +32,13 @@ async function main(argv: string[]): Promise<number> {
     async (a) => set((await import('./commands/compile.ts')).compileCommand(a as never)))
     .command('disasm <code>', 'disassemble; --blocks shows basic blocks with gas/stack and fused jumps', (y) => y
       .positional('code', { type: 'string', demandOption: true })
+      .option('raw', RAW_OPTION)
       .option('blocks', { type: 'boolean', default: false })
       .option('fork', { type: 'string', default: 'cancun' }),
     async (a) => set((await import('./commands/disasm.ts')).disasmCommand(a as never)))
     .command('run [code]', 'execute a message call (runCall conventions), or a batch of cases', (y) => y
       .positional('code', { type: 'string' })
+      .option('raw', RAW_OPTION)
       .option('batch', { type: 'string', describe: 'JSON-lines file of cases; prints one result per line' })
       .option('calldata', { type: 'string', default: '0x' })
       .option('gas', { type: 'string', default: '10000000' })
@@ -66,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'worker processes' })
       .option('shard', { type: 'string', hidden: true }),
     async (a) => set((await import('./commands/statetest.ts')).statetestCommand(a as never)))
-    .command('fuzz', 'differential fuzzing against @ethereumjs/evm; findings minimised into corpus/regressions/', (y) => y
+    .command('fuzz', 'differential fuzzing against @ethereumjs/evm; findings minimised into ./mevmc-regressions/ (--out)', (y) => y
       .option('seed', { type: 'number', describe: 'campaign seed (default: from the clock, printed)' })
       .option('runs', { type: 'number', describe: 'programs of this shard (default 1000 unless --duration)' })
       .option('duration', { type: 'string', describe: 'wall-clock budget, e.g. 60s, 10m' })
@@ -75,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
       .option('mode', { choices: ['gen', 'raw', 'mutate'] as const, default: 'gen' as const })
       .option('engine', { choices: ['wasm', 'native'] as const, default: 'wasm' as const, describe: 'mevmc engine under test (native: clang-built .so, ~10× fewer execs/s: each program is compiled by clang)' })
       .option('index', { type: 'number', describe: 'replay one program of the campaign (its global index)' })
-      .option('out', { type: 'string', describe: 'directory for reproducers (default corpus/regressions)' })
+      .option('out', { type: 'string', describe: 'directory for reproducers (default ./mevmc-regressions)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON line' }),
     async (a) => set((await import('./commands/fuzz.ts')).fuzzCommand(a as never)))
     .command('salt', 'SALT storage: `salt root <changes.jsonl>`, `salt verify-witness <file>… --parent-root 0x…`', (y) => y
@@ -87,15 +92,20 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-main(hideBin(process.argv)).then(
-  (c) => process.exit(c),
-  (e) => {
+/**
+ * Run the command line `argv` (without node and script) to completion and return its exit code: input errors
+ * print one `mevmc: error:` line (2), unexpected errors one line (1; the stack with MEVMC_DEBUG=1).
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
     if (e instanceof InputError || (e instanceof Error && e.name === 'ClangMissingError')) {
       console.error(`mevmc: error: ${e.message}`);
-      process.exit(2);
+      return 2;
     }
     console.error(`mevmc: ${e instanceof Error ? e.message : String(e)}`);
     if (process.env.MEVMC_DEBUG) console.error(e);
-    process.exit(1);
-  },
-);
+    return 1;
+  }
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const CLI = join(import.meta.dirname, '../../cli/mevmc.mjs');
+import { CLI } from '../helpers/cli.ts';
 const mevmc = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 const tmp = mkdtempSync(join(tmpdir(), 'mevmc-cli-'));
 

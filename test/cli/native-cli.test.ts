@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nativeUnavailableReason } from '../../runtime/loader/native.ts';
 
-const CLI = join(import.meta.dirname, '../../cli/mevmc.mjs');
+import { CLI } from '../helpers/cli.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'mevmc-native-cli-'));
 const env = { ...process.env, MEVMC_CACHE_DIR: join(tmp, 'cache') };
 const run = (args: string[], extraEnv: Record<string, string> = {}) =>

@@ -1,11 +1,11 @@
 /**
- * @file How tests start the `mevmc` command line: one place, so every CLI test runs the same launcher a user runs.
+ * @file How tests start the `mevmc` command line: the built package's executable (dist/, rebuilt by test/helpers/build-dist.ts), the same one a user runs.
  */
 import { type SpawnSyncOptions, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /** The CLI entry point tests run. */
-export const CLI = join(import.meta.dirname, '../../cli/mevmc.mjs');
+export const CLI = join(import.meta.dirname, '../../dist/cli/mevmc.js');
 
 /** Run `mevmc …args` to completion (stdout/stderr as text). */
 export function mevmc(args: string[], opts: SpawnSyncOptions = {}): SpawnSyncReturns<string> {

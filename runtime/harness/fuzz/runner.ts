@@ -85,7 +85,7 @@ export function startCampaign(cfg: CampaignConfig, onUpdate: () => void = () => 
   const ends: Promise<void>[] = [];
   let failure: Error | undefined;
   for (let w = 0; w < cfg.workers; w++) {
-    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
+    const worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker-boot.mjs' : './worker.js', import.meta.url), {
       workerData: { cfg, w },
       // Nested calls re-enter compiled code synchronously: deep call stacks need native stack (README).
       resourceLimits: { stackSizeMb: 64 },

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+/**
+ * @file The `mevmc` executable (package.json `bin`, built to dist/cli/mevmc.js).
+ *
+ * Nested calls re-enter compiled code synchronously (wasm → host → wasm …), so a 1024-deep call stack needs more
+ * native stack than the main thread has (V8's ~1 MB reaches depth ~500, and the limit cannot be raised after start).
+ * Commands that execute EVM code therefore run on one worker thread whose stack is set by `resourceLimits.stackSizeMb`
+ * (a real thread stack, independent of `ulimit -s`); the main thread only relays signals and output. No process is
+ * re-executed, so no process can be orphaned. Commands that never execute EVM code (disasm, compile, salt, help)
+ * run on the main thread: nothing to wait for.
+ */
+import { Worker } from 'node:worker_threads';
+import { SIGNAL_EXIT, type StopSignal, flushOutput, requestStop, stopSignal } from './stop.ts';
+
+/** Stack of the execution thread: 64 MiB holds 1024 nested frames with a wide margin (address space only). */
+export const EXECUTION_STACK_MB = 64;
+
+/** How long a stopped command that did not take the stop over may take before it is terminated. */
+const STOP_GRACE_MS = 500;
+
+const INLINE = new Set(['disasm', 'compile', 'salt', 'help', '--help', '-h', '--version']);
+
+const argv = process.argv.slice(2);
+
+async function exitWith(code: number): Promise<never> {
+  await flushOutput();
+  process.exit(code);
+}
+
+if (argv.length === 0 || INLINE.has(argv[0])) {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => { if (!requestStop(sig)) void exitWith(SIGNAL_EXIT[sig]); });
+  }
+  const { runCli } = await import('./main.ts');
+  const code = await runCli(argv);
+  const sig = stopSignal();
+  await exitWith(sig ? SIGNAL_EXIT[sig] : code);
+} else {
+  await runOnThread();
+}
+
+async function runOnThread(): Promise<void> {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSources ? './thread-boot.mjs' : './thread.js', import.meta.url);
+  const worker = new Worker(entry, {
+    workerData: {
+      argv,
+      tty: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true, columns: process.stdout.columns },
+    },
+    resourceLimits: { stackSizeMb: EXECUTION_STACK_MB },
+  });
+  let signal: StopSignal | undefined;
+  let takenOver = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const stopNow = async () => {
+    await worker.terminate();
+    await exitWith(SIGNAL_EXIT[signal!]);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (signal !== undefined) {
+        // A second signal: the user wants out now.
+        worker.postMessage({ stop: sig });
+        void stopNow();
+        return;
+      }
+      signal = sig;
+      worker.postMessage({ stop: sig });
+      // A thread busy in compiled code cannot read the message: if nobody takes the stop over, terminate it.
+      graceTimer = setTimeout(() => { if (!takenOver) void stopNow(); }, STOP_GRACE_MS);
+    });
+  }
+  worker.on('message', (m: { stopping?: boolean }) => { if (m.stopping) takenOver = true; });
+  let failure: Error | undefined;
+  worker.on('error', (e) => { failure = e; });
+  const code = await new Promise<number>((resolve) => worker.on('exit', resolve));
+  clearTimeout(graceTimer);
+  if (failure) {
+    process.stderr.write(`mevmc: ${failure.message}\n`);
+    if (process.env.MEVMC_DEBUG) process.stderr.write(`${failure.stack}\n`);
+  }
+  await exitWith(signal ? SIGNAL_EXIT[signal] : failure ? 1 : code);
+}
