@@ -5,13 +5,18 @@
  * builtins (module `builtins`) and the host functions (module `host`), and exports `run(): i32`,
  * which executes the contract from pc 0 and returns a `Status`. Everything it needs per call (gas,
  * environment words, calldata size) is written into the context area by the runtime beforehand.
+ * Every module also exports the global `mevmc_abi_version` and carries the custom sections `mevmc`
+ * (JSON: ABI version, fork, code hash) and `mevmc.code` (the EVM code): src/abi/wasm-meta.ts.
  */
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { BUILTINS_MODULE, HOST_IMPORTS, HOST_MODULE } from '../../abi/host.ts';
+import { ABI_VERSION_EXPORT, CODE_SECTION, encodeMeta, META_SECTION, WASM_ABI_VERSION } from '../../abi/wasm-meta.ts';
 import type { Analysis } from '../../analysis/types.ts';
 import { BUILTINS } from '../../builtins/table.ts';
 import { compileBody } from './control.ts';
 import { makeGasSyncedCall } from './frame.ts';
-import { createModule, type Expr, i32, none, optimizeModule, params } from './module.ts';
+import { forkName } from '../../evm/forks.ts';
+import { addModuleIdentity, createModule, type Expr, i32, none, optimizeModule, params } from './module.ts';
 
 export interface WasmOptions {
   /** binaryen optimisation level (default 2; 0 = none). */
@@ -48,6 +53,12 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
     m.addFunctionExport('run', 'run');
     if (!m.validate()) throw new Error('mevmc internal error: generated wasm does not validate');
     optimizeModule(m, opts.optimize ?? 2);
+    const code = a.decoded.code;
+    const meta = encodeMeta({
+      abi: WASM_ABI_VERSION, fork: forkName(a.fork), codeHash: '0x' + Buffer.from(keccak_256(code)).toString('hex'),
+      codeSize: code.length, compiler: `mevmc -O${opts.optimize ?? 2}${opts.trace ? ' trace' : ''}`,
+    });
+    addModuleIdentity(m, { name: ABI_VERSION_EXPORT, value: WASM_ABI_VERSION }, [[META_SECTION, meta], [CODE_SECTION, code]]);
     return { binary: m.emitBinary(), text: opts.text ? m.emitText() : undefined };
   } finally {
     m.dispose();

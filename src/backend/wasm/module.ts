@@ -40,3 +40,13 @@ export function optimizeModule(m: Module, level: 0 | 1 | 2 | 3 = 2): void {
 /** Type of a tuple of params. */
 export const params = (ts: readonly ('i32' | 'i64')[]): WasmType =>
   binaryen.createType(ts.map((t) => (t === 'i32' ? i32 : i64)));
+
+/**
+ * Identify a finished module (src/abi/wasm-meta.ts): an exported immutable i32 global with the ABI
+ * version and custom sections. Added after optimisation: passes could drop unreferenced globals.
+ */
+export function addModuleIdentity(m: Module, abiVersion: { name: string; value: number }, sections: readonly [string, Uint8Array][]): void {
+  m.addGlobal(abiVersion.name, i32, false, m.i32.const(abiVersion.value));
+  m.addGlobalExport(abiVersion.name, abiVersion.name);
+  for (const [name, bytes] of sections) m.addCustomSection(name, bytes);
+}
