@@ -16,9 +16,10 @@
  * access astronomically large.
  *
  * The EVM memory never exceeds MEVMC_MEM_CORE_MAX_BYTES (= MEVMC_MAX_EVM_MEMORY of both ABI
- * headers, checked where they are included). Past it the true cost exceeds the cost of growing to
- * the limit, so if the gas cannot even pay for that the EVM answer is out-of-gas, exactly;
- * otherwise the access might be payable and mevmc stops with its own resource error, MemoryLimit.
+ * headers, checked where they are included). Past it the true expansion cost is still computed
+ * exactly (it may pass 2^64, and gas is any uint64): if the gas cannot pay it the EVM answer is
+ * out-of-gas; otherwise the access is payable and mevmc stops with its own resource error,
+ * MemoryLimit.
  */
 #ifndef MEVMC_MEMORY_CORE_H
 #define MEVMC_MEMORY_CORE_H
@@ -39,6 +40,21 @@ enum { MEVMC_MEM_OK = 0, MEVMC_MEM_OUT_OF_GAS = 3, MEVMC_MEM_LIMIT = 10, MEVMC_M
 static inline uint64_t mevmc_mem_cost(uint64_t w) { return 3 * w + (w * w) / 512; }
 
 /*
+ * 1 if C(nw) - C(w) > g, for w ≤ MAX_WORDS < nw: C(nw) may pass 2^64, so it is built as a 128-bit
+ * (hi, lo) pair (no __int128: wasm32 would need compiler-rt). nw ≥ 2^37 costs ≥ 2^65, more than any
+ * uint64 gas plus C(w) < 2^42. Below, with nw = 512q + r: floor(nw²/512) = 512q² + 2qr + floor(r²/512).
+ */
+static inline int mevmc_mem_cost_exceeds(uint64_t nw, uint64_t w, uint64_t g) {
+  if (nw >> 37) return 1;
+  uint64_t q = nw >> 9, r = nw & 511, q2 = q * q; /* q < 2^28: q² < 2^56 */
+  uint64_t lo = q2 << 9, hi = q2 >> 55;
+  uint64_t sum = lo + (3 * nw + 2 * q * r + (r * r) / 512);
+  hi += sum < lo;
+  uint64_t need_lo = g + mevmc_mem_cost(w), need_hi = need_lo < g; /* g + C(w), 65 bits */
+  return hi > need_hi || (hi == need_hi && sum > need_lo);
+}
+
+/*
  * The expansion for an access (offset, length, overflow as above), given the context's gas left
  * and EVM memory size in words (read through the pointers, and only for a nonempty access).
  * Returns
@@ -54,11 +70,11 @@ static inline uint32_t mevmc_mem_expand_core(const uint64_t *gas, const uint64_t
   if (length == 0 && (overflow & 1) == 0) return MEVMC_MEM_OK;
   uint64_t g = *gas, w = *words;
   uint64_t end = offset + length;
-  if (overflow != 0 || end < offset || end > MEVMC_MEM_CORE_MAX_BYTES) {
-    uint64_t to_limit = w < MEVMC_MEM_CORE_MAX_WORDS
-                            ? mevmc_mem_cost(MEVMC_MEM_CORE_MAX_WORDS) - mevmc_mem_cost(w)
-                            : 0;
-    return g < to_limit ? MEVMC_MEM_OUT_OF_GAS : MEVMC_MEM_LIMIT;
+  /* A real end ≥ 2^64 costs ≥ C(2^59) ≈ 2^109: more than any gas. */
+  if (overflow != 0 || end < offset) return MEVMC_MEM_OUT_OF_GAS;
+  if (end > MEVMC_MEM_CORE_MAX_BYTES) {
+    uint64_t far = end / 32 + (end % 32 != 0); /* (end + 31) / 32 could wrap */
+    return mevmc_mem_cost_exceeds(far, w, g) ? MEVMC_MEM_OUT_OF_GAS : MEVMC_MEM_LIMIT;
   }
   uint64_t nw = (end + 31) / 32;
   if (nw <= w) return MEVMC_MEM_OK;

@@ -1,11 +1,12 @@
 /**
  * @file mevmc_expand: EVM memory-expansion gas (C(w) = 3w + floor(w²/512)), the memWords/pages
  * bookkeeping, wasm memory growth, zero-length accesses, 256-bit overflow flags, out-of-gas
- * exactly at the boundary, and MemoryLimit versus OutOfGas past MAX_EVM_MEMORY.
+ * exactly at the boundary, and MemoryLimit versus OutOfGas past MAX_EVM_MEMORY (exact for any uint64 gas).
  */
 import { describe, it, expect } from 'vitest';
 import { CTX, Ctx, EVM_MEMORY_BASE, MAX_EVM_MEMORY, Status } from '../../src/abi/context.ts';
-import { instantiate } from './harness.ts';
+import { Rng, instantiate } from './harness.ts';
+import { MAX64, expansionCost, expectedExpansion, farAccesses } from './memory-oracle.ts';
 
 const cost = (w: bigint): bigint => 3n * w + (w * w) / 512n;
 const words = (end: bigint): bigint => (end + 31n) / 32n;
@@ -98,28 +99,40 @@ describe('mevmc_expand', () => {
 
   describe('beyond MAX_EVM_MEMORY', () => {
     const MAXW = BigInt(MAX_EVM_MEMORY / 32);
-    const cases: [string, bigint, bigint, number][] = [
-      ['end = MAX + 1', BigInt(MAX_EVM_MEMORY), 1n, 0],
-      ['length ≥ 2^64', 0n, 0n, LEN_HI],
-      ['length ≥ 2^64 with a low part', 5n, 7n, LEN_HI],
-      ['offset ≥ 2^64', 0n, 1n, OFF_HI],
-      ['both', 0n, 1n, LEN_HI | OFF_HI],
-      ['offset + length wraps 2^64', 0xffffffffffffffffn, 2n, 0],
-      ['huge offset', 1n << 63n, 32n, 0],
-    ];
-    for (const [name, offset, length, flags] of cases) {
-      it(`${name}: OutOfGas below C(MAX/32) - C(memWords), MemoryLimit from there`, () => {
-        for (const memWords of [0n, 1000n]) {
-          const need = cost(MAXW) - cost(memWords);
-          const poor = setup(need - 1n, memWords);
+    for (const memWords of [0n, 1000n, MAXW]) {
+      for (const [name, offset, length, flags] of farAccesses(memWords)) {
+        it(`${name}, from ${memWords} words: OutOfGas one below the exact cost (even past 2^64), MemoryLimit from it`, () => {
+          const need = expansionCost(memWords, offset, length, flags);
+          const poorest = need - 1n > MAX64 ? MAX64 : need - 1n; // an unpayable cost: the most gas there is
+          const poor = setup(poorest, memWords);
           expect(poor.expand(offset, length, flags)).toBe(Status.OutOfGas);
-          expect([poor.gas(), poor.memWords()]).toEqual([need - 1n, memWords]);
-          const rich = setup(need, memWords);
-          expect(rich.expand(offset, length, flags)).toBe(Status.MemoryLimit);
-          expect([rich.gas(), rich.memWords()]).toEqual([need, memWords]);
-        }
-      });
+          expect([poor.gas(), poor.memWords()]).toEqual([poorest, memWords]);
+          if (need <= MAX64) {
+            const rich = setup(need, memWords);
+            expect(rich.expand(offset, length, flags)).toBe(Status.MemoryLimit);
+            expect([rich.gas(), rich.memWords()]).toEqual([need, memWords]);
+          }
+        });
+      }
     }
+
+    it('random far accesses with any uint64 gas agree with the formula', () => {
+      const rng = new Rng(7);
+      const bad: string[] = [];
+      for (let i = 0; i < 20_000; i++) {
+        const memWords = [0n, 1000n, MAXW][rng.int(3)];
+        const end = BigInt(MAX_EVM_MEMORY) + rng.bits(1 + rng.int(43)); // up to ~2^43 bytes: costs around 2^64
+        const length = 1n + rng.bits(rng.int(20));
+        const offset = end > length ? end - length : 0n;
+        const need = expansionCost(memWords, offset, length, 0);
+        const gas = [need - 1n, need, need + 1n, rng.u64(), MAX64][rng.int(5)] & MAX64;
+        const m = setup(gas, memWords);
+        const got = [m.expand(offset, length, 0), m.gas(), m.memWords()];
+        const want = expectedExpansion(gas, memWords, offset, length, 0);
+        if (JSON.stringify(got.map(String)) !== JSON.stringify(want.map(String))) bad.push(`gas ${gas} words ${memWords} [${offset}, +${length}): ${got} want ${want}`);
+      }
+      expect(bad.slice(0, 10)).toEqual([]);
+    });
 
     it('end = MAX exactly is an ordinary expansion: out of gas one below, 1 GiB with enough', () => {
       const need = cost(MAXW);

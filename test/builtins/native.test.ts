@@ -21,6 +21,7 @@ import { REFERENCE_CLANG_MAJOR } from '../../src/builtins/build.ts';
 import { byteLength, evalPure } from '../../src/evm/arith.ts';
 import { Op } from '../../src/evm/traits.ts';
 import { EDGES, MASK, Rng, TWO_256, instantiate } from './harness.ts';
+import { MAX64, expansionCost, expectedExpansion, farAccesses } from './memory-oracle.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INCLUDES = ['-I', join(ROOT, 'runtime/include'), '-I', join(ROOT, 'src/builtins')];
@@ -310,7 +311,6 @@ describe.skipIf(!tc)('mevmc_native.h', () => {
   describe('mevmc_w_expand', () => {
     const cost = (w: bigint): bigint => 3n * w + (w * w) / 512n;
     const wordsOf = (end: bigint): bigint => (end + 31n) / 32n;
-    const LEN_HI = 1;
     const OFF_HI = 2;
     const MAXW = BigInt(MAX_EVM_MEMORY / 32);
     type Req = { gas: bigint; words: bigint; offset: bigint; length: bigint; flags: number };
@@ -358,18 +358,19 @@ describe.skipIf(!tc)('mevmc_native.h', () => {
       expect(one(cost(MAXW) + 5n, 0n, BigInt(MAX_EVM_MEMORY) - 32n, 32n)).toEqual([0, 5n, MAXW]);
     });
 
-    it('beyond MAX_EVM_MEMORY: OutOfGas below C(MAX/32) - C(memWords), MemoryLimit from there', () => {
-      const cases: [bigint, bigint, number][] = [
-        [BigInt(MAX_EVM_MEMORY), 1n, 0], [0n, 0n, LEN_HI], [5n, 7n, LEN_HI], [0n, 1n, OFF_HI], [0n, 1n, LEN_HI | OFF_HI],
-        [0xffffffffffffffffn, 2n, 0], [1n << 63n, 32n, 0],
-      ];
-      for (const [offset, length, flags] of cases) {
-        for (const words of [0n, 1000n]) {
-          const need = cost(MAXW) - cost(words);
-          expect(one(need - 1n, words, offset, length, flags)).toEqual([Status.OutOfGas, need - 1n, words]);
-          expect(one(need, words, offset, length, flags)).toEqual([Status.MemoryLimit, need, words]);
+    it('beyond MAX_EVM_MEMORY: OutOfGas one below the exact cost (even past 2^64), MemoryLimit from it', () => {
+      const reqs: Req[] = [];
+      for (const words of [0n, 1000n, MAXW]) {
+        for (const [, offset, length, flags] of farAccesses(words)) {
+          const need = expansionCost(words, offset, length, flags);
+          for (const gas of [need - 1n, need, MAX64]) if (gas <= MAX64) reqs.push({ gas, words, offset, length, flags });
         }
       }
+      const got = expand(reqs);
+      const bad = new Mismatches();
+      reqs.forEach((r, i) => bad.check(`expand(gas ${r.gas}, words ${r.words}, ${fmt(r.offset)}, ${fmt(r.length)}, ${r.flags})`,
+        got[i].join(' '), expectedExpansion(r.gas, r.words, r.offset, r.length, r.flags).join(' ')));
+      expect(bad.list).toEqual([]);
     });
 
     it('agrees with the wasm builtin mevmc_expand on random accesses', () => {
