@@ -10,7 +10,7 @@ import { loadCorpusBenchCases } from '../../corpus/index.ts';
 import type { Case } from '../../runtime/harness/case.ts';
 import { runCaseWasm } from '../../runtime/harness/batch.ts';
 import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
-import { WasmLoader } from '../../runtime/loader/wasm.ts';
+import { ensureCompiler, WasmLoader } from '../../runtime/loader/wasm.ts';
 import { nativeFibSection } from './bench-native.ts';
 import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { loadSharedBench, prepareBenchCase } from '../../runtime/harness/shared-bench.ts';
@@ -39,6 +39,7 @@ async function programs(filter?: RegExp): Promise<Program[]> {
 export async function benchCommand(a: { filter?: string; time: number; heavy: boolean }): Promise<number> {
   const filter = a.filter ? new RegExp(a.filter) : undefined;
   const loader = new WasmLoader();
+  await ensureCompiler(); // every program is compiled here
   // The native column (issue #5): execution only, next to wasm's; skipped with a reason without clang/koffi.
   const noNative = nativeUnavailableReason();
   const native = noNative ? undefined : new NativeLoader();

@@ -8,6 +8,7 @@ import type { Case, CaseResult } from '../../runtime/harness/case.ts';
 import { runCaseWasm } from '../../runtime/harness/batch.ts';
 import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { parseForkName } from '../../src/evm/forks.ts';
+import { ensureCompiler } from '../../runtime/loader/wasm.ts';
 import { loaderFor } from './run.ts';
 
 /** Fields that must be identical between engines. */
@@ -20,6 +21,7 @@ interface Row { contract: string; cases: number; same: number; compileMs: number
 
 export async function corpusCommand(a: { repeat: number; filter?: string; engine?: 'wasm' | 'native' }): Promise<number> {
   const loader = await loaderFor(a.engine ?? 'wasm');
+  if (loader.engine === 'wasm') await ensureCompiler(); // every corpus contract is compiled here
   const re = a.filter ? new RegExp(a.filter) : undefined;
   const rows = new Map<string, Row>();
   const diffs: string[] = [];

@@ -28,7 +28,9 @@ export interface RunArgs {
 export async function runOn(engine: EngineName, c: Case, repeat: number, loader: ContractLoader, trace = false): Promise<CaseResult> {
   const onStep = trace ? (s: TraceStep) => console.log(formatTraceStep(s)) : undefined;
   if (engine === 'ref') return (await import('../../runtime/harness/reference/ethereumjs.ts')).runReference(c, { repeat, onStep });
-  return (await import('../../runtime/harness/batch.ts')).runCase(c, { repeat, loader, engine, trace: onStep });
+  const [{ runCase }, { withCompiler }] = await Promise.all([import('../../runtime/harness/batch.ts'), import('../../runtime/loader/wasm.ts')]);
+  // binaryen is loaded only if some code of the case is in no cache (the case then runs again from its pre-state).
+  return withCompiler(() => runCase(c, { repeat, loader, engine, trace: onStep }));
 }
 
 /**

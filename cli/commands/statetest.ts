@@ -13,6 +13,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InputError } from '../../runtime/harness/case.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
+import { withCompiler } from '../../runtime/loader/wasm.ts';
 import { type StateTestCase, type StateTestResult, STATETEST_FORKS, loadStateTests, runStateTest } from '../../runtime/harness/statetest.ts';
 
 export const DEFAULT_SKIP = 'CALLBlake2f_MaxRounds';
@@ -170,7 +171,7 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
         }
         let r: StateTestResult;
         try {
-          r = ref ? await ref.runStateTestReference(c) : runStateTest(c, loader);
+          r = ref ? await ref.runStateTestReference(c) : await withCompiler(() => runStateTest(c, loader!));
         } catch (e) {
           r = { pass: false, gotHash: '-', gotLogs: '-', rejected: false, failure: e instanceof Error ? e.message : String(e), ms: 0 };
         }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Fork } from '../../src/evm/forks.ts';
 import { blobBaseFee } from '../../src/evm/gas.ts';
-import type { ContractLoader } from '../loader/types.ts';
+import { CompilerNotLoadedError, type ContractLoader } from '../loader/types.ts';
 import { logsHash, stateRoot, toHex } from '../state/state-root.ts';
 import { MemoryBackend, WorldState } from '../state/world.ts';
 import { TxDecodeError, decodeTx } from '../tx/decode.ts';
@@ -121,6 +121,7 @@ export function runStateTest(c: StateTestCase, loader: ContractLoader): StateTes
     error = r.error;
     logs = toHex(logsHash(r.logs));
   } catch (e) {
+    if (e instanceof CompilerNotLoadedError) throw e; // the run is void: the caller loads the compiler and runs it again
     if (e instanceof TxDecodeError) {
       rejected = true;
       error = `decode: ${e.message}`;

@@ -8,7 +8,7 @@
 import { CTX, CTX_SIZE, Ctx, ENV, EVM_MEMORY_BASE, isNormalStatus, Status } from '../../src/abi/context.ts';
 import { EnvSlot } from '../../src/abi/host.ts';
 import type { Fork } from '../../src/evm/forks.ts';
-import type { ContractInstance } from '../loader/types.ts';
+import { CompilerNotLoadedError, type ContractInstance } from '../loader/types.ts';
 import type { WorldState } from '../state/world.ts';
 import { FrameHost, FrameMemory } from './frame-host.ts';
 import { type BlockContext, type FrameResult, HostFailure, type Message, type MessageRunner } from './types.ts';
@@ -42,9 +42,9 @@ export function executeFrame(
   try {
     status = inst.run() as Status;
   } catch (e) {
-    if (e instanceof HostFailure) {
+    if (e instanceof HostFailure || e instanceof CompilerNotLoadedError) {
       clearEvmMemory(inst, mem); // the instance goes back to the pool: leave it clean
-      throw e; // from a nested frame: already final
+      throw e; // from a nested frame: already final (or the whole run is void)
     }
     status = Status.HostError;
     message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);

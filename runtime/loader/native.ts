@@ -3,11 +3,14 @@
  * objects implementing runtime/include/mevmc.h, loaded and called through koffi (the only file that
  * touches koffi).
  *
- * - Compilation: `analyze` → `compileToC` → `buildSharedObject` into a content-keyed cache directory
- *   (`<keccak(code)>-<fork>-<hash(generated C, ABI, -O, clang major)>.so`; default
- *   `$MEVMC_CACHE_DIR/native`, else a private per-user directory under os.tmpdir()). An object
- *   whose `mevmc_abi_version()` differs from NATIVE_ABI_VERSION is refused; a corrupt cached one is
- *   rebuilt.
+ * - Compilation: `analyze` → `compileToC` → `buildSharedObject`, stored as a verified cache entry
+ *   (runtime/loader/cache.ts: bound to keccak(code), fork, -O, tracing, ABI, clang major and the
+ *   compiler build) in `$MEVMC_CACHE_DIR/native`, else a private per-user directory under
+ *   os.tmpdir(). An entry's bytes are read once, checked (checksum, key), written to a fresh private
+ *   file and that file is dlopen'd and unlinked: what runs is exactly what was verified, whatever
+ *   happens to the entry meanwhile (a truncated object mapped by dlopen would SIGBUS). A bad entry is
+ *   reported once, rebuilt and replaced. An object whose `mevmc_abi_version()` differs from
+ *   NATIVE_ABI_VERSION is refused.
  * - Frames: each instance is one mapping of CONTROL_BYTES + MEVMC_FRAME_BYTES (mmap with
  *   MAP_NORESERVE: only touched pages cost memory). The first page holds the `mevmc_frame` struct,
  *   the rest is the frame memory, laid out as the wasm linear memory. JS sees it through a koffi
@@ -26,17 +29,21 @@
  *   stack of its own (set to its 16 MiB maximum here), shared by all nested native frames.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { CTX, CTX_SIZE, Ctx, EVM_MEMORY_BASE, MAX_EVM_MEMORY, Status } from '../../src/abi/context.ts';
 import { HOST_IMPORTS } from '../../src/abi/host.ts';
-import { C_BACKEND_VERSION, compileToC } from '../../src/backend/c/index.ts';
-import { buildSharedObject, findClang } from '../../src/backend/c/clang.ts';
-import { analyze, type Fork, forkName } from '../../src/index.ts';
+import { analyze } from '../../src/analysis/index.ts';
+import { compileToC } from '../../src/backend/c/index.ts';
+import { findClang } from '../../src/backend/c/clang.ts';
+import { type Fork, forkName } from '../../src/evm/forks.ts';
 import { HostFailure } from '../host/call.ts';
+import { DiskCache, type EntryKey, entryName } from './cache.ts';
+import { NativeLoadError, ObjectStore } from './native-objects.ts';
+
+export { NativeLoadError } from './native-objects.ts';
 import type { ContractInstance, ContractLoader, FrameBuffer, HostFns, LoadedCode } from './types.ts';
 
 /** The ABI this runtime implements (MEVMC_ABI_VERSION of runtime/include/mevmc.h; a test checks they agree). */
@@ -70,11 +77,6 @@ const MADV_DONTNEED = 4;
 
 const MEM_WORDS_U32 = Ctx.memWords / 4;
 const GAS_U32 = Ctx.gas / 4;
-
-/** The shared object refused to load (wrong ABI version, not a mevmc contract). */
-export class NativeLoadError extends Error {
-  override name = 'NativeLoadError';
-}
 
 // ---- process-wide FFI state ---------------------------------------------------------------------
 
@@ -384,13 +386,18 @@ function checkStack(gd: StackGuard, depth: number): void {
   }
 }
 
-/** Set up the process's stack guard: build (once, cached in `dir`) and load the helper. */
-function setupGuard(f: Ffi, dir: string): void {
+/** Set up the process's stack guard: build (once, cached like a contract) and load the helper. */
+function setupGuard(f: Ffi, objects: ObjectStore): void {
   if (f.guard) return;
-  const h = createHash('sha256').update(SUPPORT_SOURCE).digest('hex').slice(0, 12);
-  const file = join(dir, `mevmc-support-${h}.so`);
-  if (!existsSync(file)) buildSharedObject(SUPPORT_SOURCE, file, { optimize: 1 });
-  const sp = f.koffi.load(file).func('uint64_t mevmc_support_sp(void)') as () => number;
+  const h = createHash('sha256').update(SUPPORT_SOURCE).digest('hex');
+  const k: EntryKey = { kind: 'native', codeHash: `support-${h}`, fork: '-', options: `O1/clang${findClang()?.major ?? '?'}`, build: '' };
+  const sp = objects.open(k, () => SUPPORT_SOURCE, 1, (path) => {
+    try {
+      return f.koffi.load(path).func('uint64_t mevmc_support_sp(void)') as () => number;
+    } catch (e) {
+      throw new NativeLoadError(`${path}: not the stack helper (${e instanceof Error ? e.message : String(e)})`);
+    }
+  });
   // At depth 0 koffi's stack is empty: the helper runs just below its top.
   const size = f.koffi.config().sync_stack_size;
   f.guard = { sp, low: sp() - size + 4096, at: [], maxDelta: 0 };
@@ -446,24 +453,27 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
   /** Idle frames, least recently released first. */
   private readonly idle: NativeFrame[] = [];
   private readonly frames = new Set<NativeFrame>();
-  private dirChecked = false;
+  private readonly objects: ObjectStore;
   private disposed = false;
 
   constructor(opts: NativeLoaderOptions = {}) {
     this.opts = opts;
     this.dir = opts.cacheDir ? join(opts.cacheDir, 'native') : defaultNativeDir();
+    this.objects = new ObjectStore(new DiskCache(this.dir, { suffix: '.so.entry', private: true }));
   }
 
   /**
-   * File name (without `.so`) of a contract's object: keccak(code), fork, and a hash of the generated C
-   * source with everything else that shapes the object (ABI, -O, clang's major version). Keyed by the
-   * source rather than a backend version number, a cached object can never be stale while the C
-   * backend changes; the price is generating C (milliseconds) once per contract and loader.
+   * What a contract's object is bound to: keccak(code), fork, and everything else that shapes the
+   * object (-O, tracing, ABI, clang's major version, the compiler build; an injected `source` by its
+   * hash). Keyed by the compiler build, a warm load generates no C.
    */
-  static key(code: Uint8Array, fork: Fork, source: string, optimize: number): string {
-    const h = Buffer.from(keccak_256(code)).toString('hex');
-    const v = createHash('sha256').update(`${C_BACKEND_VERSION}/abi${NATIVE_ABI_VERSION}/O${optimize}/clang${findClang()?.major ?? '?'}\n`).update(source).digest('hex').slice(0, 16);
-    return `${h}-${forkName(fork)}-${v}`;
+  entryKey(code: Uint8Array, fork: Fork, source?: string): EntryKey {
+    const opt = this.opts.optimize ?? 2;
+    const src = source === undefined ? '' : `/source:${createHash('sha256').update(source).digest('hex')}`;
+    return {
+      kind: 'native', codeHash: Buffer.from(keccak_256(code)).toString('hex'), fork: forkName(fork),
+      options: `O${opt}${this.opts.trace ? '/trace' : ''}/abi${NATIVE_ABI_VERSION}/clang${findClang()?.major ?? '?'}${src}`, build: '',
+    };
   }
 
   /** Deepest native nesting seen in this process since the last `resetMaxDepth()` (diagnostics, tests). */
@@ -481,44 +491,18 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
     if (this.disposed) throw new Error('NativeLoader: used after dispose()');
     const seen = this.byBuffer.get(code)?.[fork];
     if (seen && !seen.unloaded) return seen;
-    const opt = this.opts.optimize ?? 2;
     const trace = this.opts.trace ?? false;
-    const codeHash = Buffer.from(keccak_256(code)).toString('hex');
-    const memKey = `${codeHash}-${forkName(fork)}`;
+    // An injected source (tests) is part of the key; the compiler's own output is covered by the build id.
+    const injected = this.opts.source?.(code, fork, trace);
+    const k = this.entryKey(code, fork, injected);
+    const memKey = `${k.codeHash}-${k.fork}`;
     const hit = this.cache.get(memKey);
     if (hit) return this.remember(code, fork, hit);
-    this.ensureDir();
-    const t0 = performance.now();
-    const source = this.opts.source ? this.opts.source(code, fork, trace) : compileToC(analyze(code, fork, { singleStep: trace }), { trace }).source;
-    const key = NativeLoader.key(code, fork, source, opt);
-    const file = join(this.dir, `${key}.so`);
-    let fromDisk = existsSync(file);
-    if (!fromDisk) buildSharedObject(source, file, { optimize: opt });
-    let c: NativeContract;
-    try {
-      c = openContract(file, { key, fromDisk, compileMs: fromDisk ? 0 : performance.now() - t0 });
-    } catch (e) {
-      if (!fromDisk) throw e;
-      // A corrupt or foreign cached object: rebuild it once.
-      rmSync(file, { force: true });
-      buildSharedObject(source, file, { optimize: opt });
-      fromDisk = false;
-      c = openContract(file, { key, fromDisk, compileMs: performance.now() - t0 });
-    }
+    const source = () => injected ?? compileToC(analyze(code, fork, { singleStep: trace }), { trace }).source;
+    const c = this.objects.open(k, source, this.opts.optimize ?? 2, (path, fromDisk, compileMs) => openContract(path, { key: entryName(k), fromDisk, compileMs }));
     this.cache.set(memKey, c);
     this.evictObjects();
     return this.remember(code, fork, c);
-  }
-
-  private ensureDir(): void {
-    if (this.dirChecked) return;
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    // Shared objects are executed: refuse a directory others could write to.
-    const st = statSync(this.dir);
-    const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) throw new Error(`${this.dir} belongs to another user: refusing to load shared objects from it (set MEVMC_CACHE_DIR)`);
-    if (st.mode & 0o022) throw new Error(`${this.dir} is writable by others: refusing to load shared objects from it (chmod go-w it, or set MEVMC_CACHE_DIR)`);
-    this.dirChecked = true;
   }
 
   private remember(code: Uint8Array, fork: Fork, c: NativeContract): NativeContract {
@@ -544,10 +528,7 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
   acquire(c: NativeContract): NativeFrame {
     if (c.unloaded) throw new Error(`NativeLoader: ${c.key} was unloaded`);
     const f = ffi();
-    if (!f.guard) {
-      this.ensureDir();
-      setupGuard(f, this.dir);
-    }
+    if (!f.guard) setupGuard(f, this.objects);
     const fr = this.idle.pop() ?? this.create(f);
     fr.contract = c;
     fr.inUse = true;

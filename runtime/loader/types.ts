@@ -46,6 +46,19 @@ export interface LoadedCode {
   readonly fromDisk: boolean;
 }
 
+/**
+ * `load` met code in no cache while the wasm compiler (binaryen, loaded on demand) is not loaded.
+ * Nothing was cached and the run is void: the caller awaits `ensureCompiler()` (runtime/loader/wasm.ts)
+ * and re-runs from its initial state (`withCompiler` does both). Compiled frames pass it through
+ * unchanged (runtime/host/execute.ts), so a load in a nested call or CREATE surfaces here too.
+ */
+export class CompilerNotLoadedError extends Error {
+  override name = 'CompilerNotLoadedError';
+  constructor() {
+    super('the wasm compiler is not loaded: await ensureCompiler() (runtime/loader/wasm.ts) before running code that is in no cache');
+  }
+}
+
 /** Engines that run compiled code. */
 export type EngineKind = 'wasm' | 'native';
 
@@ -57,6 +70,11 @@ export interface ContractLoader<L extends LoadedCode = LoadedCode, I extends Con
   /** Borrow an idle instance of a contract (a new one if all are running). */
   acquire(loaded: L): I;
   release(inst: I): void;
+  /**
+   * Make `load` of these codes succeed without awaiting anything (loads the compiler only when one of
+   * them is not in a cache). A host that knows the codes of a run calls this first.
+   */
+  preload?(codes: readonly Uint8Array[], fork: Fork): Promise<void>;
   /** Free what the loader holds (native: loaded objects, frame mappings). The loader is unusable after. */
   dispose?(): void;
 }

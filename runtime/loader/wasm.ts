@@ -1,23 +1,54 @@
 /**
  * @file Compiled-module cache and instance pool.
  *
- * Modules are keyed by (keccak256(code), fork, compiler version) and cached in memory and, when a
- * cache directory is configured, on disk as `<key>.wasm`. Each instance owns its linear memory and
- * its own instance of the builtins module over that memory; instances are reused across calls
- * (a frame borrows one and gives it back), and a contract that is already running in an outer frame
- * gets a second instance, so re-entrancy works.
+ * Modules are keyed by (keccak256(code), fork, options, compiler build) and cached in memory and, when
+ * a cache directory is configured, on disk as verified entries (runtime/loader/cache.ts). Each
+ * instance owns its linear memory and its own instance of the builtins module over that memory;
+ * instances are reused across calls (a frame borrows one and gives it back), and a contract that is
+ * already running in an outer frame gets a second instance, so re-entrancy works.
+ *
+ * The compiler backend (binaryen, ~15 MB of JS) is imported only when something must be compiled:
+ * `load` is synchronous (nested calls load code mid-execution), so a miss with no compiler loaded
+ * throws CompilerNotLoadedError; the run's owner awaits `ensureCompiler()` and re-runs
+ * (`withCompiler`). A run whose modules all come from the disk cache never loads binaryen.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { HOST_IMPORTS, HOST_MODULE, BUILTINS_MODULE } from '../../src/abi/host.ts';
+import { analyze } from '../../src/analysis/index.ts';
+import type { WasmArtifact, WasmOptions } from '../../src/backend/wasm/index.ts';
 import { builtinsModule } from '../../src/builtins/index.ts';
-import { analyze, compileToWasm, type Fork, forkName } from '../../src/index.ts';
-import type { ContractInstance, ContractLoader, HostFns, LoadedCode } from './types.ts';
+import { type Fork, forkName } from '../../src/evm/forks.ts';
+import { DiskCache, type EntryKey } from './cache.ts';
+import { CompilerNotLoadedError, type ContractInstance, type ContractLoader, type HostFns, type LoadedCode } from './types.ts';
 
-/** Bump when generated code changes meaning, so stale disk caches are never used. */
-export const COMPILER_VERSION = 'mevmc-wasm-1';
+type CompileWasm = (a: ReturnType<typeof analyze>, opts: WasmOptions) => WasmArtifact;
+let compileWasm: CompileWasm | undefined;
+let loading: Promise<void> | undefined;
+
+/** Load the wasm compiler backend (once per process). */
+export function ensureCompiler(): Promise<void> {
+  loading ??= import('../../src/backend/wasm/index.ts').then((m) => { compileWasm = m.compileToWasm; });
+  return loading;
+}
+
+/** Whether `load` can compile without awaiting `ensureCompiler()`. */
+export function compilerLoaded(): boolean {
+  return compileWasm !== undefined;
+}
+
+/**
+ * Run `run`; if it needed the compiler before it was loaded, load it and run again from the start
+ * (`run` must rebuild its state: the first attempt is void).
+ */
+export async function withCompiler<T>(run: () => T): Promise<T> {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof CompilerNotLoadedError)) throw e;
+  }
+  await ensureCompiler();
+  return run();
+}
 
 /** One instantiated contract with its own memory. */
 export class WasmInstance implements ContractInstance {
@@ -80,68 +111,66 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
   /** Code buffers already keyed (the caller must not mutate a code buffer after loading it). */
   private readonly byBuffer = new WeakMap<Uint8Array, LoadedContract[]>();
   readonly opts: LoaderOptions;
+  /** The disk cache, while usable. */
+  private disk: DiskCache | undefined;
   constructor(opts: LoaderOptions = {}) {
     // MEVMC_CACHE_DIR turns the disk cache on for every loader that does not choose otherwise.
-    this.opts = { cacheDir: process.env.MEVMC_CACHE_DIR || undefined, ...opts };
-    if (opts.cacheDir === undefined && process.env.MEVMC_CACHE_DIR) this.opts.cacheDir = process.env.MEVMC_CACHE_DIR;
+    this.opts = { ...opts, cacheDir: opts.cacheDir ?? (process.env.MEVMC_CACHE_DIR || undefined) };
+    if (this.opts.cacheDir) this.disk = new DiskCache(this.opts.cacheDir, { suffix: '.wasm.entry' });
   }
 
-  /** Cache key of some code for a fork. */
-  static key(code: Uint8Array, fork: Fork, optimize: number): string {
-    const h = Buffer.from(keccak_256(code)).toString('hex');
-    const v = createHash('sha256').update(`${COMPILER_VERSION}/${optimize}`).digest('hex').slice(0, 8);
-    return `${h}-${forkName(fork)}-${v}`;
+  /** What a module of `code` is bound to (its cache key material; `build` filled in only for the disk cache). */
+  entryKey(code: Uint8Array, fork: Fork, build = ''): EntryKey {
+    return {
+      kind: 'wasm', codeHash: Buffer.from(keccak_256(code)).toString('hex'), fork: forkName(fork),
+      options: `O${this.opts.optimize ?? 0}${this.opts.trace ? '/trace' : ''}`, build,
+    };
   }
 
   load(code: Uint8Array, fork: Fork): LoadedContract {
     // Hashing 24 KB of code costs more than a small call: remember the answer per code buffer.
     const seen = this.byBuffer.get(code)?.[fork];
     if (seen) return seen;
-    const opt = this.opts.optimize ?? 0;
-    const key = WasmLoader.key(code, fork, opt) + (this.opts.trace ? '-trace' : '');
+    const k = this.entryKey(code, fork);
+    const key = `${k.codeHash}-${k.fork}-${k.options}`; // one build per process: the build id need not be in it
     const hit = this.cache.get(key);
     if (hit) return this.remember(code, fork, hit);
-    const t0 = performance.now();
-    let bytes: Uint8Array | undefined;
-    let fromDisk = false;
-    const file = this.opts.cacheDir ? join(this.opts.cacheDir, `${key}.wasm`) : undefined;
-    if (file) {
+    const build = this.disk?.buildId();
+    const disk = build ? this.disk : undefined;
+    if (build) k.build = build;
+    let bytes = disk?.read(k);
+    let module: WebAssembly.Module | undefined;
+    if (bytes) {
       try {
-        bytes = readFileSync(file);
-        fromDisk = true;
-      } catch {
-        bytes = undefined;
+        module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+      } catch (e) {
+        // Verified bytes that do not compile: written by a broken build. Rebuild and replace.
+        disk!.reportBad(disk!.path(k), `not a valid module: ${e instanceof Error ? e.message : e}`);
       }
     }
-    if (!bytes) {
-      bytes = this.compileBytes(code, fork, opt);
-      if (file) {
-        mkdirSync(this.opts.cacheDir!, { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, bytes);
-        renameSync(tmp, file); // atomic: a concurrent reader never sees half a module
-      }
-    }
-    let module: WebAssembly.Module;
-    try {
+    const fromDisk = module !== undefined;
+    const t0 = performance.now();
+    if (!module) {
+      bytes = this.compileBytes(code, fork);
       module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-    } catch (e) {
-      if (!fromDisk) throw e;
-      // A corrupt cache file: recompile rather than fail.
-      bytes = this.compileBytes(code, fork, opt);
-      module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-      fromDisk = false;
+      disk?.write(k, bytes);
     }
     const loaded: LoadedContract = {
-      key, module, wasmBytes: bytes.length, compileMs: fromDisk ? 0 : performance.now() - t0, fromDisk, pool: [],
+      key, module, wasmBytes: bytes!.length, compileMs: fromDisk ? 0 : performance.now() - t0, fromDisk, pool: [],
     };
     this.cache.set(key, loaded);
     return this.remember(code, fork, loaded);
   }
 
-  private compileBytes(code: Uint8Array, fork: Fork, opt: 0 | 1 | 2 | 3): Uint8Array {
+  /** Load these codes, loading the compiler first if one of them is in no cache. */
+  async preload(codes: readonly Uint8Array[], fork: Fork): Promise<void> {
+    for (const c of codes) await withCompiler(() => this.load(c, fork));
+  }
+
+  private compileBytes(code: Uint8Array, fork: Fork): Uint8Array {
+    if (!compileWasm) throw new CompilerNotLoadedError();
     const trace = this.opts.trace ?? false;
-    return compileToWasm(analyze(code, fork, { singleStep: trace }), { optimize: opt, trace }).binary;
+    return compileWasm(analyze(code, fork, { singleStep: trace }), { optimize: this.opts.optimize ?? 0, trace }).binary;
   }
 
   private remember(code: Uint8Array, fork: Fork, c: LoadedContract): LoadedContract {

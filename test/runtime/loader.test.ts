@@ -19,7 +19,7 @@ describe('WasmLoader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mevmc-cache-'));
     const a = new WasmLoader({ cacheDir: dir }).load(CODE, Fork.Cancun);
     expect(a.fromDisk).toBe(false);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.wasm'))).toHaveLength(1);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.wasm.entry'))).toHaveLength(1);
     const b = new WasmLoader({ cacheDir: dir }).load(CODE, Fork.Cancun);
     expect(b.fromDisk).toBe(true);
     expect(b.compileMs).toBe(0);
@@ -29,8 +29,9 @@ describe('WasmLoader', () => {
 
   it('recompiles when the cached file is corrupt', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mevmc-cache-'));
-    const key = new WasmLoader({ cacheDir: dir }).load(CODE, Fork.Cancun).key;
-    writeFileSync(join(dir, `${key}.wasm`), 'garbage');
+    new WasmLoader({ cacheDir: dir }).load(CODE, Fork.Cancun);
+    const [entry] = readdirSync(dir).filter((f) => f.endsWith('.wasm.entry'));
+    writeFileSync(join(dir, entry), 'garbage');
     const l = new WasmLoader({ cacheDir: dir });
     const c = parseCase({ code: '0x' + CODE.toString('hex'), gas: '100000' });
     expect(runCaseWasm(c, { loader: l }).output).toBe('0x' + '00'.repeat(31) + '01');

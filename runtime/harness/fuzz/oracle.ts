@@ -8,7 +8,7 @@
 import { type Case, type CaseResult, type PostAccount, type PostState, addrKey } from '../case.ts';
 import { runCaseWasm } from '../batch.ts';
 import { NativeLoader } from '../../loader/native.ts';
-import { WasmLoader } from '../../loader/wasm.ts';
+import { WasmLoader, withCompiler } from '../../loader/wasm.ts';
 import { runReference } from '../reference/ethereumjs.ts';
 import type { TraceStep } from '../../host/trace.ts';
 import { opName } from '../../../src/index.ts';
@@ -137,7 +137,7 @@ export async function runOracle(c: Case, opts: OracleOptions = {}): Promise<Verd
   }
   let ours: CaseResult;
   try {
-    ours = (opts.engine ?? wasmEngine)(c, { postState });
+    ours = await withCompiler(() => (opts.engine ?? wasmEngine)(c, { postState }));
   } catch (e) {
     return { kind: 'crash', ref, diffs: [`mevmc threw: ${String((e as Error)?.stack ?? e).split('\n').slice(0, 4).join(' | ')}`] };
   }
