@@ -16,7 +16,10 @@ export interface Account {
   code: Uint8Array;
 }
 
-/** Where committed state comes from (in memory now; later a multi-version memory or SALT). Synchronous. */
+/**
+ * Where committed state comes from (in memory now; later a multi-version memory or SALT). Synchronous.
+ * A backend that can take writes implements `applyDiff`, which {@link WorldState.commit} calls.
+ */
 export interface StateBackend {
   getAccount(address: string): Account | undefined;
   getStorage(address: string, slot: bigint): bigint;
@@ -24,7 +27,24 @@ export interface StateBackend {
   storageEntries(address: string): Iterable<[bigint, bigint]>;
   /** Every account address it holds (for state roots). */
   addresses(): Iterable<string>;
+  /** Write a committed transaction's changes (absent: a read-only backend, `commit()` throws). */
+  applyDiff?(diff: StateDiff): void;
 }
+
+/** What one account's committed state became. */
+export interface AccountDiff {
+  /** The account in the backend before (undefined: it did not exist). */
+  before: Account | undefined;
+  /** The account after (undefined: deleted, or never came to exist). */
+  after: Account | undefined;
+  /** Every slot of the backend was dropped before `storage` applies (account deleted or re-created). */
+  storageCleared: boolean;
+  /** Slot → new value (0 = cleared), only slots whose value differs from what the backend holds. */
+  storage: Map<bigint, bigint>;
+}
+
+/** Changed accounts by address (lowercase `0x` + 40 hex). */
+export type StateDiff = Map<string, AccountDiff>;
 
 /** A plain in-memory backend. */
 export class MemoryBackend implements StateBackend {
@@ -46,6 +66,26 @@ export class MemoryBackend implements StateBackend {
     this.accounts.set(address, a);
     if (storage) this.storage.set(address, new Map(storage));
   }
+  applyDiff(diff: StateDiff): void {
+    for (const [address, d] of diff) {
+      if (d.after) this.accounts.set(address, d.after);
+      else this.accounts.delete(address);
+      let m = this.storage.get(address);
+      if (d.storageCleared || !d.after) m?.clear();
+      if (!d.after) {
+        this.storage.delete(address);
+        continue;
+      }
+      for (const [k, v] of d.storage) {
+        if (v === 0n) m?.delete(k);
+        else {
+          if (!m) this.storage.set(address, (m = new Map()));
+          m.set(k, v);
+        }
+      }
+      if (m?.size === 0) this.storage.delete(address);
+    }
+  }
 }
 
 export interface Log {
@@ -55,6 +95,12 @@ export interface Log {
 }
 
 type Undo = () => void;
+
+const sameAccount = (a: Account | undefined, b: Account | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.balance === b.balance && a.nonce === b.nonce &&
+    (a.code === b.code || Buffer.from(a.code).equals(b.code)));
+
+const isEmptyIterable = (it: Iterable<unknown>): boolean => it[Symbol.iterator]().next().done === true;
 const EMPTY_CODE_HASH = keccak_256(new Uint8Array(0));
 const RIPEMD160 = '0x0000000000000000000000000000000000000003';
 
@@ -80,6 +126,54 @@ export class WorldState {
   refund = 0n;
 
   constructor(readonly backend: StateBackend) {}
+
+  // --- commit ------------------------------------------------------------------------------
+  /**
+   * The changes over the backend so far (nothing is written): accounts whose balance, nonce or code differ
+   * or that were deleted or re-created, and storage writes whose value differs from the backend's.
+   */
+  diff(): StateDiff {
+    const out: StateDiff = new Map();
+    const addresses = new Set([...this.accounts.keys(), ...this.storage.keys(), ...this.wiped]);
+    for (const address of addresses) {
+      const before = this.backend.getAccount(address);
+      const after = this.getAccount(address);
+      const storageCleared = this.wiped.has(address);
+      const storage = new Map<bigint, bigint>();
+      if (after) {
+        for (const [k, v] of this.storage.get(address) ?? []) {
+          if (v !== (storageCleared ? 0n : this.backend.getStorage(address, k))) storage.set(k, v);
+        }
+      }
+      const hadSlots = storageCleared && !isEmptyIterable(this.backend.storageEntries(address));
+      if (!sameAccount(before, after) || storage.size > 0 || hadSlots) {
+        out.set(address, { before, after, storageCleared: storageCleared || (!after && before !== undefined), storage });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * End the transaction: write {@link diff} into the backend (`StateBackend.applyDiff`) and reset every
+   * per-transaction record (journal, warm sets, transient storage, originals, refund, logs, touched, created
+   * and destructed sets), so the next transaction starts from the committed state. Returns the diff.
+   */
+  commit(): StateDiff {
+    const d = this.diff();
+    if (!this.backend.applyDiff) throw new Error('WorldState.commit: the state backend is read-only (no applyDiff)');
+    this.backend.applyDiff(d);
+    this.discard();
+    return d;
+  }
+
+  /** Drop every uncommitted change and per-transaction record (the backend is untouched). */
+  discard(): void {
+    for (const m of [this.accounts, this.storage, this.original, this.transient, this.warmSlots, this.codeHashes, this.destructed]) m.clear();
+    for (const s of [this.warmAddresses, this.wiped, this.created, this.touched]) s.clear();
+    this.journal.length = 0;
+    this.logs.length = 0;
+    this.refund = 0n;
+  }
 
   // --- checkpoints -------------------------------------------------------------------------
   checkpoint(): number {

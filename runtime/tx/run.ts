@@ -20,7 +20,7 @@
  * 7. SELFDESTRUCTed accounts are deleted (sorted by address; from Cancun only those created in this
  *    transaction, EIP-6780), then (Spurious Dragon+, EIP-161) every touched account that is empty.
  */
-import { Status } from '../../src/abi/context.ts';
+import { STATUS_ERROR, Status } from '../../src/abi/context.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { Executor, HostFailure, delegateOf } from '../host/call.ts';
 import type { BlockContext, FrameResult, Message } from '../host/types.ts';
@@ -50,6 +50,8 @@ export interface TxResult {
   error?: string;
   /** Address of the created contract (creation transactions that succeeded). */
   createdAddress?: string;
+  /** The top frame's output: return data, revert data, or a creation's deployed code (empty when rejected or halted). */
+  returnData: Uint8Array;
 }
 
 /** The block a transaction runs in (BlockContext without per-transaction fields). */
@@ -83,7 +85,7 @@ interface CreateApi {
  * 'rejected' and leaves `world` unchanged. Throws `HostFailure` for implementation failures.
  */
 export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork, loader: ContractLoader): TxResult {
-  const reject = (error: string): TxResult => ({ gasUsed: 0n, logs: [], status: 'rejected', error });
+  const reject = (error: string): TxResult => ({ gasUsed: 0n, logs: [], status: 'rejected', error, returnData: EMPTY });
   const london = fork >= Fork.London;
   const is1559 = tx.maxFeePerGas !== undefined;
 
@@ -220,7 +222,8 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   }
   const status = ok ? 'success' : frame.status === Status.Revert ? 'revert' : 'halt';
   return {
-    gasUsed, logs: ok ? [...world.logs] : [], status, ...(ok ? {} : { error: frame.message ?? Status[frame.status] }),
-    ...(ok && createdAddress ? { createdAddress } : {}),
+    gasUsed, logs: ok ? [...world.logs] : [], status,
+    ...(ok ? {} : { error: frame.message ?? STATUS_ERROR[frame.status] ?? Status[frame.status] }),
+    ...(ok && createdAddress ? { createdAddress } : {}), returnData: frame.output,
   };
 }

@@ -1,0 +1,86 @@
+/**
+ * @file The library entry point (`import { … } from 'mevmc'`): what an embedder needs to compile EVM code and run
+ * it with full Ethereum semantics.
+ *
+ * - High level: {@link compile} (artifact bytes, as `mevmc compile`), {@link Runtime} (an in-memory chain:
+ *   deploy / transact / call, balances and storage, prestate JSON in and out) and the ABI helpers.
+ * - Lower layers, for a sequencer that brings its own state: {@link StateBackend} (implement it),
+ *   {@link WorldState} (journal with checkpoints, `diff()` and `commit()`), {@link runTransaction} over a
+ *   {@link Tx}, and the contract loaders.
+ *
+ * Nothing here reaches repository-only files (tests, corpus, harness): only the compiler, the runtime core and
+ * their dependencies. binaryen is imported lazily, the first time something must be compiled to wasm.
+ */
+import type { Fork } from '../src/evm/forks.ts';
+import { parseForkName } from '../src/evm/forks.ts';
+import { RuntimeInputError, toBytes, type BytesLike } from './runtime.ts';
+
+export {
+  DEV_ACCOUNT, Runtime, RuntimeInputError, TxRejectedError, toAddress, toBytes, toQuantity,
+  type BlockOptions, type BytesLike, type CallParams, type DeployParams, type ExecutionResult, type LogEntry,
+  type Quantity, type RuntimeOptions, type TransactParams,
+} from './runtime.ts';
+export {
+  AbiError, PANIC_CODES, canonicalSignature, canonicalType, checksumAddress, constructorInputs, decodeArgs, decodeResult,
+  decodeRevert, encodeArgs, encodeCall, formatValue, jsonValue, parseSignature, selectorOf, toAbiValue,
+  type Abi, type AbiItem, type AbiParam, type RevertReason, type Signature,
+} from './abi.ts';
+export {
+  MemoryBackend, WorldState, type Account, type AccountDiff, type Log, type StateBackend, type StateDiff,
+} from './state/world.ts';
+export { StateFormatError, backendFromPrestate, prestateOf, type Prestate, type PrestateAccount } from './state/prestate.ts';
+export { stateRoot } from './state/state-root.ts';
+export {
+  GAS_PER_BLOB, TxDecodeError, creationAddress, decodeTx, floorGas, intrinsicGas, runTransaction,
+  type AccessListEntry, type Authorization, type Tx, type TxEnv, type TxResult,
+} from './tx/index.ts';
+export type { BlockContext } from './host/types.ts';
+export { HostFailure } from './host/types.ts';
+export { CompilerNotLoadedError, type ContractInstance, type ContractLoader, type EngineKind, type LoadedCode } from './loader/types.ts';
+export { WasmLoader, compilerLoaded, ensureCompiler, withCompiler, type LoaderOptions } from './loader/wasm.ts';
+export { NativeLoader, nativeUnavailableReason, type NativeLoaderOptions } from './loader/native.ts';
+export { MixedLoader } from './loader/mixed.ts';
+export { Fork, forkName, parseForkName } from '../src/evm/forks.ts';
+
+/** Options of {@link compile}. */
+export interface CompileOptions {
+  /** Fork name (default 'cancun'). */
+  fork?: string;
+  /** 'wasm' (default): a WebAssembly module; 'c': one self-contained C file; 'so': a shared object built by clang. */
+  target?: 'wasm' | 'c' | 'so';
+  /** binaryen or clang optimisation level (default 2). */
+  optimize?: 0 | 1 | 2 | 3;
+}
+
+/**
+ * Compile EVM runtime bytecode, as `mevmc compile` does: wasm module bytes, C source text (`target: 'c'`) or the
+ * bytes of a shared object implementing runtime/include/mevmc.h (`target: 'so'`, needs clang ≥ 15).
+ */
+export async function compile(code: BytesLike, opts: CompileOptions & { target: 'c' }): Promise<string>;
+export async function compile(code: BytesLike, opts?: CompileOptions & { target?: 'wasm' | 'so' }): Promise<Uint8Array>;
+export async function compile(code: BytesLike, opts: CompileOptions = {}): Promise<Uint8Array | string> {
+  const bytes = toBytes(code, 'code');
+  const fork: Fork | undefined = parseForkName(opts.fork ?? 'cancun');
+  if (fork === undefined) throw new RuntimeInputError(`unknown fork ${JSON.stringify(opts.fork)}`);
+  const optimize = opts.optimize ?? 2;
+  const { analyze } = await import('../src/analysis/index.ts');
+  const target = opts.target ?? 'wasm';
+  if (target === 'wasm') {
+    const { compileToWasm } = await import('../src/backend/wasm/index.ts'); // binaryen: loaded only here
+    return compileToWasm(analyze(bytes, fork), { optimize }).binary;
+  }
+  const { compileToC } = await import('../src/backend/c/index.ts');
+  const { source } = compileToC(analyze(bytes, fork));
+  if (target === 'c') return source;
+  const [{ buildSharedObject }, fs, os, path] = await Promise.all([
+    import('../src/backend/c/clang.ts'), import('node:fs'), import('node:os'), import('node:path'),
+  ]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mevmc-so-'));
+  try {
+    const out = path.join(dir, 'contract.so');
+    buildSharedObject(source, out, { optimize });
+    return new Uint8Array(fs.readFileSync(out));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
