@@ -16,6 +16,7 @@ import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { loadSharedBench, prepareBenchCase } from '../../runtime/harness/shared-bench.ts';
 import { parseForkName } from '../../src/evm/forks.ts';
 import { sameResult } from './corpus.ts';
+import { positiveNumberOption, regexOption } from '../options.ts';
 
 interface Program { name: string; c: Case; heavy?: boolean; refKnown?: boolean }
 
@@ -37,7 +38,8 @@ async function programs(filter?: RegExp): Promise<Program[]> {
 }
 
 export async function benchCommand(a: { filter?: string; time: number; heavy: boolean }): Promise<number> {
-  const filter = a.filter ? new RegExp(a.filter) : undefined;
+  const filter = regexOption('filter', a.filter);
+  positiveNumberOption('time', a.time);
   const loader = new WasmLoader();
   await ensureCompiler(); // every program is compiled here
   // The native column (issue #5): execution only, next to wasm's; skipped with a reason without clang/koffi.

@@ -1,13 +1,13 @@
 /**
  * @file `mevmc compile <code> [--target wasm|c|so] -o out [--emit wasm|wat] [--fork F] [-O N]`.
  */
-import { writeFileSync } from 'node:fs';
 import { buildSharedObject, effectiveOpt } from '../../src/backend/c/clang.ts';
 import { compileToC } from '../../src/backend/c/index.ts';
 import { toWat } from '../../src/backend/wasm/wat.ts';
 import { analyze, compileToWasm } from '../../src/index.ts';
 import { InputError } from '../../runtime/harness/case.ts';
 import { readCode, readFork } from '../input.ts';
+import { checkOutputFile, writeOutputFile } from '../options.ts';
 
 export interface CompileArgs {
   code: string;
@@ -16,19 +16,22 @@ export interface CompileArgs {
   emit: 'wasm' | 'wat';
   fork: string;
   optimize: number;
+  raw?: boolean;
 }
 
 export async function compileCommand(a: CompileArgs): Promise<number> {
-  const code = readCode(a.code);
+  const code = readCode(a.code, { raw: a.raw });
   const fork = readFork(a.fork);
   const opt = a.optimize as 0 | 1 | 2 | 3;
+  // A bad -o is reported before compiling (clang can take seconds), and again by the write itself.
+  if (a.out !== undefined) checkOutputFile('-o', a.out);
   const t0 = performance.now();
   if (a.target !== 'wasm') {
     if (a.target === 'so' && !a.out) throw new InputError('--target so writes a shared object: give -o <file>.so');
     const { source, blocks, insts } = compileToC(analyze(code, fork));
     const genMs = performance.now() - t0;
     if (a.target === 'c') {
-      if (a.out) writeFileSync(a.out, source);
+      if (a.out) writeOutputFile('-o', a.out, source);
       else process.stdout.write(source);
       if (a.out) console.error(`mevmc: ${code.length} bytes of EVM code → ${a.out} (${source.length} bytes of C, ${genMs.toFixed(1)} ms)`);
       return 0;
@@ -42,7 +45,7 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
   const ms = performance.now() - t0;
   const data = a.emit === 'wat' ? await toWat(art.binary) : art.binary;
   if (a.out) {
-    writeFileSync(a.out, data);
+    writeOutputFile('-o', a.out, data);
     console.error(`mevmc: ${code.length} bytes of EVM code → ${a.out} (${art.binary.length} bytes of wasm, ${ms.toFixed(1)} ms)`);
   } else process.stdout.write(typeof data === 'string' ? data : Buffer.from(data));
   return 0;

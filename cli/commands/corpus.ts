@@ -10,6 +10,7 @@ import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { parseForkName } from '../../src/evm/forks.ts';
 import { ensureCompiler } from '../../runtime/loader/wasm.ts';
 import { loaderFor } from './run.ts';
+import { intOption, regexOption } from '../options.ts';
 
 /** Fields that must be identical between engines. */
 export function sameResult(a: CaseResult, b: CaseResult): boolean {
@@ -20,9 +21,10 @@ export function sameResult(a: CaseResult, b: CaseResult): boolean {
 interface Row { contract: string; cases: number; same: number; compileMs: number; refMs: number; wasmMs: number }
 
 export async function corpusCommand(a: { repeat: number; filter?: string; engine?: 'wasm' | 'native' }): Promise<number> {
+  const re = regexOption('filter', a.filter);
+  intOption('repeat', a.repeat);
   const loader = await loaderFor(a.engine ?? 'wasm');
   if (loader.engine === 'wasm') await ensureCompiler(); // every corpus contract is compiled here
-  const re = a.filter ? new RegExp(a.filter) : undefined;
   const rows = new Map<string, Row>();
   const diffs: string[] = [];
   const cases: Case[] = loadCorpusCases().filter((c) => !re || re.test(c.id));

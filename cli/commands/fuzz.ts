@@ -2,23 +2,23 @@
  * @file `mevmc fuzz [--seed S] [--runs N | --duration 60s] [--workers K] [--shard i/n] [--mode gen|raw|mutate] [--json]`:
  * differential fuzzing of mevmc against @ethereumjs/evm (runtime/fuzz/). A live progress line on a TTY; a summary at
  * the end and on Ctrl-C (a second Ctrl-C stops at once; reproducers already written are kept). Findings are minimised
- * and written to corpus/regressions/<id>.json. Exit 1 if any divergence or crash was found.
+ * and written to ./mevmc-regressions/<id>.json (or --out; the repository keeps its own in corpus/regressions/). Exit 1 if any divergence or crash was found.
  */
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InputError } from '../../runtime/harness/case.ts';
 import { type Mode, type Stats, forkOpcodes, haltCoverage, MODES } from '../../runtime/harness/fuzz/stats.ts';
 import { type CampaignConfig, startCampaign } from '../../runtime/harness/fuzz/runner.ts';
 import { opName } from '../../src/evm/traits.ts';
 import { HALT_SHORT, type HaltKind } from '../../runtime/harness/halts.ts';
+import { checkOutputDir, intOption } from '../options.ts';
 
 export interface FuzzArgs {
   seed?: number; runs?: number; duration?: string; workers?: number; shard?: string; mode: string; json: boolean; engine?: 'wasm' | 'native';
   index?: number; out?: string; coverageEvery?: number;
 }
 
-const REGRESSIONS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'corpus', 'regressions');
+/** Default folder for reproducers, relative to the working directory. */
+export const DEFAULT_OUT = 'mevmc-regressions';
 
 /** "90", "90s", "10m", "1h" → ms. */
 export function parseDuration(s: string): number {
@@ -47,15 +47,20 @@ function progressLine(st: Stats, ms: number, findings: number): string {
 export async function fuzzCommand(a: FuzzArgs): Promise<number> {
   if (!MODES.includes(a.mode as Mode)) throw new InputError(`--mode: one of ${MODES.join(', ')}`);
   if (a.runs !== undefined && a.duration !== undefined) throw new InputError('give --runs or --duration, not both');
+  intOption('runs', a.runs);
+  intOption('seed', a.seed, 0);
+  intOption('index', a.index, 0);
   const [shard, shards] = parseShard(a.shard);
   const seed = a.seed ?? (Date.now() % 1_000_000_000);
-  const workers = Math.max(1, Math.floor(a.workers ?? availableParallelism()));
+  const workers = intOption('workers', a.workers ?? availableParallelism());
+  // Reproducers go under the working directory unless --out says otherwise (never into the installed package).
+  const regressionsDir = checkOutputDir(a.out !== undefined ? '--out' : 'fuzz: reproducer folder', a.out ?? DEFAULT_OUT);
   const duration = a.duration !== undefined ? parseDuration(a.duration) : undefined;
   const runs = a.runs ?? (duration === undefined && a.index === undefined ? 1000 : undefined);
   const cfg: CampaignConfig = {
     mode: a.mode as Mode, seed, workers, shard, shards, runs, index: a.index,
     deadline: duration !== undefined ? Date.now() + duration : undefined,
-    regressionsDir: a.out !== undefined ? resolve(a.out) : REGRESSIONS, coverageEvery: a.coverageEvery ?? 4, engine: a.engine,
+    regressionsDir, coverageEvery: a.coverageEvery ?? 4, engine: a.engine,
   };
   if (a.engine === 'native') {
     const why = (await import('../../runtime/loader/native.ts')).nativeUnavailableReason();

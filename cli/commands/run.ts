@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { type Case, type CaseResult, DEFAULT_CALLER, InputError, parseCase, parseQuantity } from '../../runtime/harness/case.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { formatTraceStep, type TraceStep } from '../../runtime/host/trace.ts';
+import { parseBatchCase, lineId } from '../../runtime/harness/case-schema.ts';
 import { readCode, readFork } from '../input.ts';
+import { intOption } from '../options.ts';
 
 export type EngineName = 'wasm' | 'native' | 'ref';
 
@@ -22,6 +24,8 @@ export interface RunArgs {
   repeat: number;
   cacheDir?: string;
   trace: boolean;
+  /** Read the code file as raw bytes. */
+  raw?: boolean;
 }
 
 /** Run one case on an engine. */
@@ -63,47 +67,67 @@ function printHuman(r: CaseResult): void {
   console.log(`execMs   ${r.execMs.toFixed(4)}`);
 }
 
-/** Parse every line of a batch file first, so a bad line stops the run before any output. */
-export function readBatch(path: string): Case[] {
+/** The lines of a batch file (1-based numbers, blank lines dropped); an unreadable file is an input error. */
+export function readBatchLines(path: string): { no: number; text: string }[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError(`${path}: cannot read file`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot read file'}`);
   }
-  const cases: Case[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let o: unknown;
-    try {
-      o = JSON.parse(line);
-    } catch {
-      throw new InputError(`${path}:${i + 1}: not valid JSON`);
+  return text.replace(/^\uFEFF/, '').split('\n').map((t, i) => ({ no: i + 1, text: t })).filter((l) => l.text.trim() !== '');
+}
+
+/** One batch line → a case, or the result line that stands in its place (`status: "error"`, the reason). */
+export function batchLineCase(line: { no: number; text: string }): Case | BatchError {
+  let o: unknown;
+  try {
+    o = JSON.parse(line.text);
+  } catch {
+    return { id: `line ${line.no}`, status: 'error', error: `line ${line.no}: not valid JSON` };
+  }
+  try {
+    return parseBatchCase(o, `line ${line.no}`);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return { id: lineId(o, line.no), status: 'error', error: `line ${line.no}: ${e.message}` };
+  }
+}
+
+/** The result line of a batch line that could not be run. */
+export interface BatchError { id: string; status: 'error'; error: string }
+
+/**
+ * Each line runs on its own: a bad line prints its error result in its place and the rest still run, results
+ * streaming in order. Exit 0 when every line ran, 2 (with one `mevmc: error:` summary line) when any was bad.
+ */
+async function runBatch(a: RunArgs, path: string, repeat: number): Promise<number> {
+  const lines = readBatchLines(path);
+  const loader = await loaderFor(a.engine, a.cacheDir);
+  const bad: BatchError[] = [];
+  for (const line of lines) {
+    const c = batchLineCase(line);
+    if ('status' in c) {
+      bad.push(c);
+      console.log(JSON.stringify(c));
+      continue;
     }
-    try {
-      cases.push(parseCase(o, `line${i + 1}`));
-    } catch (e) {
-      if (e instanceof InputError) throw new InputError(`${path}:${i + 1}: ${e.message}`);
-      throw e;
-    }
-  });
-  return cases;
+    const r = await runOn(a.engine, c, repeat, loader, a.trace);
+    console.log(a.trace ? traceSummary(r) : JSON.stringify(r));
+  }
+  if (bad.length === 0) return 0;
+  console.error(`mevmc: error: ${path}: ${bad.length} of ${lines.length} line${lines.length > 1 ? 's' : ''} not run (${bad[0].error}${bad.length > 1 ? '; …' : ''})`);
+  return 2;
 }
 
 export async function runCommand(a: RunArgs): Promise<number> {
-  const repeat = Math.max(1, Math.floor(a.repeat));
+  const repeat = intOption('repeat', a.repeat);
+  if (a.batch) return runBatch(a, a.batch, repeat);
   // Validate all input before loading the compiler.
-  const batch = a.batch ? readBatch(a.batch) : undefined;
-  const single = batch ? undefined : singleCase(a);
+  const single = singleCase(a);
   const loader = await loaderFor(a.engine, a.cacheDir);
-  if (batch) {
-    for (const c of batch) {
-      const r = await runOn(a.engine, c, repeat, loader, a.trace);
-      console.log(a.trace ? traceSummary(r) : JSON.stringify(r));
-    }
-    return 0;
-  }
-  const r = await runOn(a.engine, single!, repeat, loader, a.trace);
+  const r = await runOn(a.engine, single, repeat, loader, a.trace);
   if (a.trace) console.log(traceSummary(r));
   else if (a.json) console.log(JSON.stringify(r));
   else printHuman(r);
@@ -115,6 +139,6 @@ function singleCase(a: RunArgs): Case {
   readFork(a.fork);
   const value = parseQuantity(a.value, 'value');
   // The caller is funded with exactly --value so the transfer can happen.
-  return parseCase({ id: 'run', fork: a.fork, code: '0x' + Buffer.from(readCode(a.code)).toString('hex'), calldata: a.calldata, gas: a.gas, value: a.value,
+  return parseCase({ id: 'run', fork: a.fork, code: '0x' + Buffer.from(readCode(a.code, { raw: a.raw })).toString('hex'), calldata: a.calldata, gas: a.gas, value: a.value,
     pre: value > 0n ? { [DEFAULT_CALLER]: { balance: value.toString() } } : {} });
 }

@@ -11,12 +11,17 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../../runtime/harness/case.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { withCompiler } from '../../runtime/loader/wasm.ts';
-import { type StateTestCase, type StateTestResult, STATETEST_FORKS, loadStateTests, runStateTest } from '../../runtime/harness/statetest.ts';
+import { type StateTestCase, type StateTestResult, STATETEST_FORKS, WHOLE_TEST, loadStateTests, runStateTest } from '../../runtime/harness/statetest.ts';
+import { intOption, regexOption } from '../options.ts';
 
 export const DEFAULT_SKIP = 'CALLBlake2f_MaxRounds';
+
+/** The CLI launcher the --jobs workers start (inside the execution thread, process.argv[1] is the thread's entry). */
+const LAUNCHER = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../mevmc.mjs' : '../mevmc.js', import.meta.url));
 
 export interface StatetestArgs {
   paths: string[];
@@ -56,8 +61,15 @@ interface Rec {
   expectException?: string; rejected?: boolean; error?: string; failure?: string; ms?: number;
 }
 
+/** The record of a whole file that could not be loaded (not JSON, not a state test). */
+const FILE_TEST = '(file)';
+
 function failureText(r: Rec): string {
-  const lines = [`FAIL ${r.file} ${r.test} ${r.fork}[${r.index}] (d=${r.indexes.data},g=${r.indexes.gas},v=${r.indexes.value})`];
+  // A file or a whole test that could not be read has no fork, index or hashes: one line with the reason.
+  if (r.test === FILE_TEST) return `FAIL ${r.file}: ${r.failure}`;
+  if (r.index === WHOLE_TEST) return `FAIL ${r.file} ${r.test}: ${r.failure}`;
+  const ix = r.indexes ? ` (d=${r.indexes.data},g=${r.indexes.gas},v=${r.indexes.value})` : '';
+  const lines = [`FAIL ${r.file} ${r.test} ${r.fork}[${r.index}]${ix}`];
   if (r.failure) lines.push(`  error:  ${r.failure}`);
   if (r.gotHash !== r.expectedHash) lines.push(`  root:   expected ${r.expectedHash} got ${r.gotHash}`);
   if (r.gotLogs !== r.expectedLogs) lines.push(`  logs:   expected ${r.expectedLogs} got ${r.gotLogs}`);
@@ -75,10 +87,11 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
   }
   const forks = a.fork === 'all' ? undefined : new Set(a.fork.split(','));
   for (const f of forks ?? []) if (STATETEST_FORKS[f] === undefined) throw new InputError(`unknown state-test fork ${f} (e.g. Cancun, Shanghai, Berlin)`);
-  const filter = a.filter ? new RegExp(a.filter) : undefined;
-  const skip = new RegExp(a.skip ?? DEFAULT_SKIP);
+  const filter = regexOption('filter', a.filter);
+  const skip = regexOption('skip', a.skip ?? DEFAULT_SKIP)!;
+  const jobs = intOption('jobs', a.jobs ?? 1);
   const all = collectFiles(a.paths);
-  const jobs = Math.max(1, Math.floor(a.jobs ?? 1));
+  if (all.length === 0) throw new InputError(`no .json file in ${a.paths.join(', ')}`);
   let shard: [number, number] | undefined;
   if (a.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(a.shard);
@@ -119,8 +132,10 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
     const extra = ['--fork', a.fork, '--engine', a.engine, ...(a.filter ? ['--filter', a.filter] : []), ...(a.skip ? ['--skip', a.skip] : []),
       ...(a.cacheDir ? ['--cache-dir', a.cacheDir] : [])];
     await Promise.all(Array.from({ length: jobs }, (_, i) => new Promise<void>((resolveJob) => {
-      const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'statetest', ...a.paths, '--shard', `${i}/${jobs}`, ...extra],
-        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MEVMC_NO_RESPAWN: '1' } });
+      const child = spawn(process.execPath, [...process.execArgv, LAUNCHER, 'statetest', ...a.paths, '--shard', `${i}/${jobs}`, ...extra],
+        { stdio: ['ignore', 'pipe', 'pipe'] });
+      // A worker that exits without its closing summary line died (a crash also exits 1): not "no failures".
+      let finished = false;
       // A worker's own closing line is not ours; anything else it says on stderr is passed on.
       createInterface({ input: child.stderr! }).on('line', (line) => {
         if (!/^\d+ passed, \d+ failed/.test(line)) console.error(line);
@@ -134,9 +149,13 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
         }
         if (r.fileDone) done++;
         else if (r.file !== undefined) report(r);
+        else if (typeof r.passed === 'number') finished = true;
       });
       child.on('close', (code) => {
-        if (code !== 0 && code !== 1) {
+        if (!finished) {
+          failed++;
+          console.log(`FAIL worker ${i}/${jobs} exited with ${code} before its summary (rerun with --shard ${i}/${jobs} to see why)`);
+        } else if (code !== 0 && code !== 1) {
           failed++;
           console.log(`FAIL worker ${i}/${jobs} exited with ${code}`);
         }
@@ -158,7 +177,9 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
       try {
         cases = loadStateTests(file, forks);
       } catch (e) {
-        report({ file: rel, test: '(file)', fork: '-', index: 0, indexes: { data: 0, gas: 0, value: 0 }, pass: false, failure: `cannot load: ${e instanceof Error ? e.message : e}` });
+        report({ file: rel, test: FILE_TEST, fork: '-', index: 0, indexes: { data: 0, gas: 0, value: 0 }, pass: false, failure: `cannot load: ${e instanceof Error ? e.message : e}` });
+        done++;
+        if (shard) console.log(JSON.stringify({ fileDone: true }));
         continue;
       }
       for (const c of cases) {
@@ -167,6 +188,10 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
         const head = { file: rel, test: c.test, fork: c.forkName, index: c.index, indexes: c.indexes };
         if (skip.test(subject)) {
           report({ ...head, skipped: true });
+          continue;
+        }
+        if (c.invalid) {
+          report({ ...head, pass: false, failure: c.invalid });
           continue;
         }
         let r: StateTestResult;
@@ -185,6 +210,10 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
     }
   }
   if (tty) process.stderr.write('\r\x1b[K');
+  // Nothing found to run is not a pass (a shard may legitimately get no case: its parent decides).
+  if (passed + failed + skipped === 0 && shard === undefined) {
+    throw new InputError(`no state-test case in ${a.paths.join(', ')} (fork ${a.fork}${a.filter ? `, filter ${JSON.stringify(a.filter)}` : ''})`);
+  }
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   if (json) console.log(JSON.stringify({ passed, failed, skipped, seconds: Number(secs) }));
   else console.log(`${a.engine} engine, ${files.length} files, ${jobs} job${jobs > 1 ? 's' : ''}, ${secs} s`);

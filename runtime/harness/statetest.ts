@@ -43,6 +43,8 @@ export interface StateTestCase {
   hash: string;
   logs: string;
   expectException?: string;
+  /** Set when the fixture entry is malformed: why. Such a case is a failure and is not run. */
+  invalid?: string;
 }
 
 export interface StateTestResult {
@@ -57,19 +59,72 @@ export interface StateTestResult {
   ms: number;
 }
 
-/** All cases of a fixture file, optionally only for `forks` (state-test fork keys). */
+/** The problem with one post entry, or undefined when it has what running and comparing it needs. */
+function postProblem(p: unknown): string | undefined {
+  if (!isObject(p)) return 'post entry is not an object';
+  const ix = p.indexes;
+  if (!isObject(ix)) return 'post entry without "indexes"';
+  for (const k of ['data', 'gas', 'value']) if (!Number.isSafeInteger(ix[k]) || (ix[k] as number) < 0) return `post entry: indexes.${k} is not a non-negative integer`;
+  for (const k of ['hash', 'logs']) if (typeof p[k] !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(p[k] as string)) return `post entry: "${k}" is not a 32-byte 0x hash`;
+  if (typeof p.txbytes !== 'string' || !/^(0x)?([0-9a-fA-F]{2})*$/.test(p.txbytes)) return 'post entry: "txbytes" is not a hex string';
+  if (p.expectException !== undefined && typeof p.expectException !== 'string') return 'post entry: "expectException" is not a string';
+  return undefined;
+}
+
+/** The problem with one test (its env, pre and post maps), or undefined. */
+function testProblem(t: unknown): string | undefined {
+  if (!isObject(t)) return 'not an object';
+  const missing = ['env', 'pre', 'post'].filter((k) => !isObject(t[k]));
+  if (missing.length) return `no ${missing.map((k) => `"${k}"`).join(', ')} object`;
+  for (const [a, acc] of Object.entries(t.pre as object)) if (!isObject(acc)) return `pre ${a} is not an object`;
+  for (const [f, posts] of Object.entries(t.post as object)) if (!Array.isArray(posts)) return `post.${f} is not a list`;
+  if (typeof (t.env as Record<string, unknown>).currentCoinbase !== 'string') return 'env without "currentCoinbase"';
+  return undefined;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The index of a case that stands for a whole malformed test (no fork or post index of its own). */
+export const WHOLE_TEST = -1;
+
+/**
+ * All cases of a fixture file, optionally only for `forks` (state-test fork keys). A file that is not a state test
+ * (not JSON, not an object of tests, or no test with env/pre/post) throws; a malformed test or post entry becomes a
+ * case carrying `invalid` (its reason), so the runner reports it as a failure and goes on.
+ */
 export function loadStateTests(file: string, forks?: ReadonlySet<string>): StateTestCase[] {
-  const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { env: EnvJson; pre: Record<string, PreAccountJson>; post: Record<string, PostJson[]> }>;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(e instanceof SyntaxError ? `not JSON (${e.message})` : e instanceof Error ? e.message : String(e));
+  }
+  if (!isObject(json)) throw new Error('not a state test (expected an object of tests)');
+  const tests = Object.entries(json);
+  if (!tests.some(([, t]) => isObject(t) && isObject(t.post) && isObject(t.pre) && isObject(t.env))) {
+    throw new Error(`not a state test (no test with "env", "pre" and "post"${tests.length ? '' : ': empty object'})`);
+  }
   const out: StateTestCase[] = [];
-  for (const [test, t] of Object.entries(json)) {
-    for (const [forkName, posts] of Object.entries(t.post ?? {})) {
+  const noIndexes = { data: 0, gas: 0, value: 0 };
+  for (const [test, t] of tests) {
+    const why = testProblem(t);
+    if (why) {
+      out.push({ file, test, forkName: '-', fork: Fork.Frontier, index: WHOLE_TEST, indexes: noIndexes, env: {} as EnvJson, pre: {}, txbytes: '', hash: '', logs: '', invalid: `malformed test: ${why}` });
+      continue;
+    }
+    const { env, pre, post } = t as { env: EnvJson; pre: Record<string, PreAccountJson>; post: Record<string, unknown[]> };
+    for (const [forkName, posts] of Object.entries(post)) {
       if (forks && !forks.has(forkName)) continue;
       const fork = STATETEST_FORKS[forkName];
       if (fork === undefined) continue;
-      posts.forEach((p, index) => out.push({
-        file, test, forkName, fork, index, indexes: p.indexes, env: t.env, pre: t.pre, txbytes: p.txbytes, hash: p.hash,
-        logs: p.logs, expectException: p.expectException,
-      }));
+      posts.forEach((p, index) => {
+        const bad = postProblem(p);
+        const e = p as PostJson;
+        const indexes = !bad ? e.indexes : isObject(e) && isObject(e.indexes) ? { ...noIndexes, ...e.indexes } : noIndexes;
+        out.push(bad
+          ? { file, test, forkName, fork, index, indexes, env, pre, txbytes: '', hash: '', logs: '', invalid: `malformed post.${forkName}[${index}]: ${bad}` }
+          : { file, test, forkName, fork, index, indexes, env, pre, txbytes: e.txbytes, hash: e.hash, logs: e.logs, expectException: e.expectException });
+      });
     }
   }
   return out;
@@ -108,6 +163,7 @@ export function txEnvOf(env: EnvJson, fork: Fork): TxEnv {
 
 /** Run one case on the compiled engine. Never throws for EVM outcomes; implementation failures are `failure`. */
 export function runStateTest(c: StateTestCase, loader: ContractLoader): StateTestResult {
+  if (c.invalid) return { pass: false, gotHash: '-', gotLogs: '-', rejected: false, failure: c.invalid, ms: 0 };
   const t0 = performance.now();
   const world = new WorldState(preBackend(c.pre));
   let rejected = false;

@@ -64,13 +64,15 @@ describe('mevmc run --batch', { timeout: 180_000 }, () => {
     expect(w[1].storage).toEqual({ ['0x' + '00'.repeat(32)]: '0x' + '00'.repeat(31) + '05' });
   });
 
-  it('rejects a malformed line before running anything', () => {
+  it('reports a malformed line in its place and runs the others (more in inputs.test.ts)', () => {
     const file = join(tmp, 'bad.jsonl');
     writeFileSync(file, '{"id":"a","code":"0x00"}\n{"id":"b","code":"0x0"}\n');
     const p = mevmc('run', '--batch', file, '--json');
     expect(p.status).toBe(2);
-    expect(p.stdout).toBe('');
-    expect(p.stderr).toMatch(/bad\.jsonl:2: code: odd-length/);
+    const out = p.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(out.map((r) => [r.id, r.status])).toEqual([['a', 'success'], ['b', 'error']]);
+    expect(out[1].error).toMatch(/^line 2: code: odd-length/);
+    expect(p.stderr).toMatch(/^mevmc: error: .*bad\.jsonl: 1 of 2 lines not run/);
   });
 });
 
