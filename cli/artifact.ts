@@ -47,12 +47,15 @@ export interface ReadOptions {
   want: CodeWant;
   /** `Name` or `path:Name`: which contract of a multi-contract file. */
   contract?: string;
+  /** `--raw`: the file's bytes are the code, whatever they look like. */
+  raw?: boolean;
 }
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
 /** Read `<code>` as given on the command line (`0x…`, a hex/raw/JSON/wasm file). */
 export function readContractInput(arg: string, opts: ReadOptions): ContractInput {
+  if (opts.raw) return { code: readCode(arg, { raw: true }), kind: opts.want, format: 'code' };
   const file = !arg.startsWith('0x') && !arg.startsWith('0X') && existsSync(arg) && statSync(arg).isFile() ? readFileSync(arg) : undefined;
   if (file && ELF_MAGIC.every((x, i) => file[i] === x)) {
     throw new InputError(`${arg}: a shared object (ELF, e.g. from compile --target so) carries no EVM code, so mevmc cannot run it: ` +

@@ -86,6 +86,6 @@ export function detectInitCode(code: Uint8Array): InitCodeShape | undefined {
 /** The sentence a warning or error gives about init code where runtime code is expected. */
 export function initCodeAdvice(what: string, s: InitCodeShape): string {
   return `${what} looks like init (deployment) code: a constructor that returns the ${s.runtimeLength}-byte runtime code at offset ${s.runtimeOffset}, ` +
-    'so calls would run the constructor. Use --create to run it as a creation, or give the runtime code ' +
+    'so calls would run the constructor. Give the runtime code ' +
     '(solc --bin-runtime, evm.deployedBytecode) or an artifact (Foundry/Hardhat JSON, solc standard-JSON output)';
 }
