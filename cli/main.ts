@@ -8,6 +8,8 @@ import { InputError } from '../runtime/harness/case.ts';
 // Commands are imported when used: binaryen and @ethereumjs take a second to load, and a typo in
 // the input should be reported at once.
 
+/** `--contract` of the commands reading artifacts. */
+const CONTRACT_OPTION = { type: 'string', describe: 'which contract of solc JSON output with several: Name or file.sol:Name' } as const;
 /** `--raw` of the commands reading code: a code file's bytes are the code even when they look like hex text. */
 const RAW_OPTION = { type: 'boolean', default: false, describe: 'read the code file as raw bytes (default: hex text, else raw bytes)' } as const;
 
@@ -22,8 +24,9 @@ async function main(argv: string[]): Promise<number> {
       throw err ?? new InputError(msg);
     })
     .command('compile <code>', 'compile EVM runtime bytecode to WebAssembly, C or a native shared object', (y) => y
-      .positional('code', { type: 'string', demandOption: true, describe: '0x… hex, or a hex/.bin/raw file' })
+      .positional('code', { type: 'string', demandOption: true, describe: '0x… hex, a hex/.bin/raw file, or solc/Foundry/Hardhat JSON (runtime code)' })
       .option('raw', RAW_OPTION)
+      .option('contract', CONTRACT_OPTION)
       .option('out', { alias: 'o', type: 'string', describe: 'output file (stdout if omitted; required for --target so)' })
       .option('target', { choices: ['wasm', 'c', 'so'] as const, default: 'wasm' as const, describe: 'wasm (binaryen), c (one self-contained C file), so (C compiled by clang ≥ 15)' })
       .option('emit', { choices: ['wasm', 'wat'] as const, default: 'wasm' as const, describe: 'with --target wasm: binary or text' })
@@ -37,13 +40,14 @@ async function main(argv: string[]): Promise<number> {
       .option('fork', { type: 'string', default: 'cancun' }),
     async (a) => set((await import('./commands/disasm.ts')).disasmCommand(a as never)))
     .command('run [code]', 'execute a message call (runCall conventions), or a batch of cases', (y) => y
-      .positional('code', { type: 'string' })
+      .positional('code', { type: 'string', describe: 'as for compile, or a .wasm module from mevmc compile' })
       .option('raw', RAW_OPTION)
+      .option('contract', CONTRACT_OPTION)
       .option('batch', { type: 'string', describe: 'JSON-lines file of cases; prints one result per line' })
       .option('calldata', { type: 'string', default: '0x' })
       .option('gas', { type: 'string', default: '10000000' })
       .option('value', { type: 'string', default: '0' })
-      .option('fork', { type: 'string', default: 'cancun' })
+      .option('fork', { type: 'string', describe: 'default cancun; a .wasm module runs on the fork it was compiled for' })
       .option('engine', { choices: ['wasm', 'native', 'ref'] as const, default: 'wasm' as const, describe: 'native: C via clang >= 15, run through koffi' })
       .option('json', { type: 'boolean', default: false })
       .option('repeat', { type: 'number', default: 1, describe: 'runs; execMs is their median' })

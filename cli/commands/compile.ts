@@ -6,7 +6,9 @@ import { compileToC } from '../../src/backend/c/index.ts';
 import { toWat } from '../../src/backend/wasm/wat.ts';
 import { analyze, compileToWasm } from '../../src/index.ts';
 import { InputError } from '../../runtime/harness/case.ts';
-import { readCode, readFork } from '../input.ts';
+import { readContractInput } from '../artifact.ts';
+import { initCodeAdvice } from '../init-code.ts';
+import { readFork } from '../input.ts';
 import { checkOutputFile, writeOutputFile } from '../options.ts';
 
 export interface CompileArgs {
@@ -17,10 +19,15 @@ export interface CompileArgs {
   fork: string;
   optimize: number;
   raw?: boolean;
+  /** Which contract of an artifact with several. */
+  contract?: string;
 }
 
 export async function compileCommand(a: CompileArgs): Promise<number> {
-  const code = readCode(a.code, { raw: a.raw });
+  const input = readContractInput(a.code, { want: 'runtime', contract: a.contract, raw: a.raw });
+  if (input.wasm) throw new InputError(`${a.code}: already a compiled module (run it with mevmc run); give the EVM code or an artifact`);
+  if (input.initShape) console.error(`mevmc: warning: ${initCodeAdvice(a.code, input.initShape)}`);
+  const code = input.code;
   const fork = readFork(a.fork);
   const opt = a.optimize as 0 | 1 | 2 | 3;
   // A bad -o is reported before compiling (clang can take seconds), and again by the write itself.

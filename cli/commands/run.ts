@@ -7,7 +7,7 @@ import { type Case, type CaseResult, DEFAULT_CALLER, InputError, parseCase, pars
 import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { formatTraceStep, type TraceStep } from '../../runtime/host/trace.ts';
 import { parseBatchCase, lineId } from '../../runtime/harness/case-schema.ts';
-import { readCode, readFork } from '../input.ts';
+import { loaderWith, readRunInput, type RunInput } from '../run-input.ts';
 import { intOption } from '../options.ts';
 
 export type EngineName = 'wasm' | 'native' | 'ref';
@@ -18,7 +18,10 @@ export interface RunArgs {
   calldata: string;
   gas: string;
   value: string;
-  fork: string;
+  /** Absent: cancun, or the fork a .wasm module was compiled for. */
+  fork?: string;
+  /** Which contract of an artifact with several. */
+  contract?: string;
   engine: EngineName;
   json: boolean;
   repeat: number;
@@ -125,8 +128,9 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const repeat = intOption('repeat', a.repeat);
   if (a.batch) return runBatch(a, a.batch, repeat);
   // Validate all input before loading the compiler.
-  const single = singleCase(a);
-  const loader = await loaderFor(a.engine, a.cacheDir);
+  const input = a.code ? readRunInput(a.code, { fork: a.fork, contract: a.contract, engine: a.engine, raw: a.raw }) : undefined;
+  const single = singleCase(a, input);
+  const loader = loaderWith(await loaderFor(a.engine, a.cacheDir), input);
   const r = await runOn(a.engine, single, repeat, loader, a.trace);
   if (a.trace) console.log(traceSummary(r));
   else if (a.json) console.log(JSON.stringify(r));
@@ -134,11 +138,10 @@ export async function runCommand(a: RunArgs): Promise<number> {
   return 0;
 }
 
-function singleCase(a: RunArgs): Case {
-  if (!a.code) throw new InputError('run: give <code> (0x…, a .bin/hex file) or --batch cases.jsonl');
-  readFork(a.fork);
+function singleCase(a: RunArgs, input: RunInput | undefined): Case {
+  if (!a.code || !input) throw new InputError('run: give <code> (0x…, a .bin/hex file) or --batch cases.jsonl');
   const value = parseQuantity(a.value, 'value');
   // The caller is funded with exactly --value so the transfer can happen.
-  return parseCase({ id: 'run', fork: a.fork, code: '0x' + Buffer.from(readCode(a.code, { raw: a.raw })).toString('hex'), calldata: a.calldata, gas: a.gas, value: a.value,
+  return parseCase({ id: 'run', fork: input.fork, code: '0x' + Buffer.from(input.code).toString('hex'), calldata: a.calldata, gas: a.gas, value: a.value,
     pre: value > 0n ? { [DEFAULT_CALLER]: { balance: value.toString() } } : {} });
 }
