@@ -101,6 +101,12 @@ describe('readContractInput', () => {
       }
     }
     expect(inits).toBe(10); // Token, L, Immutable, Child, Factory × optimizer on/off (UsesLib's is unlinked)
+    // A runtime code that copies a child's init code to memory 0 and CREATEs it (not RETURN) is not init code.
+    const child = out.contracts['Extra.sol'].Child.evm.bytecode.object as string;
+    const len = (child.length / 2).toString(16).padStart(2, '0');
+    const factory = Buffer.from(`60${len}600c5f3960${len}5f5ff000${child}`, 'hex');
+    expect(detectInitCode(factory)).toBeUndefined();
+    expect(detectInitCode(Buffer.from(`60${len}600b5f3960${len}5ff300${child}`, 'hex'))).toEqual({ runtimeOffset: 11, runtimeLength: child.length / 2 });
     for (const f of Object.keys(JSON.parse(readFileSync(join(ROOT, 'corpus/build/manifest.json'), 'utf8')).contracts)) {
       expect(detectInitCode(Buffer.from(readFileSync(join(ROOT, `corpus/build/${f}.bin`), 'utf8').trim(), 'hex')), f).toBeUndefined();
     }
@@ -108,6 +114,9 @@ describe('readContractInput', () => {
 });
 
 const strip = (s: string) => { const r = JSON.parse(s); delete r.execMs; return r; };
+
+// Each test below starts the CLI several times (a few seconds each on a loaded machine).
+const CLI_TIMEOUT = 300_000;
 
 describe('compile <artifact> -o token.wasm, run token.wasm', () => {
   it('gives what the runtime code gives, and what @ethereumjs/evm gives', () => {
@@ -125,12 +134,12 @@ describe('compile <artifact> -o token.wasm, run token.wasm', () => {
       expect(strip(pre.stdout)).toEqual(strip(fromHex.stdout));
       expect(strip(pre.stdout)).toEqual(strip(ref.stdout));
     }
-  });
+  }, CLI_TIMEOUT);
   it('init code given as runtime code: one warning naming the runtime code and artifacts', () => {
     const r = mevmc(['run', p('Token-init.bin'), '--calldata', TRANSFER(0)]);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^mevmc: warning: .*Token-init\.bin looks like init \(deployment\) code.*1594-byte runtime code.*--bin-runtime.*artifact/);
-  });
+  }, CLI_TIMEOUT);
   it('refuses, with one error line and exit 2: a foreign ABI version, a wrong embedded code, another fork, ELF, native, compile of a module', () => {
     const bytes = readFileSync(p('token.wasm'));
     const at = bytes.indexOf('"abi":1,');
@@ -154,7 +163,7 @@ describe('compile <artifact> -o token.wasm, run token.wasm', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(msg);
     }
-  });
+  }, CLI_TIMEOUT);
   it('examples/run-token.mjs runs token.wasm alone: mint, transfer, balanceOf, a reverting transfer', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'examples/run-token.mjs'), p('token.wasm'), join(ROOT, 'src/builtins/builtins.wasm'),
       MINT(1000), TRANSFER(250), `0x70a08231${OWNER}`, TRANSFER(5000)], { encoding: 'utf8' });
@@ -172,5 +181,5 @@ describe('compile <artifact> -o token.wasm, run token.wasm', () => {
     const ref = mevmc(['run', '--batch', p('mint.jsonl'), '--engine', 'ref']);
     expect(ref.status, ref.stderr).toBe(0);
     expect(mint.gasUsed).toBe(JSON.parse(ref.stdout).gasUsed);
-  });
+  }, CLI_TIMEOUT);
 });
