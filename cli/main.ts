@@ -2,7 +2,7 @@
  * @file The `mevmc` command line: yargs wiring only. Input errors print one line and exit 2;
  * unexpected errors print one line (no stack unless MEVMC_DEBUG=1) and exit 1. Started by cli/mevmc.ts.
  */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { InputError } from '../runtime/harness/case.ts';
 
 // Commands are imported when used: binaryen and @ethereumjs take a second to load, and a typo in
@@ -13,13 +13,26 @@ const CONTRACT_OPTION = { type: 'string', describe: 'which contract of solc JSON
 /** `--raw` of the commands reading code: a code file's bytes are the code even when they look like hex text. */
 const RAW_OPTION = { type: 'boolean', default: false, describe: 'read the code file as raw bytes (default: hex text, else raw bytes)' } as const;
 
+/** Options of deploy, send and call (cli/commands/state-tx.ts). */
+function stateTxOptions<T>(y: Argv<T>) {
+  return y
+    .option('state', { type: 'string', demandOption: true, describe: 'prestate JSON file (created when missing, with the default sender funded)' })
+    .option('from', { type: 'string', describe: 'sender (default 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266, Anvil/Hardhat dev account 0)' })
+    .option('value', { type: 'string', default: '0', describe: 'wei sent (decimal or 0x hex)' })
+    .option('gas', { type: 'string', describe: 'gas limit (default: the block gas limit, 30,000,000)' })
+    .option('abi', { type: 'string', describe: 'JSON ABI or artifact: custom errors of the callee decoded' })
+    .option('fork', { type: 'string', default: 'cancun' })
+    .option('engine', { choices: ['wasm', 'native'] as const, default: 'wasm' as const })
+    .option('json', { type: 'boolean', default: false });
+}
+
 async function main(argv: string[]): Promise<number> {
   let code = 0;
   const set = (p: number | Promise<number>) => Promise.resolve(p).then((c) => { code = c; });
   await yargs(argv)
     .scriptName('mevmc')
     .strict()
-    .demandCommand(1, 'give a command (compile, disasm, run, corpus, bench, statetest, salt)')
+    .demandCommand(1, 'give a command (compile, disasm, run, deploy, send, call, corpus, bench, statetest, salt)')
     .fail((msg, err) => {
       throw err ?? new InputError(msg);
     })
@@ -87,6 +100,23 @@ async function main(argv: string[]): Promise<number> {
       .option('out', { type: 'string', describe: 'directory for reproducers (default ./mevmc-regressions)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON line' }),
     async (a) => set((await import('./commands/fuzz.ts')).fuzzCommand(a as never)))
+    .command('deploy <code> [args..]', 'deploy init code (or an artifact) with constructor arguments into a --state file; prints the address', (y) => stateTxOptions(y
+      .positional('code', { type: 'string', demandOption: true, describe: 'init code: 0x… hex, a hex/.bin/raw file, or solc/Foundry/Hardhat JSON' })
+      .positional('args', { type: 'string', array: true, describe: 'constructor arguments (from the artifact ABI or --sig)' })
+      .option('sig', { type: 'string', describe: "constructor types for bare init code, e.g. 'constructor(uint256,string)'" })
+      .option('raw', RAW_OPTION)
+      .option('contract', CONTRACT_OPTION)),
+    async (a) => set((await import('./commands/state-tx.ts')).deployCommand(a as never)))
+    .command('send <address> <sig> [args..]', "commit a transaction calling '<sig>' (e.g. 'transfer(address,uint256)') to the --state file", (y) => stateTxOptions(y
+      .positional('address', { type: 'string', demandOption: true })
+      .positional('sig', { type: 'string', demandOption: true })
+      .positional('args', { type: 'string', array: true })),
+    async (a) => set((await import('./commands/state-tx.ts')).sendCommand(a as never)))
+    .command('call <address> <sig> [args..]', "eth_call of '<sig>(<return types>)' (e.g. 'balanceOf(address)(uint256)'): decoded values, one per line; nothing is written", (y) => stateTxOptions(y
+      .positional('address', { type: 'string', demandOption: true })
+      .positional('sig', { type: 'string', demandOption: true })
+      .positional('args', { type: 'string', array: true })),
+    async (a) => set((await import('./commands/state-tx.ts')).callCommand(a as never)))
     .command('salt', 'SALT storage: `salt root <changes.jsonl>`, `salt verify-witness <file>… --parent-root 0x…`', (y) => y
       .strict(false),
     async (a) => set((await import('./salt/command.ts')).runSaltCommand(process.argv.slice(process.argv.indexOf('salt') + 1))))
