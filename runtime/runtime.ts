@@ -227,9 +227,11 @@ export class Runtime {
     this.backend.applyDiff!(new Map([[addr, { before, after, storageCleared: a.storage !== undefined, storage }]]));
   }
 
+  /** Committed balance (0 for an absent account). */
   getBalance(address: BytesLike): bigint {
     return this.backend.getAccount(toAddress(address))?.balance ?? 0n;
   }
+  /** Committed nonce (0 for an absent account). */
   getNonce(address: BytesLike): bigint {
     return this.backend.getAccount(toAddress(address))?.nonce ?? 0n;
   }

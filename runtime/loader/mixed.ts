@@ -14,6 +14,7 @@ export interface MixedLoaded extends LoadedCode {
   readonly inner: LoadedCode;
 }
 
+/** Runs each contract on the engine `choose` picks, through the native or the wasm loader. */
 export class MixedLoader implements ContractLoader<MixedLoaded, ContractInstance> {
   readonly engine = 'mixed' as const;
   private readonly owner = new WeakMap<ContractInstance, ContractLoader>();

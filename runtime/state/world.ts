@@ -88,6 +88,7 @@ export class MemoryBackend implements StateBackend {
   }
 }
 
+/** One LOG0–LOG4 entry: emitting address, topics as words, data. */
 export interface Log {
   address: string;
   topics: bigint[];

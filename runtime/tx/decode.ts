@@ -21,6 +21,7 @@ export class TxDecodeError extends Error {
   override name = 'TxDecodeError';
 }
 
+/** One EIP-2930 access-list entry: an address and the storage keys warmed with it. */
 export interface AccessListEntry {
   address: string;
   storageKeys: bigint[];

@@ -13,7 +13,8 @@ import { Account as EjsAccount, Address, bytesToHex, hexToBytes, toChecksumAddre
 import { type VM, createVM, runTx } from '@ethereumjs/vm';
 import { describe, expect, it } from 'vitest';
 import {
-  DEV_ACCOUNT, MemoryBackend, Runtime, TxRejectedError, WorldState, decodeResult, encodeCall, stateRoot, type ExecutionResult,
+  DEV_ACCOUNT, MemoryBackend, Runtime, TxRejectedError, WorldState, compile, decodeResult, encodeCall, nativeUnavailableReason,
+  stateRoot, type ExecutionResult,
 } from '../../runtime/index.ts';
 import { compileSolidity } from '../helpers/solc.ts';
 
@@ -22,6 +23,7 @@ const TOKEN = compileSolidity(readFileSync(join(ROOT, 'corpus/contracts/Token.so
 const ME = DEV_ACCOUNT.address;
 const BOB = '0x' + 'b0'.repeat(20);
 const FUNDS = 10n ** 22n;
+const NATIVE_UNAVAILABLE = nativeUnavailableReason();
 const hexOf = (b: Uint8Array): string => bytesToHex(b);
 
 /** The same chain on @ethereumjs/vm: transactions signed with the dev key, gas price 0, base fee 0. */
@@ -239,4 +241,42 @@ describe('WorldState.diff / commit', () => {
     expect(w.checkpoint()).toBe(2); // only the two warm-ups above since the commit: the journal was emptied
     expect(w.storageEntries(B)).toEqual([]); // re-created: B's old slot 9 is gone for good
   });
+});
+
+describe('compile (library entry)', () => {
+  const code = hexToBytes('0x6001600201600055' as `0x${string}`); // SSTORE(0, 1 + 2)
+  it('wasm: a module that WebAssembly accepts; c: C text with the run entry', async () => {
+    const wasm = await compile(code, { fork: 'cancun' });
+    expect([...wasm.subarray(0, 4)]).toEqual([0x00, 0x61, 0x73, 0x6d]);
+    expect(WebAssembly.validate(wasm as Uint8Array<ArrayBuffer>)).toBe(true);
+    const c = await compile(bytesToHex(code), { target: 'c' });
+    expect(c).toContain('mevmc_run');
+  });
+  it.skipIf(NATIVE_UNAVAILABLE)(`so: an ELF shared object${NATIVE_UNAVAILABLE ? ` (skipped: ${NATIVE_UNAVAILABLE})` : ''}`, async () => {
+    const so = await compile(code, { target: 'so', optimize: 0 });
+    expect([...so.subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);
+  }, 120_000);
+  it('rejects an unknown fork and bad hex', async () => {
+    await expect(compile(code, { fork: 'nope' })).rejects.toThrow(/unknown fork/);
+    await expect(compile('0x123', {})).rejects.toThrow(/hex/);
+  });
+});
+
+describe.skipIf(NATIVE_UNAVAILABLE)(`Runtime on the native engine${NATIVE_UNAVAILABLE ? ` (skipped: ${NATIVE_UNAVAILABLE})` : ''}`, () => {
+  it('the token transactions give the same results as on wasm', async () => {
+    const results: ExecutionResult[][] = [];
+    for (const engine of ['wasm', 'native'] as const) {
+      const rt = new Runtime({ engine });
+      const out: ExecutionResult[] = [];
+      const d = await rt.deploy({ from: ME, data: TOKEN.initCode, abi: TOKEN.abi });
+      out.push(d);
+      for (const data of [encodeCall('mint(address,uint256)', [ME, 10n]), encodeCall('transfer(address,uint256)', [BOB, 4n]), encodeCall('transfer(address,uint256)', [BOB, 40n])]) {
+        out.push(await rt.transact({ from: ME, to: d.contractAddress!, data }));
+      }
+      results.push(out);
+      rt.dispose();
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0].map((r) => r.status)).toEqual(['success', 'success', 'success', 'revert']);
+  }, 300_000);
 });
