@@ -261,7 +261,10 @@ export class Runtime {
     return this.execute(p, true);
   }
 
-  /** eth_call: the same as a transaction at gas price 0 and base fee 0, nothing committed. */
+  /**
+   * eth_call: the same as a transaction at gas price 0 and base fee 0, nothing committed. Unlike geth's eth_call,
+   * `from` must not hold code (EIP-3607 applies as in a transaction).
+   */
   async call(p: CallParams): Promise<ExecutionResult> {
     return this.execute({ ...p, from: p.from ?? ZERO_ADDRESS, gasPrice: 0n }, false);
   }
