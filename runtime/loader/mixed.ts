@@ -6,7 +6,7 @@
 import type { Fork } from '../../src/evm/forks.ts';
 import type { NativeLoader } from './native.ts';
 import type { ContractInstance, ContractLoader, EngineKind, LoadedCode } from './types.ts';
-import type { WasmLoader } from './wasm.ts';
+import { type WasmLoader, withCompiler } from './wasm.ts';
 
 /** A contract loaded by one of the two inner loaders. */
 export interface MixedLoaded extends LoadedCode {
@@ -33,6 +33,11 @@ export class MixedLoader implements ContractLoader<MixedLoaded, ContractInstance
     let m = this.cache.get(inner);
     if (!m) this.cache.set(inner, (m = { key: `${via}:${inner.key}`, compileMs: inner.compileMs, fromDisk: inner.fromDisk, via, inner }));
     return m;
+  }
+
+  /** Load these codes (each by its engine), loading the wasm compiler first if a wasm one is in no cache. */
+  async preload(codes: readonly Uint8Array[], fork: Fork): Promise<void> {
+    for (const c of codes) await withCompiler(() => this.load(c, fork));
   }
 
   acquire(m: MixedLoaded): ContractInstance {

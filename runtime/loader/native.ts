@@ -505,6 +505,11 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
     return this.remember(code, fork, c);
   }
 
+  /** Load these codes now (the native backend needs no compiler to be loaded: this only moves the work ahead). */
+  async preload(codes: readonly Uint8Array[], fork: Fork): Promise<void> {
+    for (const c of codes) this.load(c, fork);
+  }
+
   private remember(code: Uint8Array, fork: Fork, c: NativeContract): NativeContract {
     let m = this.byBuffer.get(code);
     if (!m) this.byBuffer.set(code, (m = []));

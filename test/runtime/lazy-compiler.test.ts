@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Fork } from '../../src/evm/forks.ts';
 import { CLI } from '../helpers/cli.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -57,6 +58,29 @@ describe('no static import of the wasm compiler on the run path', () => {
   }
   it('the check finds a real chain (src/index.ts re-exports the wasm backend)', () => {
     expect(reachesBinaryen('src/index.ts')).toEqual(['src/index.ts', 'src/backend/wasm/index.ts', 'src/backend/wasm/module.ts']);
+  });
+});
+
+describe('the loader API without the compiler loaded', () => {
+  it('load throws CompilerNotLoadedError on a miss; preload and withCompiler load the compiler and succeed', async () => {
+    vi.resetModules(); // fresh loader modules: the setup file's loaded compiler is not theirs
+    const wasm = await import('../../runtime/loader/wasm.ts');
+    const { CompilerNotLoadedError } = await import('../../runtime/loader/types.ts');
+    expect(wasm.compilerLoaded()).toBe(false);
+    const code = Buffer.from('60ff60005260206000f3', 'hex');
+    const dir = mkdtempSync(join(tmpdir(), 'mevmc-lazy-api-'));
+    expect(() => new wasm.WasmLoader({ cacheDir: dir }).load(code, Fork.Cancun)).toThrow(CompilerNotLoadedError);
+    let attempts = 0;
+    const l = new wasm.WasmLoader({ cacheDir: dir });
+    const loaded = await wasm.withCompiler(() => { attempts++; return l.load(code, Fork.Cancun); });
+    expect(attempts).toBe(2);
+    expect(loaded.fromDisk).toBe(false);
+    // preload of cached code needs nothing more; of new code, the compiler (now loaded)
+    const other = Buffer.from('60ee60005260206000f3', 'hex');
+    await new wasm.WasmLoader({ cacheDir: dir }).preload([code, other], Fork.Cancun);
+    const warm = new wasm.WasmLoader({ cacheDir: dir });
+    expect(warm.load(code, Fork.Cancun).fromDisk).toBe(true);
+    expect(warm.load(other, Fork.Cancun).fromDisk).toBe(true);
   });
 });
 
