@@ -48,12 +48,20 @@ async function runOnThread(): Promise<void> {
       tty: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true, columns: process.stdout.columns },
     },
     resourceLimits: { stackSizeMb: EXECUTION_STACK_MB },
+    // Relayed by hand, not auto-piped: the exit must wait until the last chunk has been handed to our own streams
+    // (an auto-pipe can still hold data, paused by a slow reader, when the thread exits).
+    stdout: true,
+    stderr: true,
   });
+  const relayed = [[worker.stdout, process.stdout], [worker.stderr, process.stderr]].map(([from, to]) =>
+    new Promise<void>((resolve) => { from.pipe(to as NodeJS.WritableStream, { end: false }); from.on('end', resolve); }));
   let signal: StopSignal | undefined;
   let takenOver = false;
   let graceTimer: NodeJS.Timeout | undefined;
   const stopNow = async () => {
     await worker.terminate();
+    // What the thread wrote before it stopped still goes out, unless the reader does not read at all.
+    await Promise.race([Promise.all(relayed), new Promise((r) => setTimeout(r, 2000))]);
     await exitWith(SIGNAL_EXIT[signal!]);
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -75,6 +83,7 @@ async function runOnThread(): Promise<void> {
   worker.on('error', (e) => { failure = e; });
   const code = await new Promise<number>((resolve) => worker.on('exit', resolve));
   clearTimeout(graceTimer);
+  await Promise.all(relayed);
   if (failure) {
     process.stderr.write(`mevmc: ${failure.message}\n`);
     if (process.env.MEVMC_DEBUG) process.stderr.write(`${failure.stack}\n`);

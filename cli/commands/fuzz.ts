@@ -10,6 +10,7 @@ import { type Mode, type Stats, forkOpcodes, haltCoverage, MODES } from '../../r
 import { type CampaignConfig, startCampaign } from '../../runtime/harness/fuzz/runner.ts';
 import { opName } from '../../src/evm/traits.ts';
 import { HALT_SHORT, type HaltKind } from '../../runtime/harness/halts.ts';
+import { onStop } from '../stop.ts';
 import { checkOutputDir, intOption } from '../options.ts';
 
 export interface FuzzArgs {
@@ -85,18 +86,17 @@ export async function fuzzCommand(a: FuzzArgs): Promise<number> {
       process.stderr.write(`\r\x1b[K${progressLine(h.stats, Date.now() - t0, h.findings.size)}`);
     }
   });
+  // SIGINT/SIGTERM (cli/stop.ts): finish the current programs, then print the summary; a second signal stops at once.
   let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) h.stop(true);
+  const offStop = onStop((sig, again) => {
     interrupted = true;
-    h.stop();
-    if (!a.json) process.stderr.write(`${tty ? '\r\x1b[K' : ''}interrupted: finishing current programs (Ctrl-C again to stop at once)\n`);
-  };
-  process.on('SIGINT', onSigint);
+    h.stop(again);
+    if (!a.json && !again) process.stderr.write(`${tty ? '\r\x1b[K' : ''}${sig}: finishing current programs (again to stop at once)\n`);
+  });
   try {
     await h.done;
   } finally {
-    process.off('SIGINT', onSigint);
+    offStop();
   }
   const ms = Date.now() - t0;
   const st = h.stats;

@@ -13,6 +13,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../runtime/harness/case.ts';
+import { onStop, stopSignal } from '../stop.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { withCompiler } from '../../runtime/loader/wasm.ts';
 import { type StateTestCase, type StateTestResult, STATETEST_FORKS, WHOLE_TEST, loadStateTests, runStateTest } from '../../runtime/harness/statetest.ts';
@@ -131,9 +132,14 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
     const { createInterface } = await import('node:readline');
     const extra = ['--fork', a.fork, '--engine', a.engine, ...(a.filter ? ['--filter', a.filter] : []), ...(a.skip ? ['--skip', a.skip] : []),
       ...(a.cacheDir ? ['--cache-dir', a.cacheDir] : [])];
+    // On SIGINT/SIGTERM the worker processes get the same signal: none outlives this one, and the summary of what
+    // finished is still printed.
+    const children: import('node:child_process').ChildProcess[] = [];
+    const offStop = onStop((sig) => { for (const c of children) c.kill(sig); });
     await Promise.all(Array.from({ length: jobs }, (_, i) => new Promise<void>((resolveJob) => {
       const child = spawn(process.execPath, [...process.execArgv, LAUNCHER, 'statetest', ...a.paths, '--shard', `${i}/${jobs}`, ...extra],
         { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
       // A worker that exits without its closing summary line died (a crash also exits 1): not "no failures".
       let finished = false;
       // A worker's own closing line is not ours; anything else it says on stderr is passed on.
@@ -151,17 +157,21 @@ export async function statetestCommand(a: StatetestArgs): Promise<number> {
         else if (r.file !== undefined) report(r);
         else if (typeof r.passed === 'number') finished = true;
       });
-      child.on('close', (code) => {
-        if (!finished) {
+      child.on('close', (code, signal) => {
+        if (signal !== null && stopSignal() === undefined) {
+          failed++;
+          console.log(`FAIL worker ${i}/${jobs} killed by ${signal} (a crash of mevmc: rerun with --shard ${i}/${jobs} to reproduce, and report it)`);
+        } else if (signal === null && !finished && stopSignal() === undefined) {
           failed++;
           console.log(`FAIL worker ${i}/${jobs} exited with ${code} before its summary (rerun with --shard ${i}/${jobs} to see why)`);
-        } else if (code !== 0 && code !== 1) {
+        } else if (signal === null && code !== 0 && code !== 1) {
           failed++;
           console.log(`FAIL worker ${i}/${jobs} exited with ${code}`);
         }
         resolveJob();
       });
     })));
+    offStop();
   } else {
     const { loaderFor } = await import('./run.ts');
     const newLoader = () => loaderFor(a.engine, a.cacheDir);
