@@ -201,7 +201,7 @@ export class Runtime {
     if (b.coinbase !== undefined) e.coinbase = toAddress(b.coinbase, 'block.coinbase');
     if (b.baseFee !== undefined) e.baseFee = toQuantity(b.baseFee, 'block.baseFee');
     if (b.prevRandao !== undefined) e.prevRandao = toQuantity(b.prevRandao, 'block.prevRandao');
-    if (b.gasLimit !== undefined) e.gasLimit = toQuantity(b.gasLimit, 'block.gasLimit', 63);
+    if (b.gasLimit !== undefined) e.gasLimit = toQuantity(b.gasLimit, 'block.gasLimit', 64);
     if (b.blobBaseFee !== undefined) e.blobBaseFee = toQuantity(b.blobBaseFee, 'block.blobBaseFee');
     if (b.blockHash !== undefined) e.blockHash = b.blockHash;
     this.env = e;
@@ -279,7 +279,7 @@ export class Runtime {
     const to = p.to === undefined ? undefined : toAddress(p.to, 'to');
     const tx: Tx = {
       type: 0, sender: from, to, data: toBytes(p.data), value: p.value === undefined ? 0n : toQuantity(p.value, 'value'),
-      gasLimit: p.gas === undefined ? this.env.gasLimit : toQuantity(p.gas, 'gas', 63),
+      gasLimit: p.gas === undefined ? this.env.gasLimit : toQuantity(p.gas, 'gas', 64),
       gasPrice: p.gasPrice === undefined ? this.env.baseFee : toQuantity(p.gasPrice, 'gasPrice'),
       nonce: p.nonce === undefined ? this.getNonce(from) : toQuantity(p.nonce, 'nonce', 64),
       accessList: [], blobVersionedHashes: [], authorizationList: [],

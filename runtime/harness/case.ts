@@ -197,7 +197,7 @@ export function parseCase(o: any, defaultId = 'case'): Case {
     throw new InputError(`block.excessBlobGas: above ${maxExcessBlobGas(f)}, the blob base fee would not fit in 256 bits`);
   }
   const gas = parseQuantity(o.gas ?? '10000000', 'gas');
-  if (gas >= 1n << 63n) throw new InputError('gas: mevmc accepts at most 2^63-1 gas');
+  if (gas >= 1n << 64n) throw new InputError('gas: at most 2^64-1 (a uint64 gas limit)');
   return {
     id: String(o.id ?? defaultId),
     fork,

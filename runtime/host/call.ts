@@ -17,7 +17,7 @@
  * A host failure (a bug, or the JS stack exhausted by very deep recursion) is never turned into a
  * failed call: it is thrown as `HostFailure` up to the top, so no wrong answer can come out.
  */
-import { Status } from '../../src/abi/context.ts';
+import { STATUS_ERROR, Status } from '../../src/abi/context.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { callPrecompile, precompileAt } from '../precompiles/index.ts';
 import type { ContractLoader } from '../loader/types.ts';
@@ -62,7 +62,7 @@ export class Executor implements MessageRunner {
     }
     const result = this.runCode(msg);
     if (result.status === Status.HostError || result.status === Status.MemoryLimit) {
-      throw new HostFailure(result.message ?? 'host error');
+      throw new HostFailure(result.message ?? STATUS_ERROR[result.status] ?? 'host error');
     }
     if (result.status !== Status.Stop && result.status !== Status.Return) world.revertTo(cp);
     return result;
