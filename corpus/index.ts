@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { concatBytes as nobleConcat } from '@noble/hashes/utils.js';
 import {
@@ -35,11 +35,13 @@ import {
   toHex,
   word,
 } from '../runtime/harness/case.ts';
+import { PACKAGE_ROOT } from '../runtime/harness/package-root.ts';
 
-export const CORPUS_DIR = fileURLToPath(new URL('.', import.meta.url));
-export const CONTRACTS_DIR = fileURLToPath(new URL('./contracts/', import.meta.url));
-export const BUILD_DIR = fileURLToPath(new URL('./build/', import.meta.url));
-export const CASES_FILE = fileURLToPath(new URL('./cases.json', import.meta.url));
+// From the package root, not this module: the data stays in corpus/ when the code is built into dist/corpus/.
+export const CORPUS_DIR = join(PACKAGE_ROOT, 'corpus') + '/';
+export const CONTRACTS_DIR = join(CORPUS_DIR, 'contracts') + '/';
+export const BUILD_DIR = join(CORPUS_DIR, 'build') + '/';
+export const CASES_FILE = join(CORPUS_DIR, 'cases.json');
 
 /** Default gas of a corpus case: a whole block's worth, so only deliberate cases run out. */
 export const DEFAULT_CORPUS_GAS = 30_000_000n;

@@ -8,7 +8,7 @@
 import { Bench } from 'tinybench';
 import { loadCorpusBenchCases } from '../../corpus/index.ts';
 import type { Case } from '../../runtime/harness/case.ts';
-import { runCaseWasm } from '../../runtime/harness/batch.ts';
+import { runCase } from '../../runtime/harness/batch.ts';
 import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import { ensureCompiler, WasmLoader } from '../../runtime/loader/wasm.ts';
 import { nativeFibSection } from './bench-native.ts';
@@ -58,7 +58,7 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     const t0 = performance.now();
     const loaded = native.load(p.c.code, fork);
     const clangMs = loaded.fromDisk ? loaded.compileMs : performance.now() - t0;
-    const n = runCaseWasm(p.c, { loader: native, repeat: 3 });
+    const n = runCase(p.c, { loader: native, repeat: 3 });
     if (n.status !== w.status || n.gasUsed !== w.gasUsed || n.output !== w.output) return `  native DIFFERS: ${n.status}/${n.gasUsed}`;
     return `${pad(n.execMs.toFixed(2), 10)}${pad((w.execMs / n.execMs).toFixed(2) + '×', 10)}${pad(clangMs.toFixed(0), 9)}`;
   };
@@ -67,7 +67,7 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     const t0 = performance.now();
     loader.load(p.c.code, fork);
     const compileMs = performance.now() - t0;
-    const w = runCaseWasm(p.c, { loader, repeat: 3 });
+    const w = runCase(p.c, { loader, repeat: 3 });
     if (w.error?.startsWith('not yet supported')) {
       console.log(`${p.name.padEnd(46)} (needs nested calls/creates: issue #3)`);
       continue;
@@ -85,7 +85,7 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     const slow = r.execMs > 1000;
     if (slow) {
       // One reference run is already seconds: compare single runs instead of a tinybench series.
-      const w3 = runCaseWasm(p.c, { loader, repeat: 3 });
+      const w3 = runCase(p.c, { loader, repeat: 3 });
       const execW = w3.execMs;
       const line = `${p.name.padEnd(46)}${pad(r.execMs.toFixed(1), 12)}${pad(execW.toFixed(1), 11)}${pad((r.execMs / execW).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${nativeCols(p, w3)}`;
       console.log(line);
@@ -94,13 +94,13 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     }
     const bench = new Bench({ time: a.time, iterations: 5, warmupIterations: 2 });
     bench.add('ref', async () => { await runReference(p.c); });
-    bench.add('mevmc', () => { runCaseWasm(p.c, { loader }); });
+    bench.add('mevmc', () => { runCase(p.c, { loader }); });
     await bench.run();
     const mean = (n: string) => bench.tasks.find((t) => t.name === n)!.result as unknown as { latency?: { mean: number }; mean?: number };
     const ms = (n: string) => mean(n).latency?.mean ?? mean(n).mean ?? NaN;
     const refMs = ms('ref');
     const wasmMs = ms('mevmc');
-    const w5 = runCaseWasm(p.c, { loader, repeat: 5 });
+    const w5 = runCase(p.c, { loader, repeat: 5 });
     const execW = w5.execMs;
     const line = `${p.name.padEnd(46)}${pad(refMs.toFixed(3), 12)}${pad(wasmMs.toFixed(3), 11)}${pad((refMs / wasmMs).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${nativeCols(p, w5)}`;
     console.log(line);

@@ -2,8 +2,7 @@
  * @file The compiled engines (wasm, native) for batch cases: a bare message call with @ethereumjs/evm
  * `runCall` conventions — no intrinsic gas, nothing pre-warmed, the value moved from caller to
  * callee before the code runs — executed by compiled code on every repeat from the same pre-state.
- * `runCase` takes any ContractLoader (or an engine name for the default loader of that engine);
- * `runCaseWasm` is the same function, kept for its many callers (the default engine is wasm).
+ * `runCase` takes any ContractLoader (or an engine name for the default loader of that engine).
  */
 import { Status, STATUS_ERROR } from '../../src/abi/context.ts';
 import { Fork, parseForkName } from '../../src/evm/forks.ts';
@@ -145,6 +144,3 @@ export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
   if (opts.postState) result.postState = finalizedPostState(world, fork); // last: it applies the deletions
   return result;
 }
-
-/** `runCase` under its historical name (wasm unless the options choose another engine or loader). */
-export const runCaseWasm = runCase;

@@ -17,7 +17,7 @@ import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { loadCorpusCases } from '../../corpus/index.ts';
 import { Op, analyze, parseForkName } from '../../src/index.ts';
 import { asm } from '../helpers/asm.ts';
-import { runCaseWasm } from '../../runtime/harness/batch.ts';
+import { runCase } from '../../runtime/harness/batch.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { FORKS, MAX256, diffResults, expectSame, freshLoader, loaderAt, mkCase, pow2, runOurs, same } from '../helpers/engines.ts';
 import { traceGas } from '../helpers/trace.ts';
@@ -399,12 +399,12 @@ describe('engine-level edge cases', () => {
     }
   }, T);
 
-  it('runCaseWasm with repeat: every repetition starts from the same pre-state', async () => {
+  it('runCase with repeat: every repetition starts from the same pre-state', async () => {
     const code = asm('PUSH 1 SLOAD PUSH 1 ADD DUP1 PUSH 1 SSTORE PUSH 0 PUSH 1 TSTORE PUSH 0 MSTORE PUSH 0 PUSH 0 LOG0 PUSH 32 PUSH 0 RETURN');
     const c = mkCase({ fork: 'cancun', code, pre: { '0x2000000000000000000000000000000000000002': { storage: { '0x1': '0x5' } } } });
     const ref = await runReference(c);
-    const once = runCaseWasm(c);
-    const thrice = runCaseWasm(c, { repeat: 3 });
+    const once = runCase(c);
+    const thrice = runCase(c, { repeat: 3 });
     expect(diffResults(once, ref)).toEqual([]);
     expect(diffResults(thrice, ref)).toEqual([]);
   }, T);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadCorpusCases } from '../../corpus/index.ts';
-import { runCaseWasm } from '../../runtime/harness/batch.ts';
+import { runCase } from '../../runtime/harness/batch.ts';
 import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { formatTraceStep, type TraceStep } from '../../runtime/host/trace.ts';
 import type { Case } from '../../runtime/harness/case.ts';
@@ -17,7 +17,7 @@ const MAX_STEPS = 20_000;
 
 async function expectSameTrace(c: Case): Promise<number> {
   const o: TraceStep[] = [];
-  runCaseWasm(c, { trace: (s) => o.push(s) });
+  runCase(c, { trace: (s) => o.push(s) });
   if (o.length > MAX_STEPS) return 0;
   const r: TraceStep[] = [];
   await runReference(c, { onStep: (s) => r.push(s) });

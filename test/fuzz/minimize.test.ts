@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Case, parseCase } from '../../runtime/harness/case.ts';
-import { runCaseWasm } from '../../runtime/harness/batch.ts';
+import { runCase } from '../../runtime/harness/batch.ts';
 import { makeProgram } from '../../runtime/harness/fuzz/campaign.ts';
 import { ddmin, minimize, writeReproducer } from '../../runtime/harness/fuzz/minimize.ts';
 import { type Engine, runOracle } from '../../runtime/harness/fuzz/oracle.ts';
@@ -15,7 +15,7 @@ import { decodeUnits } from '../../runtime/harness/fuzz/program.ts';
 /** MUL anywhere in the executed code (instruction boundaries respected) costs one extra gas. */
 const hasMul = (code: Uint8Array) => decodeUnits(code).some((u) => (u[0] as { b: number[] }).b[0] === 0x02);
 const buggy: Engine = (c: Case, opts) => {
-  const r = runCaseWasm(c, opts);
+  const r = runCase(c, opts);
   return hasMul(c.code) ? { ...r, gasUsed: (BigInt(r.gasUsed) + 1n).toString() } : r;
 };
 

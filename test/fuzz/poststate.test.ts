@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Case, type CaseResult, DEFAULT_ADDRESS, DEFAULT_CALLER, parseCase } from '../../runtime/harness/case.ts';
-import { runCaseWasm } from '../../runtime/harness/batch.ts';
+import { runCase } from '../../runtime/harness/batch.ts';
 import { makeProgram } from '../../runtime/harness/fuzz/campaign.ts';
 import { minimize } from '../../runtime/harness/fuzz/minimize.ts';
 import { diffPostState, type Engine, runOracle, signature } from '../../runtime/harness/fuzz/oracle.ts';
@@ -18,7 +18,7 @@ const VICTIM = CALLEES[0];
 
 /** mevmc, except that the post-state shows 1 wei more at 0xc0de…01 (a contract that is not the callee). */
 const buggy: Engine = (c: Case, opts) => {
-  const r: CaseResult = runCaseWasm(c, opts);
+  const r: CaseResult = runCase(c, opts);
   const v = r.postState?.[VICTIM];
   if (!v) return r;
   return { ...r, postState: { ...r.postState, [VICTIM]: { ...v, balance: (BigInt(v.balance) + 1n).toString() } } };
@@ -38,9 +38,9 @@ describe('fuzz oracle: whole post-state', () => {
       pre: { [VICTIM]: { code: '0x' + victim, balance: '1' }, [DEFAULT_CALLER]: { balance: '1000' } },
       value: '100',
     });
-    expect(runCaseWasm(c).postState).toBeUndefined();
+    expect(runCase(c).postState).toBeUndefined();
     expect((await runReference(c)).postState).toBeUndefined();
-    const ours = runCaseWasm(c, { postState: true });
+    const ours = runCase(c, { postState: true });
     const ref = await runReference(c, { postState: true });
     expect(ours.status).toBe('success');
     expect(diffPostState(ours.postState, ref.postState, c)).toEqual([]);

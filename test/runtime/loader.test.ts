@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCase } from '../../runtime/harness/case.ts';
-import { runCaseWasm } from '../../runtime/harness/batch.ts';
+import { runCase } from '../../runtime/harness/batch.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { Fork } from '../../src/evm/forks.ts';
 
@@ -34,14 +34,14 @@ describe('WasmLoader', () => {
     writeFileSync(join(dir, entry), 'garbage');
     const l = new WasmLoader({ cacheDir: dir });
     const c = parseCase({ code: '0x' + CODE.toString('hex'), gas: '100000' });
-    expect(runCaseWasm(c, { loader: l }).output).toBe('0x' + '00'.repeat(31) + '01');
+    expect(runCase(c, { loader: l }).output).toBe('0x' + '00'.repeat(31) + '01');
   });
 
   it('reuses one instance across calls, each starting from zeroed memory and fresh gas', () => {
     const l = new WasmLoader();
     const c = parseCase({ code: '0x' + CODE.toString('hex'), gas: '100000' });
-    const first = runCaseWasm(c, { loader: l });
-    const second = runCaseWasm(c, { loader: l, repeat: 3 });
+    const first = runCase(c, { loader: l });
+    const second = runCase(c, { loader: l, repeat: 3 });
     expect(second).toMatchObject({ output: first.output, gasUsed: first.gasUsed });
     expect(l.load(CODE, Fork.Cancun).pool).toHaveLength(1);
   });
@@ -56,7 +56,7 @@ describe('WasmLoader instance limit', () => {
       // distinct contracts: PUSH2 k POP STOP
       const code = Uint8Array.from([0x61, k >> 8, k & 0xff, 0x50, 0x00]);
       const c = parseCase({ code: '0x' + Buffer.from(code).toString('hex'), gas: '100000' });
-      expect(runCaseWasm(c, { loader: l }).status).toBe('success');
+      expect(runCase(c, { loader: l }).status).toBe('success');
       loaded.push(l.load(code, Fork.Cancun));
     }
     const pooled = loaded.reduce((n, c) => n + c.pool.length, 0);

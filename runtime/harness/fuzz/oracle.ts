@@ -6,7 +6,7 @@
  * `firstTraceDivergence` diffs the EIP-3155 traces of both engines and names the first differing instruction.
  */
 import { type Case, type CaseResult, type PostAccount, type PostState, addrKey } from '../case.ts';
-import { runCaseWasm } from '../batch.ts';
+import { runCase } from '../batch.ts';
 import { NativeLoader } from '../../loader/native.ts';
 import { WasmLoader, withCompiler } from '../../loader/wasm.ts';
 import { runReference } from '../reference/ethereumjs.ts';
@@ -29,7 +29,7 @@ let loader: WasmLoader | undefined;
 let loaderUses = 0;
 export const wasmEngine: Engine = (c, opts = {}) => {
   if (!loader || ++loaderUses > 100) { loader = new WasmLoader(); loaderUses = 0; }
-  return runCaseWasm(c, { loader, postState: opts.postState });
+  return runCase(c, { loader, postState: opts.postState });
 };
 
 /** The native engine (clang-built shared objects), a loader of its own renewed like the wasm one's. */
@@ -37,7 +37,7 @@ let native: NativeLoader | undefined;
 let nativeUses = 0;
 export const nativeEngine: Engine = (c, opts = {}) => {
   if (!native || ++nativeUses > 100) { native?.dispose(); native = new NativeLoader(); nativeUses = 0; }
-  return runCaseWasm(c, { loader: native, postState: opts.postState });
+  return runCase(c, { loader: native, postState: opts.postState });
 };
 
 export type VerdictKind = 'same' | 'diverge' | 'crash' | 'ref-error' | 'skip';
@@ -182,7 +182,7 @@ export async function firstTraceDivergence(c: Case, maxSteps = 200_000): Promise
   const ref: TraceStep[] = [];
   let oursErr = '';
   try {
-    runCaseWasm(c, { trace: (s) => { if (ours.length < maxSteps) ours.push(s); } });
+    runCase(c, { trace: (s) => { if (ours.length < maxSteps) ours.push(s); } });
   } catch (e) {
     oursErr = ` (mevmc threw: ${(e as Error).message})`;
   }
