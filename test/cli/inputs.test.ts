@@ -231,18 +231,21 @@ describe('option values and output paths (class 8)', { timeout: 300_000 }, () =>
     [['compile', '0x00', '-o', tmp], /-o .*: is a directory/],
     [['compile', '0x00', '--target', 'c', '-o', join(aFile, 'x.c')], /-o .*x\.c: .*plain-file is not a directory/],
     [['compile', '0x00', '-o', '/sys/mevmc-test.wasm'], /-o \/sys\/mevmc-test\.wasm: permission denied/],
+    // Checked before clang runs (without clang too): clang itself would fail on its temporary file with an internal error.
+    [['compile', '0x00', '--target', 'so', '-o', '/sys/mevmc-test.so'], /-o \/sys\/mevmc-test\.so: permission denied/],
     [['salt'], /usage: mevmc salt root\|verify-witness/],
     [['salt', 'root'], /usage: mevmc salt root <changes\.jsonl>/],
     [['salt', 'root', join(tmp, 'missing.jsonl')], /missing\.jsonl: no such file/],
   ])('%j → one error line, exit 2', (args, re) => {
-    const p = mevmc(args as string[]);
+    // A regression here can mean a run that never ends (`fuzz --runs abc`): bounded, so it fails instead of hanging.
+    const p = mevmc(args as string[], { timeout: 60_000 });
     expect(p.status, p.stderr).toBe(2);
     expectOneError(p, re);
   });
 
   it('fuzz writes reproducers under the working directory by default, not into the package', () => {
     // /sys is read-only even for root: the default folder is checked where it would be created (the cwd).
-    const p = mevmc(['fuzz', '--runs', '1'], { cwd: '/sys' });
+    const p = mevmc(['fuzz', '--runs', '1'], { cwd: '/sys', timeout: 60_000 });
     expect(p.status).toBe(2);
     expectOneError(p, /mevmc-regressions: permission denied/);
   });
