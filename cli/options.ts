@@ -15,14 +15,15 @@ export function intOption<T extends number | undefined>(name: string, v: T, min 
   if (v === undefined) return v;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
     const want = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
-    throw new InputError(`--${name}: expected ${want}, got ${JSON.stringify(typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)}`);
+    // yargs has already turned a word into NaN: the original text is gone, say what it was not.
+    throw new InputError(`--${name}: expected ${want}, got ${typeof v === 'number' && Number.isNaN(v) ? 'a non-number' : JSON.stringify(v)}`);
   }
   return v;
 }
 
 /** A positive finite number option (e.g. milliseconds). */
 export function positiveNumberOption(name: string, v: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new InputError(`--${name}: expected a positive number, got ${JSON.stringify(Number.isNaN(v) ? 'NaN' : v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new InputError(`--${name}: expected a positive number, got ${Number.isNaN(v) ? 'a non-number' : JSON.stringify(v)}`);
   return v;
 }
 
