@@ -60,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       .option('calldata', { type: 'string', default: '0x' })
       .option('gas', { type: 'string', default: '10000000' })
       .option('value', { type: 'string', default: '0' })
+      .option('caller', { type: 'string', describe: 'msg.sender (default 0x1000…0001)' })
+      .option('address', { type: 'string', describe: 'the address the code runs at (default 0x2000…0002)' })
       .option('fork', { type: 'string', describe: 'default cancun; a .wasm module runs on the fork it was compiled for' })
       .option('engine', { choices: ['wasm', 'native', 'ref'] as const, default: 'wasm' as const, describe: 'native: C via clang >= 15, run through koffi' })
       .option('json', { type: 'boolean', default: false })

@@ -3,8 +3,7 @@
  */
 import { buildSharedObject, effectiveOpt } from '../../src/backend/c/clang.ts';
 import { compileToC } from '../../src/backend/c/index.ts';
-import { toWat } from '../../src/backend/wasm/wat.ts';
-import { analyze, compileToWasm } from '../../src/index.ts';
+import { analyze } from '../../src/analysis/index.ts';
 import { InputError } from '../../runtime/harness/case.ts';
 import { readContractInput } from '../artifact.ts';
 import { initCodeAdvice } from '../init-code.ts';
@@ -32,7 +31,7 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
   const opt = a.optimize as 0 | 1 | 2 | 3;
   // A bad -o is reported before compiling (clang can take seconds), and again by the write itself.
   if (a.out !== undefined) checkOutputFile('-o', a.out);
-  const t0 = performance.now();
+  let t0 = performance.now();
   if (a.target !== 'wasm') {
     if (a.target === 'so' && !a.out) throw new InputError('--target so writes a shared object: give -o <file>.so');
     const { source, blocks, insts } = compileToC(analyze(code, fork));
@@ -48,9 +47,12 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
     console.error(`mevmc: ${code.length} bytes of EVM code → ${a.out} (C generated in ${genMs.toFixed(1)} ms, ${blocks} blocks, ${insts} instructions, clang -O${effectiveOpt(opt, blocks, insts)}: ${(ms - genMs).toFixed(0)} ms)`);
     return 0;
   }
+  // binaryen (and wabt for text) only now: input and output path errors above come at once.
+  const { compileToWasm } = await import('../../src/backend/wasm/index.ts');
+  t0 = performance.now(); // compile time, not binaryen's load
   const art = compileToWasm(analyze(code, fork), { optimize: opt });
   const ms = performance.now() - t0;
-  const data = a.emit === 'wat' ? await toWat(art.binary) : art.binary;
+  const data = a.emit === 'wat' ? await (await import('../../src/backend/wasm/wat.ts')).toWat(art.binary) : art.binary;
   if (a.out) {
     writeOutputFile('-o', a.out, data);
     console.error(`mevmc: ${code.length} bytes of EVM code → ${a.out} (${art.binary.length} bytes of wasm, ${ms.toFixed(1)} ms)`);

@@ -29,6 +29,9 @@ export interface RunArgs {
   trace: boolean;
   /** Read the code file as raw bytes. */
   raw?: boolean;
+  /** msg.sender and the address the code runs at (defaults: DEFAULT_CALLER, DEFAULT_ADDRESS). */
+  caller?: string;
+  address?: string;
 }
 
 /** Run one case on an engine. */
@@ -141,7 +144,9 @@ export async function runCommand(a: RunArgs): Promise<number> {
 function singleCase(a: RunArgs, input: RunInput | undefined): Case {
   if (!a.code || !input) throw new InputError('run: give <code> (0x…, a .bin/hex file) or --batch cases.jsonl');
   const value = parseQuantity(a.value, 'value');
+  const caller = a.caller ?? DEFAULT_CALLER;
   // The caller is funded with exactly --value so the transfer can happen.
   return parseCase({ id: 'run', fork: input.fork, code: '0x' + Buffer.from(input.code).toString('hex'), calldata: a.calldata, gas: a.gas, value: a.value,
-    pre: value > 0n ? { [DEFAULT_CALLER]: { balance: value.toString() } } : {} });
+    ...(a.caller !== undefined ? { caller: a.caller } : {}), ...(a.address !== undefined ? { address: a.address } : {}),
+    pre: value > 0n ? { [caller]: { balance: value.toString() } } : {} });
 }

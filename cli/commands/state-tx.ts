@@ -153,14 +153,17 @@ export async function deployCommand(a: DeployArgs): Promise<number> {
   });
 }
 
+/** What send and call share: the target, the encoded call, the chain, and an ABI to decode custom errors. */
+function prepareCall(a: SendArgs) {
+  const to = toAddress(a.address, 'address');
+  const sig = parseSignature(a.sig);
+  return { to, sig, data: encodeCall(sig, a.args ?? []), rt: openState(a), abi: readAbi(a.abi) };
+}
+
 /** `mevmc send`. */
 export async function sendCommand(a: SendArgs): Promise<number> {
   return userInput(async () => {
-    const to = toAddress(a.address, 'address');
-    const sig = parseSignature(a.sig);
-    const data = encodeCall(sig, a.args ?? []);
-    const rt = openState(a);
-    const abi = readAbi(a.abi);
+    const { to, data, rt, abi } = prepareCall(a);
     const r = await rt.transact({ ...common(a), to, data, ...(abi ? { abi } : {}) });
     saveState(rt, a.state);
     if (a.json) console.log(JSON.stringify(resultJson(r, { returnData: r.returnData })));
@@ -172,11 +175,7 @@ export async function sendCommand(a: SendArgs): Promise<number> {
 /** `mevmc call`: nothing is written. */
 export async function callCommand(a: SendArgs): Promise<number> {
   return userInput(async () => {
-    const to = toAddress(a.address, 'address');
-    const sig = parseSignature(a.sig);
-    const data = encodeCall(sig, a.args ?? []);
-    const rt = openState(a);
-    const abi = readAbi(a.abi);
+    const { to, sig, data, rt, abi } = prepareCall(a);
     const r = await rt.call({ ...common(a), to, data, ...(abi ? { abi } : {}) });
     let values: unknown[] | undefined;
     if (r.status === 'success' && sig.outputs) values = decodeArgs(sig.outputs, r.returnData);

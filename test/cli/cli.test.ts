@@ -13,6 +13,20 @@ const mevmc = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args],
 const tmp = mkdtempSync(join(tmpdir(), 'mevmc-cli-'));
 
 describe('mevmc run', { timeout: 180_000 }, () => {
+  it('--caller and --address set msg.sender and the executing address, as in --engine ref', () => {
+    // mem[0] = CALLER, mem[32] = ADDRESS, RETURN mem[0..64]; a value makes the caller's funding visible too.
+    const caller = '0x' + 'ca'.repeat(20), address = '0x' + 'ad'.repeat(20);
+    const args = ['run', '0x335f523060205260405ff3', '--caller', caller, '--address', address, '--value', '7', '--json'];
+    const w = JSON.parse(execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8' }));
+    const r = JSON.parse(execFileSync(process.execPath, [CLI, ...args, '--engine', 'ref'], { encoding: 'utf8' }));
+    expect(w.output).toBe('0x' + caller.slice(2).padStart(64, '0') + address.slice(2).padStart(64, '0'));
+    expect(w.status).toBe('success');
+    for (const k of ['status', 'gasUsed', 'output'] as const) expect(w[k]).toEqual(r[k]);
+    const bad = spawnSync(process.execPath, [CLI, 'run', '0x00', '--caller', '0x12'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^mevmc: error: .*caller/);
+  });
+
   it('agrees with --engine ref on a program with storage, logs and output', () => {
     // SSTORE(0, CALLDATALOAD(0)+1); LOG1(topic 7, mem[0..32]); RETURN mem[0..32]
     const code = '0x60003560010180600055600052600760206000a160206000f3';
