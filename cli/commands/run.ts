@@ -110,6 +110,8 @@ export interface BatchError { id: string; status: 'error'; error: string }
  */
 async function runBatch(a: RunArgs, path: string, repeat: number): Promise<number> {
   const lines = readBatchLines(path);
+  // As statetest: a run that finds nothing to run did not test anything.
+  if (lines.length === 0) throw new InputError(`${path}: no cases (a batch holds one JSON case per line)`);
   const loader = await loaderFor(a.engine, a.cacheDir);
   const bad: BatchError[] = [];
   for (const line of lines) {

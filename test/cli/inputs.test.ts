@@ -89,6 +89,17 @@ describe('batch lines are independent and strictly checked (class 3)', { timeout
     expect(q.status).toBe(0);
     expect(q.stderr).toBe('');
   });
+
+  it('a batch with no case at all (empty, or blank lines only) is an error, as for statetest', () => {
+    for (const [name, text] of [['empty.jsonl', ''], ['blank.jsonl', '\n  \n\n']]) {
+      const f = join(tmp, name);
+      writeFileSync(f, text);
+      const p = mevmc(['run', '--batch', f, '--json']);
+      expect(p.status).toBe(2);
+      expect(p.stdout).toBe('');
+      expectOneError(p, /no cases/);
+    }
+  });
 });
 
 describe('state-test runs never pass without testing (class 5)', { timeout: 300_000 }, () => {
