@@ -87,5 +87,6 @@ export function detectInitCode(code: Uint8Array): InitCodeShape | undefined {
 export function initCodeAdvice(what: string, s: InitCodeShape): string {
   return `${what} looks like init (deployment) code: a constructor that returns the ${s.runtimeLength}-byte runtime code at offset ${s.runtimeOffset}, ` +
     'so calls would run the constructor. Give the runtime code ' +
-    '(solc --bin-runtime, evm.deployedBytecode) or an artifact (Foundry/Hardhat JSON, solc standard-JSON output)';
+    '(solc --bin-runtime, evm.deployedBytecode) or an artifact (Foundry/Hardhat JSON, solc standard-JSON output), ' +
+    `or run the constructor as a creation: mevmc deploy ${what} --state s.json`;
 }

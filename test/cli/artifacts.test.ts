@@ -138,7 +138,7 @@ describe('compile <artifact> -o token.wasm, run token.wasm', () => {
   it('init code given as runtime code: one warning naming the runtime code and artifacts', () => {
     const r = mevmc(['run', p('Token-init.bin'), '--calldata', TRANSFER(0)]);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^mevmc: warning: .*Token-init\.bin looks like init \(deployment\) code.*1594-byte runtime code.*--bin-runtime.*artifact/);
+    expect(r.stderr).toMatch(/^mevmc: warning: .*Token-init\.bin looks like init \(deployment\) code.*1594-byte runtime code.*--bin-runtime.*artifact.*mevmc deploy .*Token-init\.bin --state/);
   }, CLI_TIMEOUT);
   it('refuses, with one error line and exit 2: a foreign ABI version, a wrong embedded code, another fork, ELF, native, compile of a module', () => {
     const bytes = readFileSync(p('token.wasm'));
