@@ -3,7 +3,8 @@
  * corpus bench cases — @ethereumjs/evm time, mevmc time, ratio, compile time — measured with
  * tinybench side by side in the same process. Each task is a whole message call on fresh state
  * (setup included on both sides); `exec ratio` compares execution only (median execMs).
- * A result that differs from the reference is printed and the program is not timed.
+ * A result that differs from the reference is printed and the program is not timed. `1st ms` is the first call
+ * after compiling (instantiation included); `--per-call` (also a section of the full run) prints µs per tiny call.
  */
 import { Bench } from 'tinybench';
 import { loadCorpusBenchCases } from '../../corpus/index.ts';
@@ -16,6 +17,7 @@ import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { loadSharedBench, prepareBenchCase } from '../../runtime/harness/shared-bench.ts';
 import { parseForkName } from '../../src/evm/forks.ts';
 import { sameResult } from './corpus.ts';
+import { formatPerCall, runPerCallBench } from '../../runtime/harness/per-call-bench.ts';
 import { positiveNumberOption, regexOption } from '../options.ts';
 
 interface Program { name: string; c: Case; heavy?: boolean; refKnown?: boolean }
@@ -37,18 +39,33 @@ async function programs(filter?: RegExp): Promise<Program[]> {
   return out;
 }
 
-export async function benchCommand(a: { filter?: string; time: number; heavy: boolean }): Promise<number> {
+/** Programs of ../shared/bench that do little: the per-call rows (besides an empty STOP contract). */
+const TINY = ['revmc/counter', 'revmc/airdrop', 'revmc/push0_proxy'];
+
+/** The per-call table (issue #14): tiny calls and transactions, mevmc and @ethereumjs side by side. */
+async function perCallSection(loader: WasmLoader): Promise<void> {
+  const tiny = loadSharedBench().cases.filter((b) => TINY.includes(b.name) && !b.deploy)
+    .map((b) => ({ name: b.name, code: b.case.code, calldata: b.case.calldata }));
+  console.log('');
+  for (const l of formatPerCall(await runPerCallBench(loader, tiny))) console.log(l);
+}
+
+export async function benchCommand(a: { filter?: string; time: number; heavy: boolean; perCall?: boolean }): Promise<number> {
   const filter = regexOption('filter', a.filter);
   positiveNumberOption('time', a.time);
   const loader = new WasmLoader();
   await ensureCompiler(); // every program is compiled here
+  if (a.perCall) {
+    await perCallSection(loader);
+    return 0;
+  }
   // The native column (issue #5): execution only, next to wasm's; skipped with a reason without clang/koffi.
   const noNative = nativeUnavailableReason();
   const native = noNative ? undefined : new NativeLoader();
   if (noNative) console.log(`(native column skipped: ${noNative})`);
   const rows: string[] = [];
   const pad = (s: string, n: number) => s.padStart(n);
-  const header = `${'program'.padEnd(46)}${pad('ethereumjs', 12)}${pad('mevmc', 11)}${pad('ratio', 9)}${pad('exec ratio', 11)}${pad('compile', 10)}${pad('code', 8)}` +
+  const header = `${'program'.padEnd(46)}${pad('ethereumjs', 12)}${pad('mevmc', 11)}${pad('ratio', 9)}${pad('exec ratio', 11)}${pad('compile', 10)}${pad('code', 8)}${pad('1st ms', 9)}` +
     (native ? `${pad('native', 10)}${pad('wasm/nat', 10)}${pad('clang', 9)}` : '');
   console.log(header);
   /** Native columns: exec ms, wasm exec / native exec, compile ms (clang included); checked against the wasm result. */
@@ -67,6 +84,7 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     const t0 = performance.now();
     loader.load(p.c.code, fork);
     const compileMs = performance.now() - t0;
+    const firstMs = runCase(p.c, { loader }).execMs; // the first call: instance creation included
     const w = runCase(p.c, { loader, repeat: 3 });
     if (w.error?.startsWith('not yet supported')) {
       console.log(`${p.name.padEnd(46)} (needs nested calls/creates: issue #3)`);
@@ -74,7 +92,7 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     }
     if (p.heavy && !(a.heavy && p.refKnown)) {
       // Too slow for the reference (minutes): mevmc alone, checked against nothing but its own status.
-      console.log(`${p.name.padEnd(46)}${pad('-', 12)}${pad(w.execMs.toFixed(1), 11)}${pad('-', 9)}${pad('-', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${nativeCols(p, w)}  (${w.status}, gas ${w.gasUsed}; reference not run)`);
+      console.log(`${p.name.padEnd(46)}${pad('-', 12)}${pad(w.execMs.toFixed(1), 11)}${pad('-', 9)}${pad('-', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${pad(firstMs.toFixed(2), 9)}${nativeCols(p, w)}  (${w.status}, gas ${w.gasUsed}; reference not run)`);
       continue;
     }
     const r = await runReference(p.c, { repeat: 1 });
@@ -87,7 +105,7 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
       // One reference run is already seconds: compare single runs instead of a tinybench series.
       const w3 = runCase(p.c, { loader, repeat: 3 });
       const execW = w3.execMs;
-      const line = `${p.name.padEnd(46)}${pad(r.execMs.toFixed(1), 12)}${pad(execW.toFixed(1), 11)}${pad((r.execMs / execW).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${nativeCols(p, w3)}`;
+      const line = `${p.name.padEnd(46)}${pad(r.execMs.toFixed(1), 12)}${pad(execW.toFixed(1), 11)}${pad((r.execMs / execW).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${pad(firstMs.toFixed(2), 9)}${nativeCols(p, w3)}`;
       console.log(line);
       rows.push(line);
       continue;
@@ -102,10 +120,11 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     const wasmMs = ms('mevmc');
     const w5 = runCase(p.c, { loader, repeat: 5 });
     const execW = w5.execMs;
-    const line = `${p.name.padEnd(46)}${pad(refMs.toFixed(3), 12)}${pad(wasmMs.toFixed(3), 11)}${pad((refMs / wasmMs).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${nativeCols(p, w5)}`;
+    const line = `${p.name.padEnd(46)}${pad(refMs.toFixed(3), 12)}${pad(wasmMs.toFixed(3), 11)}${pad((refMs / wasmMs).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${pad(firstMs.toFixed(2), 9)}${nativeCols(p, w5)}`;
     console.log(line);
     rows.push(line);
   }
+  if (!filter || filter.test('per-call')) await perCallSection(loader);
   if (native && (!filter || filter.test('fib'))) await nativeFibSection(native, a.heavy);
   native?.dispose();
   if (!filter || filter.test('salt')) {

@@ -6,14 +6,44 @@
  * than an EVM result.
  */
 import { CTX, CTX_SIZE, Ctx, ENV, EVM_MEMORY_BASE, isNormalStatus, Status } from '../../src/abi/context.ts';
-import { EnvSlot } from '../../src/abi/host.ts';
+import { ENV_SLOTS, EnvSlot } from '../../src/abi/host.ts';
 import type { Fork } from '../../src/evm/forks.ts';
 import { CompilerNotLoadedError, type ContractInstance } from '../loader/types.ts';
 import type { WorldState } from '../state/world.ts';
 import { FrameHost, FrameMemory } from './frame-host.ts';
 import { type BlockContext, type FrameResult, HostFailure, type Message, type MessageRunner } from './types.ts';
 
-const addr = (a: string): bigint => BigInt(a);
+const ENV_BYTES = 32 * ENV_SLOTS;
+const images = new WeakMap<BlockContext, Uint8Array>();
+
+/** The environment area with the block's words filled in and the message's left zero. */
+function envImage(block: BlockContext): Uint8Array {
+  let img = images.get(block);
+  if (img) return img;
+  const buffer = new ArrayBuffer(ENV_BYTES);
+  img = new Uint8Array(buffer);
+  const mem = new FrameMemory({ buffer });
+  const words: [EnvSlot, bigint][] = [
+    [EnvSlot.Coinbase, BigInt(block.coinbase)], [EnvSlot.Timestamp, block.timestamp], [EnvSlot.Number, block.number],
+    [EnvSlot.PrevRandao, block.prevRandao], [EnvSlot.GasLimit, block.gasLimit], [EnvSlot.ChainId, block.chainId],
+    [EnvSlot.BaseFee, block.baseFee], [EnvSlot.BlobBaseFee, block.blobBaseFee],
+  ];
+  for (const [slot, v] of words) mem.writeWord(32 * slot, v);
+  images.set(block, img);
+  return img;
+}
+
+/** Address words (little-endian, as the compiled code reads them), by address string; bounded. */
+const addressWords = new Map<string, Uint8Array>();
+function addressWord(a: string): Uint8Array {
+  let w = addressWords.get(a);
+  if (w) return w;
+  if (addressWords.size >= 4096) addressWords.clear();
+  w = new Uint8Array(32);
+  for (let i = 0; i < 20; i++) w[i] = parseInt(a.substr(40 - 2 * i, 2), 16);
+  addressWords.set(a, w);
+  return w;
+}
 
 /** Execute `code` (already compiled into `inst`, of any engine) for message `msg`. */
 export function executeFrame(
@@ -21,20 +51,22 @@ export function executeFrame(
 ): FrameResult {
   const mem = new FrameMemory(inst.memory);
   const dv = mem.dv();
-  new Uint8Array(inst.memory.buffer, CTX, CTX_SIZE).fill(0);
+  const u8 = mem.u8();
+  u8.fill(0, CTX, CTX + CTX_SIZE);
   dv.setBigUint64(CTX + Ctx.gas, msg.gas, true);
   dv.setUint32(CTX + Ctx.calldataSize, msg.calldata.length, true);
   dv.setUint32(CTX + Ctx.codeSize, code.length, true);
   const host = new FrameHost(mem, world, fork, msg, code, block, executor);
-  const env: [EnvSlot, bigint][] = [
-    [EnvSlot.Address, addr(msg.address)], [EnvSlot.Origin, addr(msg.origin)], [EnvSlot.Caller, addr(msg.caller)],
-    [EnvSlot.CallValue, msg.value], [EnvSlot.GasPrice, msg.gasPrice], [EnvSlot.Coinbase, addr(block.coinbase)],
-    [EnvSlot.Timestamp, block.timestamp], [EnvSlot.Number, block.number], [EnvSlot.PrevRandao, block.prevRandao],
-    [EnvSlot.GasLimit, block.gasLimit], [EnvSlot.ChainId, block.chainId], [EnvSlot.BaseFee, block.baseFee],
-    [EnvSlot.BlobBaseFee, block.blobBaseFee], [EnvSlot.CalldataSize, BigInt(msg.calldata.length)],
-    [EnvSlot.CodeSize, BigInt(code.length)], [EnvSlot.ReturndataSize, BigInt(host.returnData.length)],
-  ];
-  for (const [slot, v] of env) mem.writeWord(ENV + 32 * slot, v);
+  // The block's words are laid out once per block; the message's few words go on top (sizes < 2^32, and
+  // RETURNDATASIZE is 0 in a new frame).
+  u8.set(envImage(block), ENV);
+  u8.set(addressWord(msg.address), ENV + 32 * EnvSlot.Address);
+  u8.set(addressWord(msg.origin), ENV + 32 * EnvSlot.Origin);
+  u8.set(addressWord(msg.caller), ENV + 32 * EnvSlot.Caller);
+  if (msg.value !== 0n) mem.writeWord(ENV + 32 * EnvSlot.CallValue, msg.value);
+  if (msg.gasPrice !== 0n) mem.writeWord(ENV + 32 * EnvSlot.GasPrice, msg.gasPrice);
+  dv.setUint32(ENV + 32 * EnvSlot.CalldataSize, msg.calldata.length, true);
+  dv.setUint32(ENV + 32 * EnvSlot.CodeSize, code.length, true);
   inst.fns = host.imports();
 
   let status: Status;

@@ -239,131 +239,169 @@ export class FrameHost {
     return this.mem.charge(warm ? G.warmStorageRead : G.coldAccountAccess);
   }
 
+  /**
+   * The host imports: this object, whose `mevmc_*` methods the instance calls as `fns[name](…)` (methods on
+   * the prototype, so starting a frame builds no closures).
+   */
   imports(): Record<HostImportName, (...args: any[]) => number | void> {
-    const { mem, world, msg } = this;
-    const self = this;
-    const h: Record<HostImportName, (...a: any[]) => number | void> = {
-      mevmc_calldataload(r: number, off: bigint, overflow: number) {
-        const cd = msg.calldata;
-        const u8 = mem.u8();
-        const start = overflow || BigInt.asUintN(64, off) >= BigInt(cd.length) ? cd.length : Number(BigInt.asUintN(64, off));
-        // word bytes are big-endian in calldata, little-endian in the word slot
-        for (let i = 0; i < 32; i++) u8[r + 31 - i] = start + i < cd.length ? cd[start + i] : 0;
-      },
-      mevmc_calldatacopy(dst: number, off: bigint, overflow: number, len: number) {
-        copyPadded(mem, dst, msg.calldata, BigInt.asUintN(64, off), overflow, len);
-      },
-      mevmc_codecopy(dst: number, off: bigint, overflow: number, len: number) {
-        copyPadded(mem, dst, self.code, BigInt.asUintN(64, off), overflow, len);
-      },
-      mevmc_returndatacopy(dst: number, off: bigint, offOverflow: number, len: bigint, lenOverflow: number) {
-        const o = BigInt.asUintN(64, off);
-        const l = BigInt.asUintN(64, len);
-        if (offOverflow || lenOverflow || o + l > BigInt(self.returnData.length)) return Status.ReturnDataOutOfBounds;
-        if (l > 0n) mem.u8().set(self.returnData.subarray(Number(o), Number(o + l)), dst);
-        return 0;
-      },
-      mevmc_extcodecopy(a: number, dst: number, off: bigint, overflow: number, len: number) {
-        const address = mem.readAddress(a);
-        if (!self.accessAccount(address)) return Status.OutOfGas;
-        if (len > 0) copyPadded(mem, dst, world.code(address), BigInt.asUintN(64, off), overflow, len);
-        return 0;
-      },
-      mevmc_balance(r: number) {
-        const address = mem.readAddress(r);
-        if (!self.accessAccount(address)) return Status.OutOfGas;
-        mem.writeWord(r, world.balance(address));
-        return 0;
-      },
-      mevmc_extcodesize(r: number) {
-        const address = mem.readAddress(r);
-        if (!self.accessAccount(address)) return Status.OutOfGas;
-        mem.writeWord(r, BigInt(world.code(address).length));
-        return 0;
-      },
-      mevmc_extcodehash(r: number) {
-        const address = mem.readAddress(r);
-        if (!self.accessAccount(address)) return Status.OutOfGas;
-        const hash = world.codeHash(address);
-        mem.writeWord(r, hash ? bytesToBigint(hash) : 0n);
-        return 0;
-      },
-      mevmc_selfbalance(r: number) {
-        mem.writeWord(r, world.balance(msg.address));
-      },
-      mevmc_blockhash(r: number) {
-        const n = mem.readWord(r);
-        const cur = self.block.number;
-        // Only the 256 most recent complete blocks are visible (Yellow Paper BLOCKHASH).
-        mem.writeWord(r, n < cur && cur - n <= 256n ? self.block.blockHash(n) : 0n);
-      },
-      mevmc_blobhash(r: number) {
-        const i = mem.readWord(r);
-        const hs = self.block.blobHashes;
-        mem.writeWord(r, i < BigInt(hs.length) ? hs[Number(i)] : 0n);
-      },
-      mevmc_sload(r: number) {
-        const slot = mem.readWord(r);
-        if (self.fork >= Fork.Berlin) {
-          const warm = world.warmSlot(msg.address, slot);
-          if (!mem.charge(warm ? G.warmStorageRead : G.coldSload)) return Status.OutOfGas;
-        }
-        mem.writeWord(r, world.sload(msg.address, slot));
-        return 0;
-      },
-      mevmc_sstore(k: number, v: number) {
-        if (msg.isStatic) return Status.StaticViolation;
-        // EIP-2200 sentry: fails when gasleft ≤ 2300, before any other charge.
-        if (self.fork >= Fork.Istanbul && mem.gas() <= G.sstoreSentry) return Status.OutOfGas;
-        const slot = mem.readWord(k);
-        const value = mem.readWord(v);
-        const isCold = self.fork >= Fork.Berlin ? !world.warmSlot(msg.address, slot) : false;
-        const current = world.sload(msg.address, slot);
-        const original = world.originalStorage(msg.address, slot);
-        const { gas, refund } = sstoreCharge(self.fork, original, current, value, isCold);
-        if (!mem.charge(gas)) return Status.OutOfGas;
-        if (refund !== 0n) world.addRefund(refund);
-        world.sstore(msg.address, slot, value);
-        return 0;
-      },
-      mevmc_tload(r: number) {
-        mem.writeWord(r, world.tload(msg.address, mem.readWord(r)));
-      },
-      mevmc_tstore(k: number, v: number) {
-        if (msg.isStatic) return Status.StaticViolation;
-        world.tstore(msg.address, mem.readWord(k), mem.readWord(v));
-        return 0;
-      },
-      mevmc_trace(pc: number, sp: number) {
-        const t = self.executor.tracer;
-        if (!t) return;
-        const stack: bigint[] = [];
-        for (let p = STACK_BASE; p < sp; p += 32) stack.push(mem.readWord(p));
-        const op = self.code[pc];
-        t({
-          pc, op, opName: opName(op), gas: mem.gas(), gasCost: 0n, stack, depth: msg.depth + 1, refund: world.refund,
-          memSize: Number(mem.dv().getBigUint64(CTX + Ctx.memWords, true)) * 32,
-        });
-      },
-      mevmc_call(op: number, args: number) {
-        return self.call(op, args);
-      },
-      mevmc_create(op: number, args: number) {
-        return self.create(op, args);
-      },
-      mevmc_selfdestruct(args: number) {
-        return self.selfdestruct(args);
-      },
-      mevmc_log(n: number, topicsPtr: number, data: number, len: number) {
-        if (msg.isStatic) return Status.StaticViolation;
-        const topics: bigint[] = [];
-        for (let i = 0; i < n; i++) topics.push(mem.readWord(topicsPtr + 32 * i));
-        world.addLog({ address: msg.address, topics, data: mem.u8().slice(data, data + len) });
-        return 0;
-      },
-    };
-    return h;
+    return this satisfies Record<HostImportName, (...args: any[]) => number | void>; // every import is a method
   }
+
+  mevmc_calldataload(r: number, off: bigint, overflow: number) {
+    const { mem, msg } = this;
+    const cd = msg.calldata;
+    const u8 = mem.u8();
+    const start = overflow || BigInt.asUintN(64, off) >= BigInt(cd.length) ? cd.length : Number(BigInt.asUintN(64, off));
+    // word bytes are big-endian in calldata, little-endian in the word slot
+    for (let i = 0; i < 32; i++) u8[r + 31 - i] = start + i < cd.length ? cd[start + i] : 0;
+  }
+
+  mevmc_calldatacopy(dst: number, off: bigint, overflow: number, len: number) {
+    const { mem, msg } = this;
+    copyPadded(mem, dst, msg.calldata, BigInt.asUintN(64, off), overflow, len);
+  }
+
+  mevmc_codecopy(dst: number, off: bigint, overflow: number, len: number) {
+    const { mem } = this;
+    copyPadded(mem, dst, this.code, BigInt.asUintN(64, off), overflow, len);
+  }
+
+  mevmc_returndatacopy(dst: number, off: bigint, offOverflow: number, len: bigint, lenOverflow: number) {
+    const { mem } = this;
+    const o = BigInt.asUintN(64, off);
+    const l = BigInt.asUintN(64, len);
+    if (offOverflow || lenOverflow || o + l > BigInt(this.returnData.length)) return Status.ReturnDataOutOfBounds;
+    if (l > 0n) mem.u8().set(this.returnData.subarray(Number(o), Number(o + l)), dst);
+    return 0;
+  }
+
+  mevmc_extcodecopy(a: number, dst: number, off: bigint, overflow: number, len: number) {
+    const { mem, world } = this;
+    const address = mem.readAddress(a);
+    if (!this.accessAccount(address)) return Status.OutOfGas;
+    if (len > 0) copyPadded(mem, dst, world.code(address), BigInt.asUintN(64, off), overflow, len);
+    return 0;
+  }
+
+  mevmc_balance(r: number) {
+    const { mem, world } = this;
+    const address = mem.readAddress(r);
+    if (!this.accessAccount(address)) return Status.OutOfGas;
+    mem.writeWord(r, world.balance(address));
+    return 0;
+  }
+
+  mevmc_extcodesize(r: number) {
+    const { mem, world } = this;
+    const address = mem.readAddress(r);
+    if (!this.accessAccount(address)) return Status.OutOfGas;
+    mem.writeWord(r, BigInt(world.code(address).length));
+    return 0;
+  }
+
+  mevmc_extcodehash(r: number) {
+    const { mem, world } = this;
+    const address = mem.readAddress(r);
+    if (!this.accessAccount(address)) return Status.OutOfGas;
+    const hash = world.codeHash(address);
+    mem.writeWord(r, hash ? bytesToBigint(hash) : 0n);
+    return 0;
+  }
+
+  mevmc_selfbalance(r: number) {
+    const { mem, world, msg } = this;
+    mem.writeWord(r, world.balance(msg.address));
+  }
+
+  mevmc_blockhash(r: number) {
+    const { mem } = this;
+    const n = mem.readWord(r);
+    const cur = this.block.number;
+    // Only the 256 most recent complete blocks are visible (Yellow Paper BLOCKHASH).
+    mem.writeWord(r, n < cur && cur - n <= 256n ? this.block.blockHash(n) : 0n);
+  }
+
+  mevmc_blobhash(r: number) {
+    const { mem } = this;
+    const i = mem.readWord(r);
+    const hs = this.block.blobHashes;
+    mem.writeWord(r, i < BigInt(hs.length) ? hs[Number(i)] : 0n);
+  }
+
+  mevmc_sload(r: number) {
+    const { mem, world, msg } = this;
+    const slot = mem.readWord(r);
+    if (this.fork >= Fork.Berlin) {
+      const warm = world.warmSlot(msg.address, slot);
+      if (!mem.charge(warm ? G.warmStorageRead : G.coldSload)) return Status.OutOfGas;
+    }
+    mem.writeWord(r, world.sload(msg.address, slot));
+    return 0;
+  }
+
+  mevmc_sstore(k: number, v: number) {
+    const { mem, world, msg } = this;
+    if (msg.isStatic) return Status.StaticViolation;
+    // EIP-2200 sentry: fails when gasleft ≤ 2300, before any other charge.
+    if (this.fork >= Fork.Istanbul && mem.gas() <= G.sstoreSentry) return Status.OutOfGas;
+    const slot = mem.readWord(k);
+    const value = mem.readWord(v);
+    const isCold = this.fork >= Fork.Berlin ? !world.warmSlot(msg.address, slot) : false;
+    const current = world.sload(msg.address, slot);
+    const original = world.originalStorage(msg.address, slot);
+    const { gas, refund } = sstoreCharge(this.fork, original, current, value, isCold);
+    if (!mem.charge(gas)) return Status.OutOfGas;
+    if (refund !== 0n) world.addRefund(refund);
+    world.sstore(msg.address, slot, value);
+    return 0;
+  }
+
+  mevmc_tload(r: number) {
+    const { mem, world, msg } = this;
+    mem.writeWord(r, world.tload(msg.address, mem.readWord(r)));
+  }
+
+  mevmc_tstore(k: number, v: number) {
+    const { mem, world, msg } = this;
+    if (msg.isStatic) return Status.StaticViolation;
+    world.tstore(msg.address, mem.readWord(k), mem.readWord(v));
+    return 0;
+  }
+
+  mevmc_trace(pc: number, sp: number) {
+    const { mem, world, msg } = this;
+    const t = this.executor.tracer;
+    if (!t) return;
+    const stack: bigint[] = [];
+    for (let p = STACK_BASE; p < sp; p += 32) stack.push(mem.readWord(p));
+    const op = this.code[pc];
+    t({
+      pc, op, opName: opName(op), gas: mem.gas(), gasCost: 0n, stack, depth: msg.depth + 1, refund: world.refund,
+      memSize: Number(mem.dv().getBigUint64(CTX + Ctx.memWords, true)) * 32,
+    });
+  }
+
+  mevmc_call(op: number, args: number) {
+    return this.call(op, args);
+  }
+
+  mevmc_create(op: number, args: number) {
+    return this.create(op, args);
+  }
+
+  mevmc_selfdestruct(args: number) {
+    return this.selfdestruct(args);
+  }
+
+  mevmc_log(n: number, topicsPtr: number, data: number, len: number) {
+    const { mem, world, msg } = this;
+    if (msg.isStatic) return Status.StaticViolation;
+    const topics: bigint[] = [];
+    for (let i = 0; i < n; i++) topics.push(mem.readWord(topicsPtr + 32 * i));
+    world.addLog({ address: msg.address, topics, data: mem.u8().slice(data, data + len) });
+    return 0;
+  }
+
 }
 
 /** keccak-256 of bytes as a bigint (code hashes and tests). */

@@ -57,6 +57,19 @@ export interface TxResult {
 /** The block a transaction runs in (BlockContext without per-transaction fields). */
 export type TxEnv = Omit<BlockContext, 'blobHashes'>;
 
+const blocks = new WeakMap<TxEnv, BlockContext>();
+/** The block context of a transaction: one object per `env` when it has no blobs (frames cache its words by identity). */
+function blockOf(env: TxEnv, blobHashes: bigint[]): BlockContext {
+  if (blobHashes.length > 0) return { ...env, blobHashes };
+  let b = blocks.get(env);
+  // An env object may have been changed since (a caller's own object): reuse only while every field is the same.
+  const same = b !== undefined && b.number === env.number && b.timestamp === env.timestamp && b.coinbase === env.coinbase &&
+    b.gasLimit === env.gasLimit && b.baseFee === env.baseFee && b.prevRandao === env.prevRandao && b.chainId === env.chainId &&
+    b.blobBaseFee === env.blobBaseFee && b.blockHash === env.blockHash;
+  if (!same) blocks.set(env, (b = { ...env, blobHashes: [] }));
+  return b!;
+}
+
 const isEmpty = (a: { nonce: bigint; balance: bigint; code: Uint8Array } | undefined): boolean =>
   a === undefined || (a.nonce === 0n && a.balance === 0n && a.code.length === 0);
 
@@ -165,7 +178,7 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   }
 
   // --- 5. execution ------------------------------------------------------------------------------
-  const block: BlockContext = { ...env, blobHashes: tx.blobVersionedHashes };
+  const block = blockOf(env, tx.blobVersionedHashes);
   const executor = new Executor(world, fork, block, loader);
   const gas = tx.gasLimit - intrinsic;
   let frame: FrameResult;

@@ -1,0 +1,184 @@
+/**
+ * @file Per-call overhead benchmark (issue #14 part 1): µs per call for calls that do little, on mevmc and on
+ * @ethereumjs (evm `runCall` for message calls, vm `runTx` for transactions) side by side in one process.
+ *
+ * Each row is timed as rounds of many calls on state that is already set up (module compiled and instantiated
+ * once, accounts in the backend); the median round divided by its call count is the steady-state figure. The
+ * first call after loading a module (instance creation and V8's first tier included) is reported apart.
+ * Both sides are checked to agree (status and gas) before timing.
+ */
+import { createBlock } from '@ethereumjs/block';
+import { Common, Mainnet } from '@ethereumjs/common';
+import { createEVM } from '@ethereumjs/evm';
+import { createLegacyTx } from '@ethereumjs/tx';
+import { Account as EjsAccount, Address, hexToBytes } from '@ethereumjs/util';
+import { createVM, runTx } from '@ethereumjs/vm';
+import { Fork } from '../../src/evm/forks.ts';
+import { Executor } from '../host/call.ts';
+import type { BlockContext, Message } from '../host/types.ts';
+import type { ContractLoader } from '../loader/types.ts';
+import { MemoryBackend, WorldState } from '../state/world.ts';
+import type { Tx } from '../tx/decode.ts';
+import { runTransaction, type TxEnv } from '../tx/run.ts';
+
+/** One row: what was called and µs per call on each side. */
+export interface PerCallRow {
+  name: string;
+  /** mevmc, steady state. */
+  mevmcUs: number;
+  /** The first call after the module was compiled (instantiation and V8's first tier). */
+  firstUs: number;
+  /** @ethereumjs, steady state. */
+  refUs: number;
+}
+
+/** A contract that does little: the program's code and calldata. */
+export interface TinyProgram { name: string; code: Uint8Array; calldata: Uint8Array }
+
+const KEY = hexToBytes('0x' + '42'.repeat(32) as `0x${string}`);
+const CALLER = '0x1000000000000000000000000000000000000001';
+const CONTRACT = '0x2000000000000000000000000000000000000002';
+const COINBASE = '0x3000000000000000000000000000000000000003';
+const RECIPIENT = '0x4000000000000000000000000000000000000004';
+const FUNDS = 10n ** 30n;
+const GAS = 1_000_000n;
+
+const BLOCK: BlockContext = {
+  number: 1n, timestamp: 1_700_000_000n, coinbase: COINBASE, gasLimit: 30_000_000n, baseFee: 0n, prevRandao: 0n,
+  chainId: 1n, blobBaseFee: 1n, blobHashes: [], blockHash: () => 0n,
+};
+
+/** µs per call: the median of `rounds` rounds of `n` calls (at least ~20 ms of calls per round). */
+async function perCallUs(f: () => unknown | Promise<unknown>, minMs = 20, rounds = 7): Promise<number> {
+  let n = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await f();
+    if (performance.now() - t0 >= minMs) break;
+    n *= 2;
+  }
+  const per: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await f();
+    per.push(((performance.now() - t0) * 1000) / n);
+  }
+  per.sort((a, b) => a - b);
+  return per[rounds >> 1];
+}
+
+/** Same as perCallUs for a synchronous function (no await between calls). */
+function perCallUsSync(f: () => unknown, minMs = 20, rounds = 7): number {
+  let n = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    if (performance.now() - t0 >= minMs) break;
+    n *= 2;
+  }
+  const per: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    per.push(((performance.now() - t0) * 1000) / n);
+  }
+  per.sort((a, b) => a - b);
+  return per[rounds >> 1];
+}
+
+function backendWith(code: Uint8Array): MemoryBackend {
+  const b = new MemoryBackend();
+  b.setAccount(CALLER, { balance: FUNDS, nonce: 0n, code: new Uint8Array(0) });
+  b.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code });
+  return b;
+}
+
+/** A bare message call (runCall conventions, fresh journaled state over the same backend each time). */
+async function messageRow(p: TinyProgram, loader: ContractLoader, fork: Fork, forkName: string): Promise<PerCallRow> {
+  const backend = backendWith(p.code);
+  const msg: Message = {
+    caller: CALLER, address: CONTRACT, codeAddress: CONTRACT, origin: CALLER, value: 0n, gasPrice: 0n,
+    calldata: p.calldata, gas: GAS, isStatic: false, depth: 0,
+  };
+  const call = () => new Executor(new WorldState(backend), fork, BLOCK, loader).run(msg, true);
+  loader.load(p.code, fork); // compile outside the timing
+  const t0 = performance.now();
+  const first = call();
+  const firstUs = (performance.now() - t0) * 1000;
+  const mevmcUs = perCallUsSync(call);
+
+  const common = new Common({ chain: Mainnet, hardfork: forkName });
+  const evm = await createEVM({ common });
+  await evm.stateManager.putAccount(new Address(hexToBytes(CONTRACT)), new EjsAccount(1n, 0n));
+  await evm.stateManager.putCode(new Address(hexToBytes(CONTRACT)), p.code);
+  await evm.stateManager.putAccount(new Address(hexToBytes(CALLER)), new EjsAccount(0n, FUNDS));
+  const args = { caller: new Address(hexToBytes(CALLER)), to: new Address(hexToBytes(CONTRACT)), data: p.calldata, gasLimit: GAS };
+  const r = await evm.runCall(args);
+  const used = GAS - first.gasLeft;
+  if (r.execResult.executionGasUsed !== used || (r.execResult.exceptionError !== undefined) !== (first.status >= 2)) {
+    throw new Error(`${p.name}: mevmc and @ethereumjs/evm disagree (gas ${used} vs ${r.execResult.executionGasUsed})`);
+  }
+  const refUs = await perCallUs(() => evm.runCall(args));
+  return { name: `call ${p.name}`, mevmcUs, firstUs, refUs };
+}
+
+/** A legacy transaction from CALLER (gas price 0) on mevmc's runTransaction and on @ethereumjs/vm runTx. */
+async function txRow(name: string, to: string, code: Uint8Array, data: Uint8Array, value: bigint, loader: ContractLoader, fork: Fork, forkName: string): Promise<PerCallRow> {
+  const backend = backendWith(code);
+  const env: TxEnv = { ...BLOCK };
+  const tx: Tx = {
+    type: 0, sender: CALLER, nonce: 0n, gasLimit: GAS, to, value, data, gasPrice: 0n, accessList: [], blobVersionedHashes: [], authorizationList: [],
+  };
+  // Each transaction is committed, as a block would: the next one carries the next nonce.
+  const run = () => {
+    const world = new WorldState(backend);
+    const r = runTransaction(world, tx, env, fork, loader);
+    world.commit();
+    tx.nonce++;
+    return r;
+  };
+  if (code.length) loader.load(code, fork);
+  const t0 = performance.now();
+  const first = run();
+  const firstUs = (performance.now() - t0) * 1000;
+  const mevmcUs = perCallUsSync(run);
+
+  const common = new Common({ chain: Mainnet, hardfork: forkName });
+  const vm = await createVM({ common });
+  await vm.stateManager.putAccount(new Address(hexToBytes(CONTRACT)), new EjsAccount(1n, 0n));
+  await vm.stateManager.putCode(new Address(hexToBytes(CONTRACT)), code);
+  const signed = createLegacyTx({ nonce: 0, gasPrice: 0, gasLimit: GAS, to: to as `0x${string}`, value, data }, { common }).sign(KEY);
+  await vm.stateManager.putAccount(signed.getSenderAddress(), new EjsAccount(0n, FUNDS));
+  const block = createBlock({ header: { number: 1n, timestamp: BLOCK.timestamp, gasLimit: BLOCK.gasLimit, baseFeePerGas: 0n, excessBlobGas: 0n } }, { common, skipConsensusFormatValidation: true });
+  const opts = { tx: signed, block, skipHardForkValidation: true, skipNonce: true, skipBlockGasLimitValidation: true };
+  const r = await runTx(vm, opts);
+  if (r.totalGasSpent !== first.gasUsed || (first.status === 'success') !== (r.execResult.exceptionError === undefined)) {
+    throw new Error(`${name}: mevmc and @ethereumjs/vm disagree (gas ${first.gasUsed} ${first.status} vs ${r.totalGasSpent})`);
+  }
+  const refUs = await perCallUs(() => runTx(vm, opts));
+  return { name, mevmcUs, firstUs, refUs };
+}
+
+/**
+ * The per-call rows: an empty call (STOP), each tiny program as a bare call, a plain value transfer and a
+ * transaction calling the first tiny program. `counter`-like programs come from ../shared/bench when present.
+ */
+export async function runPerCallBench(loader: ContractLoader, tiny: TinyProgram[], fork = Fork.Cancun, forkName = 'cancun'): Promise<PerCallRow[]> {
+  const stop: TinyProgram = { name: 'STOP', code: Uint8Array.of(0x00), calldata: new Uint8Array(0) };
+  const rows: PerCallRow[] = [];
+  for (const p of [stop, ...tiny]) rows.push(await messageRow(p, loader, fork, forkName));
+  rows.push(await txRow('tx transfer (21000 gas)', RECIPIENT, new Uint8Array(0), new Uint8Array(0), 1n, loader, fork, forkName));
+  const t = tiny[0] ?? stop;
+  rows.push(await txRow(`tx call ${t.name}`, CONTRACT, t.code, t.calldata, 0n, loader, fork, forkName));
+  return rows;
+}
+
+/** The rows as a table: µs per call on each side, the ratio, and the first call apart. */
+export function formatPerCall(rows: PerCallRow[]): string[] {
+  const pad = (s: string, n: number) => s.padStart(n);
+  const out = [`${'per call (µs, steady state)'.padEnd(36)}${pad('ethereumjs', 12)}${pad('mevmc', 10)}${pad('ratio', 9)}${pad('1st call', 11)}`];
+  for (const r of rows) {
+    out.push(`${r.name.padEnd(36)}${pad(r.refUs.toFixed(2), 12)}${pad(r.mevmcUs.toFixed(2), 10)}${pad((r.refUs / r.mevmcUs).toFixed(1) + '×', 9)}${pad(r.firstUs.toFixed(0), 11)}`);
+  }
+  return out;
+}

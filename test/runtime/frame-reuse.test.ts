@@ -1,0 +1,47 @@
+/**
+ * @file A pooled instance serves many frames: nothing of one message (environment words, EVM memory) may be seen by
+ * the next one in the same instance — the per-call fast paths (environment image per block, words written only when
+ * non-zero, memory zeroed only up to what was touched) must leave every slot as a fresh frame expects.
+ */
+import { describe, expect, it } from 'vitest';
+import { Executor } from '../../runtime/host/call.ts';
+import type { BlockContext, Message } from '../../runtime/host/types.ts';
+import { WasmLoader } from '../../runtime/loader/wasm.ts';
+import { MemoryBackend, WorldState } from '../../runtime/state/world.ts';
+import { Fork } from '../../src/evm/forks.ts';
+
+// mem[0x00]=CALLVALUE, [0x20]=GASPRICE, [0x40]=CALLER, [0x60]=MLOAD(0x1000) (read before this frame writes it),
+// [0x80]=CALLDATASIZE, [0xa0]=TIMESTAMP; then MSTORE(0x1000, CALLDATALOAD(0)); RETURN mem[0, 0xc0).
+const CODE = Buffer.from(
+  '34600052' + '3a602052' + '33604052' + '61100051606052' + '36608052' + '4260a052' + '6000356110005260c06000f3', 'hex');
+const CONTRACT = '0x2000000000000000000000000000000000000002';
+const A = '0x1000000000000000000000000000000000000001';
+const B = '0x10000000000000000000000000000000000000bb';
+const block = (timestamp: bigint): BlockContext => ({
+  number: 1n, timestamp, coinbase: '0x' + '33'.repeat(20), gasLimit: 30_000_000n, baseFee: 0n, prevRandao: 0n, chainId: 1n,
+  blobBaseFee: 1n, blobHashes: [], blockHash: () => 0n,
+});
+const words = (out: Uint8Array): bigint[] => Array.from({ length: out.length / 32 }, (_, i) => BigInt('0x' + Buffer.from(out.subarray(32 * i, 32 * i + 32)).toString('hex')));
+
+describe('a reused instance starts every frame clean', () => {
+  it('environment words and EVM memory of one call are not seen by the next', () => {
+    const backend = new MemoryBackend();
+    backend.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code: CODE });
+    backend.setAccount(A, { balance: 1000n, nonce: 0n, code: new Uint8Array(0) });
+    backend.setAccount(B, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
+    const loader = new WasmLoader();
+    const call = (caller: string, value: bigint, gasPrice: bigint, calldata: Uint8Array, b: BlockContext) => {
+      const msg: Message = { caller, address: CONTRACT, codeAddress: CONTRACT, origin: caller, value, gasPrice, calldata, gas: 100_000n, isStatic: false, depth: 0 };
+      const r = new Executor(new WorldState(backend), Fork.Cancun, b, loader).run(msg, true);
+      expect(r.status).toBe(1); // RETURN
+      return words(r.output);
+    };
+    const b1 = block(111n);
+    expect(call(A, 5n, 7n, new Uint8Array(32).fill(0xff), b1)).toEqual([5n, 7n, BigInt(A), 0n, 32n, 111n]);
+    // Same instance (one idle), zero value and gas price, another caller, no calldata, a new block.
+    expect(call(B, 0n, 0n, new Uint8Array(0), block(222n))).toEqual([0n, 0n, BigInt(B), 0n, 0n, 222n]);
+    // The first block object again: its cached words, not the second block's.
+    expect(call(A, 0n, 3n, new Uint8Array(1), b1)).toEqual([0n, 3n, BigInt(A), 0n, 1n, 111n]);
+    expect(loader.load(CODE, Fork.Cancun).pool).toHaveLength(1);
+  });
+});
