@@ -77,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
     .command('bench', 'benchmarks (tinybench): ../shared/bench and the corpus, mevmc vs @ethereumjs/evm', (y) => y
       .option('filter', { type: 'string', describe: 'regex over program names' })
       .option('time', { type: 'number', default: 300, describe: 'ms per task' })
-      .option('heavy', { type: 'boolean', default: false, describe: 'also run the reference on programs that take it minutes (snailtracer, burntpix…)' }),
+      .option('heavy', { type: 'boolean', default: false, describe: 'also run the reference on programs that take it minutes (snailtracer, burntpix…)' })
+      .option('per-call', { type: 'boolean', default: false, describe: 'only the per-call table: µs per tiny call and transaction, against @ethereumjs' }),
     async (a) => set((await import('./commands/bench.ts')).benchCommand(a as never)))
     .command('statetest <paths..>', 'run ethereum/tests GeneralStateTests (files or dirs) and compare post-state roots and logs', (y) => y
       .positional('paths', { type: 'string', array: true, demandOption: true })
