@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
   await yargs(argv)
     .scriptName('mevmc')
     .strict()
-    .demandCommand(1, 'give a command (compile, disasm, run, deploy, send, call, corpus, bench, statetest, salt)')
+    .demandCommand(1, 'give a command (compile, disasm, run, deploy, send, call, corpus, bench, statetest, block, salt)')
     .fail((msg, err) => {
       throw err ?? new InputError(msg);
     })
@@ -91,6 +91,17 @@ async function main(argv: string[]): Promise<number> {
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'worker processes' })
       .option('shard', { type: 'string', hidden: true }),
     async (a) => set((await import('./commands/statetest.ts')).statetestCommand(a as never)))
+    .command('block <paths..>', 'execute whole blocks (pevm fixture folders, or RPC block JSON + prestate) and check them against their headers', (y) => y
+      .positional('paths', { type: 'string', array: true, demandOption: true })
+      .option('engine', { choices: ['wasm', 'native', 'ref'] as const, default: 'wasm' as const })
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per block' })
+      .option('filter', { type: 'string', describe: 'regex over the block folder/file name or number' })
+      .option('repeat', { type: 'number', default: 1, describe: 'runs per block on fresh state; the median is reported' })
+      .option('bench', { type: 'boolean', default: false, describe: 'also run @ethereumjs/vm runBlock and print a comparison table' })
+      .option('pre', { type: 'string', describe: 'pre-state file (geth prestateTracer shape) for a block given as a file' })
+      .option('block-hashes', { type: 'string', describe: 'BLOCKHASH file: { "<number>": "0xhash" }' })
+      .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' }),
+    async (a) => set((await import('./commands/block.ts')).blockCommand(a as never)))
     .command('fuzz', 'differential fuzzing against @ethereumjs/evm; findings minimised into ./mevmc-regressions/ (--out)', (y) => y
       .option('seed', { type: 'number', describe: 'campaign seed (default: from the clock, printed)' })
       .option('runs', { type: 'number', describe: 'programs of this shard (default 1000 unless --duration)' })

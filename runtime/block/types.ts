@@ -1,0 +1,87 @@
+/**
+ * @file The block {@link executeBlock} runs and what it returns: a header (only the fields execution reads),
+ * decoded transactions with their senders, withdrawals and uncles; per transaction its result, receipt and
+ * state diff; per block the gas, bloom and receipts root to compare with the header.
+ */
+import type { Fork } from '../../src/evm/forks.ts';
+import type { StateDiff } from '../state/world.ts';
+import type { Tx, TxResult } from '../tx/index.ts';
+import type { Receipt } from './receipts.ts';
+
+/** The header fields execution needs. Hashes and roots are 0x-hex strings of 32 bytes. */
+export interface BlockHeader {
+  number: bigint;
+  timestamp: bigint;
+  /** Lowercase 0x + 40 hex. */
+  coinbase: string;
+  gasLimit: bigint;
+  /** London on. */
+  baseFee?: bigint;
+  /** Before Paris: DIFFICULTY. */
+  difficulty: bigint;
+  /** From Paris: PREVRANDAO (the header's mixHash). */
+  mixHash: bigint;
+  /** EIP-2935 (Prague): stored by the history contract. */
+  parentHash?: string;
+  /** EIP-4788 (Cancun): stored by the beacon-roots contract. */
+  parentBeaconBlockRoot?: string;
+  /** Cancun on: sets the blob base fee. */
+  excessBlobGas?: bigint;
+}
+
+/** A Shanghai withdrawal: `amount` is in gwei. */
+export interface Withdrawal {
+  index: bigint;
+  validatorIndex: bigint;
+  address: string;
+  amount: bigint;
+}
+
+/** An uncle (ommer) header: what the pre-Merge uncle reward needs. */
+export interface Uncle {
+  number: bigint;
+  coinbase: string;
+}
+
+/** A block to execute. `transactions[i].sender` must be set: trusted or recovered (runtime/block/rpc.ts). */
+export interface Block {
+  header: BlockHeader;
+  transactions: Tx[];
+  withdrawals?: Withdrawal[];
+  uncles?: Uncle[];
+}
+
+/** One executed transaction. */
+export interface TxOutcome {
+  result: TxResult;
+  receipt: Receipt;
+  /** What this transaction changed, over the state after the previous one. */
+  diff: StateDiff;
+}
+
+/** What {@link executeBlock} returns. */
+export interface BlockResult {
+  fork: Fork;
+  /** The last receipt's cumulative gas (the header's gasUsed). */
+  gasUsed: bigint;
+  logsBloom: Uint8Array;
+  /** Undefined before Byzantium unless `intermediateStateRoot` was given. */
+  receiptsRoot?: Uint8Array;
+  txs: TxOutcome[];
+  /** Changes of the pre-transaction system calls (EIP-4788, EIP-2935), if any. */
+  systemDiff: StateDiff;
+  /** Changes after the transactions: Prague's request system calls, withdrawals, block and uncle rewards. */
+  finalDiff: StateDiff;
+  /** Milliseconds executing (system calls, transactions, rewards; compilation excluded). */
+  execMs: number;
+  /** Milliseconds compiling contracts that were in no cache. */
+  compileMs: number;
+}
+
+/** The block is invalid (a transaction rejected, the gas pool exceeded): `txIndex` names the transaction. */
+export class InvalidBlockError extends Error {
+  override name = 'InvalidBlockError';
+  constructor(readonly txIndex: number, message: string) {
+    super(`transaction ${txIndex}: ${message}`);
+  }
+}

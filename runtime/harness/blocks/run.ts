@@ -1,0 +1,113 @@
+/**
+ * @file One block fixture run on an engine (wasm, native, or the @ethereumjs/vm oracle 'ref'), checked against
+ * its header: receiptsRoot (from Byzantium; before it receipts embed intermediate state roots the partial
+ * pre-state cannot give), logsBloom and gasUsed. With `repeat` > 1 each run starts from a fresh pre-state and the
+ * median execution time is reported. {@link firstDifference} names the first transaction whose gas, status or
+ * logs differ between two runs (a FAIL line names it against the oracle).
+ */
+import { Fork, forkName } from '../../../src/evm/forks.ts';
+import { blockFromRpc } from '../../block/rpc.ts';
+import { executeBlock } from '../../block/execute.ts';
+import { InvalidBlockError } from '../../block/types.ts';
+import type { ContractLoader } from '../../loader/types.ts';
+import type { Log } from '../../state/world.ts';
+import { type BlockFixture, freshState } from './fixture.ts';
+import { runBlockReference } from './oracle.ts';
+
+/** 'ok', 'FAIL', or 'n/a' (not checkable for this fork). */
+export type Check = 'ok' | 'FAIL' | 'n/a';
+
+/** Per-transaction outcome compared across engines. */
+export interface TxSummary {
+  gasUsed: bigint;
+  status: 'success' | 'revert' | 'halt';
+  logs: Log[];
+}
+
+/** The result of one fixture on one engine. */
+export interface BlockRun {
+  name: string;
+  number: bigint;
+  fork: Fork;
+  txs: number;
+  gasUsed: bigint;
+  receiptsRoot: Check;
+  logsBloom: Check;
+  gasUsedCheck: Check;
+  ok: boolean;
+  /** Median over the repeats (execution only). */
+  execMs: number;
+  /** Compile time of the first run (0 when every contract came from a cache; always 0 for ref). */
+  compileMs: number;
+  /** Why the block could not be executed (an invalid transaction), if so. */
+  error?: string;
+  perTx: TxSummary[];
+}
+
+const hex = (b: Uint8Array): string => '0x' + Buffer.from(b).toString('hex');
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Run a fixture `repeat` times on `engine` (for wasm/native `loader` runs the code). */
+export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'ref', loader: ContractLoader | undefined, repeat = 1): Promise<BlockRun> {
+  const { block, fork } = blockFromRpc(f.block);
+  const header = f.block as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string };
+  const times: number[] = [];
+  let compileMs = 0;
+  let gasUsed = 0n;
+  let bloom = '';
+  let root: string | undefined;
+  let perTx: TxSummary[] = [];
+  let error: string | undefined;
+  for (let i = 0; i < repeat; i++) {
+    if (engine === 'ref') {
+      const r = await runBlockReference(f, fork);
+      times.push(r.execMs);
+      [gasUsed, bloom, root] = [r.gasUsed, r.logsBloom, fork >= Fork.Byzantium ? r.receiptsRoot : undefined];
+      perTx = r.txs.map(({ gasUsed, status, logs }) => ({ gasUsed, status, logs }));
+      continue;
+    }
+    try {
+      const r = await executeBlock(block, freshState(f), { loader, blockHash: (n) => f.blockHashes.get(n) });
+      times.push(r.execMs);
+      if (i === 0) compileMs = r.compileMs;
+      [gasUsed, bloom, root] = [r.gasUsed, hex(r.logsBloom), r.receiptsRoot && hex(r.receiptsRoot)];
+      perTx = r.txs.map((t) => ({ gasUsed: t.result.gasUsed, status: t.result.status as TxSummary['status'], logs: t.result.logs }));
+    } catch (e) {
+      if (!(e instanceof InvalidBlockError)) throw e;
+      error = e.message;
+      break;
+    }
+  }
+  const check = (cond: boolean | undefined): Check => (cond === undefined ? 'n/a' : cond ? 'ok' : 'FAIL');
+  const receiptsRoot = error ? 'FAIL' : check(root === undefined ? undefined : root === header.receiptsRoot?.toLowerCase());
+  const logsBloom = error ? 'FAIL' : check(bloom === header.logsBloom?.toLowerCase());
+  const gasUsedCheck = error ? 'FAIL' : check(header.gasUsed !== undefined && gasUsed === BigInt(header.gasUsed));
+  return {
+    name: f.name, number: block.header.number, fork, txs: block.transactions.length, gasUsed, receiptsRoot, logsBloom, gasUsedCheck,
+    ok: !error && receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsedCheck !== 'FAIL',
+    execMs: times.length ? median(times) : 0, compileMs, ...(error ? { error } : {}), perTx,
+  };
+}
+
+const sameLogs = (a: Log[], b: Log[]): boolean =>
+  a.length === b.length && a.every((l, i) => l.address === b[i].address && l.topics.length === b[i].topics.length &&
+    l.topics.every((t, j) => t === b[i].topics[j]) && Buffer.from(l.data).equals(b[i].data));
+
+/** The first transaction whose gas, status or logs differ between `got` and `want`, described; undefined if none. */
+export function firstDifference(got: TxSummary[], want: TxSummary[]): string | undefined {
+  for (let i = 0; i < Math.max(got.length, want.length); i++) {
+    const g = got[i];
+    const w = want[i];
+    if (!g || !w) return `tx ${i}: ${g ? 'not run by the oracle' : 'not run'}`;
+    if (g.gasUsed !== w.gasUsed) return `tx ${i}: gas ${g.gasUsed}, oracle ${w.gasUsed}`;
+    if (g.status !== w.status) return `tx ${i}: status ${g.status}, oracle ${w.status}`;
+    if (!sameLogs(g.logs, w.logs)) return `tx ${i}: logs differ (${g.logs.length} vs oracle ${w.logs.length})`;
+  }
+  return undefined;
+}
+
+/** The fork's display name ('frontier' rather than ethereumjs' 'chainstart'). */
+export const forkLabel = (f: Fork): string => (f === Fork.Frontier ? 'frontier' : forkName(f));
