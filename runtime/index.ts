@@ -41,6 +41,17 @@ export { WasmLoader, compilerLoaded, ensureCompiler, withCompiler, type LoaderOp
 export { NativeLoader, nativeUnavailableReason, type NativeLoaderOptions } from './loader/native.ts';
 export { MixedLoader } from './loader/mixed.ts';
 export { Fork, forkName, parseForkName } from '../src/evm/forks.ts';
+/**
+ * Whole blocks: {@link executeBlock}(block, state, opts) runs system calls, transactions (each committed, its
+ * state diff kept), withdrawals and rewards, and returns receipts, logs bloom, receipts root and gas used;
+ * {@link blockFromRpc} turns `eth_getBlockByNumber(n, true)` JSON into a block (senders trusted or recovered).
+ */
+export {
+  BlockFormatError, InvalidBlockError, MAINNET, blockFromRpc, blockReward, encodeReceipt, executeBlock, forkAt, logsBloom,
+  receiptsRoot, recoverSenders, txFromRpc,
+  type Block, type BlockHeader, type BlockResult, type ChainConfig, type ExecuteBlockOptions, type ForkActivation, type Receipt,
+  type RpcBlockOptions, type TxOutcome, type Uncle, type Withdrawal,
+} from './block/index.ts';
 
 /** Options of {@link compile}. */
 export interface CompileOptions {

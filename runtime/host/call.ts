@@ -56,6 +56,9 @@ export class Executor implements MessageRunner {
     // ethereumjs writes (touches) the target of every CALL/STATICCALL, value or not: an empty target is
     // then deleted at the end of the transaction (EIP-161).
     if (transfer) world.touch(msg.address);
+    // Before EIP-161 a call creates a missing target even with no value (geth's Call: CreateAccount unless
+    // EIP-158 and value 0); the empty account then stays. Inside the checkpoint: a failed call undoes it.
+    if (transfer && this.fork < Fork.SpuriousDragon && world.getAccount(msg.address) === undefined) world.setBalance(msg.address, 0n);
     if (transfer && msg.value > 0n) {
       world.setBalance(msg.caller, world.balance(msg.caller) - msg.value);
       world.setBalance(msg.address, world.balance(msg.address) + msg.value);
