@@ -2,7 +2,7 @@
  * @file Disassembler and block dump: a stable, diffable text view of the decoded code and of the
  * analysis (gas, stack bounds, exits, fused jumps), used by `mevmc disasm` and tests.
  */
-import type { Analysis, Exit } from './analysis/types.ts';
+import type { Analysis, Exit, JumpTargets } from './analysis/types.ts';
 import { decode } from './analysis/decode.ts';
 import type { Fork } from './evm/forks.ts';
 import { traitsIn } from './evm/traits.ts';
@@ -29,12 +29,14 @@ export function disassemble(code: Uint8Array, fork: Fork): string[] {
 
 function formatExit(a: Analysis, e: Exit): string {
   const pcOf = (i: number) => (i < 0 ? 'end' : `@${hex(a.blocks[i].startPc, 4)}`);
+  const resolved = (t: JumpTargets | undefined) => t === undefined ? 'dispatch'
+    : `{${[...t.blocks.map(pcOf), ...(t.invalid ? ['invalid'] : [])].join(', ')}} (resolved)`;
   switch (e.kind) {
     case 'fallthrough': return `fallthrough → ${pcOf(e.to)}`;
     case 'jump': return `jump → ${pcOf(e.to)} (fused)`;
     case 'jumpi': return `jumpi → ${pcOf(e.to)} else ${pcOf(e.next)} (fused)`;
-    case 'dynamicJump': return 'jump → dispatch';
-    case 'dynamicJumpi': return `jumpi → dispatch else ${pcOf(e.next)}`;
+    case 'dynamicJump': return `jump → ${resolved(e.targets)}`;
+    case 'dynamicJumpi': return `jumpi → ${resolved(e.targets)} else ${pcOf(e.next)}`;
     case 'badJump': return 'jump → invalid target (halts)';
     case 'badJumpi': return `jumpi → invalid target (halts if taken) else ${pcOf(e.next)}`;
     case 'terminate': return 'terminates';
@@ -44,7 +46,11 @@ function formatExit(a: Analysis, e: Exit): string {
 
 /** One line per block: start pc, instruction count, gas, stack requirement/growth, exit. */
 export function formatBlocks(a: Analysis): string[] {
-  const lines = [`${a.blocks.length} blocks, ${a.blocks.filter((b) => b.reachable).length} reachable, ${a.dispatchTargets.length} dispatch targets`];
+  const dynamic = a.blocks.filter((b) => b.reachable && (b.exit.kind === 'dynamicJump' || b.exit.kind === 'dynamicJumpi')).length;
+  const lines = [
+    `${a.blocks.length} blocks, ${a.blocks.filter((b) => b.reachable).length} reachable, ${a.dispatchTargets.length} dispatch targets`,
+    `dynamic jumps: ${a.resolvedJumps} of ${dynamic} reachable resolved; ${a.mergedJumpdests} JUMPDESTs no jump reaches merged into the block before`,
+  ];
   for (const b of a.blocks) {
     const mark = b.reachable ? ' ' : 'x';
     lines.push(`${mark} block ${b.index} @${hex(b.startPc, 4)} insts=${b.end - b.start} gas=${b.gas} req=${b.stackReq} growth=${b.stackMaxGrowth} delta=${b.stackDelta >= 0 ? '+' : ''}${b.stackDelta}  ${formatExit(a, b.exit)}`);

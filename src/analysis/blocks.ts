@@ -20,14 +20,17 @@ function endsBlock(op: number, fork: Fork): boolean {
   return t === undefined || t.terminates || op === Op.JUMPI || observesGas(op);
 }
 
-/** Split decoded code into blocks (exits still unresolved: set to codeEnd/terminate placeholders). */
-export function splitBlocks(d: Decoded, fork: Fork, singleStep = false): Block[] {
+/**
+ * Split decoded code into blocks (exits still unresolved: set to codeEnd/terminate placeholders). The JUMPDESTs
+ * at the instruction indices of `merged` start no block (see `mergeableJumpdests`).
+ */
+export function splitBlocks(d: Decoded, fork: Fork, singleStep = false, merged?: ReadonlySet<number>): Block[] {
   const blocks: Block[] = [];
   const n = d.ops.length;
   let start = 0;
   for (let i = 0; i < n; i++) {
     const isLast = i === n - 1;
-    const nextIsJumpdest = !isLast && d.ops[i + 1] === Op.JUMPDEST;
+    const nextIsJumpdest = !isLast && d.ops[i + 1] === Op.JUMPDEST && !merged?.has(i + 1);
     if (singleStep || isLast || nextIsJumpdest || endsBlock(d.ops[i], fork)) {
       blocks.push(makeBlock(d, fork, blocks.length as BlockIdx, start as InstIdx, (i + 1) as InstIdx));
       start = i + 1;
@@ -103,7 +106,32 @@ function staticPush(d: Decoded, fork: Fork, i: InstIdx): bigint | undefined {
   return d.pushValues.get(i);
 }
 
-/** Successor blocks of a block (-1 stands for "falls off the end"). */
+/**
+ * JUMPDESTs no jump can reach (call only when no reachable jump goes through the dispatch): no static or
+ * resolved edge leads to their block, and the block before falls into it only because a JUMPDEST starts a
+ * block. Such a JUMPDEST is an ordinary instruction; its block can join the one before (one gas and stack
+ * check instead of two). Returns their instruction indices.
+ */
+export function mergeableJumpdests(d: Decoded, fork: Fork, blocks: readonly Block[]): Set<number> {
+  const jumpedTo = new Uint8Array(blocks.length);
+  for (const b of blocks) {
+    const e = b.exit;
+    if (e.kind === 'fallthrough') continue;
+    for (const s of allSuccessors(e)) if (s >= 0) jumpedTo[s] = 1;
+  }
+  const out = new Set<number>();
+  for (const b of blocks) {
+    if (b.index === 0 || !b.isJumpdest || jumpedTo[b.index]) continue;
+    const prev = blocks[b.index - 1];
+    if (prev.exit.kind === 'fallthrough' && !endsBlock(d.ops[prev.end - 1], fork)) out.add(b.start);
+  }
+  return out;
+}
+
+/**
+ * Successor blocks of a block along static edges: fallthroughs and fused jumps (-1 stands for "falls off the
+ * end"). Resolved dynamic jumps are not static edges: see `allSuccessors`.
+ */
 export function successors(e: Exit): BlockIdx[] {
   switch (e.kind) {
     case 'fallthrough': case 'jump': return [e.to];
@@ -113,7 +141,17 @@ export function successors(e: Exit): BlockIdx[] {
   }
 }
 
-/** Mark reachable blocks from the entry; any reachable dynamic jump makes every JUMPDEST block reachable. */
+/**
+ * Every block control can reach next, the targets of resolved dynamic jumps included (not the dispatch's).
+ * A resolved jump's target may be entered at other stack heights than its static predecessors give it (a
+ * function returning to several callers), so stack regions (regions.ts) keep to `successors`.
+ */
+export function allSuccessors(e: Exit): BlockIdx[] {
+  const t = e.kind === 'dynamicJump' || e.kind === 'dynamicJumpi' ? e.targets : undefined;
+  return t === undefined ? successors(e) : [...t.blocks, ...successors(e)];
+}
+
+/** Mark reachable blocks from the entry; any reachable unresolved dynamic jump makes every JUMPDEST block reachable. */
 export function markReachable(blocks: Block[]): { hasDynamicJumps: boolean; dispatchTargets: BlockIdx[] } {
   if (blocks.length === 0) return { hasDynamicJumps: false, dispatchTargets: [] };
   const work: BlockIdx[] = [0 as BlockIdx];
@@ -127,8 +165,8 @@ export function markReachable(blocks: Block[]): { hasDynamicJumps: boolean; disp
   blocks[0].reachable = true;
   while (work.length) {
     const b = blocks[work.pop()!];
-    for (const s of successors(b.exit)) visit(s);
-    if (!dynamic && (b.exit.kind === 'dynamicJump' || b.exit.kind === 'dynamicJumpi')) {
+    for (const s of allSuccessors(b.exit)) visit(s);
+    if (!dynamic && (b.exit.kind === 'dynamicJump' || b.exit.kind === 'dynamicJumpi') && b.exit.targets === undefined) {
       dynamic = true;
       for (const x of blocks) if (x.isJumpdest) visit(x.index);
     }

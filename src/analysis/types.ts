@@ -36,10 +36,10 @@ export type Exit =
   | { readonly kind: 'jump'; readonly to: BlockIdx }
   /** PUSH+JUMPI fused: taken → `to`, not taken → `next`. */
   | { readonly kind: 'jumpi'; readonly to: BlockIdx; readonly next: BlockIdx }
-  /** JUMP to a target known only at run time: goes through the dispatch. */
-  | { readonly kind: 'dynamicJump' }
-  /** JUMPI with a run-time target: taken → dispatch, not taken → `next`. */
-  | { readonly kind: 'dynamicJumpi'; readonly next: BlockIdx }
+  /** JUMP to a target known only at run time: to `targets` when resolved, else through the dispatch. */
+  | { readonly kind: 'dynamicJump'; readonly targets?: JumpTargets }
+  /** JUMPI with a run-time target: taken → `targets` or the dispatch, not taken → `next`. */
+  | { readonly kind: 'dynamicJumpi'; readonly next: BlockIdx; readonly targets?: JumpTargets }
   /** PUSH+JUMP to a pc that is not a JUMPDEST: halts with InvalidJump after the block's gas is charged. */
   | { readonly kind: 'badJump' }
   /** PUSH+JUMPI to a non-JUMPDEST: halts with InvalidJump if taken. */
@@ -48,6 +48,16 @@ export type Exit =
   | { readonly kind: 'terminate' }
   /** The code ends without a terminator: an implicit STOP. */
   | { readonly kind: 'codeEnd' };
+
+/**
+ * Every value a dynamic jump's target can take, proven at compile time (analysis/jump-targets.ts): the
+ * jump goes to one of `blocks` or, when `invalid`, may hit a non-JUMPDEST and halt with InvalidJump.
+ */
+export interface JumpTargets {
+  /** Destination blocks, by ascending pc. */
+  readonly blocks: readonly BlockIdx[];
+  readonly invalid: boolean;
+}
 
 /** A basic block: a straight run of instructions checked for gas and stack once, on entry. */
 export interface Block {
@@ -81,8 +91,12 @@ export interface Analysis {
   readonly blocks: Block[];
   /** Reachable JUMPDEST blocks, i.e. the targets of the one dynamic-jump dispatch. */
   readonly dispatchTargets: BlockIdx[];
-  /** True if any reachable block jumps dynamically. */
+  /** True if any reachable block jumps to a target not resolved at compile time (through the dispatch). */
   readonly hasDynamicJumps: boolean;
+  /** Dynamic jumps resolved to a set of targets (`Exit.targets`), reachable or not. */
+  readonly resolvedJumps: number;
+  /** JUMPDESTs merged into the block before them: no jump can reach them (so they start no block). */
+  readonly mergedJumpdests: number;
   /** Block of each JUMPDEST pc. */
   readonly blockAtPc: Map<number, BlockIdx>;
 }

@@ -12,7 +12,7 @@ import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
 import { bodyEnd } from '../../analysis/blocks.ts';
 import { type CountedLoop, countedLoops, type ExitTest } from '../../analysis/loops.ts';
 import { type StackRegions, stackRegions } from '../../analysis/regions.ts';
-import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
+import type { Analysis, Block, BlockIdx, JumpTargets } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
 import { BlockBuilder, exitCode, GAS_TO_CTX, narrowVar, regVar, type Value } from './frame.ts';
 import { compileInst } from './lower.ts';
@@ -73,17 +73,26 @@ export function compileBody(a: Analysis, trace: boolean): { registerSlots: numbe
   // Register windows to write back before a dispatch, filled in once the region's blocks are all lowered.
   const spills: { line: number; region: number; height: number }[] = [];
   const goto = (to: BlockIdx | number) => (to < 0 ? exitCode(Status.Stop) : `goto ${label(to)};`);
+  // Entering a block from outside the static edges: a block of a register region loads its window first (E…).
+  const entered = new Set<BlockIdx>(a.hasDynamicJumps ? a.dispatchTargets : []);
+  const enter = (t: BlockIdx): string => {
+    if (!plan.byRegion.has(plan.regions.regionOf[t])) return label(t);
+    entered.add(t);
+    return `E${t}`;
+  };
   for (const b of a.blocks) {
     if (!b.reachable) continue;
     const region = plan.regions.regionOf[b.index];
     const reg = plan.byRegion.get(region);
     const entry = plan.regions.entryHeight[b.index];
     const bb = new BlockBuilder(names, reg && { entry, ...reg });
-    const toDispatch = (): string => {
-      if (reg === undefined) return 'goto dispatch;';
+    // Leaving the region (the dispatch or a resolved jump): its register window goes back to the memory stack.
+    const leave = (jump: string): string => {
+      if (reg === undefined) return jump;
       spills.push({ line: out.length + 1 + bb.lines.length, region, height: entry + b.stackDelta });
-      return '{ /* spill */ goto dispatch; }';
+      return `{ /* spill */ ${jump} }`;
     };
+    const toDispatch = () => leave('goto dispatch;');
     const loop = loops.get(b.index);
     if (loop !== undefined) fastEntry(bb, loop, reg!.low);
     if (trace) bb.synced(`H->trace(U, ${b.startPc}u, (uint32_t)(sp - M))`);
@@ -94,8 +103,8 @@ export function compileBody(a: Analysis, trace: boolean): { registerSlots: numbe
       switch (e.kind) {
         case 'fallthrough': case 'jump': bb.emit(goto(e.to)); break;
         case 'jumpi': bb.emit(`if (${cond}) ${goto(e.to)}`); bb.emit(goto(e.next)); break;
-        case 'dynamicJump': bb.emit(toDispatch()); break;
-        case 'dynamicJumpi': bb.emit(`if (${cond}) ${toDispatch()}`); bb.emit(goto(e.next)); break;
+        case 'dynamicJump': bb.emit(e.targets ? leave(resolvedJump(a, e.targets, enter)) : toDispatch()); break;
+        case 'dynamicJumpi': bb.emit(`if (${cond}) ${e.targets ? leave(resolvedJump(a, e.targets, enter)) : toDispatch()}`); bb.emit(goto(e.next)); break;
         case 'badJumpi': bb.emit(goto(e.next)); break;
         case 'codeEnd': bb.exit(Status.Stop); break;
         case 'badJump': case 'terminate': break;
@@ -110,20 +119,30 @@ export function compileBody(a: Analysis, trace: boolean): { registerSlots: numbe
     out[s.line] = out[s.line].replace('/* spill */', windowCode(s.height, reg.low, reg.written, 'store'));
   }
   if (a.hasDynamicJumps) {
-    const entries: string[] = [];
     out.push('dispatch:', '  switch (jt) {');
-    for (const t of a.dispatchTargets) {
-      const reg = plan.byRegion.get(plan.regions.regionOf[t]);
-      if (reg === undefined) { out.push(`  case ${a.blocks[t].startPc}u: goto ${label(t)};`); continue; }
-      // Entering a register region: its variables below the entry height come from the memory stack.
-      const used = new Set([...reg.read, ...reg.written]);
-      out.push(`  case ${a.blocks[t].startPc}u: goto E${t};`);
-      entries.push(`E${t}: { ${windowCode(plan.regions.entryHeight[t], reg.low, used, 'load')} goto ${label(t)}; }`);
-    }
-    out.push(`  default: return ${Status.InvalidJump};`, '  }', ...entries);
+    for (const t of a.dispatchTargets) out.push(`  case ${a.blocks[t].startPc}u: goto ${enter(t)};`);
+    out.push(`  default: return ${Status.InvalidJump};`, '  }');
+  }
+  for (const t of [...entered].sort((x, y) => x - y)) {
+    const reg = plan.byRegion.get(plan.regions.regionOf[t]);
+    if (reg === undefined) continue;
+    // Entering a register region: its variables below the entry height come from the memory stack.
+    const used = new Set([...reg.read, ...reg.written]);
+    out.push(`E${t}: { ${windowCode(plan.regions.entryHeight[t], reg.low, used, 'load')} goto ${label(t)}; }`);
   }
   if (!a.blocks.some((b) => b.reachable)) out.push(`{ ${GAS_TO_CTX} return ${Status.Stop}; }`);
   return { registerSlots: plan.slots, lines: out };
+}
+
+/**
+ * A jump whose targets were resolved at compile time (analysis/jump-targets.ts): a `goto` for one valid target,
+ * else a local switch on jt (a value off the set halts with InvalidJump, like the dispatch's default). Like the
+ * dispatch it leaves the stack region: register windows are spilled before and loaded at the target (`enter`).
+ */
+function resolvedJump(a: Analysis, t: JumpTargets, enter: (b: BlockIdx) => string): string {
+  if (t.blocks.length === 1 && !t.invalid) return `goto ${enter(t.blocks[0])};`;
+  const cases = t.blocks.map((b) => `case ${a.blocks[b].startPc}u: goto ${enter(b)};`).join(' ');
+  return `{ switch (jt) { ${cases} default: return ${Status.InvalidJump}; } }`;
 }
 
 /** The guard at a counted loop's header: enter the fast copy when a round's gas and the 64-bit counters are safe. */
@@ -253,8 +272,9 @@ function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block): string | und
     }
     case 'dynamicJump': case 'dynamicJumpi': {
       const target = bb.pop();
-      // Targets of 2^32 and above hit no JUMPDEST: map them to one that is never valid.
-      bb.emit(`jt = (${target.c} >> 32) == 0 ? (uint32_t)${target.c} : 0xffffffffu;`);
+      // Targets of 2^32 and above hit no JUMPDEST: map them to one that is never valid. A jump resolved to one
+      // valid target needs no run-time value: it is a direct edge.
+      if (e.targets === undefined || e.targets.invalid || e.targets.blocks.length !== 1) bb.emit(`jt = (${target.c} >> 32) == 0 ? (uint32_t)${target.c} : 0xffffffffu;`);
       if (e.kind === 'dynamicJump') { bb.flush(); return undefined; }
       const c = taken(bb.pop());
       bb.flush();

@@ -8,9 +8,9 @@
  */
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
 import { bodyEnd } from '../../analysis/blocks.ts';
-import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
+import type { Analysis, Block, BlockIdx, JumpTargets } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
-import { BlockBuilder, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, Locals, loadGas, storeGas } from './frame.ts';
+import { BlockBuilder, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, LOCAL_STATUS, Locals, loadGas, storeGas } from './frame.ts';
 import { compileInst, type LowerContext } from './lower.ts';
 import { binaryen, type Expr, i32, type Module } from './module.ts';
 import { makeOrLimbs } from './u256.ts';
@@ -110,8 +110,11 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
       switch (e.kind) {
         case 'fallthrough': case 'jump': bb.emit(goto(s, e.to)); break;
         case 'jumpi': bb.emit(goto(s, e.to, cond!)); bb.emit(goto(s, e.next)); break;
-        case 'dynamicJump': bb.emit(goto(s, DISPATCH_TARGET)); break;
-        case 'dynamicJumpi': bb.emit(goto(s, DISPATCH_TARGET, cond!)); bb.emit(goto(s, e.next)); break;
+        case 'dynamicJump': bb.emit(e.targets ? resolvedJump(m, a, e.targets, (t) => goto(s, t)) : goto(s, DISPATCH_TARGET)); break;
+        case 'dynamicJumpi':
+          bb.emit(e.targets ? m.if(cond!, resolvedJump(m, a, e.targets, (t) => goto(s, t))) : goto(s, DISPATCH_TARGET, cond!));
+          bb.emit(goto(s, e.next));
+          break;
         case 'badJumpi': bb.emit(goto(s, e.next)); break;
         case 'codeEnd': bb.emit(ret(Status.Stop)); break;
         case 'badJump': case 'terminate': break;
@@ -150,6 +153,9 @@ function retWithGas(m: Module, st: Status): Expr {
   return st <= Status.Revert ? m.block(null, [storeGas(m), m.return(m.i32.const(st))]) : m.return(m.i32.const(st));
 }
 
+/** The taken flag of a resolved dynamic JUMPI for the Relooper's edge conditions (the status local is free between calls). */
+const LOCAL_TAKEN = LOCAL_STATUS;
+
 /** Marker for "the dispatch" as a goto target. */
 const DISPATCH_TARGET = -2;
 
@@ -165,6 +171,8 @@ function compileBodyRelooper(m: Module, a: Analysis, call: CallFn, trace: boolea
   const pending: Array<() => void> = [];
   let stopBlock: number | undefined;
   const stop = () => (stopBlock ??= r.addBlock(ret(Status.Stop)));
+  let bad: number | undefined;
+  const badJump = () => (bad ??= r.addBlock(ret(Status.InvalidJump)));
   let dispatch: number | undefined;
   const ensureDispatch = () => {
     if (dispatch === undefined) {
@@ -186,6 +194,7 @@ function compileBodyRelooper(m: Module, a: Analysis, call: CallFn, trace: boolea
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
     emitChecks(bb, b);
     const cond = compileBlockCode(bb, a, b, call);
+    if (cond !== 'ended' && b.exit.kind === 'dynamicJumpi' && b.exit.targets) bb.emit(m.local.set(LOCAL_TAKEN, cond!));
     rb.set(b.index, r.addBlock(m.block(null, bb.stmts)));
     const from = rb.get(b.index)!;
     if (cond === 'ended') continue;
@@ -199,8 +208,28 @@ function compileBodyRelooper(m: Module, a: Analysis, call: CallFn, trace: boolea
           if (e.to === e.next) r.addBranch(from, target(e.next), 0, 0);
           else { r.addBranch(from, target(e.to), cond!, 0); r.addBranch(from, target(e.next), 0, 0); }
           break;
-        case 'dynamicJump': r.addBranch(from, ensureDispatch(), 0, 0); break;
-        case 'dynamicJumpi': r.addBranch(from, ensureDispatch(), cond!, 0); r.addBranch(from, target(e.next), 0, 0); break;
+        case 'dynamicJump': case 'dynamicJumpi': {
+          const next = e.kind === 'dynamicJumpi' ? target(e.next) : undefined;
+          if (e.targets === undefined) {
+            r.addBranch(from, ensureDispatch(), e.kind === 'dynamicJumpi' ? cond! : 0, 0);
+            if (next !== undefined) r.addBranch(from, next, 0, 0);
+            break;
+          }
+          const single = e.targets.blocks.length === 1 && !e.targets.invalid;
+          if (single && next === undefined) { r.addBranch(from, target(e.targets.blocks[0]), 0, 0); break; }
+          // One edge per target block (the Relooper's rule), each with the condition that leads there; the rest halts.
+          const taken = () => (next === undefined ? m.i32.const(1) : m.local.get(LOCAL_TAKEN, i32));
+          const conds = new Map<number, Expr[]>();
+          const add = (to: number, c: Expr) => conds.set(to, [...(conds.get(to) ?? []), c]);
+          if (next !== undefined) add(next, m.i32.eqz(taken()));
+          for (const t of e.targets.blocks) {
+            const onTarget = single ? m.i32.const(1) : m.i32.eq(m.local.get(LOCAL_JT, i32), m.i32.const(a.blocks[t].startPc));
+            add(target(t), m.i32.and(taken(), onTarget));
+          }
+          for (const [to, cs] of conds) r.addBranch(from, to, cs.reduce((x, y) => m.i32.or(x, y)), 0);
+          r.addBranch(from, badJump(), 0, 0);
+          break;
+        }
         case 'badJumpi': r.addBranch(from, target(e.next), 0, 0); break;
         case 'codeEnd': r.addBranch(from, stop(), 0, 0); break;
         case 'badJump': case 'terminate': break;
@@ -256,13 +285,37 @@ function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block, call: CallFn)
     }
     case 'dynamicJump': case 'dynamicJumpi': {
       const target = bb.pop();
-      setJumpTarget(bb, target);
+      // A jump resolved to one valid target needs no run-time value: it is a direct edge.
+      const t = e.targets;
+      if (t === undefined || t.invalid || t.blocks.length !== 1) setJumpTarget(bb, target);
       if (e.kind === 'dynamicJump') { bb.flush(); return undefined; }
       const c = bb.temp(m.i64.extend_u(isTaken(bb.pop())));
       bb.flush();
       return m.i32.wrap(m.local.get(c, binaryen.i64));
     }
   }
+}
+
+/**
+ * Code for a jump whose targets were resolved at compile time (analysis/jump-targets.ts): a direct edge for one
+ * valid target, else a binary search on jt over the targets' pcs, each leaf checked (a value off the set halts
+ * with InvalidJump like the dispatch's default).
+ */
+function resolvedJump(m: Module, a: Analysis, t: JumpTargets, goto: (to: BlockIdx) => Expr): Expr {
+  if (t.blocks.length === 1 && !t.invalid) return goto(t.blocks[0]);
+  const bad = m.return(m.i32.const(Status.InvalidJump));
+  const jt = () => m.local.get(LOCAL_JT, i32);
+  const pcs = t.blocks.map((b) => a.blocks[b].startPc);
+  const search = (lo: number, hi: number): Expr => {
+    if (hi - lo <= 3) {
+      const leaves: Expr[] = [];
+      for (let i = lo; i < hi; i++) leaves.push(m.if(m.i32.eq(jt(), m.i32.const(pcs[i])), goto(t.blocks[i])));
+      return m.block(null, [...leaves, bad]);
+    }
+    const mid = (lo + hi) >> 1;
+    return m.if(m.i32.lt_u(jt(), m.i32.const(pcs[mid])), search(lo, mid), search(mid, hi));
+  };
+  return search(0, pcs.length);
 }
 
 /** jt = target if it fits in 32 bits, else 0xffffffff (no JUMPDEST there: the dispatch's default). */
