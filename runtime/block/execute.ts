@@ -99,7 +99,7 @@ class CompileTimer implements ContractLoader {
  *
  * @example
  * ```ts
- * import { MemoryBackend, executeBlock, blockFromRpc } from 'mevmc';
+ * import { backendFromPrestate, blockFromRpc, executeBlock } from 'mevmc';
  * const { block } = blockFromRpc(rpcBlockJson);               // eth_getBlockByNumber(n, true)
  * const r = await executeBlock(block, backendFromPrestate(pre), { blockHash: (n) => hashes.get(n) });
  * r.gasUsed === BigInt(rpcBlockJson.gasUsed);
