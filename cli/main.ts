@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     .strict()
     .demandCommand(1, 'give a command (compile, disasm, run, deploy, send, call, corpus, bench, statetest, block, salt)')
     .fail((msg, err) => {
-      throw err ?? new InputError(msg);
+      throw err ?? new InputError(msg.replace(/\s*\n\s*/g, ' '));
     })
     .command('compile <code>', 'compile EVM runtime bytecode to WebAssembly, C or a native shared object', (y) => y
       .positional('code', { type: 'string', demandOption: true, describe: '0x… hex, a hex/.bin/raw file, or solc/Foundry/Hardhat JSON (runtime code)' })

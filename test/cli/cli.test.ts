@@ -46,6 +46,8 @@ describe('mevmc run', { timeout: 180_000 }, () => {
     [['run', '0x00', '--fork', 'frontierz'], /unknown fork/],
     [['run', '0x00', '--gas', 'lots'], /gas/],
     [['compile', '0x0g'], /non-hex/],
+    [['run', '0x00', '--engine', 'evm'], /engine.*evm.*wasm/],
+    [['run', '0x00', '--bogus-option'], /bogus-option/],
   ])('bad input %j → one error line, exit 2', (args, re) => {
     const p = mevmc(...args);
     expect(p.status).toBe(2);
