@@ -11,7 +11,7 @@ export { Fork, parseForkName, forkName, FORK_COMMON_NAMES, ALL_FORKS } from './e
 export { TRAITS, Op, opName, traitsIn } from './evm/traits.ts';
 export { baseGas } from './evm/gas.ts';
 export { compileToWasm } from './backend/wasm/index.ts';
-export type { WasmArtifact, WasmOptions } from './backend/wasm/index.ts';
+export type { CompileTimings, WasmArtifact, WasmOptions } from './backend/wasm/index.ts';
 export { disassemble, formatBlocks } from './disasm.ts';
 
 /** Compile runtime bytecode for `fork` to a wasm module. Total: never throws on any byte string. */

@@ -174,7 +174,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
   private compileBytes(code: Uint8Array, fork: Fork): Uint8Array {
     if (!compileWasm) throw new CompilerNotLoadedError();
     const trace = this.opts.trace ?? false;
-    return compileWasm(analyze(code, fork, { singleStep: trace }), { optimize: this.opts.optimize ?? 0, trace }).binary;
+    return compileWasm(analyze(code, fork, { singleStep: trace }), { optimize: this.opts.optimize ?? 0, trace, validate: false }).binary;
   }
 
   private remember(code: Uint8Array, fork: Fork, c: LoadedContract): LoadedContract {

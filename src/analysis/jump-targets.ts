@@ -138,6 +138,8 @@ function step(d: Decoded, fork: Fork, b: Block, w: Window): boolean {
  */
 export function resolveDynamicJumps(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number, BlockIdx>): number {
   if (blocks.length === 0) return 0;
+  const relevant = leadsToDynamicJump(blocks);
+  if (relevant === undefined) return 0;
   // Per block entry, up to MAX_CONTEXTS distinct windows kept apart (a callee called from several sites
   // returns to each with that site's own deeper stack), then one joined window.
   const contexts: Window[][] = blocks.map(() => []);
@@ -150,7 +152,8 @@ export function resolveDynamicJumps(d: Decoded, fork: Fork, blocks: Block[], blo
   const queued = new Uint8Array(blocks.length);
   const work: BlockIdx[] = [];
   const flow = (to: BlockIdx, w0: Window) => {
-    if (to < 0) return;
+    // A block from which no dynamic jump is reachable resolves nothing: its states need not be computed.
+    if (to < 0 || !relevant[to]) return;
     const w = normalise(w0);
     const cs = contexts[to];
     if (collapsed[to]) {
@@ -223,4 +226,23 @@ export function resolveDynamicJumps(d: Decoded, fork: Fork, blocks: Block[], blo
     resolved++;
   }
   return resolved;
+}
+
+/**
+ * Blocks from which a dynamic jump is reachable along static edges (1), found backwards from the jumps; undefined
+ * when the code has no dynamic jump at all. Only these blocks' stack states can resolve anything.
+ */
+function leadsToDynamicJump(blocks: readonly Block[]): Uint8Array | undefined {
+  const preds: BlockIdx[][] = blocks.map(() => []);
+  const out = new Uint8Array(blocks.length);
+  const work: BlockIdx[] = [];
+  for (const b of blocks) {
+    for (const s of successors(b.exit)) if (s >= 0) preds[s].push(b.index);
+    if (b.exit.kind === 'dynamicJump' || b.exit.kind === 'dynamicJumpi') { out[b.index] = 1; work.push(b.index); }
+  }
+  if (work.length === 0) return undefined;
+  while (work.length > 0) {
+    for (const p of preds[work.pop()!]) if (!out[p]) { out[p] = 1; work.push(p); }
+  }
+  return out;
 }

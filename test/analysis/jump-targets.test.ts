@@ -141,6 +141,24 @@ describe('dynamic-jump resolution', () => {
     // Tracing builds keep one instruction per block and every jump dynamic.
     expect(analyze(twoSites(), Fork.Cancun, { singleStep: true })).toMatchObject({ resolvedJumps: 0, mergedJumpdests: 0, hasDynamicJumps: true });
   });
+
+  it('blocks that lead to no dynamic jump are skipped, without losing a return reached only through a static chain', () => {
+    // A static loop that reverts (no dynamic jump downstream: not interpreted) beside a call whose return is
+    // reached only through fused jumps and fallthroughs: its return address must still be resolved.
+    const code = asmBytes(`
+      PUSH 0 CALLDATALOAD PUSH :dead JUMPI
+      PUSH :r PUSH 7 PUSH :f JUMP
+    r: JUMPDEST PUSH 0 MSTORE PUSH 32 PUSH 0 RETURN
+    dead: JUMPDEST PUSH 1 SWAP1 SUB DUP1 PUSH :dead JUMPI PUSH 0 PUSH 0 REVERT
+    f: JUMPDEST PUSH :g JUMP
+    g: JUMPDEST GAS POP DUP1 ADD SWAP1 JUMP
+    `);
+    const a = analyze(code, Fork.Cancun);
+    const [r] = jumpdestPcs(code);
+    expect(dynamic(a).map((b) => pcsOf(a, b))).toEqual([{ pcs: [r], invalid: false }]);
+    expect(a.hasDynamicJumps).toBe(false);
+    expect(analyze(MANY_JUMPDESTS, Fork.Cancun).resolvedJumps).toBe(0); // no dynamic jump at all
+  });
 });
 
 describe('resolved jumps run like the interpreter', () => {

@@ -25,6 +25,21 @@ export interface WasmOptions {
   text?: boolean;
   /** Call `mevmc_trace(pc, sp)` at the start of every block (use with a single-step analysis). */
   trace?: boolean;
+  /**
+   * Run binaryen's validator before emitting (default true). The runtime turns it off: V8 validates the binary
+   * anyway when it compiles the module, and binaryen's pass costs ~10% of an -O0 compile.
+   */
+  validate?: boolean;
+  /** Filled with the ms spent per phase (the compile-time bench). */
+  timings?: CompileTimings;
+}
+
+/** Where compile time goes: IR construction through binaryen.js, then binaryen's own validate/optimise/emit. */
+export interface CompileTimings {
+  lower: number;
+  validate: number;
+  optimize: number;
+  emit: number;
 }
 
 export interface WasmArtifact {
@@ -37,6 +52,15 @@ const GAS_SYNCED = new Set<string>([...HOST_IMPORTS.map((h) => h.name), 'mevmc_e
 
 /** Compile an analysed contract to a wasm module. */
 export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact {
+  const t = opts.timings;
+  let t0 = t ? performance.now() : 0;
+  /** Add the ms since the last lap to `t[k]` (no-op without `opts.timings`). */
+  const lap = (k: keyof CompileTimings) => {
+    if (!t) return;
+    const now = performance.now();
+    t[k] += now - t0;
+    t0 = now;
+  };
   const m = createModule();
   try {
     m.addMemoryImport('0', 'env', 'memory');
@@ -51,15 +75,20 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
     const { body, locals } = compileBody(m, a, call, opts.trace ?? false);
     m.addFunction('run', none, i32, locals, body);
     m.addFunctionExport('run', 'run');
-    if (!m.validate()) throw new Error('mevmc internal error: generated wasm does not validate');
+    lap('lower');
+    if ((opts.validate ?? true) && !m.validate()) throw new Error('mevmc internal error: generated wasm does not validate');
+    lap('validate');
     optimizeModule(m, opts.optimize ?? 2);
+    lap('optimize');
     const code = a.decoded.code;
     const meta = encodeMeta({
       abi: WASM_ABI_VERSION, fork: forkName(a.fork), codeHash: '0x' + Buffer.from(keccak_256(code)).toString('hex'),
       codeSize: code.length, compiler: `mevmc -O${opts.optimize ?? 2}${opts.trace ? ' trace' : ''}`,
     });
     addModuleIdentity(m, { name: ABI_VERSION_EXPORT, value: WASM_ABI_VERSION }, [[META_SECTION, meta], [CODE_SECTION, code]]);
-    return { binary: m.emitBinary(), text: opts.text ? m.emitText() : undefined };
+    const binary = m.emitBinary();
+    lap('emit');
+    return { binary, text: opts.text ? m.emitText() : undefined };
   } finally {
     m.dispose();
   }

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * @file `npm run bench:compile`: compile time of every distinct contract of ../shared/bench and corpus/build, in a
+ * warm process, at the level the runtime uses (-O0, runtime/loader/wasm.ts) unless `OPT=2`.
+ *
+ * Per contract: median ms of RUNS compiles (analysis + wasm backend, after WARMUP untimed ones), ms per 24 KB of EVM
+ * code, wasm bytes per EVM byte, dynamic jumps resolved, and where the median run's time went: analysis split into
+ * block splitting/exits and dynamic-jump resolution (`jumps`), lowering (binaryen IR construction through
+ * binaryen.js), binaryen's validate (skipped at -O0, as the runtime does), optimise and emit. Needs dist/ (`npm run build`). `FILTER=<regex>` selects
+ * contracts by name; `PROFILE=1` compiles the selection once more with nothing else timed (for `node --cpu-prof`).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+if (!existsSync(join(dist, 'cli', 'mevmc.js'))) { console.error('bench:compile: dist/ is missing: run `npm run build` first'); process.exit(2); }
+const load = (p) => import(pathToFileURL(join(dist, p)).href);
+const { analyze } = await load('src/analysis/index.js');
+const { decode } = await load('src/analysis/decode.js');
+const { splitBlocks, resolveExits } = await load('src/analysis/blocks.js');
+const { resolveDynamicJumps } = await load('src/analysis/jump-targets.js');
+const { compileToWasm } = await load('src/backend/wasm/index.js');
+const { parseForkName } = await load('src/evm/forks.js');
+const { loadSharedBench, prepareBenchCase } = await load('runtime/harness/shared-bench.js');
+const { loadCorpusBenchCases } = await load('corpus/index.js');
+
+const RUNS = Number(process.env.RUNS ?? 7);
+const WARMUP = Number(process.env.WARMUP ?? 2);
+const OPT = Number(process.env.OPT ?? 0);
+const FILTER = process.env.FILTER ? new RegExp(process.env.FILTER) : undefined;
+
+/** Distinct (code, fork) pairs, named after the first program that runs them. */
+async function contracts() {
+  const out = new Map();
+  const add = (name, code, fork) => {
+    const key = `${fork}:${Buffer.from(code).toString('hex')}`;
+    if (!out.has(key) && (!FILTER || FILTER.test(name))) out.set(key, { name, code, fork });
+  };
+  for (const b of loadSharedBench().cases) {
+    const p = await prepareBenchCase(b);
+    add(p.name, p.case.code, parseForkName(p.case.fork));
+  }
+  for (const c of loadCorpusBenchCases()) add(`corpus/${c.id}`, c.code, parseForkName(c.fork));
+  return [...out.values()];
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** One compile, timed by phase (analysis phases measured on a separate pass over fresh blocks). */
+function once(code, fork) {
+  const t0 = performance.now();
+  const d = decode(code);
+  const blocks = splitBlocks(d, fork, false);
+  const at = resolveExits(d, fork, blocks);
+  const t1 = performance.now();
+  resolveDynamicJumps(d, fork, blocks, at);
+  const t2 = performance.now();
+  const a = analyze(code, fork);
+  const t3 = performance.now();
+  const timings = { lower: 0, validate: 0, optimize: 0, emit: 0 };
+  const art = compileToWasm(a, { optimize: OPT, timings, validate: OPT !== 0 });
+  const t4 = performance.now();
+  return { total: t4 - t3 + (t3 - t2), analysis: t3 - t2, blocks: t1 - t0, jumps: t2 - t1, ...timings, wasm: art.binary.length, resolved: a.resolvedJumps };
+}
+
+const list = await contracts();
+if (process.env.PROFILE) {
+  for (const c of list) compileToWasm(analyze(c.code, c.fork), { optimize: OPT, validate: OPT !== 0 });
+  process.exit(0);
+}
+const rows = [];
+for (const c of list) {
+  for (let i = 0; i < WARMUP; i++) once(c.code, c.fork);
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(once(c.code, c.fork));
+  const med = median(runs.map((r) => r.total));
+  const r = runs.find((x) => x.total === med);
+  rows.push({ name: c.name, bytes: c.code.length, ...r });
+}
+const f = (x, d = 1) => x.toFixed(d);
+const cols = ['contract', 'EVM B', 'ms', 'ms/24KB', 'wasm B/B', 'resolved', 'analysis', '(jumps)', 'lower', 'validate', 'optimize', 'emit'];
+console.log(`compile -O${OPT}, warm process, median of ${RUNS} (after ${WARMUP} warm-up); phase columns in ms`);
+console.log(`| ${cols.join(' | ')} |`);
+console.log(`|${cols.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+const per24 = (r) => (r.total * 24576) / Math.max(r.bytes, 1);
+for (const r of rows) {
+  console.log(`| ${r.name} | ${r.bytes} | ${f(r.total)} | ${f(per24(r))} | ${f(r.wasm / Math.max(r.bytes, 1))} | ${r.resolved} | ${f(r.analysis)} | ${f(r.jumps)} | ${f(r.lower)} | ${f(r.validate)} | ${f(r.optimize)} | ${f(r.emit)} |`);
+}
+const big = rows.filter((r) => r.bytes >= 2048);
+const sum = (k) => rows.reduce((s, r) => s + r[k], 0);
+const totalBytes = sum('bytes');
+console.log('');
+console.log(`${rows.length} contracts, ${totalBytes} EVM bytes: ${f(sum('total'))} ms in all = ${f((sum('total') * 24576) / totalBytes)} ms per 24 KB overall; ` +
+  `worst ms/24KB among contracts ≥ 2 KB: ${big.length ? f(Math.max(...big.map(per24))) : '-'}; wasm ${f(sum('wasm') / totalBytes)} B per EVM byte; ` +
+  `resolved jumps ${sum('resolved')}; split: analysis ${f(sum('analysis'))} (jumps ${f(sum('jumps'))}), lower ${f(sum('lower'))}, ` +
+  `validate ${f(sum('validate'))}, optimize ${f(sum('optimize'))}, emit ${f(sum('emit'))} ms`);
