@@ -39,9 +39,16 @@ function jsonOf(r: BlockRun, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
     block: Number(r.number), name: r.name, fork: forkLabel(r.fork), txs: r.txs, gasUsed: Number(r.gasUsed), ok: r.ok,
     receiptsRoot: r.receiptsRoot, logsBloom: r.logsBloom, gasUsedCheck: r.gasUsedCheck,
-    execMs: +r.execMs.toFixed(3), compileMs: +r.compileMs.toFixed(3), ...(r.error ? { error: r.error } : {}), ...extra,
+    execMs: +r.execMs.toFixed(3), compileMs: +r.compileMs.toFixed(3), cache: cacheOf(r), transfers: r.transfers, calls: r.calls,
+    usPerTransfer: perTx(r.transferMs, r.transfers), usPerCall: perTx(r.callMs, r.calls), ...(r.error ? { error: r.error } : {}), ...extra,
   });
 }
+
+/** µs per transaction, or null when there is none of that kind. */
+const perTx = (ms: number, n: number): number | null => (n > 0 ? +((ms * 1e3) / n).toFixed(2) : null);
+
+/** Where the first run's contracts came from: 'cold' (something compiled), 'warm' (disk cache), 'mem' (loaded before). */
+const cacheOf = (r: BlockRun): 'cold' | 'warm' | 'mem' => (r.contracts.compiled > 0 ? 'cold' : r.contracts.fromDisk > 0 ? 'warm' : 'mem');
 
 /** The loader of an engine (one per command: blocks share compiled contracts). */
 function loaderOf(a: BlockArgs): ContractLoader | undefined {
@@ -90,17 +97,27 @@ export async function blockCommand(a: BlockArgs): Promise<number> {
 }
 
 function printBench(rows: [BlockRun, BlockRun][], engine: string): void {
-  const pad = (s: string, n: number) => s.padStart(n);
-  console.log(`\n${pad('block', 9)} ${pad('txs', 5)} ${pad('Mgas', 7)} ${pad(`${engine} ms`, 10)} ${pad('compile ms', 10)} ${pad('ethjs ms', 9)} ${pad('ratio', 7)} ${pad('µs/tx', 8)} ${pad('ethjs µs/tx', 11)}`);
-  let [txs, gas, ms, cms, ref] = [0, 0n, 0, 0, 0];
-  const row = (name: string, t: number, g: bigint, m: number, c: number, rm: number) =>
-    console.log(`${pad(name, 9)} ${pad(String(t), 5)} ${pad((Number(g) / 1e6).toFixed(2), 7)} ${pad(m.toFixed(2), 10)} ${pad(c.toFixed(0), 10)} ` +
-      `${pad(rm.toFixed(2), 9)} ${pad(m > 0 ? (rm / m).toFixed(1) + '×' : '-', 7)} ${pad(t ? ((m * 1e3) / t).toFixed(1) : '-', 8)} ${pad(t ? ((rm * 1e3) / t).toFixed(1) : '-', 11)}`);
+  const cols: [string, number][] = [['block', 9], ['txs', 5], ['xfers', 5], ['Mgas', 7], [`${engine} ms`, 9], ['µs/xfer', 8], ['µs/call', 8],
+    ['load ms', 8], ['cache', 5], ['ethjs ms', 9], ['ratio', 7], ['w/ load', 7], ['ethjs µs/tx', 11]];
+  const out = (cells: string[]) => console.log(cells.map((c, i) => c.padStart(cols[i][1])).join(' '));
+  const f = (x: number, d = 2) => x.toFixed(d);
+  const us = (ms: number, n: number) => (n > 0 ? f((ms * 1e3) / n, 1) : '-');
+  const ratio = (ref: number, ms: number) => (ms > 0 ? f(ref / ms, 1) + '×' : '-');
+  out(cols.map(([c]) => c));
+  const t = { txs: 0, xfers: 0, calls: 0, gas: 0n, ms: 0, xferMs: 0, callMs: 0, load: 0, ref: 0, compiled: 0, fromDisk: 0 };
+  const row = (name: string, r: typeof t, cache: string) =>
+    out([name, String(r.txs), String(r.xfers), f(Number(r.gas) / 1e6), f(r.ms), us(r.xferMs, r.xfers), us(r.callMs, r.calls), f(r.load, 0), cache,
+      f(r.ref), ratio(r.ref, r.ms), ratio(r.ref, r.ms + r.load), us(r.ref, r.txs)]);
   for (const [r, e] of rows) {
-    row(String(r.number), r.txs, r.gasUsed, r.execMs, r.compileMs, e.execMs);
-    [txs, gas, ms, cms, ref] = [txs + r.txs, gas + r.gasUsed, ms + r.execMs, cms + r.compileMs, ref + e.execMs];
+    const one = { txs: r.txs, xfers: r.transfers, calls: r.calls, gas: r.gasUsed, ms: r.execMs, xferMs: r.transferMs, callMs: r.callMs,
+      load: r.compileMs, ref: e.execMs, ...r.contracts };
+    row(String(r.number), one, cacheOf(r));
+    for (const k of Object.keys(t) as (keyof typeof t)[]) (t[k] as number | bigint) = (t[k] as never) + (one[k] as never);
   }
-  row('total', txs, gas, ms, cms, ref);
-  console.log(`execution only, median of the repeats; ethjs = @ethereumjs/vm runBlock (includes its state-root generation); ` +
-    `total Mgas/s: ${engine} ${mgas(gas, ms)}, with compilation ${mgas(gas, ms + cms)}, ethjs ${mgas(gas, ref)}`);
+  row('total', t, t.compiled > 0 ? 'cold' : t.fromDisk > 0 ? 'warm' : 'mem');
+  console.log(`${engine} ms: execution only, median of the repeats; µs/xfer: per plain transfer (no code at the target), µs/call: per ` +
+    `contract call or creation (each transaction timed from validation to commit); load ms: the first run's compilation ` +
+    `(cache cold: ${t.compiled} contracts compiled) or disk-cache reads (warm: ${t.fromDisk}); w/ load: ethjs / (${engine} + load); ` +
+    `ethjs = @ethereumjs/vm runBlock (includes its state-root generation). Total Mgas/s: ${engine} ${mgas(t.gas, t.ms)}, ` +
+    `with loading ${mgas(t.gas, t.ms + t.load)}, ethjs ${mgas(t.gas, t.ref)}`);
 }

@@ -57,6 +57,10 @@ export interface TxOutcome {
   receipt: Receipt;
   /** What this transaction changed, over the state after the previous one. */
   diff: StateDiff;
+  /** 'transfer': no code at the target when it ran; 'call': code there; 'create': a creation. */
+  kind: 'transfer' | 'call' | 'create';
+  /** Milliseconds from validation to commit, receipt included (compilation excluded). */
+  execMs: number;
 }
 
 /** What {@link executeBlock} returns. */
@@ -74,8 +78,10 @@ export interface BlockResult {
   finalDiff: StateDiff;
   /** Milliseconds executing (system calls, transactions, rewards; compilation excluded). */
   execMs: number;
-  /** Milliseconds compiling contracts that were in no cache. */
+  /** Milliseconds compiling contracts that were in no cache, or reading them from the loader's disk cache. */
   compileMs: number;
+  /** How many contracts were compiled, and how many read from the disk cache (loaded earlier: neither). */
+  contracts: { compiled: number; fromDisk: number };
 }
 
 /** The block is invalid (a transaction rejected, the gas pool exceeded): `txIndex` names the transaction. */

@@ -55,13 +55,13 @@ function ref(node: Node): Node {
   return enc.length < 32 ? node : keccak_256(enc);
 }
 
-/** Node for the sorted `items` (same-length keys) from nibble `depth`. */
+/** Node for the sorted `items` (prefix-free keys) from nibble `depth`. */
 function build(items: [Uint8Array, Uint8Array][], lo: number, hi: number, depth: number): Node {
-  const nibbles = items[lo][0].length * 2;
-  if (hi - lo === 1) return [hexPrefix(items[lo][0], depth, nibbles, true), items[lo][1]];
-  // Common prefix of the first and last key (sorted) from depth.
+  if (hi - lo === 1) return [hexPrefix(items[lo][0], depth, items[lo][0].length * 2, true), items[lo][1]];
+  // Common prefix of the first and last key (sorted) from depth; prefix-free keys differ before the shorter ends.
   const a = items[lo][0];
   const b = items[hi - 1][0];
+  const nibbles = Math.min(a.length, b.length) * 2;
   let p = depth;
   while (p < nibbles && nibble(a, p) === nibble(b, p)) p++;
   if (p > depth) return [hexPrefix(a, depth, p, false), ref(build(items, lo, hi, p))];
@@ -79,7 +79,10 @@ function build(items: [Uint8Array, Uint8Array][], lo: number, hi: number, depth:
 
 const compareBytes = (x: Uint8Array, y: Uint8Array): number => Buffer.compare(x, y);
 
-/** Root of a trie holding `entries` (keys already hashed, all the same length; values non-empty). */
+/**
+ * Root of a trie holding `entries`, values non-empty and keys prefix-free (no key starts with another, so no
+ * branch holds a value): hashed keys, or rlp(index) keys as the receipts and transactions tries use.
+ */
 export function trieRoot(entries: [Uint8Array, Uint8Array][]): Uint8Array {
   if (entries.length === 0) return EMPTY_TRIE_ROOT;
   const items = [...entries].sort((x, y) => compareBytes(x[0], y[0]));

@@ -103,6 +103,9 @@ const sameAccount = (a: Account | undefined, b: Account | undefined): boolean =>
 
 const isEmptyIterable = (it: Iterable<unknown>): boolean => it[Symbol.iterator]().next().done === true;
 const EMPTY_CODE_HASH = keccak_256(new Uint8Array(0));
+const NO_ADDRESSES: ReadonlySet<string> = new Set();
+// Shared by new accounts: code arrays are never written in place.
+const EMPTY_BYTES = new Uint8Array(0);
 const RIPEMD160 = '0x0000000000000000000000000000000000000003';
 
 /** Journaled state of one transaction (or one bare message call). */
@@ -112,6 +115,8 @@ export class WorldState {
   private readonly original = new Map<string, Map<bigint, bigint>>();
   private readonly transient = new Map<string, Map<bigint, bigint>>();
   private readonly warmAddresses = new Set<string>();
+  /** Warm for the whole transaction without a journal entry (precompiles): see {@link prewarm}. */
+  private prewarmed: ReadonlySet<string> = NO_ADDRESSES;
   private readonly warmSlots = new Map<string, Set<bigint>>();
   private readonly codeHashes = new Map<string, Uint8Array>();
   private readonly journal: Undo[] = [];
@@ -135,23 +140,28 @@ export class WorldState {
    */
   diff(): StateDiff {
     const out: StateDiff = new Map();
-    const addresses = new Set([...this.accounts.keys(), ...this.storage.keys(), ...this.wiped]);
-    for (const address of addresses) {
-      const before = this.backend.getAccount(address);
-      const after = this.getAccount(address);
-      const storageCleared = this.wiped.has(address);
-      const storage = new Map<bigint, bigint>();
-      if (after) {
-        for (const [k, v] of this.storage.get(address) ?? []) {
-          if (v !== (storageCleared ? 0n : this.backend.getStorage(address, k))) storage.set(k, v);
-        }
-      }
-      const hadSlots = storageCleared && !isEmptyIterable(this.backend.storageEntries(address));
-      if (!sameAccount(before, after) || storage.size > 0 || hadSlots) {
-        out.set(address, { before, after, storageCleared: storageCleared || (!after && before !== undefined), storage });
+    for (const address of this.accounts.keys()) this.diffAccount(address, out);
+    for (const address of this.storage.keys()) if (!this.accounts.has(address)) this.diffAccount(address, out);
+    for (const address of this.wiped) if (!this.accounts.has(address) && !this.storage.has(address)) this.diffAccount(address, out);
+    return out;
+  }
+
+  /** Add `address` to `out` when it differs from the backend. */
+  private diffAccount(address: string, out: StateDiff): void {
+    const before = this.backend.getAccount(address);
+    const after = this.getAccount(address);
+    const storageCleared = this.wiped.has(address);
+    const storage = new Map<bigint, bigint>();
+    const written = this.storage.get(address);
+    if (after && written) {
+      for (const [k, v] of written) {
+        if (v !== (storageCleared ? 0n : this.backend.getStorage(address, k))) storage.set(k, v);
       }
     }
-    return out;
+    const hadSlots = storageCleared && !isEmptyIterable(this.backend.storageEntries(address));
+    if (!sameAccount(before, after) || storage.size > 0 || hadSlots) {
+      out.set(address, { before, after, storageCleared: storageCleared || (!after && before !== undefined), storage });
+    }
   }
 
   /**
@@ -169,8 +179,19 @@ export class WorldState {
 
   /** Drop every uncommitted change and per-transaction record (the backend is untouched). */
   discard(): void {
-    for (const m of [this.accounts, this.storage, this.original, this.transient, this.warmSlots, this.codeHashes, this.destructed]) m.clear();
-    for (const s of [this.warmAddresses, this.wiped, this.created, this.touched]) s.clear();
+    // Once per transaction: no array of the collections, and an empty one is left alone.
+    if (this.accounts.size) this.accounts.clear();
+    if (this.storage.size) this.storage.clear();
+    if (this.original.size) this.original.clear();
+    if (this.transient.size) this.transient.clear();
+    if (this.warmSlots.size) this.warmSlots.clear();
+    if (this.codeHashes.size) this.codeHashes.clear();
+    if (this.destructed.size) this.destructed.clear();
+    if (this.warmAddresses.size) this.warmAddresses.clear();
+    if (this.wiped.size) this.wiped.clear();
+    if (this.created.size) this.created.clear();
+    if (this.touched.size) this.touched.clear();
+    this.prewarmed = NO_ADDRESSES;
     this.journal.length = 0;
     this.logs.length = 0;
     this.refund = 0n;
@@ -191,8 +212,8 @@ export class WorldState {
     return this.backend.getAccount(address);
   }
   private putAccount(address: string, a: Account): void {
-    const prev = this.accounts.has(address) ? this.accounts.get(address) : undefined;
-    const had = this.accounts.has(address);
+    const prev = this.accounts.get(address);
+    const had = prev !== undefined; // values are Account | null: undefined only when absent
     // As @ethereumjs/evm's journal.putAccount: every account write touches (EIP-161).
     this.touch(address);
     this.accounts.set(address, a);
@@ -219,12 +240,13 @@ export class WorldState {
   }
   /** Increment the nonce, creating the account if needed. */
   bumpNonce(address: string): void {
-    const a = this.getAccount(address) ?? { balance: 0n, nonce: 0n, code: new Uint8Array(0) };
-    this.putAccount(address, { ...a, nonce: a.nonce + 1n });
+    const a = this.getAccount(address);
+    // Literal objects, not spreads: account writes run several times per transaction.
+    this.putAccount(address, a ? { balance: a.balance, nonce: a.nonce + 1n, code: a.code } : { balance: 0n, nonce: 1n, code: EMPTY_BYTES });
   }
   setBalance(address: string, balance: bigint): void {
-    const a = this.getAccount(address) ?? { balance: 0n, nonce: 0n, code: new Uint8Array(0) };
-    this.putAccount(address, { ...a, balance });
+    const a = this.getAccount(address);
+    this.putAccount(address, { balance, nonce: a ? a.nonce : 0n, code: a ? a.code : EMPTY_BYTES });
   }
 
   // --- storage -----------------------------------------------------------------------------
@@ -265,12 +287,12 @@ export class WorldState {
   }
 
   setNonce(address: string, nonce: bigint): void {
-    const a = this.getAccount(address) ?? { balance: 0n, nonce: 0n, code: new Uint8Array(0) };
-    this.putAccount(address, { ...a, nonce });
+    const a = this.getAccount(address);
+    this.putAccount(address, { balance: a ? a.balance : 0n, nonce, code: a ? a.code : EMPTY_BYTES });
   }
   setCode(address: string, code: Uint8Array): void {
-    const a = this.getAccount(address) ?? { balance: 0n, nonce: 0n, code: new Uint8Array(0) };
-    this.putAccount(address, { ...a, code });
+    const a = this.getAccount(address);
+    this.putAccount(address, { balance: a ? a.balance : 0n, nonce: a ? a.nonce : 0n, code });
   }
   /** Create (or re-create) an account with empty storage: CREATE targets, EIP-6780 bookkeeping. */
   createAccount(address: string, a: Account): void {
@@ -334,9 +356,16 @@ export class WorldState {
   }
 
   // --- access lists (EIP-2929) ------------------------------------------------------------
+  /**
+   * Make `addresses` warm until the end of the transaction, with no journal entry: for what is warm from its
+   * start (the precompiles), which no revert can cool. Replaces an earlier set; `commit`/`discard` clear it.
+   */
+  prewarm(addresses: ReadonlySet<string>): void {
+    this.prewarmed = addresses;
+  }
   /** Mark warm; returns whether it was warm before. */
   warmAddress(address: string): boolean {
-    if (this.warmAddresses.has(address)) return true;
+    if (this.prewarmed.has(address) || this.warmAddresses.has(address)) return true;
     this.warmAddresses.add(address);
     this.journal.push(() => this.warmAddresses.delete(address));
     return false;

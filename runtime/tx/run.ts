@@ -57,6 +57,14 @@ export interface TxResult {
 /** The block a transaction runs in (BlockContext without per-transaction fields). */
 export type TxEnv = Omit<BlockContext, 'blobHashes'>;
 
+const PRECOMPILE_SETS = new Map<Fork, ReadonlySet<string>>();
+/** The precompiles of `fork` as one set per fork: warm from a transaction's start, not journaled (WorldState.prewarm). */
+function precompileSet(fork: Fork): ReadonlySet<string> {
+  let s = PRECOMPILE_SETS.get(fork);
+  if (!s) PRECOMPILE_SETS.set(fork, (s = new Set(precompileAddresses(fork))));
+  return s;
+}
+
 const blocks = new WeakMap<TxEnv, BlockContext>();
 /** The block context of a transaction: one object per `env` when it has no blobs (frames cache its words by identity). */
 function blockOf(env: TxEnv, blobHashes: bigint[]): BlockContext {
@@ -144,7 +152,7 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
 
   // --- 2. warm sets ------------------------------------------------------------------------------
   if (fork >= Fork.Berlin) {
-    for (const p of precompileAddresses(fork)) world.warmAddress(p);
+    world.prewarm(precompileSet(fork));
     world.warmAddress(tx.sender);
     if (tx.to !== undefined) world.warmAddress(tx.to);
     if (fork >= Fork.Shanghai) world.warmAddress(env.coinbase);
@@ -225,18 +233,27 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   world.touch(env.coinbase);
 
   // --- 7. deletions ------------------------------------------------------------------------------
-  for (const a of [...world.destructed.keys()].sort()) {
-    if (fork >= Fork.Cancun && !world.created.has(a)) continue;
-    world.deleteAccount(a);
-    world.touch(a);
+  if (world.destructed.size > 0) {
+    for (const a of [...world.destructed.keys()].sort()) {
+      if (fork >= Fork.Cancun && !world.created.has(a)) continue;
+      world.deleteAccount(a);
+      world.touch(a);
+    }
   }
   if (fork >= Fork.SpuriousDragon) {
-    for (const a of [...world.touched]) if (isEmpty(world.getAccount(a)) && world.getAccount(a) !== undefined) world.deleteAccount(a);
+    // Iterated in place: deleteAccount does not add to `touched` (touch() above already ran).
+    for (const a of world.touched) {
+      const acc = world.getAccount(a);
+      if (acc !== undefined && isEmpty(acc)) world.deleteAccount(a);
+    }
   }
-  const status = ok ? 'success' : frame.status === Status.Revert ? 'revert' : 'halt';
+  if (ok) {
+    const r: TxResult = { gasUsed, logs: world.logs.length ? [...world.logs] : [], status: 'success', returnData: frame.output };
+    if (createdAddress) r.createdAddress = createdAddress;
+    return r;
+  }
   return {
-    gasUsed, logs: ok ? [...world.logs] : [], status,
-    ...(ok ? {} : { error: frame.message ?? STATUS_ERROR[frame.status] ?? Status[frame.status] }),
-    ...(ok && createdAddress ? { createdAddress } : {}), returnData: frame.output,
+    gasUsed, logs: [], status: frame.status === Status.Revert ? 'revert' : 'halt',
+    error: frame.message ?? STATUS_ERROR[frame.status] ?? Status[frame.status], returnData: frame.output,
   };
 }

@@ -4,6 +4,8 @@
  * by hand, the mainnet fork schedule against @ethereumjs/common's `setHardforkBy`, and the block reward.
  */
 import { Common, Mainnet } from '@ethereumjs/common';
+import { createMPT } from '@ethereumjs/mpt';
+import { RLP } from '@ethereumjs/rlp';
 import { Bloom, encodeReceipt as ejsEncodeReceipt } from '@ethereumjs/vm';
 import { describe, expect, it } from 'vitest';
 import { Fork, forkName } from '../../src/evm/forks.ts';
@@ -29,6 +31,20 @@ describe('logs bloom', () => {
     }
     expect(Buffer.from(logsBloom(logs)).toString('hex')).toBe(Buffer.from(b.bitvector).toString('hex'));
     expect(logsBloom([]).every((x) => x === 0)).toBe(true);
+    // Again: the bits now come from the per-address / per-topic cache.
+    expect(Buffer.from(logsBloom(logs)).toString('hex')).toBe(Buffer.from(b.bitvector).toString('hex'));
+  });
+  it('ORs the same bits into a block bloom passed along', () => {
+    const block = new Uint8Array(256);
+    block[0] = 0x80; // a bit from an earlier receipt stays
+    const b = new Bloom();
+    b.add(Buffer.from(logs[0].address.slice(2), 'hex'));
+    for (const t of logs[0].topics) b.add(word(t));
+    const mine = logsBloom([logs[0]], block);
+    expect(Buffer.from(mine).toString('hex')).toBe(Buffer.from(b.bitvector).toString('hex'));
+    const want = Uint8Array.from(b.bitvector);
+    want[0] |= 0x80;
+    expect(Buffer.from(block).toString('hex')).toBe(Buffer.from(want).toString('hex'));
   });
 });
 
@@ -47,6 +63,15 @@ describe('receipts', () => {
     const want = ejsEncodeReceipt({ stateRoot: root, cumulativeBlockGasUsed: 5n, bitvector: r.logsBloom, logs: [] } as never, 0);
     expect(Buffer.from(encodeReceipt(r)).toString('hex')).toBe(Buffer.from(want).toString('hex'));
     expect(() => encodeReceipt({ ...r, postStateRoot: undefined })).toThrow(/neither a status nor a post-state root/);
+  });
+  // 1, 127/128 (rlp(i) goes from 1 to 2 bytes), 255/256 (to 3 bytes), and 0x80 = rlp(0) sorting among them.
+  it.each([1, 2, 17, 128, 129, 300])('receipts root of %i receipts equals an @ethereumjs/mpt trie keyed by rlp(index)', async (n) => {
+    const rs: Receipt[] = Array.from({ length: n }, (_, i) => ({
+      ...cases[i % cases.length], cumulativeGasUsed: 21000n * BigInt(i + 1), ...(i % 3 ? { logs: [], logsBloom: logsBloom([]) } : {}),
+    }));
+    const trie = await createMPT();
+    for (let i = 0; i < n; i++) await trie.put(RLP.encode(i), encodeReceipt(rs[i]));
+    expect(Buffer.from(await receiptsRoot(rs)).toString('hex')).toBe(Buffer.from(trie.root()).toString('hex'));
   });
   it('receipts root of none is the empty trie root', async () => {
     expect(Buffer.from(await receiptsRoot([])).toString('hex')).toBe('56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421');

@@ -39,6 +39,14 @@ export interface BlockRun {
   execMs: number;
   /** Compile time of the first run (0 when every contract came from a cache; always 0 for ref). */
   compileMs: number;
+  /** First run: contracts compiled and read from the disk cache (both 0: all in memory already, or ref). */
+  contracts: { compiled: number; fromDisk: number };
+  /** Plain transfers (no code at the target) and the rest (contract calls and creations). */
+  transfers: number;
+  calls: number;
+  /** Median over the repeats of the time in each class of transaction (wasm/native only; 0 for ref). */
+  transferMs: number;
+  callMs: number;
   /** Why the block could not be executed (an invalid transaction), if so. */
   error?: string;
   perTx: TxSummary[];
@@ -55,6 +63,10 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
   const { block, fork } = blockFromRpc(f.block);
   const header = f.block as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string };
   const times: number[] = [];
+  const transferTimes: number[] = [];
+  const callTimes: number[] = [];
+  let [transfers, calls] = [0, 0];
+  let contracts = { compiled: 0, fromDisk: 0 };
   let compileMs = 0;
   let gasUsed = 0n;
   let bloom = '';
@@ -72,7 +84,15 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
     try {
       const r = await executeBlock(block, freshState(f), { loader, blockHash: (n) => f.blockHashes.get(n) });
       times.push(r.execMs);
-      if (i === 0) compileMs = r.compileMs;
+      if (i === 0) [compileMs, contracts] = [r.compileMs, r.contracts];
+      let [tMs, cMs] = [0, 0];
+      [transfers, calls] = [0, 0];
+      for (const t of r.txs) {
+        if (t.kind === 'transfer') [transfers, tMs] = [transfers + 1, tMs + t.execMs];
+        else [calls, cMs] = [calls + 1, cMs + t.execMs];
+      }
+      transferTimes.push(tMs);
+      callTimes.push(cMs);
       [gasUsed, bloom, root] = [r.gasUsed, hex(r.logsBloom), r.receiptsRoot && hex(r.receiptsRoot)];
       perTx = r.txs.map((t) => ({ gasUsed: t.result.gasUsed, status: t.result.status as TxSummary['status'], logs: t.result.logs }));
     } catch (e) {
@@ -88,7 +108,9 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
   return {
     name: f.name, number: block.header.number, fork, txs: block.transactions.length, gasUsed, receiptsRoot, logsBloom, gasUsedCheck,
     ok: !error && receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsedCheck !== 'FAIL',
-    execMs: times.length ? median(times) : 0, compileMs, ...(error ? { error } : {}), perTx,
+    execMs: times.length ? median(times) : 0, compileMs, contracts, transfers, calls,
+    transferMs: transferTimes.length ? median(transferTimes) : 0, callMs: callTimes.length ? median(callTimes) : 0,
+    ...(error ? { error } : {}), perTx,
   };
 }
 
