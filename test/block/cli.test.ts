@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prestateFromPevm } from '../../runtime/harness/blocks/fixture.ts';
+import { creationAddress } from '../../runtime/tx/run.ts';
 import { mevmc } from '../helpers/cli.ts';
 
 const ROOT = join(import.meta.dirname, '../../../shared/blocks');
@@ -39,6 +40,35 @@ if (!existsSync(ROOT)) {
       expect(objs[0]).toMatchObject({ block: 116525, txs: 83, gasUsed: 2625335, ok: true, receiptsRoot: 'n/a' });
       expect(typeof objs[0].execMs).toBe('number');
       expect(typeof objs[0].compileMs).toBe('number');
+    });
+
+    it('--json splits plain transfers from contract calls as the fixture says, and --bench prints both', () => {
+      // Independent count from the files: a creation, a call to code in the pre-state or to a contract created
+      // earlier in the block, else a plain transfer. Tx 18 calls kill() (0x41c0e1b5) on 0x4d95…, which
+      // self-destructs: txs 19 and 66 call it again and find no code, so they are plain transfers.
+      const killed = '0x4d95fbaf35fc5a815983f9df94821c1c089dc02f';
+      const block = JSON.parse(readFileSync(join(B('116525'), 'block.json'), 'utf8')) as {
+        transactions: { from: string; to: string | null; nonce: string }[];
+      };
+      const pre = prestateFromPevm(JSON.parse(readFileSync(join(B('116525'), 'pre_state.json'), 'utf8')), 'pre_state.json');
+      const created = new Set<string>();
+      let transfers = 0;
+      block.transactions.forEach((t, i) => {
+        const to = t.to?.toLowerCase();
+        if (to === undefined) created.add(creationAddress(t.from.toLowerCase(), BigInt(t.nonce)));
+        else if ((to === killed && i > 18) || (!created.has(to) && (pre[to]?.code ?? '0x').length <= 2)) transfers++;
+      });
+      const r = run([B('116525'), '--json']);
+      const o = JSON.parse(r.stdout.trim().split('\n')[0]);
+      expect(o).toMatchObject({ transfers, calls: block.transactions.length - transfers });
+      expect(transfers).toBeGreaterThan(0);
+      expect(typeof o.usPerTransfer).toBe('number');
+      expect(['cold', 'warm', 'mem']).toContain(o.cache);
+      const b = run([B('116525'), '--bench']);
+      expect(b.status).toBe(0);
+      const row = b.stdout.split('\n').find((l) => /^\s+116525 /.test(l))!.trim().split(/\s+/);
+      expect(row.slice(0, 3)).toEqual(['116525', '83', String(transfers)]);
+      expect(b.stdout).toMatch(/µs\/xfer +µs\/call +load ms cache +ethjs ms +ratio +w\/ load/);
     });
 
     it('--engine ref gives the same line fields', () => {
