@@ -9,7 +9,7 @@ import { BUILTINS_MODULE, HOST_IMPORTS, HOST_MODULE } from '../../src/abi/host.t
 import { ABI_VERSION_EXPORT, readWasmMeta, WASM_ABI_VERSION, type WasmModuleMeta } from '../../src/abi/wasm-meta.ts';
 import { BUILTINS } from '../../src/builtins/table.ts';
 import { type Fork, forkName, parseForkName } from '../../src/evm/forks.ts';
-import { eagerWasmTiering } from './tiering.ts';
+import { applyWasmTiering } from './tiering.ts';
 import type { ContractLoader } from './types.ts';
 import type { LoadedContract, WasmInstance, WasmLoader } from './wasm.ts';
 
@@ -48,7 +48,7 @@ export function checkPrecompiledWasm(bytes: Uint8Array): PrecompiledWasm {
     throw new PrecompiledModuleError(`its embedded EVM code does not match the code hash ${meta.codeHash} it was compiled for`);
   }
   let module: WebAssembly.Module;
-  eagerWasmTiering();
+  applyWasmTiering();
   try {
     module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {

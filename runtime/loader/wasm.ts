@@ -19,7 +19,7 @@ import type { WasmArtifact, WasmOptions } from '../../src/backend/wasm/index.ts'
 import { builtinsModule } from '../../src/builtins/index.ts';
 import { type Fork, forkName } from '../../src/evm/forks.ts';
 import { DiskCache, type EntryKey } from './cache.ts';
-import { eagerWasmTiering } from './tiering.ts';
+import { applyWasmTiering } from './tiering.ts';
 import { CompilerNotLoadedError, type ContractInstance, type ContractLoader, type HostFns, type LoadedCode } from './types.ts';
 
 type CompileWasm = (a: ReturnType<typeof analyze>, opts: WasmOptions) => WasmArtifact;
@@ -117,7 +117,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
   /** The disk cache, while usable. */
   private disk: DiskCache | undefined;
   constructor(opts: LoaderOptions = {}) {
-    eagerWasmTiering(); // before any module of ours is compiled (tiering.ts says why)
+    applyWasmTiering(); // before any module of ours is compiled (tiering.ts says why)
     // MEVMC_CACHE_DIR turns the disk cache on for every loader that does not choose otherwise.
     this.opts = { ...opts, cacheDir: opts.cacheDir ?? (process.env.MEVMC_CACHE_DIR || undefined) };
     if (this.opts.cacheDir) this.disk = new DiskCache(this.opts.cacheDir, { suffix: '.wasm.entry' });
