@@ -15,6 +15,9 @@ import { SIGNAL_EXIT, type StopSignal, flushOutput, requestStop, stopSignal } fr
 /** Stack of the execution thread: 64 MiB holds 1024 nested frames with a wide margin (address space only). */
 export const EXECUTION_STACK_MB = 64;
 
+/** Bytes of the thread's output our stdout may hold for a slow reader before the thread is made to wait. */
+const OUTPUT_HIGH_WATER = 16 << 20;
+
 /** How long a stopped command that did not take the stop over may take before it is terminated. */
 const STOP_GRACE_MS = 500;
 
@@ -42,10 +45,13 @@ if (argv.length === 0 || INLINE.has(argv[0])) {
 async function runOnThread(): Promise<void> {
   const fromSources = import.meta.url.endsWith('.ts');
   const entry = new URL(fromSources ? './thread-boot.mjs' : './thread.js', import.meta.url);
+  // Output backpressure: the thread waits (Atomics.wait) while this is 1, set when our stdout holds too much.
+  const paused = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(entry, {
     workerData: {
       argv,
       tty: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true, columns: process.stdout.columns },
+      paused,
     },
     resourceLimits: { stackSizeMb: EXECUTION_STACK_MB },
     // Relayed by hand, not auto-piped: the exit must wait until the last chunk has been handed to our own streams
@@ -59,6 +65,7 @@ async function runOnThread(): Promise<void> {
   let takenOver = false;
   let graceTimer: NodeJS.Timeout | undefined;
   const stopNow = async () => {
+    resume();
     await worker.terminate();
     // What the thread wrote before it stopped still goes out, unless the reader does not read at all.
     await Promise.race([Promise.all(relayed), new Promise((r) => setTimeout(r, 2000))]);
@@ -78,7 +85,16 @@ async function runOnThread(): Promise<void> {
       graceTimer = setTimeout(() => { if (!takenOver) void stopNow(); }, STOP_GRACE_MS);
     });
   }
-  worker.on('message', (m: { stopping?: boolean }) => { if (m.stopping) takenOver = true; });
+  // The thread posts its output as messages (cli/thread.ts): they arrive while it computes, in order, and are all
+  // delivered before the 'exit' event.
+  const resume = () => { Atomics.store(paused, 0, 0); Atomics.notify(paused, 0); };
+  process.stdout.on('drain', resume);
+  worker.on('message', (m: { stopping?: boolean; fd?: 1 | 2; data?: string | Uint8Array }) => {
+    if (m.stopping) takenOver = true;
+    if (m.fd === undefined || m.data === undefined) return;
+    const to = m.fd === 1 ? process.stdout : process.stderr;
+    if (!to.write(m.data) && to === process.stdout && process.stdout.writableLength > OUTPUT_HIGH_WATER) Atomics.store(paused, 0, 1);
+  });
   let failure: Error | undefined;
   worker.on('error', (e) => { failure = e; });
   const code = await new Promise<number>((resolve) => worker.on('exit', resolve));

@@ -10,9 +10,22 @@ import { SIGNAL_EXIT, type StopSignal, requestStop, stopSignal } from './stop.ts
 interface ThreadData {
   argv: string[];
   tty: { stdout: boolean; stderr: boolean; columns?: number };
+  /** 1 while the main thread's stdout holds too much for a slow reader: wait before writing more. */
+  paused: Int32Array;
 }
 
 const data = workerData as ThreadData;
+// A worker's own stdout stream is flushed only when this thread's event loop turns, so a command computing for
+// seconds between lines would show them late: output is posted to the main thread directly instead.
+for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]] as const) {
+  stream.write = ((chunk: string | Uint8Array, enc?: unknown, cb?: unknown): boolean => {
+    Atomics.wait(data.paused, 0, 1);
+    parentPort!.postMessage({ fd, data: typeof chunk === 'string' ? chunk : new Uint8Array(chunk) });
+    const done = typeof enc === 'function' ? enc : cb;
+    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+    return true;
+  }) as typeof stream.write;
+}
 // Streams of a worker are never TTYs: report what the process's streams are, so progress lines behave the same.
 Object.defineProperty(process.stdout, 'isTTY', { value: data.tty.stdout, configurable: true });
 Object.defineProperty(process.stderr, 'isTTY', { value: data.tty.stderr, configurable: true });

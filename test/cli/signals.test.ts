@@ -58,6 +58,19 @@ describe.skipIf(process.platform !== 'linux')('signals', { timeout: 120_000 }, (
     });
   }
 
+  it('a result line arrives while the next case is still computing (output is not held until the thread idles)', async () => {
+    const mark = `stream-${process.pid}`;
+    const f = join(tmp, 'stream.jsonl');
+    const cases = [{ id: 'quick1', code: '0x00' }, { id: 'quick2', code: '0x00' }, { id: 'quick3', code: '0x00' }, { id: 'endless', code: '0x5b600056', gas: '1000000000000' }];
+    writeFileSync(f, cases.map((c) => JSON.stringify(c)).join('\n') + '\n');
+    const p = start(['run', '--batch', f, '--json'], mark);
+    await waitFor(() => p.out().includes('"quick3"'), 30_000);
+    if (!p.out().includes('"quick3"')) p.child.kill('SIGKILL'); // failing: leave nothing running
+    expect(p.out()).toMatch(/^\{"id":"quick1","status":"success".*\n\{"id":"quick2".*\n\{"id":"quick3","status":"success"/);
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toEqual({ code: 143, signal: null });
+  });
+
   it('SIGINT to the process group (Ctrl-C) stops it too', async () => {
     const mark = `group-${process.pid}`;
     const p = start(ENDLESS, mark, true);
