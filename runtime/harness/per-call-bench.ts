@@ -93,6 +93,14 @@ function backendWith(code: Uint8Array): MemoryBackend {
   return b;
 }
 
+/** The first call's µs (after compiling) and the steady-state µs per call of `fn`, with the first result. */
+function firstAndSteady<T>(fn: () => T): { first: T; firstUs: number; mevmcUs: number } {
+  const t0 = performance.now();
+  const first = fn();
+  const firstUs = (performance.now() - t0) * 1000;
+  return { first, firstUs, mevmcUs: perCallUsSync(fn) };
+}
+
 /** A bare message call (runCall conventions, fresh journaled state over the same backend each time). */
 async function messageRow(p: TinyProgram, loader: ContractLoader, fork: Fork, forkName: string): Promise<PerCallRow> {
   const backend = backendWith(p.code);
@@ -102,10 +110,7 @@ async function messageRow(p: TinyProgram, loader: ContractLoader, fork: Fork, fo
   };
   const call = () => new Executor(new WorldState(backend), fork, BLOCK, loader).run(msg, true);
   loader.load(p.code, fork); // compile outside the timing
-  const t0 = performance.now();
-  const first = call();
-  const firstUs = (performance.now() - t0) * 1000;
-  const mevmcUs = perCallUsSync(call);
+  const { first, firstUs, mevmcUs } = firstAndSteady(call);
 
   const common = new Common({ chain: Mainnet, hardfork: forkName });
   const evm = await createEVM({ common });
@@ -138,10 +143,7 @@ async function txRow(name: string, to: string, code: Uint8Array, data: Uint8Arra
     return r;
   };
   if (code.length) loader.load(code, fork);
-  const t0 = performance.now();
-  const first = run();
-  const firstUs = (performance.now() - t0) * 1000;
-  const mevmcUs = perCallUsSync(run);
+  const { first, firstUs, mevmcUs } = firstAndSteady(run);
 
   const common = new Common({ chain: Mainnet, hardfork: forkName });
   const vm = await createVM({ common });
