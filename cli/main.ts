@@ -92,6 +92,13 @@ async function main(argv: string[]): Promise<number> {
       .option('shard', { type: 'string', hidden: true }),
     async (a) => set((await import('./commands/statetest.ts')).statetestCommand(a as never)))
     .command('block <paths..>', 'execute whole blocks (pevm fixture folders, or RPC block JSON + prestate) and check them against their headers', (y) => y
+      .command('gen', 'write a synthetic block (pevm fixture folder) of a parallelism workload: block gen --workload W [--txs N] -o DIR', (g) => g
+        .option('workload', { choices: ['raw', 'raw-chain', 'raw-hot', 'erc20', 'swap', 'chain', 'hot10', 'hot30'] as const, demandOption: true,
+          describe: 'raw: transfers between distinct accounts (raw-chain: one sender, raw-hot: one recipient); erc20: token transfers between distinct holders; swap: one Uniswap-V2-like pair per tx; chain: every tx increments one slot; hot10/hot30: erc20 with 10/30 % of transfers to one holder' })
+        .option('txs', { type: 'number', describe: 'transactions (default: a ~30 Mgas block)' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (block.json, pre_state.json, block_hashes.json)' })
+        .option('seed', { type: 'string', default: '1', describe: 'keys, addresses and amounts derive from it: same seed, same block' }),
+      async (a) => set((await import('./commands/block-gen.ts')).blockGenCommand(a as never)))
       .positional('paths', { type: 'string', array: true, demandOption: true })
       .option('engine', { choices: ['wasm', 'native', 'ref'] as const, default: 'wasm' as const })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per block' })

@@ -6,6 +6,9 @@
  *   corpus/build/manifest.json     compiler version, settings and the sha256 of every source, so the
  *                                  test can tell a stale build from a fresh one without recompiling
  *   corpus/cases.jsonl             every case of cases.json in batch format (`mevmc run --batch`)
+ *   corpus/build/workloads/        the same (<Name>.bin, <Name>.abi.json, manifest.json) for the contracts of
+ *                                  `corpus/contracts/workloads/*.sol`: synthetic-block contracts (`mevmc block gen`),
+ *                                  kept out of the corpus proper, whose every function needs a case and a model
  *
  * Every contract is compiled with the optimizer (runs 200). The contracts listed in `NOOPT` are
  * compiled a second time without it, as `<Name>.noopt`: unoptimised code has very different shapes
@@ -84,6 +87,7 @@ function main(): void {
   for (const n of NOOPT) if (!manifest.contracts[`${n}.noopt`]) throw new Error(`NOOPT lists ${n}, which was not built`);
 
   writeFileSync(join(BUILD_DIR, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const workloads = buildWorkloads();
 
   // The batch file is derived from the fresh binaries, so it is written last.
   const cases = loadCorpusCases();
@@ -91,6 +95,33 @@ function main(): void {
 
   const names = Object.keys(manifest.contracts);
   console.log(`built ${names.length} runtimes (${names.join(', ')}) with ${manifest.compiler}; wrote ${cases.length} cases to corpus/cases.jsonl`);
+  console.log(`built ${workloads.length} workload runtimes (${workloads.join(', ')}) into corpus/build/workloads/`);
+}
+
+/** The synthetic-block contracts (optimised, as the corpus): build/workloads/ with its own manifest. */
+function buildWorkloads(): string[] {
+  const dir = join(CONTRACTS_DIR, 'workloads');
+  const out = join(BUILD_DIR, 'workloads');
+  mkdirSync(out, { recursive: true });
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sol')).sort();
+  const sources = Object.fromEntries(files.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  const manifest: Manifest = {
+    compiler: solc.version(),
+    evmVersion: EVM_VERSION,
+    sources: Object.fromEntries(files.map((f) => [f, sha256Hex(sources[f])])),
+    contracts: {},
+  };
+  for (const [file, contracts] of Object.entries(compile(sources, true))) {
+    for (const [name, c] of Object.entries(contracts)) {
+      const bin = c.evm.deployedBytecode.object;
+      if (!bin) continue; // interfaces
+      writeFileSync(join(out, `${name}.bin`), bin + '\n');
+      writeFileSync(join(out, `${name}.abi.json`), JSON.stringify(c.abi, null, 2) + '\n');
+      manifest.contracts[name] = { source: file, contract: name, optimizer: true, runtimeBytes: bin.length / 2 };
+    }
+  }
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  return Object.keys(manifest.contracts);
 }
 
 main();

@@ -47,6 +47,8 @@ export interface ReferenceBlock {
   gasUsed: bigint;
   receiptsRoot: string;
   logsBloom: string;
+  /** The state root after the block (meaningful when the pre-state is complete, as a generated block's). */
+  stateRoot: string;
   txs: ReferenceTx[];
   /** Milliseconds in runBlock (including its stateRoot generation, which it cannot skip). */
   execMs: number;
@@ -123,7 +125,7 @@ export async function runBlockReference(f: BlockFixture, fork: Fork): Promise<Re
     };
   });
   return {
-    gasUsed: r.gasUsed, receiptsRoot: hex(r.receiptsRoot), logsBloom: hex(r.logsBloom), txs, execMs,
+    gasUsed: r.gasUsed, receiptsRoot: hex(r.receiptsRoot), logsBloom: hex(r.logsBloom), stateRoot: hex(r.stateRoot), txs, execMs,
     account: readAccount, storage: readSlot,
   };
 }
