@@ -468,6 +468,35 @@ export class SaltTrie {
     }
   }
 
+  /**
+   * Seed a trie with known node commitments (a witness's path commitments; stateless.ts): `nodes` by
+   * storage id (main id, or bucket << 40 | subtree local id; a subtree root is its main leaf), `rootLevels`
+   * = bucket → subtree root level. Every other node keeps its default, so only updates whose paths are
+   * all seeded give true commitments — the caller guarantees that.
+   */
+  seed(nodes: Iterable<readonly [bigint, Point]>, rootLevels: ReadonlyMap<number, number>): void {
+    for (const [b, level] of rootLevels) if (level !== 4) this.levels.set(b, level);
+    const list = [...nodes];
+    const pts = new Uint32Array(list.length * POINT_WORDS);
+    list.forEach(([, p], i) => pointToWords(p, pts, i * POINT_WORDS));
+    const ss = this.engine.mapToScalars(pts, list.length);
+    list.forEach(([id, ], i) => {
+      let map = this.main;
+      let key = Number(id);
+      if (id >= 1n << 40n) {
+        const b = Number(id >> 40n);
+        let m = this.sub.get(b);
+        if (!m) this.sub.set(b, (m = new Map()));
+        map = m;
+        key = Number(id & ((1n << 40n) - 1n));
+      }
+      let r = map.get(key);
+      if (r === undefined) map.set(key, (r = this.alloc()));
+      copyWords(this.pool, r * REC, pts, i * POINT_WORDS, POINT_WORDS);
+      copyWords(this.pool, r * REC + POINT_WORDS, ss, i * SCALAR_WORDS, SCALAR_WORDS);
+    });
+  }
+
   /** Rebuild a bucket's whole subtree from its occupied slots; returns the new main-leaf commitment. */
   private rebuildBucket(rb: BucketRebuild): Uint32Array {
     const D = defaults();
