@@ -31,6 +31,7 @@ export type { Account, BucketMeta, KeyChange, VerifyResult };
 export { bucketId, toHex, fromHex };
 export { decodeWitnessFile, verifySaltProof } from './witness.ts';
 export { SaltState } from './state.ts';
+export { type BlockCommit, CodeStore, MissingCodeError, SaltBackend, type SaltBackendOptions } from './backend.ts';
 export { Committer } from './committer.ts';
 export { proveKeys, createMultiProof, type GeneratedProof } from './prover.ts';
 export { SaltKernel } from './kernel/index.ts';

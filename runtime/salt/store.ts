@@ -168,6 +168,8 @@ export class DurableState {
   readonly state: SaltState;
   private seq = 0;
   private fd: number | undefined;
+  /** Milliseconds the last batch spent writing + fsync-ing its log record (0 in memory). */
+  lastPersistMs = 0;
 
   private constructor(readonly dir: string | undefined, engine?: CommitEngine) {
     this.state = new SaltState(engine);
@@ -225,11 +227,18 @@ export class DurableState {
   applyGrouped(changes: Map<number, KeyChange[]>, metas: Map<number, BucketMeta> = new Map()): Uint8Array {
     const root = this.state.applyGrouped(changes, metas);
     this.seq++;
+    const t0 = performance.now();
     if (this.fd !== undefined) {
       writeSync(this.fd, frame(encodeBatch({ seq: this.seq, root, changes, metas })));
       fsyncSync(this.fd);
     }
+    this.lastPersistMs = performance.now() - t0;
     return root;
+  }
+
+  /** Batches applied since the store was created (the sequence number of the last one). */
+  get batches(): number {
+    return this.seq;
   }
 
   /** Write a snapshot atomically and empty the log. */
