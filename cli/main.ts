@@ -107,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
       .option('bench', { type: 'boolean', default: false, describe: 'also run @ethereumjs/vm runBlock and print a comparison table' })
       .option('pre', { type: 'string', describe: 'pre-state file (geth prestateTracer shape) for a block given as a file' })
       .option('block-hashes', { type: 'string', describe: 'BLOCKHASH file: { "<number>": "0xhash" }' })
+      .option('chain', { type: 'string', describe: 'chain id and fork schedule: mainnet (default), sepolia, holesky, hoodi, or a geth genesis / chain config JSON file' })
       .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' }),
     async (a) => set((await import('./commands/block.ts')).blockCommand(a as never)))
     .command('fuzz', 'differential fuzzing against @ethereumjs/evm; findings minimised into ./mevmc-regressions/ (--out)', (y) => y

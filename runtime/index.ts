@@ -47,9 +47,9 @@ export { Fork, forkName, parseForkName } from '../src/evm/forks.ts';
  * {@link blockFromRpc} turns `eth_getBlockByNumber(n, true)` JSON into a block (senders trusted or recovered).
  */
 export {
-  BlockFormatError, InvalidBlockError, MAINNET, blockFromRpc, blockReward, encodeReceipt, executeBlock, forkAt, logsBloom,
-  receiptsRoot, recoverSenders, txFromRpc,
-  type Block, type BlockHeader, type BlockResult, type ChainConfig, type ExecuteBlockOptions, type ForkActivation, type Receipt,
+  BlockFormatError, CHAINS, ChainConfigError, InvalidBlockError, MAINNET, blobParamsAt, blockFromRpc, blockReward,
+  chainFromGethConfig, encodeReceipt, executeBlock, forkAt, logsBloom, receiptsRoot, recoverSenders, txFromRpc,
+  type BlobParams, type Block, type BlockHeader, type BlockResult, type ChainConfig, type ExecuteBlockOptions, type ForkActivation, type Receipt,
   type RpcBlockOptions, type TxOutcome, type Uncle, type Withdrawal,
 } from './block/index.ts';
 

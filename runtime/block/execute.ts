@@ -2,7 +2,8 @@
  * @file The sequential block executor: what a validator does with a block, on compiled code.
  *
  * 1. The fork from the block number / timestamp and the chain's schedule (mainnet's by default).
- * 2. System calls before the transactions: EIP-4788 (Cancun: parent beacon root into its contract) and EIP-2935
+ * 2. At the DAO fork block (when the chain has one), its irregular state change (EIP-779).
+ *    System calls before the transactions: EIP-4788 (Cancun: parent beacon root into its contract) and EIP-2935
  *    (Prague: parent hash into the history contract), as geth runs them — a call from the system address with
  *    30M gas, not charged to anyone, skipped when the contract has no code; the system address is not kept.
  * 3. Transactions in order through `runTransaction`, each committed with `WorldState.commit()` (its diff kept),
@@ -22,7 +23,9 @@ import type { ContractLoader, LoadedCode } from '../loader/types.ts';
 import { WasmLoader, ensureCompiler } from '../loader/wasm.ts';
 import { type StateBackend, WorldState } from '../state/world.ts';
 import { type TxEnv, runTransaction } from '../tx/index.ts';
-import { type ChainConfig, MAINNET, blockReward, forkAt } from './chain.ts';
+import { GAS_PER_BLOB } from '../tx/run.ts';
+import { type ChainConfig, MAINNET, blobParamsAt, blockReward, forkAt } from './chain.ts';
+import { applyDaoRefund } from './dao.ts';
 import { BLOOM_BYTES, type Receipt, logsBloom, receiptsRoot } from './receipts.ts';
 import { type Block, type BlockResult, InvalidBlockError, type TxOutcome } from './types.ts';
 
@@ -49,8 +52,7 @@ const SYSTEM_GAS = 30_000_000n;
 const GWEI = 1_000_000_000n;
 
 /** EIP-4844 fake_exponential(1, excess, fraction): the blob base fee. */
-function blobBaseFee(excess: bigint, fork: Fork): bigint {
-  const fraction = fork >= Fork.Prague ? 5007716n : 3338477n;
+function blobBaseFee(excess: bigint, fraction: bigint): bigint {
   let i = 1n;
   let output = 0n;
   let acc = fraction; // factor (1) · denominator
@@ -118,10 +120,11 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   const loader = new CompileTimer(inner);
   const world = state instanceof WorldState ? state : new WorldState(state);
   const source = opts.blockHash;
+  const blobs = blobParamsAt(chain, fork, h.timestamp);
   const env: TxEnv = {
     number: h.number, timestamp: h.timestamp, coinbase: h.coinbase, gasLimit: h.gasLimit,
     baseFee: h.baseFee ?? 0n, prevRandao: fork >= Fork.Paris ? h.mixHash : h.difficulty, chainId: chain.chainId,
-    blobBaseFee: fork >= Fork.Cancun ? blobBaseFee(h.excessBlobGas ?? 0n, fork) : 0n,
+    blobBaseFee: blobs ? blobBaseFee(h.excessBlobGas ?? 0n, blobs.updateFraction) : 0n,
     blockHash: (n) => (n < h.number && n + 256n >= h.number ? (source?.(n) ?? 0n) : 0n),
   };
   const context: BlockContext = { ...env, blobHashes: [] };
@@ -138,7 +141,9 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     if (!hadSystem && world.getAccount(SYSTEM_ADDRESS) !== undefined) world.deleteAccount(SYSTEM_ADDRESS);
   };
 
-  // --- system calls before the transactions ---
+  // --- irregular state change and system calls before the transactions ---
+  const daoBlock = chain.forks.find((a) => a.fork === Fork.Dao)?.block;
+  if (daoBlock !== undefined && h.number === daoBlock) applyDaoRefund(world);
   if (fork >= Fork.Cancun && h.parentBeaconBlockRoot !== undefined) systemCall(BEACON_ROOTS, hexBytes(h.parentBeaconBlockRoot));
   if (fork >= Fork.Prague && h.parentHash !== undefined) systemCall(HISTORY_STORAGE, hexBytes(h.parentHash));
   const systemDiff = world.commit();
@@ -147,9 +152,13 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   const txs: TxOutcome[] = [];
   const bloom = new Uint8Array(BLOOM_BYTES);
   let cumulative = 0n;
+  let blobGasUsed = 0n;
+  const maxBlobGas = blobs ? GAS_PER_BLOB * BigInt(blobs.max) : 0n;
   for (let i = 0; i < block.transactions.length; i++) {
     const tx = block.transactions[i];
     if (tx.gasLimit > h.gasLimit - cumulative) throw new InvalidBlockError(i, `gas limit ${tx.gasLimit} above the ${h.gasLimit - cumulative} left in the block`);
+    const blobGas = GAS_PER_BLOB * BigInt(tx.blobVersionedHashes.length);
+    if (blobGas > maxBlobGas - blobGasUsed) throw new InvalidBlockError(i, `blob gas ${blobGas} above the ${maxBlobGas - blobGasUsed} left in the block`);
     // Classified before it runs: a plain transfer has no code at its target (an EIP-7702 delegation is code).
     const kind = tx.to === undefined ? 'create' : world.code(tx.to).length === 0 ? 'transfer' : 'call';
     const tx0 = performance.now();
@@ -161,11 +170,16 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     }
     const diff = world.commit();
     cumulative += result.gasUsed;
+    blobGasUsed += blobGas;
     // The block's bloom is OR-ed while each receipt's is built (no second pass over 256 bytes per transaction).
     const receipt: Receipt = { type: tx.type, cumulativeGasUsed: cumulative, logsBloom: logsBloom(result.logs, bloom), logs: result.logs };
     if (fork >= Fork.Byzantium) receipt.status = result.status === 'success' ? 1 : 0;
     else if (opts.intermediateStateRoot) receipt.postStateRoot = opts.intermediateStateRoot(world);
     txs.push({ result, receipt, diff, kind, execMs: performance.now() - tx0 - (loader.compileMs - compile0) });
+  }
+
+  if (h.blobGasUsed !== undefined && h.blobGasUsed !== blobGasUsed) {
+    throw new InvalidBlockError(-1, `header blobGasUsed ${h.blobGasUsed}, the transactions use ${blobGasUsed}`);
   }
 
   // --- after the transactions ---
@@ -190,7 +204,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
 
   const withRoots = fork >= Fork.Byzantium || opts.intermediateStateRoot !== undefined;
   return {
-    fork, gasUsed: cumulative, logsBloom: bloom,
+    fork, gasUsed: cumulative, blobGasUsed, logsBloom: bloom,
     receiptsRoot: withRoots ? await receiptsRoot(txs.map((t) => t.receipt)) : undefined,
     txs, systemDiff, finalDiff, execMs: total - loader.compileMs, compileMs: loader.compileMs,
     contracts: { compiled: loader.compiled, fromDisk: loader.fromDisk },

