@@ -76,9 +76,10 @@ async function main(argv: string[]): Promise<number> {
     async (a) => set((await import('./commands/corpus.ts')).corpusCommand(a as never)))
     .command('bench', 'benchmarks (tinybench): ../shared/bench and the corpus, mevmc vs @ethereumjs/evm', (y) => y
       .option('filter', { type: 'string', describe: 'regex over program names' })
-      .option('time', { type: 'number', default: 300, describe: 'ms per task' })
+      .option('time', { type: 'number', default: 300, describe: 'ms of steady-state runs per program (at least 3–25 runs)' })
       .option('heavy', { type: 'boolean', default: false, describe: 'also run the reference on programs that take it minutes (snailtracer, burntpix…)' })
-      .option('per-call', { type: 'boolean', default: false, describe: 'only the per-call table: µs per tiny call and transaction, against @ethereumjs' }),
+      .option('per-call', { type: 'boolean', default: false, describe: 'only the per-call table: µs per tiny call and transaction, against @ethereumjs' })
+      .option('native', { type: 'boolean', default: true, describe: 'native engine column when clang is available (--no-native: wasm only)' }),
     async (a) => set((await import('./commands/bench.ts')).benchCommand(a as never)))
     .command('statetest <paths..>', 'run ethereum/tests GeneralStateTests (files or dirs) and compare post-state roots and logs', (y) => y
       .positional('paths', { type: 'string', array: true, demandOption: true })

@@ -25,7 +25,7 @@ const ASSETS = [
   ['src/builtins', /\.(wasm|h)$/],
   ['runtime/include', /\.h$/],
   ['runtime/salt/kernel', /\.wasm$/],
-  ['cli/bench', /\.c$/],
+  ['cli/bench', /\.(c|json)$/],
 ];
 for (const [dir, re] of ASSETS) {
   mkdirSync(join(dist, dir), { recursive: true });

@@ -1,14 +1,14 @@
 /**
- * @file `mevmc bench` / `npm run bench`: one table row per program of ../shared/bench and of the
- * corpus bench cases — @ethereumjs/evm time, mevmc time, ratio, compile time — measured with
- * tinybench side by side in the same process. Each task is a whole message call on fresh state
- * (setup included on both sides); `exec ratio` compares execution only (median execMs).
- * A result that differs from the reference is printed and the program is not timed. `1st ms` is the first call
- * after compiling (instantiation included); `--per-call` (also a section of the full run) prints µs per tiny call.
+ * @file `mevmc bench` / `npm run bench`: one table row per program of ../shared/bench and of the corpus bench cases
+ * (issue #14): the fixed evmone 0.15 reference time (bench-evmone.ts), @ethereumjs/evm execution time, mevmc wasm
+ * first call (instantiation and V8's first tier included) and steady state apart, ratios against evmone and
+ * @ethereumjs, host calls per run and ns per host call, compile time, and the native engine when clang is there;
+ * then geomeans per program set. Execution only on every side (state setup outside the clock). A result that
+ * differs from the reference is printed and the program is not timed. `--per-call` (also a section of the full run)
+ * prints µs per tiny call and transaction.
  */
-import { Bench } from 'tinybench';
 import { loadCorpusBenchCases } from '../../corpus/index.ts';
-import type { Case } from '../../runtime/harness/case.ts';
+import type { Case, CaseResult } from '../../runtime/harness/case.ts';
 import { runCase } from '../../runtime/harness/batch.ts';
 import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import { ensureCompiler, WasmLoader } from '../../runtime/loader/wasm.ts';
@@ -18,6 +18,9 @@ import { loadSharedBench, prepareBenchCase } from '../../runtime/harness/shared-
 import { parseForkName } from '../../src/evm/forks.ts';
 import { sameResult } from './corpus.ts';
 import { formatPerCall, runPerCallBench } from '../../runtime/harness/per-call-bench.ts';
+import { countHostCalls } from '../../runtime/harness/host-calls.ts';
+import { median } from '../../runtime/harness/case.ts';
+import { type BenchRow, benchSet, formatGeomeans, loadEvmoneReference } from './bench-evmone.ts';
 import { positiveNumberOption, regexOption } from '../options.ts';
 
 interface Program { name: string; c: Case; heavy?: boolean; refKnown?: boolean }
@@ -47,10 +50,26 @@ async function perCallSection(loader: WasmLoader): Promise<void> {
   const tiny = loadSharedBench().cases.filter((b) => TINY.includes(b.name) && !b.deploy)
     .map((b) => ({ name: b.name, code: b.case.code, calldata: b.case.calldata }));
   console.log('');
-  for (const l of formatPerCall(await runPerCallBench(loader, tiny))) console.log(l);
+  for (const l of formatPerCall(await runPerCallBench(loader, tiny), loadEvmoneReference().ms)) console.log(l);
 }
 
-export async function benchCommand(a: { filter?: string; time: number; heavy: boolean; perCall?: boolean }): Promise<number> {
+/**
+ * Steady state: runs for at least `budgetMs` (and at least 25 / 10 / 3 runs as the first call took < 50 ms / < 0.5 s /
+ * more, at most 400), the median of the later half: V8 tiers hot wasm functions up after some runs (Liftoff first).
+ */
+function steadyState(c: Case, loader: WasmLoader, budgetMs: number, firstMs: number): { ms: number; result: CaseResult } {
+  const min = firstMs > 500 ? 3 : firstMs > 50 ? 10 : 25;
+  const times: number[] = [];
+  let last: CaseResult | undefined;
+  const t0 = performance.now();
+  while ((times.length < min || performance.now() - t0 < budgetMs) && times.length < 400) {
+    last = runCase(c, { loader });
+    times.push(last.execMs);
+  }
+  return { ms: median(times.slice(times.length >> 1)), result: last! };
+}
+
+export async function benchCommand(a: { filter?: string; time: number; heavy: boolean; perCall?: boolean; native?: boolean }): Promise<number> {
   const filter = regexOption('filter', a.filter);
   positiveNumberOption('time', a.time);
   const loader = new WasmLoader();
@@ -60,70 +79,64 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     return 0;
   }
   // The native column (issue #5): execution only, next to wasm's; skipped with a reason without clang/koffi.
-  const noNative = nativeUnavailableReason();
+  const noNative = a.native === false ? 'off (--no-native)' : nativeUnavailableReason();
   const native = noNative ? undefined : new NativeLoader();
   if (noNative) console.log(`(native column skipped: ${noNative})`);
-  const rows: string[] = [];
+  const evmone = loadEvmoneReference();
   const pad = (s: string, n: number) => s.padStart(n);
-  const header = `${'program'.padEnd(46)}${pad('ethereumjs', 12)}${pad('mevmc', 11)}${pad('ratio', 9)}${pad('exec ratio', 11)}${pad('compile', 10)}${pad('code', 8)}${pad('1st ms', 9)}` +
-    (native ? `${pad('native', 10)}${pad('wasm/nat', 10)}${pad('clang', 9)}` : '');
-  console.log(header);
-  /** Native columns: exec ms, wasm exec / native exec, compile ms (clang included); checked against the wasm result. */
-  const nativeCols = (p: Program, w: { execMs: number; status: string; gasUsed: string; output: string }): string => {
-    if (!native) return '';
-    const fork = parseForkName(p.c.fork)!;
-    const t0 = performance.now();
-    const loaded = native.load(p.c.code, fork);
-    const clangMs = loaded.fromDisk ? loaded.compileMs : performance.now() - t0;
-    const n = runCase(p.c, { loader: native, repeat: 3 });
-    if (n.status !== w.status || n.gasUsed !== w.gasUsed || n.output !== w.output) return `  native DIFFERS: ${n.status}/${n.gasUsed}`;
-    return `${pad(n.execMs.toFixed(2), 10)}${pad((w.execMs / n.execMs).toFixed(2) + '×', 10)}${pad(clangMs.toFixed(0), 9)}`;
-  };
+  const num = (x: number | undefined, d = 3) => (x === undefined ? '-' : x >= 100 ? x.toFixed(1) : x.toFixed(d));
+  const ratio = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? '-' : (x / y >= 10 ? (x / y).toFixed(0) : (x / y).toPrecision(2)) + '×');
+  console.log(`ms per call; evmone ${evmone.evmone}: fixed reference (${evmone.date}); ejs = @ethereumjs/evm; 1st = first call after compiling; ` +
+    'steady = median of the later runs; ×evmone = evmone ms / mevmc ms (> 1: mevmc faster); host = host calls per run, ns per host call');
+  console.log(`${'program'.padEnd(46)}${pad('evmone', 9)}${pad('ejs', 10)}${pad('1st', 9)}${pad('steady', 9)}${pad('×evm 1st', 11)}${pad('×evmone', 10)}` +
+    `${pad('×ejs', 7)}${pad('host', 8)}${pad('ns/host', 8)}${pad('compile', 9)}${pad('set', 8)}` + (native ? `${pad('native', 9)}${pad('×evm nat', 9)}` : ''));
+  const rows: BenchRow[] = [];
   for (const p of await programs(filter)) {
     const fork = parseForkName(p.c.fork)!;
     const t0 = performance.now();
     loader.load(p.c.code, fork);
     const compileMs = performance.now() - t0;
     const firstMs = runCase(p.c, { loader }).execMs; // the first call: instance creation included
-    const w = runCase(p.c, { loader, repeat: 3 });
+    const { ms: steady, result: w } = steadyState(p.c, loader, a.time, firstMs);
     if (w.error?.startsWith('not yet supported')) {
       console.log(`${p.name.padEnd(46)} (needs nested calls/creates: issue #3)`);
       continue;
     }
-    if (p.heavy && !(a.heavy && p.refKnown)) {
-      // Too slow for the reference (minutes): mevmc alone, checked against nothing but its own status.
-      console.log(`${p.name.padEnd(46)}${pad('-', 12)}${pad(w.execMs.toFixed(1), 11)}${pad('-', 9)}${pad('-', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${pad(firstMs.toFixed(2), 9)}${nativeCols(p, w)}  (${w.status}, gas ${w.gasUsed}; reference not run)`);
-      continue;
+    let ejsMs: number | undefined;
+    if (!p.heavy || (a.heavy && p.refKnown)) {
+      const r1 = await runReference(p.c, { repeat: 1 });
+      if (!sameResult(w, r1)) {
+        console.log(`${p.name.padEnd(46)} DIFFERS from the reference: mevmc ${w.status}/${w.gasUsed} vs ref ${r1.status}/${r1.gasUsed}`);
+        continue;
+      }
+      // A few runs where one is short (the first run of a program carries @ethereumjs's own warm-up).
+      ejsMs = r1.execMs > 300 ? r1.execMs : (await runReference(p.c, { repeat: r1.execMs > 30 ? 3 : 7 })).execMs;
     }
-    const r = await runReference(p.c, { repeat: 1 });
-    if (!sameResult(w, r)) {
-      console.log(`${p.name.padEnd(46)} DIFFERS from the reference: mevmc ${w.status}/${w.gasUsed} vs ref ${r.status}/${r.gasUsed}`);
-      continue;
+    const tally = countHostCalls(p.c, loader, firstMs > 500 ? 1 : 3);
+    let nativeMs: number | undefined;
+    let nativeNote = '';
+    if (native) {
+      const n = runCase(p.c, { loader: native, repeat: firstMs > 500 ? 3 : 10 });
+      if (n.status !== w.status || n.gasUsed !== w.gasUsed || n.output !== w.output) nativeNote = `  native DIFFERS: ${n.status}/${n.gasUsed}`;
+      else nativeMs = n.execMs;
     }
-    const slow = r.execMs > 1000;
-    if (slow) {
-      // One reference run is already seconds: compare single runs instead of a tinybench series.
-      const w3 = runCase(p.c, { loader, repeat: 3 });
-      const execW = w3.execMs;
-      const line = `${p.name.padEnd(46)}${pad(r.execMs.toFixed(1), 12)}${pad(execW.toFixed(1), 11)}${pad((r.execMs / execW).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${pad(firstMs.toFixed(2), 9)}${nativeCols(p, w3)}`;
-      console.log(line);
-      rows.push(line);
-      continue;
-    }
-    const bench = new Bench({ time: a.time, iterations: 5, warmupIterations: 2 });
-    bench.add('ref', async () => { await runReference(p.c); });
-    bench.add('mevmc', () => { runCase(p.c, { loader }); });
-    await bench.run();
-    const mean = (n: string) => bench.tasks.find((t) => t.name === n)!.result as unknown as { latency?: { mean: number }; mean?: number };
-    const ms = (n: string) => mean(n).latency?.mean ?? mean(n).mean ?? NaN;
-    const refMs = ms('ref');
-    const wasmMs = ms('mevmc');
-    const w5 = runCase(p.c, { loader, repeat: 5 });
-    const execW = w5.execMs;
-    const line = `${p.name.padEnd(46)}${pad(refMs.toFixed(3), 12)}${pad(wasmMs.toFixed(3), 11)}${pad((refMs / wasmMs).toFixed(1) + '×', 9)}${pad((r.execMs / execW).toFixed(1) + '×', 11)}${pad(compileMs.toFixed(1), 10)}${pad(String(p.c.code.length), 8)}${pad(firstMs.toFixed(2), 9)}${nativeCols(p, w5)}`;
-    console.log(line);
-    rows.push(line);
+    const evm = evmone.ms[p.name];
+    const row: BenchRow = {
+      name: p.name, evmoneMs: evm, ejsMs, firstMs, steadyMs: steady, nativeMs, hostCalls: tally.calls,
+      // Fewer calls than this are below what the clock can split from its own cost.
+      hostNs: tally.timedCalls >= 100 ? Math.max(0, (tally.hostMs * 1e6) / tally.timedCalls) : undefined,
+      set: evm === undefined ? undefined : benchSet(evm, tally.calls),
+    };
+    rows.push(row);
+    console.log(`${p.name.padEnd(46)}${pad(num(evm, 4), 9)}${pad(num(ejsMs, 2), 10)}${pad(num(firstMs), 9)}${pad(num(steady, 4), 9)}` +
+      `${pad(ratio(evm, firstMs), 11)}${pad(ratio(evm, steady), 10)}${pad(ratio(ejsMs, steady), 7)}${pad(String(tally.calls), 8)}` +
+      `${pad(row.hostNs === undefined ? '-' : row.hostNs.toFixed(0), 8)}${pad(compileMs.toFixed(1), 9)}${pad(row.set ?? '-', 8)}` +
+      (native ? `${pad(num(nativeMs, 4), 9)}${pad(ratio(evm, nativeMs), 9)}` : '') +
+      `${p.heavy && ejsMs === undefined ? '  (reference not run: --heavy)' : ''}${nativeNote}`);
   }
+  for (const l of formatGeomeans(rows, evmone)) console.log(l);
+  const unmatched = Object.keys(evmone.ms).filter((k) => !rows.some((r) => r.name === k));
+  if (!filter && unmatched.length) console.log(`evmone figures with no program here: ${unmatched.join(', ')}`);
   if (!filter || filter.test('per-call')) await perCallSection(loader);
   if (native && (!filter || filter.test('fib'))) await nativeFibSection(native, a.heavy);
   native?.dispose();

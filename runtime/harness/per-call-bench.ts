@@ -175,12 +175,17 @@ export async function runPerCallBench(loader: ContractLoader, tiny: TinyProgram[
   return rows;
 }
 
-/** The rows as a table: µs per call on each side, the ratio, and the first call apart. */
-export function formatPerCall(rows: PerCallRow[]): string[] {
+/**
+ * The rows as a table: µs per call on each side, the ratio, and the first call apart; `evmoneMs` (fixed reference
+ * times by program name) adds evmone's µs for the `call <program>` rows.
+ */
+export function formatPerCall(rows: PerCallRow[], evmoneMs: Record<string, number> = {}): string[] {
   const pad = (s: string, n: number) => s.padStart(n);
-  const out = [`${'per call (µs, steady state)'.padEnd(36)}${pad('ethereumjs', 12)}${pad('mevmc', 10)}${pad('ratio', 9)}${pad('1st call', 11)}`];
+  const out = [`${'per call (µs, steady state)'.padEnd(36)}${pad('ethereumjs', 12)}${pad('mevmc', 10)}${pad('ratio', 9)}${pad('1st call', 11)}${pad('evmone', 9)}${pad('mevmc/evmone', 14)}`];
   for (const r of rows) {
-    out.push(`${r.name.padEnd(36)}${pad(r.refUs.toFixed(2), 12)}${pad(r.mevmcUs.toFixed(2), 10)}${pad((r.refUs / r.mevmcUs).toFixed(1) + '×', 9)}${pad(r.firstUs.toFixed(0), 11)}`);
+    const e = r.name.startsWith('call ') ? evmoneMs[r.name.slice(5)] : undefined;
+    const ev = e === undefined ? `${pad('-', 9)}${pad('-', 14)}` : `${pad((e * 1000).toFixed(2), 9)}${pad((r.mevmcUs / (e * 1000)).toFixed(1) + '×', 14)}`;
+    out.push(`${r.name.padEnd(36)}${pad(r.refUs.toFixed(2), 12)}${pad(r.mevmcUs.toFixed(2), 10)}${pad((r.refUs / r.mevmcUs).toFixed(1) + '×', 9)}${pad(r.firstUs.toFixed(0), 11)}${ev}`);
   }
   return out;
 }
