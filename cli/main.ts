@@ -109,8 +109,20 @@ async function main(argv: string[]): Promise<number> {
       .option('pre', { type: 'string', describe: 'pre-state file (geth prestateTracer shape) for a block given as a file' })
       .option('block-hashes', { type: 'string', describe: 'BLOCKHASH file: { "<number>": "0xhash" }' })
       .option('chain', { type: 'string', describe: 'chain id and fork schedule: mainnet (default), sepolia, holesky, hoodi, or a geth genesis / chain config JSON file' })
+      .option('state', { type: 'string', describe: 'salt:DIR: execute on a persistent SALT store per block (DIR/<number>, genesis = the pre-state) and print the SALT roots; memory (default)' })
       .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' }),
     async (a) => set((await import('./commands/block.ts')).blockCommand(a as never)))
+    .command('validate <block>', 'stateless re-execution: verify a SALT witness, execute the block from it alone, print the post-state root', (y) => y
+      .positional('block', { type: 'string', demandOption: true, describe: 'RPC block JSON file or pevm fixture folder (its pre-state is not used)' })
+      .option('witness', { type: 'string', demandOption: true, describe: 'stateless-validator witness file (.salt, bincode WitnessFileContent)' })
+      .option('parent-root', { type: 'string', demandOption: true, describe: 'SALT state root of the parent block (0x + 64 hex)' })
+      .option('code', { type: 'string', describe: 'code by hash: a folder of <hash>[.bin|.hex] files (a SALT store\'s code/) or a contracts.txt' })
+      .option('expect-root', { type: 'string', describe: 'also check the post-state root against this one' })
+      .option('engine', { choices: ['wasm', 'native'] as const, default: 'wasm' as const })
+      .option('block-hashes', { type: 'string', describe: 'BLOCKHASH file: { "<number>": "0xhash" }' })
+      .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' })
+      .option('json', { type: 'boolean', default: false, describe: '{ "block", "stateRoot", "ok", … }' }),
+    async (a) => set((await import('./commands/validate.ts')).validateCommand(a as never)))
     .command('fuzz', 'differential fuzzing against @ethereumjs/evm; findings minimised into ./mevmc-regressions/ (--out)', (y) => y
       .option('seed', { type: 'number', describe: 'campaign seed (default: from the clock, printed)' })
       .option('runs', { type: 'number', describe: 'programs of this shard (default 1000 unless --duration)' })

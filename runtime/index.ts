@@ -53,6 +53,18 @@ export {
   type RpcBlockOptions, type TxOutcome, type Uncle, type Withdrawal,
 } from './block/index.ts';
 
+/**
+ * Stateless validation on SALT: {@link validateBlock} verifies a block's witness against the parent SALT root,
+ * executes the block from the witnessed key/values alone and returns the post-state root and header checks;
+ * {@link blockWitness} builds that witness for a block executed on a SaltBackend (before `commitBlock`).
+ */
+export {
+  PartialSaltState, WitnessInvalidError, WitnessLacksKeyError, type PartialStateOptions,
+} from './salt/stateless.ts';
+export { CodeSourceError, StatelessBackend, diffKeys, loadCodeSource, type CodeLookup } from './salt/stateless-backend.ts';
+export { WitnessFormatError, blockWitness, validateBlock, type HeaderCheck, type ValidationResult } from './salt/validate.ts';
+export { buildWitness, encodeWitnessFile, witnessKeys, type WitnessMeta } from './salt/witness-build.ts';
+
 /** Options of {@link compile}. */
 export interface CompileOptions {
   /** Fork name (default 'cancun'). */

@@ -1,0 +1,211 @@
+/**
+ * @file `StatelessBackend`: the runtime's `StateBackend` over a witness (a `PartialSaltState`) and code by hash,
+ * so `executeBlock` runs a block from its witness alone; plus the code sources `mevmc validate --code` reads.
+ *
+ * Stage: stateless validation (`mevmc validate`, issue #17 part 4).
+ * Input: a verified partial SALT state, a code lookup (directory of `<hash>[.bin|.hex]` files — the layout of a
+ * SALT store's `code/` folder — or a stateless-validator `contracts.txt`), the block's transaction diffs.
+ * Output: EVM reads (accounts with code, storage); at the end the SALT key changes of the block (the same rule
+ * as `SaltBackend.pendingKeyChanges`: union of the diffs, no-op writes dropped, a destroyed or re-created
+ * account's old slots deleted) applied to the partial state → the post-state root.
+ * Invariants: a read the witness cannot answer throws `WitnessLacksKeyError` (never a default); an account
+ * whose code hash has no code throws `MissingCodeError`. SALT cannot enumerate an account's storage: a
+ * destroyed account's old slots are the witnessed ones (an honest witness holds all of them, since the full
+ * node deletes them in the same batch; completeness itself is not provable — no pre-Cancun
+ * SELFDESTRUCT exists on MegaETH).
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import type { Account, StateBackend, StateDiff } from '../state/world.ts';
+import { MissingCodeError } from './backend.ts';
+import { KECCAK_EMPTY, accountValue, bytesEqual, decodeAccountValue, storageKey, storageValue } from './keys.ts';
+import type { KeyChange } from './state.ts';
+import type { PartialSaltState } from './stateless.ts';
+
+const EMPTY_CODE = new Uint8Array(0);
+const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+const addrBytes = (address: string): Uint8Array => new Uint8Array(Buffer.from(address.slice(2), 'hex'));
+const beToBigint = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + hexOf(b)));
+
+/** Code by hash: undefined when unknown. */
+export type CodeLookup = (hash: Uint8Array) => Uint8Array | undefined;
+
+/** A code source could not be read. */
+export class CodeSourceError extends Error {
+  override name = 'CodeSourceError';
+}
+
+/**
+ * Code by hash from `path`: a directory of files named by code hash (`<hex>`, `<hex>.bin` raw bytes, or
+ * `<hex>.hex` hex text; with or without 0x), or a stateless-validator `contracts.txt` (one JSON
+ * `[hash, {"LegacyAnalyzed": {bytecode, original_len}}]` per line; revm pads bytecode, cut to original_len).
+ * Every code is checked against its hash.
+ */
+export function loadCodeSource(path: string): CodeLookup {
+  if (!existsSync(path)) throw new CodeSourceError(`${path}: no such file or directory`);
+  const codes = new Map<string, Uint8Array>();
+  const add = (hash: string, code: Uint8Array, where: string): void => {
+    const h = hash.toLowerCase().replace(/^0x/, '');
+    if (hexOf(keccak_256(code)) !== h) throw new CodeSourceError(`${where}: code does not hash to 0x${h}`);
+    codes.set(h, code);
+  };
+  if (statSync(path).isDirectory()) {
+    for (const name of readdirSync(path)) {
+      const m = /^(?:0x)?([0-9a-fA-F]{64})(\.bin|\.hex)?$/.exec(name);
+      if (!m) continue;
+      const raw = readFileSync(join(path, name));
+      const code = m[2] === '.hex' ? new Uint8Array(Buffer.from(raw.toString('utf8').trim().replace(/^0x/, ''), 'hex')) : new Uint8Array(raw);
+      add(m[1], code, join(path, name));
+    }
+  } else {
+    readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      const where = `${path}:${i + 1}`;
+      let hash: string;
+      let code: Uint8Array;
+      try {
+        const [h, body] = JSON.parse(line) as [string, Record<string, { bytecode: string; original_len?: number }>];
+        const inner = body.LegacyAnalyzed ?? body.LegacyRaw ?? Object.values(body)[0];
+        const full = new Uint8Array(Buffer.from(String(inner.bytecode).replace(/^0x/, ''), 'hex'));
+        code = inner.original_len !== undefined ? full.subarray(0, inner.original_len) : full;
+        hash = h;
+      } catch (e) {
+        throw new CodeSourceError(`${where}: expected [hash, {"LegacyAnalyzed": {"bytecode": …}}]: ${(e as Error).message}`);
+      }
+      add(hash, code, where);
+    });
+  }
+  return (hash) => (bytesEqual(hash, KECCAK_EMPTY) ? EMPTY_CODE : codes.get(hexOf(hash)));
+}
+
+/** The runtime's state backend over a witness. One instance per block. */
+export class StatelessBackend implements StateBackend {
+  private readonly pendingAccounts = new Map<string, Account | null>();
+  private readonly pendingStorage = new Map<string, Map<bigint, bigint>>();
+  private readonly pendingCleared = new Set<string>();
+  private readonly codeHashes = new WeakMap<Uint8Array, Uint8Array>();
+
+  constructor(readonly partial: PartialSaltState, readonly code: CodeLookup) {}
+
+  private hashOf(code: Uint8Array): Uint8Array {
+    if (code.length === 0) return KECCAK_EMPTY;
+    let h = this.codeHashes.get(code);
+    if (!h) this.codeHashes.set(code, (h = keccak_256(code)));
+    return h;
+  }
+
+  getAccount(address: string): Account | undefined {
+    const p = this.pendingAccounts.get(address);
+    if (p !== undefined) return p ?? undefined;
+    const v = this.partial.get(addrBytes(address));
+    if (!v) return undefined;
+    const a = decodeAccountValue(v);
+    const code = this.code(a.codeHash!);
+    if (!code) throw new MissingCodeError(`${address}: code 0x${hexOf(a.codeHash!)} is not in the code source`);
+    this.codeHashes.set(code, a.codeHash!);
+    return { balance: a.balance, nonce: a.nonce, code };
+  }
+
+  getStorage(address: string, slot: bigint): bigint {
+    const v = this.pendingStorage.get(address)?.get(slot);
+    if (v !== undefined) return v;
+    if (this.pendingCleared.has(address)) return 0n;
+    const b = this.partial.get(storageKey(addrBytes(address), slot));
+    return b ? beToBigint(b) : 0n;
+  }
+
+  /** Witnessed pre-block slots of `address` (see the file note on completeness). */
+  private witnessedSlots(address: string): [bigint, bigint][] {
+    const prefix = addrBytes(address);
+    const out: [bigint, bigint][] = [];
+    for (const e of this.partial.entries()) {
+      if (e.key.length === 52 && bytesEqual(e.key.subarray(0, 20), prefix)) out.push([beToBigint(e.key.subarray(20)), beToBigint(e.value)]);
+    }
+    return out;
+  }
+
+  *storageEntries(address: string): Iterable<[bigint, bigint]> {
+    const pending = this.pendingStorage.get(address);
+    if (pending) for (const [k, v] of pending) if (v !== 0n) yield [k, v];
+    if (this.pendingCleared.has(address)) return;
+    for (const [k, v] of this.witnessedSlots(address)) if (!pending?.has(k)) yield [k, v];
+  }
+
+  *addresses(): Iterable<string> {
+    for (const [a, acc] of this.pendingAccounts) if (acc) yield a;
+    for (const e of this.partial.entries()) {
+      const a = '0x' + hexOf(e.key);
+      if (e.key.length === 20 && !this.pendingAccounts.has(a)) yield a;
+    }
+  }
+
+  applyDiff(diff: StateDiff): void {
+    for (const [address, d] of diff) {
+      if (!d.after) {
+        this.pendingAccounts.set(address, null);
+        this.pendingCleared.add(address);
+        this.pendingStorage.delete(address);
+        continue;
+      }
+      this.pendingAccounts.set(address, d.after);
+      let m = this.pendingStorage.get(address);
+      if (d.storageCleared) {
+        this.pendingCleared.add(address);
+        m?.clear();
+      }
+      for (const [k, v] of d.storage) {
+        if (!m) this.pendingStorage.set(address, (m = new Map()));
+        m.set(k, v);
+      }
+    }
+  }
+
+  /** The block's SALT key changes (no-op writes dropped; destroyed accounts' witnessed slots deleted). */
+  keyChanges(): KeyChange[] {
+    const out: KeyChange[] = [];
+    const push = (key: Uint8Array, value: Uint8Array | undefined): void => {
+      const cur = this.partial.get(key);
+      if (value === undefined ? cur !== undefined : !cur || !bytesEqual(cur, value)) out.push({ key, value });
+    };
+    const addresses = new Set<string>([...this.pendingAccounts.keys(), ...this.pendingStorage.keys(), ...this.pendingCleared]);
+    for (const address of [...addresses].sort()) {
+      const ab = addrBytes(address);
+      if (this.pendingAccounts.has(address)) {
+        const a = this.pendingAccounts.get(address);
+        push(ab, a ? accountValue({ nonce: a.nonce, balance: a.balance, codeHash: this.hashOf(a.code) }) : undefined);
+      }
+      const pending = this.pendingStorage.get(address);
+      if (this.pendingCleared.has(address)) {
+        for (const [slot] of this.witnessedSlots(address)) if (!pending?.has(slot)) out.push({ key: storageKey(ab, slot), value: undefined });
+      }
+      for (const [slot, v] of pending ?? []) push(storageKey(ab, slot), storageValue(v));
+    }
+    return out;
+  }
+
+  /** Apply the block's changes to the partial trie; returns the post-state root and the number of key changes. */
+  finish(): { root: Uint8Array; keys: number } {
+    const changes = this.keyChanges();
+    return { root: this.partial.applyBatch(changes), keys: changes.length };
+  }
+}
+
+/**
+ * Every plain key a block's diffs name (accounts and written slots), for the witness recorder: the validator
+ * compares each with its pre-block value to drop no-op writes, so each must be witnessed.
+ */
+export function diffKeys(diffs: Iterable<StateDiff>): Uint8Array[] {
+  const out = new Map<string, Uint8Array>();
+  for (const diff of diffs) {
+    for (const [address, d] of diff) {
+      const ab = addrBytes(address);
+      out.set(hexOf(ab), ab);
+      for (const slot of d.storage.keys()) {
+        const k = storageKey(ab, slot);
+        out.set(hexOf(k), k);
+      }
+    }
+  }
+  return [...out.values()];
+}

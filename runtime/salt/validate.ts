@@ -1,0 +1,104 @@
+/**
+ * @file Stateless block validation and the full node's witness for a block (issue #17 parts 3–4).
+ *
+ * Stage: `mevmc validate` (verify a witness, execute the block from it alone, apply the updates to the witnessed
+ * partial trie, report the post-state root and the header checks) and `mevmc block --state salt:DIR
+ * --witness-out DIR` (the witness of a block executed on a `SaltBackend`, before its batch is committed).
+ * Input: an RPC block, a witness file, the parent SALT root, code by hash; or a `SaltBackend` with the block's
+ * diffs pending.
+ * Output: `ValidationResult` (root, checks, figures); a `WitnessFile` + bytes.
+ * Invariants: the witness of a block covers what a validator reads — every plain key the execution read from
+ * SALT, every key the block's diffs name (the validator compares each with its pre-block value) and what the
+ * batch's SHI updates walk — so `validateBlock` over it never lacks a key; op_attributes_hash is zero for
+ * Ethereum blocks (they have no OP payload attributes).
+ */
+import { executeBlock, type ExecuteBlockOptions } from '../block/execute.ts';
+import { blockFromRpc } from '../block/rpc.ts';
+import type { BlockResult } from '../block/types.ts';
+import { toHex } from './field.ts';
+import type { SaltBackend } from './backend.ts';
+import { PartialSaltState } from './stateless.ts';
+import { type CodeLookup, StatelessBackend, diffKeys } from './stateless-backend.ts';
+import { buildWitness, encodeWitnessFile } from './witness-build.ts';
+import { type WitnessFile, decodeWitnessFile } from './witness.ts';
+
+/** A malformed witness file. */
+export class WitnessFormatError extends Error {
+  override name = 'WitnessFormatError';
+}
+
+/** Outcome of one header check. */
+export type HeaderCheck = 'ok' | 'FAIL' | 'n/a';
+
+/** What {@link validateBlock} found. */
+export interface ValidationResult {
+  number: bigint;
+  /** Post-state SALT root, 0x-hex. */
+  stateRoot: string;
+  receiptsRoot: HeaderCheck;
+  logsBloom: HeaderCheck;
+  gasUsed: HeaderCheck;
+  /** The three header checks pass (the state root is reported, not checked: a mainnet header holds the MPT root). */
+  ok: boolean;
+  /** Witness size: key/value entries, path commitments, bytes. */
+  witness: { kvs: number; commitments: number; bytes: number };
+  /** SALT key changes applied to the partial trie. */
+  keys: number;
+  verifyMs: number;
+  execMs: number;
+  updateMs: number;
+  result: BlockResult;
+}
+
+const hex = (b: Uint8Array): string => '0x' + toHex(b);
+
+/**
+ * Validate `rpcBlock` statelessly: verify `witnessBytes` against `parentRoot`, execute from it with code from
+ * `code`, apply the block's changes to the partial trie. Throws `WitnessFormatError`, `WitnessInvalidError`,
+ * `WitnessLacksKeyError`, `MissingCodeError` or `InvalidBlockError`.
+ */
+export async function validateBlock(
+  rpcBlock: Record<string, unknown>,
+  witnessBytes: Uint8Array,
+  parentRoot: Uint8Array,
+  code: CodeLookup,
+  opts: ExecuteBlockOptions = {},
+): Promise<ValidationResult> {
+  let w: WitnessFile;
+  try {
+    w = decodeWitnessFile(witnessBytes);
+  } catch (e) {
+    throw new WitnessFormatError(`malformed witness: ${(e as Error).message}`);
+  }
+  const t0 = performance.now();
+  const partial = PartialSaltState.fromWitness(w, parentRoot);
+  const verifyMs = performance.now() - t0;
+  const { block } = blockFromRpc(rpcBlock, { chain: opts.chain });
+  const backend = new StatelessBackend(partial, code);
+  const result = await executeBlock(block, backend, opts);
+  const t1 = performance.now();
+  const { root, keys } = backend.finish();
+  const updateMs = performance.now() - t1;
+  const header = rpcBlock as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string };
+  const check = (got: string | undefined, want: string | undefined): HeaderCheck =>
+    got === undefined || want === undefined ? 'n/a' : got === want.toLowerCase() ? 'ok' : 'FAIL';
+  const receiptsRoot = check(result.receiptsRoot && hex(result.receiptsRoot), header.receiptsRoot);
+  const logsBloom = check(hex(result.logsBloom), header.logsBloom);
+  const gasUsed = check(String(result.gasUsed), header.gasUsed === undefined ? undefined : String(BigInt(header.gasUsed)));
+  return {
+    number: block.header.number, stateRoot: hex(root), receiptsRoot, logsBloom, gasUsed,
+    ok: receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsed !== 'FAIL',
+    witness: { kvs: w.kvs.size, commitments: w.saltProof.parentsCommitments.size, bytes: witnessBytes.length },
+    keys, verifyMs, execMs: result.execMs, updateMs, result,
+  };
+}
+
+/**
+ * The witness of a block executed on `backend` (reads tracked with `trackReads()` before execution, diffs still
+ * pending: call before `commitBlock()`), proved against the pre-block state. `parentHash` = the block's.
+ */
+export function blockWitness(backend: SaltBackend, result: BlockResult, parentHash: Uint8Array): { witness: WitnessFile; bytes: Uint8Array } {
+  const reads = [...backend.readKeys(), ...diffKeys([result.systemDiff, ...result.txs.map((t) => t.diff), result.finalDiff])];
+  const witness = buildWitness(backend.state, reads, backend.pendingKeyChanges(), { parentHash });
+  return { witness, bytes: encodeWitnessFile(witness) };
+}
