@@ -12,7 +12,8 @@ import { Op, type OpTraits } from '../../evm/traits.ts';
 import { type BlockBuilder, constValue, type Limb, type Value, valueConst } from './frame.ts';
 import { type Expr, i32, i64, none } from './module.ts';
 import {
-  fromBool, makeAdd, makeBitwise, makeEq, makeIsZero, makeLess, makeNot, makeOrLimbs, makeShlConst, makeShrConst, makeSub,
+  fromBool, makeAdd, makeBitwise, makeByteConst, makeEq, makeIsZero, makeLess, makeNot, makeOrLimbs, makeShlConst, makeShrConst,
+  makeSignextendConst, makeSub,
 } from './u256.ts';
 
 /** What a lowering needs besides the block: the fork and the module-level names. */
@@ -90,6 +91,9 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
     else bb.push(op === Op.SHL ? makeShlConst(bb, b, Number(shift)) : makeShrConst(bb, b, Number(shift)));
     return true;
   }
+  // SIGNEXTEND and BYTE by a constant index (int<N> arithmetic, byte extraction) stay inline too.
+  if (op === Op.SIGNEXTEND && shift !== undefined) { bb.push(makeSignextendConst(bb, b, shift)); return true; }
+  if (op === Op.BYTE && shift !== undefined) { bb.push(makeByteConst(bb, b, shift)); return true; }
   if (op === Op.EXP) chargeExp(bb, cx, b, consts[1]);
   const name = BUILTIN_BINARY[op];
   if (name === undefined) throw new Error(`no lowering for pure opcode 0x${op.toString(16)}`);

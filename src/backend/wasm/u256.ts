@@ -146,3 +146,31 @@ export function makeShrConst(bb: BlockBuilder, v: Value, s: number): Value {
 export function fromBool(bb: BlockBuilder, cond: Expr): Value {
   return bb.valueOf([bb.m.i64.extend_u(cond), 0n, 0n, 0n]);
 }
+
+/**
+ * SIGNEXTEND by a constant byte index `b` (Solidity's int<N> arithmetic): the limb holding the sign bit is
+ * sign-extended with a shift pair, the limbs above become its sign, the ones below are unchanged.
+ */
+export function makeSignextendConst(bb: BlockBuilder, x: Value, b: bigint): Value {
+  if (b >= 31n) return x;
+  const m = bb.m;
+  const bit = 8 * Number(b) + 7;
+  const k = bit >> 6;
+  const s = BigInt(63 - (bit & 63));
+  const ext = s === 0n ? bb.get(x.limbs[k]) : m.i64.shr_s(m.i64.shl(bb.get(x.limbs[k]), m.i64.const(s)), m.i64.const(s));
+  const low = bb.temp(ext);
+  const sign = k < 3 ? bb.temp(m.i64.shr_s(bb.get(low), m.i64.const(63n))) : low;
+  const limbs = [0, 1, 2, 3].map((i) => (i < k ? x.limbs[i] : i === k ? low : sign));
+  return { limbs: limbs as unknown as Value['limbs'] };
+}
+
+/** BYTE with a constant index `i`: byte i counted from the most significant end, 0 past 31. */
+export function makeByteConst(bb: BlockBuilder, x: Value, i: bigint): Value {
+  if (i >= 32n) return { limbs: [0n, 0n, 0n, 0n] };
+  const m = bb.m;
+  const fromLow = 31 - Number(i); // byte index from the least significant end
+  const limb = fromLow >> 3;
+  const shift = BigInt(8 * (fromLow & 7));
+  const v = shift === 0n ? bb.get(x.limbs[limb]) : m.i64.shr_u(bb.get(x.limbs[limb]), m.i64.const(shift));
+  return bb.valueOf([m.i64.and(v, m.i64.const(0xffn)), 0n, 0n, 0n]);
+}
