@@ -8,7 +8,7 @@
  * forced expansion — cannot arise through the full engine, which never leaves a bucket above 80 % load.)
  * The same-bucket keys come from ../shared/salt (skipped visibly without it).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SaltState, type KeyChange } from '../../runtime/salt/state.ts';
@@ -147,6 +147,26 @@ describe('stateless SALT: witness → partial state → same root as the full en
     expect((err as Error).message).toContain(`0x${named.toString(16).padStart(16, '0')}`);
     expect((err as Error).message).toContain(toHex(c.reads[0]));
     expect(bucketId(c.reads[0])).toBe(l.bucket);
+  }, 120_000);
+
+  it.skipIf(!HAVE_SHARED)('real MegaETH witnesses (1140, 1146): partial state verifies against the parent header root; every witnessed entry reads back (skipped without ../shared/salt)', () => {
+    const D = join(SALT_DIR, 'megaeth');
+    const blocks = readdirSync(join(D, 'blocks'));
+    for (const n of [1140, 1146]) {
+      const parent = blocks.find((b) => b.startsWith(`${n - 1}.`))!;
+      const root = fromHex(JSON.parse(readFileSync(join(D, 'blocks', parent), 'utf8')).stateRoot);
+      const file = readdirSync(join(D, 'witness')).find((w) => w.startsWith(`${n}.`) && w.endsWith('.salt'))!;
+      const w = decodeWitnessFile(new Uint8Array(readFileSync(join(D, 'witness', file))));
+      const p = PartialSaltState.fromWitness(w, root);
+      expect(toHex(p.parentRoot())).toBe(toHex(root));
+      let n2 = 0;
+      for (const [k, v] of w.kvs) {
+        if (!v || k >> 40n < 65536n) continue;
+        expect(toHex(p.get(v.key)!), `block ${n} key ${toHex(v.key)}`).toBe(toHex(v.value));
+        n2++;
+      }
+      expect(n2).toBeGreaterThan(200);
+    }
   }, 120_000);
 
   it('a witness against the wrong parent root is rejected', () => {
