@@ -12,7 +12,7 @@
  * changed slot was read, so its leaf and all its ancestors are witnessed and the seeded commitment trie
  * updates them incrementally (a resized bucket is rebuilt from its full, witnessed content).
  */
-import { decompress } from './banderwagon.ts';
+import { type Point, decompress } from './banderwagon.ts';
 import { toHex } from './field.ts';
 import { bucketId } from './hasher.ts';
 import {
@@ -107,13 +107,13 @@ export class PartialSaltState {
   /** Statistics of the applied batch. */
   stats = { slotDeltas: 0, rebuiltBuckets: 0, mults: 0 };
 
-  private constructor(readonly witness: WitnessFile, engine?: CommitEngine) {
+  private constructor(readonly witness: WitnessFile, decoded: Map<bigint, Point>, engine?: CommitEngine) {
     this.source = new WitnessSource(witness.kvs);
     this.overlay = new SaltOverlay(this.source);
     this.trie = new SaltTrie(engine);
-    const nodes: [bigint, ReturnType<typeof decompress> & object][] = [];
+    const nodes: [bigint, Point][] = [];
     for (const [id, c] of witness.saltProof.parentsCommitments) {
-      const p = decompress(c);
+      const p = decoded.get(id) ?? decompress(c);
       if (!p) throw new WitnessInvalidError(`commitment of node ${id} is not a valid Banderwagon element`);
       nodes.push([id, p]);
     }
@@ -122,8 +122,9 @@ export class PartialSaltState {
 
   /** Verify `witness` against `parentRoot` (32 bytes) and build the partial state; throws `WitnessInvalidError`. */
   static fromWitness(witness: WitnessFile, parentRoot: Uint8Array, opts: PartialStateOptions = {}): PartialSaltState {
+    const decoded = new Map<bigint, Point>();
     if (!opts.skipVerify) {
-      const v = verifySaltProof(witness.kvs, witness.saltProof, parentRoot);
+      const v = verifySaltProof(witness.kvs, witness.saltProof, parentRoot, decoded);
       if (!v.ok) throw new WitnessInvalidError(v.reason ?? 'unknown reason');
     }
     // Every witnessed data entry must sit in its key's bucket (else a direct lookup could be misled).
@@ -132,7 +133,7 @@ export class PartialSaltState {
         throw new WitnessInvalidError(`entry at 0x${k.toString(16)} holds a key of bucket ${bucketId(v.key)}`);
       }
     }
-    return new PartialSaltState(witness, opts.engine);
+    return new PartialSaltState(witness, decoded, opts.engine);
   }
 
   /** Pre-batch value of a plain key (undefined = proven absent); throws `WitnessLacksKeyError`. */

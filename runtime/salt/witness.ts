@@ -211,6 +211,8 @@ export function verifySaltProof(
   kvs: Map<bigint, SaltValue | undefined>,
   proof: SaltProofData,
   stateRoot: Uint8Array,
+  /** Filled with the decompressed commitments (a stateless replay reuses them: decompression is most of the cost). */
+  decoded?: Map<bigint, Point>,
 ): VerifyResult {
   if (kvs.size === 0) return { ok: false, reason: 'witness has no keys' };
   const keys = [...kvs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -235,7 +237,7 @@ export function verifySaltProof(
   if (toHex(rootHash) !== toHex(stateRoot)) {
     return { ok: false, reason: `root mismatch: witness root ${toHex(rootHash)} ≠ expected ${toHex(stateRoot)}` };
   }
-  const points = new Map<bigint, Point>();
+  const points = decoded ?? new Map<bigint, Point>();
   for (const [id, c] of proof.parentsCommitments) {
     const p = decompress(c);
     if (!p) return { ok: false, reason: `commitment of node ${id} is not a valid Banderwagon element` };
