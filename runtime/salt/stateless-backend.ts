@@ -39,7 +39,8 @@ export class CodeSourceError extends Error {
 /**
  * Code by hash from `path`: a directory of files named by code hash (`<hex>`, `<hex>.bin` raw bytes, or
  * `<hex>.hex` hex text; with or without 0x), or a stateless-validator `contracts.txt` (one JSON
- * `[hash, {"LegacyAnalyzed": {bytecode, original_len}}]` per line; revm pads bytecode, cut to original_len).
+ * `[hash, {"LegacyAnalyzed": {bytecode, original_len}}]` or `[hash, {"Eip7702": {raw, …}}]` per line; revm pads
+ * analyzed bytecode, cut to original_len).
  * Every code is checked against its hash.
  */
 export function loadCodeSource(path: string): CodeLookup {
@@ -65,10 +66,13 @@ export function loadCodeSource(path: string): CodeLookup {
       let hash: string;
       let code: Uint8Array;
       try {
-        const [h, body] = JSON.parse(line) as [string, Record<string, { bytecode: string; original_len?: number }>];
-        const inner = body.LegacyAnalyzed ?? body.LegacyRaw ?? Object.values(body)[0];
-        const full = new Uint8Array(Buffer.from(String(inner.bytecode).replace(/^0x/, ''), 'hex'));
-        code = inner.original_len !== undefined ? full.subarray(0, inner.original_len) : full;
+        const [h, body] = JSON.parse(line) as [string, Record<string, { bytecode?: string; raw?: string; original_len?: number }>];
+        // LegacyAnalyzed: padded bytecode + original_len; Eip7702: the 23-byte delegation designator in `raw`.
+        const inner = Object.values(body)[0];
+        const text = inner.raw ?? inner.bytecode;
+        if (typeof text !== 'string') throw new Error('no bytecode or raw field');
+        const full = new Uint8Array(Buffer.from(text.replace(/^0x/, ''), 'hex'));
+        code = inner.raw === undefined && inner.original_len !== undefined ? full.subarray(0, inner.original_len) : full;
         hash = h;
       } catch (e) {
         throw new CodeSourceError(`${where}: expected [hash, {"LegacyAnalyzed": {"bytecode": …}}]: ${(e as Error).message}`);

@@ -8,7 +8,7 @@
  * and 116525. A witness re-proved without one key the block reads → `WitnessLacksKeyError` naming it (CLI: one
  * `mevmc: error: … witness lacks key …` line, exit 2); a wrong parent root → exit 2.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,8 @@ import { toHex } from '../../runtime/salt/field.ts';
 import { saltKey } from '../../runtime/salt/keys.ts';
 import { proveKeys } from '../../runtime/salt/prover.ts';
 import { WitnessLacksKeyError } from '../../runtime/salt/stateless.ts';
+import { CodeSourceError, loadCodeSource } from '../../runtime/salt/stateless-backend.ts';
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { blockWitness, validateBlock } from '../../runtime/salt/validate.ts';
 import { encodeWitnessFile } from '../../runtime/salt/witness-build.ts';
 import { verifyWitnessFile } from '../../runtime/salt/witness.ts';
@@ -56,6 +58,37 @@ async function onSalt(n: string, dir?: string) {
   be.close();
   return { f, be, parentRoot, bytes, postRoot: c.root, sender, dropped, lacking };
 }
+
+const CONTRACTS = join(import.meta.dirname, '../../../shared/salt/megaeth/contracts.txt');
+describe('code sources for mevmc validate --code', () => {
+  it('a folder of <hash>, <hash>.bin and <hash>.hex files; a code that does not hash to its name is refused', () => {
+    const d = join(tmp, 'codes');
+    mkdirSync(d);
+    const codes = [Uint8Array.from([0x60, 0x00, 0x56]), Uint8Array.from([0x5f, 0x5f, 0xf3]), Uint8Array.from([0x00])];
+    const name = (c: Uint8Array) => toHex(keccak_256(c));
+    writeFileSync(join(d, name(codes[0])), codes[0]);
+    writeFileSync(join(d, name(codes[1]) + '.bin'), codes[1]);
+    writeFileSync(join(d, '0x' + name(codes[2]) + '.hex'), '0x00\n');
+    writeFileSync(join(d, 'README'), 'ignored');
+    const get = loadCodeSource(d);
+    for (const c of codes) expect(toHex(get(keccak_256(c))!)).toBe(toHex(c));
+    expect(get(new Uint8Array(32))).toBeUndefined();
+    expect(get(keccak_256(new Uint8Array(0)))!.length).toBe(0);
+    writeFileSync(join(d, name(codes[0]) + '.hex'), '0x6001');
+    expect(() => loadCodeSource(d)).toThrow(CodeSourceError);
+  });
+
+  it.skipIf(!existsSync(CONTRACTS))('the stateless-validator contracts.txt (revm LegacyAnalyzed padded to original_len, Eip7702 raw designators): every code hashes to its key (skipped without ../shared/salt)', () => {
+    const get = loadCodeSource(CONTRACTS);
+    const lines = readFileSync(CONTRACTS, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as [string, Record<string, { original_len?: number }>]);
+    expect(lines.length).toBeGreaterThan(30);
+    for (const [h, body] of lines) {
+      const code = get(new Uint8Array(Buffer.from(h.slice(2), 'hex')))!;
+      if (body.LegacyAnalyzed) expect(code.length).toBe(body.LegacyAnalyzed.original_len);
+      else expect([...code.subarray(0, 3)]).toEqual([0xef, 0x01, 0x00]); // EIP-7702 delegation designator
+    }
+  });
+});
 
 if (!existsSync(ROOT)) {
   it.skip(`stateless validation (${ROOT} not found)`, () => undefined);
