@@ -16,6 +16,8 @@ import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { intOption, regexOption } from '../options.ts';
+import { printSaltBench, saltJson, saltLine, stateOption } from './block-salt.ts';
+import { type SaltRunInfo, runFixtureOnSalt } from '../../runtime/harness/blocks/salt-run.ts';
 
 /** Arguments of `mevmc block`. */
 export interface BlockArgs {
@@ -29,6 +31,8 @@ export interface BlockArgs {
   blockHashes?: string;
   chain?: string;
   cacheDir?: string;
+  /** 'salt:DIR': execute on a persistent SALT store per block under DIR (block-salt.ts). */
+  state?: string;
 }
 
 /** `--chain`: a named chain, or a geth genesis / chain config file. */
@@ -95,14 +99,18 @@ export async function blockCommand(a: BlockArgs): Promise<number> {
   // The oracle (@ethereumjs/vm with mainnet's Common) knows no other schedule: it is not asked about other chains.
   const oracle = chain === MAINNET;
   if (!oracle && (a.engine === 'ref' || a.bench)) throw new InputError('--engine ref and --bench run @ethereumjs/vm on mainnet\'s schedule only: drop --chain or use it with wasm/native');
+  const saltDir = stateOption(a.state, a.engine);
   const loader = loaderOf(a);
+  const saltBench: [BlockRun & { salt: SaltRunInfo }, BlockRun][] = [];
   let passed = 0;
   let failed = 0;
   const bench: [BlockRun, BlockRun][] = [];
   for (const f of fixtures) {
     let r: BlockRun;
     try {
-      r = await runFixture(f, a.engine, loader, repeat, { chain });
+      r = saltDir && a.engine !== 'ref'
+        ? await runFixtureOnSalt(f, a.engine, loader, repeat, saltDir, { chain })
+        : await runFixture(f, a.engine, loader, repeat, { chain });
     } catch (e) {
       if (e instanceof BlockFormatError) throw new InputError(`${f.name}: ${e.message}`);
       throw e;
@@ -114,10 +122,14 @@ export async function blockCommand(a: BlockArgs): Promise<number> {
     if (r.ok) passed++;
     else failed++;
     if (ref && a.bench) bench.push([r, ref]);
-    if (a.json) console.log(jsonOf(r, { ...(diff ? { firstDifference: diff } : {}), ...(ref && a.bench ? { refMs: +ref.execMs.toFixed(3) } : {}) }));
-    else console.log(line(r) + (diff ? `\n  FAIL: ${diff}` : ''));
+    const salt = 'salt' in r ? (r as BlockRun & { salt: SaltRunInfo }).salt : undefined;
+    // The in-memory backend beside SALT, for the bench table.
+    if (salt && a.bench) saltBench.push([r as BlockRun & { salt: SaltRunInfo }, await runFixture(f, a.engine, loader, repeat, { chain })]);
+    if (a.json) console.log(jsonOf(r, { ...(diff ? { firstDifference: diff } : {}), ...(ref && a.bench ? { refMs: +ref.execMs.toFixed(3) } : {}), ...(salt ? saltJson(r, salt) : {}) }));
+    else console.log(line(r) + (salt ? saltLine(r, salt) : '') + (diff ? `\n  FAIL: ${diff}` : ''));
   }
   if (a.bench && !a.json) printBench(bench, a.engine);
+  if (saltBench.length && !a.json) printSaltBench(saltBench);
   if (!a.json) console.log(`${passed} passed, ${failed} failed`);
   return failed > 0 ? 1 : 0;
 }

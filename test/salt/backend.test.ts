@@ -10,7 +10,6 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { describe, expect, it } from 'vitest';
 import { Fork } from '../../src/evm/forks.ts';
 import { blockFromRpc } from '../../runtime/block/rpc.ts';
@@ -19,27 +18,13 @@ import { freshState, loadFixture } from '../../runtime/harness/blocks/fixture.ts
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { SaltBackend } from '../../runtime/salt/backend.ts';
 import { toHex } from '../../runtime/salt/field.ts';
-import { accountKey, accountValue, storageKey, storageValue } from '../../runtime/salt/keys.ts';
-import { type KeyChange, SaltState } from '../../runtime/salt/state.ts';
-import { MemoryBackend, type StateBackend } from '../../runtime/state/world.ts';
+import { MemoryBackend } from '../../runtime/state/world.ts';
+import { independentRoot } from './salt-roots.ts';
 
 const ROOT = join(import.meta.dirname, '../../../shared/blocks/blocks');
-const addr = (a: string) => new Uint8Array(Buffer.from(a.slice(2), 'hex'));
 
-/** Spurious Dragon (self-destructs, EIP-161), Cancun, and the largest block (17666333, the update-time target). */
-const SAMPLE = process.env.SALT_BLOCKS === 'all' && existsSync(ROOT) ? readdirSync(ROOT).sort((a, b) => +a - +b) : ['4330482', '19426587', '17666333'];
-
-/** The SALT root of `be` built from scratch in one batch with the keys.ts mapping (not through SaltBackend). */
-function independentRoot(be: StateBackend): string {
-  const changes: KeyChange[] = [];
-  for (const a of be.addresses()) {
-    const acc = be.getAccount(a)!;
-    const value = accountValue({ nonce: acc.nonce, balance: acc.balance, codeHash: keccak_256(acc.code) });
-    if (value) changes.push({ key: accountKey(addr(a)), value });
-    for (const [k, v] of be.storageEntries(a)) if (v !== 0n) changes.push({ key: storageKey(addr(a), k), value: storageValue(v) });
-  }
-  return toHex(new SaltState().applyBatch(changes));
-}
+/** Spurious Dragon (self-destructs, EIP-161) and Cancun; SALT_BLOCKS=all: every block (17666333 alone compiles 145 contracts). */
+const SAMPLE = process.env.SALT_BLOCKS === 'all' && existsSync(ROOT) ? readdirSync(ROOT).sort((a, b) => +a - +b) : ['4330482', '19426587'];
 
 const isEmpty = (a: { nonce: bigint; balance: bigint; code: Uint8Array } | undefined) => !a || (a.nonce === 0n && a.balance === 0n && a.code.length === 0);
 

@@ -9,9 +9,9 @@ import { Fork, forkName } from '../../../src/evm/forks.ts';
 import type { ChainConfig } from '../../block/chain.ts';
 import { blockFromRpc } from '../../block/rpc.ts';
 import { executeBlock } from '../../block/execute.ts';
-import { InvalidBlockError } from '../../block/types.ts';
+import { type BlockResult, InvalidBlockError } from '../../block/types.ts';
 import type { ContractLoader } from '../../loader/types.ts';
-import type { Log } from '../../state/world.ts';
+import type { Log, StateBackend } from '../../state/world.ts';
 import { type BlockFixture, freshState } from './fixture.ts';
 import { runBlockReference } from './oracle.ts';
 
@@ -59,9 +59,19 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** Where a run's state lives, and what happens after it (wasm/native only): the SALT path (salt-run.ts) uses these. */
+export interface RunHooks {
+  /** The backend of run `i` (default: a fresh MemoryBackend from the pre-state). */
+  state?: (i: number) => StateBackend;
+  /** Run `i` executed (its block result). */
+  executed?: (r: BlockResult, i: number) => void;
+  /** Run `i` hit an invalid transaction (its state is left as the block stopped). */
+  failed?: (i: number) => void;
+}
+
 /** Run a fixture `repeat` times on `engine` (for wasm/native `loader` runs the code). */
 export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'ref', loader: ContractLoader | undefined, repeat = 1,
-  opts: { chain?: ChainConfig } = {}): Promise<BlockRun> {
+  opts: { chain?: ChainConfig } & RunHooks = {}): Promise<BlockRun> {
   const { chain } = opts;
   const { block, fork } = blockFromRpc(f.block, { chain });
   const header = f.block as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string };
@@ -85,7 +95,8 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
       continue;
     }
     try {
-      const r = await executeBlock(block, freshState(f), { loader, chain, blockHash: (n) => f.blockHashes.get(n) });
+      const r = await executeBlock(block, opts.state ? opts.state(i) : freshState(f), { loader, chain, blockHash: (n) => f.blockHashes.get(n) });
+      opts.executed?.(r, i);
       times.push(r.execMs);
       if (i === 0) [compileMs, contracts] = [r.compileMs, r.contracts];
       let [tMs, cMs] = [0, 0];
@@ -100,6 +111,7 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
       perTx = r.txs.map((t) => ({ gasUsed: t.result.gasUsed, status: t.result.status as TxSummary['status'], logs: t.result.logs }));
     } catch (e) {
       if (!(e instanceof InvalidBlockError)) throw e;
+      opts.failed?.(i);
       error = e.message;
       break;
     }
