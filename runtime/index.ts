@@ -54,6 +54,14 @@ export {
 } from './block/index.ts';
 
 /**
+ * State on SALT (MegaETH's authenticated store): {@link SaltBackend} is a `StateBackend` (durable in a directory, or in
+ * memory); `loadGenesis(backend)` inserts a pre-state as one batch, `executeBlock(block, salt)` runs a block on it and
+ * `commitBlock()` writes the block's diff as one SALT batch and returns the new state root.
+ */
+export { type BlockCommit, CodeStore, MissingCodeError, SaltBackend, type SaltBackendOptions } from './salt/backend.ts';
+export { EMPTY_STATE_ROOT_HEX } from './salt/index.ts';
+
+/**
  * Stateless validation on SALT: {@link validateBlock} verifies a block's witness against the parent SALT root,
  * executes the block from the witnessed key/values alone and returns the post-state root and header checks;
  * {@link blockWitness} builds that witness for a block executed on a SaltBackend (before `commitBlock`).
