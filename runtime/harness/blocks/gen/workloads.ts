@@ -57,6 +57,8 @@ export interface GenTx {
 /** A workload: the signing keys, the pre-state and the transactions in block order. */
 export interface GenWorkload {
   keys: Uint8Array[];
+  /** The address of each key. */
+  addresses: string[];
   pre: Map<string, GenAccount>;
   txs: GenTx[];
 }
@@ -112,6 +114,7 @@ export function amountOut(amountIn: bigint, reserveIn: bigint, reserveOut: bigin
 export function buildWorkload(w: Workload, n: number, seed: string): GenWorkload {
   const d = new Derive(seed);
   const keys: Uint8Array[] = [];
+  const addresses: string[] = [];
   const pre = new Map<string, GenAccount>();
   const txs: GenTx[] = [];
   const account = (a: string): GenAccount => {
@@ -124,6 +127,7 @@ export function buildWorkload(w: Workload, n: number, seed: string): GenWorkload
     const k = d.key('sender', i);
     const addr = hex(privateToAddress(k));
     keys.push(k);
+    addresses.push(addr);
     account(addr).balance = 10_000n * ETHER;
     return [keys.length - 1, addr];
   };
@@ -217,7 +221,7 @@ export function buildWorkload(w: Workload, n: number, seed: string): GenWorkload
       break;
     }
   }
-  return { keys, pre, txs };
+  return { keys, addresses, pre, txs };
 }
 
 /** `k` distinct indices of [0, n), chosen by the seed (a partial Fisher–Yates shuffle). */
