@@ -21,8 +21,11 @@ import { Executor } from '../host/call.ts';
 import type { BlockContext } from '../host/types.ts';
 import type { ContractLoader, LoadedCode } from '../loader/types.ts';
 import { WasmLoader, ensureCompiler } from '../loader/wasm.ts';
-import { type StateBackend, WorldState } from '../state/world.ts';
-import { type TxEnv, runTransaction } from '../tx/index.ts';
+import { type ParallelStats, runTransactionsParallel } from '../parallel/coordinator.ts';
+import { ParallelPool } from '../parallel/pool.ts';
+import type { LoaderSpec } from '../parallel/protocol.ts';
+import { type StateBackend, type StateDiff, WorldState } from '../state/world.ts';
+import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
 import { GAS_PER_BLOB } from '../tx/run.ts';
 import { type ChainConfig, MAINNET, blobParamsAt, blockReward, forkAt } from './chain.ts';
 import { applyDaoRefund } from './dao.ts';
@@ -41,6 +44,15 @@ export interface ExecuteBlockOptions {
   blockHash?: (n: bigint) => bigint | undefined;
   /** Before Byzantium: the state root after each transaction (needs the whole state); absent: no receipts root. */
   intermediateStateRoot?: (world: WorldState) => Uint8Array;
+  /**
+   * Worker threads executing transactions speculatively (runtime/parallel; default 1: sequential, this thread
+   * only). Results are identical either way. Without `pool`, a pool of this size is started and closed per block.
+   */
+  workers?: number;
+  /** Worker threads kept across blocks (used instead of `workers`). */
+  pool?: ParallelPool;
+  /** Test option: each worker sleeps a random 0…`parallelDelayMs` ms before each execution. */
+  parallelDelayMs?: number;
 }
 
 const SYSTEM_ADDRESS = '0xfffffffffffffffffffffffffffffffffffffffe';
@@ -154,11 +166,25 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   let cumulative = 0n;
   let blobGasUsed = 0n;
   const maxBlobGas = blobs ? GAS_PER_BLOB * BigInt(blobs.max) : 0n;
-  for (let i = 0; i < block.transactions.length; i++) {
+  const checkGas = (i: number): void => {
     const tx = block.transactions[i];
     if (tx.gasLimit > h.gasLimit - cumulative) throw new InvalidBlockError(i, `gas limit ${tx.gasLimit} above the ${h.gasLimit - cumulative} left in the block`);
     const blobGas = GAS_PER_BLOB * BigInt(tx.blobVersionedHashes.length);
     if (blobGas > maxBlobGas - blobGasUsed) throw new InvalidBlockError(i, `blob gas ${blobGas} above the ${maxBlobGas - blobGasUsed} left in the block`);
+  };
+  const finish = (i: number, result: TxResult, diff: StateDiff, kind: TxOutcome['kind'], execMs: number): void => {
+    const tx = block.transactions[i];
+    cumulative += result.gasUsed;
+    blobGasUsed += GAS_PER_BLOB * BigInt(tx.blobVersionedHashes.length);
+    // The block's bloom is OR-ed while each receipt's is built (no second pass over 256 bytes per transaction).
+    const receipt: Receipt = { type: tx.type, cumulativeGasUsed: cumulative, logsBloom: logsBloom(result.logs, bloom), logs: result.logs };
+    if (fork >= Fork.Byzantium) receipt.status = result.status === 'success' ? 1 : 0;
+    else if (opts.intermediateStateRoot) receipt.postStateRoot = opts.intermediateStateRoot(world);
+    txs.push({ result, receipt, diff, kind, execMs });
+  };
+  /** Transaction i on this thread, on the committed state: the whole sequential step after checkGas. */
+  const runHere = (i: number): StateDiff => {
+    const tx = block.transactions[i];
     // Classified before it runs: a plain transfer has no code at its target (an EIP-7702 delegation is code).
     const kind = tx.to === undefined ? 'create' : world.code(tx.to).length === 0 ? 'transfer' : 'call';
     const tx0 = performance.now();
@@ -169,13 +195,25 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
       throw new InvalidBlockError(i, `rejected: ${result.error}`);
     }
     const diff = world.commit();
-    cumulative += result.gasUsed;
-    blobGasUsed += blobGas;
-    // The block's bloom is OR-ed while each receipt's is built (no second pass over 256 bytes per transaction).
-    const receipt: Receipt = { type: tx.type, cumulativeGasUsed: cumulative, logsBloom: logsBloom(result.logs, bloom), logs: result.logs };
-    if (fork >= Fork.Byzantium) receipt.status = result.status === 'success' ? 1 : 0;
-    else if (opts.intermediateStateRoot) receipt.postStateRoot = opts.intermediateStateRoot(world);
-    txs.push({ result, receipt, diff, kind, execMs: performance.now() - tx0 - (loader.compileMs - compile0) });
+    finish(i, result, diff, kind, performance.now() - tx0 - (loader.compileMs - compile0));
+    return diff;
+  };
+  let parallel: ParallelStats | undefined;
+  const pool = opts.pool ?? ((opts.workers ?? 1) > 1 ? new ParallelPool(opts.workers!, poolSpecOf(inner)) : undefined);
+  if (pool) {
+    try {
+      parallel = await runTransactionsParallel({
+        block, world, fork, env, loader, pool, hooks: { checkGas, runHere, finish },
+        delay: opts.parallelDelayMs ? { maxMs: opts.parallelDelayMs } : undefined,
+      });
+    } finally {
+      if (!opts.pool) await pool.close();
+    }
+  } else {
+    for (let i = 0; i < block.transactions.length; i++) {
+      checkGas(i);
+      runHere(i);
+    }
   }
 
   if (h.blobGasUsed !== undefined && h.blobGasUsed !== blobGasUsed) {
@@ -208,5 +246,12 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     receiptsRoot: withRoots ? await receiptsRoot(txs.map((t) => t.receipt)) : undefined,
     txs, systemDiff, finalDiff, execMs: total - loader.compileMs, compileMs: loader.compileMs,
     contracts: { compiled: loader.compiled, fromDisk: loader.fromDisk },
+    ...(parallel ? { parallel } : {}),
   };
+}
+
+/** The worker loaders' configuration matching `loader` (same engine, cache and options, so modules match). */
+export function poolSpecOf(loader: ContractLoader): LoaderSpec {
+  if (loader instanceof WasmLoader) return { engine: 'wasm', cacheDir: loader.opts.cacheDir, optimize: loader.opts.optimize };
+  return { engine: loader.engine === 'native' ? 'native' : 'wasm' };
 }

@@ -4,6 +4,7 @@
  * state diff; per block the gas, bloom and receipts root to compare with the header.
  */
 import type { Fork } from '../../src/evm/forks.ts';
+import type { ParallelStats } from '../parallel/stats.ts';
 import type { StateDiff } from '../state/world.ts';
 import type { Tx, TxResult } from '../tx/index.ts';
 import type { Receipt } from './receipts.ts';
@@ -86,6 +87,8 @@ export interface BlockResult {
   compileMs: number;
   /** How many contracts were compiled, and how many read from the disk cache (loaded earlier: neither). */
   contracts: { compiled: number; fromDisk: number };
+  /** With `workers` > 1 or a pool: executions per transaction, conflicts, set-up and wait time. */
+  parallel?: ParallelStats;
 }
 
 /**

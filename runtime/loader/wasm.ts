@@ -166,6 +166,15 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
     return this.remember(code, fork, loaded);
   }
 
+  /**
+   * Take a module compiled elsewhere (another thread's loader: `WebAssembly.Module`s cross threads without
+   * recompiling) under its cache key, so `load` of that code hits it. The key must come from a loader with the
+   * same options and build.
+   */
+  adopt(key: string, module: WebAssembly.Module): void {
+    if (!this.cache.has(key)) this.cache.set(key, { key, module, wasmBytes: 0, compileMs: 0, fromDisk: false, pool: [] });
+  }
+
   /** Load these codes, loading the compiler first if one of them is in no cache. */
   async preload(codes: readonly Uint8Array[], fork: Fork): Promise<void> {
     for (const c of codes) await withCompiler(() => this.load(c, fork));

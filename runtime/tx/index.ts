@@ -5,4 +5,4 @@
  */
 export { type AccessListEntry, type Authorization, type Tx, TxDecodeError, commonFor, decodeTx } from './decode.ts';
 export { floorGas, intrinsicGas } from './intrinsic.ts';
-export { GAS_PER_BLOB, type TxEnv, type TxResult, creationAddress, runTransaction } from './run.ts';
+export { GAS_PER_BLOB, type TxEnv, type TxHooks, type TxResult, creationAddress, runTransaction } from './run.ts';

@@ -61,6 +61,15 @@ export interface TxResult {
   returnData: Uint8Array;
 }
 
+/** Optional hooks of {@link runTransaction} (the parallel executor's). */
+export interface TxHooks {
+  /**
+   * Called with the coinbase's fee; returning true means the caller pays it (and touches the coinbase) after
+   * the transaction, so an execution that never read the coinbase does not depend on its balance (a lazy update).
+   */
+  deferFee?: (fee: bigint) => boolean;
+}
+
 /** The block a transaction runs in (BlockContext without per-transaction fields). */
 export type TxEnv = Omit<BlockContext, 'blobHashes'>;
 
@@ -112,7 +121,7 @@ interface CreateApi {
  * Run `tx` on `world` (a fresh WorldState for this transaction). A rejected transaction returns status
  * 'rejected' and leaves `world` unchanged. Throws `HostFailure` for implementation failures.
  */
-export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork, loader: ContractLoader): TxResult {
+export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork, loader: ContractLoader, hooks?: TxHooks): TxResult {
   const reject = (error: string): TxResult => ({ gasUsed: 0n, logs: [], status: 'rejected', error, returnData: EMPTY });
   const london = fork >= Fork.London;
   const is1559 = tx.maxFeePerGas !== undefined;
@@ -243,8 +252,10 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   world.setBalance(tx.sender, world.balance(tx.sender) + (tx.gasLimit - gasUsed) * gasPrice);
   world.touch(tx.sender);
   const minerValue = london ? gasUsed * inclusionFee : gasUsed * gasPrice;
-  world.setBalance(env.coinbase, world.balance(env.coinbase) + minerValue);
-  world.touch(env.coinbase);
+  if (hooks?.deferFee?.(minerValue) !== true) {
+    world.setBalance(env.coinbase, world.balance(env.coinbase) + minerValue);
+    world.touch(env.coinbase);
+  }
 
   // --- 7. deletions ------------------------------------------------------------------------------
   if (world.destructed.size > 0) {

@@ -1,0 +1,288 @@
+/**
+ * @file The flat binary form in which state crosses threads in the parallel executor: a pre-state replica,
+ * committed write sets (the coordinator's append-only commit log, read by every worker from shared memory) and
+ * a worker's per-transaction result (read set, write set, receipt parts). One writer and one reader, no schema
+ * objects: structured clone of the same data as Maps and bigints measured 4× dearer per transaction.
+ *
+ * Words (balances, slots, values) are written as a length byte + big-endian bytes; addresses as their 42
+ * latin1 characters; byte strings as u32 length + bytes.
+ */
+import type { Account, AccountDiff, Log, StateBackend, StateDiff } from '../state/world.ts';
+
+const EMPTY = new Uint8Array(0);
+
+/** An append-only byte buffer that grows by doubling (or into a growable SharedArrayBuffer). */
+export class ByteWriter {
+  buf: Uint8Array;
+  view: DataView;
+  pos = 0;
+  constructor(initial: Uint8Array = new Uint8Array(4096), pos = 0) {
+    this.buf = initial;
+    this.view = new DataView(initial.buffer, initial.byteOffset, initial.byteLength);
+    this.pos = pos;
+  }
+  /** Make room for `n` more bytes. */
+  ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = Math.max(this.buf.length * 2, need);
+    // A growable SharedArrayBuffer (ES2024) grows in place: readers on other threads keep their reference.
+    const ab = this.buf.buffer as ArrayBufferLike & { growable?: boolean; maxByteLength?: number; grow?: (n: number) => void };
+    if (ab instanceof SharedArrayBuffer && ab.growable) {
+      size = Math.min(size, ab.maxByteLength!);
+      if (size < need) throw new RangeError('parallel: commit log full');
+      ab.grow!(size);
+      this.buf = new Uint8Array(ab);
+    } else {
+      const next = new Uint8Array(size);
+      next.set(this.buf.subarray(0, this.pos));
+      this.buf = next;
+    }
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+  u8(x: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = x;
+  }
+  u32(x: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, x, true);
+    this.pos += 4;
+  }
+  f64(x: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, x, true);
+    this.pos += 8;
+  }
+  /** A non-negative bigint below 2^256 (or any size: length byte counts bytes). */
+  word(x: bigint): void {
+    if (x === 0n) return this.u8(0);
+    if (x < 0x100000000n) {
+      // Most balances' and nonces' fast path: ≤ 4 bytes without building a hex string.
+      const n = Number(x);
+      const len = n < 0x100 ? 1 : n < 0x10000 ? 2 : n < 0x1000000 ? 3 : 4;
+      this.ensure(1 + len);
+      this.buf[this.pos++] = len;
+      for (let i = len - 1; i >= 0; i--) this.buf[this.pos++] = (n >>> (8 * i)) & 0xff;
+      return;
+    }
+    let h = x.toString(16);
+    if (h.length & 1) h = '0' + h;
+    const len = h.length >> 1;
+    this.ensure(1 + len);
+    this.buf[this.pos++] = len;
+    this.pos += Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, len).write(h, 'hex');
+  }
+  /** A lowercase 0x + 40 hex address (42 latin1 bytes). */
+  address(a: string): void {
+    this.ensure(42);
+    this.pos += Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, 42).write(a, 'latin1');
+  }
+  bytes(b: Uint8Array): void {
+    this.u32(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  string(s: string): void {
+    this.bytes(Buffer.from(s, 'utf8'));
+  }
+  /** The bytes written (a copy, transferable). */
+  take(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+/** Reads what {@link ByteWriter} wrote. */
+export class ByteReader {
+  pos: number;
+  private readonly view: DataView;
+  constructor(readonly buf: Uint8Array, pos = 0) {
+    this.pos = pos;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  u8(): number {
+    return this.buf[this.pos++];
+  }
+  u32(): number {
+    const x = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return x;
+  }
+  f64(): number {
+    const x = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return x;
+  }
+  word(): bigint {
+    const len = this.buf[this.pos++];
+    if (len === 0) return 0n;
+    if (len <= 4) {
+      let n = 0;
+      for (let i = 0; i < len; i++) n = n * 256 + this.buf[this.pos++];
+      return BigInt(n);
+    }
+    const h = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, len).toString('hex');
+    this.pos += len;
+    return BigInt('0x' + h);
+  }
+  address(): string {
+    const s = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, 42).toString('latin1');
+    this.pos += 42;
+    return s;
+  }
+  bytes(): Uint8Array {
+    const n = this.u32();
+    // A copy: the source may be a shared log that later writes reuse, and code arrays are kept.
+    const b = n === 0 ? EMPTY : this.buf.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+  string(): string {
+    return Buffer.from(this.bytes()).toString('utf8');
+  }
+}
+
+// --- write sets ---------------------------------------------------------------------------------
+const F_AFTER = 1;
+const F_CLEARED = 2;
+const F_CODE = 4;
+
+/**
+ * A diff's after-state: per account whether it exists after, its balance and nonce, its code when it changed
+ * (a reader keeps its own copy of unchanged code), whether storage was cleared, and the written slots.
+ */
+export function writeDiff(w: ByteWriter, diff: StateDiff): void {
+  w.u32(diff.size);
+  for (const [address, d] of diff) {
+    const a = d.after;
+    const codeChanged = a !== undefined && (d.before === undefined ? a.code.length > 0 : a.code !== d.before.code);
+    w.address(address);
+    w.u8((a ? F_AFTER : 0) | (d.storageCleared ? F_CLEARED : 0) | (codeChanged ? F_CODE : 0));
+    if (a) {
+      w.word(a.balance);
+      w.word(a.nonce);
+      if (codeChanged) w.bytes(a.code);
+    }
+    w.u32(d.storage.size);
+    for (const [k, v] of d.storage) {
+      w.word(k);
+      w.word(v);
+    }
+  }
+}
+
+/** One account of a decoded write set: `code` undefined = unchanged (or empty for a new account). */
+export interface DecodedAccount {
+  address: string;
+  after?: { balance: bigint; nonce: bigint; code?: Uint8Array };
+  storageCleared: boolean;
+  storage: Map<bigint, bigint>;
+}
+
+export function readDiff(r: ByteReader): DecodedAccount[] {
+  const n = r.u32();
+  const out: DecodedAccount[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const address = r.address();
+    const f = r.u8();
+    let after: DecodedAccount['after'];
+    if (f & F_AFTER) {
+      const balance = r.word();
+      const nonce = r.word();
+      after = { balance, nonce, code: f & F_CODE ? r.bytes() : undefined };
+    }
+    const m = r.u32();
+    const storage = new Map<bigint, bigint>();
+    for (let j = 0; j < m; j++) {
+      const k = r.word();
+      storage.set(k, r.word());
+    }
+    out[i] = { address, after, storageCleared: (f & F_CLEARED) !== 0, storage };
+  }
+  return out;
+}
+
+/**
+ * Rebuild a full {@link StateDiff} from a decoded write set over `backend` (the state it applies to): `before`
+ * is the backend's account, unchanged code is the backend's own array.
+ */
+export function toStateDiff(accounts: DecodedAccount[], backend: StateBackend): StateDiff {
+  const diff: StateDiff = new Map();
+  for (const x of accounts) {
+    const before = backend.getAccount(x.address);
+    let after: Account | undefined;
+    if (x.after) after = { balance: x.after.balance, nonce: x.after.nonce, code: x.after.code ?? before?.code ?? EMPTY };
+    const d: AccountDiff = { before, after, storageCleared: x.storageCleared, storage: x.storage };
+    diff.set(x.address, d);
+  }
+  return diff;
+}
+
+// --- whole state (a replica's starting point) ---------------------------------------------------
+/** Every account of `backend` with its storage. */
+export function writeState(w: ByteWriter, backend: StateBackend): void {
+  const addresses = [...backend.addresses()];
+  w.u32(addresses.length);
+  for (const a of addresses) {
+    const acc = backend.getAccount(a);
+    w.address(a);
+    if (!acc) {
+      w.u8(0);
+      continue;
+    }
+    w.u8(1);
+    w.word(acc.balance);
+    w.word(acc.nonce);
+    w.bytes(acc.code);
+    const slots = [...backend.storageEntries(a)];
+    w.u32(slots.length);
+    for (const [k, v] of slots) {
+      w.word(k);
+      w.word(v);
+    }
+  }
+}
+
+/** Read {@link writeState} output into `set(address, account, storage)`. */
+export function readState(r: ByteReader, set: (address: string, a: Account, storage: Map<bigint, bigint>) => void): void {
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    const address = r.address();
+    if (r.u8() === 0) continue;
+    const balance = r.word();
+    const nonce = r.word();
+    const code = r.bytes();
+    const m = r.u32();
+    const storage = new Map<bigint, bigint>();
+    for (let j = 0; j < m; j++) {
+      const k = r.word();
+      storage.set(k, r.word());
+    }
+    set(address, { balance, nonce, code }, storage);
+  }
+}
+
+// --- logs ----------------------------------------------------------------------------------------
+export function writeLogs(w: ByteWriter, logs: Log[]): void {
+  w.u32(logs.length);
+  for (const l of logs) {
+    w.address(l.address);
+    w.u8(l.topics.length);
+    for (const t of l.topics) w.word(t);
+    w.bytes(l.data);
+  }
+}
+
+export function readLogs(r: ByteReader): Log[] {
+  const n = r.u32();
+  const out: Log[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const address = r.address();
+    const t = r.u8();
+    const topics: bigint[] = new Array(t);
+    for (let j = 0; j < t; j++) topics[j] = r.word();
+    out[i] = { address, topics, data: r.bytes() };
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * @file The parallel executor's worker threads, started once and kept across blocks (a worker's start-up, its
+ * loader and the compiled modules it received are paid once). A caller that runs many blocks creates one
+ * {@link ParallelPool} and passes it to every `executeBlock`; `executeBlock(…, { workers: N })` without a pool
+ * starts one for the block and closes it after.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, LoaderSpec, ToWorker } from './protocol.ts';
+
+/** Stack of a worker thread: deep call chains (1024 frames of compiled code and host) as the CLI's thread. */
+const WORKER_STACK_MB = 64;
+
+/** The machine's cores (the CLI's default for --workers). */
+export const defaultWorkers = (): number => Math.max(1, availableParallelism());
+
+/** One worker thread of a pool. */
+export interface PoolWorker {
+  readonly worker: Worker;
+  /** Cache keys of the modules posted to it. */
+  readonly sent: Set<string>;
+  /** The current block's handler. */
+  listener?: (m: FromWorker) => void;
+  /** Set when the thread failed or exited: it gets no more work. */
+  dead?: Error;
+}
+
+/** A fixed set of worker threads with one loader configuration. */
+export class ParallelPool {
+  private started: PoolWorker[] | undefined;
+  /** Milliseconds from starting the threads until all had their loaders ready (see {@link ready}). */
+  startMs = 0;
+  private readyAll: Promise<void> | undefined;
+  constructor(readonly size: number, readonly spec: LoaderSpec = { engine: 'wasm' }) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`ParallelPool: size must be a positive integer, got ${size}`);
+  }
+
+  /** The live workers, started on first use. */
+  workers(): PoolWorker[] {
+    if (!this.started) {
+      const t0 = performance.now();
+      const entry = new URL(import.meta.url.endsWith('.ts') ? './worker-boot.mjs' : './worker.js', import.meta.url);
+      this.started = [];
+      const readies: Promise<void>[] = [];
+      for (let i = 0; i < this.size; i++) {
+        const worker = new Worker(entry, { workerData: this.spec, resourceLimits: { stackSizeMb: WORKER_STACK_MB } });
+        worker.unref();
+        const w: PoolWorker = { worker, sent: new Set() };
+        let ready: () => void = () => {};
+        readies.push(new Promise<void>((r) => (ready = r)));
+        worker.on('message', (m: FromWorker) => (m.type === 'ready' ? ready() : w.listener?.(m)));
+        worker.once('exit', () => ready());
+        const fail = (e: Error) => {
+          w.dead ??= e;
+          w.listener?.({ type: 'error', id: -1, message: e.message });
+        };
+        worker.on('error', fail);
+        worker.on('exit', (code) => fail(new Error(`parallel worker exited (code ${code})`)));
+        this.started.push(w);
+      }
+      this.readyAll = Promise.all(readies).then(() => { this.startMs = performance.now() - t0; });
+    }
+    return this.started.filter((w) => !w.dead);
+  }
+
+  /** Start the threads (if not yet) and wait until their loaders are set up: start-up timed apart from blocks. */
+  async ready(): Promise<number> {
+    this.workers();
+    await this.readyAll;
+    return this.startMs;
+  }
+
+  post(w: PoolWorker, m: ToWorker): void {
+    w.worker.postMessage(m);
+  }
+
+  /** Stop the threads. The pool can be used again (it starts new ones). */
+  async close(): Promise<void> {
+    const ws = this.started ?? [];
+    this.started = undefined;
+    for (const w of ws) w.dead ??= new Error('pool closed');
+    await Promise.all(ws.map((w) => w.worker.terminate()));
+  }
+}

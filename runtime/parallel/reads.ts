@@ -1,0 +1,120 @@
+/**
+ * @file Read sets: what a speculative execution saw, and the coordinator's check that the committed state still
+ * holds it. A {@link RecordingBackend} sits under a worker's WorldState; the WorldState keeps a transaction's
+ * writes itself, so every backend read is of state the transaction did not write, and the first value seen per
+ * location is what the execution depended on. Locations are kept apart as the parallel issue asks: an account
+ * (existence, balance, nonce; its code through a version, below), each storage slot, and "the account has no
+ * storage" (the CREATE collision rule and the diff of a wiped account read it).
+ *
+ * Validation is by value (an account whose balance went up and back down does not conflict), except code:
+ * comparing code bytes costs more than the execution of a small call, so a read of an account carries the
+ * replica's commit prefix and fails if any transaction between that prefix and this one changed its code.
+ */
+import type { Account, StateBackend } from '../state/world.ts';
+import type { ByteReader, ByteWriter } from './codec.ts';
+
+/** Wraps a replica backend; records the first value read per location until {@link reset}. */
+export class RecordingBackend implements StateBackend {
+  readonly accounts = new Map<string, Account | undefined>();
+  readonly storage = new Map<string, Map<bigint, bigint>>();
+  readonly empty = new Map<string, boolean>();
+  constructor(readonly inner: StateBackend) {}
+
+  getAccount(address: string): Account | undefined {
+    const a = this.inner.getAccount(address);
+    if (!this.accounts.has(address)) this.accounts.set(address, a);
+    return a;
+  }
+  getStorage(address: string, slot: bigint): bigint {
+    const v = this.inner.getStorage(address, slot);
+    let m = this.storage.get(address);
+    if (!m) this.storage.set(address, (m = new Map()));
+    if (!m.has(slot)) m.set(slot, v);
+    return v;
+  }
+  storageEntries(address: string): Iterable<[bigint, bigint]> {
+    const e = this.inner.storageEntries(address);
+    if (!this.empty.has(address)) this.empty.set(address, e[Symbol.iterator]().next().done === true);
+    return e;
+  }
+  addresses(): Iterable<string> {
+    return this.inner.addresses();
+  }
+  /** Forget the reads (next transaction). */
+  reset(): void {
+    if (this.accounts.size) this.accounts.clear();
+    if (this.storage.size) this.storage.clear();
+    if (this.empty.size) this.empty.clear();
+  }
+
+  /** The read set, in the layout {@link validateReads} checks. */
+  write(w: ByteWriter): void {
+    w.u32(this.accounts.size);
+    for (const [address, a] of this.accounts) {
+      w.address(address);
+      if (!a) {
+        w.u8(0);
+        continue;
+      }
+      w.u8(1);
+      w.word(a.balance);
+      w.word(a.nonce);
+    }
+    let slots = 0;
+    for (const m of this.storage.values()) slots += m.size;
+    w.u32(slots);
+    for (const [address, m] of this.storage) {
+      for (const [k, v] of m) {
+        w.address(address);
+        w.word(k);
+        w.word(v);
+      }
+    }
+    w.u32(this.empty.size);
+    for (const [address, e] of this.empty) {
+      w.address(address);
+      w.u8(e ? 1 : 0);
+    }
+  }
+}
+
+/** Which location failed validation (for counting conflicts by kind). */
+export type ConflictKind = 'account' | 'code' | 'storage' | 'empty';
+
+/**
+ * Check a read set (as {@link RecordingBackend.write} laid it out, read from `r`) against `committed`.
+ * `codeVersion` holds, per address, the index of the last committed transaction that changed its code or
+ * existence; `seen` is how many transactions the replica held. Returns the first failing kind, or undefined.
+ * Reads all of it either way (the reader ends after the read set).
+ */
+export function validateReads(r: ByteReader, committed: StateBackend, codeVersion: Map<string, number>, seen: number): ConflictKind | undefined {
+  let bad: ConflictKind | undefined;
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    const address = r.address();
+    const exists = r.u8() === 1;
+    const balance = exists ? r.word() : 0n;
+    const nonce = exists ? r.word() : 0n;
+    if (bad) continue;
+    const a = committed.getAccount(address);
+    if ((a !== undefined) !== exists || (a && (a.balance !== balance || a.nonce !== nonce))) bad = 'account';
+    else {
+      const cv = codeVersion.get(address);
+      if (cv !== undefined && cv >= seen) bad = 'code';
+    }
+  }
+  const m = r.u32();
+  for (let i = 0; i < m; i++) {
+    const address = r.address();
+    const k = r.word();
+    const v = r.word();
+    if (!bad && committed.getStorage(address, k) !== v) bad = 'storage';
+  }
+  const e = r.u32();
+  for (let i = 0; i < e; i++) {
+    const address = r.address();
+    const empty = r.u8() === 1;
+    if (!bad && (committed.storageEntries(address)[Symbol.iterator]().next().done === true) !== empty) bad = 'empty';
+  }
+  return bad;
+}

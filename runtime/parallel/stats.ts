@@ -1,0 +1,32 @@
+/**
+ * @file What a parallel block run reports (`BlockResult.parallel`): executions per transaction, conflicts by kind,
+ * set-up, waiting and bytes moved between threads. Its own file so the block types can name it without importing
+ * the coordinator (which imports them).
+ */
+import type { ConflictKind } from './reads.ts';
+
+/** What a parallel run did (`BlockResult.parallel`). */
+export interface ParallelStats {
+  workers: number;
+  /** Executions per transaction (1, or 2 after a failed validation). */
+  executions: number[];
+  /** Transactions sent to the workers (the rest ran on the coordinator: transfers, and re-executions). */
+  dispatched: number;
+  /** Worker results whose reads no longer held (each re-executed on the coordinator). */
+  conflicts: number;
+  /** Failed validations by the first location kind that failed ('error': the worker's execution threw). */
+  conflictKinds: Partial<Record<ConflictKind | 'error', number>>;
+  /** Set when the block ran sequentially instead, with why (too little to run in parallel). */
+  fallback?: string;
+  /** A worker failed (its message); the transactions it left were executed on the coordinator. */
+  workerError?: string;
+  /** Milliseconds: replica snapshot and module hand-over before the first dispatch. */
+  setupMs: number;
+  /** Milliseconds the coordinator spent waiting for worker results (the rest of the block time it was busy). */
+  waitMs: number;
+  /** Bytes posted to the workers (snapshot, commit log) and received from them (results). */
+  bytesOut: number;
+  bytesIn: number;
+  /** Milliseconds the workers spent executing (summed over workers). */
+  workerExecMs: number;
+}

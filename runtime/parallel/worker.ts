@@ -1,0 +1,153 @@
+/**
+ * @file A parallel-executor worker thread: holds a replica of the committed state and executes transactions
+ * speculatively on it, recording what each read (reads.ts) and returning its write set and receipt parts.
+ *
+ * Replica: the block's snapshot, then the coordinator's commit log applied in order before each execution (read
+ * from shared memory: no message per commit). A transaction's own writes never enter the replica; the
+ * coordinator's commit of it arrives through the log like any other. So the replica is always exactly the
+ * committed state after `seen` transactions, and a result whose reads still hold at its turn is the result the
+ * sequential executor would have produced.
+ *
+ * Result layout (ByteWriter): u32 index, u32 seen, u8 ok (0: the execution threw; then a string message),
+ * u8 status (0 success, 1 revert, 2 halt, 3 rejected), u8 kind (0 transfer, 1 call, 2 create), word gasUsed,
+ * u8 deferred + word fee, u8 + string error, u8 created + address, bytes returnData, logs, f64 exec ms, read set,
+ * write set.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { Fork } from '../../src/evm/forks.ts';
+import { CompilerNotLoadedError, type ContractLoader } from '../loader/types.ts';
+import { MemoryBackend, WorldState } from '../state/world.ts';
+import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
+import { ByteReader, ByteWriter, readDiff, readState, toStateDiff, writeDiff, writeLogs } from './codec.ts';
+import { type BlockMsg, CTRL_CLAIM, CTRL_LOG_BYTES, CTRL_STOP, type FromWorker, type LoaderSpec, type ToWorker } from './protocol.ts';
+import { RecordingBackend } from './reads.ts';
+
+const port = parentPort!;
+const spec = (await import('node:worker_threads')).workerData as LoaderSpec;
+
+let loader: ContractLoader;
+let adopt: ((key: string, m: WebAssembly.Module) => void) | undefined;
+if (spec.engine === 'native') {
+  const { NativeLoader } = await import('../loader/native.ts');
+  loader = new NativeLoader(spec.cacheDir ? { cacheDir: spec.cacheDir } : {});
+} else {
+  const { WasmLoader } = await import('../loader/wasm.ts');
+  const l = new WasmLoader({ cacheDir: spec.cacheDir, optimize: spec.optimize });
+  loader = l;
+  adopt = (k, m) => l.adopt(k, m);
+  // Init code (creations) is in no state snapshot: the compiler is loaded up front, not on the first creation.
+  const { ensureCompiler } = await import('../loader/wasm.ts');
+  await ensureCompiler();
+}
+
+const STATUS = { success: 0, revert: 1, halt: 2, rejected: 3 } as const;
+const KIND = { transfer: 0, call: 1, create: 2 } as const;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
+
+post({ type: 'ready' });
+
+// Blocks run one after another: a message that arrives while one runs waits its turn.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'modules') {
+    for (const { key, module } of m.modules) adopt?.(key, module);
+    return;
+  }
+  queue = queue.then(() => runBlock(m)).catch((e) => post({ type: 'error', id: m.id, message: e instanceof Error ? e.stack ?? e.message : String(e) }));
+});
+
+async function runBlock(m: BlockMsg): Promise<void> {
+  const t0 = performance.now();
+  const base = new MemoryBackend();
+  readState(new ByteReader(m.snapshot), (a, acc, storage) => base.setAccount(a, acc, storage.size ? storage : undefined));
+  const rec = new RecordingBackend(base);
+  const world = new WorldState(rec);
+  const hashes = new Map(m.hashes);
+  const env: TxEnv = { ...m.env, blockHash: (n) => hashes.get(n) ?? 0n };
+  const ctrl = new Int32Array(m.ctrl);
+  let logPos = 0;
+  let seen = 0;
+  const setupMs = performance.now() - t0;
+  let execMs = 0;
+  /** Bring the replica up to the commit log's end. */
+  const catchUp = (): void => {
+    const end = Atomics.load(ctrl, CTRL_LOG_BYTES);
+    if (end === logPos) return;
+    const r = new ByteReader(new Uint8Array(m.log), logPos);
+    while (r.pos < end) {
+      seen = r.u32() + 1;
+      base.applyDiff(toStateDiff(readDiff(r), base));
+    }
+    logPos = r.pos;
+  };
+  for (;;) {
+    if (Atomics.load(ctrl, CTRL_STOP) !== 0) break;
+    const j = Atomics.add(ctrl, CTRL_CLAIM, 1);
+    if (j >= m.order.length) break;
+    const i = m.order[j];
+    if (m.delay) Atomics.wait(sleeper, 0, 0, Math.random() * m.delay.maxMs);
+    const e0 = performance.now();
+    catchUp();
+    let data: Uint8Array;
+    try {
+      data = await execute(i, m.txs[i], env, m.fork, world, rec, seen);
+    } catch (e) {
+      world.discard();
+      const w = new ByteWriter(new Uint8Array(256));
+      w.u32(i);
+      w.u32(seen);
+      w.u8(0);
+      w.string(e instanceof Error ? e.message : String(e));
+      data = w.take();
+    }
+    execMs += performance.now() - e0;
+    post({ type: 'result', id: m.id, index: i, data }, [data.buffer as ArrayBuffer]);
+  }
+  post({ type: 'done', id: m.id, execMs, setupMs });
+}
+
+async function execute(i: number, tx: BlockMsg['txs'][number], env: TxEnv, fork: Fork, world: WorldState, rec: RecordingBackend, seen: number): Promise<Uint8Array> {
+  for (;;) {
+    world.discard();
+    rec.reset();
+    const t0 = performance.now();
+    let fee: bigint | undefined;
+    try {
+      const kind = tx.to === undefined ? 'create' : world.code(tx.to).length === 0 ? 'transfer' : 'call';
+      // The coinbase's fee is left to the coordinator when this execution never read the coinbase.
+      const result = runTransaction(world, tx, env, fork, loader, { deferFee: (f) => (rec.accounts.has(env.coinbase) ? false : ((fee = f), true)) });
+      return encode(i, seen, result, kind, fee, world, rec, performance.now() - t0);
+    } catch (e) {
+      if (!(e instanceof CompilerNotLoadedError)) throw e;
+      const { ensureCompiler } = await import('../loader/wasm.ts');
+      await ensureCompiler();
+    }
+  }
+}
+
+function encode(i: number, seen: number, r: TxResult, kind: keyof typeof KIND, fee: bigint | undefined, world: WorldState, rec: RecordingBackend, ms: number): Uint8Array {
+  // The diff reads the replica (before-values, written slots): recorded too, before the read set is written.
+  const diff = r.status === 'rejected' ? new Map() : world.diff();
+  world.discard();
+  const w = new ByteWriter(new Uint8Array(1024));
+  w.u32(i);
+  w.u32(seen);
+  w.u8(1);
+  w.u8(STATUS[r.status]);
+  w.u8(KIND[kind]);
+  w.word(r.gasUsed);
+  w.u8(fee === undefined ? 0 : 1);
+  if (fee !== undefined) w.word(fee);
+  w.u8(r.error === undefined ? 0 : 1);
+  if (r.error !== undefined) w.string(r.error);
+  w.u8(r.createdAddress ? 1 : 0);
+  if (r.createdAddress) w.address(r.createdAddress);
+  w.bytes(r.returnData);
+  writeLogs(w, r.logs);
+  w.f64(ms);
+  rec.write(w);
+  writeDiff(w, diff);
+  return w.take();
+}

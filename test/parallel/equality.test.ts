@@ -1,0 +1,214 @@
+/**
+ * @file The parallel executor equals the sequential one (itself checked against @ethereumjs/vm in
+ * test/block/oracle.test.ts): per transaction result, receipt, kind and state diff, the block's gas, bloom,
+ * receipts root, system and final diffs, and the whole state after the block — with 2 and 4 workers and random
+ * delays injected in the workers (so results arrive in many orders), each run under a time limit.
+ *
+ * Inputs: a synthetic block built for conflicts (a sender's nonce chain through calls, a counter every call
+ * increments, a hot recipient whose balance a contract reads, the coinbase empty then receiving then sending, a
+ * zero-fee call on an empty coinbase (EIP-161), CREATE2 collisions — with an account created earlier in the block
+ * and with a storage-only account — and a call reading the size of code created earlier in the block), run on
+ * Homestead, Byzantium and Cancun rules; and a sample of ../shared/blocks (skipped visibly when absent).
+ *
+ * CI runs 2 rounds per case. All 16 shared blocks × 20 rounds:
+ *   PARALLEL_ROUNDS=20 PARALLEL_BLOCKS=all npx vitest run test/parallel --pool=forks --execArgv=--stack-size=7000 --testTimeout=0
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Fork } from '../../src/evm/forks.ts';
+import { executeBlock } from '../../runtime/block/execute.ts';
+import { blockFromRpc } from '../../runtime/block/rpc.ts';
+import type { Block, BlockResult } from '../../runtime/block/types.ts';
+import { freshState, loadFixture } from '../../runtime/harness/blocks/fixture.ts';
+import { WasmLoader } from '../../runtime/loader/wasm.ts';
+import type * as PoolModule from '../../runtime/parallel/pool.ts';
+import { MemoryBackend, type StateBackend } from '../../runtime/state/world.ts';
+import { creationAddress, type Tx } from '../../runtime/tx/index.ts';
+
+const ROUNDS = Number(process.env.PARALLEL_ROUNDS ?? 2);
+const ROOT = join(import.meta.dirname, '../../../shared/blocks/blocks');
+const SAMPLE = process.env.PARALLEL_BLOCKS === 'all' && existsSync(ROOT) ? readdirSync(ROOT).sort() : ['116525', '2641321'];
+/** Per parallel run: far above what a run takes here, so only a hang fails it. */
+const RUN_LIMIT_MS = 120_000;
+
+// Workers from dist/ (the test setup rebuilds it when sources are newer): a worker thread on sources starts tsx
+// and transpiles the runtime again, ~10× slower to start here.
+const DIST_POOL = join(import.meta.dirname, '../../dist/runtime/parallel/pool.js');
+const { ParallelPool } = (existsSync(DIST_POOL) ? await import(DIST_POOL) : await import('../../runtime/parallel/pool.ts')) as typeof PoolModule;
+type ParallelPool = PoolModule.ParallelPool;
+
+const loader = new WasmLoader({ cacheDir: process.env.MEVMC_CACHE_DIR });
+const pools = new Map<number, ParallelPool>();
+const poolOf = (n: number) => pools.get(n) ?? pools.set(n, new ParallelPool(n, { engine: 'wasm', cacheDir: process.env.MEVMC_CACHE_DIR })).get(n)!;
+afterAll(async () => {
+  for (const p of pools.values()) await p.close();
+});
+
+// --- comparison ---------------------------------------------------------------------------------
+const plain = (v: unknown): unknown => {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v instanceof Uint8Array) return '0x' + Buffer.from(v).toString('hex');
+  if (v instanceof Map) return [...v].map(([k, x]) => [plain(k), plain(x)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, plain(x)]));
+  return v;
+};
+/** What must be identical: everything but timings and the parallel statistics. */
+const comparable = (r: BlockResult) => plain({
+  gasUsed: r.gasUsed, logsBloom: r.logsBloom, receiptsRoot: r.receiptsRoot, systemDiff: r.systemDiff, finalDiff: r.finalDiff,
+  txs: r.txs.map((t) => ({ result: t.result, receipt: t.receipt, diff: t.diff, kind: t.kind })),
+});
+function stateOf(b: StateBackend): unknown {
+  return plain([...b.addresses()].sort().map((a) => [a, b.getAccount(a), new Map(b.storageEntries(a))]));
+}
+
+async function withLimit<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result within ${RUN_LIMIT_MS} ms`)), RUN_LIMIT_MS)));
+  try {
+    return await Promise.race([p, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sequential once, then every worker count × rounds (delays in all but the first round): all equal. */
+async function checkEqual(name: string, block: Block, fresh: () => MemoryBackend, fork: Fork | undefined, blockHash?: (n: bigint) => bigint | undefined) {
+  const seqState = fresh();
+  const seq = await executeBlock(block, seqState, { loader, fork, blockHash });
+  expect(seq.parallel).toBeUndefined();
+  const want = comparable(seq);
+  const wantState = stateOf(seqState);
+  for (const workers of [2, 4]) {
+    for (let round = 0; round < ROUNDS; round++) {
+      const state = fresh();
+      const delay = round === 0 ? undefined : 0.2 + round * 0.3;
+      const par = await withLimit(executeBlock(block, state, { loader, fork, blockHash, pool: poolOf(workers), parallelDelayMs: delay }), `${name} workers=${workers} round ${round}`);
+      const p = par.parallel!;
+      expect(p, 'parallel statistics').toBeDefined();
+      expect(p.workerError).toBeUndefined();
+      expect(comparable(par), `${name}: workers=${workers} round ${round}`).toEqual(want);
+      expect(stateOf(state)).toEqual(wantState);
+      expect(p.executions.length).toBe(block.transactions.length);
+      expect(Math.max(0, ...p.executions)).toBeLessThanOrEqual(2);
+      expect(p.executions.reduce((a, b) => a + b, 0)).toBe(block.transactions.length + p.conflicts);
+    }
+  }
+  return seq;
+}
+
+// --- the synthetic block ------------------------------------------------------------------------
+const addr = (n: number) => '0x' + n.toString(16).padStart(40, '0');
+const bytes = (h: string) => new Uint8Array(Buffer.from(h.replace(/\s/g, ''), 'hex'));
+const word = (a: string) => bytes(a.slice(2).padStart(64, '0'));
+const ETH = 10n ** 18n;
+
+const COUNTER = bytes('6000 54 6001 01 6000 55 00'); // slot0 += 1
+const BALANCE_READER = bytes('6000 35 31 33 55 00'); // storage[caller] = balance(calldata[0])
+const SIZE_READER = bytes('6000 35 3b 33 55 00'); // storage[caller] = extcodesize(calldata[0])
+const INIT_EMPTY = '6000 6000 f3'; // deploys empty code (the account keeps nonce 1)
+// storage[salt] = CREATE2(0, init at mem[27..32), salt = calldata[0])
+const FACTORY = bytes(`64 ${INIT_EMPTY} 6000 52 6000 35 6005 601b 6000 f5 6000 35 55 00`);
+// Creation transaction: returns COUNTER's 10 bytes.
+const DEPLOY_COUNTER = bytes('69 6000546001016000550000 6000 52 600a 6016 f3');
+
+const C_COUNTER = addr(0xc1);
+const C_BALANCE = addr(0xc2);
+const C_FACTORY = addr(0xc3);
+const C_SIZE = addr(0xc5);
+const HOT = addr(0xaa);
+const COINBASE = addr(0xcb);
+const SENDERS = [1, 2, 3, 4, 5, 6].map((i) => addr(0x100 + i));
+const create2 = (salt: bigint) =>
+  '0x' + Buffer.from(keccak_256(new Uint8Array([0xff, ...bytes(C_FACTORY.slice(2)), ...word('0x' + salt.toString(16)), ...keccak_256(bytes(INIT_EMPTY))])).subarray(12)).toString('hex');
+
+function synthetic(fork: Fork): { block: Block; fresh: () => MemoryBackend } {
+  const london = fork >= Fork.London;
+  const baseFee = london ? 7n : undefined;
+  const nonces = new Map<string, bigint>();
+  const txs: Tx[] = [];
+  const tx = (sender: string, to: string | undefined, o: { value?: bigint; data?: Uint8Array; free?: boolean } = {}) => {
+    const nonce = nonces.get(sender) ?? 0n;
+    nonces.set(sender, nonce + 1n);
+    txs.push({
+      type: 0, sender, nonce, gasLimit: 300_000n, to, value: o.value ?? 0n, data: o.data ?? new Uint8Array(0),
+      gasPrice: o.free ? (baseFee ?? 0n) : 10n, accessList: [], blobVersionedHashes: [], authorizationList: [],
+    });
+  };
+  const [s1, s2, s3, s4, s5, s6] = SENDERS;
+  tx(s1, C_COUNTER, { free: true }); // zero fee on an empty coinbase (EIP-161: it stays absent)
+  tx(s1, HOT, { value: 1n, free: true });
+  tx(s2, COINBASE, { value: 10n * ETH }); // the coinbase gets a balance…
+  tx(s1, C_COUNTER);
+  tx(s3, C_BALANCE, { data: word(HOT) }); // reads the hot recipient's balance
+  tx(s4, HOT, { value: 5n });
+  tx(s5, HOT, { value: 7n });
+  tx(s3, C_BALANCE, { data: word(HOT) });
+  tx(COINBASE, HOT, { value: ETH }); // …and sends
+  tx(COINBASE, C_COUNTER);
+  tx(s6, C_BALANCE, { data: word(COINBASE) }); // reads the coinbase's balance
+  tx(s2, C_FACTORY, { data: word('0x1') }); // creates at create2(1)
+  tx(s4, C_FACTORY, { data: word('0x1') }); // collides with it
+  tx(s5, C_FACTORY, { data: word('0x2') }); // collides with a storage-only account
+  const deployed = creationAddress(s6, nonces.get(s6)!);
+  tx(s6, undefined, { data: DEPLOY_COUNTER });
+  tx(s1, C_SIZE, { data: word(deployed) }); // code created in this block
+  tx(s2, deployed);
+  for (let k = 0; k < 14; k++) {
+    const s = SENDERS[k % SENDERS.length];
+    if (k % 3 === 0) tx(s, HOT, { value: BigInt(k + 1) });
+    else if (k % 3 === 1) tx(s, C_COUNTER);
+    else tx(s, C_BALANCE, { data: word(k % 2 ? HOT : s1) });
+  }
+  const block: Block = {
+    header: {
+      number: 20_000_000n, timestamp: 1_710_338_135n + 1000n, coinbase: COINBASE, gasLimit: 30_000_000n, baseFee,
+      difficulty: london ? 0n : 1n, mixHash: 0n, excessBlobGas: fork >= Fork.Cancun ? 0n : undefined,
+    },
+    transactions: txs,
+  };
+  const fresh = () => {
+    const b = new MemoryBackend();
+    for (const s of SENDERS) b.setAccount(s, { balance: 100n * ETH, nonce: 0n, code: new Uint8Array(0) });
+    const code = (a: string, c: Uint8Array) => b.setAccount(a, { balance: 0n, nonce: 1n, code: c });
+    code(C_COUNTER, COUNTER);
+    code(C_BALANCE, BALANCE_READER);
+    code(C_FACTORY, FACTORY);
+    code(C_SIZE, SIZE_READER);
+    b.setAccount(HOT, { balance: 3n, nonce: 0n, code: new Uint8Array(0) });
+    b.setAccount(create2(2n), { balance: 0n, nonce: 0n, code: new Uint8Array(0) }, new Map([[1n, 1n]]));
+    return b;
+  };
+  return { block, fresh };
+}
+
+describe('parallel ≡ sequential on a block built for conflicts', () => {
+  for (const [name, fork] of [['homestead', Fork.Homestead], ['byzantium', Fork.Byzantium], ['cancun', Fork.Cancun]] as const) {
+    it(`${name}: receipts, per-tx diffs, final state (2 and 4 workers, random delays)`, async () => {
+      const { block, fresh } = synthetic(fork);
+      const seq = await checkEqual(name, block, fresh, fork);
+      // The block does what it was built for (else the equality above proves less).
+      expect(seq.txs.every((t) => t.result.status !== 'rejected')).toBe(true);
+      if (fork >= Fork.Constantinople) {
+        expect(seq.txs[11].diff.has(create2(1n))).toBe(true); // created
+        expect(seq.txs[12].diff.has(create2(1n))).toBe(false); // collided
+      }
+      if (fork >= Fork.SpuriousDragon) expect(seq.txs[0].diff.has(COINBASE)).toBe(false); // empty coinbase, fee 0: not created
+      else expect(seq.txs[0].diff.get(COINBASE)?.after).toEqual({ balance: 0n, nonce: 0n, code: new Uint8Array(0) });
+    });
+  }
+});
+
+if (!existsSync(ROOT)) {
+  it.skip(`parallel ≡ sequential on ../shared/blocks (${ROOT} not found)`, () => undefined);
+} else {
+  describe.each(SAMPLE)('parallel ≡ sequential: shared block %s', (n) => {
+    it(`${ROUNDS} rounds × 2 and 4 workers`, async () => {
+      const f = loadFixture(join(ROOT, n));
+      const { block } = blockFromRpc(f.block);
+      await checkEqual(n, block, () => freshState(f), undefined, (k) => f.blockHashes.get(k));
+    });
+  });
+}
