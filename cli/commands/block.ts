@@ -11,11 +11,13 @@ import { CHAINS, type ChainConfig, ChainConfigError, MAINNET, chainFromGethConfi
 import { BlockFormatError } from '../../runtime/block/rpc.ts';
 import { InputError } from '../../runtime/harness/case.ts';
 import { type BlockFixture, loadFixture } from '../../runtime/harness/blocks/fixture.ts';
-import { type BlockRun, firstDifference, forkLabel, runFixture } from '../../runtime/harness/blocks/run.ts';
+import { type BlockRun, type ParallelSummary, firstDifference, forkLabel, runFixture } from '../../runtime/harness/blocks/run.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { intOption, regexOption } from '../options.ts';
+import { poolSpecOf } from '../../runtime/block/execute.ts';
+import { ParallelPool, defaultWorkers } from '../../runtime/parallel/pool.ts';
 import { printSaltBench, saltJson, saltLine, stateOption } from './block-salt.ts';
 import { type SaltRunInfo, runFixtureOnSalt } from '../../runtime/harness/blocks/salt-run.ts';
 
@@ -31,6 +33,8 @@ export interface BlockArgs {
   blockHashes?: string;
   chain?: string;
   cacheDir?: string;
+  /** Worker threads (runtime/parallel); default: the machine's cores; 1: sequential. */
+  workers?: number;
   /** 'salt:DIR': execute on a persistent SALT store per block under DIR (block-salt.ts). */
   state?: string;
 }
@@ -58,7 +62,15 @@ const mgas = (gas: bigint, ms: number): string => (ms > 0 ? (Number(gas) / 1e6 /
 
 function line(r: BlockRun): string {
   return `${r.number} ${forkLabel(r.fork)} txs=${r.txs} gas=${r.gasUsed} receiptsRoot ${r.receiptsRoot} logsBloom ${r.logsBloom} ` +
-    `gasUsed ${r.gasUsedCheck}  exec ${r.execMs.toFixed(2)} ms ${mgas(r.gasUsed, r.execMs)} Mgas/s  (compile ${r.compileMs.toFixed(0)} ms)`;
+    `gasUsed ${r.gasUsedCheck}  exec ${r.execMs.toFixed(2)} ms ${mgas(r.gasUsed, r.execMs)} Mgas/s  (compile ${r.compileMs.toFixed(0)} ms)` +
+    (r.parallel ? parallelNote(r.parallel) : '');
+}
+
+/** The parallel run in a few words: workers, transactions sent to them, executions, conflicts (or why it ran sequentially). */
+function parallelNote(p: ParallelSummary): string {
+  if (p.fallback) return `  [workers ${p.workers}: sequential, ${p.fallback}]`;
+  return `  [workers ${p.workers}: ${p.dispatched} to workers, ${p.executions} executions, ${p.conflicts} conflicts` +
+    `${p.workerError ? `, worker failed: ${p.workerError.split('\n')[0]}` : ''}]`;
 }
 
 function jsonOf(r: BlockRun, extra: Record<string, unknown> = {}): string {
@@ -66,7 +78,8 @@ function jsonOf(r: BlockRun, extra: Record<string, unknown> = {}): string {
     block: Number(r.number), name: r.name, fork: forkLabel(r.fork), txs: r.txs, gasUsed: Number(r.gasUsed), ok: r.ok,
     receiptsRoot: r.receiptsRoot, logsBloom: r.logsBloom, gasUsedCheck: r.gasUsedCheck,
     execMs: +r.execMs.toFixed(3), compileMs: +r.compileMs.toFixed(3), cache: cacheOf(r), transfers: r.transfers, calls: r.calls,
-    usPerTransfer: perTx(r.transferMs, r.transfers), usPerCall: perTx(r.callMs, r.calls), ...(r.error ? { error: r.error } : {}), ...extra,
+    usPerTransfer: perTx(r.transferMs, r.transfers), usPerCall: perTx(r.callMs, r.calls), ...(r.error ? { error: r.error } : {}),
+    ...(r.parallel ? { parallel: r.parallel } : {}), ...extra,
   });
 }
 
@@ -101,6 +114,19 @@ export async function blockCommand(a: BlockArgs): Promise<number> {
   if (!oracle && (a.engine === 'ref' || a.bench)) throw new InputError('--engine ref and --bench run @ethereumjs/vm on mainnet\'s schedule only: drop --chain or use it with wasm/native');
   const saltDir = stateOption(a.state, a.engine);
   const loader = loaderOf(a);
+  const workers = a.workers === undefined ? defaultWorkers() : intOption('--workers', a.workers);
+  // One pool for every block: threads start once and keep the modules they received.
+  const pool = workers > 1 && loader ? new ParallelPool(workers, poolSpecOf(loader)) : undefined;
+  try {
+    await pool?.ready(); // thread start-up is not any block's time
+    return await runBlocks(a, fixtures, chain, oracle, saltDir, loader, repeat, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function runBlocks(a: BlockArgs, fixtures: BlockFixture[], chain: ChainConfig, oracle: boolean, saltDir: string | undefined,
+  loader: ContractLoader | undefined, repeat: number, pool: ParallelPool | undefined): Promise<number> {
   const saltBench: [BlockRun & { salt: SaltRunInfo }, BlockRun][] = [];
   let passed = 0;
   let failed = 0;
@@ -110,7 +136,7 @@ export async function blockCommand(a: BlockArgs): Promise<number> {
     try {
       r = saltDir && a.engine !== 'ref'
         ? await runFixtureOnSalt(f, a.engine, loader, repeat, saltDir, { chain })
-        : await runFixture(f, a.engine, loader, repeat, { chain });
+        : await runFixture(f, a.engine, loader, repeat, { chain, pool });
     } catch (e) {
       if (e instanceof BlockFormatError) throw new InputError(`${f.name}: ${e.message}`);
       throw e;

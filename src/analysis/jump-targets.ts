@@ -5,13 +5,15 @@
  * Solidity's internal functions return through `PUSH ret … JUMP`: the caller pushes the return address,
  * the callee carries it on the stack and jumps to it, so the jump is not a fused PUSH+JUMP. Per block
  * entry this pass tracks the top of the stack as a window of slots, each the set of constants it may
- * hold (or unknown), moved by PUSH/DUP/SWAP/POP; every other result is unknown. A dynamic jump whose
- * target slot is a known set becomes a set of edges: `Exit.targets`. Jumps left unknown go through the
- * dispatch, which may enter any JUMPDEST with the join of their stacks.
+ * hold (or unknown), moved by PUSH/DUP/SWAP/POP and folded through a few bit and arithmetic ops on known
+ * sets (old solc masks every return address: `PUSH4 0xffffffff PUSH2 ret AND JUMP`); every other result is
+ * unknown. A dynamic jump whose target slot is a known set becomes a set of edges: `Exit.targets`. Jumps left
+ * unknown go through the dispatch, which may enter any JUMPDEST with the join of their stacks.
  *
  * Sound by construction: the least fixpoint from "unreached", every abstract step over-approximates the
- * concrete one, so the real target is always in the set. Constants that are not JUMPDEST pcs are one
- * value, INVALID: as a jump target they all halt alike, and no other use of a constant is tracked.
+ * concrete one, so the real target is always in the set. JUMPDEST pcs and masks (2^k - 1; values ≥ 2^32 by
+ * an interned id) are kept exactly; every other constant, and a folded result that is no JUMPDEST, is one value,
+ * INVALID ("some non-JUMPDEST": as a jump target they all halt alike; folding an op over it gives unknown).
  */
 import type { Fork } from '../evm/forks.ts';
 import { Op, traitsIn } from '../evm/traits.ts';
@@ -19,7 +21,10 @@ import { bodyEnd, successors } from './blocks.ts';
 import { isJumpdest } from './decode.ts';
 import type { Block, BlockIdx, Decoded, Exit, JumpTargets } from './types.ts';
 
-/** A set of constants (sorted, distinct; INVALID for every non-JUMPDEST value), or null: unknown. */
+/**
+ * A set of constants (sorted, distinct), or null: unknown. A value v ≥ 0 is the constant v (< 2^32); v ≤ -2 is
+ * the interned constant `big[-2 - v]` (≥ 2^32); INVALID (-1) is some constant that is not a JUMPDEST.
+ */
 type Slot = readonly number[] | null;
 /** The top of the stack, bottom → top; everything below the window is unknown, unless it starts with BOTTOM. */
 type Window = Slot[];
@@ -32,8 +37,72 @@ export const MAX_SET = 24;
 /** Deepest slot tracked (the EVM's stack limit). */
 const MAX_WINDOW = 1024;
 
-/** Union of two sets, null when either is unknown or the union is too big. */
-function unionSlot(x: Slot, y: Slot): Slot {
+/**
+ * The code being analysed and the interned big constants. Module state: the pass is synchronous and sets it on
+ * entry (resolveDynamicJumps), so nothing else can observe it.
+ */
+let cur: { d: Decoded; big: bigint[]; bigIds: Map<bigint, number> } | undefined;
+
+const U256 = (1n << 256n) - 1n;
+
+/**
+ * The abstract value of a PUSHed constant: exact for JUMPDEST pcs and for masks (2^k - 1: old solc ANDs every
+ * return address with 0xffffffff), INVALID for every other constant — kept apart, they would only split stack
+ * contexts that resolve the same jumps.
+ */
+function constOf(v: bigint): number {
+  const c = cur!;
+  if (isJumpdest(c.d, v)) return Number(v);
+  if (v < 0xffn || (v & (v + 1n)) !== 0n) return INVALID;
+  if (v < 0x1_0000_0000n) return Number(v);
+  let id = c.bigIds.get(v);
+  if (id === undefined) { id = -2 - c.big.length; c.big.push(v); c.bigIds.set(v, id); }
+  return id;
+}
+
+/** The abstract value of a folded result: exact when it is a JUMPDEST pc, else INVALID. */
+function resultOf(v: bigint): number {
+  return isJumpdest(cur!.d, v) ? Number(v) : INVALID;
+}
+
+function valueOf(v: number): bigint {
+  return v >= 0 ? BigInt(v) : cur!.big[-2 - v];
+}
+
+function isJumpdestValue(v: number): boolean {
+  return v >= 0 && isJumpdest(cur!.d, BigInt(v));
+}
+
+/** A set past MAX_SET: its non-JUMPDEST constants become INVALID; null when that is still too many. */
+function bound(out: number[]): Slot {
+  if (out.length <= MAX_SET) return out;
+  const kept = out.filter(isJumpdestValue);
+  if (kept.length < out.length) kept.unshift(INVALID);
+  return kept.length > MAX_SET ? null : kept;
+}
+
+/** Binary ops folded over known sets: EVM operand order (a = top of stack, b = below it). */
+const FOLD: Partial<Record<number, (a: bigint, b: bigint) => bigint>> = {
+  [Op.ADD]: (a, b) => (a + b) & U256,
+  [Op.MUL]: (a, b) => (a * b) & U256,
+  [Op.SUB]: (a, b) => (a - b) & U256,
+  [Op.AND]: (a, b) => a & b,
+  [Op.OR]: (a, b) => a | b,
+  [Op.XOR]: (a, b) => a ^ b,
+  [Op.SHL]: (a, b) => (a >= 256n ? 0n : (b << a) & U256),
+  [Op.SHR]: (a, b) => (a >= 256n ? 0n : b >> a),
+};
+
+/** `f` over every pair of two known sets (no INVALID in either); null when unknown or too many. */
+function foldSlot(f: (a: bigint, b: bigint) => bigint, x: Slot, y: Slot): Slot {
+  if (x === null || y === null || x.length * y.length > MAX_SET * 4 || x.includes(INVALID) || y.includes(INVALID)) return null;
+  const out = new Set<number>();
+  for (const a of x) for (const b of y) out.add(resultOf(f(valueOf(a), valueOf(b))));
+  return bound([...out].sort((p, q) => p - q));
+}
+
+/** Union of two sets, null when either is unknown or the union is too big (`limit`: bounded by MAX_SET). */
+function unionSlot(x: Slot, y: Slot, limit = true): Slot {
   if (x === null || y === null) return null;
   if (x === y) return x;
   const out: number[] = [];
@@ -46,7 +115,7 @@ function unionSlot(x: Slot, y: Slot): Slot {
   }
   while (i < x.length) out.push(x[i++]);
   while (j < y.length) out.push(y[j++]);
-  return out.length > MAX_SET ? null : out;
+  return limit ? bound(out) : out;
 }
 
 /** Drop unknown slots at the window's bottom (they say nothing): one representation per state. */
@@ -111,8 +180,7 @@ function step(d: Decoded, fork: Fork, b: Block, w: Window): boolean {
     if (t === undefined) return true; // halts here; the exit says so
     if (depth() < t.pops || (op >= Op.DUP1 && op <= Op.DUP16 && depth() < op - Op.DUP1 + 1) || (op >= Op.SWAP1 && op <= Op.SWAP16 && depth() < op - Op.SWAP1 + 2)) return false;
     if (op >= Op.PUSH0 && op <= Op.PUSH32) {
-      const v = d.pushValues.get(i as never)!;
-      w.push([isJumpdest(d, v) ? Number(v) : INVALID]);
+      w.push([constOf(d.pushValues.get(i as never)!)]);
     } else if (op >= Op.DUP1 && op <= Op.DUP16) {
       const n = op - Op.DUP1 + 1;
       w.push(w.length >= n ? w[w.length - n] : null);
@@ -123,6 +191,10 @@ function step(d: Decoded, fork: Fork, b: Block, w: Window): boolean {
       const top = w[w.length - 1];
       w[w.length - 1] = w[w.length - 1 - n];
       w[w.length - 1 - n] = top;
+    } else if (FOLD[op] !== undefined && w.length >= 2) {
+      const r = foldSlot(FOLD[op]!, w[w.length - 1], w[w.length - 2]);
+      w.length -= 2;
+      w.push(r);
     } else {
       w.length = Math.max(0, w.length - t.pops);
       for (let k = 0; k < t.pushes; k++) w.push(null);
@@ -140,6 +212,15 @@ export function resolveDynamicJumps(d: Decoded, fork: Fork, blocks: Block[], blo
   if (blocks.length === 0) return 0;
   const relevant = leadsToDynamicJump(blocks);
   if (relevant === undefined) return 0;
+  cur = { d, big: [], bigIds: new Map() };
+  try {
+    return resolve(d, fork, blocks, blockAtPc, relevant);
+  } finally {
+    cur = undefined;
+  }
+}
+
+function resolve(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number, BlockIdx>, relevant: Uint8Array): number {
   // Per block entry, up to MAX_CONTEXTS distinct windows kept apart (a callee called from several sites
   // returns to each with that site's own deeper stack), then one joined window.
   const contexts: Window[][] = blocks.map(() => []);
@@ -200,7 +281,8 @@ export function resolveDynamicJumps(d: Decoded, fork: Fork, blocks: Block[], blo
     w.length = Math.max(0, w.length - (e.kind === 'dynamicJumpi' ? 2 : 1));
     if (e.kind === 'dynamicJumpi') flow(e.next, w);
     const before = seen.get(bi);
-    const slot = seen.has(bi) ? unionSlot(before!, target) : target;
+    // A jump's own target set is not bounded: each context's set is (a function's return gathers every call site).
+    const slot = seen.has(bi) ? unionSlot(before!, target, false) : target;
     seen.set(bi, slot);
     if (slot === null) {
       // Unknown: through the dispatch, to every JUMPDEST.
@@ -211,15 +293,15 @@ export function resolveDynamicJumps(d: Decoded, fork: Fork, blocks: Block[], blo
       }
     } else {
       // This context's own targets only: the others' come with their contexts.
-      if (target !== null) for (const v of target) if (v !== INVALID) flow(blockAtPc.get(v)!, w);
+      if (target !== null) for (const v of target) if (isJumpdestValue(v)) flow(blockAtPc.get(v)!, w);
     }
   }
   let resolved = 0;
   for (const [bi, slot] of seen) {
     if (slot === null) continue;
     const targets: JumpTargets = {
-      blocks: slot.filter((v) => v !== INVALID).map((v) => blockAtPc.get(v)!),
-      invalid: slot.includes(INVALID),
+      blocks: slot.filter(isJumpdestValue).map((v) => blockAtPc.get(v)!),
+      invalid: slot.some((v) => !isJumpdestValue(v)),
     };
     const e = blocks[bi].exit;
     blocks[bi].exit = (e.kind === 'dynamicJumpi' ? { ...e, targets } : { ...e, targets }) as Exit;

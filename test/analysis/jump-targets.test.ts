@@ -75,6 +75,29 @@ const COMPUTED = asmBytes(`
 r: JUMPDEST JUMPDEST PUSH 1 PUSH 0 MSTORE PUSH 32 PUSH 0 RETURN
 `);
 
+/**
+ * Old solc masks every return address: `PUSH4 0xffffffff PUSH2 ret AND JUMP` (the AND is folded over the known
+ * set); a mask that drops bits of a JUMPDEST pc lands elsewhere: on another JUMPDEST or on no JUMPDEST at all.
+ */
+const MASKED = asmBytes(`
+  PUSH :r1 PUSH 0 CALLDATALOAD PUSH :f JUMP
+r1: JUMPDEST PUSH :r2 PUSH 32 CALLDATALOAD PUSH :f JUMP
+r2: JUMPDEST PUSH 32 MSTORE PUSH 0 MSTORE PUSH 64 PUSH 0 RETURN
+f: JUMPDEST                           // ret x
+  DUP1 ADD SWAP1 PUSH4 0xffffffff AND JUMP
+`);
+/**
+ * Folded arithmetic that lands elsewhere: 2a is inside a sled of JUMPDESTs (a jump target), 4a past it (on no
+ * JUMPDEST: halts), the branch chosen by calldata.
+ */
+const ELSEWHERE = asmBytes(`
+  PUSH 0 CALLDATALOAD PUSH :b JUMPI
+  PUSH :a DUP1 ADD JUMP
+b: JUMPDEST PUSH :a DUP1 ADD DUP1 ADD JUMP
+a: ${'JUMPDEST '.repeat(40)}
+  PUSH 1 PUSH 0 MSTORE PUSH 32 PUSH 0 RETURN
+`);
+
 /** A counted loop over JUMPDESTs only fallen into (loop_with_many_jumpdests' shape). */
 const MANY_JUMPDESTS = asmBytes(`
   PUSH 0 CALLDATALOAD
@@ -120,6 +143,18 @@ describe('dynamic-jump resolution', () => {
     const m = analyze(MAYBE_INVALID, Fork.Cancun);
     const [, r] = jumpdestPcs(MAYBE_INVALID);
     expect(dynamic(m).map((b) => pcsOf(m, b))).toEqual([{ pcs: [r], invalid: true }]);
+  });
+
+  it('masked return addresses (old solc) and arithmetic on known targets are folded, invalid results kept', () => {
+    const a = analyze(MASKED, Fork.Cancun);
+    const [r1, r2] = jumpdestPcs(MASKED);
+    expect(dynamic(a).map((b) => pcsOf(a, b))).toEqual([{ pcs: [r1, r2], invalid: false }]);
+    expect(a.hasDynamicJumps).toBe(false);
+    const e = analyze(ELSEWHERE, Fork.Cancun);
+    const sled = jumpdestPcs(ELSEWHERE)[1];
+    expect(ELSEWHERE[2 * sled]).toBe(0x5b);
+    expect(ELSEWHERE[4 * sled]).not.toBe(0x5b);
+    expect(dynamic(e).map((b) => pcsOf(e, b))).toEqual([{ pcs: [2 * sled], invalid: false }, { pcs: [], invalid: true }]);
   });
 
   it('a return address through memory or a computed target stays unknown: every JUMPDEST is a dispatch target', () => {
@@ -191,6 +226,8 @@ describe('resolved jumps run like the interpreter', () => {
     for (const c of [0, 1]) await run(MAYBE_INVALID, word(c));
     for (const x of [0, 9]) await run(THROUGH_MEMORY, word(x));
     for (const x of [0, 1, 2]) await run(COMPUTED, word(x));
+    await run(MASKED, word(21) + word(1000));
+    for (const c of [0, 1]) await run(ELSEWHERE, word(c));
   });
 
   it('a loop of merged JUMPDESTs, also out of gas inside it', async () => {

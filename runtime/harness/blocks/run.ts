@@ -11,6 +11,8 @@ import { blockFromRpc } from '../../block/rpc.ts';
 import { executeBlock } from '../../block/execute.ts';
 import { type BlockResult, InvalidBlockError } from '../../block/types.ts';
 import type { ContractLoader } from '../../loader/types.ts';
+import type { ParallelStats } from '../../parallel/coordinator.ts';
+import type { ParallelPool } from '../../parallel/pool.ts';
 import type { Log, StateBackend } from '../../state/world.ts';
 import { type BlockFixture, freshState } from './fixture.ts';
 import { runBlockReference } from './oracle.ts';
@@ -48,6 +50,8 @@ export interface BlockRun {
   /** Median over the repeats of the time in each class of transaction (wasm/native only; 0 for ref). */
   transferMs: number;
   callMs: number;
+  /** With a worker pool: the last run's executions, conflicts and waiting (runtime/parallel). */
+  parallel?: ParallelSummary;
   /** Why the block could not be executed (an invalid transaction), if so. */
   error?: string;
   perTx: TxSummary[];
@@ -69,9 +73,36 @@ export interface RunHooks {
   failed?: (i: number) => void;
 }
 
+/** What `mevmc block` shows of a parallel run. */
+export interface ParallelSummary {
+  workers: number;
+  /** Transactions sent to the workers. */
+  dispatched: number;
+  /** Executions in all (transactions + re-executions) and the most of one transaction. */
+  executions: number;
+  maxExecutions: number;
+  conflicts: number;
+  conflictKinds: ParallelStats['conflictKinds'];
+  setupMs: number;
+  waitMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  fallback?: string;
+  workerError?: string;
+}
+
+function parallelSummary(p: ParallelStats): ParallelSummary {
+  return {
+    workers: p.workers, dispatched: p.dispatched, executions: p.executions.reduce((a, b) => a + b, 0),
+    maxExecutions: p.executions.reduce((a, b) => Math.max(a, b), 0), conflicts: p.conflicts, conflictKinds: p.conflictKinds,
+    setupMs: +p.setupMs.toFixed(3), waitMs: +p.waitMs.toFixed(3), bytesIn: p.bytesIn, bytesOut: p.bytesOut,
+    ...(p.fallback ? { fallback: p.fallback } : {}), ...(p.workerError ? { workerError: p.workerError } : {}),
+  };
+}
+
 /** Run a fixture `repeat` times on `engine` (for wasm/native `loader` runs the code). */
 export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'ref', loader: ContractLoader | undefined, repeat = 1,
-  opts: { chain?: ChainConfig } & RunHooks = {}): Promise<BlockRun> {
+  opts: { chain?: ChainConfig; pool?: ParallelPool } & RunHooks = {}): Promise<BlockRun> {
   const { chain } = opts;
   const { block, fork } = blockFromRpc(f.block, { chain });
   const header = f.block as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string };
@@ -86,6 +117,7 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
   let root: string | undefined;
   let perTx: TxSummary[] = [];
   let error: string | undefined;
+  let parallel: ParallelSummary | undefined;
   for (let i = 0; i < repeat; i++) {
     if (engine === 'ref') {
       const r = await runBlockReference(f, fork);
@@ -95,10 +127,11 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
       continue;
     }
     try {
-      const r = await executeBlock(block, opts.state ? opts.state(i) : freshState(f), { loader, chain, blockHash: (n) => f.blockHashes.get(n) });
+      const r = await executeBlock(block, opts.state ? opts.state(i) : freshState(f), { loader, chain, pool: opts.pool, blockHash: (n) => f.blockHashes.get(n) });
       opts.executed?.(r, i);
       times.push(r.execMs);
       if (i === 0) [compileMs, contracts] = [r.compileMs, r.contracts];
+      if (r.parallel) parallel = parallelSummary(r.parallel);
       let [tMs, cMs] = [0, 0];
       [transfers, calls] = [0, 0];
       for (const t of r.txs) {
@@ -125,7 +158,7 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
     ok: !error && receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsedCheck !== 'FAIL',
     execMs: times.length ? median(times) : 0, compileMs, contracts, transfers, calls,
     transferMs: transferTimes.length ? median(transferTimes) : 0, callMs: callTimes.length ? median(callTimes) : 0,
-    ...(error ? { error } : {}), perTx,
+    ...(error ? { error } : {}), ...(parallel ? { parallel } : {}), perTx,
   };
 }
 
