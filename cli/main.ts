@@ -111,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
       .option('block-hashes', { type: 'string', describe: 'BLOCKHASH file: { "<number>": "0xhash" }' })
       .option('chain', { type: 'string', describe: 'chain id and fork schedule: mainnet (default), sepolia, holesky, hoodi, or a geth genesis / chain config JSON file' })
       .option('state', { type: 'string', describe: 'salt:DIR: execute on a persistent SALT store per block (DIR/<number>, genesis = the pre-state) and print the SALT roots; memory (default)' })
+      .option('witness-out', { type: 'string', describe: 'with --state salt:DIR: write each block\'s SALT witness (<number>.<hash>.salt, stateless-validator format) into this folder, for mevmc validate' })
       .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' }),
     async (a) => set((await import('./commands/block.ts')).blockCommand(a as never)))
     .command('validate <block>', 'stateless re-execution: verify a SALT witness, execute the block from it alone, print the post-state root', (y) => y

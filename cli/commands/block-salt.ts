@@ -6,6 +6,12 @@ import { InputError } from '../../runtime/harness/case.ts';
 import type { BlockRun } from '../../runtime/harness/blocks/run.ts';
 import type { SaltRunInfo } from '../../runtime/harness/blocks/salt-run.ts';
 
+/** `--witness-out DIR` needs `--state salt:…` (a witness is proved against the SALT store). */
+export function witnessOutOption(out: string | undefined, saltDir: string | undefined): string | undefined {
+  if (out !== undefined && saltDir === undefined) throw new InputError('--witness-out needs --state salt:DIR (witnesses are proved against the SALT store)');
+  return out;
+}
+
 /** `--state`: undefined / 'memory' → the in-memory backend; 'salt:DIR' → the SALT store root DIR. */
 export function stateOption(v: string | undefined, engine: string): string | undefined {
   if (v === undefined || v === 'memory') return undefined;
@@ -26,7 +32,8 @@ export function saltLine(r: BlockRun, s: SaltRunInfo): string {
   if (!c) return roots + (s.storedRootMatches === false ? '  STORED ROOT DIFFERS' : '');
   return roots + `  keys=${c.keys} update ${ms(s.updateMs)} ms (cpu ${ms(s.updateCpuMs)}; ${(c.mults / Math.max(1, c.keys)).toFixed(2)} ECMul/key) ` +
     `commit ${ms(s.commitMs)} ms  with commit ${mgas(r.gasUsed, r.execMs + s.commitMs)} Mgas/s` +
-    (s.storedRootMatches !== undefined ? `  stored root ${s.storedRootMatches ? 'verified' : 'DIFFERS'}` : '');
+    (s.storedRootMatches !== undefined ? `  stored root ${s.storedRootMatches ? 'verified' : 'DIFFERS'}` : '') +
+    (s.witness ? `\n  witness ${s.witness.path} (${s.witness.kvs} kvs / ${s.witness.commitments} commitments / ${s.witness.bytes} B, ${s.witness.ms.toFixed(0)} ms)` : '');
 }
 
 /** The fields added to a block's JSON object. */
@@ -40,6 +47,7 @@ export function saltJson(r: BlockRun, s: SaltRunInfo): Record<string, unknown> {
       prepareMs: c ? +c.prepareMs.toFixed(3) : null, updateMs: +s.updateMs.toFixed(3), updateCpuMs: +s.updateCpuMs.toFixed(3), persistMs: c ? +c.persistMs.toFixed(3) : null,
       commitMs: +s.commitMs.toFixed(3), mgasPerSecWithCommit: r.execMs + s.commitMs > 0 ? +(Number(r.gasUsed) / 1e3 / (r.execMs + s.commitMs)).toFixed(2) : null,
     },
+    ...(s.witness ? { witness: { ...s.witness, ms: +s.witness.ms.toFixed(1) } } : {}),
   };
 }
 

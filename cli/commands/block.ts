@@ -18,7 +18,7 @@ import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { intOption, regexOption } from '../options.ts';
 import { poolSpecOf } from '../../runtime/block/execute.ts';
 import { ParallelPool, defaultWorkers } from '../../runtime/parallel/pool.ts';
-import { printSaltBench, saltJson, saltLine, stateOption } from './block-salt.ts';
+import { printSaltBench, saltJson, saltLine, stateOption, witnessOutOption } from './block-salt.ts';
 import { type SaltRunInfo, runFixtureOnSalt } from '../../runtime/harness/blocks/salt-run.ts';
 
 /** Arguments of `mevmc block`. */
@@ -37,6 +37,8 @@ export interface BlockArgs {
   workers?: number;
   /** 'salt:DIR': execute on a persistent SALT store per block under DIR (block-salt.ts). */
   state?: string;
+  /** With a SALT state: write each block's witness (`<n>.<hash>.salt`) into this folder. */
+  witnessOut?: string;
 }
 
 /** `--chain`: a named chain, or a geth genesis / chain config file. */
@@ -113,6 +115,7 @@ export async function blockCommand(a: BlockArgs): Promise<number> {
   const oracle = chain === MAINNET;
   if (!oracle && (a.engine === 'ref' || a.bench)) throw new InputError('--engine ref and --bench run @ethereumjs/vm on mainnet\'s schedule only: drop --chain or use it with wasm/native');
   const saltDir = stateOption(a.state, a.engine);
+  witnessOutOption(a.witnessOut, saltDir);
   const loader = loaderOf(a);
   const workers = a.workers === undefined ? defaultWorkers() : intOption('--workers', a.workers);
   // One pool for every block: threads start once and keep the modules they received.
@@ -135,7 +138,7 @@ async function runBlocks(a: BlockArgs, fixtures: BlockFixture[], chain: ChainCon
     let r: BlockRun;
     try {
       r = saltDir && a.engine !== 'ref'
-        ? await runFixtureOnSalt(f, a.engine, loader, repeat, saltDir, { chain })
+        ? await runFixtureOnSalt(f, a.engine, loader, repeat, saltDir, { chain, witnessOut: a.witnessOut })
         : await runFixture(f, a.engine, loader, repeat, { chain, pool });
     } catch (e) {
       if (e instanceof BlockFormatError) throw new InputError(`${f.name}: ${e.message}`);

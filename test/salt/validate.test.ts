@@ -4,8 +4,8 @@
  * committed; the witness verifies against the parent root, and `validateBlock` over the witness alone (code by
  * hash) reproduces the full node's post-state root while receipts root / bloom / gas used match the real header.
  * Blocks: 116525 (Frontier: contract self-destructs, so an account's storage is cleared) and 19426587 (Cancun,
- * beacon-root system call) in the library; `mevmc validate` on the empty Cancun block 19910734 (withdrawals only)
- * and 116525. A witness re-proved without one key the block reads → `WitnessLacksKeyError` naming it (CLI: one
+ * beacon-root system call) in the library; on the command line `mevmc block --state salt:DIR --witness-out W` then
+ * `mevmc validate` on the empty Cancun block 19910734 (withdrawals only) and 116525. A witness re-proved without one key the block reads → `WitnessLacksKeyError` naming it (CLI: one
  * `mevmc: error: … witness lacks key …` line, exit 2); a wrong parent root → exit 2.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -112,18 +112,30 @@ if (!existsSync(ROOT)) {
       }, 600_000);
     }
 
-    it('mevmc validate: root, --json, --expect-root; a lacking witness and a wrong parent root exit 2 with one line', async () => {
-      const dir = join(tmp, 'store-19910734');
-      const s = await onSalt('19910734', dir);
+    it('mevmc block --state salt:DIR --witness-out W, then mevmc validate: the full node\'s root, --json, --expect-root; a lacking witness and a wrong parent root exit 2 with one line', async () => {
+      const dir = join(tmp, 'salt');
+      const out = join(tmp, 'witnesses');
+      let r = mevmc(['block', B('19910734'), B('116525'), '--state', `salt:${dir}`, '--witness-out', out, '--json'], { timeout: 300_000 });
+      expect(r.status).toBe(0);
+      const runs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      for (const b of runs) {
+        expect(b.witness.path).toMatch(new RegExp(`${b.block}\\.0x[0-9a-f]{64}\\.salt$`));
+        const v = mevmc(['validate', B(String(b.block)), '--witness', b.witness.path, '--parent-root', b.parentStateRoot, '--code', join(dir, String(b.block), 'code'), '--json'], { timeout: 300_000 });
+        expect(v.stderr).toBe('');
+        expect(JSON.parse(v.stdout)).toMatchObject({ block: b.block, stateRoot: b.stateRoot, ok: true });
+        expect(v.status).toBe(0);
+      }
+      r = mevmc(['block', B('19910734'), '--witness-out', out], { timeout: 300_000 });
+      expect(r.stderr).toMatch(/^mevmc: error: --witness-out needs --state salt:DIR/);
+      expect(r.status).toBe(2);
+
+      const s = await onSalt('19910734', join(tmp, 'store-19910734'));
       const w = join(tmp, '19910734.salt');
       writeFileSync(w, s.bytes);
-      const args = ['validate', B('19910734'), '--witness', w, '--parent-root', hex(s.parentRoot), '--code', join(dir, 'code')];
-      let r = mevmc([...args, '--expect-root', hex(s.postRoot)], { timeout: 300_000 });
+      const args = ['validate', B('19910734'), '--witness', w, '--parent-root', hex(s.parentRoot), '--code', join(tmp, 'store-19910734', 'code')];
+      r = mevmc([...args, '--expect-root', hex(s.postRoot)], { timeout: 300_000 });
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(new RegExp(`^19910734 stateRoot ${hex(s.postRoot)} ok receiptsRoot ok logsBloom ok gasUsed ok `));
-      expect(r.status).toBe(0);
-      r = mevmc([...args, '--json'], { timeout: 300_000 });
-      expect(JSON.parse(r.stdout)).toMatchObject({ block: 19910734, stateRoot: hex(s.postRoot), ok: true });
       expect(r.status).toBe(0);
       r = mevmc(['validate', B('19910734'), '--witness', w, '--parent-root', hex(s.postRoot)], { timeout: 300_000 });
       expect(r.stderr).toMatch(/^mevmc: error: .*witness does not verify: root mismatch/);

@@ -13,13 +13,18 @@
  * block; one that already holds the block (batch 2) is not executed again (its nonces moved on): the block is
  * replayed on an in-memory SALT from the pre-state and its root must equal the stored one ('verified').
  * Repeats (`--repeat`) after the first run execute on in-memory SALT stores from the pre-state.
+ *
+ * `witnessOut`: the first run tracks its SALT reads and, before the block's batch is committed, writes the block's
+ * witness (runtime/salt/validate.ts `blockWitness`, proved against the parent root) as `<witnessOut>/<n>.<hash>.salt`
+ * — the stateless-validator's naming — for `mevmc validate`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChainConfig } from '../../block/chain.ts';
 import type { BlockResult } from '../../block/types.ts';
 import type { ContractLoader } from '../../loader/types.ts';
 import { type BlockCommit, SaltBackend } from '../../salt/backend.ts';
+import { blockWitness } from '../../salt/validate.ts';
 import { ParallelKernel, defaultThreads } from '../../salt/kernel/parallel.ts';
 import { defaultKernel } from '../../salt/kernel/index.ts';
 import type { CommitEngine } from '../../salt/trie.ts';
@@ -45,6 +50,8 @@ export interface SaltRunInfo {
   /** Median over the repeats: update + root only, ms (wall, and CPU of all threads). */
   updateMs: number;
   updateCpuMs: number;
+  /** The block's witness (with `witnessOut`): file, key/values, path commitments, bytes, build ms. */
+  witness?: { path: string; kvs: number; commitments: number; bytes: number; ms: number };
 }
 
 let blockEngine: CommitEngine | undefined;
@@ -75,7 +82,7 @@ const median = (xs: number[]): number => {
 
 /** Run fixture `f` on the SALT store under `root` (see the file header). */
 export async function runFixtureOnSalt(f: BlockFixture, engine: 'wasm' | 'native', loader: ContractLoader | undefined, repeat: number,
-  root: string, opts: { chain?: ChainConfig } = {}): Promise<BlockRun & { salt: SaltRunInfo }> {
+  root: string, opts: { chain?: ChainConfig; witnessOut?: string } = {}): Promise<BlockRun & { salt: SaltRunInfo }> {
   const number = BigInt((f.block.number as string) ?? 0);
   const dir = join(root, number.toString());
   const eng = saltBlockEngine();
@@ -89,8 +96,10 @@ export async function runFixtureOnSalt(f: BlockFixture, engine: 'wasm' | 'native
     const backends: SaltBackend[] = [];
     const commits: BlockCommit[] = [];
     let parentStateRoot = storedRoot;
+    let witness: SaltRunInfo['witness'];
+    const { witnessOut, ...runOpts } = opts;
     const r = await runFixture(f, engine, loader, repeat, {
-      ...opts,
+      ...runOpts,
       state: (i) => {
         let be = durable;
         if (i > 0 || store === 'verified') {
@@ -98,10 +107,21 @@ export async function runFixtureOnSalt(f: BlockFixture, engine: 'wasm' | 'native
           be.loadGenesis(freshState(f));
         }
         if (i === 0) parentStateRoot = hex(be.root());
+        if (i === 0 && witnessOut) be.trackReads();
         backends[i] = be;
         return be;
       },
-      executed: (_r: BlockResult, i) => {
+      executed: (res: BlockResult, i) => {
+        if (i === 0 && witnessOut) {
+          // Proved against the pre-block state: before commitBlock.
+          const t0 = performance.now();
+          const parentHash = String(f.block.parentHash ?? '0x' + '00'.repeat(32));
+          const { witness: w, bytes } = blockWitness(backends[i], res, new Uint8Array(Buffer.from(parentHash.slice(2), 'hex')));
+          mkdirSync(witnessOut, { recursive: true });
+          const path = join(witnessOut, `${number}.${String(f.block.hash ?? '0x')}.salt`);
+          writeFileSync(path, bytes);
+          witness = { path, kvs: w.kvs.size, commitments: w.saltProof.parentsCommitments.size, bytes: bytes.length, ms: performance.now() - t0 };
+        }
         commits[i] = backends[i].commitBlock();
       },
       failed: (i) => backends[i].discardBlock(),
@@ -113,6 +133,7 @@ export async function runFixtureOnSalt(f: BlockFixture, engine: 'wasm' | 'native
       commitMs: commits.length ? median(commits.map((c) => c.prepareMs + c.updateMs + c.persistMs)) : 0,
       updateMs: commits.length ? median(commits.map((c) => c.updateMs)) : 0,
       updateCpuMs: commits.length ? median(commits.map((c) => c.updateCpuMs)) : 0,
+      ...(witness ? { witness } : {}),
     };
     if (store === 'verified' && first) {
       info.storedRootMatches = hex(first.root) === storedRoot;
