@@ -4,6 +4,7 @@
  * pre-Merge block rewards.
  */
 import { Fork, forkName } from '../../src/evm/forks.ts';
+import { MEGAETH_REX, type OpRules } from './op/rules.ts';
 
 /** A fork and when it activates: at a block number, or (Shanghai onwards) at a timestamp. */
 export interface ForkActivation {
@@ -28,6 +29,8 @@ export interface ChainConfig {
   forks: readonly ForkActivation[];
   /** Blob parameters that differ from the forks' own (Cancun 6 / 3338477, Prague 9 / 5007716), by timestamp. */
   blobSchedule?: readonly BlobParams[];
+  /** An OP-stack chain (MegaETH included): deposits, L1 fee, fee vaults (runtime/block/op; docs/megaeth.md). */
+  op?: OpRules;
 }
 
 /** Ethereum mainnet (Paris is pinned to its first block, 15,537,394; the terminal difficulty chose it). */
@@ -84,6 +87,13 @@ export const CHAINS: Readonly<Record<string, ChainConfig>> = {
     [[1_759_800_000n, 15, 8_346_193n], [1_760_389_824n, 21, 11_684_671n]]),
   hoodi: testnet(560_048n, 0n, [0n, 0n, 1_742_999_832n, 1_761_677_592n],
     [[1_762_365_720n, 15, 8_346_193n], [1_762_955_544n, 21, 11_684_671n]]),
+  // MegaETH testnet (chain 6342) as the shared blocks 1139–1154 ran: every fork at genesis up to Prague (OP
+  // Isthmus), MegaETH spec REX (docs/megaeth.md §1).
+  megaeth: {
+    chainId: 6_342n,
+    forks: [...GENESIS_TO_LONDON, { fork: Fork.Paris, block: 0n }, ...[Fork.Shanghai, Fork.Cancun, Fork.Prague].map((fork) => ({ fork, timestamp: 0n }))],
+    op: MEGAETH_REX,
+  },
 };
 
 /** Blob parameters of a block (undefined before Cancun). */
