@@ -82,7 +82,14 @@ export class SaltOverlay {
 
   private bucket(b: number): BucketWork {
     let w = this.work.get(b);
-    if (!w) this.work.set(b, (w = { meta: this.source.meta(b), writes: new Map(), net: 0, full: false }));
+    if (!w) {
+      // Read on first use: in-place updates never need it, and upstream witnesses carry no metadata for buckets
+      // whose keys are only updated in place.
+      const source = this.source;
+      let meta: BucketMeta | undefined;
+      w = { get meta() { return (meta ??= source.meta(b)); }, writes: new Map(), net: 0, full: false };
+      this.work.set(b, w);
+    }
     return w;
   }
 
@@ -214,9 +221,10 @@ export class SaltOverlay {
     const rebuilt: RebuiltBucket[] = [];
     for (const b of [...this.work.keys()].sort((x, y) => x - y)) {
       const w = this.work.get(b)!;
-      const used = this.source.used(b);
-      const finalCap = used === undefined ? w.meta.capacity : grownCapacity(w.meta.capacity, used + w.net);
-      if (w.full || finalCap !== w.meta.capacity) {
+      // An unchanged occupied count keeps the capacity (in-place updates only: no metadata read).
+      const used = w.net === 0 && !w.full ? undefined : this.source.used(b);
+      const finalCap = used === undefined ? undefined : grownCapacity(w.meta.capacity, used + w.net);
+      if (w.full || (finalCap !== undefined && finalCap !== w.meta.capacity)) {
         if (used === undefined) throw new Error(`bucket ${b} must be resized but its occupied count is unknown`);
         rebuilt.push(this.rebuild(b, w.meta, last));
         continue;
