@@ -117,7 +117,9 @@ async function main(argv: string[]): Promise<number> {
     .command('validate <block>', 'stateless re-execution: verify a SALT witness, execute the block from it alone, print the post-state root', (y) => y
       .positional('block', { type: 'string', demandOption: true, describe: 'RPC block JSON file or pevm fixture folder (its pre-state is not used)' })
       .option('witness', { type: 'string', demandOption: true, describe: 'stateless-validator witness file (.salt, bincode WitnessFileContent)' })
-      .option('parent-root', { type: 'string', demandOption: true, describe: 'SALT state root of the parent block (0x + 64 hex)' })
+      .option('parent-root', { type: 'string', describe: 'SALT state root of the parent block (0x + 64 hex); with an OP --chain, default: the stateRoot of the parent block file beside <block>' })
+      .option('chain', { type: 'string', describe: 'mainnet (default), …, megaeth (OP Isthmus + MegaETH spec REX: deposits, L1 fee, fee vaults; header stateRoot checked), or a geth chain config file' })
+      .option('next-witness', { type: 'string', describe: 'the next block\'s witness: our post-state is compared with the values it proves (OP --chain default: <n+1>.*.salt beside --witness)' })
       .option('code', { type: 'string', describe: 'code by hash: a folder of <hash>[.bin|.hex] files (a SALT store\'s code/) or a contracts.txt' })
       .option('expect-root', { type: 'string', describe: 'also check the post-state root against this one' })
       .option('engine', { choices: ['wasm', 'native'] as const, default: 'wasm' as const })

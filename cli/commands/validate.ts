@@ -10,7 +10,8 @@
  * (a FAIL line / ok false), 2 bad input — an unreadable file, a witness that does not verify, or a key the block
  * touches that the witness lacks (`mevmc: error: witness lacks key …`).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../runtime/harness/case.ts';
 import { loadFixture } from '../../runtime/harness/blocks/fixture.ts';
 import { BlockFormatError } from '../../runtime/block/rpc.ts';
@@ -20,13 +21,18 @@ import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { MissingCodeError } from '../../runtime/salt/backend.ts';
 import { WitnessInvalidError, WitnessLacksKeyError } from '../../runtime/salt/stateless.ts';
 import { CodeSourceError, type CodeLookup, loadCodeSource } from '../../runtime/salt/stateless-backend.ts';
-import { WitnessFormatError, validateBlock } from '../../runtime/salt/validate.ts';
+import { WitnessFormatError, type ValidationResult, validateBlock } from '../../runtime/salt/validate.ts';
+import { chainOption } from './block.ts';
 
 /** Arguments of `mevmc validate`. */
 export interface ValidateArgs {
   block: string;
   witness: string;
-  parentRoot: string;
+  /** Default on an OP chain: the stateRoot of the parent block's file beside the block (`<n-1>.<parentHash>.json`). */
+  parentRoot?: string;
+  chain?: string;
+  /** The next block's witness (default on an OP chain: `<n+1>.*.salt` beside `--witness`), for the diagnostic. */
+  nextWitness?: string;
   code?: string;
   json: boolean;
   expectRoot?: string;
@@ -64,8 +70,68 @@ function readBlock(path: string, blockHashes?: string): { block: Record<string, 
   return { block: json as Record<string, unknown>, hashes };
 }
 
+/** `<n>.<hash>.<ext>` files of a folder (the layout of ../shared/salt/megaeth). */
+function numbered(dir: string, n: bigint, ext: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => f.startsWith(`${n}.`) && f.endsWith(ext)).map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/** The parent's state root from its block file beside `blockPath` (found by number and hash). */
+function parentRootBeside(blockPath: string, block: Record<string, unknown>): string | undefined {
+  const n = BigInt(String(block.number ?? '0x0'));
+  const parentHash = String(block.parentHash ?? '').toLowerCase();
+  const file = numbered(dirname(blockPath), n - 1n, '.json').find((f) => basename(f).toLowerCase().includes(parentHash));
+  if (!file) return undefined;
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { stateRoot?: string; result?: { stateRoot?: string } };
+  return p.stateRoot ?? p.result?.stateRoot;
+}
+
+/** The diagnostic lines of an OP-chain validation (issue #18): where our run first differs from the chain. */
+function diagnosticLines(r: ValidationResult, block: Record<string, unknown>, nextWitness: string | undefined): string[] {
+  const out: string[] = [];
+  const txs = Array.isArray(block.transactions) ? (block.transactions as { hash?: string; gasUsed?: string }[]) : [];
+  const claimed = BigInt(String(block.gasUsed ?? '0x0'));
+  const ours = r.result.gasUsed;
+  const perTx = txs.length > 0 && txs.every((t) => typeof t.gasUsed === 'string');
+  if (perTx) {
+    const i = r.result.txs.findIndex((t, j) => t.result.gasUsed !== BigInt(txs[j].gasUsed!));
+    out.push(i < 0 ? '  gas: every transaction as the block says' : `  gas: tx ${i} first differs (ours ${r.result.txs[i].result.gasUsed}, block ${BigInt(txs[i].gasUsed!)})`);
+  } else {
+    out.push(`  gas: ours ${ours}, header ${claimed} (${ours - claimed >= 0n ? '+' : ''}${ours - claimed}); the block JSON has no receipts: per-tx gas not comparable`);
+  }
+  // A sender whose balance alone differs after its own transaction: the difference over its gas price is gas.
+  const baseFee = BigInt(String(block.baseFeePerGas ?? '0x0'));
+  const gasHint = (m: { address: string; slot?: string; ours?: string; theirs?: string }, w: number | undefined): string => {
+    const t = w === undefined ? undefined : (txs[w] as Record<string, string> | undefined);
+    if (!t || m.slot || !m.ours || !m.theirs || t.from?.toLowerCase() !== m.address || t.type === '0x7e') return '';
+    const bal = (v: string): bigint => BigInt('0x' + v.slice(2 + 16, 2 + 80));
+    const price = t.maxFeePerGas !== undefined
+      ? (BigInt(t.maxFeePerGas) < baseFee + BigInt(t.maxPriorityFeePerGas ?? '0x0') ? BigInt(t.maxFeePerGas) : baseFee + BigInt(t.maxPriorityFeePerGas ?? '0x0'))
+      : BigInt(t.gasPrice ?? '0x0');
+    const diff = bal(m.ours) - bal(m.theirs);
+    return price > 0n && diff % price === 0n ? ` = ${(diff < 0n ? -diff : diff) / price} gas ${diff > 0n ? 'less' : 'more'} than the chain charged for tx ${w} at its gas price ${price}` : '';
+  };
+  const failed = r.result.txs.map((t, i) => [i, t] as const).filter(([, t]) => t.result.status !== 'success');
+  if (failed.length) {
+    out.push(`  status: ${failed.length} tx(s) failed in our run: ` + failed.slice(0, 5).map(([i, t]) => `tx ${i} ${t.result.status}${t.result.error ? ` (${t.result.error})` : ''}`).join(', ') + (failed.length > 5 ? ', …' : ''));
+  } else out.push('  status: every transaction succeeded in our run');
+  const d = r.divergence;
+  if (!d) out.push(`  state: no next-block witness${nextWitness ? '' : ' (give --next-witness)'}: keys not compared`);
+  else if (!d.first) out.push(`  state: all ${d.compared} keys the next witness holds and we know agree`);
+  else {
+    const f = d.first;
+    const w = f.writers.length ? f.writers[0] : undefined;
+    const who = w === undefined ? 'no tx of ours wrote it (a missed write)' : w < 0 ? 'written before the transactions (system calls)' : w >= r.result.txs.length ? 'written after the transactions' : `first written by tx ${w}${txs[w]?.hash ? ` ${txs[w].hash}` : ''}`;
+    out.push(`  state: ${d.mismatches.length} of ${d.compared} compared keys differ from the next witness; first: ${f.address}${f.slot ? ` slot ${f.slot}` : ''}, ${who}: ${f.detail}${gasHint(f, w)}`);
+  }
+  return out;
+}
+
 export async function validateCommand(a: ValidateArgs): Promise<number> {
-  const parentRoot = root32('--parent-root', a.parentRoot);
+  const chain = a.chain === undefined ? undefined : chainOption(a.chain);
   const expect = a.expectRoot === undefined ? undefined : '0x' + Buffer.from(root32('--expect-root', a.expectRoot)).toString('hex');
   let witness: Uint8Array;
   try {
@@ -83,6 +149,25 @@ export async function validateCommand(a: ValidateArgs): Promise<number> {
     }
   }
   const { block, hashes } = readBlock(a.block, a.blockHashes);
+  let parentRootHex = a.parentRoot;
+  if (parentRootHex === undefined) {
+    parentRootHex = chain?.op ? parentRootBeside(a.block, block) : undefined;
+    if (parentRootHex === undefined) throw new InputError('--parent-root: required (no parent block file beside the block to take it from)');
+  }
+  const parentRoot = root32('--parent-root', parentRootHex);
+  let nextPath = a.nextWitness;
+  if (nextPath === undefined && chain?.op) {
+    const found = numbered(dirname(a.witness), BigInt(String(block.number ?? '0x0')) + 1n, '.salt');
+    if (found.length === 1) nextPath = found[0];
+  }
+  let nextWitness: Uint8Array | undefined;
+  if (nextPath !== undefined) {
+    try {
+      nextWitness = new Uint8Array(readFileSync(nextPath));
+    } catch (e) {
+      throw new InputError(`${nextPath}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
   let loader: ContractLoader;
   if (a.engine === 'native') {
     const why = nativeUnavailableReason();
@@ -91,7 +176,7 @@ export async function validateCommand(a: ValidateArgs): Promise<number> {
   } else loader = new WasmLoader({ cacheDir: a.cacheDir });
   let r;
   try {
-    r = await validateBlock(block, witness, parentRoot, code, { loader, blockHash: (n) => hashes.get(n) });
+    r = await validateBlock(block, witness, parentRoot, code, { loader, blockHash: (n) => hashes.get(n), ...(chain ? { chain } : {}) }, { nextWitness });
   } catch (e) {
     if (e instanceof WitnessLacksKeyError || e instanceof WitnessInvalidError || e instanceof WitnessFormatError ||
       e instanceof MissingCodeError || e instanceof BlockFormatError) {
@@ -110,9 +195,17 @@ export async function validateCommand(a: ValidateArgs): Promise<number> {
   if (a.json) {
     console.log(JSON.stringify({
       block: Number(r.number), stateRoot: r.stateRoot, ok, receiptsRoot: r.receiptsRoot, logsBloom: r.logsBloom, gasUsed: r.gasUsed,
-      ...(rootCheck ? { stateRootCheck: rootCheck } : {}), gas: Number(r.result.gasUsed), keys: r.keys,
+      ...(rootCheck ? { stateRootCheck: rootCheck } : {}), ...(r.stateRootHeader !== 'n/a' ? { stateRootHeader: r.stateRootHeader } : {}),
+      ...(r.divergence ? { divergence: { compared: r.divergence.compared, mismatches: r.divergence.mismatches.length, first: r.divergence.first } } : {}),
+      gas: Number(r.result.gasUsed), keys: r.keys,
       witness: r.witness, verifyMs: +r.verifyMs.toFixed(1), execMs: +r.execMs.toFixed(1), updateMs: +r.updateMs.toFixed(1),
     }));
+  } else if (chain?.op) {
+    // Per field against the header, then where our run first differs (docs/megaeth.md, issue #18).
+    console.log(`${r.number} stateRoot ${r.stateRootHeader} receiptsRoot ${r.receiptsRoot} gasUsed ${r.gasUsed} logsBloom ${r.logsBloom} ` +
+      `withdrawalsRoot n/a (not implemented)  (root ${r.stateRoot}; witness ${r.witness.kvs} kvs; verify ${r.verifyMs.toFixed(0)} ms, ` +
+      `exec ${r.execMs.toFixed(0)} ms, update ${r.updateMs.toFixed(0)} ms, ${r.keys} keys)`);
+    if (!ok) for (const line of diagnosticLines(r, block, nextPath)) console.log(line);
   } else {
     console.log(`${r.number} stateRoot ${r.stateRoot}${rootCheck ? ` ${rootCheck}` : ''} receiptsRoot ${r.receiptsRoot} logsBloom ${r.logsBloom} ` +
       `gasUsed ${r.gasUsed}  (witness ${r.witness.kvs} kvs / ${r.witness.commitments} commitments / ${r.witness.bytes} B; ` +

@@ -13,8 +13,11 @@
  * Ethereum blocks (they have no OP payload attributes).
  */
 import { executeBlock, type ExecuteBlockOptions } from '../block/execute.ts';
+import { executeOpBlock } from '../block/op/execute.ts';
+import { opBlockFromRpc } from '../block/op/rpc.ts';
 import { blockFromRpc } from '../block/rpc.ts';
 import type { BlockResult } from '../block/types.ts';
+import { type StateDivergence, compareWithNextWitness } from './diagnose.ts';
 import { toHex } from './field.ts';
 import type { SaltBackend } from './backend.ts';
 import { PartialSaltState } from './stateless.ts';
@@ -38,8 +41,12 @@ export interface ValidationResult {
   receiptsRoot: HeaderCheck;
   logsBloom: HeaderCheck;
   gasUsed: HeaderCheck;
-  /** The three header checks pass (the state root is reported, not checked: a mainnet header holds the MPT root). */
+  /** On an OP/MegaETH chain the header's stateRoot is the SALT root: checked; 'n/a' on Ethereum (an MPT root). */
+  stateRootHeader: HeaderCheck;
+  /** The header checks pass (on Ethereum the state root is reported, not checked). */
   ok: boolean;
+  /** With a next-block witness: our post-state against the values it proves (issue #18's diagnostic). */
+  divergence?: StateDivergence;
   /** Witness size: key/value entries, path commitments, bytes. */
   witness: { kvs: number; commitments: number; bytes: number };
   /** SALT key changes applied to the partial trie. */
@@ -63,6 +70,7 @@ export async function validateBlock(
   parentRoot: Uint8Array,
   code: CodeLookup,
   opts: ExecuteBlockOptions = {},
+  extra: { nextWitness?: Uint8Array } = {},
 ): Promise<ValidationResult> {
   let w: WitnessFile;
   try {
@@ -73,21 +81,42 @@ export async function validateBlock(
   const t0 = performance.now();
   const partial = PartialSaltState.fromWitness(w, parentRoot);
   const verifyMs = performance.now() - t0;
-  const { block } = blockFromRpc(rpcBlock, { chain: opts.chain });
   const backend = new StatelessBackend(partial, code);
-  const result = await executeBlock(block, backend, opts);
+  let result: BlockResult;
+  let number: bigint;
+  if (opts.chain?.op) {
+    const ob = opBlockFromRpc(rpcBlock, opts.chain);
+    number = ob.header.number;
+    result = await executeOpBlock(ob, backend, opts);
+  } else {
+    const { block } = blockFromRpc(rpcBlock, { chain: opts.chain });
+    number = block.header.number;
+    result = await executeBlock(block, backend, opts);
+  }
+  let divergence: StateDivergence | undefined;
+  if (extra.nextWitness) {
+    let next: WitnessFile;
+    try {
+      next = decodeWitnessFile(extra.nextWitness);
+    } catch (e) {
+      throw new WitnessFormatError(`malformed next-block witness: ${(e as Error).message}`);
+    }
+    divergence = compareWithNextWitness(partial, backend.keyChanges(), result.systemDiff, result.txs.map((t) => t.diff), result.finalDiff, next);
+  }
   const t1 = performance.now();
   const { root, keys } = backend.finish();
   const updateMs = performance.now() - t1;
-  const header = rpcBlock as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string };
+  const header = rpcBlock as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string; stateRoot?: string };
   const check = (got: string | undefined, want: string | undefined): HeaderCheck =>
     got === undefined || want === undefined ? 'n/a' : got === want.toLowerCase() ? 'ok' : 'FAIL';
   const receiptsRoot = check(result.receiptsRoot && hex(result.receiptsRoot), header.receiptsRoot);
   const logsBloom = check(hex(result.logsBloom), header.logsBloom);
   const gasUsed = check(String(result.gasUsed), header.gasUsed === undefined ? undefined : String(BigInt(header.gasUsed)));
+  const stateRootHeader = opts.chain?.op ? check(hex(root), header.stateRoot) : 'n/a';
   return {
-    number: block.header.number, stateRoot: hex(root), receiptsRoot, logsBloom, gasUsed,
-    ok: receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsed !== 'FAIL',
+    number, stateRoot: hex(root), receiptsRoot, logsBloom, gasUsed, stateRootHeader,
+    ok: receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsed !== 'FAIL' && stateRootHeader !== 'FAIL',
+    ...(divergence ? { divergence } : {}),
     witness: { kvs: w.kvs.size, commitments: w.saltProof.parentsCommitments.size, bytes: witnessBytes.length },
     keys, verifyMs, execMs: result.execMs, updateMs, result,
   };
