@@ -118,6 +118,7 @@ function diagnosticLines(r: ValidationResult, block: Record<string, unknown>, ne
   if (failed.length) {
     out.push(`  status: ${failed.length} tx(s) failed in our run: ` + failed.slice(0, 5).map(([i, t]) => `tx ${i} ${t.result.status}${t.result.error ? ` (${t.result.error})` : ''}`).join(', ') + (failed.length > 5 ? ', …' : ''));
   } else out.push('  status: every transaction succeeded in our run');
+  if (r.applyError) out.push(`  state: our key changes do not apply to the witnessed trie (${r.applyError}): the chain made no such insert/delete`);
   const d = r.divergence;
   if (!d) out.push(`  state: no next-block witness${nextWitness ? '' : ' (give --next-witness)'}: keys not compared`);
   else if (!d.first) out.push(`  state: all ${d.compared} keys the next witness holds and we know agree`);

@@ -20,7 +20,7 @@ import type { BlockResult } from '../block/types.ts';
 import { type StateDivergence, compareWithNextWitness } from './diagnose.ts';
 import { toHex } from './field.ts';
 import type { SaltBackend } from './backend.ts';
-import { PartialSaltState } from './stateless.ts';
+import { PartialSaltState, WitnessLacksKeyError } from './stateless.ts';
 import { type CodeLookup, StatelessBackend, diffKeys } from './stateless-backend.ts';
 import { buildWitness, encodeWitnessFile } from './witness-build.ts';
 import { type WitnessFile, decodeWitnessFile } from './witness.ts';
@@ -36,8 +36,13 @@ export type HeaderCheck = 'ok' | 'FAIL' | 'n/a';
 /** What {@link validateBlock} found. */
 export interface ValidationResult {
   number: bigint;
-  /** Post-state SALT root, 0x-hex. */
+  /** Post-state SALT root, 0x-hex ('n/a' when the batch could not be applied, see `applyError`). */
   stateRoot: string;
+  /**
+   * With the diagnostic on: why our key changes could not be applied to the witnessed trie (a key the batch must
+   * probe is not in the witness — the chain made no such insert/delete, so our run wrote what it did not).
+   */
+  applyError?: string;
   receiptsRoot: HeaderCheck;
   logsBloom: HeaderCheck;
   gasUsed: HeaderCheck;
@@ -104,7 +109,16 @@ export async function validateBlock(
     divergence = compareWithNextWitness(partial, backend.keyChanges(), result.systemDiff, result.txs.map((t) => t.diff), result.finalDiff, next);
   }
   const t1 = performance.now();
-  const { root, keys } = backend.finish();
+  let root: Uint8Array | undefined;
+  let keys = 0;
+  let applyError: string | undefined;
+  try {
+    ({ root, keys } = backend.finish());
+  } catch (e) {
+    // Without the diagnostic this stays an input error; with it, the divergence found so far is the answer.
+    if (!(e instanceof WitnessLacksKeyError) || !divergence) throw e;
+    applyError = e.message;
+  }
   const updateMs = performance.now() - t1;
   const header = rpcBlock as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string; stateRoot?: string };
   const check = (got: string | undefined, want: string | undefined): HeaderCheck =>
@@ -112,9 +126,9 @@ export async function validateBlock(
   const receiptsRoot = check(result.receiptsRoot && hex(result.receiptsRoot), header.receiptsRoot);
   const logsBloom = check(hex(result.logsBloom), header.logsBloom);
   const gasUsed = check(String(result.gasUsed), header.gasUsed === undefined ? undefined : String(BigInt(header.gasUsed)));
-  const stateRootHeader = opts.chain?.op ? check(hex(root), header.stateRoot) : 'n/a';
+  const stateRootHeader = !root ? 'FAIL' : opts.chain?.op ? check(hex(root), header.stateRoot) : 'n/a';
   return {
-    number, stateRoot: hex(root), receiptsRoot, logsBloom, gasUsed, stateRootHeader,
+    number, stateRoot: root ? hex(root) : 'n/a', ...(applyError ? { applyError } : {}), receiptsRoot, logsBloom, gasUsed, stateRootHeader,
     ok: receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsed !== 'FAIL' && stateRootHeader !== 'FAIL',
     ...(divergence ? { divergence } : {}),
     witness: { kvs: w.kvs.size, commitments: w.saltProof.parentsCommitments.size, bytes: witnessBytes.length },
