@@ -78,11 +78,39 @@ export function batchInv(xs: readonly bigint[], m: bigint): bigint[] {
   return out;
 }
 
-/** Legendre symbol test: is `a` a (non-zero) square modulo the odd prime `m`? 0 counts as square. */
+/**
+ * Is `a` a square modulo the odd prime `m`? 0 counts as square. The Jacobi symbol by quadratic reciprocity (equal to
+ * the Legendre symbol for a prime): ~7× faster than Euler's criterion a^((m−1)/2) with BigInt — every decompressed
+ * commitment of a witness pays one (the subgroup check).
+ */
 export function isSquare(a: bigint, m: bigint): boolean {
-  const x = mod(a, m);
+  let x = mod(a, m);
   if (x === 0n) return true;
-  return pow(x, (m - 1n) >> 1n, m) === 1n;
+  let n = m;
+  let t = 1;
+  while (x !== 0n) {
+    // Strip factors of two: (2/n) = −1 iff n ≡ 3, 5 (mod 8).
+    let z = 0;
+    while ((x & 0xffffffffn) === 0n) {
+      x >>= 32n;
+      z += 32;
+    }
+    const low = Number(x & 0xffffffffn);
+    const tz = 31 - Math.clz32(low & -low);
+    x >>= BigInt(tz);
+    z += tz;
+    if (z & 1) {
+      const r = Number(n & 7n);
+      if (r === 3 || r === 5) t = -t;
+    }
+    // Reciprocity: swap, flipping the sign when both are ≡ 3 (mod 4).
+    const y = x;
+    x = n;
+    n = y;
+    if (Number(x & 3n) === 3 && Number(n & 3n) === 3) t = -t;
+    x %= n;
+  }
+  return n === 1n && t === 1;
 }
 
 // Tonelli–Shanks constants for Q: Q − 1 = 2^S · T with S = 32 (BLS12-381's two-adicity).
