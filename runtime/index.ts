@@ -73,6 +73,19 @@ export { CodeSourceError, StatelessBackend, diffKeys, loadCodeSource, type CodeL
 export { WitnessFormatError, blockWitness, validateBlock, type HeaderCheck, type ValidationResult } from './salt/validate.ts';
 export { buildWitness, encodeWitnessFile, witnessKeys, type WitnessMeta } from './salt/witness-build.ts';
 
+/**
+ * OP-stack / MegaETH chain mode (docs/megaeth.md): `CHAINS.megaeth` carries `op` rules; {@link opBlockFromRpc} reads
+ * an OP block (deposits 0x7e included), {@link executeOpBlock} runs it (deposits, L1 data fee, fee vaults);
+ * `validateBlock(…, { chain: CHAINS.megaeth }, { nextWitness })` does both statelessly and, with the next block's
+ * witness, {@link compareWithNextWitness} tells where our post-state first differs from the chain's.
+ */
+export { MEGAETH_REX, type OpRules } from './block/op/rules.ts';
+export { type DepositReceipt, type DepositTx, depositFromRpc, depositHash, encodeDeposit, encodeDepositReceipt } from './block/op/deposit.ts';
+export { type L1BlockInfo, flzCompressLen, l1Cost, operatorFee, readL1BlockInfo } from './block/op/l1fee.ts';
+export { type OpBlock, type OpItem, opBlockFromRpc } from './block/op/rpc.ts';
+export { type OpBlockResult, type OpTxFees, executeOpBlock } from './block/op/execute.ts';
+export { type KeyDivergence, type StateDivergence, compareWithNextWitness } from './salt/diagnose.ts';
+
 /** Options of {@link compile}. */
 export interface CompileOptions {
   /** Fork name (default 'cancun'). */
