@@ -261,11 +261,16 @@ export class SaltBackend implements StateBackend {
   // --- blocks ------------------------------------------------------------------------------
   /** The SALT key changes the pending overlay amounts to (what {@link commitBlock} applies), without applying them. */
   pendingKeyChanges(): KeyChange[] {
-    const out: KeyChange[] = [];
+    return this.collect().map(({ key, value }) => ({ key, value }));
+  }
+
+  /** The pending changes, each with whether its key is in SALT now (no-op writes dropped). */
+  private collect(): (KeyChange & { had: boolean })[] {
+    const out: (KeyChange & { had: boolean })[] = [];
     const state = this.store.state;
     const push = (key: Uint8Array, value: Uint8Array | undefined): void => {
       const cur = state.get(key);
-      if (value === undefined ? cur !== undefined : !cur || !bytesEqual(cur, value)) out.push({ key, value });
+      if (value === undefined ? cur !== undefined : !cur || !bytesEqual(cur, value)) out.push({ key, value, had: cur !== undefined });
     };
     const addresses = new Set<string>([...this.pendingAccounts.keys(), ...this.pendingStorage.keys(), ...this.pendingCleared]);
     for (const address of [...addresses].sort()) {
@@ -276,7 +281,7 @@ export class SaltBackend implements StateBackend {
       }
       const pending = this.pendingStorage.get(address);
       if (this.pendingCleared.has(address)) {
-        for (const [slot] of this.saltSlots(address)) if (!pending?.has(slot)) out.push({ key: storageKey(ab, slot), value: undefined });
+        for (const [slot] of this.saltSlots(address)) if (!pending?.has(slot)) out.push({ key: storageKey(ab, slot), value: undefined, had: true });
       }
       for (const [slot, v] of pending ?? []) push(storageKey(ab, slot), storageValue(v));
     }
@@ -289,19 +294,16 @@ export class SaltBackend implements StateBackend {
    */
   commitBlock(): BlockCommit {
     const t0 = performance.now();
-    const changes = this.pendingKeyChanges();
+    const changes = this.collect();
     const grouped = new Map<number, KeyChange[]>();
     const state = this.store.state;
     for (const c of changes) {
       const b = bucketId(c.key);
       let l = grouped.get(b);
       if (!l) grouped.set(b, (l = []));
-      l.push(c);
-      if (c.key.length === 52) {
-        const had = state.get(c.key) !== undefined;
-        const has = c.value !== undefined;
-        if (had !== has) this.bumpCount('0x' + hexOf(c.key.subarray(0, 20)), has ? 1 : -1);
-      }
+      l.push({ key: c.key, value: c.value });
+      const has = c.value !== undefined;
+      if (c.key.length === 52 && c.had !== has) this.bumpCount('0x' + hexOf(c.key.subarray(0, 20)), has ? 1 : -1);
     }
     const t1 = performance.now();
     this.code.save(); // before the batch: a crash in between leaves an unreferenced code file, never a missing one
