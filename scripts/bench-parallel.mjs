@@ -6,7 +6,8 @@
  * Per workload: transactions, Mgas, sequential ms (median of R runs on fresh state, execution only, after a warm-up
  * pass over the same block in the same process) and Mgas/s; per
  * worker count: parallel ms, speedup (sequential / parallel, both from this run), conflicts and re-executions when
- * the block's JSON `parallel` report gives them (re-executions = executions − transactions dispatched to workers; `seq`
+ * the block's JSON `parallel` report gives them (re-executions = executions − transactions dispatched to workers; max =
+ * most executions of one transaction; `seq`
  * when the executor fell back to sequential; '-' when not reported).
  *
  * Blocks are generated into DIR (default `$TMPDIR/mevmc-bench-parallel`) at the default ~30 Mgas (TXS=n for another
@@ -35,7 +36,7 @@ const SEED = process.env.SEED ?? '1';
 
 const run = (args) => {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`mevmc ${args.join(' ')}: exit ${r.status}\n${r.stderr}${r.stdout}`);
+  if (r.status !== 0) throw new Error(`mevmc ${args.join(' ')}: ${r.signal ? `killed by ${r.signal}` : `exit ${r.status}`}\n${(r.stderr + r.stdout).trim()}`);
   return r.stdout;
 };
 const parallelSupported = run(['block', '--help']).includes('--workers');
@@ -49,21 +50,26 @@ function blockJson(dir, extra) {
   if (!o.ok) throw new Error(`${dir}: block failed its header check: ${JSON.stringify(o)}`);
   return o;
 }
-/** Conflicts and re-executions from the block's `parallel` report (re-executions: executions beyond one per dispatched tx). */
+/**
+ * Conflicts, re-executions (executions beyond one per transaction dispatched to workers) and the most executions of
+ * one transaction, from the block's `parallel` report.
+ */
 function counts(o) {
   const p = o.parallel ?? {};
-  if (p.fallback) return ['seq', 'seq'];
+  if (p.fallback) return ['seq', 'seq', 'seq'];
   const re = typeof p.reExecutions === 'number' ? p.reExecutions
     : typeof p.executions === 'number' && typeof p.dispatched === 'number' ? p.executions - p.dispatched : undefined;
-  return [typeof p.conflicts === 'number' ? String(p.conflicts) : '-', re === undefined ? '-' : String(re)];
+  const n = (v) => (typeof v === 'number' ? String(v) : '-');
+  return [n(p.conflicts), n(re), n(p.maxExecutions)];
 }
 
 const cols = [['workload', 17], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['Mgas/s', 7],
-  ...(parallelSupported ? WORKERS.flatMap((w) => [[`w${w} ms`, 8], [`w${w} ×`, 6], ['confl', 6], ['re-ex', 6]]) : [])];
+  ...(parallelSupported ? WORKERS.flatMap((w) => [[`w${w} ms`, 8], [`w${w} ×`, 6], ['confl', 6], ['re-ex', 6], ['max', 4]]) : [])];
 const out = (cells) => console.log(cells.map((c, i) => String(c).padStart(cols[i][1])).join(' '));
 console.log(`mevmc block on generated ~30 Mgas blocks (${DIR}); median of ${REPEAT} runs on fresh state after a warm-up pass, execution only` +
   (parallelSupported ? '' : '; this mevmc has no --workers yet: sequential only'));
 out(cols.map(([c]) => c));
+const failures = [];
 for (const w of WORKLOADS.filter((x) => !FILTER || FILTER.test(x))) {
   const dir = join(DIR, w);
   const params = JSON.stringify({ txs: TXS ?? null, seed: SEED });
@@ -77,9 +83,17 @@ for (const w of WORKLOADS.filter((x) => !FILTER || FILTER.test(x))) {
   const cells = [LABEL[w], seq.txs, (seq.gasUsed / 1e6).toFixed(1), seq.execMs.toFixed(2), (seq.gasUsed / 1e3 / seq.execMs).toFixed(0)];
   if (parallelSupported) {
     for (const n of WORKERS) {
-      const par = blockJson(dir, ['--workers', String(n)]);
-      cells.push(par.execMs.toFixed(2), (seq.execMs / par.execMs).toFixed(2), ...counts(par));
+      // A failing parallel run is a finding, not the end of the table: noted below it.
+      try {
+        const par = blockJson(dir, ['--workers', String(n)]);
+        cells.push(par.execMs.toFixed(2), (seq.execMs / par.execMs).toFixed(2), ...counts(par));
+      } catch (e) {
+        failures.push(`${w} --workers ${n}: ${e.message.split('\n').slice(0, 3).join(' | ')}`);
+        cells.push('FAIL', '-', '-', '-', '-');
+      }
     }
   }
   out(cells);
 }
+for (const f of failures) console.log(`FAIL ${f}`);
+process.exitCode = failures.length ? 1 : 0;
