@@ -49,7 +49,7 @@ export { Fork, forkName, parseForkName } from '../src/evm/forks.ts';
 export {
   BlockFormatError, CHAINS, ChainConfigError, InvalidBlockError, MAINNET, blobParamsAt, blockFromRpc, blockReward,
   chainFromGethConfig, encodeReceipt, executeBlock, forkAt, logsBloom, receiptsRoot, recoverSenders, txFromRpc,
-  type BlobParams, type Block, type BlockHeader, type BlockResult, type ChainConfig, type ExecuteBlockOptions, type ForkActivation, type Receipt,
+  type BlobParams, type Block, type BlockHeader, type BlockResult, type ChainConfig, type ExecuteBlockOptions, type ParallelTuning, type ForkActivation, type Receipt,
   type RpcBlockOptions, type TxOutcome, type Uncle, type Withdrawal,
 } from './block/index.ts';
 
@@ -85,6 +85,12 @@ export { type L1BlockInfo, flzCompressLen, l1Cost, operatorFee, readL1BlockInfo 
 export { type OpBlock, type OpItem, opBlockFromRpc } from './block/op/rpc.ts';
 export { type OpBlockResult, type OpTxFees, executeOpBlock } from './block/op/execute.ts';
 export { type KeyDivergence, type StateDivergence, compareWithNextWitness } from './salt/diagnose.ts';
+
+/**
+ * Parallel blocks: `executeBlock(block, state, { workers: N })` or, across blocks, `{ pool: new ParallelPool(N) }`
+ * (close it after); results equal the sequential executor's, `BlockResult.parallel` says what ran where.
+ */
+export { MIN_DISPATCHED_GAS, ParallelPool, defaultWorkers, type ConflictKind, type LoaderSpec, type ParallelStats } from './parallel/index.ts';
 
 /** Options of {@link compile}. */
 export interface CompileOptions {

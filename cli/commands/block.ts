@@ -118,10 +118,10 @@ export async function blockCommand(a: BlockArgs): Promise<number> {
   witnessOutOption(a.witnessOut, saltDir);
   const loader = loaderOf(a);
   const workers = a.workers === undefined ? defaultWorkers() : intOption('--workers', a.workers);
-  // One pool for every block: threads start once and keep the modules they received.
+  // One pool for every block: threads start once (on the first block that goes parallel; that wait is not counted
+  // as its execution) and keep the modules they received.
   const pool = workers > 1 && loader ? new ParallelPool(workers, poolSpecOf(loader)) : undefined;
   try {
-    await pool?.ready(); // thread start-up is not any block's time
     return await runBlocks(a, fixtures, chain, oracle, saltDir, loader, repeat, pool);
   } finally {
     await pool?.close();

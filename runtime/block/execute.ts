@@ -51,8 +51,20 @@ export interface ExecuteBlockOptions {
   workers?: number;
   /** Worker threads kept across blocks (used instead of `workers`). */
   pool?: ParallelPool;
-  /** Test option: each worker sleeps a random 0…`parallelDelayMs` ms before each execution. */
-  parallelDelayMs?: number;
+  /** Tuning and test options of the parallel executor (runtime/parallel/coordinator.ts). */
+  parallel?: ParallelTuning;
+}
+
+/** Tuning and test options of the parallel executor. */
+export interface ParallelTuning {
+  /** Test option: each worker sleeps a random 0…`delayMs` ms before each execution. */
+  delayMs?: number;
+  /** Run sequentially below this many transactions to hand out (default 2) … */
+  minDispatched?: number;
+  /** … or below this much gas to hand out (sum of gas limits; default MIN_DISPATCHED_GAS, 4M). */
+  minDispatchedGas?: bigint;
+  /** 'coordinator' (default): a sender's later transactions run on the coordinator; 'workers': speculated too. */
+  senderChains?: 'coordinator' | 'workers';
 }
 
 const SYSTEM_ADDRESS = '0xfffffffffffffffffffffffffffffffffffffffe';
@@ -204,7 +216,8 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     try {
       parallel = await runTransactionsParallel({
         block, world, fork, env, loader, pool, hooks: { checkGas, runHere, finish },
-        delay: opts.parallelDelayMs ? { maxMs: opts.parallelDelayMs } : undefined,
+        delay: opts.parallel?.delayMs ? { maxMs: opts.parallel.delayMs } : undefined, minDispatched: opts.parallel?.minDispatched,
+        minDispatchedGas: opts.parallel?.minDispatchedGas, senderChains: opts.parallel?.senderChains,
       });
     } finally {
       if (!opts.pool) await pool.close();
@@ -244,7 +257,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   return {
     fork, gasUsed: cumulative, blobGasUsed, logsBloom: bloom,
     receiptsRoot: withRoots ? await receiptsRoot(txs.map((t) => t.receipt)) : undefined,
-    txs, systemDiff, finalDiff, execMs: total - loader.compileMs, compileMs: loader.compileMs,
+    txs, systemDiff, finalDiff, execMs: total - loader.compileMs - (parallel?.startMs ?? 0), compileMs: loader.compileMs,
     contracts: { compiled: loader.compiled, fromDisk: loader.fromDisk },
     ...(parallel ? { parallel } : {}),
   };

@@ -7,7 +7,7 @@ export {
   chainFromGethConfig, forkAt,
 } from './chain.ts';
 export { DAO_REFUND_CONTRACT } from './dao.ts';
-export { type ExecuteBlockOptions, executeBlock } from './execute.ts';
+export { type ExecuteBlockOptions, type ParallelTuning, executeBlock } from './execute.ts';
 export { BLOOM_BYTES, type Receipt, encodeReceipt, logsBloom, receiptsRoot } from './receipts.ts';
 export { BlockFormatError, type RpcBlockOptions, blockFromRpc, recoverSenders, txFromRpc } from './rpc.ts';
 export {

@@ -57,9 +57,19 @@ export interface ParallelRun {
   hooks: ParallelHooks;
   /** Test option: random sleeps in the workers. */
   delay?: DelaySpec;
-  /** Fewer transactions with code than this: run sequentially (default 2). */
+  /** Fewer transactions to hand out than this: run sequentially (default 2). */
   minDispatched?: number;
+  /** Less gas (sum of their gas limits) to hand out than this: run sequentially (default {@link MIN_DISPATCHED_GAS}). */
+  minDispatchedGas?: bigint;
+  /** 'coordinator' (default): a sender's second and later transactions run on the coordinator; 'workers': speculated too. */
+  senderChains?: 'coordinator' | 'workers';
 }
+
+/**
+ * Below this much gas (sum of the gas limits) to hand out, a block runs sequentially: each hand-over costs thread
+ * wake-ups and a replica, measured at several ms on this loaded 2-core machine, more than small blocks take whole.
+ */
+export const MIN_DISPATCHED_GAS = 4_000_000n;
 
 const STATUSES = ['success', 'revert', 'halt', 'rejected'] as const;
 const KINDS = ['transfer', 'call', 'create'] as const;
@@ -73,7 +83,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   const n = txs.length;
   const stats: ParallelStats = {
     workers: p.pool.size, executions: new Array<number>(n).fill(1), dispatched: 0, conflicts: 0, conflictKinds: {},
-    setupMs: 0, waitMs: 0, bytesOut: 0, bytesIn: 0, workerExecMs: 0,
+    startMs: 0, setupMs: 0, waitMs: 0, bytesOut: 0, bytesIn: 0, workerExecMs: 0,
   };
   const sequential = (why: string): ParallelStats => {
     for (let i = 0; i < n; i++) {
@@ -88,13 +98,28 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   // --- what goes to the workers ---
   const precompiles = new Set(precompileAddresses(fork));
   const order: number[] = [];
+  const senders = new Set<string>();
+  let gas = 0n;
   for (let i = 0; i < n; i++) {
     const tx = txs[i];
     const plain = tx.to !== undefined && !precompiles.has(tx.to) && tx.authorizationList.length === 0 && world.code(tx.to).length === 0;
-    if (!plain) order.push(i);
+    // A sender's later transactions read the nonce and balance its earlier one wrote: speculating them ahead of
+    // that commit almost always fails validation (measured: 48 of 51 on block 2641321), so they run here.
+    const chained = senders.has(tx.sender) && p.senderChains !== 'workers';
+    senders.add(tx.sender);
+    if (!plain && !chained) {
+      order.push(i);
+      gas += tx.gasLimit;
+    }
   }
   const min = p.minDispatched ?? 2;
-  if (order.length < min) return sequential(`${order.length} transaction(s) run code (parallel from ${min})`);
+  if (order.length < min) return sequential(`${order.length} transaction(s) to hand out (parallel from ${min})`);
+  const minGas = p.minDispatchedGas ?? MIN_DISPATCHED_GAS;
+  if (gas < minGas) return sequential(`${gas / 1_000_000n} Mgas to hand out (parallel from ${minGas / 1_000_000n})`);
+  // Threads start on the first block that needs them; that wait is reported apart, not as execution.
+  const s0 = performance.now();
+  await p.pool.ready();
+  stats.startMs = performance.now() - s0;
   const workers = p.pool.workers();
   if (workers.length === 0) return sequential('no live worker');
   stats.dispatched = order.length;
@@ -105,7 +130,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   writeState(snap, backend);
   const snapshot = new Uint8Array(new SharedArrayBuffer(snap.pos));
   snapshot.set(snap.buf.subarray(0, snap.pos));
-  const modules = loadModules(p.loader, backend, fork);
+  const modules = loadModules(p.loader, p.pool, backend, fork);
   const ctrlBuf = new SharedArrayBuffer(4 * CTRL_WORDS);
   const ctrl = new Int32Array(ctrlBuf);
   const logBuf = new (SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer)(1 << 16, { maxByteLength: 1 << 30 });
@@ -113,6 +138,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   const hashes: [bigint, bigint][] = [];
   for (let k = env.number - 256n; k < env.number; k++) if (k >= 0n) hashes.push([k, env.blockHash(k)]);
   const { blockHash: _, ...plainEnv } = env;
+  const handed = order.map((i) => txs[i]);
   const id = nextBlockId++;
 
   const results = new Map<number, Uint8Array>();
@@ -155,7 +181,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
       p.pool.post(w, { type: 'modules', modules: fresh });
       for (const m of fresh) w.sent.add(m.key);
     }
-    p.pool.post(w, { type: 'block', id, fork, env: plainEnv, hashes, txs, order, snapshot, ctrl: ctrlBuf, log: logBuf, delay: p.delay });
+    p.pool.post(w, { type: 'block', id, fork, env: plainEnv, hashes, txs: handed, order, snapshot, ctrl: ctrlBuf, log: logBuf, delay: p.delay });
     stats.bytesOut += snapshot.length;
   }
   stats.setupMs = performance.now() - t0;
@@ -254,19 +280,24 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   }
 }
 
-/** Every contract of the state loaded on the coordinator, as modules the workers can adopt (wasm only). */
-function loadModules(loader: ContractLoader, backend: { addresses(): Iterable<string>; getAccount(a: string): { code: Uint8Array } | undefined }, fork: Fork) {
+/**
+ * Every contract of the state loaded on the coordinator, as modules the workers can adopt (wasm only). A code the
+ * pool has seen is recognised by length and bytes (a compare costs µs; loading it again means hashing it, ~0.2 ms
+ * per 10 KB here, as state backends hand out new arrays per run).
+ */
+function loadModules(loader: ContractLoader, pool: ParallelPool, backend: { addresses(): Iterable<string>; getAccount(a: string): { code: Uint8Array } | undefined }, fork: Fork) {
   const out: { key: string; module: WebAssembly.Module }[] = [];
   if (loader.engine !== 'wasm') return out;
-  const seen = new Set<string>();
+  const known = pool.knownCode(fork);
   for (const a of backend.addresses()) {
     const code = backend.getAccount(a)?.code;
     if (!code || code.length === 0) continue;
+    const same = known.get(code.length);
+    if (same?.some((c) => c === code || Buffer.compare(c, code) === 0)) continue;
     const l = loader.load(code, fork) as { key: string; module?: WebAssembly.Module };
-    if (l.module && !seen.has(l.key)) {
-      seen.add(l.key);
-      out.push({ key: l.key, module: l.module });
-    }
+    if (same) same.push(code);
+    else known.set(code.length, [code]);
+    if (l.module) out.push({ key: l.key, module: l.module });
   }
   return out;
 }

@@ -31,6 +31,8 @@ export class ParallelPool {
   /** Milliseconds from starting the threads until all had their loaders ready (see {@link ready}). */
   startMs = 0;
   private readyAll: Promise<void> | undefined;
+  /** Per fork, by length: codes whose modules every worker has received (the coordinator's, see loadModules). */
+  private readonly codes = new Map<number, Map<number, Uint8Array[]>>();
   constructor(readonly size: number, readonly spec: LoaderSpec = { engine: 'wasm' }) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`ParallelPool: size must be a positive integer, got ${size}`);
   }
@@ -70,6 +72,13 @@ export class ParallelPool {
     return this.startMs;
   }
 
+  /** Codes already handed to the workers for `fork`, by length (the coordinator adds to it). */
+  knownCode(fork: number): Map<number, Uint8Array[]> {
+    let m = this.codes.get(fork);
+    if (!m) this.codes.set(fork, (m = new Map()));
+    return m;
+  }
+
   post(w: PoolWorker, m: ToWorker): void {
     w.worker.postMessage(m);
   }
@@ -78,6 +87,7 @@ export class ParallelPool {
   async close(): Promise<void> {
     const ws = this.started ?? [];
     this.started = undefined;
+    this.codes.clear();
     for (const w of ws) w.dead ??= new Error('pool closed');
     await Promise.all(ws.map((w) => w.worker.terminate()));
   }

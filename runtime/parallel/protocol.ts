@@ -50,9 +50,10 @@ export interface BlockMsg {
   };
   /** [number, hash] of the blocks BLOCKHASH can ask for. */
   hashes: [bigint, bigint][];
-  txs: Tx[];
-  /** Transaction indices to execute speculatively, claimed in this order. */
+  /** Transaction indices to execute speculatively, claimed in this order… */
   order: number[];
+  /** …and those transactions (txs[j] is transaction order[j]: only what the worker may run is cloned). */
+  txs: Tx[];
   /** writeState of the committed state before the first transaction. */
   snapshot: Uint8Array;
   ctrl: SharedArrayBuffer;

@@ -20,6 +20,8 @@ export interface ParallelStats {
   fallback?: string;
   /** A worker failed (its message); the transactions it left were executed on the coordinator. */
   workerError?: string;
+  /** Milliseconds waiting for the pool's threads to start (the first parallel block of a pool only; not in execMs). */
+  startMs: number;
   /** Milliseconds: replica snapshot and module hand-over before the first dispatch. */
   setupMs: number;
   /** Milliseconds the coordinator spent waiting for worker results (the rest of the block time it was busy). */

@@ -92,7 +92,7 @@ async function runBlock(m: BlockMsg): Promise<void> {
     catchUp();
     let data: Uint8Array;
     try {
-      data = await execute(i, m.txs[i], env, m.fork, world, rec, seen);
+      data = await execute(i, m.txs[j], env, m.fork, world, rec, seen);
     } catch (e) {
       world.discard();
       const w = new ByteWriter(new Uint8Array(256));

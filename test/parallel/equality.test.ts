@@ -85,7 +85,9 @@ async function checkEqual(name: string, block: Block, fresh: () => MemoryBackend
     for (let round = 0; round < ROUNDS; round++) {
       const state = fresh();
       const delay = round === 0 ? undefined : 0.2 + round * 0.3;
-      const par = await withLimit(executeBlock(block, state, { loader, fork, blockHash, pool: poolOf(workers), parallelDelayMs: delay }), `${name} workers=${workers} round ${round}`);
+      // Every block in parallel, however small; odd rounds also speculate senders' later transactions.
+      const parallel = { delayMs: delay, minDispatchedGas: 0n, senderChains: round % 2 ? 'workers' : 'coordinator' } as const;
+      const par = await withLimit(executeBlock(block, state, { loader, fork, blockHash, pool: poolOf(workers), parallel }), `${name} workers=${workers} round ${round}`);
       const p = par.parallel!;
       expect(p, 'parallel statistics').toBeDefined();
       expect(p.workerError).toBeUndefined();

@@ -83,6 +83,8 @@ export interface ParallelSummary {
   maxExecutions: number;
   conflicts: number;
   conflictKinds: ParallelStats['conflictKinds'];
+  /** Waiting for the pool's threads to start (first parallel block only; not in execMs). */
+  startMs: number;
   setupMs: number;
   waitMs: number;
   bytesIn: number;
@@ -95,7 +97,7 @@ function parallelSummary(p: ParallelStats): ParallelSummary {
   return {
     workers: p.workers, dispatched: p.dispatched, executions: p.executions.reduce((a, b) => a + b, 0),
     maxExecutions: p.executions.reduce((a, b) => Math.max(a, b), 0), conflicts: p.conflicts, conflictKinds: p.conflictKinds,
-    setupMs: +p.setupMs.toFixed(3), waitMs: +p.waitMs.toFixed(3), bytesIn: p.bytesIn, bytesOut: p.bytesOut,
+    startMs: +p.startMs.toFixed(3), setupMs: +p.setupMs.toFixed(3), waitMs: +p.waitMs.toFixed(3), bytesIn: p.bytesIn, bytesOut: p.bytesOut,
     ...(p.fallback ? { fallback: p.fallback } : {}), ...(p.workerError ? { workerError: p.workerError } : {}),
   };
 }
