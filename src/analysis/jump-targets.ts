@@ -7,8 +7,10 @@
  * entry this pass tracks the top of the stack as a window of slots, each the set of constants it may
  * hold (or unknown), moved by PUSH/DUP/SWAP/POP and folded through a few bit and arithmetic ops on known
  * sets (old solc masks every return address: `PUSH4 0xffffffff PUSH2 ret AND JUMP`); every other result is
- * unknown. A dynamic jump whose target slot is a known set becomes a set of edges: `Exit.targets`. Jumps left
- * unknown go through the dispatch, which may enter any JUMPDEST with the join of their stacks.
+ * unknown. Functions (JUMPDEST blocks entered in several contexts) are summarised: analysed once on symbolic
+ * entry slots, each return resolved per caller (see symWindow), so one caller's stack never blurs another's.
+ * A dynamic jump whose target slot is a known set becomes a set of edges: `Exit.targets`. Jumps left unknown go
+ * through the dispatch, which may enter any JUMPDEST with the join of their stacks (symbols forgotten).
  *
  * Sound by construction: the least fixpoint from "unreached", every abstract step over-approximates the
  * concrete one, so the real target is always in the set. JUMPDEST pcs and masks (2^k - 1; values ≥ 2^32 by
@@ -32,6 +34,100 @@ type Window = Slot[];
 const INVALID = -1;
 /** First slot of a window that reaches the bottom of the stack (the stack holds exactly the slots above it). */
 const BOTTOM: Slot = Object.freeze([]) as readonly number[];
+/**
+ * Function summaries: a JUMPDEST block entered in more than MAX_CONTEXTS stack contexts (a helper called from many
+ * sites) is analysed once on a symbolic window — its top K slots are `sym(F, j)`, "the value at depth j when F was
+ * entered", over a base marker, "the caller's stack below depth K" — and its callers' windows are kept apart. A
+ * jump whose target is `sym(F, j)` (a return) is resolved per caller: the caller's slot j is the target and the
+ * window is instantiated with the caller's. Symbolic values only live in windows of their function's marker; a
+ * window that loses its marker (joins, deep pops, the dispatch) forgets them (unknown).
+ */
+const K = 32;
+const SYM = -(2 ** 40);
+const MARK = -(2 ** 45);
+const symCode = (f: number, j: number): number => SYM - (f * 64 + j);
+/** The (function, depth) of a symbolic slot, or undefined. */
+function symOf(s: Slot): { f: number; j: number } | undefined {
+  if (s === null || s.length !== 1 || s[0] > SYM || s[0] <= MARK) return undefined;
+  const t = SYM - s[0];
+  return { f: Math.floor(t / 64), j: t % 64 };
+}
+/** Does the set hold a symbolic value or a marker (they sort first)? */
+const hasSymbolic = (s: readonly number[]): boolean => s.length > 0 && s[0] <= SYM;
+const markers = new Map<number, Slot>();
+function markerSlot(f: number): Slot {
+  let m = markers.get(f);
+  if (m === undefined) markers.set(f, (m = Object.freeze([MARK - f])));
+  return m;
+}
+/** The function whose base marker starts `w`, or undefined. */
+function markerOf(w: Window): number | undefined {
+  const s = w.length > 0 ? w[0] : null;
+  return s !== null && s.length === 1 && s[0] <= MARK ? MARK - s[0] : undefined;
+}
+/** Slots above the base (BOTTOM or a marker). */
+const avail = (w: Window): number => (w.length > 0 && (w[0] === BOTTOM || markerOf(w) !== undefined) ? w.length - 1 : w.length);
+/** Forget symbolic values: drop the marker, unknown for every symbolic slot (in place). */
+function desymInPlace(w: Window): void {
+  if (markerOf(w) === undefined) return;
+  w.shift();
+  for (let k = 0; k < w.length; k++) if (w[k] !== null && hasSymbolic(w[k]!)) w[k] = null;
+}
+function desym(w: Window): Window {
+  if (markerOf(w) === undefined) return w;
+  const c = w.slice();
+  desymInPlace(c);
+  return normalise(c);
+}
+/** Pop n slots; below a marker's slots the window forgets its symbols first. */
+function popN(w: Window, n: number): void {
+  if (avail(w) < n) desymInPlace(w);
+  w.length = Math.max(0, w.length - n);
+}
+/** F's symbolic entry window: sym(F, K) … sym(F, 1) (top) over F's marker. */
+function symWindow(f: number): Window {
+  const w: Window = [markerSlot(f)];
+  for (let j = K; j >= 1; j--) w.push([symCode(f, j)]);
+  return w;
+}
+/** The slot at depth j (1 = top) of a caller window; null when unknown (or missing). */
+function slotAtDepth(c: Window, j: number): Slot {
+  return avail(c) >= j ? c[c.length - j] : null;
+}
+/**
+ * F's window `w` seen from a caller whose window at F's entry was `c`: symbols replaced by the caller's slots, the
+ * base by the caller's stack below depth K. Undefined when the caller's stack is too short for the path (underflow).
+ */
+function instantiate(w: Window, f: number, c: Window): Window | undefined {
+  if (markerOf(w) !== f) return w; // no symbols left
+  const subst = (s: Slot): Slot => {
+    const y = symOf(s);
+    return y === undefined ? s : slotAtDepth(c, y.j);
+  };
+  let body = w.slice(1);
+  const cm = markerOf(c);
+  if (c[0] === BOTTOM) {
+    const h = c.length - 1;
+    if (h < K) {
+      if (body.length < K - h) return undefined;
+      body = body.slice(K - h);
+      return normalise([BOTTOM, ...body.map(subst)]);
+    }
+    return normalise([BOTTOM, ...c.slice(1, 1 + h - K), ...body.map(subst)]);
+  }
+  if (cm !== undefined) {
+    const m = c.length - 1;
+    if (m >= K) return normalise([c[0], ...c.slice(1, 1 + m - K), ...body.map(subst)]);
+    // The caller holds fewer than K slots over its own base: F's K - m deepest symbols are the top of that base.
+    // Untouched by F, they are that base again; touched, the base cannot be named (symbols forgotten).
+    let untouched = body.length >= K - m;
+    for (let k = 0; untouched && k < K - m; k++) untouched = symOf(body[k])?.j === K - k && symOf(body[k])?.f === f;
+    if (untouched) return normalise([c[0], ...body.slice(K - m).map(subst)]);
+    return desym(body.map(subst).map((s) => (s !== null && hasSymbolic(s) ? null : s)));
+  }
+  return normalise([...c.slice(0, Math.max(0, c.length - K)), ...body.map(subst)]);
+}
+
 /** Constants per slot before it becomes unknown: a return address has one per call site. */
 export const MAX_SET = 24;
 /** Deepest slot tracked (the EVM's stack limit). */
@@ -96,6 +192,7 @@ const FOLD: Partial<Record<number, (a: bigint, b: bigint) => bigint>> = {
 /** `f` over every pair of two known sets (no INVALID in either); null when unknown or too many. */
 function foldSlot(f: (a: bigint, b: bigint) => bigint, x: Slot, y: Slot): Slot {
   if (x === null || y === null || x.length * y.length > MAX_SET * 4 || x.includes(INVALID) || y.includes(INVALID)) return null;
+  if (hasSymbolic(x) || hasSymbolic(y)) return null;
   const out = new Set<number>();
   for (const a of x) for (const b of y) out.add(resultOf(f(valueOf(a), valueOf(b))));
   return bound([...out].sort((p, q) => p - q));
@@ -105,6 +202,8 @@ function foldSlot(f: (a: bigint, b: bigint) => bigint, x: Slot, y: Slot): Slot {
 function unionSlot(x: Slot, y: Slot, limit = true): Slot {
   if (x === null || y === null) return null;
   if (x === y) return x;
+  if (x.length === 1 && y.length === 1 && x[0] === y[0]) return x;
+  if (hasSymbolic(x) || hasSymbolic(y)) return null;
   const out: number[] = [];
   let i = 0;
   let j = 0;
@@ -146,6 +245,18 @@ function sameWindow(x: Window, y: Window): boolean {
  */
 function join(into: Window | undefined, w: Window, widen = false): Window | undefined {
   if (into === undefined) return normalise(w);
+  const ma = markerOf(into);
+  const mb = markerOf(w);
+  if (ma !== undefined || mb !== undefined) {
+    if (ma === mb && into.length === w.length) {
+      // One function's frame, same height: slot by slot, symbols kept where they agree.
+      const out = into.map((x, k) => (k === 0 ? x : unionSlot(x, w[k])));
+      return sameWindow(out, into) ? undefined : out;
+    }
+    const base = desym(into);
+    const j = join(base, desym(w), widen) ?? base;
+    return sameWindow(j, into) ? undefined : j;
+  }
   const wholeA = into[0] === BOTTOM;
   const wholeB = w[0] === BOTTOM;
   const na = into.length - (wholeA ? 1 : 0);
@@ -183,23 +294,27 @@ function step(d: Decoded, fork: Fork, b: Block, w: Window): boolean {
       w.push([constOf(d.pushValues.get(i as never)!)]);
     } else if (op >= Op.DUP1 && op <= Op.DUP16) {
       const n = op - Op.DUP1 + 1;
-      w.push(w.length >= n ? w[w.length - n] : null);
+      w.push(avail(w) >= n ? w[w.length - n] : null);
     } else if (op >= Op.SWAP1 && op <= Op.SWAP16) {
       const n = op - Op.SWAP1 + 1;
       // The slot swapped with the top may lie below a partial window: widen it with unknowns first.
+      if (avail(w) < n + 1) desymInPlace(w);
       while (w.length < n + 1) w.unshift(null);
       const top = w[w.length - 1];
       w[w.length - 1] = w[w.length - 1 - n];
       w[w.length - 1 - n] = top;
-    } else if (FOLD[op] !== undefined && w.length >= 2) {
+    } else if (FOLD[op] !== undefined && avail(w) >= 2) {
       const r = foldSlot(FOLD[op]!, w[w.length - 1], w[w.length - 2]);
       w.length -= 2;
       w.push(r);
     } else {
-      w.length = Math.max(0, w.length - t.pops);
+      popN(w, t.pops);
       for (let k = 0; k < t.pushes; k++) w.push(null);
     }
-    if (w.length > MAX_WINDOW) w.splice(0, w.length - MAX_WINDOW);
+    if (w.length > MAX_WINDOW) {
+      desymInPlace(w);
+      w.splice(0, w.length - MAX_WINDOW);
+    }
   }
   return true;
 }
@@ -220,41 +335,120 @@ export function resolveDynamicJumps(d: Decoded, fork: Fork, blocks: Block[], blo
   }
 }
 
+/** Distinct callers kept per summarised function; past this its returns go through the dispatch. */
+const MAX_CALLERS = 512;
+/**
+ * Contexts of a JUMPDEST block before it is summarised as a function entry. Early: callers' windows multiply along
+ * a call chain of functions that are not summarised (512 callers were exceeded in snailtracer and seaport at 16).
+ */
+const MAX_ENTRY_CONTEXTS = 2;
+
+interface ReturnEvent { bi: BlockIdx; j: number; w: Window }
+
 function resolve(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number, BlockIdx>, relevant: Uint8Array): number {
   // Per block entry, up to MAX_CONTEXTS distinct windows kept apart (a callee called from several sites
-  // returns to each with that site's own deeper stack), then one joined window.
-  const contexts: Window[][] = blocks.map(() => []);
-  const collapsed = new Uint8Array(blocks.length);
+  // returns to each with that site's own deeper stack); past that a JUMPDEST block is summarised (see symWindow),
+  // any other block gets one joined window.
+  // Contexts are kept per frame: the windows of one summarised function (by marker), and the others (-1).
+  const contexts: Map<number, Window[]>[] = blocks.map(() => new Map());
+  const collapsed: Set<number>[] = blocks.map(() => new Set());
   const pending: Window[][] = blocks.map(() => []);
-  /** Target slot of each dynamic jump, as last seen (only grows). */
+  /** Summarised functions: their callers' windows, the returns met in their bodies, and whether they gave up. */
+  const callers = new Map<number, Window[]>();
+  const events = new Map<number, ReturnEvent[]>();
+  const poisoned = new Set<number>();
+  /** Concrete targets each dynamic jump was seen to take (only grows); `unknown`: some context's target is unknown. */
   const seen = new Map<BlockIdx, Slot>();
+  const unknown = new Set<BlockIdx>();
   let dispatch: Window | undefined;
   const jumpdests = blocks.filter((b) => b.isJumpdest).map((b) => b.index);
   const queued = new Uint8Array(blocks.length);
   const work: BlockIdx[] = [];
+  const enqueue = (to: BlockIdx, w: Window) => {
+    pending[to].push(w);
+    if (!queued[to]) { queued[to] = 1; work.push(to); }
+  };
   const flow = (to: BlockIdx, w0: Window) => {
     // A block from which no dynamic jump is reachable resolves nothing: its states need not be computed.
     if (to < 0 || !relevant[to]) return;
     const w = normalise(w0);
-    const cs = contexts[to];
-    if (collapsed[to]) {
+    if (callers.has(to)) { addCaller(to, w); return; }
+    const key = markerOf(w) ?? -1;
+    let cs = contexts[to].get(key);
+    if (cs === undefined) contexts[to].set(key, (cs = []));
+    if (collapsed[to].has(key)) {
       const j = join(cs[0], w, true);
       if (j === undefined) return;
       cs[0] = j;
-      pending[to] = [j];
+      enqueue(to, j);
     } else if (cs.some((c) => sameWindow(c, w))) return;
-    else if (cs.length < MAX_CONTEXTS) {
+    else if (cs.length < (blocks[to].isJumpdest ? MAX_ENTRY_CONTEXTS : MAX_CONTEXTS)) {
       cs.push(w);
-      pending[to].push(w);
+      enqueue(to, w);
+    } else if (blocks[to].isJumpdest) {
+      // A function entered from many sites: its body once on the symbolic window, each caller kept.
+      callers.set(to, []);
+      events.set(to, []);
+      const sw = symWindow(to);
+      contexts[to].set(markerOf(sw)!, [sw]);
+      enqueue(to, sw);
+      addCaller(to, w);
     } else {
       let j = w;
       for (const c of cs) j = join(j, c) ?? j;
-      contexts[to] = [j];
-      collapsed[to] = 1;
-      pending[to] = [j];
+      contexts[to].set(key, [j]);
+      collapsed[to].add(key);
+      enqueue(to, j);
     }
-    if (!queued[to]) { queued[to] = 1; work.push(to); }
   };
+  /** A dynamic jump with an unknown target in this context: through the dispatch, to every JUMPDEST. */
+  const toDispatch = (bi: BlockIdx, w: Window) => {
+    unknown.add(bi);
+    const j = join(dispatch, desym(w), true);
+    if (j !== undefined) {
+      dispatch = j;
+      for (const t of jumpdests) flow(t, dispatch);
+    }
+  };
+  /** A dynamic jump to `target` (concrete or unknown) with window `w` after it. */
+  const jumpTo = (bi: BlockIdx, target: Slot, w: Window) => {
+    if (target === null) { toDispatch(bi, w); return; }
+    const before = seen.get(bi);
+    // A jump's own target set is not bounded: each context's set is (a function's return gathers every call site).
+    seen.set(bi, before === undefined ? target : unionSlot(before, target, false));
+    for (const v of target) if (isJumpdestValue(v)) flow(blockAtPc.get(v)!, w);
+  };
+  /** Apply a return of function f to one caller window. */
+  const apply = (f: number, ev: ReturnEvent, c: Window) => {
+    const w = instantiate(ev.w, f, c);
+    if (w === undefined) return;
+    const t = slotAtDepth(c, ev.j);
+    const s = symOf(t);
+    if (s !== undefined) returnVia(ev.bi, s.f, s.j, w);
+    else jumpTo(ev.bi, t, w);
+  };
+  /** A jump to sym(f, j): to each caller's slot j, with the caller's window. */
+  function returnVia(bi: BlockIdx, f: number, j: number, w: Window): void {
+    const evs = events.get(f)!;
+    if (evs.some((e) => e.bi === bi && e.j === j && sameWindow(e.w, w))) return;
+    const ev = { bi, j, w };
+    evs.push(ev);
+    if (poisoned.has(f)) { toDispatch(bi, w); return; }
+    for (const c of callers.get(f)!.slice()) apply(f, ev, c);
+  }
+  function addCaller(f: number, c: Window): void {
+    const cs = callers.get(f)!;
+    if (poisoned.has(f) || cs.some((x) => sameWindow(x, c))) return;
+    if (cs.length >= MAX_CALLERS) {
+      // Too many callers to keep apart: every return of f goes through the dispatch (still sound: the dispatch
+      // reaches every JUMPDEST, with what is known of the stack above the caller's).
+      poisoned.add(f);
+      for (const ev of events.get(f)!) toDispatch(ev.bi, ev.w);
+      return;
+    }
+    cs.push(c);
+    for (const ev of events.get(f)!.slice()) apply(f, ev, c);
+  }
   flow(0 as BlockIdx, [BOTTOM]);
   while (work.length > 0) {
     const bi = work.pop()!;
@@ -273,32 +467,20 @@ function resolve(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number,
     if (w[0] === BOTTOM && w.length - 1 < exitPops) return;
     if (e.kind !== 'dynamicJump' && e.kind !== 'dynamicJumpi') {
       // A fused JUMPI's target push is not lowered (bodyEnd), its condition is still on the stack.
-      if (e.kind === 'jumpi' || e.kind === 'badJumpi') w.length = Math.max(0, w.length - 1);
+      if (e.kind === 'jumpi' || e.kind === 'badJumpi') popN(w, 1);
       for (const s of successors(e)) flow(s, w);
       return;
     }
-    const target = w.length > 0 ? w[w.length - 1] : null;
-    w.length = Math.max(0, w.length - (e.kind === 'dynamicJumpi' ? 2 : 1));
+    const target = avail(w) > 0 ? w[w.length - 1] : null;
+    popN(w, e.kind === 'dynamicJumpi' ? 2 : 1);
     if (e.kind === 'dynamicJumpi') flow(e.next, w);
-    const before = seen.get(bi);
-    // A jump's own target set is not bounded: each context's set is (a function's return gathers every call site).
-    const slot = seen.has(bi) ? unionSlot(before!, target, false) : target;
-    seen.set(bi, slot);
-    if (slot === null) {
-      // Unknown: through the dispatch, to every JUMPDEST.
-      const j = join(dispatch, w, true);
-      if (j !== undefined) {
-        dispatch = j;
-        for (const t of jumpdests) flow(t, dispatch);
-      }
-    } else {
-      // This context's own targets only: the others' come with their contexts.
-      if (target !== null) for (const v of target) if (isJumpdestValue(v)) flow(blockAtPc.get(v)!, w);
-    }
+    const s = symOf(target);
+    if (s !== undefined && markerOf(w) === s.f) returnVia(bi, s.f, s.j, w);
+    else jumpTo(bi, s !== undefined ? null : target, w);
   }
   let resolved = 0;
   for (const [bi, slot] of seen) {
-    if (slot === null) continue;
+    if (slot === null || unknown.has(bi)) continue;
     const targets: JumpTargets = {
       blocks: slot.filter(isJumpdestValue).map((v) => blockAtPc.get(v)!),
       invalid: slot.some((v) => !isJumpdestValue(v)),

@@ -98,6 +98,27 @@ a: ${'JUMPDEST '.repeat(40)}
   PUSH 1 PUSH 0 MSTORE PUSH 32 PUSH 0 RETURN
 `);
 
+/**
+ * Nested functions called from many sites (more than MAX_SET and than the per-block contexts: summarised):
+ * g(x) = f(f(x)) + x with f(x) = x + 1, g called from 30 sites that sum the results, f also called directly.
+ * Every return goes back to exactly its callers.
+ */
+const SITES = 30;
+const NESTED = asmBytes(`
+  PUSH 0 CALLDATALOAD                 // acc
+  ${Array.from({ length: SITES }, (_, i) => `PUSH :s${i} DUP2 PUSH :g JUMP
+s${i}: JUMPDEST ADD`).join('\n')}
+  PUSH :d DUP2 PUSH :f JUMP
+d: JUMPDEST PUSH 32 MSTORE PUSH 0 MSTORE PUSH 64 PUSH 0 RETURN
+g: JUMPDEST                           // ret x
+  PUSH :g1 DUP2 PUSH :f JUMP
+g1: JUMPDEST                          // ret x x+1
+  PUSH :g2 SWAP1 PUSH :f JUMP
+g2: JUMPDEST                          // ret x x+2
+  ADD SWAP1 JUMP
+f: JUMPDEST PUSH 1 ADD SWAP1 JUMP
+`);
+
 /** A counted loop over JUMPDESTs only fallen into (loop_with_many_jumpdests' shape). */
 const MANY_JUMPDESTS = asmBytes(`
   PUSH 0 CALLDATALOAD
@@ -155,6 +176,16 @@ describe('dynamic-jump resolution', () => {
     expect(ELSEWHERE[2 * sled]).toBe(0x5b);
     expect(ELSEWHERE[4 * sled]).not.toBe(0x5b);
     expect(dynamic(e).map((b) => pcsOf(e, b))).toEqual([{ pcs: [2 * sled], invalid: false }, { pcs: [], invalid: true }]);
+  });
+
+  it('functions called from many sites are summarised: each return resolved to exactly its callers', () => {
+    const a = analyze(NESTED, Fork.Cancun);
+    const dests = jumpdestPcs(NESTED);
+    const sites = dests.slice(0, SITES);
+    const [d, , g1, g2] = dests.slice(SITES);
+    const targets = dynamic(a).map((b) => pcsOf(a, b));
+    expect(targets).toEqual([{ pcs: sites, invalid: false }, { pcs: [d, g1, g2], invalid: false }]);
+    expect(a.hasDynamicJumps).toBe(false);
   });
 
   it('a return address through memory or a computed target stays unknown: every JUMPDEST is a dispatch target', () => {
@@ -227,6 +258,7 @@ describe('resolved jumps run like the interpreter', () => {
     for (const x of [0, 9]) await run(THROUGH_MEMORY, word(x));
     for (const x of [0, 1, 2]) await run(COMPUTED, word(x));
     await run(MASKED, word(21) + word(1000));
+    await run(NESTED, word(5));
     for (const c of [0, 1]) await run(ELSEWHERE, word(c));
   });
 
