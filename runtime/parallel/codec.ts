@@ -4,8 +4,9 @@
  * a worker's per-transaction result (read set, write set, receipt parts). One writer and one reader, no schema
  * objects: structured clone of the same data as Maps and bigints measured 4× dearer per transaction.
  *
- * Words (balances, slots, values) are written as a length byte + big-endian bytes; addresses as their 42
- * latin1 characters; byte strings as u32 length + bytes.
+ * Words (balances, slots, values) are a length byte (0, 1–4, 8 or 32) + big-endian bytes, wide ones as 64-bit limbs
+ * (no hex strings: converting through hex cost more than the rest of a result); addresses their 42 latin1
+ * characters; byte strings a u32 length + bytes.
  */
 import type { Account, AccountDiff, Log, StateBackend, StateDiff } from '../state/world.ts';
 
@@ -15,10 +16,13 @@ const EMPTY = new Uint8Array(0);
 export class ByteWriter {
   buf: Uint8Array;
   view: DataView;
+  /** The same bytes as a Buffer (latin1 writes without a new view per address). */
+  private nb: Buffer;
   pos = 0;
   constructor(initial: Uint8Array = new Uint8Array(4096), pos = 0) {
     this.buf = initial;
     this.view = new DataView(initial.buffer, initial.byteOffset, initial.byteLength);
+    this.nb = Buffer.from(initial.buffer, initial.byteOffset, initial.byteLength);
     this.pos = pos;
   }
   /** Make room for `n` more bytes. */
@@ -39,6 +43,7 @@ export class ByteWriter {
       this.buf = next;
     }
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.nb = Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
   u8(x: number): void {
     this.ensure(1);
@@ -54,7 +59,7 @@ export class ByteWriter {
     this.view.setFloat64(this.pos, x, true);
     this.pos += 8;
   }
-  /** A non-negative bigint below 2^256 (or any size: length byte counts bytes). */
+  /** A non-negative bigint below 2^256. */
   word(x: bigint): void {
     if (x === 0n) return this.u8(0);
     if (x < 0x100000000n) {
@@ -66,17 +71,28 @@ export class ByteWriter {
       for (let i = len - 1; i >= 0; i--) this.buf[this.pos++] = (n >>> (8 * i)) & 0xff;
       return;
     }
-    let h = x.toString(16);
-    if (h.length & 1) h = '0' + h;
-    const len = h.length >> 1;
-    this.ensure(1 + len);
-    this.buf[this.pos++] = len;
-    this.pos += Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, len).write(h, 'hex');
+    if (x < 1n << 64n) {
+      this.ensure(9);
+      this.buf[this.pos++] = 8;
+      this.view.setBigUint64(this.pos, x);
+      this.pos += 8;
+      return;
+    }
+    // Wider words (slots are hashes, token amounts): four 64-bit limbs, big-endian; no hex string.
+    this.ensure(33);
+    this.buf[this.pos++] = 32;
+    const v = this.view;
+    v.setBigUint64(this.pos, BigInt.asUintN(64, x >> 192n));
+    v.setBigUint64(this.pos + 8, BigInt.asUintN(64, x >> 128n));
+    v.setBigUint64(this.pos + 16, BigInt.asUintN(64, x >> 64n));
+    v.setBigUint64(this.pos + 24, BigInt.asUintN(64, x));
+    this.pos += 32;
   }
   /** A lowercase 0x + 40 hex address (42 latin1 bytes). */
   address(a: string): void {
     this.ensure(42);
-    this.pos += Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, 42).write(a, 'latin1');
+    this.nb.write(a, this.pos, 42, 'latin1');
+    this.pos += 42;
   }
   bytes(b: Uint8Array): void {
     this.u32(b.length);
@@ -97,9 +113,11 @@ export class ByteWriter {
 export class ByteReader {
   pos: number;
   private readonly view: DataView;
+  private readonly nb: Buffer;
   constructor(readonly buf: Uint8Array, pos = 0) {
     this.pos = pos;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.nb = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   u8(): number {
     return this.buf[this.pos++];
@@ -122,12 +140,17 @@ export class ByteReader {
       for (let i = 0; i < len; i++) n = n * 256 + this.buf[this.pos++];
       return BigInt(n);
     }
-    const h = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, len).toString('hex');
-    this.pos += len;
-    return BigInt('0x' + h);
+    const v = this.view;
+    const p = this.pos;
+    if (len === 8) {
+      this.pos += 8;
+      return v.getBigUint64(p);
+    }
+    this.pos += 32;
+    return (v.getBigUint64(p) << 192n) | (v.getBigUint64(p + 8) << 128n) | (v.getBigUint64(p + 16) << 64n) | v.getBigUint64(p + 24);
   }
   address(): string {
-    const s = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, 42).toString('latin1');
+    const s = this.nb.toString('latin1', this.pos, this.pos + 42);
     this.pos += 42;
     return s;
   }
