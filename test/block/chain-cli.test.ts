@@ -40,7 +40,7 @@ if (!existsSync(BLOCK)) {
 
     it('bad values: one error line, exit 2', () => {
       const cases: [string[], RegExp][] = [
-        [['--chain', 'nosuchchain'], /--chain nosuchchain: neither a known chain \(mainnet, sepolia, holesky, hoodi\) nor a file/],
+        [['--chain', 'nosuchchain'], /--chain nosuchchain: neither a known chain \(mainnet, sepolia, holesky, hoodi, megaeth\) nor a file/],
         [['--chain', file('bad.json', '{')], /bad\.json: not a JSON file/],
         [['--chain', file('nots.json', { chainId: 1, londonBlock: 0, terminalTotalDifficulty: 5 })], /mergeNetsplitBlock/],
         [['--chain', 'sepolia', '--engine', 'ref'], /mainnet's schedule only/],
