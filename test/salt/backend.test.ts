@@ -23,8 +23,11 @@ import { independentRoot } from './salt-roots.ts';
 
 const ROOT = join(import.meta.dirname, '../../../shared/blocks/blocks');
 
-/** Spurious Dragon (self-destructs, EIP-161) and Cancun; SALT_BLOCKS=all: every block (17666333 alone compiles 145 contracts). */
-const SAMPLE = process.env.SALT_BLOCKS === 'all' && existsSync(ROOT) ? readdirSync(ROOT).sort((a, b) => +a - +b) : ['4330482', '19426587'];
+/**
+ * Spurious Dragon (self-destructs, EIP-161), London (1,414 txs, a 1,428-key diff) and the empty Cancun block
+ * (withdrawals): cheap to compile. SALT_BLOCKS=all: every block (17666333 alone compiles 145 contracts).
+ */
+const SAMPLE = process.env.SALT_BLOCKS === 'all' && existsSync(ROOT) ? readdirSync(ROOT).sort((a, b) => +a - +b) : ['4330482', '13287210', '19910734'];
 
 const isEmpty = (a: { nonce: bigint; balance: bigint; code: Uint8Array } | undefined) => !a || (a.nonce === 0n && a.balance === 0n && a.code.length === 0);
 
