@@ -16,6 +16,8 @@
  *    its write set is committed as is; if not, the coordinator re-executes it on the committed state (so at most
  *    two executions per transaction, and the second is exact). Every commit is appended to the shared commit log
  *    the workers replay before their next execution.
+ * 5. Speculation stops when half of the latest 16 worker results failed validation (a block that is one dependency
+ *    chain, workload W4): the rest runs here, so such a block costs little more than running sequentially.
  *
  * Everything that decides a result is the committed state; timing only decides how much work is wasted. So the
  * results equal the sequential executor's for any interleaving (the tests inject random delays in the workers).
@@ -25,11 +27,11 @@ import type { Block, TxOutcome } from '../block/types.ts';
 import { InvalidBlockError } from '../block/types.ts';
 import type { ContractLoader } from '../loader/types.ts';
 import { precompileAddresses } from '../precompiles/index.ts';
-import type { StateDiff, WorldState } from '../state/world.ts';
+import type { Account, AccountDiff, StateDiff, WorldState } from '../state/world.ts';
 import type { TxEnv, TxResult } from '../tx/index.ts';
 import { ByteReader, ByteWriter, readDiff, readLogs, toStateDiff, writeDiff, writeState } from './codec.ts';
 import type { ParallelPool, PoolWorker } from './pool.ts';
-import { CTRL_LOG_BYTES, CTRL_SEEN, CTRL_STOP, CTRL_WORDS, type DelaySpec, type FromWorker } from './protocol.ts';
+import { CTRL_CLAIM, CTRL_LOG_BYTES, CTRL_SEEN, CTRL_STOP, CTRL_WORDS, type DelaySpec, type FromWorker } from './protocol.ts';
 import { type ConflictKind, validateReads } from './reads.ts';
 import type { ParallelStats } from './stats.ts';
 
@@ -71,9 +73,13 @@ export interface ParallelRun {
  */
 export const MIN_DISPATCHED_GAS = 4_000_000n;
 
+/** Speculation stops when half of this many latest worker results failed validation (the workload W4 shape). */
+const STOP_WINDOW = 16;
+
 const STATUSES = ['success', 'revert', 'halt', 'rejected'] as const;
 const KINDS = ['transfer', 'call', 'create'] as const;
 let nextBlockId = 1;
+const EMPTY = new Uint8Array(0);
 
 /** Execute the block's transactions (after the pre-block system calls, before rewards) on the pool. */
 export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelStats> {
@@ -210,8 +216,14 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     return hooks.runHere(i);
   };
 
+  const ranHere = new Set<number>();
   try {
     let d = 0;
+    // Speculation stops when most recent results failed validation (a block that is one dependency chain):
+    // the rest then runs here, using only results already in.
+    let speculating = true;
+    const recent: boolean[] = [];
+    let recentConflicts = 0;
     for (let i = 0; i < n; i++) {
       hooks.checkGas(i);
       if (order[d] !== i) {
@@ -219,18 +231,30 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         continue;
       }
       d++;
-      let data = resultOf(i);
+      let data = speculating ? resultOf(i) : results.get(i);
       if (data instanceof Promise) {
         const w0 = performance.now();
         data = await data;
         stats.waitMs += performance.now() - w0;
       }
       if (!data) {
-        // No worker answered (a worker failed): exact, on the committed state.
+        // No worker answered (speculation stopped, or a worker failed): exact, on the committed state.
+        ranHere.add(i);
         append(i, hooks.runHere(i));
         continue;
       }
+      results.delete(i);
+      const before = stats.conflicts;
       append(i, commitResult(i, data));
+      const failed = stats.conflicts > before;
+      recent.push(failed);
+      recentConflicts += failed ? 1 : 0;
+      if (recent.length > STOP_WINDOW) recentConflicts -= recent.shift()! ? 1 : 0;
+      if (speculating && recent.length === STOP_WINDOW && recentConflicts * 2 >= STOP_WINDOW) {
+        speculating = false;
+        stats.stoppedAt = i;
+        Atomics.store(ctrl, CTRL_STOP, 1);
+      }
     }
   } finally {
     Atomics.store(ctrl, CTRL_STOP, 1);
@@ -239,7 +263,27 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     stats.bytesOut += log.pos * workers.length;
     if (broken) stats.workerError = broken;
   }
+  // A transaction a worker had claimed but whose result came too late was executed twice: count it.
+  const claimed = Math.min(Atomics.load(ctrl, CTRL_CLAIM), order.length);
+  for (let j = 0; j < claimed; j++) if (ranHere.has(order[j])) stats.executions[order[j]] = 2;
   return stats;
+
+  /**
+   * The lazy coinbase update: what runTransaction's fee step (setBalance, touch, then EIP-161's deletion of an empty
+   * touched account) followed by WorldState.diff() gives for a coinbase the transaction did not otherwise touch.
+   */
+  function coinbaseDiff(fee: bigint): AccountDiff | undefined {
+    const cb = env.coinbase;
+    const before = backend.getAccount(cb);
+    const after: Account = { balance: (before ? before.balance : 0n) + fee, nonce: before ? before.nonce : 0n, code: before ? before.code : EMPTY };
+    if (fork >= Fork.SpuriousDragon && after.balance === 0n && after.nonce === 0n && after.code.length === 0) {
+      // Deleted (its storage wiped): a change only if it existed or held slots.
+      const hadSlots = backend.storageEntries(cb)[Symbol.iterator]().next().done !== true;
+      return before !== undefined || hadSlots ? { before, after: undefined, storageCleared: true, storage: new Map() } : undefined;
+    }
+    if (before && before.balance === after.balance) return undefined; // fee 0 on an existing account
+    return { before, after, storageCleared: false, storage: new Map() };
+  }
 
   /** Validate a worker's result for transaction i and commit it (or re-execute). Returns the committed diff. */
   function commitResult(i: number, data: Uint8Array): StateDiff {
@@ -262,15 +306,11 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     const diff = toStateDiff(readDiff(r), backend);
     backend.applyDiff!(diff);
     if (fee !== undefined) {
-      // The lazy coinbase update, as runTransaction's last steps would have done it.
-      const cb = env.coinbase;
-      world.setBalance(cb, world.balance(cb) + fee);
-      world.touch(cb);
-      if (fork >= Fork.SpuriousDragon) {
-        const a = world.getAccount(cb);
-        if (a && a.nonce === 0n && a.balance === 0n && a.code.length === 0) world.deleteAccount(cb);
+      const d = coinbaseDiff(fee);
+      if (d) {
+        backend.applyDiff!(new Map([[env.coinbase, d]]));
+        diff.set(env.coinbase, d);
       }
-      for (const [k, v] of world.commit()) diff.set(k, v);
     }
     const result: TxResult = status === 'success'
       ? { gasUsed, logs, status, returnData, ...(createdAddress ? { createdAddress } : {}) }

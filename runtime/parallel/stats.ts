@@ -16,6 +16,8 @@ export interface ParallelStats {
   conflicts: number;
   /** Failed validations by the first location kind that failed ('error': the worker's execution threw). */
   conflictKinds: Partial<Record<ConflictKind | 'error', number>>;
+  /** Set when speculation stopped (most recent results failed validation): the index after which all ran here. */
+  stoppedAt?: number;
   /** Set when the block ran sequentially instead, with why (too little to run in parallel). */
   fallback?: string;
   /** A worker failed (its message); the transactions it left were executed on the coordinator. */
