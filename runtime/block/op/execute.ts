@@ -15,8 +15,9 @@
  *   and credited to their vaults after it; the base fee goes to BaseFeeVault instead of being burnt; the coinbase
  *   (SequencerFeeVault) gets the priority fee as on Ethereum.
  *
- * Not modelled yet (docs/megaeth.md §3, the MegaETH spec REX): storage gas, limits, detention, 98/100 forwarding,
- * SELFDESTRUCT disabled, precompile prices. Fee-less transactions run with BASEFEE reading 0 (their gas price is 0
+ * MegaETH REX: the state-independent storage gas (39,000 per tx, calldata; mega-gas.ts). Not modelled yet
+ * (docs/megaeth.md §3): SALT-scaled SSTORE / account / contract storage gas, code-deposit and LOG storage gas,
+ * limits, detention, 98/100 forwarding, SELFDESTRUCT disabled, precompile prices. Fee-less transactions run with BASEFEE reading 0 (their gas price is 0
  * and `runTransaction` requires price ≥ base fee).
  */
 import { RLP } from '@ethereumjs/rlp';
@@ -28,13 +29,14 @@ import type { ContractLoader } from '../../loader/types.ts';
 import { WasmLoader, ensureCompiler } from '../../loader/wasm.ts';
 import { trieRoot } from '../../state/state-root.ts';
 import { type StateBackend, WorldState } from '../../state/world.ts';
-import { type Tx, type TxEnv, type TxResult, runTransaction } from '../../tx/index.ts';
+import { type Tx, type TxEnv, type TxHooks, type TxResult, runTransaction } from '../../tx/index.ts';
 import { forkAt } from '../chain.ts';
 import type { ExecuteBlockOptions } from '../execute.ts';
 import { BLOOM_BYTES, type Receipt, encodeReceipt, logsBloom } from '../receipts.ts';
 import { type BlockResult, InvalidBlockError, type TxOutcome } from '../types.ts';
 import { type DepositReceipt, type DepositTx, encodeDepositReceipt } from './deposit.ts';
 import { type L1BlockInfo, l1Cost, operatorFee, readL1BlockInfo } from './l1fee.ts';
+import { rexIntrinsicStorageGas } from './mega-gas.ts';
 import { BASE_FEE_VAULT, L1_BLOCK, L1_FEE_VAULT, OPERATOR_FEE_VAULT } from './rules.ts';
 import type { OpBlock } from './rpc.ts';
 
@@ -76,6 +78,8 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
     blockHash: (n) => (n < h.number && n + 256n >= h.number ? (source?.(n) ?? 0n) : 0n),
   };
   const feeless: TxEnv = { ...env, baseFee: 0n };
+  // MegaETH REX: storage gas on top of the intrinsic gas of every transaction (deposits included).
+  const hooks: TxHooks | undefined = chain.op.megaSpec === 'rex' ? { intrinsicExtra: rexIntrinsicStorageGas } : undefined;
   const context: BlockContext = { ...env, blobHashes: [] };
   const t0 = performance.now();
 
@@ -126,7 +130,7 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
         type: 0, sender: deposit.from, nonce: depositNonce, gasLimit: deposit.gasLimit, to: deposit.to, value: deposit.value,
         data: deposit.data, gasPrice: 0n, accessList: [], blobVersionedHashes: [], authorizationList: [],
       };
-      result = runTransaction(world, tx, feeless, fork, loader);
+      result = runTransaction(world, tx, feeless, fork, loader, hooks);
       if (result.status === 'rejected') {
         // Included anyway: failed, all gas used, the nonce bumped (the mint is already in).
         world.bumpNonce(deposit.from);
@@ -137,7 +141,7 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
       const tx = item.tx;
       kind = tx.to === undefined ? 'create' : world.code(tx.to).length === 0 ? 'transfer' : 'call';
       if (item.megaSystem) {
-        result = runTransaction(world, { ...tx, nonce: world.getAccount(tx.sender)?.nonce ?? 0n, gasPrice: 0n, maxFeePerGas: undefined, maxPriorityFeePerGas: undefined }, feeless, fork, loader);
+        result = runTransaction(world, { ...tx, nonce: world.getAccount(tx.sender)?.nonce ?? 0n, gasPrice: 0n, maxFeePerGas: undefined, maxPriorityFeePerGas: undefined }, feeless, fork, loader, hooks);
       } else {
         // L1Block's parameters as the L1-attributes deposit left them (read once per block, as op-revm caches them).
         info ??= readL1BlockInfo((slot) => world.sload(L1_BLOCK, slot));
@@ -147,7 +151,7 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
         const balance = world.balance(tx.sender);
         if (balance < upfront) throw new InvalidBlockError(i, `sender cannot pay the L1 fee ${fee.l1Fee} + operator fee ${opCharge}`);
         if (upfront > 0n) world.setBalance(tx.sender, balance - upfront);
-        result = runTransaction(world, tx, env, fork, loader);
+        result = runTransaction(world, tx, env, fork, loader, hooks);
         if (result.status !== 'rejected') {
           // The operator fee of the unused gas goes back to the sender.
           fee.operatorFee = opCharge === 0n ? 0n : operatorFee(result.gasUsed, info);

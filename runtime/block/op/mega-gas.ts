@@ -1,0 +1,30 @@
+/**
+ * @file MegaETH's storage gas that does not depend on state (spec REX; docs/megaeth.md §3.1): charged on top of
+ * Ethereum's intrinsic gas for every transaction. mega-evm `constants.rs` (`rex::TX_INTRINSIC_STORAGE_GAS`,
+ * `mini_rex::CALLDATA_STANDARD_TOKEN_STORAGE_GAS` = 10 × 4 per token, `…_STORAGE_FLOOR_GAS` = 10 × 10 per token),
+ * applied in `MegaHandler::validate`, deposits and Mega system transactions included.
+ *
+ * Not here (they need SALT bucket capacities or execution): SSTORE / new-account / contract-creation storage gas,
+ * code deposit and LOG storage gas.
+ */
+import type { Tx } from '../../tx/index.ts';
+
+/** REX: flat storage gas of every transaction (21,000 + 39,000 = 60,000 for a plain transfer). */
+export const REX_TX_INTRINSIC_STORAGE_GAS = 39_000n;
+/** Storage gas per calldata token (a zero byte is 1 token, a non-zero byte 4). */
+export const CALLDATA_STORAGE_GAS_PER_TOKEN = 40n;
+/** Added to the EIP-7623 floor per calldata token. */
+export const CALLDATA_STORAGE_FLOOR_PER_TOKEN = 100n;
+
+/** Calldata tokens as EIP-7623 counts them: zero bytes + 4 × non-zero bytes. */
+export function calldataTokens(data: Uint8Array): bigint {
+  let n = 0;
+  for (const b of data) n += b === 0 ? 1 : 4;
+  return BigInt(n);
+}
+
+/** The storage gas REX adds to a transaction's intrinsic gas and to its floor. */
+export function rexIntrinsicStorageGas(tx: Pick<Tx, 'data'>): { initial: bigint; floor: bigint } {
+  const tokens = calldataTokens(tx.data);
+  return { initial: REX_TX_INTRINSIC_STORAGE_GAS + CALLDATA_STORAGE_GAS_PER_TOKEN * tokens, floor: CALLDATA_STORAGE_FLOOR_PER_TOKEN * tokens };
+}
