@@ -138,7 +138,7 @@ async function runBlocks(a: BlockArgs, fixtures: BlockFixture[], chain: ChainCon
     let r: BlockRun;
     try {
       r = saltDir && a.engine !== 'ref'
-        ? await runFixtureOnSalt(f, a.engine, loader, repeat, saltDir, { chain, witnessOut: a.witnessOut })
+        ? await runFixtureOnSalt(f, a.engine, loader, repeat, saltDir, { chain, witnessOut: a.witnessOut, pool })
         : await runFixture(f, a.engine, loader, repeat, { chain, pool });
     } catch (e) {
       if (e instanceof BlockFormatError) throw new InputError(`${f.name}: ${e.message}`);

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Fork } from '../../src/evm/forks.ts';
 import { blockFromRpc } from '../../runtime/block/rpc.ts';
-import { executeBlock } from '../../runtime/block/execute.ts';
+import { executeBlock, poolSpecOf } from '../../runtime/block/execute.ts';
+import { ParallelPool } from '../../runtime/parallel/pool.ts';
 import { freshState, loadFixture } from '../../runtime/harness/blocks/fixture.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { SaltBackend } from '../../runtime/salt/backend.ts';
@@ -84,6 +85,28 @@ if (!existsSync(ROOT)) {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+  });
+}
+
+if (existsSync(ROOT)) {
+  it('the parallel executor (2 workers) commits into SaltBackend: the root of the MemoryBackend replay (4330482)', async () => {
+    const loader = new WasmLoader({ cacheDir: process.env.MEVMC_CACHE_DIR });
+    const f = loadFixture(join(ROOT, '4330482'));
+    const { block } = blockFromRpc(f.block);
+    const blockHash = (k: bigint) => f.blockHashes.get(k);
+    const mem = freshState(f);
+    await executeBlock(block, mem, { loader, blockHash });
+    const pool = new ParallelPool(2, poolSpecOf(loader));
+    try {
+      const salt = SaltBackend.open();
+      salt.loadGenesis(freshState(f));
+      const r = await executeBlock(block, salt, { loader, blockHash, pool });
+      expect(r.parallel?.fallback).toBeUndefined();
+      expect(r.parallel!.dispatched).toBeGreaterThan(0);
+      expect(toHex(salt.commitBlock().root)).toBe(independentRoot(mem));
+    } finally {
+      await pool.close();
+    }
   });
 }
 

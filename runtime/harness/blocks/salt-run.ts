@@ -28,6 +28,7 @@ import { blockWitness } from '../../salt/validate.ts';
 import { ParallelKernel, defaultThreads } from '../../salt/kernel/parallel.ts';
 import { defaultKernel } from '../../salt/kernel/index.ts';
 import type { CommitEngine } from '../../salt/trie.ts';
+import type { ParallelPool } from '../../parallel/pool.ts';
 import { type BlockFixture, freshState } from './fixture.ts';
 import { type BlockRun, runFixture } from './run.ts';
 
@@ -82,7 +83,7 @@ const median = (xs: number[]): number => {
 
 /** Run fixture `f` on the SALT store under `root` (see the file header). */
 export async function runFixtureOnSalt(f: BlockFixture, engine: 'wasm' | 'native', loader: ContractLoader | undefined, repeat: number,
-  root: string, opts: { chain?: ChainConfig; witnessOut?: string } = {}): Promise<BlockRun & { salt: SaltRunInfo }> {
+  root: string, opts: { chain?: ChainConfig; witnessOut?: string; pool?: ParallelPool } = {}): Promise<BlockRun & { salt: SaltRunInfo }> {
   const number = BigInt((f.block.number as string) ?? 0);
   const dir = join(root, number.toString());
   const eng = saltBlockEngine();
@@ -97,9 +98,13 @@ export async function runFixtureOnSalt(f: BlockFixture, engine: 'wasm' | 'native
     const commits: BlockCommit[] = [];
     let parentStateRoot = storedRoot;
     let witness: SaltRunInfo['witness'];
-    const { witnessOut, ...runOpts } = opts;
+    // The parallel executor commits each transaction's diff into the backend in order, like the sequential path, but
+    // its workers read a replica, not the backend: the SALT reads a witness needs would not be seen, so a run that
+    // writes witnesses is sequential.
+    const { witnessOut, pool, ...runOpts } = opts;
     const r = await runFixture(f, engine, loader, repeat, {
       ...runOpts,
+      ...(pool && !witnessOut ? { pool } : {}),
       state: (i) => {
         let be = durable;
         if (i > 0 || store === 'verified') {
