@@ -11,7 +11,7 @@
  * Homestead, Byzantium and Cancun rules; and a sample of ../shared/blocks (skipped visibly when absent).
  *
  * CI runs 2 rounds per case. All 16 shared blocks × 20 rounds:
- *   PARALLEL_ROUNDS=20 PARALLEL_BLOCKS=all npx vitest run test/parallel --pool=forks --execArgv=--stack-size=7000 --testTimeout=0
+ *   PARALLEL_ROUNDS=20 PARALLEL_BLOCKS=all npx vitest run test/parallel --pool=forks --execArgv=--stack-size=7000 --testTimeout=0 --hookTimeout=600000
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
