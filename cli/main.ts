@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per block' })
       .option('filter', { type: 'string', describe: 'regex over the block folder/file name or number' })
       .option('repeat', { type: 'number', default: 1, describe: 'runs per block on fresh state; the median is reported' })
-      .option('workers', { type: 'number', describe: 'worker threads executing transactions in parallel (default: the machine\'s cores; 1: sequential)' })
+      .option('workers', { type: 'number', describe: 'worker threads executing transactions in parallel (default 1: sequential; parallel is not yet faster on 2 cores)' })
       .option('bench', { type: 'boolean', default: false, describe: 'also run @ethereumjs/vm runBlock and print a comparison table' })
       .option('pre', { type: 'string', describe: 'pre-state file (geth prestateTracer shape) for a block given as a file' })
       .option('block-hashes', { type: 'string', describe: 'BLOCKHASH file: { "<number>": "0xhash" }' })

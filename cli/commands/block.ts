@@ -17,7 +17,7 @@ import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/nati
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { intOption, regexOption } from '../options.ts';
 import { poolSpecOf } from '../../runtime/block/execute.ts';
-import { ParallelPool, defaultWorkers } from '../../runtime/parallel/pool.ts';
+import { ParallelPool } from '../../runtime/parallel/pool.ts';
 import { printSaltBench, saltJson, saltLine, stateOption, witnessOutOption } from './block-salt.ts';
 import { type SaltRunInfo, runFixtureOnSalt } from '../../runtime/harness/blocks/salt-run.ts';
 
@@ -117,7 +117,9 @@ export async function blockCommand(a: BlockArgs): Promise<number> {
   const saltDir = stateOption(a.state, a.engine);
   witnessOutOption(a.witnessOut, saltDir);
   const loader = loaderOf(a);
-  const workers = a.workers === undefined ? defaultWorkers() : intOption('--workers', a.workers);
+  // Sequential by default: on 2 cores the parallel executor is still slower than sequential on most blocks (see
+  // README › Parallel execution); `--workers N` opts in.
+  const workers = a.workers === undefined ? 1 : intOption('--workers', a.workers);
   // One pool for every block: threads start once (on the first block that goes parallel; that wait is not counted
   // as its execution) and keep the modules they received.
   const pool = workers > 1 && loader ? new ParallelPool(workers, poolSpecOf(loader)) : undefined;

@@ -26,7 +26,7 @@ if (!existsSync(ROOT)) {
       const r = run([B('116525'), B('19910734')]);
       expect(r.stderr).toBe('');
       const lines = r.stdout.trim().split('\n');
-      expect(lines[0]).toMatch(/^116525 frontier txs=83 gas=2625335 receiptsRoot n\/a logsBloom ok gasUsed ok {2}exec [\d.]+ ms [\d.]+ Mgas\/s {2}\(compile \d+ ms\)( {2}\[workers \d+: [^\]]+\])?$/);
+      expect(lines[0]).toMatch(/^116525 frontier txs=83 gas=2625335 receiptsRoot n\/a logsBloom ok gasUsed ok {2}exec [\d.]+ ms [\d.]+ Mgas\/s {2}\(compile \d+ ms\)$/); // sequential by default: no parallel suffix
       expect(lines[1]).toMatch(/^19910734 cancun txs=0 gas=0 receiptsRoot ok logsBloom ok gasUsed ok /);
       expect(lines[2]).toBe('2 passed, 0 failed');
       expect(r.status).toBe(0);
