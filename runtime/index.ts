@@ -26,7 +26,7 @@ export {
   type Abi, type AbiItem, type AbiParam, type RevertReason, type Signature,
 } from './abi.ts';
 export {
-  MemoryBackend, WorldState, type Account, type AccountDiff, type Log, type StateBackend, type StateDiff,
+  MemoryBackend, StateBackendError, WorldState, type Account, type AccountDiff, type Log, type StateBackend, type StateDiff,
 } from './state/world.ts';
 export { StateFormatError, backendFromPrestate, prestateOf, type Prestate, type PrestateAccount } from './state/prestate.ts';
 export { stateRoot } from './state/state-root.ts';

@@ -3,13 +3,14 @@
  *
  * Outcomes are values (`FrameResult`), never exceptions: a JS exception or a wasm trap inside a
  * frame becomes `Status.HostError` with its message, which the caller reports as an error rather
- * than an EVM result.
+ * than an EVM result — except a `StateBackendError` (the backend cannot serve the state), which the caller
+ * gets as it was thrown.
  */
 import { CTX, CTX_SIZE, Ctx, ENV, EVM_MEMORY_BASE, isNormalStatus, Status } from '../../src/abi/context.ts';
 import { ENV_SLOTS, EnvSlot } from '../../src/abi/host.ts';
 import type { Fork } from '../../src/evm/forks.ts';
 import { CompilerNotLoadedError, type ContractInstance } from '../loader/types.ts';
-import type { WorldState } from '../state/world.ts';
+import { StateBackendError, type WorldState } from '../state/world.ts';
 import { FrameHost, FrameMemory } from './frame-host.ts';
 import { type BlockContext, type FrameResult, HostFailure, type Message, type MessageRunner } from './types.ts';
 
@@ -74,7 +75,7 @@ export function executeFrame(
   try {
     status = inst.run() as Status;
   } catch (e) {
-    if (e instanceof HostFailure || e instanceof CompilerNotLoadedError) {
+    if (e instanceof HostFailure || e instanceof CompilerNotLoadedError || e instanceof StateBackendError) {
       clearEvmMemory(inst, mem); // the instance goes back to the pool: leave it clean
       throw e; // from a nested frame: already final (or the whole run is void)
     }

@@ -21,7 +21,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import type { Account, StateBackend, StateDiff } from '../state/world.ts';
+import { type Account, type StateBackend, StateBackendError, type StateDiff } from '../state/world.ts';
 import { bucketId } from './hasher.ts';
 import { KECCAK_EMPTY, accountValue, bytesEqual, decodeAccountValue, storageKey, storageValue } from './keys.ts';
 import type { KeyChange, SaltState } from './state.ts';
@@ -34,7 +34,7 @@ const addrBytes = (address: string): Uint8Array => new Uint8Array(Buffer.from(ad
 const beToBigint = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + hexOf(b)));
 
 /** An account's code hash is in SALT but its code is not in the code store. */
-export class MissingCodeError extends Error {
+export class MissingCodeError extends StateBackendError {
   override name = 'MissingCodeError';
 }
 

@@ -12,6 +12,7 @@
  * changed slot was read, so its leaf and all its ancestors are witnessed and the seeded commitment trie
  * updates them incrementally (a resized bucket is rebuilt from its full, witnessed content).
  */
+import { StateBackendError } from '../state/world.ts';
 import { type Point, decompress } from './banderwagon.ts';
 import { toHex } from './field.ts';
 import { bucketId } from './hasher.ts';
@@ -25,7 +26,7 @@ import { type BucketRebuild, type CommitEngine, type SlotDelta, SaltTrie, subtre
 import { type WitnessFile, verifySaltProof } from './witness.ts';
 
 /** A read or update needs a SALT slot the witness does not cover. */
-export class WitnessLacksKeyError extends Error {
+export class WitnessLacksKeyError extends StateBackendError {
   constructor(readonly saltKey: bigint, readonly plainKey?: Uint8Array) {
     const b = saltKey >> 40n;
     const s = saltKey & ((1n << 40n) - 1n);

@@ -46,6 +46,15 @@ export interface AccountDiff {
 /** Changed accounts by address (lowercase `0x` + 40 hex). */
 export type StateDiff = Map<string, AccountDiff>;
 
+/**
+ * A backend cannot serve a read or a write (a witness lacks the key, a code file is missing, storage failed).
+ * Backends throw subclasses of it; execution lets them through unchanged (other exceptions inside a host call
+ * become a HostFailure), so a caller can tell "the state is incomplete" from an implementation failure.
+ */
+export class StateBackendError extends Error {
+  override name = 'StateBackendError';
+}
+
 /** A plain in-memory backend. */
 export class MemoryBackend implements StateBackend {
   readonly accounts = new Map<string, Account>();
