@@ -15,9 +15,7 @@
  *    reward; miner: reward + reward/32 per uncle).
  * 5. Logs bloom and receipts root.
  */
-import { Status } from '../../src/abi/context.ts';
 import { Fork } from '../../src/evm/forks.ts';
-import { Executor } from '../host/call.ts';
 import type { BlockContext } from '../host/types.ts';
 import type { ContractLoader, LoadedCode } from '../loader/types.ts';
 import { WasmLoader, ensureCompiler } from '../loader/wasm.ts';
@@ -29,6 +27,9 @@ import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
 import { GAS_PER_BLOB } from '../tx/run.ts';
 import { type ChainConfig, MAINNET, blobParamsAt, blockReward, forkAt } from './chain.ts';
 import { applyDaoRefund } from './dao.ts';
+import {
+  BEACON_ROOTS, CONSOLIDATION_REQUESTS, HISTORY_STORAGE, WITHDRAWAL_REQUESTS, systemCall as runSystemCall,
+} from './system-calls.ts';
 import { BLOOM_BYTES, type Receipt, logsBloom, receiptsRoot } from './receipts.ts';
 import { type Block, type BlockResult, InvalidBlockError, type TxOutcome } from './types.ts';
 
@@ -67,12 +68,6 @@ export interface ParallelTuning {
   senderChains?: 'coordinator' | 'workers';
 }
 
-const SYSTEM_ADDRESS = '0xfffffffffffffffffffffffffffffffffffffffe';
-const BEACON_ROOTS = '0x000f3df6d732807ef1319fb7b8bb8522d0beac02';
-const HISTORY_STORAGE = '0x0000f90827f1c53a10cb7a02335b175320002935';
-const WITHDRAWAL_REQUESTS = '0x00000961ef480eb55e80d19ad83579a64c007002';
-const CONSOLIDATION_REQUESTS = '0x0000bbddc7ce488642fb579f8b00f3a590007251';
-const SYSTEM_GAS = 30_000_000n;
 const GWEI = 1_000_000_000n;
 
 /** EIP-4844 fake_exponential(1, excess, fraction): the blob base fee. */
@@ -154,16 +149,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   const context: BlockContext = { ...env, blobHashes: [] };
   const t0 = performance.now();
 
-  const systemCall = (to: string, data: Uint8Array): void => {
-    if (world.code(to).length === 0) return;
-    const hadSystem = world.getAccount(SYSTEM_ADDRESS) !== undefined;
-    const r = new Executor(world, fork, context, loader).run({
-      caller: SYSTEM_ADDRESS, address: to, codeAddress: to, origin: SYSTEM_ADDRESS, value: 0n, gasPrice: 0n,
-      calldata: data, gas: SYSTEM_GAS, isStatic: false, depth: 0,
-    }, false);
-    if (r.status !== Status.Stop && r.status !== Status.Return) throw new InvalidBlockError(-1, `system call to ${to} failed`);
-    if (!hadSystem && world.getAccount(SYSTEM_ADDRESS) !== undefined) world.deleteAccount(SYSTEM_ADDRESS);
-  };
+  const systemCall = (to: string, data: Uint8Array): void => runSystemCall(world, fork, context, loader, to, data);
 
   // --- irregular state change and system calls before the transactions ---
   const daoBlock = chain.forks.find((a) => a.fork === Fork.Dao)?.block;

@@ -21,9 +21,7 @@
  * and `runTransaction` requires price ≥ base fee).
  */
 import { RLP } from '@ethereumjs/rlp';
-import { Status } from '../../../src/abi/context.ts';
 import { Fork } from '../../../src/evm/forks.ts';
-import { Executor } from '../../host/call.ts';
 import type { BlockContext } from '../../host/types.ts';
 import type { ContractLoader } from '../../loader/types.ts';
 import { WasmLoader, ensureCompiler } from '../../loader/wasm.ts';
@@ -33,6 +31,7 @@ import { type Tx, type TxEnv, type TxHooks, type TxResult, runTransaction } from
 import { forkAt } from '../chain.ts';
 import type { ExecuteBlockOptions } from '../execute.ts';
 import { BLOOM_BYTES, type Receipt, encodeReceipt, logsBloom } from '../receipts.ts';
+import { BEACON_ROOTS, HISTORY_STORAGE, systemCall as runSystemCall } from '../system-calls.ts';
 import { type BlockResult, InvalidBlockError, type TxOutcome } from '../types.ts';
 import { type DepositReceipt, type DepositTx, encodeDepositReceipt } from './deposit.ts';
 import { type L1BlockInfo, l1Cost, operatorFee, readL1BlockInfo } from './l1fee.ts';
@@ -40,10 +39,6 @@ import { rexIntrinsicStorageGas } from './mega-gas.ts';
 import { BASE_FEE_VAULT, L1_BLOCK, L1_FEE_VAULT, OPERATOR_FEE_VAULT } from './rules.ts';
 import type { OpBlock } from './rpc.ts';
 
-const SYSTEM_ADDRESS = '0xfffffffffffffffffffffffffffffffffffffffe';
-const BEACON_ROOTS = '0x000f3df6d732807ef1319fb7b8bb8522d0beac02';
-const HISTORY_STORAGE = '0x0000f90827f1c53a10cb7a02335b175320002935';
-const SYSTEM_GAS = 30_000_000n;
 const EMPTY = new Uint8Array(0);
 
 /** What one OP transaction cost beyond gas (for the diagnostic and tests). */
@@ -83,16 +78,7 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
   const context: BlockContext = { ...env, blobHashes: [] };
   const t0 = performance.now();
 
-  const systemCall = (to: string, data: Uint8Array): void => {
-    if (world.code(to).length === 0) return;
-    const hadSystem = world.getAccount(SYSTEM_ADDRESS) !== undefined;
-    const r = new Executor(world, fork, context, loader).run({
-      caller: SYSTEM_ADDRESS, address: to, codeAddress: to, origin: SYSTEM_ADDRESS, value: 0n, gasPrice: 0n,
-      calldata: data, gas: SYSTEM_GAS, isStatic: false, depth: 0,
-    }, false);
-    if (r.status !== Status.Stop && r.status !== Status.Return) throw new InvalidBlockError(-1, `system call to ${to} failed`);
-    if (!hadSystem && world.getAccount(SYSTEM_ADDRESS) !== undefined) world.deleteAccount(SYSTEM_ADDRESS);
-  };
+  const systemCall = (to: string, data: Uint8Array): void => runSystemCall(world, fork, context, loader, to, data);
   if (fork >= Fork.Cancun && h.parentBeaconBlockRoot !== undefined) systemCall(BEACON_ROOTS, hexBytes(h.parentBeaconBlockRoot));
   if (fork >= Fork.Prague && h.parentHash !== undefined) systemCall(HISTORY_STORAGE, hexBytes(h.parentHash));
   const systemDiff = world.commit();
