@@ -21,22 +21,17 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { type Account, type StateBackend, StateBackendError, type StateDiff } from '../state/world.ts';
+import type { StateBackend } from '../state/world.ts';
+import { BlockOverlayBackend, type OverlayChange, addrBytes, beToBigint, hexOf } from './block-overlay.ts';
 import { bucketId } from './hasher.ts';
-import { KECCAK_EMPTY, accountValue, bytesEqual, decodeAccountValue, storageKey, storageValue } from './keys.ts';
+import { KECCAK_EMPTY, bytesEqual } from './keys.ts';
 import type { KeyChange, SaltState } from './state.ts';
 import { DurableState } from './store.ts';
 import type { CommitEngine } from './trie.ts';
 
 const EMPTY_CODE = new Uint8Array(0);
-const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
-const addrBytes = (address: string): Uint8Array => new Uint8Array(Buffer.from(address.slice(2), 'hex'));
-const beToBigint = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + hexOf(b)));
 
-/** An account's code hash is in SALT but its code is not in the code store. */
-export class MissingCodeError extends StateBackendError {
-  override name = 'MissingCodeError';
-}
+export { MissingCodeError } from './block-overlay.ts';
 
 /** Per-block figures of {@link SaltBackend.commitBlock}. */
 export interface BlockCommit {
@@ -138,19 +133,17 @@ export interface SaltBackendOptions {
 }
 
 /** The runtime's state backend over SALT (durable when opened with a directory). */
-export class SaltBackend implements StateBackend {
+export class SaltBackend extends BlockOverlayBackend {
   readonly code: CodeStore;
-  // Pending overlay of the current block: null = account deleted.
-  private readonly pendingAccounts = new Map<string, Account | null>();
-  private readonly pendingStorage = new Map<string, Map<bigint, bigint>>();
-  /** Accounts whose SALT slots no longer count (deleted or re-created in this block). */
-  private readonly pendingCleared = new Set<string>();
   /** Storage slots held in SALT per address (lowercase 0x hex), for the "has storage" predicate. */
   private readonly slotCounts = new Map<string, number>();
   /** Plain keys (hex) read from SALT since {@link trackReads} was turned on. */
   private reads: Map<string, Uint8Array> | undefined;
 
+  protected readonly codeSourceName = 'code store';
+
   private constructor(readonly store: DurableState, codeDir: string | undefined) {
+    super();
     this.code = new CodeStore(codeDir);
     for (const t of store.state.buckets.values()) {
       for (const e of t.slots.values()) if (e.key.length === 52) this.bumpCount('0x' + hexOf(e.key.subarray(0, 20)), 1);
@@ -177,11 +170,6 @@ export class SaltBackend implements StateBackend {
     return this.store.batches;
   }
 
-  /** Whether changes are pending (a block executed but not committed). */
-  get dirty(): boolean {
-    return this.pendingAccounts.size > 0 || this.pendingStorage.size > 0 || this.pendingCleared.size > 0;
-  }
-
   /** Record every plain key read from SALT (not from the overlay) from now on; `readKeys()` returns them. */
   trackReads(on = true): void {
     this.reads = on ? new Map() : undefined;
@@ -197,65 +185,31 @@ export class SaltBackend implements StateBackend {
     return this.store.state.get(key);
   }
 
-  // --- StateBackend ----------------------------------------------------------------------
-  getAccount(address: string): Account | undefined {
-    const p = this.pendingAccounts.get(address);
-    if (p !== undefined) return p ?? undefined;
-    const v = this.saltGet(addrBytes(address));
-    if (!v) return undefined;
-    const a = decodeAccountValue(v);
-    const code = this.code.get(a.codeHash!);
-    if (!code) throw new MissingCodeError(`${address}: code ${'0x' + hexOf(a.codeHash!)} is not in the code store`);
-    return { balance: a.balance, nonce: a.nonce, code };
+  // --- the overlay's source ----------------------------------------------------------------
+  protected lookup(key: Uint8Array): Uint8Array | undefined {
+    return this.saltGet(key);
   }
 
-  getStorage(address: string, slot: bigint): bigint {
-    const v = this.pendingStorage.get(address)?.get(slot);
-    if (v !== undefined) return v;
-    if (this.pendingCleared.has(address)) return 0n;
-    const b = this.saltGet(storageKey(addrBytes(address), slot));
-    return b ? beToBigint(b) : 0n;
+  protected codeOf(hash: Uint8Array): Uint8Array | undefined {
+    return this.code.get(hash);
   }
 
-  *storageEntries(address: string): Iterable<[bigint, bigint]> {
-    const pending = this.pendingStorage.get(address);
-    if (pending) for (const [k, v] of pending) if (v !== 0n) yield [k, v];
-    if (this.pendingCleared.has(address)) return;
-    for (const [k, v] of this.saltSlots(address)) if (!pending?.has(k)) yield [k, v];
+  protected hashOf(code: Uint8Array): Uint8Array {
+    return this.code.hashOf(code);
   }
 
-  *addresses(): Iterable<string> {
-    for (const [a, acc] of this.pendingAccounts) if (acc) yield a;
+  protected committedSlots(address: string): Iterable<[bigint, bigint]> {
+    return this.saltSlots(address);
+  }
+
+  protected *committedAddresses(): Iterable<string> {
     for (const t of this.store.state.buckets.values()) {
-      for (const e of t.slots.values()) {
-        if (e.key.length !== 20) continue;
-        const a = '0x' + hexOf(e.key);
-        if (!this.pendingAccounts.has(a)) yield a;
-      }
+      for (const e of t.slots.values()) if (e.key.length === 20) yield '0x' + hexOf(e.key);
     }
   }
 
-  /** Buffer one transaction's changes into the block overlay (SALT is written by {@link commitBlock}). */
-  applyDiff(diff: StateDiff): void {
-    for (const [address, d] of diff) {
-      if (!d.after) {
-        this.pendingAccounts.set(address, null);
-        this.pendingCleared.add(address);
-        this.pendingStorage.delete(address);
-        continue;
-      }
-      this.pendingAccounts.set(address, d.after);
-      if (d.after.code.length) this.code.put(d.after.code);
-      let m = this.pendingStorage.get(address);
-      if (d.storageCleared) {
-        this.pendingCleared.add(address);
-        m?.clear();
-      }
-      for (const [k, v] of d.storage) {
-        if (!m) this.pendingStorage.set(address, (m = new Map()));
-        m.set(k, v);
-      }
-    }
+  protected override onCode(code: Uint8Array): void {
+    this.code.put(code);
   }
 
   // --- blocks ------------------------------------------------------------------------------
@@ -265,27 +219,8 @@ export class SaltBackend implements StateBackend {
   }
 
   /** The pending changes, each with whether its key is in SALT now (no-op writes dropped). */
-  private collect(): (KeyChange & { had: boolean })[] {
-    const out: (KeyChange & { had: boolean })[] = [];
-    const state = this.store.state;
-    const push = (key: Uint8Array, value: Uint8Array | undefined): void => {
-      const cur = state.get(key);
-      if (value === undefined ? cur !== undefined : !cur || !bytesEqual(cur, value)) out.push({ key, value, had: cur !== undefined });
-    };
-    const addresses = new Set<string>([...this.pendingAccounts.keys(), ...this.pendingStorage.keys(), ...this.pendingCleared]);
-    for (const address of [...addresses].sort()) {
-      const ab = addrBytes(address);
-      if (this.pendingAccounts.has(address)) {
-        const a = this.pendingAccounts.get(address);
-        push(ab, a ? accountValue({ nonce: a.nonce, balance: a.balance, codeHash: this.code.hashOf(a.code) }) : undefined);
-      }
-      const pending = this.pendingStorage.get(address);
-      if (this.pendingCleared.has(address)) {
-        for (const [slot] of this.saltSlots(address)) if (!pending?.has(slot)) out.push({ key: storageKey(ab, slot), value: undefined, had: true });
-      }
-      for (const [slot, v] of pending ?? []) push(storageKey(ab, slot), storageValue(v));
-    }
-    return out;
+  private collect(): OverlayChange[] {
+    return this.overlayChanges((key) => this.store.state.get(key));
   }
 
   /**
@@ -312,7 +247,7 @@ export class SaltBackend implements StateBackend {
     const root = this.store.applyGrouped(grouped);
     const cpu = process.cpuUsage(cpu0);
     const t3 = performance.now();
-    this.clearPending();
+    this.clearOverlay();
     const s = state.lastStats;
     const persistMs = this.store.lastPersistMs;
     return {
@@ -324,7 +259,7 @@ export class SaltBackend implements StateBackend {
 
   /** Drop the pending overlay (an invalid block): SALT keeps the last committed block. */
   discardBlock(): void {
-    this.clearPending();
+    this.clearOverlay();
     this.code.dropUnsaved();
   }
 
@@ -345,12 +280,6 @@ export class SaltBackend implements StateBackend {
   /** Release the log file. */
   close(): void {
     this.store.close();
-  }
-
-  private clearPending(): void {
-    this.pendingAccounts.clear();
-    this.pendingStorage.clear();
-    this.pendingCleared.clear();
   }
 
   private bumpCount(address: string, by: number): void {

@@ -17,16 +17,13 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import type { Account, StateBackend, StateDiff } from '../state/world.ts';
-import { MissingCodeError } from './backend.ts';
-import { KECCAK_EMPTY, accountValue, bytesEqual, decodeAccountValue, storageKey, storageValue } from './keys.ts';
+import type { StateDiff } from '../state/world.ts';
+import { BlockOverlayBackend, addrBytes, beToBigint, hexOf } from './block-overlay.ts';
+import { KECCAK_EMPTY, bytesEqual, storageKey } from './keys.ts';
 import type { KeyChange } from './state.ts';
 import type { PartialSaltState } from './stateless.ts';
 
 const EMPTY_CODE = new Uint8Array(0);
-const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
-const addrBytes = (address: string): Uint8Array => new Uint8Array(Buffer.from(address.slice(2), 'hex'));
-const beToBigint = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + hexOf(b)));
 
 /** Code by hash: undefined when unknown. */
 export type CodeLookup = (hash: Uint8Array) => Uint8Array | undefined;
@@ -84,43 +81,33 @@ export function loadCodeSource(path: string): CodeLookup {
 }
 
 /** The runtime's state backend over a witness. One instance per block. */
-export class StatelessBackend implements StateBackend {
-  private readonly pendingAccounts = new Map<string, Account | null>();
-  private readonly pendingStorage = new Map<string, Map<bigint, bigint>>();
-  private readonly pendingCleared = new Set<string>();
+export class StatelessBackend extends BlockOverlayBackend {
+  protected readonly codeSourceName = 'code source';
   private readonly codeHashes = new WeakMap<Uint8Array, Uint8Array>();
 
-  constructor(readonly partial: PartialSaltState, readonly code: CodeLookup) {}
+  constructor(readonly partial: PartialSaltState, readonly code: CodeLookup) {
+    super();
+  }
 
-  private hashOf(code: Uint8Array): Uint8Array {
+  protected hashOf(code: Uint8Array): Uint8Array {
     if (code.length === 0) return KECCAK_EMPTY;
     let h = this.codeHashes.get(code);
     if (!h) this.codeHashes.set(code, (h = keccak_256(code)));
     return h;
   }
 
-  getAccount(address: string): Account | undefined {
-    const p = this.pendingAccounts.get(address);
-    if (p !== undefined) return p ?? undefined;
-    const v = this.partial.get(addrBytes(address));
-    if (!v) return undefined;
-    const a = decodeAccountValue(v);
-    const code = this.code(a.codeHash!);
-    if (!code) throw new MissingCodeError(`${address}: code 0x${hexOf(a.codeHash!)} is not in the code source`);
-    this.codeHashes.set(code, a.codeHash!);
-    return { balance: a.balance, nonce: a.nonce, code };
+  protected lookup(key: Uint8Array): Uint8Array | undefined {
+    return this.partial.get(key);
   }
 
-  getStorage(address: string, slot: bigint): bigint {
-    const v = this.pendingStorage.get(address)?.get(slot);
-    if (v !== undefined) return v;
-    if (this.pendingCleared.has(address)) return 0n;
-    const b = this.partial.get(storageKey(addrBytes(address), slot));
-    return b ? beToBigint(b) : 0n;
+  protected codeOf(hash: Uint8Array): Uint8Array | undefined {
+    const code = this.code(hash);
+    if (code) this.codeHashes.set(code, hash);
+    return code;
   }
 
   /** Witnessed pre-block slots of `address` (see the file note on completeness). */
-  private witnessedSlots(address: string): [bigint, bigint][] {
+  protected committedSlots(address: string): [bigint, bigint][] {
     const prefix = addrBytes(address);
     const out: [bigint, bigint][] = [];
     for (const e of this.partial.entries()) {
@@ -129,63 +116,13 @@ export class StatelessBackend implements StateBackend {
     return out;
   }
 
-  *storageEntries(address: string): Iterable<[bigint, bigint]> {
-    const pending = this.pendingStorage.get(address);
-    if (pending) for (const [k, v] of pending) if (v !== 0n) yield [k, v];
-    if (this.pendingCleared.has(address)) return;
-    for (const [k, v] of this.witnessedSlots(address)) if (!pending?.has(k)) yield [k, v];
-  }
-
-  *addresses(): Iterable<string> {
-    for (const [a, acc] of this.pendingAccounts) if (acc) yield a;
-    for (const e of this.partial.entries()) {
-      const a = '0x' + hexOf(e.key);
-      if (e.key.length === 20 && !this.pendingAccounts.has(a)) yield a;
-    }
-  }
-
-  applyDiff(diff: StateDiff): void {
-    for (const [address, d] of diff) {
-      if (!d.after) {
-        this.pendingAccounts.set(address, null);
-        this.pendingCleared.add(address);
-        this.pendingStorage.delete(address);
-        continue;
-      }
-      this.pendingAccounts.set(address, d.after);
-      let m = this.pendingStorage.get(address);
-      if (d.storageCleared) {
-        this.pendingCleared.add(address);
-        m?.clear();
-      }
-      for (const [k, v] of d.storage) {
-        if (!m) this.pendingStorage.set(address, (m = new Map()));
-        m.set(k, v);
-      }
-    }
+  protected *committedAddresses(): Iterable<string> {
+    for (const e of this.partial.entries()) if (e.key.length === 20) yield '0x' + hexOf(e.key);
   }
 
   /** The block's SALT key changes (no-op writes dropped; destroyed accounts' witnessed slots deleted). */
   keyChanges(): KeyChange[] {
-    const out: KeyChange[] = [];
-    const push = (key: Uint8Array, value: Uint8Array | undefined): void => {
-      const cur = this.partial.get(key);
-      if (value === undefined ? cur !== undefined : !cur || !bytesEqual(cur, value)) out.push({ key, value });
-    };
-    const addresses = new Set<string>([...this.pendingAccounts.keys(), ...this.pendingStorage.keys(), ...this.pendingCleared]);
-    for (const address of [...addresses].sort()) {
-      const ab = addrBytes(address);
-      if (this.pendingAccounts.has(address)) {
-        const a = this.pendingAccounts.get(address);
-        push(ab, a ? accountValue({ nonce: a.nonce, balance: a.balance, codeHash: this.hashOf(a.code) }) : undefined);
-      }
-      const pending = this.pendingStorage.get(address);
-      if (this.pendingCleared.has(address)) {
-        for (const [slot] of this.witnessedSlots(address)) if (!pending?.has(slot)) out.push({ key: storageKey(ab, slot), value: undefined });
-      }
-      for (const [slot, v] of pending ?? []) push(storageKey(ab, slot), storageValue(v));
-    }
-    return out;
+    return this.overlayChanges((key) => this.partial.get(key)).map(({ key, value }) => ({ key, value }));
   }
 
   /** Apply the block's changes to the partial trie; returns the post-state root and the number of key changes. */
