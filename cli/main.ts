@@ -114,9 +114,9 @@ async function main(argv: string[]): Promise<number> {
       .option('witness-out', { type: 'string', describe: 'with --state salt:DIR: write each block\'s SALT witness (<number>.<hash>.salt, stateless-validator format) into this folder, for mevmc validate' })
       .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' }),
     async (a) => set((await import('./commands/block.ts')).blockCommand(a as never)))
-    .command('validate <block>', 'stateless re-execution: verify a SALT witness, execute the block from it alone, print the post-state root', (y) => y
-      .positional('block', { type: 'string', demandOption: true, describe: 'RPC block JSON file or pevm fixture folder (its pre-state is not used)' })
-      .option('witness', { type: 'string', demandOption: true, describe: 'stateless-validator witness file (.salt, bincode WitnessFileContent)' })
+    .command('validate <blocks..>', 'stateless re-execution: verify a SALT witness, execute the block from it alone, print the post-state root', (y) => y
+      .positional('blocks', { type: 'string', array: true, demandOption: true, describe: 'RPC block JSON files or pevm fixture folders (their pre-state is not used)' })
+      .option('witness', { type: 'string', demandOption: true, describe: 'stateless-validator witness file (.salt, bincode WitnessFileContent), or a folder of <n>.<hash>.salt files (required with several blocks; OP chains also read the .mpt beside each)' })
       .option('parent-root', { type: 'string', describe: 'SALT state root of the parent block (0x + 64 hex); with an OP --chain, default: the stateRoot of the parent block file beside <block>' })
       .option('chain', { type: 'string', describe: 'mainnet (default), …, megaeth (OP Isthmus + MegaETH spec REX: deposits, L1 fee, fee vaults; header stateRoot checked), or a geth chain config file' })
       .option('next-witness', { type: 'string', describe: 'the next block\'s witness: our post-state is compared with the values it proves (OP --chain default: <n+1>.*.salt beside --witness)' })

@@ -1,6 +1,11 @@
 /**
- * @file `mevmc validate <block> --witness <file> --parent-root <root> [--code <dir|contracts.txt>] [--json]`:
- * stateless re-execution of one block from its SALT witness (issue #17 part 4).
+ * @file `mevmc validate <block…> --witness <file|dir> --parent-root <root> [--code <dir|contracts.txt>] [--json]`:
+ * stateless re-execution of blocks from their SALT witnesses (issue #17 part 4, issue #18).
+ *
+ * Several blocks: `--witness` is a folder of `<n>.<hash>.salt` files, each block's found by number and hash, and a
+ * last line `N passed, N failed`. On an OP chain (`--chain megaeth`) the parent root comes from the parent block
+ * file beside the block, the next block's witness (diagnostic) and the `.mpt` withdrawals witness from beside the
+ * `.salt`, and the line reads per header field (stateRoot, receiptsRoot, gasUsed, logsBloom, withdrawalsRoot).
  *
  * Verifies the witness against the parent root, executes the block from the witnessed key/values alone (code by
  * hash from `--code`), applies its updates to the witnessed partial trie and prints the post-state root with the
@@ -10,7 +15,7 @@
  * (a FAIL line / ok false), 2 bad input — an unreadable file, a witness that does not verify, or a key the block
  * touches that the witness lacks (`mevmc: error: witness lacks key …`).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../runtime/harness/case.ts';
 import { loadFixture } from '../../runtime/harness/blocks/fixture.ts';
@@ -26,7 +31,11 @@ import { chainOption } from './block.ts';
 
 /** Arguments of `mevmc validate`. */
 export interface ValidateArgs {
-  block: string;
+  /** Block files (RPC JSON or pevm fixture folders); with several, `witness` is a folder. */
+  blocks?: string[];
+  /** One block file (the form before `blocks`). */
+  block?: string;
+  /** A witness file, or a folder of `<n>.<hash>.salt` files (with `.mpt` beside them on OP chains). */
   witness: string;
   /** Default on an OP chain: the stateRoot of the parent block's file beside the block (`<n-1>.<parentHash>.json`). */
   parentRoot?: string;
@@ -79,14 +88,14 @@ function numbered(dir: string, n: bigint, ext: string): string[] {
   }
 }
 
-/** The parent's state root from its block file beside `blockPath` (found by number and hash). */
-function parentRootBeside(blockPath: string, block: Record<string, unknown>): string | undefined {
+/** The parent's header roots from its block file beside `blockPath` (found by number and hash). */
+function parentBeside(blockPath: string, block: Record<string, unknown>): { stateRoot?: string; withdrawalsRoot?: string } | undefined {
   const n = BigInt(String(block.number ?? '0x0'));
   const parentHash = String(block.parentHash ?? '').toLowerCase();
   const file = numbered(dirname(blockPath), n - 1n, '.json').find((f) => basename(f).toLowerCase().includes(parentHash));
   if (!file) return undefined;
-  const p = JSON.parse(readFileSync(file, 'utf8')) as { stateRoot?: string; result?: { stateRoot?: string } };
-  return p.stateRoot ?? p.result?.stateRoot;
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { stateRoot?: string; withdrawalsRoot?: string; result?: { stateRoot?: string; withdrawalsRoot?: string } };
+  return p.result ?? p;
 }
 
 /** The diagnostic lines of an OP-chain validation (issue #18): where our run first differs from the chain. */
@@ -131,63 +140,83 @@ function diagnosticLines(r: ValidationResult, block: Record<string, unknown>, ne
   return out;
 }
 
-export async function validateCommand(a: ValidateArgs): Promise<number> {
-  const chain = a.chain === undefined ? undefined : chainOption(a.chain);
-  const expect = a.expectRoot === undefined ? undefined : '0x' + Buffer.from(root32('--expect-root', a.expectRoot)).toString('hex');
-  let witness: Uint8Array;
+/** A numbered file beside others of the block (`<n>.<hash><ext>` in `dir`), by the block's number and hash. */
+function besideByHash(dir: string, block: Record<string, unknown>, ext: string): string | undefined {
+  const n = BigInt(String(block.number ?? '0x0'));
+  const hash = String(block.hash ?? '').toLowerCase();
+  const found = numbered(dir, n, ext);
+  return found.find((f) => basename(f).toLowerCase().includes(hash)) ?? (found.length === 1 ? found[0] : undefined);
+}
+
+const isDir = (p: string): boolean => {
   try {
-    witness = new Uint8Array(readFileSync(a.witness));
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+const readInput = (path: string): Uint8Array => {
+  try {
+    return new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw new InputError(`${a.witness}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new InputError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  let code: CodeLookup = () => undefined;
-  if (a.code) {
-    try {
-      code = loadCodeSource(a.code);
-    } catch (e) {
-      if (e instanceof CodeSourceError) throw new InputError(e.message);
-      throw e;
+};
+
+/** What every block of one `mevmc validate` run shares. */
+interface Shared {
+  chain: ReturnType<typeof chainOption> | undefined;
+  code: CodeLookup;
+  loader: ContractLoader;
+  expect?: string;
+}
+
+/** Validate one block file; prints its lines; true when every check passed, 'skipped' when the witness folder has none for it. */
+async function validateOne(a: ValidateArgs, blockPath: string, s: Shared, several: boolean): Promise<boolean | 'skipped'> {
+  const { chain, code, loader, expect } = s;
+  const { block, hashes } = readBlock(blockPath, a.blockHashes);
+  // --witness: the file, or a folder holding `<n>.<hash>.salt` (the layout of ../shared/salt/megaeth/witness).
+  let witnessPath = a.witness;
+  if (isDir(a.witness)) {
+    const found = besideByHash(a.witness, block, '.salt');
+    const why = `no ${String(BigInt(String(block.number ?? '0x0')))}.<hash>.salt in ${a.witness}`;
+    // Over a glob of blocks, the first one (the parent of the first witness) has none: skipped, not an error.
+    if (!found && several) {
+      if (!a.json) console.log(`${BigInt(String(block.number ?? '0x0'))} skipped: ${why}`);
+      return 'skipped';
     }
+    if (!found) throw new InputError(`--witness: ${why} (for ${blockPath})`);
+    witnessPath = found;
   }
-  const { block, hashes } = readBlock(a.block, a.blockHashes);
-  let parentRootHex = a.parentRoot;
-  if (parentRootHex === undefined) {
-    parentRootHex = chain?.op ? parentRootBeside(a.block, block) : undefined;
-    if (parentRootHex === undefined) throw new InputError('--parent-root: required (no parent block file beside the block to take it from)');
-  }
+  const witness = readInput(witnessPath);
+  const parent = chain?.op ? parentBeside(blockPath, block) : undefined;
+  const parentRootHex = a.parentRoot ?? parent?.stateRoot;
+  if (parentRootHex === undefined) throw new InputError('--parent-root: required (no parent block file beside the block to take it from)');
   const parentRoot = root32('--parent-root', parentRootHex);
   let nextPath = a.nextWitness;
   if (nextPath === undefined && chain?.op) {
-    const found = numbered(dirname(a.witness), BigInt(String(block.number ?? '0x0')) + 1n, '.salt');
+    const found = numbered(dirname(witnessPath), BigInt(String(block.number ?? '0x0')) + 1n, '.salt');
     if (found.length === 1) nextPath = found[0];
   }
-  let nextWitness: Uint8Array | undefined;
-  if (nextPath !== undefined) {
-    try {
-      nextWitness = new Uint8Array(readFileSync(nextPath));
-    } catch (e) {
-      throw new InputError(`${nextPath}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  }
-  let loader: ContractLoader;
-  if (a.engine === 'native') {
-    const why = nativeUnavailableReason();
-    if (why) throw new InputError(`--engine native: ${why}`);
-    loader = new NativeLoader(a.cacheDir ? { cacheDir: a.cacheDir } : {});
-  } else loader = new WasmLoader({ cacheDir: a.cacheDir });
+  const nextWitness = nextPath === undefined ? undefined : readInput(nextPath);
+  // OP Isthmus: the message passer's MPT witness beside the SALT one (`<n>.<hash>.mpt`).
+  const mptPath = chain?.op ? witnessPath.replace(/\.salt$/, '') + '.mpt' : undefined;
+  const mptWitness = mptPath !== undefined && existsSync(mptPath) ? readInput(mptPath) : undefined;
   let r;
   try {
-    r = await validateBlock(block, witness, parentRoot, code, { loader, blockHash: (n) => hashes.get(n), ...(chain ? { chain } : {}) }, { nextWitness });
+    r = await validateBlock(block, witness, parentRoot, code, { loader, blockHash: (n) => hashes.get(n), ...(chain ? { chain } : {}) },
+      { nextWitness, mptWitness, parentWithdrawalsRoot: parent?.withdrawalsRoot });
   } catch (e) {
     if (e instanceof WitnessLacksKeyError || e instanceof WitnessInvalidError || e instanceof WitnessFormatError ||
       e instanceof MissingCodeError || e instanceof BlockFormatError) {
-      throw new InputError(`${a.witness}: ${e.message}`);
+      throw new InputError(`${witnessPath}: ${e.message}`);
     }
     if (e instanceof Error && e.name === 'InvalidBlockError') {
       // A block its own witness cannot carry through is a failed validation, not a usage error.
       if (a.json) console.log(JSON.stringify({ block: Number((block as { number?: string }).number ?? 0), stateRoot: null, ok: false, error: e.message }));
       else console.log(`FAIL: ${e.message}`);
-      return 1;
+      return false;
     }
     throw e;
   }
@@ -197,6 +226,7 @@ export async function validateCommand(a: ValidateArgs): Promise<number> {
     console.log(JSON.stringify({
       block: Number(r.number), stateRoot: r.stateRoot, ok, receiptsRoot: r.receiptsRoot, logsBloom: r.logsBloom, gasUsed: r.gasUsed,
       ...(rootCheck ? { stateRootCheck: rootCheck } : {}), ...(r.stateRootHeader !== 'n/a' ? { stateRootHeader: r.stateRootHeader } : {}),
+      ...(r.withdrawalsRoot !== 'n/a' || chain?.op ? { withdrawalsRoot: r.withdrawalsRoot } : {}),
       ...(r.divergence ? { divergence: { compared: r.divergence.compared, mismatches: r.divergence.mismatches.length, first: r.divergence.first } } : {}),
       gas: Number(r.result.gasUsed), keys: r.keys,
       witness: r.witness, verifyMs: +r.verifyMs.toFixed(1), execMs: +r.execMs.toFixed(1), updateMs: +r.updateMs.toFixed(1),
@@ -204,14 +234,58 @@ export async function validateCommand(a: ValidateArgs): Promise<number> {
   } else if (chain?.op) {
     // Per field against the header, then where our run first differs (docs/megaeth.md, issue #18).
     console.log(`${r.number} stateRoot ${r.stateRootHeader} receiptsRoot ${r.receiptsRoot} gasUsed ${r.gasUsed} logsBloom ${r.logsBloom} ` +
-      `withdrawalsRoot n/a (not implemented)  (root ${r.stateRoot}; witness ${r.witness.kvs} kvs; verify ${r.verifyMs.toFixed(0)} ms, ` +
+      `withdrawalsRoot ${r.withdrawalsRoot}${mptWitness ? '' : ' (no .mpt witness beside the .salt)'}  (root ${r.stateRoot}; witness ${r.witness.kvs} kvs; verify ${r.verifyMs.toFixed(0)} ms, ` +
       `exec ${r.execMs.toFixed(0)} ms, update ${r.updateMs.toFixed(0)} ms, ${r.keys} keys)`);
-    if (!ok) for (const line of diagnosticLines(r, block, nextPath)) console.log(line);
+    if (!ok) {
+      if (r.withdrawalsError) console.log(`  withdrawals: ${r.withdrawalsError}`);
+      else if (r.withdrawalsRoot === 'FAIL') console.log(`  withdrawals: ours ${r.withdrawalsRootValue}, header ${String((block as { withdrawalsRoot?: string }).withdrawalsRoot)}`);
+      for (const line of diagnosticLines(r, block, nextPath)) console.log(line);
+    }
   } else {
     console.log(`${r.number} stateRoot ${r.stateRoot}${rootCheck ? ` ${rootCheck}` : ''} receiptsRoot ${r.receiptsRoot} logsBloom ${r.logsBloom} ` +
       `gasUsed ${r.gasUsed}  (witness ${r.witness.kvs} kvs / ${r.witness.commitments} commitments / ${r.witness.bytes} B; ` +
       `verify ${r.verifyMs.toFixed(0)} ms, exec ${r.execMs.toFixed(0)} ms, update ${r.updateMs.toFixed(0)} ms, ${r.keys} keys)`);
     if (!ok) console.log(`FAIL: ${[r.receiptsRoot === 'FAIL' && 'receiptsRoot', r.logsBloom === 'FAIL' && 'logsBloom', r.gasUsed === 'FAIL' && 'gasUsed', rootCheck === 'FAIL' && `stateRoot (expected ${expect})`].filter(Boolean).join(', ')} differ from the header`);
   }
-  return ok ? 0 : 1;
+  return ok;
+}
+
+export async function validateCommand(a: ValidateArgs): Promise<number> {
+  const chain = a.chain === undefined ? undefined : chainOption(a.chain);
+  const blocks = a.blocks ?? (a.block !== undefined ? [a.block] : []);
+  if (blocks.length === 0) throw new InputError('validate: no block file given');
+  if (blocks.length > 1) {
+    // Per-block inputs cannot be shared by several blocks.
+    if (!isDir(a.witness)) throw new InputError(`--witness: with ${blocks.length} blocks, give the folder holding their <n>.<hash>.salt files`);
+    for (const [v, name] of [[a.parentRoot, '--parent-root'], [a.expectRoot, '--expect-root'], [a.nextWitness, '--next-witness']] as const) {
+      if (v !== undefined) throw new InputError(`${name}: applies to one block; give a single block file`);
+    }
+  }
+  const expect = a.expectRoot === undefined ? undefined : '0x' + Buffer.from(root32('--expect-root', a.expectRoot)).toString('hex');
+  let code: CodeLookup = () => undefined;
+  if (a.code) {
+    try {
+      code = loadCodeSource(a.code);
+    } catch (e) {
+      if (e instanceof CodeSourceError) throw new InputError(e.message);
+      throw e;
+    }
+  }
+  let loader: ContractLoader;
+  if (a.engine === 'native') {
+    const why = nativeUnavailableReason();
+    if (why) throw new InputError(`--engine native: ${why}`);
+    loader = new NativeLoader(a.cacheDir ? { cacheDir: a.cacheDir } : {});
+  } else loader = new WasmLoader({ cacheDir: a.cacheDir });
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const path of blocks) {
+    const r = await validateOne(a, path, { chain, code, loader, expect }, blocks.length > 1);
+    if (r === 'skipped') skipped++;
+    else if (r) passed++;
+    else failed++;
+  }
+  if (blocks.length > 1 && !a.json) console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped (no witness)` : ''}`);
+  return failed === 0 ? 0 : 1;
 }

@@ -14,14 +14,20 @@
  */
 import { executeBlock, type ExecuteBlockOptions } from '../block/execute.ts';
 import { executeOpBlock } from '../block/op/execute.ts';
+import { HISTORY_STORAGE } from '../block/system-calls.ts';
 import { opBlockFromRpc } from '../block/op/rpc.ts';
 import { blockFromRpc } from '../block/rpc.ts';
 import type { BlockResult } from '../block/types.ts';
+import type { StateBackend } from '../state/world.ts';
 import { type StateDivergence, compareWithNextWitness } from './diagnose.ts';
 import { toHex } from './field.ts';
 import type { SaltBackend } from './backend.ts';
 import { PartialSaltState, WitnessLacksKeyError } from './stateless.ts';
 import { type CodeLookup, StatelessBackend, diffKeys } from './stateless-backend.ts';
+import { addrBytes, beToBigint } from './block-overlay.ts';
+import { bytesEqual } from './keys.ts';
+import type { KeyChange } from './state.ts';
+import { L2_TO_L1_MESSAGE_PASSER, MptWitnessError, decodeMptWitness, withdrawalsRootAfter } from './withdrawals.ts';
 import { buildWitness, encodeWitnessFile } from './witness-build.ts';
 import { type WitnessFile, decodeWitnessFile } from './witness.ts';
 
@@ -48,6 +54,11 @@ export interface ValidationResult {
   gasUsed: HeaderCheck;
   /** On an OP/MegaETH chain the header's stateRoot is the SALT root: checked; 'n/a' on Ethereum (an MPT root). */
   stateRootHeader: HeaderCheck;
+  /** OP Isthmus: the message passer's storage root from the `.mpt` witness against the header ('n/a' without it). */
+  withdrawalsRoot: HeaderCheck;
+  /** The computed withdrawals root (0x-hex), or why it could not be (`withdrawalsError`). */
+  withdrawalsRootValue?: string;
+  withdrawalsError?: string;
   /** The header checks pass (on Ethereum the state root is reported, not checked). */
   ok: boolean;
   /** With a next-block witness: our post-state against the values it proves (issue #18's diagnostic). */
@@ -64,6 +75,32 @@ export interface ValidationResult {
 
 const hex = (b: Uint8Array): string => '0x' + toHex(b);
 
+/** EIP-2935's ring buffer: the hash of block n sits in slot n % 8191 of the history contract. */
+const HISTORY_SERVE_WINDOW = 8191n;
+
+/** The message passer's net storage changes among a block's SALT key changes (absent value = 0). */
+function messagePasserChanges(changes: readonly KeyChange[]): Map<bigint, bigint> {
+  const prefix = addrBytes(L2_TO_L1_MESSAGE_PASSER);
+  const out = new Map<bigint, bigint>();
+  for (const c of changes) {
+    if (c.key.length !== 52 || !bytesEqual(c.key.subarray(0, 20), prefix)) continue;
+    out.set(beToBigint(c.key.subarray(20)), c.value ? beToBigint(c.value) : 0n);
+  }
+  return out;
+}
+
+/**
+ * BLOCKHASH as MegaETH's stateless validator answers it (its witness database): the parent's hash from the header,
+ * older ones from the EIP-2935 history contract's storage in the witness (the witness of a block whose code asks
+ * for 256 hashes carries those 256 slots). Only asked for n in [number − 256, number − 1].
+ */
+function historyBlockHash(backend: StateBackend, number: bigint, parentHash: string | undefined): (n: bigint) => bigint | undefined {
+  return (n) => {
+    if (n === number - 1n && parentHash !== undefined) return BigInt(parentHash);
+    return backend.getStorage(HISTORY_STORAGE, n % HISTORY_SERVE_WINDOW);
+  };
+}
+
 /**
  * Validate `rpcBlock` statelessly: verify `witnessBytes` against `parentRoot`, execute from it with code from
  * `code`, apply the block's changes to the partial trie. Throws `WitnessFormatError`, `WitnessInvalidError`,
@@ -75,7 +112,12 @@ export async function validateBlock(
   parentRoot: Uint8Array,
   code: CodeLookup,
   opts: ExecuteBlockOptions = {},
-  extra: { nextWitness?: Uint8Array } = {},
+  extra: {
+    nextWitness?: Uint8Array;
+    /** OP Isthmus: the `.mpt` witness of the message passer's storage trie, and the parent header's withdrawalsRoot. */
+    mptWitness?: Uint8Array;
+    parentWithdrawalsRoot?: string;
+  } = {},
 ): Promise<ValidationResult> {
   let w: WitnessFile;
   try {
@@ -92,7 +134,10 @@ export async function validateBlock(
   if (opts.chain?.op) {
     const ob = opBlockFromRpc(rpcBlock, opts.chain);
     number = ob.header.number;
-    result = await executeOpBlock(ob, backend, opts);
+    // Hashes given by the caller first; the rest as the validator reads them.
+    const history = historyBlockHash(backend, number, ob.header.parentHash);
+    const blockHash = (n: bigint): bigint | undefined => opts.blockHash?.(n) ?? history(n);
+    result = await executeOpBlock(ob, backend, { ...opts, blockHash });
   } else {
     const { block } = blockFromRpc(rpcBlock, { chain: opts.chain });
     number = block.header.number;
@@ -108,6 +153,8 @@ export async function validateBlock(
     }
     divergence = compareWithNextWitness(partial, backend.keyChanges(), result.systemDiff, result.txs.map((t) => t.diff), result.finalDiff, next);
   }
+  // Before the batch is applied (the partial state then holds post-block values, and no change would show).
+  const passer = extra.mptWitness && opts.chain?.op ? messagePasserChanges(backend.keyChanges()) : undefined;
   const t1 = performance.now();
   let root: Uint8Array | undefined;
   let keys = 0;
@@ -120,16 +167,35 @@ export async function validateBlock(
     applyError = e.message;
   }
   const updateMs = performance.now() - t1;
-  const header = rpcBlock as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string; stateRoot?: string };
+  const header = rpcBlock as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string; stateRoot?: string; withdrawalsRoot?: string };
   const check = (got: string | undefined, want: string | undefined): HeaderCheck =>
     got === undefined || want === undefined ? 'n/a' : got === want.toLowerCase() ? 'ok' : 'FAIL';
+  let withdrawalsRoot: HeaderCheck = 'n/a';
+  let withdrawalsRootValue: string | undefined;
+  let withdrawalsError: string | undefined;
+  if (extra.mptWitness && passer) {
+    try {
+      const mw = decodeMptWitness(extra.mptWitness);
+      const pre = hex(mw.storageRoot);
+      if (extra.parentWithdrawalsRoot !== undefined && pre !== extra.parentWithdrawalsRoot.toLowerCase()) {
+        throw new MptWitnessError(`the witness proves root ${pre}, the parent header says ${extra.parentWithdrawalsRoot}`);
+      }
+      withdrawalsRootValue = hex(await withdrawalsRootAfter(mw, passer));
+      withdrawalsRoot = check(withdrawalsRootValue, header.withdrawalsRoot);
+    } catch (e) {
+      if (!(e instanceof MptWitnessError)) throw e;
+      withdrawalsRoot = 'FAIL';
+      withdrawalsError = e.message;
+    }
+  }
   const receiptsRoot = check(result.receiptsRoot && hex(result.receiptsRoot), header.receiptsRoot);
   const logsBloom = check(hex(result.logsBloom), header.logsBloom);
   const gasUsed = check(String(result.gasUsed), header.gasUsed === undefined ? undefined : String(BigInt(header.gasUsed)));
   const stateRootHeader = !root ? 'FAIL' : opts.chain?.op ? check(hex(root), header.stateRoot) : 'n/a';
   return {
     number, stateRoot: root ? hex(root) : 'n/a', ...(applyError ? { applyError } : {}), receiptsRoot, logsBloom, gasUsed, stateRootHeader,
-    ok: receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsed !== 'FAIL' && stateRootHeader !== 'FAIL',
+    withdrawalsRoot, ...(withdrawalsRootValue ? { withdrawalsRootValue } : {}), ...(withdrawalsError ? { withdrawalsError } : {}),
+    ok: receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsed !== 'FAIL' && stateRootHeader !== 'FAIL' && withdrawalsRoot !== 'FAIL',
     ...(divergence ? { divergence } : {}),
     witness: { kvs: w.kvs.size, commitments: w.saltProof.parentsCommitments.size, bytes: witnessBytes.length },
     keys, verifyMs, execMs: result.execMs, updateMs, result,

@@ -1,0 +1,88 @@
+/**
+ * @file MegaETH stateless validation, the state-root side (issue #18), against facts independent of our code:
+ * - the `.mpt` withdrawals witness of block n proves the storage root the header of block n − 1 names as its
+ *   withdrawalsRoot (L2ToL1MessagePasser storage root, OP Isthmus), for every shared block;
+ * - after executing block 1146 from its SALT witness, the message passer's changed slots applied to that trie give
+ *   the header's withdrawalsRoot of 1146; one slot flipped, or one change dropped, does not;
+ * - BLOCKHASH as the validator serves it (parent hash from the header, older hashes from the EIP-2935 history
+ *   contract's storage in the witness): block 1146 tx 1 stores the hashes of the previous 256 blocks in contract
+ *   0x3436…cb5d; the values it writes include the `hash` of every shared block file 1139–1145, and its key changes
+ *   apply to the witnessed trie (with BLOCKHASH = 0 it wrote zeros, deletions the chain never made);
+ * - `mevmc validate` over two blocks with `--witness DIR`: per-field lines with `withdrawalsRoot ok` and the summary.
+ * Shared data: ../shared/salt/megaeth (skipped visibly when absent). The full 15-block run is a README command.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHAINS } from '../../runtime/block/chain.ts';
+import { WasmLoader } from '../../runtime/loader/wasm.ts';
+import { loadCodeSource } from '../../runtime/salt/stateless-backend.ts';
+import { validateBlock } from '../../runtime/salt/validate.ts';
+import { L2_TO_L1_MESSAGE_PASSER, decodeMptWitness, withdrawalsRootAfter } from '../../runtime/salt/withdrawals.ts';
+import type { StateDiff } from '../../runtime/state/world.ts';
+import { mevmc } from '../helpers/cli.ts';
+
+const M = process.env.MEVMC_MEGAETH_DIR ?? join(import.meta.dirname, '../../../shared/salt/megaeth');
+const HAVE = existsSync(join(M, 'witness'));
+if (!HAVE) console.log(`test/salt/megaeth-validate.test.ts: ${M} absent — skipped`);
+const file = (dir: string, n: number, ext: string): string => join(M, dir, readdirSync(join(M, dir)).find((f) => f.startsWith(`${n}.`) && f.endsWith(ext))!);
+const blockJson = (n: number) => JSON.parse(readFileSync(file('blocks', n, '.json'), 'utf8')) as Record<string, unknown> & { hash: string; stateRoot: string; withdrawalsRoot: string };
+const hex = (b: Uint8Array): string => '0x' + Buffer.from(b).toString('hex');
+const h = (s: string) => new Uint8Array(Buffer.from(s.replace(/^0x/, ''), 'hex'));
+
+describe.skipIf(!HAVE)('MegaETH withdrawals root and SALT apply rules (../shared/salt/megaeth)', () => {
+  it('the .mpt witness of block n proves the withdrawalsRoot of block n − 1\'s header (1140–1154)', async () => {
+    for (let n = 1140; n <= 1154; n++) {
+      const w = decodeMptWitness(new Uint8Array(readFileSync(file('witness', n, '.mpt'))));
+      expect(hex(w.storageRoot), String(n)).toBe(blockJson(n - 1).withdrawalsRoot);
+      // Re-hashed from the witness nodes with no change, the root is the same.
+      expect(hex(await withdrawalsRootAfter(w, new Map())), String(n)).toBe(hex(w.storageRoot));
+    }
+  });
+
+  it('block 1146: withdrawalsRoot from the executed changes equals the header (a flipped slot does not); BLOCKHASH from the history contract', async () => {
+    const b = blockJson(1146);
+    const mpt = new Uint8Array(readFileSync(file('witness', 1146, '.mpt')));
+    const r = await validateBlock(b, new Uint8Array(readFileSync(file('witness', 1146, '.salt'))), h(blockJson(1145).stateRoot),
+      loadCodeSource(join(M, 'contracts.txt')), { chain: CHAINS.megaeth, loader: new WasmLoader() },
+      { mptWitness: mpt, parentWithdrawalsRoot: blockJson(1145).withdrawalsRoot });
+    expect(r.withdrawalsRoot).toBe('ok');
+    expect(r.withdrawalsRootValue).toBe(b.withdrawalsRoot);
+
+    // The message passer's net writes, read from the diffs (last write wins), through the MPT witness by hand.
+    const last = new Map<bigint, bigint>();
+    for (const d of [r.result.systemDiff, ...r.result.txs.map((t) => t.diff), r.result.finalDiff] as StateDiff[]) {
+      for (const [slot, v] of d.get(L2_TO_L1_MESSAGE_PASSER)?.storage ?? []) last.set(slot, v);
+    }
+    expect(last.size).toBeGreaterThan(0); // 3 withdrawals per block
+    const w = decodeMptWitness(mpt);
+    expect(hex(await withdrawalsRootAfter(w, last))).toBe(b.withdrawalsRoot);
+    const [slot, value] = [...last][0];
+    expect(hex(await withdrawalsRootAfter(w, new Map([...last, [slot, value ^ 1n]])))).not.toBe(b.withdrawalsRoot);
+    expect(hex(await withdrawalsRootAfter(w, new Map([...last].slice(1))))).not.toBe(b.withdrawalsRoot);
+
+    // Tx 1 (0x01cb3cfa on 0x3436…cb5d) stores BLOCKHASH(n − 1 … n − 256): the hashes of the block files appear.
+    const written = new Set([...(r.result.txs[1].diff.get('0x3436640b271a4e3eff231b5dec451ba67b7dcb5d')?.storage.values() ?? [])]);
+    expect(written.size).toBe(256);
+    for (let n = 1139; n <= 1145; n++) expect(written.has(BigInt(blockJson(n).hash)), `hash of ${n}`).toBe(true);
+    expect(r.applyError).toBeUndefined();
+    expect(r.stateRoot).toMatch(/^0x[0-9a-f]{64}$/);
+  }, 600_000);
+
+  it('mevmc validate over two blocks with --witness DIR: per-field lines, withdrawalsRoot ok, a summary line', () => {
+    const r = mevmc(['validate', file('blocks', 1140, '.json'), file('blocks', 1141, '.json'), '--witness', join(M, 'witness'),
+      '--code', join(M, 'contracts.txt'), '--chain', 'megaeth'], { timeout: 600_000 });
+    expect([0, 1]).toContain(r.status);
+    for (const n of [1140, 1141]) {
+      expect(r.stdout).toMatch(new RegExp(`^${n} stateRoot (ok|FAIL) receiptsRoot (ok|FAIL) gasUsed (ok|FAIL) logsBloom (ok|FAIL) withdrawalsRoot ok `, 'm'));
+    }
+    const m = /^(\d+) passed, (\d+) failed$/m.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    expect(Number(m![1]) + Number(m![2])).toBe(2);
+    expect(r.status).toBe(Number(m![2]) > 0 ? 1 : 0);
+    // Several blocks need a witness folder.
+    const bad = mevmc(['validate', file('blocks', 1140, '.json'), file('blocks', 1141, '.json'), '--witness', file('witness', 1140, '.salt'), '--chain', 'megaeth']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^mevmc: error: --witness: with 2 blocks, give the folder/);
+  }, 600_000);
+});
