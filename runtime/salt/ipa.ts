@@ -10,19 +10,26 @@
  * points enter the transcript compressed, scalars as 32-byte LE. Queries are recorded in order, so
  * the query order is part of the proof.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { type Hash, createHash } from 'node:crypto';
 import { R, batchInv, bigintToLe32, frFromLeBytesModOrder, leToBigint } from './field.ts';
 import { type Point, add, compress, decompress, isIdentity, msm, neg } from './banderwagon.ts';
 import { DOMAIN_SIZE, saltCrs } from './crs.ts';
+import { ecKernel } from './kernel/ec.ts';
+import { POINT_WORDS, generatorWords, pointToWords, wordsToPoint } from './kernel/index.ts';
 
 /** Serialised size of a SALT multiproof (D + 8 L + 8 R + a). */
 export const MULTIPROOF_BYTES = 576;
 const ROUNDS = 8;
 
-/** The rust-verkle SHA-256 transcript. */
+/**
+ * The rust-verkle SHA-256 transcript. Messages stream into node:crypto's incremental SHA-256 (a witness
+ * appends ~100 bytes per query, tens of thousands of times; buffering them for @noble/hashes was a quarter
+ * of the verification once the curve arithmetic had moved to the kernel).
+ */
 export class Transcript {
-  private chunks: Uint8Array[] = [];
-  private static enc = new TextEncoder();
+  private h: Hash = createHash('sha256');
+  private static labels = new Map<string, Buffer>();
+  private readonly word = Buffer.alloc(32);
 
   constructor(label: string) {
     this.domainSep(label);
@@ -30,18 +37,25 @@ export class Transcript {
 
   /** Append raw label bytes. */
   domainSep(label: string): void {
-    this.chunks.push(Transcript.enc.encode(label));
+    let b = Transcript.labels.get(label);
+    if (!b) Transcript.labels.set(label, (b = Buffer.from(label, 'utf8')));
+    this.h.update(b);
   }
 
   /** Append `label ‖ message`. */
   appendMessage(label: string, msg: Uint8Array): void {
     this.domainSep(label);
-    this.chunks.push(msg);
+    this.h.update(msg);
   }
 
-  /** Append a scalar as 32 bytes LE. */
+  /** Append a scalar (< 2^256) as 32 bytes LE. */
   appendScalar(label: string, s: bigint): void {
-    this.appendMessage(label, bigintToLe32(s));
+    const w = this.word;
+    w.writeBigUInt64LE(BigInt.asUintN(64, s), 0);
+    w.writeBigUInt64LE(BigInt.asUintN(64, s >> 64n), 8);
+    w.writeBigUInt64LE(BigInt.asUintN(64, s >> 128n), 16);
+    w.writeBigUInt64LE(BigInt.asUintN(64, s >> 192n), 24);
+    this.appendMessage(label, w);
   }
 
   /** Append a point in compressed form. */
@@ -57,24 +71,21 @@ export class Transcript {
   /** Derive a challenge: hash everything, clear, then re-append the challenge under `label`. */
   challenge(label: string): bigint {
     this.domainSep(label);
-    let n = 0;
-    for (const c of this.chunks) n += c.length;
-    const all = new Uint8Array(n);
-    let o = 0;
-    for (const c of this.chunks) {
-      all.set(c, o);
-      o += c.length;
-    }
-    const s = frFromLeBytesModOrder(sha256(all));
-    this.chunks = [];
+    const s = frFromLeBytesModOrder(this.h.digest());
+    this.h = createHash('sha256');
     this.appendScalar(label, s);
     return s;
   }
 }
 
-/** A verifier query: the polynomial committed in `commitment` evaluates to `result` at `point`. */
+/**
+ * A verifier query: the polynomial committed in `commitment` evaluates to `result` at `point`. The
+ * commitment is given as a BigInt point, or as kernel words (`words`, 36 words: what the kernel's batch
+ * decompression yields) — queries on the same commitment share the same object, which is how they are grouped.
+ */
 export interface VerifierQuery {
-  readonly commitment: Point;
+  readonly commitment?: Point;
+  readonly words?: Uint32Array;
   /** Compressed commitment if known (saves a compression for the transcript). */
   readonly compressed?: Uint8Array;
   readonly point: number;
@@ -91,12 +102,19 @@ export interface MultiProof {
   readonly raw: Uint8Array;
 }
 
+/** Which arithmetic a verification uses: the wasm kernel (default) or the BigInt reference. */
+export interface VerifyOptions {
+  /** BigInt decompression and Straus MSM (banderwagon.ts): the reference the kernel path is tested against. */
+  reference?: boolean;
+}
+
 /** Decode a 576-byte multiproof; returns a reason on malformed input. */
-export function decodeMultiProof(bytes: Uint8Array): MultiProof | string {
+export function decodeMultiProof(bytes: Uint8Array, opts: VerifyOptions = {}): MultiProof | string {
   if (bytes.length !== MULTIPROOF_BYTES) return `multiproof must be ${MULTIPROOF_BYTES} bytes, got ${bytes.length}`;
   const pts: Point[] = [];
+  const k = opts.reference ? undefined : ecKernel().decompress(bytes, 1 + 2 * ROUNDS);
   for (let i = 0; i < 1 + 2 * ROUNDS; i++) {
-    const p = decompress(bytes.subarray(32 * i, 32 * i + 32));
+    const p = k ? (k.ok[i] ? wordsToPoint(k.points, i * POINT_WORDS) : undefined) : decompress(bytes.subarray(32 * i, 32 * i + 32));
     if (!p) return `multiproof point ${i} is not a valid Banderwagon element`;
     pts.push(p);
   }
@@ -156,12 +174,19 @@ export function innerProduct(a: readonly bigint[], b: readonly bigint[]): bigint
  * Verify an IPA multiproof for `queries` with a fresh transcript labelled `label`.
  * Returns `undefined` on success or a reason.
  */
-export function verifyMultiProof(proof: MultiProof, queries: readonly VerifierQuery[], label = 'st'): string | undefined {
+export function verifyMultiProof(
+  proof: MultiProof,
+  queries: readonly VerifierQuery[],
+  label = 'st',
+  opts: VerifyOptions = {},
+): string | undefined {
   const { G, Q: QP } = saltCrs();
+  const ref = opts.reference === true;
+  const pointOf = (q: VerifierQuery): Point => q.commitment ?? wordsToPoint(q.words!);
   const tr = new Transcript(label);
   tr.domainSep('multiproof');
   for (const q of queries) {
-    tr.appendCompressed('C', q.compressed ?? compress(q.commitment));
+    tr.appendCompressed('C', q.compressed ?? compress(pointOf(q)));
     tr.appendScalar('z', BigInt(q.point));
     tr.appendScalar('y', q.result);
   }
@@ -172,14 +197,25 @@ export function verifyMultiProof(proof: MultiProof, queries: readonly VerifierQu
   const dens = batchInv(queries.map((q) => (((t - BigInt(q.point)) % R) + R) % R), R);
   let g2 = 0n;
   let ri = 1n;
-  const byCommit = new Map<Point, bigint>();
+  const byCommit = new Map<object, { q: VerifierQuery; h: bigint }>();
   for (let i = 0; i < queries.length; i++) {
     const h = (ri * dens[i]) % R;
     g2 = (g2 + h * queries[i].result) % R;
-    byCommit.set(queries[i].commitment, ((byCommit.get(queries[i].commitment) ?? 0n) + h) % R);
+    const key = queries[i].words ?? queries[i].commitment!;
+    const e = byCommit.get(key);
+    if (e) e.h = (e.h + h) % R;
+    else byCommit.set(key, { q: queries[i], h });
     ri = (ri * r) % R;
   }
-  const E = msm([...byCommit.keys()], [...byCommit.values()]);
+  const groups = [...byCommit.values()];
+  let E: Point;
+  if (ref) E = msm(groups.map((g) => pointOf(g.q)), groups.map((g) => g.h));
+  else {
+    // The kernel MSM takes every base as words: decompressed commitments are already, others convert once.
+    const w = new Uint32Array(groups.length * POINT_WORDS);
+    groups.forEach((g, i) => (g.q.words ? w.set(g.q.words.subarray(0, POINT_WORDS), i * POINT_WORDS) : pointToWords(g.q.commitment!, w, i * POINT_WORDS)));
+    E = wordsToPoint(ecKernel().msm(w, groups.map((g) => g.h)));
+  }
   tr.appendPoint('E', E);
   const C = add(E, neg(proof.D));
   const b = lagrangeCoefficients(t);
@@ -207,7 +243,7 @@ export function verifyMultiProof(proof: MultiProof, queries: readonly VerifierQu
   const b0 = innerProduct(b, s);
   const a = proof.a;
   // C + Σ x_k L_k + Σ x_k^{-1} R_k + w·(y − a·b0)·Q − a·Σ s_i G_i == 0
-  const points: Point[] = [...proof.L, ...proof.R, C, QP, ...G];
+  const points: Point[] = [...proof.L, ...proof.R, C, QP];
   const scalars: bigint[] = [
     ...xs,
     ...xInv,
@@ -215,8 +251,16 @@ export function verifyMultiProof(proof: MultiProof, queries: readonly VerifierQu
     (((w * (g2 - ((a * b0) % R))) % R) + R) % R,
     ...s.map((si) => (R - ((a * si) % R)) % R),
   ];
-  const res = msm(points, scalars);
-  return isIdentity(res) ? undefined : 'IPA multiproof equation does not hold';
+  let holds: boolean;
+  if (ref) holds = isIdentity(msm([...points, ...G], scalars));
+  else {
+    const w = new Uint32Array((points.length + DOMAIN_SIZE) * POINT_WORDS);
+    points.forEach((p, i) => pointToWords(p, w, i * POINT_WORDS));
+    w.set(generatorWords(), points.length * POINT_WORDS); // the CRS generators, converted once per thread
+    const res = ecKernel().msm(w, scalars);
+    holds = res.subarray(0, 9).every((x) => x === 0); // x = 0: the identity (Montgomery form of 0 is 0)
+  }
+  return holds ? undefined : 'IPA multiproof equation does not hold';
 }
 
 /** Helper for provers: r-powers. */

@@ -13,13 +13,13 @@
  * updates them incrementally (a resized bucket is rebuilt from its full, witnessed content).
  */
 import { StateBackendError } from '../state/world.ts';
-import { type Point, decompress } from './banderwagon.ts';
 import { toHex } from './field.ts';
 import { bucketId } from './hasher.ts';
 import {
   type BucketMeta, type SaltValue, DEFAULT_META, EMPTY_SLOT_SCALAR, decodeMeta, kvHash, metaSaltValue, metadataLocation, saltKey,
 } from './keys.ts';
-import { SaltKernel } from './kernel/index.ts';
+import { POINT_WORDS, SaltKernel } from './kernel/index.ts';
+import { ecKernel } from './kernel/ec.ts';
 import { type OverlayResult, SaltOverlay, type SlotSource } from './overlay.ts';
 import type { KeyChange } from './state.ts';
 import { type BucketRebuild, type CommitEngine, type SlotDelta, SaltTrie, subtreeRootLevel } from './trie.ts';
@@ -119,22 +119,28 @@ export class PartialSaltState {
   /** Statistics of the applied batch. */
   stats = { slotDeltas: 0, rebuiltBuckets: 0, mults: 0 };
 
-  private constructor(readonly witness: WitnessFile, decoded: Map<bigint, Point>, engine?: CommitEngine) {
+  private constructor(readonly witness: WitnessFile, decoded: Map<bigint, Uint32Array>, engine?: CommitEngine) {
     this.source = new WitnessSource(witness.kvs);
     this.overlay = new SaltOverlay(this.source);
     this.trie = new SaltTrie(engine ?? statelessEngine());
-    const nodes: [bigint, Point][] = [];
-    for (const [id, c] of witness.saltProof.parentsCommitments) {
-      const p = decoded.get(id) ?? decompress(c);
-      if (!p) throw new WitnessInvalidError(`commitment of node ${id} is not a valid Banderwagon element`);
-      nodes.push([id, p]);
+    // Commitments the verification did not decode (skipVerify) are decompressed here, in one kernel batch.
+    const pc = witness.saltProof.parentsCommitments;
+    const todo = [...pc.keys()].filter((id) => !decoded.has(id));
+    if (todo.length) {
+      const enc = new Uint8Array(32 * todo.length);
+      todo.forEach((id, i) => enc.set(pc.get(id)!, 32 * i));
+      const k = ecKernel().decompress(enc, todo.length);
+      todo.forEach((id, i) => {
+        if (!k.ok[i]) throw new WitnessInvalidError(`commitment of node ${id} is not a valid Banderwagon element`);
+        decoded.set(id, k.points.subarray(i * POINT_WORDS, (i + 1) * POINT_WORDS));
+      });
     }
-    this.trie.seed(nodes, new Map([...witness.saltProof.levels].map(([b, lv]) => [b, 5 - lv])));
+    this.trie.seedWords([...pc.keys()].map((id) => [id, decoded.get(id)!] as const), new Map([...witness.saltProof.levels].map(([b, lv]) => [b, 5 - lv])));
   }
 
   /** Verify `witness` against `parentRoot` (32 bytes) and build the partial state; throws `WitnessInvalidError`. */
   static fromWitness(witness: WitnessFile, parentRoot: Uint8Array, opts: PartialStateOptions = {}): PartialSaltState {
-    const decoded = new Map<bigint, Point>();
+    const decoded = new Map<bigint, Uint32Array>();
     if (!opts.skipVerify) {
       const v = verifySaltProof(witness.kvs, witness.saltProof, parentRoot, decoded);
       if (!v.ok) throw new WitnessInvalidError(v.reason ?? 'unknown reason');

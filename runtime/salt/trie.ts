@@ -475,10 +475,15 @@ export class SaltTrie {
    * all seeded give true commitments — the caller guarantees that.
    */
   seed(nodes: Iterable<readonly [bigint, Point]>, rootLevels: ReadonlyMap<number, number>): void {
+    this.seedWords([...nodes].map(([id, p]) => [id, pointToWords(p)] as const), rootLevels);
+  }
+
+  /** `seed` with the commitments already in kernel words (36 each), e.g. from the kernel's batch decompression. */
+  seedWords(nodes: Iterable<readonly [bigint, Uint32Array]>, rootLevels: ReadonlyMap<number, number>): void {
     for (const [b, level] of rootLevels) if (level !== 4) this.levels.set(b, level);
     const list = [...nodes];
     const pts = new Uint32Array(list.length * POINT_WORDS);
-    list.forEach(([, p], i) => pointToWords(p, pts, i * POINT_WORDS));
+    list.forEach(([, p], i) => pts.set(p.subarray(0, POINT_WORDS), i * POINT_WORDS));
     const ss = this.engine.mapToScalars(pts, list.length);
     list.forEach(([id, ], i) => {
       let map = this.main;

@@ -15,9 +15,11 @@
  */
 import { type Point, batchMapToScalar, decompress, hashCommitment } from './banderwagon.ts';
 import { toHex } from './field.ts';
+import { ecKernel } from './kernel/ec.ts';
+import { POINT_WORDS, SCALAR_WORDS, pointToWords, wordsToBigint, wordsToPoint } from './kernel/index.ts';
 import { NUM_META_BUCKETS } from './hasher.ts';
 import { type SaltValue, DEFAULT_META_SCALAR, EMPTY_SLOT_SCALAR, SALT_VALUE_BYTES, decodeSaltValue, kvHash } from './keys.ts';
-import { type VerifierQuery, decodeMultiProof, verifyMultiProof } from './ipa.ts';
+import { type VerifierQuery, type VerifyOptions, decodeMultiProof, verifyMultiProof } from './ipa.ts';
 import { STARTING_NODE_ID } from './trie.ts';
 
 /** A decoded SALT proof (`SaltProof`). */
@@ -205,14 +207,20 @@ export interface VerifyResult {
 }
 
 /**
- * Verify a SALT proof for `kvs` against a 32-byte state root.
+ * Verify a SALT proof for `kvs` against a 32-byte state root. By default the path commitments are
+ * decompressed in one kernel batch and the IPA's MSMs run on the kernel (kernel/ec.ts); `reference`
+ * does the same with the BigInt code of banderwagon.ts.
  */
 export function verifySaltProof(
   kvs: Map<bigint, SaltValue | undefined>,
   proof: SaltProofData,
   stateRoot: Uint8Array,
-  /** Filled with the decompressed commitments (a stateless replay reuses them: decompression is most of the cost). */
-  decoded?: Map<bigint, Point>,
+  /**
+   * Filled with the decompressed commitments as kernel words (36 each; a stateless replay seeds its trie
+   * with them: decompression is most of the cost).
+   */
+  decoded?: Map<bigint, Uint32Array>,
+  opts: VerifyOptions = {},
 ): VerifyResult {
   if (kvs.size === 0) return { ok: false, reason: 'witness has no keys' };
   const keys = [...kvs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -230,34 +238,62 @@ export function verifySaltProof(
   for (const id of shape.leaves.keys()) required.add(connectId(id, proof.levels));
   for (const id of required) if (!proof.parentsCommitments.has(id)) return { ok: false, reason: `missing commitment for node ${id}` };
   for (const id of proof.parentsCommitments.keys()) if (!required.has(id)) return { ok: false, reason: `unexpected commitment for node ${id}` };
+  const ref = opts.reference === true;
   // Root first: a wrong parent root is reported before any expensive decompression.
-  const root = decompress(proof.parentsCommitments.get(0n)!);
+  const rootEnc = proof.parentsCommitments.get(0n)!;
+  const root = ref ? decompress(rootEnc) : (() => {
+    const k = ecKernel().decompress(rootEnc, 1);
+    return k.ok[0] ? wordsToPoint(k.points) : undefined;
+  })();
   if (!root) return { ok: false, reason: 'root commitment is not a valid Banderwagon element' };
   const rootHash = hashCommitment(root);
   if (toHex(rootHash) !== toHex(stateRoot)) {
     return { ok: false, reason: `root mismatch: witness root ${toHex(rootHash)} ≠ expected ${toHex(stateRoot)}` };
   }
-  const points = decoded ?? new Map<bigint, Point>();
-  for (const [id, c] of proof.parentsCommitments) {
-    const p = decompress(c);
-    if (!p) return { ok: false, reason: `commitment of node ${id} is not a valid Banderwagon element` };
-    points.set(id, p);
+  // Every commitment once: BigInt points (reference) or kernel words (one batch).
+  const ids = [...proof.parentsCommitments.keys()];
+  const points = new Map<bigint, Point>();
+  const words = decoded ?? new Map<bigint, Uint32Array>();
+  if (ref) {
+    for (const id of ids) {
+      const p = decompress(proof.parentsCommitments.get(id)!);
+      if (!p) return { ok: false, reason: `commitment of node ${id} is not a valid Banderwagon element` };
+      points.set(id, p);
+      if (decoded) decoded.set(id, pointToWords(p));
+    }
+  } else {
+    const enc = new Uint8Array(32 * ids.length);
+    ids.forEach((id, i) => enc.set(proof.parentsCommitments.get(id)!, 32 * i));
+    const k = ecKernel().decompress(enc, ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      if (!k.ok[i]) return { ok: false, reason: `commitment of node ${ids[i]} is not a valid Banderwagon element` };
+      words.set(ids[i], k.points.subarray(i * POINT_WORDS, (i + 1) * POINT_WORDS));
+    }
   }
-  const mp = decodeMultiProof(proof.proof);
+  const mp = decodeMultiProof(proof.proof, opts);
   if (typeof mp === 'string') return { ok: false, reason: mp };
   // Map every internal child to its scalar in one batch.
   const internalIds = [...shape.internal.keys()].sort(cmpBig);
   const childIds: bigint[] = [];
   for (const id of internalIds) for (const pos of [...shape.internal.get(id)!].sort((a, b) => a - b)) childIds.push(connectId(childId(id, pos), proof.levels));
-  const childScalars = batchMapToScalar(childIds.map((id) => points.get(id)!));
+  let childScalars: bigint[];
+  if (ref) childScalars = batchMapToScalar(childIds.map((id) => points.get(id)!));
+  else {
+    const cw = new Uint32Array(childIds.length * POINT_WORDS);
+    childIds.forEach((id, i) => cw.set(words.get(id)!, i * POINT_WORDS));
+    const ss = ecKernel().mapToScalars(cw, childIds.length);
+    childScalars = childIds.map((_, i) => wordsToBigint(ss, i * SCALAR_WORDS));
+  }
+  const commitmentOf = (sid: bigint): { commitment?: Point; words?: Uint32Array } =>
+    ref ? { commitment: points.get(sid)! } : { words: words.get(sid)! };
   const queries: VerifierQuery[] = [];
   let ci = 0;
   for (const id of internalIds) {
     const sid = connectId(id, proof.levels);
-    const commitment = points.get(sid)!;
+    const c = commitmentOf(sid);
     const compressed = proof.parentsCommitments.get(sid)!;
     for (const pos of [...shape.internal.get(id)!].sort((a, b) => a - b)) {
-      queries.push({ commitment, compressed, point: pos, result: childScalars[ci++] });
+      queries.push({ ...c, compressed, point: pos, result: childScalars[ci++] });
     }
   }
   const leafIds = [...shape.leaves.keys()];
@@ -271,17 +307,17 @@ export function verifySaltProof(
   leafIds.sort(cmpBig);
   for (const id of leafIds) {
     const sid = connectId(id, proof.levels);
-    const commitment = points.get(sid)!;
+    const c = commitmentOf(sid);
     const compressed = proof.parentsCommitments.get(sid)!;
     const start = leafKeyStart(id);
     const bucket = Number(start >> 40n);
     for (const pos of [...shape.leaves.get(id)!].sort((a, b) => a - b)) {
       const v = kvs.get(start + BigInt(pos));
       const result = v ? kvHash(v) : bucket < NUM_META_BUCKETS ? DEFAULT_META_SCALAR : EMPTY_SLOT_SCALAR;
-      queries.push({ commitment, compressed, point: pos, result });
+      queries.push({ ...c, compressed, point: pos, result });
     }
   }
-  const why = verifyMultiProof(mp, queries, 'st');
+  const why = verifyMultiProof(mp, queries, 'st', opts);
   return why ? { ok: false, reason: why } : { ok: true };
 }
 
@@ -290,12 +326,12 @@ function cmpBig(a: bigint, b: bigint): number {
 }
 
 /** Decode and verify a witness file against the parent block's state root. */
-export function verifyWitnessFile(bytes: Uint8Array, parentRoot: Uint8Array): VerifyResult {
+export function verifyWitnessFile(bytes: Uint8Array, parentRoot: Uint8Array, opts: VerifyOptions = {}): VerifyResult {
   let w: WitnessFile;
   try {
     w = decodeWitnessFile(bytes);
   } catch (e) {
     return { ok: false, reason: `malformed witness: ${(e as Error).message}` };
   }
-  return verifySaltProof(w.kvs, w.saltProof, parentRoot);
+  return verifySaltProof(w.kvs, w.saltProof, parentRoot, undefined, opts);
 }

@@ -130,6 +130,35 @@ static void fmul(u32 *r, const u32 *a, const u32 *b) {
   normalise(r, t);
 }
 
+/*
+ * Montgomery square: the 45 distinct limb products (cross terms doubled) into 18 lazy accumulators, then
+ * nine reduction rounds. Every accumulator stays below 2^63 (≤ 9 products < 2^59, ≤ 9 reduction
+ * products < 2^58, plus carries); the result is < 2q before `normalise`. ~25 % fewer multiplications
+ * than fmul, and square roots are mostly squarings.
+ */
+static void fsqr(u32 *r, const u32 *a) {
+  u64 t[2 * NL];
+#pragma clang loop unroll(full)
+  for (int k = 0; k < 2 * NL; k++) t[k] = 0;
+#pragma clang loop unroll(full)
+  for (int i = 0; i < NL; i++) {
+    u64 ai = a[i];
+    t[2 * i] += ai * ai;
+    u64 a2 = ai << 1;
+#pragma clang loop unroll(full)
+    for (int j = i + 1; j < NL; j++) t[i + j] += a2 * a[j];
+  }
+#pragma clang loop unroll(full)
+  for (int i = 0; i < NL; i++) {
+    u64 m = (0u - (u32)t[i]) & MASK;
+    u64 carry = (t[i] + m) >> 29; /* QM[0] = 1 */
+#pragma clang loop unroll(full)
+    for (int j = 1; j < NL; j++) t[i + j] += m * QM[j];
+    t[i + 1] += carry;
+  }
+  normalise(r, t + NL);
+}
+
 static void fcopy(u32 *r, const u32 *a) {
   for (int i = 0; i < NL; i++) r[i] = a[i];
 }
@@ -142,7 +171,7 @@ static void finv(u32 *r, const u32 *a) {
   u32 acc[NL];
   fcopy(acc, ONE);
   for (int i = 29 * NL - 1; i >= 0; i--) {
-    fmul(acc, acc, acc);
+    fsqr(acc, acc);
     if ((e[i / 29] >> (i % 29)) & 1) fmul(acc, acc, a);
   }
   fcopy(r, acc);
@@ -230,14 +259,14 @@ static void padd(u32 *r, const u32 *p, const u32 *q) {
 /* r = 2p (dbl-2008-hwcd). */
 static void pdbl(u32 *r, const u32 *p) {
   u32 A[FE], B[FE], C[FE], Dd[FE], E[FE], F[FE], G[FE], H[FE], s[FE];
-  fmul(A, X_(p), X_(p));
-  fmul(B, Y_(p), Y_(p));
-  fmul(C, Z_(p), Z_(p));
+  fsqr(A, X_(p));
+  fsqr(B, Y_(p));
+  fsqr(C, Z_(p));
   fadd(C, C, C);
   times5(Dd, A);
   fneg(Dd, Dd); /* a·A = −5A */
   fadd(s, X_(p), Y_(p));
-  fmul(E, s, s);
+  fsqr(E, s);
   fsub(E, E, A);
   fsub(E, E, B);
   fadd(G, Dd, B);
@@ -394,6 +423,332 @@ EXPORT(salt_to_affine_batch) void salt_to_affine_batch(const u32 *pts, u32 n, u3
     fmul(t, Y_(pts + PT * i), zs + FE * i);
     fmul(out + 2 * FE * i + FE, t, one);
   }
+}
+
+/* ---- square roots and point decompression ---------------------------------------------------- */
+
+/*
+ * Witness verification decompresses every path commitment: a Legendre symbol (the Banderwagon subgroup
+ * check) and a square root each. In BigInt JS that was 60 % of `mevmc validate`. q − 1 = 2^32·t (t odd),
+ * so Tonelli–Shanks' loop would cost up to ~500 squarings; instead the 2-adic discrete logarithm of a^t
+ * is read off 8 bits at a time from precomputed tables (Pohlig–Hellman with 256-entry tables, as in
+ * Sarkar's method): 24 squarings and ~10 products after one exponentiation.
+ */
+/* (t − 1)/2 as 7 little-endian words (222 bits). */
+static const u32 EHALF[7] = {0x7fffffffu, 0x7fff2dffu, 0xa9ded201u, 0x04d0ec02u, 0x199cec04u, 0x94cebea4u, 0x39f6d3a9u};
+/* c = 5^t (5 is the least quadratic non-residue mod q): a primitive 2^32-th root of unity, Montgomery form. */
+static const u32 ROOT2[NL] = {0x02fe8f6fu, 0x0b6d5c94u, 0x02883125u, 0x0a871953u, 0x148490cau,
+                              0x16c01ffdu, 0x0dd91b7bu, 0x11187a43u, 0x002f1515u};
+/* (q − 1)/2, canonical: v is "positive" (Banderwagon) iff v > (q − 1)/2. */
+static const u32 HALFQ[NL] = {0x00000000u, 0x1ffffffcu, 0x1fcb7fdfu, 0x1da402ffu, 0x0ec02a9du,
+                              0x16020268u, 0x1a906673u, 0x153299d7u, 0x0039f6d3u};
+
+/* Words of the square-root tables: NEG_k[j] = c^(−j·2^(8k)) for k < 4, then POS[j] = c^(j·2^24), j < 256. */
+#define SQRT_TABLE_WORDS (5 * 256 * FE)
+
+static int feq(const u32 *a, const u32 *b) {
+  u32 x = 0;
+  for (int i = 0; i < NL; i++) x |= a[i] ^ b[i];
+  return x == 0;
+}
+
+static void fsqn(u32 *r, const u32 *a, int n) {
+  fcopy(r, a);
+  for (int i = 0; i < n; i++) fsqr(r, r);
+}
+
+EXPORT(salt_sqrt_init) void salt_sqrt_init(u32 *tbl) {
+  u32 base[NL];
+  finv(base, ROOT2);
+  for (int k = 0; k < 4; k++) {
+    u32 *row = tbl + 256 * FE * k;
+    fcopy(row, ONE);
+    for (int j = 1; j < 256; j++) fmul(row + FE * j, row + FE * (j - 1), base);
+    fsqn(base, base, 8);
+  }
+  u32 h[NL];
+  fsqn(h, ROOT2, 24); /* order 256 */
+  u32 *pos = tbl + 4 * 256 * FE;
+  fcopy(pos, ONE);
+  for (int j = 1; j < 256; j++) fmul(pos + FE * j, pos + FE * (j - 1), h);
+}
+
+/* j with POS[j] = x, or −1 (elements are fully reduced, so equality is limb equality). */
+static int lookup256(const u32 *pos, const u32 *x) {
+  for (int j = 0; j < 256; j++) {
+    if (pos[FE * j] == x[0] && feq(pos + FE * j, x)) return j;
+  }
+  return -1;
+}
+
+/* a^((t − 1)/2) with a fixed 4-bit window. */
+static void pow_ehalf(u32 *r, const u32 *a) {
+  u32 tab[16][NL];
+  fcopy(tab[0], ONE);
+  fcopy(tab[1], a);
+  for (int i = 2; i < 16; i++) fmul(tab[i], tab[i - 1], a);
+  u32 acc[NL];
+  fcopy(acc, ONE);
+  for (int i = 55; i >= 0; i--) {
+    if (i != 55) {
+      fsqr(acc, acc);
+      fsqr(acc, acc);
+      fsqr(acc, acc);
+      fsqr(acc, acc);
+    }
+    u32 nib = (EHALF[i >> 3] >> (4 * (i & 7))) & 15;
+    if (nib) fmul(acc, acc, tab[nib]);
+  }
+  fcopy(r, acc);
+}
+
+/* m with b = c^m (b of order dividing 2^32), or −1 if b is not in <c> (cannot happen for b = a^t ≠ 0). */
+static long long dlog32(const u32 *tbl, const u32 *b) {
+  const u32 *n0 = tbl, *n1 = tbl + 256 * FE, *n2 = tbl + 512 * FE, *pos = tbl + 1024 * FE;
+  u32 b8[NL], b16[NL], b24[NL], t[NL];
+  fsqn(b8, b, 8);
+  fsqn(b16, b8, 8);
+  fsqn(b24, b16, 8);
+  int m0 = lookup256(pos, b24);
+  if (m0 < 0) return -1;
+  fmul(t, b16, n2 + FE * m0);
+  int m1 = lookup256(pos, t);
+  if (m1 < 0) return -1;
+  fmul(t, b8, n1 + FE * m0);
+  fmul(t, t, n2 + FE * m1);
+  int m2 = lookup256(pos, t);
+  if (m2 < 0) return -1;
+  fmul(t, b, n0 + FE * m0);
+  fmul(t, t, n1 + FE * m1);
+  fmul(t, t, n2 + FE * m2);
+  int m3 = lookup256(pos, t);
+  if (m3 < 0) return -1;
+  return (long long)m0 | ((long long)m1 << 8) | ((long long)m2 << 16) | ((long long)m3 << 24);
+}
+
+/* r = √a (some root) and 1, or 0 if a is not a square. */
+static int fsqrt(const u32 *tbl, u32 *r, const u32 *a) {
+  if (fzero(a)) {
+    for (int i = 0; i < NL; i++) r[i] = 0;
+    return 1;
+  }
+  u32 w[NL], s[NL], b[NL];
+  pow_ehalf(w, a);
+  fmul(s, w, a); /* a^((t+1)/2) */
+  fmul(b, w, s); /* a^t = c^m; a is a square iff m is even */
+  long long m = dlog32(tbl, b);
+  if (m < 0 || (m & 1)) return 0;
+  u32 k = (u32)(m >> 1);
+  for (int i = 0; i < 4; i++) fmul(s, s, tbl + 256 * FE * i + FE * ((k >> (8 * i)) & 255));
+  fcopy(r, s); /* s² = a·c^m·c^−m */
+  return 1;
+}
+
+EXPORT(salt_fq_sqrt) u32 salt_fq_sqrt(const u32 *tbl, u32 *r, const u32 *a) { return (u32)fsqrt(tbl, r, a); }
+
+/*
+ * Is a (Montgomery) a square? The Jacobi symbol by the binary algorithm on 4×64-bit words (wasm has
+ * native i64): ~5 µs, a third of an exponentiation. Zero counts as a square (as in field.ts).
+ */
+static int fissquare(const u32 *am) {
+  u32 l[NL], one[NL] = {1};
+  fmul(l, am, one); /* canonical */
+  u64 a[4] = {0, 0, 0, 0}, n[4] = {0, 0, 0, 0};
+  for (int i = 0; i < NL; i++) {
+    u32 bit = 29 * i, wi = bit >> 6, sh = bit & 63;
+    a[wi] |= (u64)l[i] << sh;
+    if (sh > 35 && wi < 3) a[wi + 1] |= (u64)l[i] >> (64 - sh);
+    n[wi] |= (u64)QM[i] << sh;
+    if (sh > 35 && wi < 3) n[wi + 1] |= (u64)QM[i] >> (64 - sh);
+  }
+  if ((a[0] | a[1] | a[2] | a[3]) == 0) return 1;
+  int t = 1;
+  for (;;) {
+    /* a ≠ 0: strip factors of two; (2/n) = −1 iff n ≡ 3, 5 (mod 8). */
+    int z = 0;
+    while (a[0] == 0) {
+      a[0] = a[1];
+      a[1] = a[2];
+      a[2] = a[3];
+      a[3] = 0;
+      z += 64;
+    }
+    int tz = __builtin_ctzll(a[0]);
+    if (tz) {
+      a[0] = (a[0] >> tz) | (a[1] << (64 - tz));
+      a[1] = (a[1] >> tz) | (a[2] << (64 - tz));
+      a[2] = (a[2] >> tz) | (a[3] << (64 - tz));
+      a[3] >>= tz;
+    }
+    z += tz;
+    if (z & 1) {
+      u32 r = (u32)n[0] & 7;
+      if (r == 3 || r == 5) t = -t;
+    }
+    /* Both odd: if a < n swap them (reciprocity flips the sign when both are ≡ 3 mod 4), then a −= n. */
+    int lt = 0;
+    for (int i = 3; i >= 0; i--) {
+      if (a[i] != n[i]) {
+        lt = a[i] < n[i];
+        break;
+      }
+    }
+    if (lt) {
+      for (int i = 0; i < 4; i++) {
+        u64 x = a[i];
+        a[i] = n[i];
+        n[i] = x;
+      }
+      if ((a[0] & 3) == 3 && (n[0] & 3) == 3) t = -t;
+    }
+    u64 borrow = 0;
+    for (int i = 0; i < 4; i++) {
+      u64 d = a[i] - n[i] - borrow;
+      borrow = (a[i] < n[i]) || (a[i] - n[i] < borrow);
+      a[i] = d;
+    }
+    if ((a[0] | a[1] | a[2] | a[3]) == 0) break;
+  }
+  return n[0] == 1 && (n[1] | n[2] | n[3]) == 0 && t == 1;
+}
+
+/*
+ * Banderwagon `from_bytes` for n 32-byte big-endian encodings: x < q, 1 − a·x² a square (the subgroup
+ * check), y = √((1 − a·x²)/(1 − d·x²)) made positive. out: n extended points (Montgomery, Z = 1);
+ * ok[i] = 1 for a valid encoding, else 0 (its point is left as the identity). The denominators share
+ * one inversion. scratch: 2·FE·n words.
+ */
+EXPORT(salt_decompress_batch)
+void salt_decompress_batch(const u32 *tbl, const unsigned char *in, u32 n, u32 *out, unsigned char *ok, u32 *scratch) {
+  u32 *den = scratch, *pre = scratch + FE * n;
+  for (u32 i = 0; i < n; i++) {
+    const unsigned char *e = in + 32 * i;
+    u32 *p = out + PT * i;
+    u32 xl[NL];
+    for (int k = 0; k < NL; k++) xl[k] = 0;
+    for (int b = 0; b < 256; b++) {
+      u32 bit = (e[31 - (b >> 3)] >> (b & 7)) & 1;
+      xl[b / 29] |= bit << (b % 29);
+    }
+    ok[i] = !geq(xl, QM);
+    if (!ok[i]) {
+      for (int k = 0; k < FE; k++) den[FE * i + k] = 0;
+      continue;
+    }
+    u32 x2[NL], t[NL];
+    fmul(X_(p), xl, R2);
+    fmul(x2, X_(p), X_(p));
+    times5(t, x2);
+    fadd(Y_(p), ONE, t); /* num = 1 − a·x² = 1 + 5x², parked in Y */
+    fmul(t, DM, x2);
+    fsub(den + FE * i, ONE, t);
+    if (fzero(den + FE * i)) ok[i] = 0;
+  }
+  batch_inv(den, n, FE, pre);
+  u32 one[NL] = {1};
+  for (u32 i = 0; i < n; i++) {
+    u32 *p = out + PT * i;
+    if (ok[i] && !fissquare(Y_(p))) ok[i] = 0;
+    u32 y2[NL], y[NL], yc[NL];
+    if (ok[i]) {
+      fmul(y2, Y_(p), den + FE * i);
+      if (!fsqrt(tbl, y, y2)) ok[i] = 0;
+    }
+    if (!ok[i]) {
+      for (int k = 0; k < PT; k++) p[k] = 0;
+      fcopy(Y_(p), ONE);
+      fcopy(Z_(p), ONE);
+      continue;
+    }
+    fmul(yc, y, one);
+    if (!(geq(yc, HALFQ) && !feq(yc, HALFQ))) fneg(y, y);
+    fcopy(Y_(p), y);
+    fmul(T_(p), X_(p), y);
+    fcopy(Z_(p), ONE);
+  }
+}
+
+/* ---- variable-base multi-scalar multiplication --------------------------------------------------- */
+
+/*
+ * Affine table entries (x, y, d·x·y) of n extended points, one inversion (the bases of salt_msm).
+ * scratch: 2·FE·n words.
+ */
+EXPORT(salt_to_entries) void salt_to_entries(const u32 *pts, u32 n, u32 *out, u32 *scratch) {
+  u32 *zs = scratch, *pre = scratch + FE * n;
+  for (u32 i = 0; i < n; i++) fcopy(zs + FE * i, Z_(pts + PT * i));
+  batch_inv(zs, n, FE, pre);
+  for (u32 i = 0; i < n; i++) {
+    u32 *e = out + EN * i;
+    fmul(e, X_(pts + PT * i), zs + FE * i);
+    fmul(e + FE, Y_(pts + PT * i), zs + FE * i);
+    fmul(e + 2 * FE, e, e + FE);
+    fmul(e + 2 * FE, e + 2 * FE, DM);
+  }
+}
+
+static void set_identity(u32 *p) {
+  for (int k = 0; k < PT; k++) p[k] = 0;
+  fcopy(Y_(p), ONE);
+  fcopy(Z_(p), ONE);
+}
+
+/*
+ * out = Σ k_i·P_i (Pippenger's bucket method with signed c-bit digits, so 2^(c−1) buckets per window).
+ * entries: n affine entries (salt_to_entries); scalars: n × 8 canonical words, each < 2^253 (reduced mod r).
+ * scratch: 2^(c−1)·PT words of buckets, then n·⌈254/c⌉ 16-bit digits.
+ */
+EXPORT(salt_msm)
+void salt_msm(u32 *out, const u32 *entries, const u32 *scalars, u32 n, u32 c, u32 *scratch) {
+  u32 half = 1u << (c - 1);
+  u32 mask = (1u << c) - 1;
+  u32 nwin = (254 + c - 1) / c;
+  u32 *buckets = scratch;
+  short *dig = (short *)(scratch + half * PT);
+  for (u32 i = 0; i < n; i++) {
+    const u32 *s = scalars + 8 * i;
+    u32 carry = 0;
+    for (u32 j = 0; j < nwin; j++) {
+      u32 bit = j * c, wi = bit >> 5, sh = bit & 31;
+      u32 bits = wi < 8 ? s[wi] >> sh : 0;
+      if (sh + c > 32 && wi < 7) bits |= s[wi + 1] << (32 - sh);
+      u32 d = (bits & mask) + carry;
+      if (d > half) {
+        dig[i * nwin + j] = (short)((int)d - (int)(1u << c));
+        carry = 1;
+      } else {
+        dig[i * nwin + j] = (short)d;
+        carry = 0;
+      }
+    }
+  }
+  u32 acc[PT], sum[PT], run[PT], nx[FE], ntd[FE];
+  set_identity(acc);
+  for (int j = (int)nwin - 1; j >= 0; j--) {
+    if (j != (int)nwin - 1)
+      for (u32 k = 0; k < c; k++) pdbl(acc, acc);
+    for (u32 b = 0; b < half; b++) set_identity(buckets + PT * b);
+    for (u32 i = 0; i < n; i++) {
+      int d = dig[i * nwin + j];
+      const u32 *e = entries + EN * i;
+      if (d > 0) {
+        madd(buckets + PT * (d - 1), e, e + FE, e + 2 * FE);
+      } else if (d < 0) {
+        fneg(nx, e);
+        fneg(ntd, e + 2 * FE);
+        madd(buckets + PT * (-d - 1), nx, e + FE, ntd);
+      }
+    }
+    /* Σ_b (b+1)·bucket_b by running sums from the top bucket down. */
+    set_identity(sum);
+    set_identity(run);
+    for (int b = (int)half - 1; b >= 0; b--) {
+      padd(sum, sum, buckets + PT * b);
+      padd(run, run, sum);
+    }
+    padd(acc, acc, run);
+  }
+  for (int k = 0; k < PT; k++) out[k] = acc[k];
 }
 
 /* ---- kv_hash: BLAKE3 of short inputs, reduced mod r -------------------------------------------- */
