@@ -396,6 +396,8 @@ export class FrameHost {
   mevmc_log(n: number, topicsPtr: number, data: number, len: number) {
     const { mem, world, msg } = this;
     if (msg.isStatic) return Status.StaticViolation;
+    const extra = this.block.chainRules?.log(n, len);
+    if (extra !== undefined && !mem.charge(extra)) return Status.OutOfGas;
     const topics: bigint[] = [];
     for (let i = 0; i < n; i++) topics.push(mem.readWord(topicsPtr + 32 * i));
     world.addLog({ address: msg.address, topics, data: mem.u8().slice(data, data + len) });

@@ -24,6 +24,17 @@ export interface BlockContext {
   blobHashes: bigint[];
   /** Block hashes by number (BLOCKHASH); absent numbers in the 256-block window read as zero. */
   blockHash(n: bigint): bigint;
+  /** A chain's own rules inside frames (MegaETH's storage gas); absent on Ethereum, whose path stays as it is. */
+  chainRules?: HostChainRules;
+}
+
+/**
+ * Host-side rules of a chain mode. Extra gas is charged from the frame's gas: when it does not fit, the operation
+ * halts out of gas (all the frame's gas is gone), and what was charged stays charged when the frame later reverts.
+ */
+export interface HostChainRules {
+  /** Charged at LOGn before the log is recorded (`dataLen` bytes of data). */
+  log(topics: number, dataLen: number): bigint;
 }
 
 /** One message call. */

@@ -94,7 +94,7 @@ function blockOf(env: TxEnv, blobHashes: bigint[]): BlockContext {
   // An env object may have been changed since (a caller's own object): reuse only while every field is the same.
   const same = b !== undefined && b.number === env.number && b.timestamp === env.timestamp && b.coinbase === env.coinbase &&
     b.gasLimit === env.gasLimit && b.baseFee === env.baseFee && b.prevRandao === env.prevRandao && b.chainId === env.chainId &&
-    b.blobBaseFee === env.blobBaseFee && b.blockHash === env.blockHash;
+    b.blobBaseFee === env.blobBaseFee && b.blockHash === env.blockHash && b.chainRules === env.chainRules;
   if (!same) blocks.set(env, (b = { ...env, blobHashes: [] }));
   return b!;
 }

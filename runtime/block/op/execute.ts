@@ -15,8 +15,8 @@
  *   and credited to their vaults after it; the base fee goes to BaseFeeVault instead of being burnt; the coinbase
  *   (SequencerFeeVault) gets the priority fee as on Ethereum.
  *
- * MegaETH REX: the state-independent storage gas (39,000 per tx, calldata; mega-gas.ts). Not modelled yet
- * (docs/megaeth.md §3): SALT-scaled SSTORE / account / contract storage gas, code-deposit and LOG storage gas,
+ * MegaETH REX: the state-independent storage gas (39,000 per tx, calldata) and LOG storage gas (mega-gas.ts). Not
+ * modelled yet (docs/megaeth.md §3): SALT-scaled SSTORE / account / contract storage gas, code-deposit storage gas,
  * limits, detention, 98/100 forwarding, SELFDESTRUCT disabled, precompile prices. Fee-less transactions run with BASEFEE reading 0 (their gas price is 0
  * and `runTransaction` requires price ≥ base fee).
  */
@@ -35,7 +35,7 @@ import { BEACON_ROOTS, HISTORY_STORAGE, systemCall as runSystemCall } from '../s
 import { type BlockResult, InvalidBlockError, type TxOutcome } from '../types.ts';
 import { type DepositReceipt, type DepositTx, encodeDepositReceipt } from './deposit.ts';
 import { type L1BlockInfo, l1Cost, operatorFee, readL1BlockInfo } from './l1fee.ts';
-import { rexIntrinsicStorageGas } from './mega-gas.ts';
+import { rexHostRules, rexIntrinsicStorageGas } from './mega-gas.ts';
 import { BASE_FEE_VAULT, L1_BLOCK, L1_FEE_VAULT, OPERATOR_FEE_VAULT } from './rules.ts';
 import type { OpBlock } from './rpc.ts';
 
@@ -65,6 +65,7 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
   if (loader.engine !== 'native') await ensureCompiler();
   const world = state instanceof WorldState ? state : new WorldState(state);
   const source = opts.blockHash;
+  const rex = chain.op.megaSpec === 'rex';
   const env: TxEnv = {
     number: h.number, timestamp: h.timestamp, coinbase: h.coinbase, gasLimit: h.gasLimit, baseFee: h.baseFee ?? 0n,
     prevRandao: h.mixHash, chainId: chain.chainId,
@@ -72,9 +73,11 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
     blobBaseFee: 1n,
     blockHash: (n) => (n < h.number && n + 256n >= h.number ? (source?.(n) ?? 0n) : 0n),
   };
+  // MegaETH REX: storage gas charged inside frames (LOG).
+  if (rex) env.chainRules = rexHostRules();
   const feeless: TxEnv = { ...env, baseFee: 0n };
   // MegaETH REX: storage gas on top of the intrinsic gas of every transaction (deposits included).
-  const hooks: TxHooks | undefined = chain.op.megaSpec === 'rex' ? { intrinsicExtra: rexIntrinsicStorageGas } : undefined;
+  const hooks: TxHooks | undefined = rex ? { intrinsicExtra: rexIntrinsicStorageGas } : undefined;
   const context: BlockContext = { ...env, blobHashes: [] };
   const t0 = performance.now();
 

@@ -4,9 +4,13 @@
  * `mini_rex::CALLDATA_STANDARD_TOKEN_STORAGE_GAS` = 10 × 4 per token, `…_STORAGE_FLOOR_GAS` = 10 × 10 per token),
  * applied in `MegaHandler::validate`, deposits and Mega system transactions included.
  *
- * Not here (they need SALT bucket capacities or execution): SSTORE / new-account / contract-creation storage gas,
- * code deposit and LOG storage gas.
+ * Storage gas charged during execution (by the host, {@link HostChainRules}): LOG (mega-evm `evm/instructions.rs`,
+ * the LOG wrapper: `mini_rex::LOG_TOPIC_STORAGE_GAS` = 10 × 375 per topic, `LOG_DATA_STORAGE_GAS` = 10 × 8 per byte,
+ * charged before the log is recorded, so an out-of-gas halts at the LOG and a later revert keeps the charge)).
+ *
+ * Not here yet: code deposit; SSTORE / new-account / contract-creation storage gas (they need SALT bucket capacities).
  */
+import type { HostChainRules } from '../../host/types.ts';
 import type { Tx } from '../../tx/index.ts';
 
 /** REX: flat storage gas of every transaction (21,000 + 39,000 = 60,000 for a plain transfer). */
@@ -27,4 +31,16 @@ export function calldataTokens(data: Uint8Array): bigint {
 export function rexIntrinsicStorageGas(tx: Pick<Tx, 'data'>): { initial: bigint; floor: bigint } {
   const tokens = calldataTokens(tx.data);
   return { initial: REX_TX_INTRINSIC_STORAGE_GAS + CALLDATA_STORAGE_GAS_PER_TOKEN * tokens, floor: CALLDATA_STORAGE_FLOOR_PER_TOKEN * tokens };
+}
+
+/** Storage gas per LOG topic (10 × Ethereum's 375). */
+export const LOG_TOPIC_STORAGE_GAS = 3_750n;
+/** Storage gas per LOG data byte (10 × Ethereum's 8). */
+export const LOG_DATA_STORAGE_GAS = 80n;
+
+/** The host-side storage gas of spec REX. */
+export function rexHostRules(): HostChainRules {
+  return {
+    log: (topics, dataLen) => LOG_TOPIC_STORAGE_GAS * BigInt(topics) + LOG_DATA_STORAGE_GAS * BigInt(dataLen),
+  };
 }

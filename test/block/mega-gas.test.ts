@@ -1,0 +1,101 @@
+/**
+ * @file MegaETH REX storage gas charged during execution (docs/megaeth.md §3.1), each rule by a small case whose
+ * expected numbers come from the spec text (mega-evm `docs/spec/upgrades/minirex.md`, `rex.md`; constants.rs), run
+ * with the chain's host rules and without them (Ethereum) on every engine:
+ *
+ * - LOG: 3,750 per topic and 80 per data byte on top of Ethereum's LOG gas, charged at the LOG (kept when the frame
+ *   reverts; out of gas at the LOG when it does not fit).
+ */
+import { describe, expect, it } from 'vitest';
+import { Fork } from '../../src/evm/forks.ts';
+import { rexHostRules } from '../../runtime/block/op/mega-gas.ts';
+import type { ContractLoader } from '../../runtime/loader/types.ts';
+import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
+import { WasmLoader, ensureCompiler } from '../../runtime/loader/wasm.ts';
+import { MemoryBackend, WorldState } from '../../runtime/state/world.ts';
+import { type Tx, type TxEnv, creationAddress, runTransaction } from '../../runtime/tx/index.ts';
+
+const SENDER = '0x1000000000000000000000000000000000000001';
+const LOGGER = '0x2000000000000000000000000000000000000002';
+const REVERTER = '0x3000000000000000000000000000000000000003';
+const OUTER = '0x4000000000000000000000000000000000000004';
+const FACTORY = '0x5000000000000000000000000000000000000005';
+const code = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+// LOG2(topics 0xaa, 0xbb) over 32 bytes of memory, then STOP.
+const LOG2_32 = '60aa60bb60206000a2';
+// OUTER: CALL REVERTER with all gas (its LOG is reverted), then STOP.
+const CALL_REVERTER = '60006000600060006000' + '73' + REVERTER.slice(2) + '5af1' + '00';
+
+// Init code returning 57 bytes of (zero) memory as the new contract's code; FACTORY CREATEs it, then STOPs.
+const INIT_57 = '603960' + '00f3';
+const CREATE_57 = '64' + INIT_57 + '600052' + '6005601b6000f0' + '00';
+/** REX code-deposit storage gas of 57 bytes, from the spec text (10,000 per byte). */
+const SPEC_DEPOSIT_57 = 57n * 10_000n;
+
+/** REX LOG storage gas of a LOG2 with 32 data bytes, from the spec text (3,750 per topic, 80 per byte). */
+const SPEC_LOG2_32 = 2n * 3_750n + 32n * 80n;
+
+const env: TxEnv = {
+  number: 1n, timestamp: 1n, coinbase: '0x' + '00'.repeat(20), gasLimit: 30_000_000n, baseFee: 0n, prevRandao: 0n,
+  chainId: 6342n, blobBaseFee: 1n, blockHash: () => 0n,
+};
+const megaEnv: TxEnv = { ...env, chainRules: rexHostRules() };
+
+function world(): WorldState {
+  const be = new MemoryBackend();
+  be.setAccount(SENDER, { balance: 10n ** 20n, nonce: 0n, code: new Uint8Array(0) });
+  be.setAccount(LOGGER, { balance: 0n, nonce: 1n, code: code(LOG2_32 + '00') });
+  be.setAccount(REVERTER, { balance: 0n, nonce: 1n, code: code(LOG2_32 + '60006000fd') });
+  be.setAccount(OUTER, { balance: 0n, nonce: 1n, code: code(CALL_REVERTER) });
+  be.setAccount(FACTORY, { balance: 0n, nonce: 1n, code: code(CREATE_57) });
+  return new WorldState(be);
+}
+const tx = (to: string | undefined, gasLimit = 1_000_000n, data = new Uint8Array(0)): Tx => ({
+  type: 2, sender: SENDER, nonce: 0n, gasLimit, to, value: 0n, data,
+  maxFeePerGas: 1n, maxPriorityFeePerGas: 0n, accessList: [], blobVersionedHashes: [], authorizationList: [],
+});
+
+const engines: [string, () => Promise<ContractLoader | undefined>][] = [
+  ['wasm', async () => (await ensureCompiler(), new WasmLoader())],
+  ['native', async () => (nativeUnavailableReason() ? undefined : new NativeLoader())],
+];
+
+describe.each(engines)('REX LOG storage gas, %s engine', (name, make) => {
+  it('a LOG2 with 32 bytes costs 2 × 3,750 + 32 × 80 more than on Ethereum; the log is kept', async () => {
+    const loader = await make();
+    if (!loader) return console.log(`skipped: ${name} engine unavailable (${nativeUnavailableReason()})`);
+    const eth = runTransaction(world(), tx(LOGGER), env, Fork.Prague, loader);
+    const mega = runTransaction(world(), tx(LOGGER), megaEnv, Fork.Prague, loader);
+    expect([eth.status, mega.status]).toEqual(['success', 'success']);
+    expect(mega.gasUsed - eth.gasUsed).toBe(SPEC_LOG2_32);
+    expect(mega.logs).toEqual(eth.logs);
+    expect(mega.logs[0].topics).toEqual([0xbbn, 0xaan]);
+  });
+
+  it('the charge stays when the frame reverts: top frame and nested call', async () => {
+    const loader = await make();
+    if (!loader) return;
+    for (const to of [REVERTER, OUTER]) {
+      const eth = runTransaction(world(), tx(to), env, Fork.Prague, loader);
+      const mega = runTransaction(world(), tx(to), megaEnv, Fork.Prague, loader);
+      expect(mega.status).toBe(eth.status);
+      expect(mega.gasUsed - eth.gasUsed, to).toBe(SPEC_LOG2_32);
+      expect(mega.logs).toEqual([]);
+    }
+  });
+
+  it('out of gas at the LOG when the storage gas does not fit (all gas used), where Ethereum succeeds', async () => {
+    const loader = await make();
+    if (!loader) return;
+    const need = runTransaction(world(), tx(LOGGER), env, Fork.Prague, loader).gasUsed;
+    const limit = need + SPEC_LOG2_32 - 1n;
+    const eth = runTransaction(world(), tx(LOGGER, limit), env, Fork.Prague, loader);
+    const mega = runTransaction(world(), tx(LOGGER, limit), megaEnv, Fork.Prague, loader);
+    expect(eth.status).toBe('success');
+    expect(mega.status).toBe('halt');
+    expect(mega.gasUsed).toBe(limit);
+    expect(mega.logs).toEqual([]);
+    // Exactly enough: succeeds.
+    expect(runTransaction(world(), tx(LOGGER, limit + 1n), megaEnv, Fork.Prague, loader).status).toBe('success');
+  });
+});
