@@ -100,7 +100,8 @@ export class Executor implements MessageRunner {
     const r = this.runLoaded(msg, p.initCode);
     if (r.status !== Status.Stop && r.status !== Status.Return) return fail(r);
     const code = r.output;
-    const depositFee = 200n * BigInt(code.length);
+    // A chain's own per-byte deposit charge (MegaETH storage gas) comes first; failing it is out of gas like the rest.
+    const depositFee = (200n + (this.block.chainRules?.codeDepositPerByte ?? 0n)) * BigInt(code.length);
     const used = p.gas - r.gasLeft;
     const sizeOk = !(fork >= Fork.SpuriousDragon && code.length > 24576); // EIP-170
     if (used + depositFee <= p.gas && sizeOk) {

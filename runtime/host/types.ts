@@ -35,6 +35,8 @@ export interface BlockContext {
 export interface HostChainRules {
   /** Charged at LOGn before the log is recorded (`dataLen` bytes of data). */
   log(topics: number, dataLen: number): bigint;
+  /** Charged per byte of code a successful creation deposits, before Ethereum's 200 per byte. */
+  codeDepositPerByte: bigint;
 }
 
 /** One message call. */

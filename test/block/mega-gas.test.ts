@@ -5,6 +5,8 @@
  *
  * - LOG: 3,750 per topic and 80 per data byte on top of Ethereum's LOG gas, charged at the LOG (kept when the frame
  *   reverts; out of gas at the LOG when it does not fit).
+ * - Code deposit: 10,000 per byte of deployed code on top of Ethereum's 200 (creation tx and CREATE); a creation
+ *   whose deposit does not fit fails out of gas.
  */
 import { describe, expect, it } from 'vitest';
 import { Fork } from '../../src/evm/forks.ts';
@@ -97,5 +99,36 @@ describe.each(engines)('REX LOG storage gas, %s engine', (name, make) => {
     expect(mega.logs).toEqual([]);
     // Exactly enough: succeeds.
     expect(runTransaction(world(), tx(LOGGER, limit + 1n), megaEnv, Fork.Prague, loader).status).toBe('success');
+  });
+});
+
+describe.each(engines)('REX code-deposit storage gas, %s engine', (name, make) => {
+  it('57 bytes of code cost 57 × 10,000 more: creation transaction and CREATE', async () => {
+    const loader = await make();
+    if (!loader) return console.log(`skipped: ${name} engine unavailable (${nativeUnavailableReason()})`);
+    for (const [to, data] of [[undefined, code(INIT_57)], [FACTORY, new Uint8Array(0)]] as const) {
+      const w1 = world();
+      const w2 = world();
+      const eth = runTransaction(w1, tx(to, 1_000_000n, data), env, Fork.Prague, loader);
+      const mega = runTransaction(w2, tx(to, 1_000_000n, data), megaEnv, Fork.Prague, loader);
+      expect([eth.status, mega.status]).toEqual(['success', 'success']);
+      expect(mega.gasUsed - eth.gasUsed, to ?? 'create tx').toBe(SPEC_DEPOSIT_57);
+      const created = to === undefined ? mega.createdAddress! : creationAddress(FACTORY, 1n);
+      expect(w2.code(created).length).toBe(57);
+    }
+  });
+
+  it('a creation whose deposit does not fit fails out of gas (all gas used), where Ethereum succeeds', async () => {
+    const loader = await make();
+    if (!loader) return;
+    const need = runTransaction(world(), tx(undefined, 1_000_000n, code(INIT_57)), env, Fork.Prague, loader).gasUsed;
+    const limit = need + SPEC_DEPOSIT_57 - 1n;
+    const eth = runTransaction(world(), tx(undefined, limit, code(INIT_57)), env, Fork.Prague, loader);
+    const w = world();
+    const mega = runTransaction(w, tx(undefined, limit, code(INIT_57)), megaEnv, Fork.Prague, loader);
+    expect(eth.status).toBe('success');
+    expect(mega.status).toBe('halt');
+    expect(mega.gasUsed).toBe(limit);
+    expect(runTransaction(world(), tx(undefined, limit + 1n, code(INIT_57)), megaEnv, Fork.Prague, loader).status).toBe('success');
   });
 });

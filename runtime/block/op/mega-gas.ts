@@ -6,9 +6,11 @@
  *
  * Storage gas charged during execution (by the host, {@link HostChainRules}): LOG (mega-evm `evm/instructions.rs`,
  * the LOG wrapper: `mini_rex::LOG_TOPIC_STORAGE_GAS` = 10 × 375 per topic, `LOG_DATA_STORAGE_GAS` = 10 × 8 per byte,
- * charged before the log is recorded, so an out-of-gas halts at the LOG and a later revert keeps the charge)).
+ * charged before the log is recorded, so an out-of-gas halts at the LOG and a later revert keeps the charge); code
+ * deposit (`mini_rex::CODEDEPOSIT_STORAGE_GAS` = 10,000 per byte of a successful creation's code, `evm/execution.rs`
+ * `after_frame_run_instructions`: charged before Ethereum's deposit checks, out of gas when it does not fit).
  *
- * Not here yet: code deposit; SSTORE / new-account / contract-creation storage gas (they need SALT bucket capacities).
+ * Not here yet (they need SALT bucket capacities): SSTORE / new-account / contract-creation storage gas.
  */
 import type { HostChainRules } from '../../host/types.ts';
 import type { Tx } from '../../tx/index.ts';
@@ -38,9 +40,13 @@ export const LOG_TOPIC_STORAGE_GAS = 3_750n;
 /** Storage gas per LOG data byte (10 × Ethereum's 8). */
 export const LOG_DATA_STORAGE_GAS = 80n;
 
+/** Storage gas per byte of deployed code (`mini_rex::CODEDEPOSIT_STORAGE_GAS`), on top of Ethereum's 200. */
+export const CODE_DEPOSIT_STORAGE_GAS = 10_000n;
+
 /** The host-side storage gas of spec REX. */
 export function rexHostRules(): HostChainRules {
   return {
     log: (topics, dataLen) => LOG_TOPIC_STORAGE_GAS * BigInt(topics) + LOG_DATA_STORAGE_GAS * BigInt(dataLen),
+    codeDepositPerByte: CODE_DEPOSIT_STORAGE_GAS,
   };
 }
