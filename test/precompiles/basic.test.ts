@@ -5,8 +5,9 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { describe, expect, it } from 'vitest';
 
-import { ALL_FORKS, forkName } from '../../src/evm/forks.ts';
-import { be, cat, rand, same } from './reference.ts';
+import { ALL_FORKS, Fork, forkName } from '../../src/evm/forks.ts';
+import { ecrecover, ecrecoverBackend, ecrecoverNoble } from '../../runtime/precompiles/01-ecrecover.ts';
+import { be, cat, rand, reference, same } from './reference.ts';
 
 const N = secp256k1.Point.CURVE().n;
 const P = secp256k1.Point.CURVE().p;
@@ -61,3 +62,33 @@ describe('0x01-0x04 against @ethereumjs/evm', () => {
     expect((await same(ALL_FORKS[0], 3, new Uint8Array(0))).output).toBe('0x0000000000000000000000009c1185a5c5e9fc54612808977ee8f548b2258d31');
   });
 });
+
+describe('ECRECOVER backends', () => {
+  // libsecp256k1 ships prebuilt for linux-x64 (glibc, musl), darwin-arm64 and win32-x64: a silent fallback there is a regression.
+  const prebuilt = ['linux-x64', 'darwin-arm64', 'win32-x64'].includes(`${process.platform}-${process.arch}`);
+  it.skipIf(!prebuilt)('libsecp256k1 is loaded where the secp256k1 package ships a prebuilt addon', () => {
+    expect(ecrecoverBackend).toBe('libsecp256k1');
+  });
+
+  it('libsecp256k1 and @noble/curves each agree with @ethereumjs/evm on valid, edge and random signatures', async () => {
+    const inputs = ecrecoverInputs();
+    for (let i = 0; i < 60; i++) {
+      const { hash, v, r, s } = signed(1000 + 3 * i);
+      inputs.push(ecInput(hash, v, r, s), ecInput(hash, 55n - v, r, N - s));
+      inputs.push(ecInput(rand(2000 + i, 32), 27n + BigInt(i & 1), r, s)); // another hash: another signer
+      inputs.push(cat(rand(3000 + i, 32), be(27n + BigInt(i & 1)), rand(4000 + i, 64))); // random r, s (often no point)
+    }
+    let recovered = 0;
+    for (const input of inputs) {
+      const want = await reference(Fork.Cancun, 1, input, 10_000n);
+      for (const p of [ecrecover, ecrecoverNoble]) {
+        const got = p.run(input, Fork.Cancun);
+        expect(got.ok).toBe(true);
+        expect('0x' + Buffer.from(got.ok ? got.output : []).toString('hex'), p === ecrecover ? ecrecoverBackend : 'noble').toBe(want.output);
+      }
+      if (want.output.length === 66) recovered++;
+    }
+    expect(recovered).toBeGreaterThan(150);
+  });
+});
+
