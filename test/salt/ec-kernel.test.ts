@@ -12,6 +12,7 @@ import { Q, R, bigintToBe32, isSquare, mod, sqrtQ, fromHex } from '../../runtime
 import { EcKernel, msmWindow } from '../../runtime/salt/kernel/ec.ts';
 import { POINT_WORDS, pointToWords, wordsToPoint } from '../../runtime/salt/kernel/index.ts';
 import { decodeWitnessFile, verifySaltProof } from '../../runtime/salt/witness.ts';
+import { CRS_SEED, derivePoints } from '../../runtime/salt/crs.ts';
 import { HAVE_SHARED, SALT_DIR } from './shared.ts';
 
 const rnd = (): bigint => BigInt('0x' + randomBytes(32).toString('hex'));
@@ -72,6 +73,17 @@ describe('kernel square roots and decompression vs BigInt', () => {
       }
     });
     expect(valid).toBeGreaterThan(120);
+  });
+});
+
+describe('CRS derivation', () => {
+  it('kernel batches accept exactly the candidates yFromX accepts (same 257 points, same tries; and another seed)', () => {
+    for (const [seed, n] of [[CRS_SEED, 257], ['eth_verkle_oct_2021', 40]] as const) {
+      const a = derivePoints(seed, n);
+      const b = derivePoints(seed, n, { reference: true });
+      expect(a.tries).toBe(b.tries);
+      expect(a.points).toEqual(b.points);
+    }
   });
 });
 

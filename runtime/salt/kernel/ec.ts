@@ -11,7 +11,7 @@
  */
 import { R } from '../field.ts';
 import type { Point } from '../banderwagon.ts';
-import { FE_WORDS, POINT_WORDS, SCALAR_WORDS, bigintToWords, kernelModule, pointToWords, wordsToPoint } from './index.ts';
+import { FE_WORDS, POINT_WORDS, SCALAR_WORDS, bigintToWords, kernelModule, pointToWords, wordsToPoint } from './words.ts';
 
 interface EcExports {
   memory: WebAssembly.Memory;
