@@ -7,6 +7,7 @@
  * nested frames' execution); `mevmc_trace` is neither.
  */
 import type { Fork } from '../../src/evm/forks.ts';
+import { stateCache } from '../state/state-cache.ts';
 import type { ContractInstance, ContractLoader, HostFns, LoadedCode } from '../loader/types.ts';
 import { type Case } from './case.ts';
 import { runCase } from './batch.ts';
@@ -15,8 +16,10 @@ import { runCase } from './batch.ts';
 const UNTIMED = new Set(['mevmc_call', 'mevmc_create', 'mevmc_trace']);
 
 export interface HostCallTally {
-  /** Host calls of the run (CALL/CREATE included, trace hooks not). */
+  /** Host calls of the run (CALL/CREATE included, trace hooks not), in JS and in linear memory. */
   calls: number;
+  /** Of them, the storage opcodes the state cache served in linear memory (not timed: they never reach JS). */
+  linearCalls: number;
   /** Calls whose time was measured, and the time inside them (clock overhead subtracted), ms. */
   timedCalls: number;
   hostMs: number;
@@ -25,7 +28,7 @@ export interface HostCallTally {
 /** A loader that delegates to `inner` and counts (and times) the host calls of every frame it runs. */
 export class CountingLoader implements ContractLoader {
   readonly engine: ContractLoader['engine'];
-  tally: HostCallTally = { calls: 0, timedCalls: 0, hostMs: 0 };
+  tally: HostCallTally = { calls: 0, linearCalls: 0, timedCalls: 0, hostMs: 0 };
   /** Measured cost of one timed wrapper around an empty function, ms. */
   private readonly clockMs = clockOverheadMs();
   constructor(private readonly inner: ContractLoader) {
@@ -110,9 +113,14 @@ function clockOverheadMs(): number {
  */
 export function countHostCalls(c: Case, loader: ContractLoader, runs = 3): HostCallTally {
   const counting = new CountingLoader(loader);
+  const sc = stateCache();
   for (let i = 0; i < runs; i++) {
-    counting.tally = { calls: 0, timedCalls: 0, hostMs: 0 };
+    counting.tally = { calls: 0, linearCalls: 0, timedCalls: 0, hostMs: 0 };
+    const ops = sc ? sc.x.ops() : 0n;
     runCase(c, { loader: counting });
+    const linear = sc ? Number(sc.x.ops() - ops) : 0;
+    counting.tally.linearCalls = linear;
+    counting.tally.calls += linear;
   }
   return counting.tally;
 }

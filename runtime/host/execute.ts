@@ -6,7 +6,7 @@
  * than an EVM result — except a `StateBackendError` (the backend cannot serve the state), which the caller
  * gets as it was thrown.
  */
-import { CTX, CTX_SIZE, Ctx, ENV, EVM_MEMORY_BASE, isNormalStatus, Status } from '../../src/abi/context.ts';
+import { CTX, CTX_SIZE, Ctx, CtxFlag, ENV, EVM_MEMORY_BASE, isNormalStatus, Status } from '../../src/abi/context.ts';
 import { ENV_SLOTS, EnvSlot } from '../../src/abi/host.ts';
 import type { Fork } from '../../src/evm/forks.ts';
 import { CompilerNotLoadedError, type ContractInstance } from '../loader/types.ts';
@@ -57,6 +57,11 @@ export function executeFrame(
   dv.setBigUint64(CTX + Ctx.gas, msg.gas, true);
   dv.setUint32(CTX + Ctx.calldataSize, msg.calldata.length, true);
   dv.setUint32(CTX + Ctx.codeSize, code.length, true);
+  // For storage in linear memory (state_host.c): the fork, static flag and the account's state-cache record.
+  dv.setUint32(CTX + Ctx.fork, fork, true);
+  if (msg.isStatic) dv.setUint32(CTX + Ctx.flags, CtxFlag.static, true);
+  // A chain mode's host rules (MegaETH) may charge storage ops in FrameHost: its frames keep the JS host path.
+  if (inst.stateCache && block.chainRules === undefined) dv.setUint32(CTX + Ctx.stateAddr, world.stateAddr(msg.address), true);
   const host = new FrameHost(mem, world, fork, msg, code, block, executor);
   // The block's words are laid out once per block; the message's few words go on top (sizes < 2^32, and
   // RETURNDATASIZE is 0 in a new frame).

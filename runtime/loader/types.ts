@@ -35,6 +35,8 @@ export interface ContractInstance {
   run(): number;
   /** Zero frame memory [from, to) (optional fast path, e.g. returning pages to the OS). */
   zero?(from: number, to: number): void;
+  /** Its SLOAD/SSTORE/TLOAD/TSTORE go to the state cache when `Ctx.stateAddr` is set (wasm with state_host). */
+  readonly stateCache?: boolean;
 }
 
 /** A compiled contract as returned by `load`. */

@@ -16,8 +16,9 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { HOST_IMPORTS, HOST_MODULE, BUILTINS_MODULE } from '../../src/abi/host.ts';
 import { analyze } from '../../src/analysis/index.ts';
 import type { WasmArtifact, WasmOptions } from '../../src/backend/wasm/index.ts';
-import { builtinsModule } from '../../src/builtins/index.ts';
+import { builtinsModule, stateModule } from '../../src/builtins/index.ts';
 import { type Fork, forkName } from '../../src/evm/forks.ts';
+import { stateCache } from '../state/state-cache.ts';
 import { DiskCache, type EntryKey } from './cache.ts';
 import { applyWasmTiering } from './tiering.ts';
 import { CompilerNotLoadedError, type ContractInstance, type ContractLoader, type HostFns, type LoadedCode } from './types.ts';
@@ -52,6 +53,8 @@ export async function withCompiler<T>(run: () => T): Promise<T> {
 }
 
 const NO_FNS: HostFns = Object.freeze({}) as HostFns;
+/** The host imports state_host.wasm provides. */
+const STATE_HOST_IMPORTS = ['mevmc_sload', 'mevmc_sstore', 'mevmc_tload', 'mevmc_tstore'] as const;
 
 /** One instantiated contract with its own memory. */
 export class WasmInstance implements ContractInstance {
@@ -62,6 +65,7 @@ export class WasmInstance implements ContractInstance {
   inUse = false;
   /** The contract whose pool holds this instance. */
   owner: LoadedContract | undefined;
+  readonly stateCache: boolean;
 
   constructor(module: WebAssembly.Module) {
     // 2 pages: builtins stack/data, context, scratch, env, EVM stack; EVM memory grows from page 1.
@@ -71,6 +75,15 @@ export class WasmInstance implements ContractInstance {
     for (const h of HOST_IMPORTS) {
       const name = h.name;
       host[name] = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => this.fns[name](a, b, c, d, e);
+    }
+    // Storage and transient storage from the state cache, wasm to wasm (state_host.c; the JS host when it is off).
+    const sc = stateCache();
+    this.stateCache = sc !== undefined;
+    if (sc) {
+      const own: Record<string, Function> = {};
+      for (const n of STATE_HOST_IMPORTS) own[n] = host[n];
+      const glue = new WebAssembly.Instance(stateModule('state_host'), { env: { memory: this.memory }, cache: sc.x, host: own } as unknown as WebAssembly.Imports);
+      for (const n of STATE_HOST_IMPORTS) host[n] = glue.exports[n] as Function;
     }
     const inst = new WebAssembly.Instance(module, {
       env: { memory: this.memory },

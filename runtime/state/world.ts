@@ -8,6 +8,7 @@
  * Keys: addresses are lowercase `0x` + 40 hex; slots and values are bigints in [0, 2^256).
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { fromLimbs, limbs, type StateCache, stateCache, type StateCacheOwner } from './state-cache.ts';
 
 /** A committed account as the backend stores it. */
 export interface Account {
@@ -117,8 +118,20 @@ const NO_ADDRESSES: ReadonlySet<string> = new Set();
 const EMPTY_BYTES = new Uint8Array(0);
 const RIPEMD160 = '0x0000000000000000000000000000000000000003';
 
-/** Journaled state of one transaction (or one bare message call). */
-export class WorldState {
+/** A WorldState's context in the state cache (one per transaction) and its address records. */
+interface CacheCtx {
+  ctx: number;
+  addrs: Map<string, number>;
+}
+/** A WorldState dropped without commit()/discard() gives its context back when collected. */
+const freeOnGc = new FinalizationRegistry<CacheCtx>((c) => stateCache()!.freeCtx(c.ctx, c.addrs.values()));
+
+/**
+ * Journaled state of one transaction (or one bare message call). Storage, transient storage, slot warmth and
+ * the refund counter live in the state cache (runtime/state/state-cache.ts, linear memory shared with compiled
+ * frames) unless MEVMC_STATE_CACHE=0, where the JS maps below serve them.
+ */
+export class WorldState implements StateCacheOwner {
   private readonly accounts = new Map<string, Account | null>();
   private readonly storage = new Map<string, Map<bigint, bigint>>();
   private readonly original = new Map<string, Map<bigint, bigint>>();
@@ -138,9 +151,50 @@ export class WorldState {
   /** Accounts touched in this transaction (EIP-161 deletion of empty touched accounts). */
   readonly touched = new Set<string>();
   readonly logs: Log[] = [];
-  refund = 0n;
+  /** Refunds counted in JS (SELFDESTRUCT; all of them without the cache). */
+  private jsRefund = 0n;
+  private readonly sc: StateCache | undefined = stateCache();
+  private cc: CacheCtx | undefined;
+  private selfRef: WeakRef<WorldState> | undefined;
 
   constructor(readonly backend: StateBackend) {}
+
+  /** The refund counter. */
+  get refund(): bigint {
+    return this.cc ? this.jsRefund + this.sc!.x.refund(this.cc.ctx) : this.jsRefund;
+  }
+
+  // --- the state cache ---------------------------------------------------------------------
+  /** The state-cache address record of `address` in this transaction, for compiled frames (0: cache off). */
+  stateAddr(address: string): number {
+    const sc = this.sc;
+    if (!sc) return 0;
+    const c = this.cc ?? this.openCtx();
+    let a = c.addrs.get(address);
+    if (a === undefined) c.addrs.set(address, (a = sc.newAddr(c.ctx, (this.selfRef ??= new WeakRef(this)), address)));
+    return a;
+  }
+  private openCtx(): CacheCtx {
+    const c: CacheCtx = { ctx: this.sc!.x.ctx_new(), addrs: new Map() };
+    freeOnGc.register(this, c, c);
+    return (this.cc = c);
+  }
+  /** The backend's value of a slot: the cache's miss (StateCacheOwner). */
+  loadSlot(address: string, slot: bigint): bigint {
+    return this.backend.getStorage(address, slot);
+  }
+  /** Written slots by address: the cache's or the JS map. */
+  private writtenStorage(): Map<string, Map<bigint, bigint>> {
+    const c = this.cc;
+    if (!c) return this.storage;
+    const byRecord = this.sc!.written(c.ctx);
+    const out = new Map<string, Map<bigint, bigint>>();
+    for (const [address, a] of c.addrs) {
+      const m = byRecord.get(a);
+      if (m) out.set(address, m);
+    }
+    return out;
+  }
 
   // --- commit ------------------------------------------------------------------------------
   /**
@@ -149,19 +203,20 @@ export class WorldState {
    */
   diff(): StateDiff {
     const out: StateDiff = new Map();
-    for (const address of this.accounts.keys()) this.diffAccount(address, out);
-    for (const address of this.storage.keys()) if (!this.accounts.has(address)) this.diffAccount(address, out);
-    for (const address of this.wiped) if (!this.accounts.has(address) && !this.storage.has(address)) this.diffAccount(address, out);
+    const written = this.writtenStorage();
+    for (const address of this.accounts.keys()) this.diffAccount(address, out, written);
+    for (const address of written.keys()) if (!this.accounts.has(address)) this.diffAccount(address, out, written);
+    for (const address of this.wiped) if (!this.accounts.has(address) && !written.has(address)) this.diffAccount(address, out, written);
     return out;
   }
 
   /** Add `address` to `out` when it differs from the backend. */
-  private diffAccount(address: string, out: StateDiff): void {
+  private diffAccount(address: string, out: StateDiff, writtenStorage: Map<string, Map<bigint, bigint>>): void {
     const before = this.backend.getAccount(address);
     const after = this.getAccount(address);
     const storageCleared = this.wiped.has(address);
     const storage = new Map<bigint, bigint>();
-    const written = this.storage.get(address);
+    const written = writtenStorage.get(address);
     if (after && written) {
       for (const [k, v] of written) {
         if (v !== (storageCleared ? 0n : this.backend.getStorage(address, k))) storage.set(k, v);
@@ -203,12 +258,29 @@ export class WorldState {
     this.prewarmed = NO_ADDRESSES;
     this.journal.length = 0;
     this.logs.length = 0;
-    this.refund = 0n;
+    this.jsRefund = 0n;
+    const c = this.cc;
+    if (c) {
+      freeOnGc.unregister(c);
+      this.sc!.freeCtx(c.ctx, c.addrs.values());
+      this.cc = undefined;
+    }
   }
 
   // --- checkpoints -------------------------------------------------------------------------
   checkpoint(): number {
-    return this.journal.length;
+    const cp = this.journal.length;
+    const sc = this.sc;
+    if (sc) {
+      // The cache keeps its own journal: a marker reverts it to its length now (to empty if the context opens later).
+      const c = this.cc;
+      const len = c ? sc.x.jlen(c.ctx) : 0;
+      this.journal.push(() => {
+        const now = this.cc;
+        if (now) sc.x.revert(now.ctx, now === c ? len : 0);
+      });
+    }
+    return cp;
   }
   revertTo(cp: number): void {
     while (this.journal.length > cp) this.journal.pop()!();
@@ -260,16 +332,30 @@ export class WorldState {
 
   // --- storage -----------------------------------------------------------------------------
   sload(address: string, slot: bigint): bigint {
+    if (this.sc) {
+      const [k0, k1, k2, k3] = limbs(slot);
+      return fromLimbs(this.sc.x.peek(this.stateAddr(address), k0, k1, k2, k3));
+    }
     const m = this.storage.get(address);
     const v = m?.get(slot);
     return v !== undefined ? v : this.wiped.has(address) ? 0n : this.backend.getStorage(address, slot);
   }
   /** Value at the start of the transaction (EIP-2200's "original"). */
   originalStorage(address: string, slot: bigint): bigint {
+    if (this.sc) {
+      const [k0, k1, k2, k3] = limbs(slot);
+      return fromLimbs(this.sc.x.orig(this.stateAddr(address), k0, k1, k2, k3));
+    }
     const v = this.original.get(address)?.get(slot);
     return v !== undefined ? v : this.backend.getStorage(address, slot);
   }
   sstore(address: string, slot: bigint, value: bigint): void {
+    if (this.sc) {
+      const [k0, k1, k2, k3] = limbs(slot);
+      const [v0, v1, v2, v3] = limbs(value);
+      this.sc.x.write(this.stateAddr(address), k0, k1, k2, k3, v0, v1, v2, v3);
+      return;
+    }
     let orig = this.original.get(address);
     if (!orig) this.original.set(address, (orig = new Map()));
     if (!orig.has(slot)) orig.set(slot, this.backend.getStorage(address, slot));
@@ -284,7 +370,8 @@ export class WorldState {
   /** Non-zero storage of an account after all changes. */
   storageEntries(address: string): [bigint, bigint][] {
     const merged = new Map<bigint, bigint>(this.wiped.has(address) ? [] : this.backend.storageEntries(address));
-    for (const [k, v] of this.storage.get(address) ?? []) merged.set(k, v);
+    const written = this.cc ? this.sc!.written(this.cc.ctx).get(this.cc.addrs.get(address) ?? 0) : this.storage.get(address);
+    for (const [k, v] of written ?? []) merged.set(k, v);
     return [...merged].filter(([, v]) => v !== 0n);
   }
 
@@ -322,6 +409,7 @@ export class WorldState {
     this.wipeStorage(address);
   }
   private wipeStorage(address: string): void {
+    if (this.sc) this.sc.x.wipe(this.stateAddr(address));
     const m = this.storage.get(address);
     const wasWiped = this.wiped.has(address);
     this.storage.delete(address);
@@ -353,9 +441,19 @@ export class WorldState {
 
   // --- transient storage (EIP-1153) -------------------------------------------------------
   tload(address: string, slot: bigint): bigint {
+    if (this.sc) {
+      const [k0, k1, k2, k3] = limbs(slot);
+      return fromLimbs(this.sc.x.t_get(this.stateAddr(address), k0, k1, k2, k3));
+    }
     return this.transient.get(address)?.get(slot) ?? 0n;
   }
   tstore(address: string, slot: bigint, value: bigint): void {
+    if (this.sc) {
+      const [k0, k1, k2, k3] = limbs(slot);
+      const [v0, v1, v2, v3] = limbs(value);
+      this.sc.x.t_put(this.stateAddr(address), k0, k1, k2, k3, v0, v1, v2, v3);
+      return;
+    }
     let m = this.transient.get(address);
     if (!m) this.transient.set(address, (m = new Map()));
     const prev = m.get(slot);
@@ -384,6 +482,10 @@ export class WorldState {
     // keeps the two sets apart, but in a transaction the executing account is always warm already, so
     // only a bare message call (runCall conventions) can observe the difference.
     this.warmAddress(address);
+    if (this.sc) {
+      const [k0, k1, k2, k3] = limbs(slot);
+      return this.sc.x.warm_slot(this.stateAddr(address), k0, k1, k2, k3) !== 0;
+    }
     let s = this.warmSlots.get(address);
     if (!s) this.warmSlots.set(address, (s = new Set()));
     if (s.has(slot)) return true;
@@ -399,7 +501,7 @@ export class WorldState {
     this.journal.push(() => this.logs.pop());
   }
   addRefund(delta: bigint): void {
-    this.refund += delta;
-    this.journal.push(() => (this.refund -= delta));
+    this.jsRefund += delta;
+    this.journal.push(() => (this.jsRefund -= delta));
   }
 }

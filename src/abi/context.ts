@@ -63,6 +63,18 @@ export const Ctx = {
   codeSize: 32,
   /** u32: wasm pages currently committed to EVM memory bookkeeping (set by the builtins). */
   pages: 36,
+  /** u32: state-cache address record of the executing account (runtime/state/state-cache.ts); 0 = cache off. */
+  stateAddr: 40,
+  /** u32: frame flags (`CtxFlag`). */
+  flags: 44,
+  /** u32: the fork (enum Fork), for the storage gas computed in linear memory. */
+  fork: 48,
+} as const;
+
+/** Bits of `Ctx.flags`. */
+export const CtxFlag = {
+  /** A static frame (STATICCALL): state changes fail. */
+  static: 1,
 } as const;
 
 /**

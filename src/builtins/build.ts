@@ -177,6 +177,41 @@ export function buildBuiltins(tc: Toolchain | null = findToolchain()): Uint8Arra
 }
 
 // ---------------------------------------------------------------------------------------------
+// The state modules (issue #14 part 2): the state cache, with its own memory, and the frame-side
+// SLOAD/SSTORE/TLOAD/TSTORE that call it. Built with the multi-value ABI: a word returns as 4 × i64.
+
+/** The state modules: source, committed output, shadow-stack size. */
+export const STATE_MODULES = [
+  // Its own memory: a small stack, then data, then the arena from __heap_base.
+  { name: 'state_cache', source: 'state_cache.c', stack: 8192 },
+  // Runs in a frame memory: shares the builtins' stack region (never active at the same time) and has no data.
+  { name: 'state_host', source: 'state_host.c', stack: BUILTIN_STACK_END },
+] as const;
+export type StateModuleName = (typeof STATE_MODULES)[number]['name'];
+
+/** Where a state module's committed bytes live. */
+export const stateModulePath = (name: StateModuleName): string => join(BUILTINS_DIR, `${name}.wasm`);
+
+/** Compiles and links one state module; returns its bytes (does not write them). */
+export function buildStateModule(name: StateModuleName, tc: Toolchain | null = findToolchain()): Uint8Array<ArrayBuffer> {
+  if (!tc) throw new ToolchainMissingError('building the state modules needs clang >= 15 with wasm32 and wasm-ld');
+  const spec = STATE_MODULES.find((m) => m.name === name)!;
+  const tmp = mkdtempSync(join(tmpdir(), 'mevmc-state-'));
+  try {
+    const obj = join(tmp, `${name}.o`);
+    const mv = ['-mmultivalue', '-Xclang', '-target-abi', '-Xclang', 'experimental-mv'];
+    run(tc.clang, [...WASM_CFLAGS, ...mv, '-c', spec.source, '-o', obj], BUILTINS_DIR);
+    const out = join(tmp, `${name}.wasm`);
+    run(tc.wasmLd, ['--no-entry', '--import-memory', '--stack-first', '-z', `stack-size=${spec.stack}`, '--strip-all', '-O2', obj, '-o', out]);
+    const bytes = new Uint8Array(readFileSync(out));
+    if (name === 'state_host' && summarizeWasm(bytes).data.length) throw new Error('state_host.wasm must have no data: it runs in frame memories');
+    return bytes;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Checking the linked module
 
 /** What checkBuiltins needs to know about a module. */
@@ -326,6 +361,7 @@ function main(): void {
   try {
     const bytes = buildBuiltins(tc);
     writeFileSync(BUILTINS_WASM_PATH, bytes);
+    for (const m of STATE_MODULES) writeFileSync(stateModulePath(m.name), buildStateModule(m.name, tc));
     const last = summarizeWasm(bytes).data.reduce((m, d) => Math.max(m, d.offset + d.size), BUILTIN_STACK_END);
     console.log(
       `wrote ${BUILTINS_WASM_PATH} (${bytes.length} bytes; ${tc!.clang} ${tc!.clangMajor}, ${tc!.wasmLd}; ` +

@@ -26,3 +26,15 @@ export function builtinsModule(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(BUILTINS_WASM);
   return compiled;
 }
+
+/**
+ * The state modules (issue #14 part 2, built from state_cache.c / state_host.c by build.ts): the state cache with
+ * its own memory (runtime/state/state-cache.ts instantiates it once), and the frame-side SLOAD/SSTORE/TLOAD/TSTORE
+ * instantiated over each frame memory next to the builtins.
+ */
+const stateModules = new Map<string, WebAssembly.Module>();
+export function stateModule(name: 'state_cache' | 'state_host'): WebAssembly.Module {
+  let m = stateModules.get(name);
+  if (!m) stateModules.set(name, (m = new WebAssembly.Module(new Uint8Array(readFileSync(new URL(`./${name}.wasm`, import.meta.url))))));
+  return m;
+}

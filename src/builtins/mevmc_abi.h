@@ -30,6 +30,10 @@
 #define MEVMC_CTX_RETURNDATA_SIZE 28 /* u32 */
 #define MEVMC_CTX_CODE_SIZE 32      /* u32 */
 #define MEVMC_CTX_PAGES 36          /* u32 wasm pages of the memory, kept by mevmc_expand */
+#define MEVMC_CTX_STATE_ADDR 40     /* u32 state-cache address record of the executing account (0: cache off) */
+#define MEVMC_CTX_FLAGS 44          /* u32 frame flags */
+#define MEVMC_CTX_FORK 48           /* u32 enum Fork */
+#define MEVMC_CTX_FLAG_STATIC 1     /* flags bit: a static frame */
 
 /* ---- Status codes (enum Status) ---- */
 #define MEVMC_STATUS_STOP 0

@@ -33,6 +33,8 @@ export function generatedBlocks(): Record<string, string> {
     memWords: 'u64 EVM memory size in words (MSIZE / 32)', retOffset: 'u32 output offset in EVM memory (RETURN/REVERT)',
     retLength: 'u32 output length', calldataSize: 'u32 calldata size (host writes)', returndataSize: 'u32 return-data size',
     codeSize: 'u32 code size (host writes)', pages: 'u32 wasm pages committed to EVM memory (builtins bookkeeping)',
+    stateAddr: 'u32 state-cache address record of the executing account (host writes; 0 = storage through the JS host)',
+    flags: 'u32 frame flags, bit 0 = static (host writes)', fork: 'u32 enum Fork (host writes)',
   };
   const statuses = Object.entries(L.Status).filter(([, v]) => typeof v === 'number') as [string, L.Status][];
   const slots = Object.entries(EnvSlot).filter(([, v]) => typeof v === 'number') as [string, number][];

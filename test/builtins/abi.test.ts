@@ -36,6 +36,7 @@ describe('mevmc_abi.h', () => {
       if (typeof v === 'number') expected.set(`MEVMC_${k}`, v);
     }
     for (const [k, v] of Object.entries(abi.Ctx)) expected.set(`MEVMC_CTX_${snake(k)}`, v);
+    for (const [k, v] of Object.entries(abi.CtxFlag)) expected.set(`MEVMC_CTX_FLAG_${snake(k)}`, v);
     for (const [k, v] of Object.entries(abi.Status)) {
       if (typeof v === 'number') expected.set(`MEVMC_STATUS_${snake(k)}`, v);
     }

@@ -8,8 +8,9 @@ import { describe, it, expect } from 'vitest';
 import binaryen from 'binaryen';
 import { BUILTINS, BUILTINS_WASM } from '../../src/builtins/index.ts';
 import {
-  REFERENCE_CLANG_MAJOR, buildBuiltins, checkBuiltins, findToolchain, summarizeWasm,
+  REFERENCE_CLANG_MAJOR, STATE_MODULES, buildBuiltins, buildStateModule, checkBuiltins, findToolchain, stateModulePath, summarizeWasm,
 } from '../../src/builtins/build.ts';
+import { readFileSync } from 'node:fs';
 import { BUILTIN_STACK_END, CTX } from '../../src/abi/context.ts';
 
 const toolchain = findToolchain();
@@ -75,5 +76,20 @@ describe('builtins.wasm', () => {
     m.dispose();
     // LinkError if any declared signature differs from the real one
     expect(() => new WebAssembly.Instance(importer, { builtins: inst.exports })).not.toThrow();
+  });
+});
+
+describe('state_cache.wasm and state_host.wasm', () => {
+  it.skipIf(!toolchain || toolchain.clangMajor !== REFERENCE_CLANG_MAJOR)('are reproduced byte for byte by src/builtins/build.ts', () => {
+    for (const m of STATE_MODULES) {
+      // On failure: run `npx tsx src/builtins/build.ts` and commit src/builtins/state_*.wasm.
+      expect(Buffer.from(buildStateModule(m.name, toolchain)).equals(readFileSync(stateModulePath(m.name)))).toBe(true);
+    }
+  }, 60_000);
+
+  it('state_host has no data (it runs in frame memories) and imports only env.memory, cache.* and host.*', () => {
+    const s = summarizeWasm(new Uint8Array(readFileSync(stateModulePath('state_host'))));
+    expect(s.data).toEqual([]);
+    expect(s.imports.every((i) => i.name === 'memory' ? i.module === 'env' : i.module === 'cache' || i.module === 'host')).toBe(true);
   });
 });

@@ -176,6 +176,10 @@ describe.skipIf(unavailable)('NativeLoader', () => {
       override sload(): bigint {
         throw new Error('state backend down');
       }
+      // The wasm engine's SLOAD reads the state cache, which reaches the world only on a miss.
+      override loadSlot(): bigint {
+        throw new Error('state backend down');
+      }
     }
     const run = (loader: NativeLoader | WasmLoader, code: Uint8Array): unknown => {
       const c = parseCase({ code: hex(code), gas: '100000' });

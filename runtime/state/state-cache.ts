@@ -1,0 +1,145 @@
+/**
+ * @file The JS side of the state cache in linear memory (issue #14 part 2; C in src/builtins/state_cache_core.h):
+ * storage slots (current, original, warm), transient slots, the refund counter and their journal live in one
+ * wasm memory shared by every frame of the process. Compiled wasm contracts reach it without JS through
+ * state_host.wasm; `WorldState` reaches it through the exports below. JS is called back only on a miss (the
+ * backend's value of a slot: `load`) and when a slot turns warm (the account is warmed too: `warm`).
+ *
+ * One context per WorldState transaction; address records (the `addr` ids) belong to a context and are what
+ * compiled frames find in `Ctx.stateAddr`. Off with MEVMC_STATE_CACHE=0 (the JS maps of WorldState serve).
+ */
+import { stateModule } from '../../src/builtins/index.ts';
+
+/** Exports of state_cache.wasm (see state_cache.c). Words are 4 × i64 limbs, least significant first. */
+export interface StateCacheExports {
+  init(): void;
+  ctx_new(): number;
+  ctx_free(ctx: number): void;
+  addr_new(ctx: number): number;
+  jlen(ctx: number): number;
+  revert(ctx: number, len: number): void;
+  refund(ctx: number): bigint;
+  add_refund(ctx: number, delta: bigint): void;
+  wipe(addr: number): void;
+  entries(ctx: number): number;
+  count(): number;
+  /** Opcodes served for compiled frames so far (sload, sstore, tload, tstore). */
+  ops(): bigint;
+  t_get(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): bigint[];
+  t_put(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint, v0: bigint, v1: bigint, v2: bigint, v3: bigint): void;
+  peek(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): bigint[];
+  orig(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): bigint[];
+  warm_slot(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): number;
+  write(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint, v0: bigint, v1: bigint, v2: bigint, v3: bigint): void;
+  sload(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint, fork: number): bigint[];
+  sstore(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint, v0: bigint, v1: bigint, v2: bigint, v3: bigint, fork: number, gas: bigint): [bigint, number];
+  tload(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): bigint[];
+  tstore(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint, v0: bigint, v1: bigint, v2: bigint, v3: bigint): void;
+}
+
+/** What the cache needs from the owner of an address record (WorldState implements it). */
+export interface StateCacheOwner {
+  /** The backend's value of a slot (a miss). */
+  loadSlot(address: string, slot: bigint): bigint;
+  /** A slot of `address` turned warm inside the cache: warm the account (EIP-2929, as WorldState.warmSlot). */
+  warmAddress(address: string): boolean;
+}
+
+// Entry layout (sc_entry): key at 0, cur at 32, orig at 64, then u32 addr 96, next 100, cnext 104, flags 108, epoch 112.
+const E_CUR = 32, E_ORIG = 64, E_ADDR = 96, E_CNEXT = 104, E_FLAGS = 108, E_EPOCH = 112;
+// sc_addr: u32 ctx at 0, epoch at 4.
+const A_EPOCH = 4;
+const F_WRITTEN = 4, F_TRANSIENT = 8;
+const MASK = (1n << 64n) - 1n;
+
+interface AddrInfo {
+  owner: WeakRef<StateCacheOwner>;
+  address: string;
+}
+
+/** The process-wide cache instance. */
+export class StateCache {
+  readonly memory = new WebAssembly.Memory({ initial: 4, maximum: 65536 });
+  readonly x: StateCacheExports;
+  /** Address record → its owner and address (for the miss and warm callbacks). */
+  private readonly addrs = new Map<number, AddrInfo>();
+  private view: DataView;
+
+  constructor() {
+    const inst = new WebAssembly.Instance(stateModule('state_cache'), {
+      env: { memory: this.memory },
+      js: { load: (e: number) => this.load(e), warm: (a: number) => this.warm(a) },
+    });
+    this.x = inst.exports as unknown as StateCacheExports;
+    this.view = new DataView(this.memory.buffer);
+    this.x.init();
+  }
+
+  dv(): DataView {
+    if (this.view.buffer !== this.memory.buffer) this.view = new DataView(this.memory.buffer);
+    return this.view;
+  }
+
+  readWord(p: number): bigint {
+    const v = this.dv();
+    return v.getBigUint64(p, true) | (v.getBigUint64(p + 8, true) << 64n) | (v.getBigUint64(p + 16, true) << 128n) | (v.getBigUint64(p + 24, true) << 192n);
+  }
+
+  private load(e: number): void {
+    const v = this.dv();
+    const info = this.addrs.get(v.getUint32(e + E_ADDR, true))!;
+    const value = info.owner.deref()!.loadSlot(info.address, this.readWord(e));
+    const dv = this.dv(); // the backend ran JS: the buffer is unchanged (only the cache grows it), re-read anyway
+    dv.setBigUint64(e + E_ORIG, value & MASK, true);
+    dv.setBigUint64(e + E_ORIG + 8, (value >> 64n) & MASK, true);
+    dv.setBigUint64(e + E_ORIG + 16, (value >> 128n) & MASK, true);
+    dv.setBigUint64(e + E_ORIG + 24, value >> 192n, true);
+  }
+
+  private warm(a: number): void {
+    const info = this.addrs.get(a)!;
+    info.owner.deref()!.warmAddress(info.address);
+  }
+
+  newAddr(ctx: number, owner: WeakRef<StateCacheOwner>, address: string): number {
+    const a = this.x.addr_new(ctx);
+    this.addrs.set(a, { owner, address });
+    return a;
+  }
+
+  /** Free a context and forget its address records. */
+  freeCtx(ctx: number, addrs: Iterable<number>): void {
+    for (const a of addrs) this.addrs.delete(a);
+    this.x.ctx_free(ctx);
+  }
+
+  /** Every written storage slot of a context whose value stands: address record → slot → value. */
+  written(ctx: number): Map<number, Map<bigint, bigint>> {
+    const out = new Map<number, Map<bigint, bigint>>();
+    for (let e = this.x.entries(ctx); e !== 0; e = this.dv().getUint32(e + E_CNEXT, true)) {
+      const v = this.dv();
+      const flags = v.getUint32(e + E_FLAGS, true);
+      if ((flags & F_WRITTEN) === 0 || (flags & F_TRANSIENT) !== 0) continue;
+      const a = v.getUint32(e + E_ADDR, true);
+      if (v.getUint32(e + E_EPOCH, true) !== v.getUint32(a + A_EPOCH, true)) continue; // wiped since
+      let m = out.get(a);
+      if (!m) out.set(a, (m = new Map()));
+      m.set(this.readWord(e), this.readWord(e + E_CUR));
+    }
+    return out;
+  }
+}
+
+/** 4 limbs of a word, least significant first. */
+export const limbs = (x: bigint): [bigint, bigint, bigint, bigint] =>
+  [x & MASK, (x >> 64n) & MASK, (x >> 128n) & MASK, x >> 192n];
+/** A word from 4 limbs (wasm returns i64 signed). */
+export const fromLimbs = (l: bigint[]): bigint =>
+  BigInt.asUintN(64, l[0]) | (BigInt.asUintN(64, l[1]) << 64n) | (BigInt.asUintN(64, l[2]) << 128n) | (BigInt.asUintN(64, l[3]) << 192n);
+
+let shared: StateCache | undefined;
+/** The process's cache, or undefined when MEVMC_STATE_CACHE=0. */
+export function stateCache(): StateCache | undefined {
+  if (shared === undefined && process.env.MEVMC_STATE_CACHE !== '0') shared = new StateCache();
+  return shared;
+}

@@ -1,0 +1,117 @@
+/*
+ * state_cache.c — the state cache (state_cache_core.h) as a wasm module with its own memory (`env.memory`,
+ * created by runtime/state/state-cache.ts): one instance per process, shared by every frame. Compiled
+ * contracts reach it through state_host.c; the JS WorldState through the same exports. Built with the
+ * experimental multi-value ABI, so a word comes back as four i64 results.
+ */
+#include "mevmc_abi.h"
+
+#define SC_PTR(T, o) ((T *)(__SIZE_TYPE__)(o))
+
+__attribute__((import_module("js"), import_name("load"))) void sc_js_load(unsigned entry);
+__attribute__((import_module("js"), import_name("warm"))) void sc_js_warm(unsigned addr);
+#define SC_LOAD(e) sc_js_load(e)
+#define SC_ON_WARM(a) sc_js_warm(a)
+
+static int sc_grow_to(unsigned bytes) {
+  unsigned have = (unsigned)__builtin_wasm_memory_size(0);
+  unsigned need = (bytes + 65535u) >> 16;
+  return need <= have || __builtin_wasm_memory_grow(0, need - have) != (__SIZE_TYPE__)-1;
+}
+#define SC_GROW(b) sc_grow_to(b)
+
+#include "state_cache_core.h"
+
+extern unsigned char __heap_base;
+
+typedef struct { sc_u64 a, b, c, d; } word4;
+typedef struct { sc_u64 a, b, c, d, cost; } word4_cost;
+typedef struct { sc_u64 gas; sc_u32 status; } gas_status;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define KEY sc_u64 k0, sc_u64 k1, sc_u64 k2, sc_u64 k3
+#define VAL sc_u64 v0, sc_u64 v1, sc_u64 v2, sc_u64 v3
+
+static inline word4 w4(const sc_u64 *p) { word4 r = { p[0], p[1], p[2], p[3] }; return r; }
+
+EXPORT(init) void x_init(void) {
+  sc_u32 base = (sc_u32)(__SIZE_TYPE__)&__heap_base;
+  sc_init(base < 64 ? 64 : base, (sc_u32)__builtin_wasm_memory_size(0) << 16);
+}
+EXPORT(ctx_new) sc_u32 x_ctx_new(void) { return sc_ctx_new(); }
+EXPORT(ctx_free) void x_ctx_free(sc_u32 c) { sc_ctx_free(c); }
+EXPORT(addr_new) sc_u32 x_addr_new(sc_u32 c) { return sc_addr_new(c); }
+EXPORT(jlen) sc_u32 x_jlen(sc_u32 c) { return SC_C(c)->jlen; }
+EXPORT(revert) void x_revert(sc_u32 c, sc_u32 len) { sc_revert(c, len); }
+EXPORT(refund) sc_i64 x_refund(sc_u32 c) { return SC_C(c)->refund; }
+EXPORT(add_refund) void x_add_refund(sc_u32 c, sc_i64 d) { sc_add_refund_ctx(c, d); }
+EXPORT(wipe) void x_wipe(sc_u32 a) { sc_wipe(a); }
+EXPORT(entries) sc_u32 x_entries(sc_u32 c) { return SC_C(c)->entries; }
+EXPORT(count) sc_u32 x_count(void) { return sc_count; }
+/* Opcodes served here for compiled frames (sload/sstore/tload/tstore below): the bench's host-call count. */
+static sc_u64 sc_ops;
+EXPORT(ops) sc_u64 x_ops(void) { return sc_ops; }
+
+/* Current storage value (loaded on a miss, not warmed). */
+EXPORT(peek) word4 x_peek(sc_u32 a, KEY) {
+  sc_u64 k[4] = { k0, k1, k2, k3 };
+  sc_u32 e = sc_get(a, k, 0);
+  sc_ensure_loaded(e);
+  return w4(sc_value(e));
+}
+/* Value at the start of the transaction. */
+EXPORT(orig) word4 x_orig(sc_u32 a, KEY) {
+  sc_u64 k[4] = { k0, k1, k2, k3 };
+  sc_u32 e = sc_get(a, k, 0);
+  sc_ensure_loaded(e);
+  return w4(SC_E(e)->orig);
+}
+/* Warm a slot (journaled); whether it was warm. The caller warms the account. */
+EXPORT(warm_slot) sc_u32 x_warm_slot(sc_u32 a, KEY) {
+  sc_u64 k[4] = { k0, k1, k2, k3 };
+  return sc_warm(sc_get(a, k, 0));
+}
+/* A plain journaled write (no gas). */
+EXPORT(write) void x_write(sc_u32 a, KEY, VAL) {
+  sc_u64 k[4] = { k0, k1, k2, k3 }, v[4] = { v0, v1, v2, v3 };
+  sc_u32 e = sc_get(a, k, 0);
+  sc_ensure_loaded(e);
+  sc_write(e, v);
+}
+
+/* Transient storage for JS (uncounted). */
+EXPORT(t_get) word4 x_t_get(sc_u32 a, KEY) {
+  sc_u64 k[4] = { k0, k1, k2, k3 };
+  return w4(sc_op_tload(a, k));
+}
+EXPORT(t_put) void x_t_put(sc_u32 a, KEY, VAL) {
+  sc_u64 k[4] = { k0, k1, k2, k3 }, v[4] = { v0, v1, v2, v3 };
+  sc_op_tstore(a, k, v);
+}
+
+/* The opcodes, for state_host.c. */
+EXPORT(sload) word4_cost x_sload(sc_u32 a, KEY, sc_u32 fork) {
+  sc_ops++;
+  sc_u64 k[4] = { k0, k1, k2, k3 }, cost;
+  const sc_u64 *v = sc_op_sload(a, k, fork, &cost);
+  word4_cost r = { v[0], v[1], v[2], v[3], cost };
+  return r;
+}
+EXPORT(sstore) gas_status x_sstore(sc_u32 a, KEY, VAL, sc_u32 fork, sc_u64 gas) {
+  sc_ops++;
+  sc_u64 k[4] = { k0, k1, k2, k3 }, v[4] = { v0, v1, v2, v3 };
+  gas_status r;
+  r.status = sc_op_sstore(a, k, v, fork, &gas);
+  r.gas = gas;
+  return r;
+}
+EXPORT(tload) word4 x_tload(sc_u32 a, KEY) {
+  sc_ops++;
+  sc_u64 k[4] = { k0, k1, k2, k3 };
+  return w4(sc_op_tload(a, k));
+}
+EXPORT(tstore) void x_tstore(sc_u32 a, KEY, VAL) {
+  sc_ops++;
+  sc_u64 k[4] = { k0, k1, k2, k3 }, v[4] = { v0, v1, v2, v3 };
+  sc_op_tstore(a, k, v);
+}

@@ -1,0 +1,427 @@
+/*
+ * state_cache_core.h — the per-transaction state cache and journal (issue #14 part 2), portable C shared
+ * by the wasm state module (state_cache.c) and, later, the native prelude.
+ *
+ * What it holds, per context (one context = one WorldState's current transaction):
+ *   - storage slots: key → current value (when written), original value (backend value at tx start),
+ *     EIP-2929 warm flag;
+ *   - transient slots (EIP-1153): key → value;
+ *   - the refund counter;
+ *   - a journal of every change, so a checkpoint reverts exactly.
+ * Entries are keyed by (address record, 32-byte key): an address record belongs to one context, so one
+ * hash table serves every live context. Account wipes (CREATE over an address, deletion) bump the address
+ * record's epoch: a current value written under another epoch reads as 0, and the original stays.
+ *
+ * Storage layout: one arena of fixed-size records addressed by u32 offsets (0 = none); the host grows
+ * it (SC_GROW). Values are 4 little-endian u64 limbs, as words in the frame memory.
+ *
+ * The embedding defines before including: SC_PTR(type, off) (offset → pointer), SC_GROW(bytes) (make
+ * [0, bytes) addressable, returns 0 on failure), SC_LOAD(entry) (fill `orig` from the backend: a miss),
+ * SC_ON_WARM(addr) (a slot of this address turned warm: the JS side warms the account, EIP-2929).
+ */
+#ifndef MEVMC_STATE_CACHE_CORE_H
+#define MEVMC_STATE_CACHE_CORE_H
+
+#include <stdint.h>
+
+typedef uint64_t sc_u64;
+typedef int64_t sc_i64;
+typedef uint32_t sc_u32;
+
+/* Fork numbers: enum Fork of src/evm/forks.ts (checked by test/builtins/state-cache.test.ts). */
+#define SC_FORK_CONSTANTINOPLE 6
+#define SC_FORK_PETERSBURG 7
+#define SC_FORK_ISTANBUL 8
+#define SC_FORK_BERLIN 10
+#define SC_FORK_LONDON 11
+
+#define SC_WARM 1u      /* EIP-2929 warm slot */
+#define SC_LOADED 2u    /* orig holds the backend value */
+#define SC_WRITTEN 4u   /* cur holds a value written in this transaction (under `epoch`) */
+#define SC_TRANSIENT 8u /* a transient slot: cur only, never loaded */
+
+typedef struct {
+  sc_u64 key[4];
+  sc_u64 cur[4];
+  sc_u64 orig[4];
+  sc_u32 addr;  /* address record */
+  sc_u32 next;  /* hash chain */
+  sc_u32 cnext; /* next entry of the same context */
+  sc_u32 flags;
+  sc_u32 epoch; /* the address epoch `cur` was written under */
+  sc_u32 pad[3];
+} sc_entry; /* 128 bytes */
+
+typedef struct {
+  sc_u32 ctx;
+  sc_u32 epoch; /* 0 = storage as the backend has it; else wiped (a unique number per wipe) */
+  sc_u32 cnext; /* next address of the same context */
+  sc_u32 pad;
+} sc_addr;
+
+enum { SC_REC_ENTRY = 0, SC_REC_REFUND = 1, SC_REC_EPOCH = 2 };
+
+typedef struct {
+  sc_u64 old[4];
+  sc_i64 delta;
+  sc_u32 target; /* entry or address record */
+  sc_u32 kind;
+  sc_u32 oflags;
+  sc_u32 oepoch;
+  sc_u32 prev;
+  sc_u32 pad;
+} sc_rec; /* 64 bytes */
+
+typedef struct {
+  sc_i64 refund;
+  sc_u32 entries; /* list through sc_entry.cnext */
+  sc_u32 addrs;   /* list through sc_addr.cnext */
+  sc_u32 journal; /* newest record */
+  sc_u32 jlen;
+  sc_u32 pad[2];
+} sc_ctx;
+
+/* Allocator state: bump pointer over the arena and one free list per record size. */
+static sc_u32 sc_top, sc_cap;
+static sc_u32 sc_free_entry, sc_free_rec, sc_free_small;
+/* Hash table: `sc_nbuckets` u32 heads at `sc_buckets`; `sc_count` entries live. */
+static sc_u32 sc_buckets, sc_nbuckets, sc_count;
+static sc_u32 sc_epochs;
+
+#define SC_E(o) SC_PTR(sc_entry, o)
+#define SC_A(o) SC_PTR(sc_addr, o)
+#define SC_R(o) SC_PTR(sc_rec, o)
+#define SC_C(o) SC_PTR(sc_ctx, o)
+#define SC_BUCKET(i) (SC_PTR(sc_u32, sc_buckets)[i])
+
+/* Bump allocation (never 0: the arena starts at a non-zero base). Traps when the host cannot grow. */
+static sc_u32 sc_bump(sc_u32 n) {
+  sc_u32 at = (sc_top + 63u) & ~63u;
+  if (at + n > sc_cap) {
+    sc_u32 want = sc_cap * 2u;
+    while (want < at + n) want *= 2u;
+    if (!SC_GROW(want)) __builtin_trap();
+    sc_cap = want;
+  }
+  sc_top = at + n;
+  return at;
+}
+
+static sc_u32 sc_take(sc_u32 *list, sc_u32 size) {
+  sc_u32 o = *list;
+  if (o) {
+    *list = *SC_PTR(sc_u32, o);
+    return o;
+  }
+  return sc_bump(size);
+}
+static void sc_give(sc_u32 *list, sc_u32 o) {
+  *SC_PTR(sc_u32, o) = *list;
+  *list = o;
+}
+
+static sc_u32 sc_hash(sc_u32 addr, const sc_u64 *k, sc_u32 transient) {
+  sc_u64 h = (sc_u64)addr * 0x9e3779b97f4a7c15ull ^ transient;
+  h ^= k[0] * 0xbf58476d1ce4e5b9ull;
+  h ^= k[1] * 0x94d049bb133111ebull;
+  h ^= k[2] * 0xd6e8feb86659fd93ull;
+  h ^= k[3] * 0xa0761d6478bd642full;
+  h ^= h >> 31;
+  h *= 0x9e3779b97f4a7c15ull;
+  return (sc_u32)(h >> 32);
+}
+
+static void sc_rehash(sc_u32 n) {
+  sc_u32 nb = sc_bump(n * 4u);
+  sc_u32 *b = SC_PTR(sc_u32, nb);
+  for (sc_u32 i = 0; i < n; i++) b[i] = 0;
+  for (sc_u32 i = 0; i < sc_nbuckets; i++) {
+    sc_u32 e = SC_BUCKET(i);
+    while (e) {
+      sc_u32 nx = SC_E(e)->next;
+      sc_u32 h = sc_hash(SC_E(e)->addr, SC_E(e)->key, SC_E(e)->flags & SC_TRANSIENT) & (n - 1u);
+      SC_E(e)->next = b[h];
+      b[h] = e;
+      e = nx;
+    }
+  }
+  /* The old bucket array is left in the arena: growth is geometric, so at most as much again. */
+  sc_buckets = nb;
+  sc_nbuckets = n;
+}
+
+static void sc_init(sc_u32 base, sc_u32 cap) {
+  sc_top = base;
+  sc_cap = cap;
+  sc_free_entry = sc_free_rec = sc_free_small = 0;
+  sc_nbuckets = 0;
+  sc_count = 0;
+  sc_epochs = 0;
+  sc_rehash(1024);
+}
+
+static inline int sc_same(const sc_u64 *a, const sc_u64 *b) {
+  return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
+}
+static inline int sc_zero(const sc_u64 *a) { return (a[0] | a[1] | a[2] | a[3]) == 0; }
+static inline void sc_copy(sc_u64 *d, const sc_u64 *s) {
+  d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3];
+}
+
+/* The entry of (addr, k), or 0. */
+static sc_u32 sc_find(sc_u32 addr, const sc_u64 *k, sc_u32 transient) {
+  sc_u32 e = SC_BUCKET(sc_hash(addr, k, transient) & (sc_nbuckets - 1u));
+  while (e) {
+    sc_entry *p = SC_E(e);
+    if (p->addr == addr && sc_same(p->key, k) && (p->flags & SC_TRANSIENT) == transient) return e;
+    e = p->next;
+  }
+  return 0;
+}
+
+/* The entry of (addr, k), created (not loaded, not warm) when absent. */
+static sc_u32 sc_get(sc_u32 addr, const sc_u64 *k, sc_u32 transient) {
+  sc_u32 e = sc_find(addr, k, transient);
+  if (e) return e;
+  if (sc_count >= sc_nbuckets) sc_rehash(sc_nbuckets * 2u);
+  e = sc_take(&sc_free_entry, sizeof(sc_entry));
+  sc_entry *p = SC_E(e);
+  sc_copy(p->key, k);
+  p->cur[0] = p->cur[1] = p->cur[2] = p->cur[3] = 0;
+  p->orig[0] = p->orig[1] = p->orig[2] = p->orig[3] = 0;
+  p->addr = addr;
+  p->flags = transient;
+  p->epoch = 0;
+  sc_u32 h = sc_hash(addr, k, transient) & (sc_nbuckets - 1u);
+  p->next = SC_BUCKET(h);
+  SC_BUCKET(h) = e;
+  sc_ctx *c = SC_C(SC_A(addr)->ctx);
+  p->cnext = c->entries;
+  c->entries = e;
+  sc_count++;
+  return e;
+}
+
+static inline void sc_ensure_loaded(sc_u32 e) {
+  if (!(SC_E(e)->flags & (SC_LOADED | SC_TRANSIENT))) {
+    SC_LOAD(e);
+    SC_E(e)->flags |= SC_LOADED;
+  }
+}
+
+/* The current value of a loaded storage entry (0 when its account was wiped after the write, or before it). */
+static inline const sc_u64 *sc_value(sc_u32 e) {
+  static const sc_u64 zero[4] = {0, 0, 0, 0};
+  sc_entry *p = SC_E(e);
+  sc_u32 epoch = SC_A(p->addr)->epoch;
+  if ((p->flags & SC_WRITTEN) && p->epoch == epoch) return p->cur;
+  return epoch ? zero : p->orig;
+}
+
+static sc_u32 sc_new_rec(sc_u32 ctx, sc_u32 kind, sc_u32 target) {
+  sc_u32 r = sc_take(&sc_free_rec, sizeof(sc_rec));
+  sc_rec *p = SC_R(r);
+  sc_ctx *c = SC_C(ctx);
+  p->kind = kind;
+  p->target = target;
+  p->prev = c->journal;
+  c->journal = r;
+  c->jlen++;
+  return r;
+}
+
+/* Journal the state of entry e before a change. */
+static void sc_save_entry(sc_u32 e) {
+  sc_entry *p = SC_E(e);
+  sc_u32 r = sc_new_rec(SC_A(p->addr)->ctx, SC_REC_ENTRY, e);
+  sc_rec *q = SC_R(r);
+  sc_copy(q->old, p->cur);
+  q->oflags = p->flags;
+  q->oepoch = p->epoch;
+}
+
+static void sc_write(sc_u32 e, const sc_u64 *v) {
+  sc_entry *p = SC_E(e);
+  sc_save_entry(e);
+  sc_copy(p->cur, v);
+  p->flags |= SC_WRITTEN;
+  p->epoch = SC_A(p->addr)->epoch;
+}
+
+static void sc_add_refund_ctx(sc_u32 ctx, sc_i64 delta) {
+  if (delta == 0) return;
+  sc_u32 r = sc_new_rec(ctx, SC_REC_REFUND, ctx);
+  SC_R(r)->delta = delta;
+  SC_C(ctx)->refund += delta;
+}
+
+/* Mark warm (journaled); returns whether it was warm. */
+static sc_u32 sc_warm(sc_u32 e) {
+  if (SC_E(e)->flags & SC_WARM) return 1;
+  sc_save_entry(e);
+  SC_E(e)->flags |= SC_WARM;
+  return 0;
+}
+
+static void sc_wipe(sc_u32 addr) {
+  sc_u32 r = sc_new_rec(SC_A(addr)->ctx, SC_REC_EPOCH, addr);
+  SC_R(r)->oepoch = SC_A(addr)->epoch;
+  SC_A(addr)->epoch = ++sc_epochs;
+}
+
+static void sc_revert(sc_u32 ctx, sc_u32 len) {
+  sc_ctx *c = SC_C(ctx);
+  while (c->jlen > len) {
+    sc_u32 r = c->journal;
+    sc_rec *q = SC_R(r);
+    if (q->kind == SC_REC_ENTRY) {
+      sc_entry *p = SC_E(q->target);
+      sc_copy(p->cur, q->old);
+      /* LOADED is a cache fill, not a change: keep it. */
+      p->flags = (q->oflags & ~SC_LOADED) | (p->flags & SC_LOADED);
+      p->epoch = q->oepoch;
+    } else if (q->kind == SC_REC_REFUND) {
+      c->refund -= q->delta;
+    } else {
+      SC_A(q->target)->epoch = q->oepoch;
+    }
+    c->journal = q->prev;
+    c->jlen--;
+    sc_give(&sc_free_rec, r);
+  }
+}
+
+static sc_u32 sc_ctx_new(void) {
+  sc_u32 c = sc_take(&sc_free_small, 64);
+  sc_ctx *p = SC_C(c);
+  p->refund = 0;
+  p->entries = p->addrs = p->journal = p->jlen = 0;
+  return c;
+}
+
+static sc_u32 sc_addr_new(sc_u32 ctx) {
+  sc_u32 a = sc_take(&sc_free_small, 64);
+  sc_addr *p = SC_A(a);
+  p->ctx = ctx;
+  p->epoch = 0;
+  p->cnext = SC_C(ctx)->addrs;
+  SC_C(ctx)->addrs = a;
+  return a;
+}
+
+/* Unlink entry e from its hash chain. */
+static void sc_unlink(sc_u32 e) {
+  sc_entry *p = SC_E(e);
+  sc_u32 *link = &SC_BUCKET(sc_hash(p->addr, p->key, p->flags & SC_TRANSIENT) & (sc_nbuckets - 1u));
+  while (*link != e) link = &SC_E(*link)->next;
+  *link = p->next;
+}
+
+/* Free a context with its entries, addresses and journal. */
+static void sc_ctx_free(sc_u32 ctx) {
+  sc_ctx *c = SC_C(ctx);
+  for (sc_u32 e = c->entries; e;) {
+    sc_u32 nx = SC_E(e)->cnext;
+    sc_unlink(e);
+    sc_give(&sc_free_entry, e);
+    sc_count--;
+    e = nx;
+  }
+  for (sc_u32 a = c->addrs; a;) {
+    sc_u32 nx = SC_A(a)->cnext;
+    sc_give(&sc_free_small, a);
+    a = nx;
+  }
+  for (sc_u32 r = c->journal; r;) {
+    sc_u32 nx = SC_R(r)->prev;
+    sc_give(&sc_free_rec, r);
+    r = nx;
+  }
+  sc_give(&sc_free_small, ctx);
+}
+
+/* ---- the opcodes ------------------------------------------------------------------------------- */
+
+/* SLOAD: the value, warming the slot; *cost = EIP-2929 access gas (0 before Berlin: static gas). */
+static const sc_u64 *sc_op_sload(sc_u32 addr, const sc_u64 *k, sc_u32 fork, sc_u64 *cost) {
+  sc_u32 e = sc_get(addr, k, 0);
+  sc_ensure_loaded(e);
+  *cost = 0;
+  if (fork >= SC_FORK_BERLIN) {
+    if (sc_warm(e)) *cost = 100;
+    else {
+      *cost = 2100;
+      SC_ON_WARM(addr);
+    }
+  }
+  return sc_value(e);
+}
+
+/*
+ * SSTORE with EIP-2200/2929/3529 gas and refunds (as runtime/host/sstore-gas.ts): returns the status
+ * (0 or MEVMC_STATUS_OUT_OF_GAS), *gas updated. Nothing changes when it fails.
+ */
+static sc_u32 sc_op_sstore(sc_u32 addr, const sc_u64 *k, const sc_u64 *v, sc_u32 fork, sc_u64 *gas) {
+  if (fork >= SC_FORK_ISTANBUL && *gas <= 2300) return 3; /* EIP-2200 sentry */
+  sc_u32 e = sc_get(addr, k, 0);
+  sc_ensure_loaded(e);
+  sc_entry *p = SC_E(e);
+  const sc_u64 *cur = sc_value(e);
+  const sc_u64 *orig = p->orig;
+  sc_u64 cost;
+  sc_i64 refund = 0;
+  int cold = 0;
+  if (fork < SC_FORK_CONSTANTINOPLE || fork == SC_FORK_PETERSBURG) {
+    cost = sc_zero(cur) && !sc_zero(v) ? 20000 : 5000;
+    if (!sc_zero(cur) && sc_zero(v)) refund = 15000;
+  } else {
+    int berlin = fork >= SC_FORK_BERLIN;
+    sc_u64 sload = berlin ? 100 : fork >= SC_FORK_ISTANBUL ? 800 : 200;
+    sc_u64 reset = berlin ? 5000 - 2100 : 5000;
+    sc_i64 clear = fork >= SC_FORK_LONDON ? 4800 : 15000;
+    cold = berlin && !(p->flags & SC_WARM);
+    if (sc_same(cur, v)) cost = sload;
+    else if (sc_same(orig, cur)) {
+      if (sc_zero(orig)) cost = 20000;
+      else {
+        cost = reset;
+        if (sc_zero(v)) refund += clear;
+      }
+    } else {
+      cost = sload;
+      if (!sc_zero(orig)) {
+        if (sc_zero(cur)) refund -= clear;
+        else if (sc_zero(v)) refund += clear;
+      }
+      if (sc_same(orig, v)) refund += (sc_i64)(sc_zero(orig) ? 20000 - sload : reset - sload);
+    }
+    if (cold) cost += 2100;
+  }
+  if (*gas < cost) return 3;
+  *gas -= cost;
+  /* One journal record covers the warm flag and the value. */
+  sc_save_entry(e);
+  if (cold) {
+    p->flags |= SC_WARM;
+    SC_ON_WARM(addr);
+  }
+  sc_copy(p->cur, v);
+  p->flags |= SC_WRITTEN;
+  p->epoch = SC_A(addr)->epoch;
+  sc_add_refund_ctx(SC_A(addr)->ctx, refund);
+  return 0;
+}
+
+static const sc_u64 *sc_op_tload(sc_u32 addr, const sc_u64 *k) {
+  static const sc_u64 zero[4] = {0, 0, 0, 0};
+  sc_u32 e = sc_find(addr, k, SC_TRANSIENT);
+  return e ? SC_E(e)->cur : zero;
+}
+
+static void sc_op_tstore(sc_u32 addr, const sc_u64 *k, const sc_u64 *v) {
+  sc_u32 e = sc_get(addr, k, SC_TRANSIENT);
+  sc_save_entry(e);
+  sc_copy(SC_E(e)->cur, v);
+}
+
+#endif /* MEVMC_STATE_CACHE_CORE_H */

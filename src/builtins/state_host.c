@@ -1,0 +1,69 @@
+/*
+ * state_host.c — SLOAD, SSTORE, TLOAD and TSTORE for compiled wasm contracts without JS: instantiated over
+ * each frame's memory (next to the builtins), it reads the operands and the context there and calls the
+ * process-wide state cache (state_cache.c) directly, wasm to wasm. It provides the host imports of the same
+ * names (src/abi/host.ts), so compiled code is unchanged. A frame whose context holds no state-cache
+ * address (MEVMC_CTX_STATE_ADDR = 0: the cache is off) goes to the JS host as before.
+ */
+#include "mevmc_abi.h"
+
+typedef unsigned long long u64;
+typedef struct { u64 a, b, c, d; } word4;
+typedef struct { u64 a, b, c, d, cost; } word4_cost;
+typedef struct { u64 gas; unsigned status; } gas_status;
+
+#define CACHE(name) __attribute__((import_module("cache"), import_name(#name)))
+#define HOST(name) __attribute__((import_module("host"), import_name(#name)))
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+CACHE(sload) word4_cost cache_sload(unsigned a, u64, u64, u64, u64, unsigned fork);
+CACHE(sstore) gas_status cache_sstore(unsigned a, u64, u64, u64, u64, u64, u64, u64, u64, unsigned fork, u64 gas);
+CACHE(tload) word4 cache_tload(unsigned a, u64, u64, u64, u64);
+CACHE(tstore) void cache_tstore(unsigned a, u64, u64, u64, u64, u64, u64, u64, u64);
+HOST(mevmc_sload) int host_sload(unsigned r);
+HOST(mevmc_sstore) int host_sstore(unsigned k, unsigned v);
+HOST(mevmc_tload) void host_tload(unsigned r);
+HOST(mevmc_tstore) int host_tstore(unsigned k, unsigned v);
+
+#define CTX_U32(o) (*(unsigned *)(__SIZE_TYPE__)(MEVMC_CTX + (o)))
+#define GAS (*(u64 *)(__SIZE_TYPE__)(MEVMC_CTX + MEVMC_CTX_GAS))
+#define WORD(p) ((u64 *)(__SIZE_TYPE__)(p))
+
+EXPORT(mevmc_sload) int x_sload(unsigned r) {
+  unsigned a = CTX_U32(MEVMC_CTX_STATE_ADDR);
+  if (!a) return host_sload(r);
+  u64 *w = WORD(r);
+  word4_cost x = cache_sload(a, w[0], w[1], w[2], w[3], CTX_U32(MEVMC_CTX_FORK));
+  if (GAS < x.cost) return MEVMC_STATUS_OUT_OF_GAS;
+  GAS -= x.cost;
+  w[0] = x.a; w[1] = x.b; w[2] = x.c; w[3] = x.d;
+  return 0;
+}
+
+EXPORT(mevmc_sstore) int x_sstore(unsigned k, unsigned v) {
+  unsigned a = CTX_U32(MEVMC_CTX_STATE_ADDR);
+  if (!a) return host_sstore(k, v);
+  if (CTX_U32(MEVMC_CTX_FLAGS) & MEVMC_CTX_FLAG_STATIC) return MEVMC_STATUS_STATIC_VIOLATION;
+  u64 *kw = WORD(k), *vw = WORD(v);
+  gas_status x = cache_sstore(a, kw[0], kw[1], kw[2], kw[3], vw[0], vw[1], vw[2], vw[3], CTX_U32(MEVMC_CTX_FORK), GAS);
+  if (x.status) return (int)x.status;
+  GAS = x.gas;
+  return 0;
+}
+
+EXPORT(mevmc_tload) void x_tload(unsigned r) {
+  unsigned a = CTX_U32(MEVMC_CTX_STATE_ADDR);
+  if (!a) { host_tload(r); return; }
+  u64 *w = WORD(r);
+  word4 x = cache_tload(a, w[0], w[1], w[2], w[3]);
+  w[0] = x.a; w[1] = x.b; w[2] = x.c; w[3] = x.d;
+}
+
+EXPORT(mevmc_tstore) int x_tstore(unsigned k, unsigned v) {
+  unsigned a = CTX_U32(MEVMC_CTX_STATE_ADDR);
+  if (!a) return host_tstore(k, v);
+  if (CTX_U32(MEVMC_CTX_FLAGS) & MEVMC_CTX_FLAG_STATIC) return MEVMC_STATUS_STATIC_VIOLATION;
+  u64 *kw = WORD(k), *vw = WORD(v);
+  cache_tstore(a, kw[0], kw[1], kw[2], kw[3], vw[0], vw[1], vw[2], vw[3]);
+  return 0;
+}
