@@ -24,6 +24,12 @@ const CALL_KINDS: Record<number, CallKind> = { 0xf1: 'CALL', 0xf2: 'CALLCODE', 0
 
 const MASK64 = (1n << 64n) - 1n;
 
+/** A chain's stricter forwarding cap: at most `available − available / divisor` (after EIP-150's own cap). */
+function minForwarded(forwarded: bigint, available: bigint, divisor: bigint): bigint {
+  const cap = available - available / divisor;
+  return forwarded < cap ? forwarded : cap;
+}
+
 /**
  * Reads/writes words in the frame memory (re-reading `memory.buffer`, which growth replaces): a
  * WebAssembly.Memory, a native frame (runtime/loader/native.ts) or any fixed `{ buffer }`.
@@ -139,6 +145,8 @@ export class FrameHost {
     if (cost > gas) return Status.OutOfGas;
     let forwarded = gas - cost;
     if (fork >= Fork.TangerineWhistle) forwarded -= forwarded / 64n;
+    const retain = this.block.chainRules?.retainDivisor;
+    if (retain !== undefined) forwarded = minForwarded(forwarded, gas - cost, retain);
     const left = gas - cost;
     mem.setGas(left);
     if (fork >= Fork.Shanghai && len > 49152) return Status.OutOfGas; // EIP-3860 init-code size
@@ -199,8 +207,10 @@ export class FrameHost {
     const cost = callAccessCost(world, fork, kind, to, value);
     const gas = mem.gas();
     if (cost > gas) return Status.OutOfGas;
-    const forwarded = forwardedGas(fork, requested, gas - cost);
+    let forwarded = forwardedGas(fork, requested, gas - cost);
     if (forwarded === undefined) return Status.OutOfGas;
+    const retain = this.block.chainRules?.retainDivisor;
+    if (retain !== undefined) forwarded = minForwarded(forwarded, gas - cost, retain);
     let left = gas - cost - forwarded;
     const callGas = forwarded + (value !== 0n ? G.callStipend : 0n);
     this.setReturnData(EMPTY);

@@ -37,6 +37,11 @@ export interface HostChainRules {
   log(topics: number, dataLen: number): bigint;
   /** Charged per byte of code a successful creation deposits, before Ethereum's 200 per byte. */
   codeDepositPerByte: bigint;
+  /**
+   * CALL*, CREATE*: the caller keeps at least `available / retainDivisor` of the gas left after the operation's own
+   * cost (MegaETH's 98/100 rule: 50), on top of EIP-150's 1/64.
+   */
+  retainDivisor?: bigint;
 }
 
 /** One message call. */

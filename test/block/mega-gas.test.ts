@@ -7,6 +7,8 @@
  *   reverts; out of gas at the LOG when it does not fit).
  * - Code deposit: 10,000 per byte of deployed code on top of Ethereum's 200 (creation tx and CREATE); a creation
  *   whose deposit does not fit fails out of gas.
+ * - 98/100 forwarding: CALL and CREATE pass at most `P − ⌊P × 2 / 100⌋` of the gas P left after their own cost
+ *   (Ethereum: `P − ⌊P / 64⌋`).
  */
 import { describe, expect, it } from 'vitest';
 import { Fork } from '../../src/evm/forks.ts';
@@ -34,6 +36,21 @@ const CREATE_57 = '64' + INIT_57 + '600052' + '6005601b6000f0' + '00';
 /** REX code-deposit storage gas of 57 bytes, from the spec text (10,000 per byte). */
 const SPEC_DEPOSIT_57 = 57n * 10_000n;
 
+// CALLER_OF_GAS: CALL GAS_PROBE with all gas, store the word it returns (its GAS) in slot 0. GAS_PROBE returns GAS.
+const GAS_PROBE = '0x6000000000000000000000000000000000000006';
+const CALLER_OF_GAS = '0x7000000000000000000000000000000000000007';
+const CALL_PROBE = '5f5f5f5f5f' + '73' + GAS_PROBE.slice(2) + '5af1' + '3d5f5f3e5f515f55' + '00';
+// CREATOR: CREATE with init code `GAS PUSH0 SSTORE` (the child stores the gas it sees in its own slot 0).
+const CREATOR = '0x8000000000000000000000000000000000000008';
+const CREATE_PROBE = '625a5f55' + '5f52' + '6003601d5ff0' + '00';
+
+/** The P of Ethereum's rule that forwards `f` (P − ⌊P/64⌋ = f): one or two candidates. */
+const ethSources = (f: bigint): bigint[] => {
+  const out: bigint[] = [];
+  for (let p = f; p <= f + f / 63n + 2n; p++) if (p - p / 64n === f) out.push(p);
+  return out;
+};
+
 /** REX LOG storage gas of a LOG2 with 32 data bytes, from the spec text (3,750 per topic, 80 per byte). */
 const SPEC_LOG2_32 = 2n * 3_750n + 32n * 80n;
 
@@ -50,6 +67,9 @@ function world(): WorldState {
   be.setAccount(REVERTER, { balance: 0n, nonce: 1n, code: code(LOG2_32 + '60006000fd') });
   be.setAccount(OUTER, { balance: 0n, nonce: 1n, code: code(CALL_REVERTER) });
   be.setAccount(FACTORY, { balance: 0n, nonce: 1n, code: code(CREATE_57) });
+  be.setAccount(GAS_PROBE, { balance: 0n, nonce: 1n, code: code('5a5f5260205ff3') });
+  be.setAccount(CALLER_OF_GAS, { balance: 0n, nonce: 1n, code: code(CALL_PROBE) });
+  be.setAccount(CREATOR, { balance: 0n, nonce: 1n, code: code(CREATE_PROBE) });
   return new WorldState(be);
 }
 const tx = (to: string | undefined, gasLimit = 1_000_000n, data = new Uint8Array(0)): Tx => ({
@@ -130,5 +150,26 @@ describe.each(engines)('REX code-deposit storage gas, %s engine', (name, make) =
     expect(mega.status).toBe('halt');
     expect(mega.gasUsed).toBe(limit);
     expect(runTransaction(world(), tx(undefined, limit + 1n, code(INIT_57)), megaEnv, Fork.Prague, loader).status).toBe('success');
+  });
+});
+
+describe.each(engines)('REX 98/100 gas forwarding, %s engine', (name, make) => {
+  it('CALL and CREATE forward P − ⌊P × 2/100⌋ where Ethereum forwards P − ⌊P/64⌋', async () => {
+    const loader = await make();
+    if (!loader) return console.log(`skipped: ${name} engine unavailable (${nativeUnavailableReason()})`);
+    // What the child sees with GAS is the forwarded gas minus GAS's own 2.
+    const seen = (e: TxEnv, to: string, at: string): bigint => {
+      const w = world();
+      const r = runTransaction(w, tx(to, 10_000_000n), e, Fork.Prague, loader);
+      expect(r.status).toBe('success');
+      return w.sload(at, 0n) + 2n;
+    };
+    for (const [to, child] of [[CALLER_OF_GAS, CALLER_OF_GAS], [CREATOR, creationAddress(CREATOR, 1n)]]) {
+      const eth = seen(env, to, child);
+      const mega = seen(megaEnv, to, child);
+      expect(mega).toBeLessThan(eth);
+      const candidates = ethSources(eth).map((p) => p - (p * 2n) / 100n);
+      expect(candidates, to).toContain(mega);
+    }
   });
 });

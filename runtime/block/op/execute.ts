@@ -15,9 +15,9 @@
  *   and credited to their vaults after it; the base fee goes to BaseFeeVault instead of being burnt; the coinbase
  *   (SequencerFeeVault) gets the priority fee as on Ethereum.
  *
- * MegaETH REX: the state-independent storage gas (39,000 per tx, calldata), LOG and code-deposit storage gas
- * (mega-gas.ts). Not modelled yet (docs/megaeth.md §3): SALT-scaled SSTORE / account / contract storage gas,
- * limits, detention, 98/100 forwarding, SELFDESTRUCT disabled, precompile prices. Fee-less transactions run with BASEFEE reading 0 (their gas price is 0
+ * MegaETH REX: the state-independent storage gas (39,000 per tx, calldata), LOG and code-deposit storage gas, 98/100
+ * forwarding (mega-gas.ts). Not modelled yet (docs/megaeth.md §3): SALT-scaled SSTORE / account / contract storage
+ * gas, limits, detention, SELFDESTRUCT disabled, precompile prices. Fee-less transactions run with BASEFEE reading 0 (their gas price is 0
  * and `runTransaction` requires price ≥ base fee).
  */
 import { RLP } from '@ethereumjs/rlp';
@@ -73,7 +73,7 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
     blobBaseFee: 1n,
     blockHash: (n) => (n < h.number && n + 256n >= h.number ? (source?.(n) ?? 0n) : 0n),
   };
-  // MegaETH REX: storage gas charged inside frames (LOG, code deposit).
+  // MegaETH REX: the host's rules inside frames (LOG and code-deposit storage gas, 98/100 forwarding).
   if (rex) env.chainRules = rexHostRules();
   const feeless: TxEnv = { ...env, baseFee: 0n };
   // MegaETH REX: storage gas on top of the intrinsic gas of every transaction (deposits included).

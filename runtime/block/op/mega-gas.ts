@@ -43,10 +43,17 @@ export const LOG_DATA_STORAGE_GAS = 80n;
 /** Storage gas per byte of deployed code (`mini_rex::CODEDEPOSIT_STORAGE_GAS`), on top of Ethereum's 200. */
 export const CODE_DEPOSIT_STORAGE_GAS = 10_000n;
 
-/** The host-side storage gas of spec REX. */
+/**
+ * 98/100 forwarding (mega-evm instructions.rs `forward_gas_ext`, all CALL-like opcodes from Rex, CREATE/CREATE2): the
+ * child gets at most the gas left after the opcode's cost minus 2/100 of it (`− left × 2 / 100`).
+ */
+export const CALL_RETAIN_DIVISOR = 50n;
+
+/** The host-side rules of spec REX. */
 export function rexHostRules(): HostChainRules {
   return {
     log: (topics, dataLen) => LOG_TOPIC_STORAGE_GAS * BigInt(topics) + LOG_DATA_STORAGE_GAS * BigInt(dataLen),
     codeDepositPerByte: CODE_DEPOSIT_STORAGE_GAS,
+    retainDivisor: CALL_RETAIN_DIVISOR,
   };
 }
