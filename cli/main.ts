@@ -124,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
       .option('expect-root', { type: 'string', describe: 'also check the post-state root against this one' })
       .option('engine', { choices: ['wasm', 'native'] as const, default: 'wasm' as const })
       .option('block-hashes', { type: 'string', describe: 'BLOCKHASH file: { "<number>": "0xhash" }' })
+      .option('explain-gas', { type: 'boolean', default: false, describe: 'OP chain, gas and stateRoot FAIL: find the one transaction whose gas alone makes the root the header\'s (re-applies the batch per candidate, ~0.5 s each)' })
       .option('cache-dir', { type: 'string', describe: 'on-disk cache of compiled modules' })
       .option('json', { type: 'boolean', default: false, describe: '{ "block", "stateRoot", "ok", … }' }),
     async (a) => set((await import('./commands/validate.ts')).validateCommand(a as never)))

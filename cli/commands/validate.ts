@@ -48,6 +48,8 @@ export interface ValidateArgs {
   engine: 'wasm' | 'native';
   blockHashes?: string;
   cacheDir?: string;
+  /** OP chain, gas and root wrong: find the transaction whose gas alone explains the root (~0.5 s a candidate). */
+  explainGas?: boolean;
 }
 
 function root32(what: string, s: string): Uint8Array {
@@ -206,7 +208,7 @@ async function validateOne(a: ValidateArgs, blockPath: string, s: Shared, severa
   let r;
   try {
     r = await validateBlock(block, witness, parentRoot, code, { loader, blockHash: (n) => hashes.get(n), ...(chain ? { chain } : {}) },
-      { nextWitness, mptWitness, parentWithdrawalsRoot: parent?.withdrawalsRoot });
+      { nextWitness, mptWitness, parentWithdrawalsRoot: parent?.withdrawalsRoot, explainGas: a.explainGas === true });
   } catch (e) {
     if (e instanceof WitnessLacksKeyError || e instanceof WitnessInvalidError || e instanceof WitnessFormatError ||
       e instanceof MissingCodeError || e instanceof BlockFormatError) {
@@ -240,6 +242,16 @@ async function validateOne(a: ValidateArgs, blockPath: string, s: Shared, severa
       if (r.withdrawalsError) console.log(`  withdrawals: ${r.withdrawalsError}`);
       else if (r.withdrawalsRoot === 'FAIL') console.log(`  withdrawals: ours ${r.withdrawalsRootValue}, header ${String((block as { withdrawalsRoot?: string }).withdrawalsRoot)}`);
       for (const line of diagnosticLines(r, block, nextPath)) console.log(line);
+      const g = r.gasExplained;
+      if (g) {
+        const txs = Array.isArray(block.transactions) ? (block.transactions as { hash?: string }[]) : [];
+        const d = `${g.gasDelta > 0n ? g.gasDelta : -g.gasDelta} gas ${g.gasDelta > 0n ? 'more' : 'less'}`;
+        const named = g.txs === undefined ? '' : g.txs.length === 1 ? `tx ${g.txs[0]} ${txs[g.txs[0]]?.hash ?? ''}` : `one of txs ${g.txs.join(', ')} (one sender)`;
+        console.log(g.txs === undefined
+          ? `  explain-gas: no single transaction's gas makes the root the header's (${g.tried} tried, ${g.ms.toFixed(0)} ms): several differ, or more than gas`
+          : `  explain-gas: with ${d} charged to ${named} (its sender and the fee vaults moved), the post-state root equals the header's: ` +
+            `every other key is right, that transaction's gas is the divergence (${g.tried} tried, ${g.ms.toFixed(0)} ms)`);
+      }
     }
   } else {
     console.log(`${r.number} stateRoot ${r.stateRoot}${rootCheck ? ` ${rootCheck}` : ''} receiptsRoot ${r.receiptsRoot} logsBloom ${r.logsBloom} ` +

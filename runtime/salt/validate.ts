@@ -28,6 +28,7 @@ import { addrBytes, beToBigint } from './block-overlay.ts';
 import { bytesEqual } from './keys.ts';
 import type { KeyChange } from './state.ts';
 import { L2_TO_L1_MESSAGE_PASSER, MptWitnessError, decodeMptWitness, withdrawalsRootAfter } from './withdrawals.ts';
+import { type GasCandidateTx, explainGasGap } from './explain-gas.ts';
 import { buildWitness, encodeWitnessFile } from './witness-build.ts';
 import { type WitnessFile, decodeWitnessFile } from './witness.ts';
 
@@ -54,6 +55,8 @@ export interface ValidationResult {
   gasUsed: HeaderCheck;
   /** On an OP/MegaETH chain the header's stateRoot is the SALT root: checked; 'n/a' on Ethereum (an MPT root). */
   stateRootHeader: HeaderCheck;
+  /** With `explainGas`: the transaction whose gas alone makes the root the header's (undefined txs: none does). */
+  gasExplained?: { txs: number[] | undefined; gasDelta: bigint; tried: number; ms: number };
   /** OP Isthmus: the message passer's storage root from the `.mpt` witness against the header ('n/a' without it). */
   withdrawalsRoot: HeaderCheck;
   /** The computed withdrawals root (0x-hex), or why it could not be (`withdrawalsError`). */
@@ -117,6 +120,8 @@ export async function validateBlock(
     /** OP Isthmus: the `.mpt` witness of the message passer's storage trie, and the parent header's withdrawalsRoot. */
     mptWitness?: Uint8Array;
     parentWithdrawalsRoot?: string;
+    /** On an OP chain whose gas and state root fail: find the one transaction whose gas explains the root (slow). */
+    explainGas?: boolean;
   } = {},
 ): Promise<ValidationResult> {
   let w: WitnessFile;
@@ -155,6 +160,7 @@ export async function validateBlock(
   }
   // Before the batch is applied (the partial state then holds post-block values, and no change would show).
   const passer = extra.mptWitness && opts.chain?.op ? messagePasserChanges(backend.keyChanges()) : undefined;
+  const preChanges = extra.explainGas && opts.chain?.op ? backend.keyChanges() : undefined;
   const t1 = performance.now();
   let root: Uint8Array | undefined;
   let keys = 0;
@@ -192,7 +198,17 @@ export async function validateBlock(
   const logsBloom = check(hex(result.logsBloom), header.logsBloom);
   const gasUsed = check(String(result.gasUsed), header.gasUsed === undefined ? undefined : String(BigInt(header.gasUsed)));
   const stateRootHeader = !root ? 'FAIL' : opts.chain?.op ? check(hex(root), header.stateRoot) : 'n/a';
+  let gasExplained: ValidationResult['gasExplained'];
+  if (preChanges && stateRootHeader === 'FAIL' && gasUsed === 'FAIL' && header.stateRoot && header.gasUsed) {
+    const t2 = performance.now();
+    const gasDelta = BigInt(header.gasUsed) - result.gasUsed;
+    const rb = rpcBlock as { transactions?: GasCandidateTx[]; miner?: string; baseFeePerGas?: string };
+    const e = explainGasGap(w, parentRoot, preChanges, Array.isArray(rb.transactions) ? rb.transactions : [],
+      { baseFee: BigInt(rb.baseFeePerGas ?? '0x0'), coinbase: String(rb.miner ?? '') }, gasDelta, header.stateRoot);
+    gasExplained = { ...e, gasDelta, ms: performance.now() - t2 };
+  }
   return {
+    ...(gasExplained ? { gasExplained } : {}),
     number, stateRoot: root ? hex(root) : 'n/a', ...(applyError ? { applyError } : {}), receiptsRoot, logsBloom, gasUsed, stateRootHeader,
     withdrawalsRoot, ...(withdrawalsRootValue ? { withdrawalsRootValue } : {}), ...(withdrawalsError ? { withdrawalsError } : {}),
     ok: receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsed !== 'FAIL' && stateRootHeader !== 'FAIL' && withdrawalsRoot !== 'FAIL',

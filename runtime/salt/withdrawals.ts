@@ -17,8 +17,8 @@ import { createMPT, updateMPTFromMerkleProof } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 
-/** The L2ToL1MessagePasser predeploy, whose storage root is the header's withdrawalsRoot on OP Isthmus. */
-export const L2_TO_L1_MESSAGE_PASSER = '0x4200000000000000000000000000000000000016';
+// The L2ToL1MessagePasser predeploy, whose storage root is the header's withdrawalsRoot on OP Isthmus.
+export { L2_TO_L1_MESSAGE_PASSER } from '../block/op/rules.ts';
 
 /** keccak(rlp('')): the root of an empty trie. */
 const EMPTY_TRIE_ROOT = keccak_256(RLP.encode(new Uint8Array(0)));
