@@ -6,8 +6,9 @@
  *   the header's withdrawalsRoot of 1146; one slot flipped, or one change dropped, does not;
  * - BLOCKHASH as the validator serves it (parent hash from the header, older hashes from the EIP-2935 history
  *   contract's storage in the witness): block 1146 tx 1 stores the hashes of the previous 256 blocks in contract
- *   0x3436…cb5d; the values it writes include the `hash` of every shared block file 1139–1145, and its key changes
- *   apply to the witnessed trie (with BLOCKHASH = 0 it wrote zeros, deletions the chain never made);
+ *   0x3436…cb5d; the values it writes include the `hash` of every shared block file 1139–1145, all 256 equal what
+ *   block 1152's witness proves for those slots (the contract's next call), and its key changes apply to the
+ *   witnessed trie (with BLOCKHASH = 0 it wrote zeros, deletions the chain never made);
  * - `mevmc validate` over two blocks with `--witness DIR`: per-field lines with `withdrawalsRoot ok` and the summary;
  *   `--engine native` gives block 1140 the same fields and post-state root as wasm (MEVMC_MEGAETH_NATIVE=1: ~90 s
  *   of clang; skipped visibly otherwise);
@@ -76,6 +77,16 @@ describe.skipIf(!HAVE)('MegaETH withdrawals root and SALT apply rules (../shared
     const written = new Set([...(r.result.txs[1].diff.get('0x3436640b271a4e3eff231b5dec451ba67b7dcb5d')?.storage.values() ?? [])]);
     expect(written.size).toBe(256);
     for (let n = 1139; n <= 1145; n++) expect(written.has(BigInt(blockJson(n).hash)), `hash of ${n}`).toBe(true);
+    // The contract is next called in 1152: that block's witness proves the 256 values 1146 left; ours are those.
+    const A = '3436640b271a4e3eff231b5dec451ba67b7dcb5d';
+    const ours = r.result.txs[1].diff.get('0x' + A)!.storage;
+    let proven = 0;
+    for (const [, v] of decodeWitnessFile(new Uint8Array(readFileSync(file('witness', 1152, '.salt')))).kvs) {
+      if (!v || v.key.length !== 52 || Buffer.from(v.key.subarray(0, 20)).toString('hex') !== A) continue;
+      expect(ours.get(BigInt(hex(v.key.subarray(20)))), hex(v.key)).toBe(BigInt(hex(v.value)));
+      proven++;
+    }
+    expect(proven).toBe(256);
     expect(r.applyError).toBeUndefined();
     expect(r.stateRoot).toMatch(/^0x[0-9a-f]{64}$/);
   }, 600_000);
