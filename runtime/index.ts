@@ -76,8 +76,10 @@ export { buildWitness, encodeWitnessFile, witnessKeys, type WitnessMeta } from '
 /**
  * OP-stack / MegaETH chain mode (docs/megaeth.md): `CHAINS.megaeth` carries `op` rules; {@link opBlockFromRpc} reads
  * an OP block (deposits 0x7e included), {@link executeOpBlock} runs it (deposits, L1 data fee, fee vaults);
- * `validateBlock(…, { chain: CHAINS.megaeth }, { nextWitness })` does both statelessly and, with the next block's
- * witness, {@link compareWithNextWitness} tells where our post-state first differs from the chain's.
+ * `validateBlock(…, { chain: CHAINS.megaeth }, { nextWitness, mptWitness })` does both statelessly and, with the next
+ * block's witness, {@link compareWithNextWitness} tells where our post-state first differs from the chain's; the `.mpt`
+ * witness gives the withdrawalsRoot ({@link withdrawalsRootAfter}); `explainGas` names the one transaction whose gas
+ * explains a wrong root ({@link explainGasGap}).
  */
 export { MEGAETH_REX, type OpRules } from './block/op/rules.ts';
 export { type DepositReceipt, type DepositTx, depositFromRpc, depositHash, encodeDeposit, encodeDepositReceipt } from './block/op/deposit.ts';
@@ -85,6 +87,8 @@ export { type L1BlockInfo, flzCompressLen, l1Cost, operatorFee, readL1BlockInfo 
 export { type OpBlock, type OpItem, opBlockFromRpc } from './block/op/rpc.ts';
 export { type OpBlockResult, type OpTxFees, executeOpBlock } from './block/op/execute.ts';
 export { type KeyDivergence, type StateDivergence, compareWithNextWitness } from './salt/diagnose.ts';
+export { L2_TO_L1_MESSAGE_PASSER, MptWitnessError, type MptWitness, decodeMptWitness, withdrawalsRootAfter } from './salt/withdrawals.ts';
+export { type GasCandidateTx, explainGasGap } from './salt/explain-gas.ts';
 
 /**
  * Parallel blocks: `executeBlock(block, state, { workers: N })` or, across blocks, `{ pool: new ParallelPool(N) }`
