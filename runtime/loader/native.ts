@@ -32,7 +32,6 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { CTX, CTX_SIZE, Ctx, EVM_MEMORY_BASE, MAX_EVM_MEMORY, Status } from '../../src/abi/context.ts';
 import { HOST_IMPORTS } from '../../src/abi/host.ts';
 import { analyze } from '../../src/analysis/index.ts';
@@ -40,7 +39,7 @@ import { compileToC } from '../../src/backend/c/index.ts';
 import { findClang } from '../../src/backend/c/clang.ts';
 import { type Fork, forkName } from '../../src/evm/forks.ts';
 import { HostFailure } from '../host/call.ts';
-import { DiskCache, type EntryKey, entryName } from './cache.ts';
+import { DiskCache, type EntryKey, codeHashHex, entryName } from './cache.ts';
 import { NativeLoadError, ObjectStore } from './native-objects.ts';
 
 export { NativeLoadError } from './native-objects.ts';
@@ -471,7 +470,7 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
     const opt = this.opts.optimize ?? 2;
     const src = source === undefined ? '' : `/source:${createHash('sha256').update(source).digest('hex')}`;
     return {
-      kind: 'native', codeHash: Buffer.from(keccak_256(code)).toString('hex'), fork: forkName(fork),
+      kind: 'native', codeHash: codeHashHex(code), fork: forkName(fork),
       options: `O${opt}${this.opts.trace ? '/trace' : ''}/abi${NATIVE_ABI_VERSION}/clang${findClang()?.major ?? '?'}${src}`, build: '',
     };
   }

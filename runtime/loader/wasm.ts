@@ -12,14 +12,13 @@
  * throws CompilerNotLoadedError; the run's owner awaits `ensureCompiler()` and re-runs
  * (`withCompiler`). A run whose modules all come from the disk cache never loads binaryen.
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { HOST_IMPORTS, HOST_MODULE, BUILTINS_MODULE } from '../../src/abi/host.ts';
 import { analyze } from '../../src/analysis/index.ts';
 import type { WasmArtifact, WasmOptions } from '../../src/backend/wasm/index.ts';
 import { builtinsModule, stateModule } from '../../src/builtins/index.ts';
 import { type Fork, forkName } from '../../src/evm/forks.ts';
 import { stateCache } from '../state/state-cache.ts';
-import { DiskCache, type EntryKey } from './cache.ts';
+import { DiskCache, type EntryKey, codeHashHex } from './cache.ts';
 import { applyWasmTiering } from './tiering.ts';
 import { CompilerNotLoadedError, type ContractInstance, type ContractLoader, type HostFns, type LoadedCode } from './types.ts';
 
@@ -139,7 +138,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
   /** What a module of `code` is bound to (its cache key material; `build` filled in only for the disk cache). */
   entryKey(code: Uint8Array, fork: Fork, build = ''): EntryKey {
     return {
-      kind: 'wasm', codeHash: Buffer.from(keccak_256(code)).toString('hex'), fork: forkName(fork),
+      kind: 'wasm', codeHash: codeHashHex(code), fork: forkName(fork),
       options: `O${this.opts.optimize ?? 0}${this.opts.trace ? '/trace' : ''}`, build,
     };
   }

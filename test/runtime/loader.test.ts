@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCase } from '../../runtime/harness/case.ts';
 import { runCase } from '../../runtime/harness/batch.ts';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { codeHashHex } from '../../runtime/loader/cache.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { Fork } from '../../src/evm/forks.ts';
 
@@ -66,3 +68,22 @@ describe('WasmLoader instance limit', () => {
     expect(loaded[loaded.length - 1].pool).toHaveLength(1);
   });
 });
+
+describe('codeHashHex', () => {
+  it('is keccak256 of the code, for new buffers of seen code and for codes that differ in one byte', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) & 0xff;
+    const codes = [new Uint8Array(0), Uint8Array.of(0)];
+    for (const n of [1, 31, 32, 135, 136, 137, 24576]) for (let k = 0; k < 3; k++) codes.push(Uint8Array.from({ length: n }, next));
+    // Codes that differ in one byte only (first, middle, last).
+    for (const at of [0, 12288, 24575]) {
+      const c = codes[codes.length - 1].slice();
+      c[at] ^= 1;
+      codes.push(c);
+    }
+    for (let round = 0; round < 2; round++) {
+      for (const c of codes) expect(codeHashHex(c.slice())).toBe(Buffer.from(keccak_256(c)).toString('hex'));
+    }
+  });
+});
+
