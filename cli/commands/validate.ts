@@ -229,6 +229,7 @@ async function validateOne(a: ValidateArgs, blockPath: string, s: Shared, severa
       block: Number(r.number), stateRoot: r.stateRoot, ok, receiptsRoot: r.receiptsRoot, logsBloom: r.logsBloom, gasUsed: r.gasUsed,
       ...(rootCheck ? { stateRootCheck: rootCheck } : {}), ...(r.stateRootHeader !== 'n/a' ? { stateRootHeader: r.stateRootHeader } : {}),
       ...(r.withdrawalsRoot !== 'n/a' || chain?.op ? { withdrawalsRoot: r.withdrawalsRoot } : {}),
+      ...(r.gasExplained ? { explainGas: { txs: r.gasExplained.txs ?? null, gasDelta: Number(r.gasExplained.gasDelta), tried: r.gasExplained.tried } } : {}),
       ...(r.divergence ? { divergence: { compared: r.divergence.compared, mismatches: r.divergence.mismatches.length, first: r.divergence.first } } : {}),
       gas: Number(r.result.gasUsed), keys: r.keys,
       witness: r.witness, verifyMs: +r.verifyMs.toFixed(1), execMs: +r.execMs.toFixed(1), updateMs: +r.updateMs.toFixed(1),
@@ -293,7 +294,16 @@ export async function validateCommand(a: ValidateArgs): Promise<number> {
   let failed = 0;
   let skipped = 0;
   for (const path of blocks) {
-    const r = await validateOne(a, path, { chain, code, loader, expect }, blocks.length > 1);
+    let r: boolean | 'skipped';
+    try {
+      r = await validateOne(a, path, { chain, code, loader, expect }, blocks.length > 1);
+    } catch (e) {
+      // Over several blocks, one block's unusable witness fails that block; the others still run.
+      if (!(e instanceof InputError) || blocks.length === 1) throw e;
+      if (a.json) console.log(JSON.stringify({ file: path, ok: false, error: e.message }));
+      else console.log(`FAIL ${basename(path)}: ${e.message}`);
+      r = false;
+    }
     if (r === 'skipped') skipped++;
     else if (r) passed++;
     else failed++;

@@ -17,8 +17,9 @@
  *   names tx 8 — the header's root is the reference, the earlier candidates are rejected by it.
  * Shared data: ../shared/salt/megaeth (skipped visibly when absent). The full 15-block run is a README command.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CHAINS } from '../../runtime/block/chain.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
@@ -115,6 +116,16 @@ describe.skipIf(!HAVE)('MegaETH withdrawals root and SALT apply rules (../shared
     const bad = mevmc(['validate', file('blocks', 1140, '.json'), file('blocks', 1141, '.json'), '--witness', file('witness', 1140, '.salt'), '--chain', 'megaeth']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^mevmc: error: --witness: with 2 blocks, give the folder/);
+    // Over several blocks, a block without a witness in the folder is skipped and one whose witness is unusable fails;
+    // the run goes on to the summary (exit 1).
+    const dir = mkdtempSync(join(tmpdir(), 'mevmc-megaeth-'));
+    const w1142 = file('witness', 1142, '.salt');
+    writeFileSync(join(dir, basename(w1142)), readFileSync(w1142).subarray(0, 5000));
+    const partial = mevmc(['validate', file('blocks', 1139, '.json'), file('blocks', 1142, '.json'), '--witness', dir, '--chain', 'megaeth']);
+    expect(partial.status, partial.stderr).toBe(1);
+    expect(partial.stdout).toMatch(/^1139 skipped: no 1139\.<hash>\.salt in /m);
+    expect(partial.stdout).toMatch(/^FAIL 1142\.0x[0-9a-f]{64}\.json: .*malformed witness: truncated/m);
+    expect(partial.stdout).toMatch(/^0 passed, 1 failed, 1 skipped \(no witness\)$/m);
   }, 600_000);
 
   it('explain-gas: 1,000 gas taken off one transaction of block 1143 is found by the header root', async () => {
