@@ -37,16 +37,24 @@ function minForwarded(forwarded: bigint, available: bigint, divisor: bigint): bi
 export class FrameMemory {
   private view: DataView;
   private bytes: Uint8Array;
+  private lanes: Uint32Array;
   constructor(readonly memory: FrameBuffer) {
     this.view = new DataView(memory.buffer);
     this.bytes = new Uint8Array(memory.buffer);
+    this.lanes = new Uint32Array(memory.buffer);
   }
   private fresh(): void {
     if (this.view.buffer !== this.memory.buffer) {
       this.view = new DataView(this.memory.buffer);
       this.bytes = new Uint8Array(this.memory.buffer);
+      this.lanes = new Uint32Array(this.memory.buffer);
     }
   }
+  /** The memory as 32-bit lanes (for copying words without BigInt). */
+  readonly u32 = (): Uint32Array => {
+    this.fresh();
+    return this.lanes;
+  };
   dv(): DataView {
     this.fresh();
     return this.view;
@@ -107,6 +115,9 @@ export class FrameHost {
   returnData: Uint8Array = new Uint8Array(0);
   /** Message set by a host call that failed for a reason other than an EVM halt. */
   hostError: string | undefined;
+
+  /** The executing account's state-cache record (-1: not looked up yet; 0: the cache is off). */
+  private stateAddr = -1;
 
   constructor(
     readonly mem: FrameMemory,
@@ -338,8 +349,19 @@ export class FrameHost {
     mem.writeWord(r, i < BigInt(hs.length) ? hs[Number(i)] : 0n);
   }
 
+  /**
+   * The state-cache record for this frame's storage ops, or 0: the cache is off, the operands are not 4-aligned, or a
+   * chain mode's host rules may charge storage ops here (they run on the path below).
+   */
+  private cacheAddr(p: number): number {
+    if (this.stateAddr < 0) this.stateAddr = this.block.chainRules === undefined ? this.world.stateAddr(this.msg.address) : 0;
+    return p & 3 ? 0 : this.stateAddr;
+  }
+
   mevmc_sload(r: number) {
     const { mem, world, msg } = this;
+    const a = this.cacheAddr(r);
+    if (a !== 0) return world.cache!.frameOp(0x54, mem.u32, r, 0, CTX + Ctx.gas, a, this.fork);
     const slot = mem.readWord(r);
     if (this.fork >= Fork.Berlin) {
       const warm = world.warmSlot(msg.address, slot);
@@ -354,6 +376,8 @@ export class FrameHost {
     if (msg.isStatic) return Status.StaticViolation;
     // EIP-2200 sentry: fails when gasleft ≤ 2300, before any other charge.
     if (this.fork >= Fork.Istanbul && mem.gas() <= G.sstoreSentry) return Status.OutOfGas;
+    const a = this.cacheAddr(k | v);
+    if (a !== 0) return world.cache!.frameOp(0x55, mem.u32, k, v, CTX + Ctx.gas, a, this.fork);
     const slot = mem.readWord(k);
     const value = mem.readWord(v);
     const isCold = this.fork >= Fork.Berlin ? !world.warmSlot(msg.address, slot) : false;
@@ -368,12 +392,19 @@ export class FrameHost {
 
   mevmc_tload(r: number) {
     const { mem, world, msg } = this;
+    const a = this.cacheAddr(r);
+    if (a !== 0) {
+      world.cache!.frameOp(0x5c, mem.u32, r, 0, 0, a, this.fork);
+      return;
+    }
     mem.writeWord(r, world.tload(msg.address, mem.readWord(r)));
   }
 
   mevmc_tstore(k: number, v: number) {
     const { mem, world, msg } = this;
     if (msg.isStatic) return Status.StaticViolation;
+    const a = this.cacheAddr(k | v);
+    if (a !== 0) return world.cache!.frameOp(0x5d, mem.u32, k, v, 0, a, this.fork);
     world.tstore(msg.address, mem.readWord(k), mem.readWord(v));
     return 0;
   }

@@ -27,6 +27,11 @@ export interface StateCacheExports {
   ops(): bigint;
   t_get(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): bigint[];
   t_put(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint, v0: bigint, v1: bigint, v2: bigint, v3: bigint): void;
+  scratch(): number;
+  s_sload(addr: number, fork: number): number;
+  s_sstore(addr: number, fork: number): number;
+  s_tload(addr: number): void;
+  s_tstore(addr: number): void;
   peek(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): bigint[];
   orig(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): bigint[];
   warm_slot(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): number;
@@ -73,7 +78,9 @@ export class StateCache {
     this.x = inst.exports as unknown as StateCacheExports;
     this.view = new DataView(this.memory.buffer);
     this.x.init();
+    this.scratch = this.x.scratch();
   }
+  private readonly scratch: number;
 
   dv(): DataView {
     if (this.view.buffer !== this.memory.buffer) this.view = new DataView(this.memory.buffer);
@@ -83,6 +90,50 @@ export class StateCache {
   readWord(p: number): bigint {
     const v = this.dv();
     return v.getBigUint64(p, true) | (v.getBigUint64(p + 8, true) << 64n) | (v.getBigUint64(p + 16, true) << 128n) | (v.getBigUint64(p + 24, true) << 192n);
+  }
+
+  /**
+   * SLOAD/SSTORE/TLOAD/TSTORE for the JS host (native frames, frames without state_host.wasm): copy the operand words
+   * and the gas between the frame memory (`frame`, 32-bit lanes) and the cache's scratch, run the op in C, copy back.
+   * `k`, `v` and `gas` are byte offsets in the frame, 4-aligned. Returns a Status.
+   */
+  frameOp(op: 0x54 | 0x55 | 0x5c | 0x5d, frame: () => Uint32Array, k: number, v: number, gas: number, addr: number, fork: number): number {
+    let f = frame();
+    let c = this.u32();
+    const s = this.scratch >> 2;
+    k >>= 2;
+    for (let i = 0; i < 8; i++) c[s + i] = f[k + i];
+    if (op === 0x55 || op === 0x5d) {
+      v >>= 2;
+      for (let i = 0; i < 8; i++) c[s + 8 + i] = f[v + i];
+    }
+    const g = gas >> 2;
+    if (op === 0x5d) {
+      this.x.s_tstore(addr);
+      return 0;
+    }
+    if (op === 0x5c) {
+      this.x.s_tload(addr);
+      c = this.u32();
+      for (let i = 0; i < 8; i++) f[k + i] = c[s + i];
+      return 0;
+    }
+    c[s + 16] = f[g];
+    c[s + 17] = f[g + 1];
+    const status = op === 0x54 ? this.x.s_sload(addr, fork) : this.x.s_sstore(addr, fork);
+    if (status !== 0) return status;
+    c = this.u32(); // a miss ran JS and the cache may have grown
+    f = frame();
+    f[g] = c[s + 16];
+    f[g + 1] = c[s + 17];
+    if (op === 0x54) for (let i = 0; i < 8; i++) f[k + i] = c[s + i];
+    return 0;
+  }
+
+  private u32v = new Uint32Array(0);
+  private u32(): Uint32Array {
+    if (this.u32v.buffer !== this.memory.buffer) this.u32v = new Uint32Array(this.memory.buffer);
+    return this.u32v;
   }
 
   private load(e: number): void {

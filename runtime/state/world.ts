@@ -154,6 +154,10 @@ export class WorldState implements StateCacheOwner {
   /** Refunds counted in JS (SELFDESTRUCT; all of them without the cache). */
   private jsRefund = 0n;
   private readonly sc: StateCache | undefined = stateCache();
+  /** The state cache this state lives in (undefined: MEVMC_STATE_CACHE=0). */
+  get cache(): StateCache | undefined {
+    return this.sc;
+  }
   private cc: CacheCtx | undefined;
   private selfRef: WeakRef<WorldState> | undefined;
 

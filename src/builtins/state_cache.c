@@ -115,3 +115,22 @@ EXPORT(tstore) void x_tstore(sc_u32 a, KEY, VAL) {
   sc_u64 k[4] = { k0, k1, k2, k3 }, v[4] = { v0, v1, v2, v3 };
   sc_op_tstore(a, k, v);
 }
+
+/*
+ * The opcodes for the JS host (the native engine's callbacks, frames without state_host): operands pass through a
+ * scratch area in this memory, so JS copies 32-bit lanes instead of converting words to BigInt. Layout (u64):
+ * [0, 4) key, also the result of sload/tload; [4, 8) value; [8] gas, charged in place. Returns a Status.
+ */
+static sc_u64 sc_scratch[12];
+EXPORT(scratch) sc_u32 x_scratch(void) { return (sc_u32)(__SIZE_TYPE__)sc_scratch; }
+EXPORT(s_sload) sc_u32 x_s_sload(sc_u32 a, sc_u32 fork) {
+  sc_u64 cost;
+  const sc_u64 *v = sc_op_sload(a, sc_scratch, fork, &cost);
+  if (sc_scratch[8] < cost) return 3;
+  sc_scratch[8] -= cost;
+  sc_copy(sc_scratch, v);
+  return 0;
+}
+EXPORT(s_sstore) sc_u32 x_s_sstore(sc_u32 a, sc_u32 fork) { return sc_op_sstore(a, sc_scratch, sc_scratch + 4, fork, &sc_scratch[8]); }
+EXPORT(s_tload) void x_s_tload(sc_u32 a) { sc_copy(sc_scratch, sc_op_tload(a, sc_scratch)); }
+EXPORT(s_tstore) void x_s_tstore(sc_u32 a) { sc_op_tstore(a, sc_scratch, sc_scratch + 4); }

@@ -7,12 +7,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Executor } from '../../runtime/host/call.ts';
 import type { Message } from '../../runtime/host/types.ts';
+import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import { WasmLoader, ensureCompiler } from '../../runtime/loader/wasm.ts';
 import { stateCache } from '../../runtime/state/state-cache.ts';
 import { MemoryBackend, WorldState } from '../../runtime/state/world.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { asm } from '../helpers/asm.ts';
-import { same } from '../helpers/engines.ts';
+import { TEST_ENGINE, same } from '../helpers/engines.ts';
 
 const T = 240_000;
 const A = '0x2000000000000000000000000000000000000002';
@@ -101,6 +102,20 @@ describe.skipIf(!stateCache())(`state cache${stateCache() ? '' : ' (skipped: MEV
       PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH 0 DUP6 GAS CALL POP STOP`);
     expect(ib.length / 2).toBeLessThanOrEqual(96);
     for (const fork of ['berlin', 'cancun'] as const) await same({ fork, code });
+  }, T);
+
+  // The native engine reaches the cache through the JS host (FrameHost → StateCache.frameOp): a few programs (clang
+  // builds are slow) when the suite runs on wasm; MEVMC_TEST_ENGINE=native runs every case above on it.
+  const noNative = TEST_ENGINE === 'native' ? 'already native' : nativeUnavailableReason();
+  it.skipIf(noNative !== undefined)(`native engine through FrameHost: gas, refunds and reverts${noNative ? ` (skipped: ${noNative})` : ''}`, async () => {
+    const loader = new NativeLoader({ optimize: 1 });
+    for (const [code, original] of [EIP2200[2], EIP2200[6], EIP2200[16]]) {
+      await same({ fork: 'london', code, pre: { [A]: { storage: { '0x0': `0x${original}` } } } }, { loader });
+    }
+    const b = asm('PUSH 11 PUSH 0 SSTORE PUSH 0 PUSH 3 SSTORE PUSH 21 PUSH 0 TSTORE PUSH 7 SLOAD POP PUSH 0 PUSH 0 REVERT');
+    const a = asm(`PUSH 1 PUSH 0 SSTORE PUSH 5 PUSH 0 TSTORE PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH20 ${B} GAS DELEGATECALL PUSH 9 SSTORE
+      PUSH 0 SLOAD PUSH 10 SSTORE PUSH 3 SLOAD PUSH 13 SSTORE PUSH 0 TLOAD PUSH 14 SSTORE PUSH 7 SLOAD PUSH 16 SSTORE STOP`);
+    await same({ fork: 'cancun', code: a, pre: { [A]: { storage: { '0x3': '0x6' } }, [B]: { code: b } } }, { loader });
   }, T);
 
   it('WorldState sees what compiled frames wrote, and a checkpoint taken in JS reverts the cache', async () => {
