@@ -217,7 +217,7 @@ async function validateOne(a: ValidateArgs, blockPath: string, s: Shared, severa
     if (e instanceof Error && e.name === 'InvalidBlockError') {
       // A block its own witness cannot carry through is a failed validation, not a usage error.
       if (a.json) console.log(JSON.stringify({ block: Number((block as { number?: string }).number ?? 0), stateRoot: null, ok: false, error: e.message }));
-      else console.log(`FAIL: ${e.message}`);
+      else console.log(`${several ? `${BigInt(String(block.number ?? '0x0'))} ` : ''}FAIL: ${e.message}`);
       return false;
     }
     throw e;
