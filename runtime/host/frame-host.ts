@@ -147,6 +147,14 @@ export class FrameHost {
     const len = Number(BigInt.asUintN(53, mem.readWord(args + 64)));
     const off = len === 0 ? 0 : Number(BigInt.asUintN(53, mem.readWord(args + 32)));
     const salt = mem.readWord(args + 96);
+    const rules = this.block.chainRules;
+    if (rules?.createContract) {
+      // The chain's charge comes first and stays even when the creation cannot start (depth, balance).
+      const nonce = world.getAccount(msg.address)?.nonce ?? 0n;
+      const init = len === 0 ? EMPTY : mem.u8().subarray(EVM_MEMORY_BASE + off, EVM_MEMORY_BASE + off + len);
+      const target = op === 0xf5 ? create2Address(msg.address, salt, init) : createAddress(msg.address, nonce);
+      if (!mem.charge(rules.createContract(target))) return Status.OutOfGas;
+    }
     if (fork >= Fork.Berlin) world.warmAddress(msg.address);
     const words = BigInt(Math.ceil(len / 32));
     let cost = 0n;
@@ -214,6 +222,12 @@ export class FrameHost {
     const value = hasValue ? mem.readWord(args + 64) : 0n;
     const low = (i: number) => Number(BigInt.asUintN(53, mem.readWord(args + 32 * i)));
     const [inOff, inLen, outOff, outLen] = [low(3), low(4), low(5), low(6)];
+    const rules = this.block.chainRules;
+    if (rules?.newAccount && hasValue && value !== 0n) {
+      const target = world.getAccount(to);
+      const empty = target === undefined || (target.nonce === 0n && target.balance === 0n && target.code.length === 0);
+      if (empty && !mem.charge(rules.newAccount(to))) return Status.OutOfGas;
+    }
     if (msg.isStatic && kind === 'CALL' && value !== 0n) return Status.StaticViolation;
     const cost = callAccessCost(world, fork, kind, to, value);
     const gas = mem.gas();
@@ -374,6 +388,14 @@ export class FrameHost {
   mevmc_sstore(k: number, v: number) {
     const { mem, world, msg } = this;
     if (msg.isStatic) return Status.StaticViolation;
+    const rules = this.block.chainRules;
+    if (rules?.sstoreSet) {
+      // The chain's charge for a new non-zero slot comes before the sentry and Ethereum's cost.
+      const slot = mem.readWord(k);
+      if (mem.readWord(v) !== 0n && world.originalStorage(msg.address, slot) === 0n && world.sload(msg.address, slot) === 0n) {
+        if (!mem.charge(rules.sstoreSet(msg.address, slot))) return Status.OutOfGas;
+      }
+    }
     // EIP-2200 sentry: fails when gasleft ≤ 2300, before any other charge.
     if (this.fork >= Fork.Istanbul && mem.gas() <= G.sstoreSentry) return Status.OutOfGas;
     const a = this.cacheAddr(k | v);

@@ -42,6 +42,12 @@ export interface HostChainRules {
    * cost (MegaETH's 98/100 rule: 50), on top of EIP-150's 1/64.
    */
   retainDivisor?: bigint;
+  /** SSTORE of a non-zero value into a slot whose original and current values are 0: charged before Ethereum's cost. */
+  sstoreSet?(address: string, slot: bigint): bigint;
+  /** CALL / CALLCODE moving value to an empty account: charged before the call's own cost. */
+  newAccount?(address: string): bigint;
+  /** CREATE / CREATE2 of `address`: charged before anything else of the opcode, whether or not the creation runs. */
+  createContract?(address: string): bigint;
 }
 
 /** One message call. */

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import type { StateDiff } from '../state/world.ts';
 import { BlockOverlayBackend, addrBytes, beToBigint, hexOf } from './block-overlay.ts';
+import { capacityLookup } from './capacity.ts';
 import { KECCAK_EMPTY, bytesEqual, storageKey } from './keys.ts';
 import type { KeyChange } from './state.ts';
 import type { PartialSaltState } from './stateless.ts';
@@ -118,6 +119,15 @@ export class StatelessBackend extends BlockOverlayBackend {
 
   protected *committedAddresses(): Iterable<string> {
     for (const e of this.partial.entries()) if (e.key.length === 20) yield '0x' + hexOf(e.key);
+  }
+
+  /** Data buckets whose capacity execution asked for ({@link saltBucketCapacity}). */
+  readonly capacityQueries = new Set<number>();
+  private capacities?: (key: Uint8Array) => bigint;
+
+  /** Capacity of the SALT bucket `key` hashes to, from the witness's bucket metadata (MegaETH's storage gas). */
+  saltBucketCapacity(key: Uint8Array): bigint {
+    return (this.capacities ??= capacityLookup(this.partial.witness, this.capacityQueries))(key);
   }
 
   /** The block's SALT key changes (no-op writes dropped; destroyed accounts' witnessed slots deleted). */

@@ -65,9 +65,10 @@ export interface TxResult {
 export interface TxHooks {
   /**
    * Gas a chain adds to Ethereum's intrinsic gas and to the EIP-7623 floor (MegaETH: storage gas for every tx and
-   * per calldata byte, runtime/block/op/mega-gas.ts). Absent on Ethereum.
+   * per calldata byte, SALT-scaled account storage gas; runtime/block/op/mega-gas.ts). `world` is the state before
+   * the transaction (read only). Absent on Ethereum.
    */
-  intrinsicExtra?: (tx: Tx) => { initial: bigint; floor: bigint };
+  intrinsicExtra?: (tx: Tx, world: WorldState) => { initial: bigint; floor: bigint };
   /**
    * Called with the coinbase's fee; returning true means the caller pays it (and touches the coinbase) after
    * the transaction, so an execution that never read the coinbase does not depend on its balance (a lazy update).
@@ -139,7 +140,7 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   if (tx.gasLimit > env.gasLimit) return reject('tx gas limit above the block gas limit');
   if (fork >= Fork.Osaka && tx.gasLimit > MAX_TX_GAS) return reject(`gas limit above the ${MAX_TX_GAS} cap of EIP-7825`);
   if (tx.to === undefined && fork >= Fork.Shanghai && tx.data.length > MAX_INITCODE_SIZE) return reject('init code size above the EIP-3860 limit');
-  const extra = hooks?.intrinsicExtra?.(tx);
+  const extra = hooks?.intrinsicExtra?.(tx, world);
   const intrinsic = intrinsicGas(tx, fork) + (extra?.initial ?? 0n);
   const floor = floorGas(tx, fork) + (extra?.floor ?? 0n);
   if (tx.gasLimit < (intrinsic > floor ? intrinsic : floor)) return reject('INTRINSIC_GAS_TOO_LOW');

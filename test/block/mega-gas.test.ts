@@ -7,12 +7,15 @@
  *   reverts; out of gas at the LOG when it does not fit).
  * - Code deposit: 10,000 per byte of deployed code on top of Ethereum's 200 (creation tx and CREATE); a creation
  *   whose deposit does not fit fails out of gas.
+ * - SALT-scaled storage gas, `base × (m − 1)` with m = bucket capacity / 256: SSTORE of a new non-zero slot (20,000),
+ *   value to an empty account by CALL or by the transaction (25,000), contract creation by CREATE or a creation
+ *   transaction (32,000); nothing at the minimum capacity or when the slot / account already exists.
  * - 98/100 forwarding: CALL and CREATE pass at most `P − ⌊P × 2 / 100⌋` of the gas P left after their own cost
  *   (Ethereum: `P − ⌊P / 64⌋`).
  */
 import { describe, expect, it } from 'vitest';
 import { Fork } from '../../src/evm/forks.ts';
-import { rexHostRules } from '../../runtime/block/op/mega-gas.ts';
+import { SaltStorageGas, rexHostRules } from '../../runtime/block/op/mega-gas.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import { WasmLoader, ensureCompiler } from '../../runtime/loader/wasm.ts';
@@ -171,5 +174,69 @@ describe.each(engines)('REX 98/100 gas forwarding, %s engine', (name, make) => {
       const candidates = ethSources(eth).map((p) => p - (p * 2n) / 100n);
       expect(candidates, to).toContain(mega);
     }
+  });
+});
+
+const EMPTY = '0x9000000000000000000000000000000000000009';
+const SETTER = '0xa00000000000000000000000000000000000000a';
+const PAYER = '0xb00000000000000000000000000000000000000b';
+// SETTER: SSTORE(0, 1) then SSTORE(0, 2) (the second write finds a non-zero current value). PAYER: CALL EMPTY with 1 wei.
+const SET_TWICE = '6001600055' + '6002600055' + '00';
+const PAY_EMPTY = '5f5f5f5f' + '6001' + '73' + EMPTY.slice(2) + '5af1' + '00';
+const hexKey = (h: string): string => h.toLowerCase();
+/** Capacities by plain key (hex): everything else is at the 256 minimum. */
+const capacities = (m: Record<string, bigint>) => (key: Uint8Array): bigint => m[Buffer.from(key).toString('hex')] ?? 256n;
+const slotKeyHex = (a: string, slot: bigint) => hexKey(a.slice(2)) + slot.toString(16).padStart(64, '0');
+
+function saltWorld(slot0?: bigint): WorldState {
+  const be = new MemoryBackend();
+  be.setAccount(SENDER, { balance: 10n ** 20n, nonce: 0n, code: new Uint8Array(0) });
+  be.setAccount(SETTER, { balance: 0n, nonce: 1n, code: code(SET_TWICE) }, slot0 === undefined ? undefined : new Map([[0n, slot0]]));
+  be.setAccount(PAYER, { balance: 10n, nonce: 1n, code: code(PAY_EMPTY) });
+  be.setAccount(FACTORY, { balance: 0n, nonce: 1n, code: code(CREATE_57) });
+  return new WorldState(be);
+}
+
+describe.each(engines)('REX SALT-scaled storage gas, %s engine', (name, make) => {
+  // m = 768 / 256 = 3 for SETTER's slot 0, 512 / 256 = 2 for EMPTY and for the contract FACTORY creates.
+  const caps = capacities({
+    [slotKeyHex(SETTER, 0n)]: 768n,
+    [hexKey(EMPTY.slice(2))]: 512n,
+    [hexKey(creationAddress(FACTORY, 1n).slice(2))]: 512n,
+    [hexKey(creationAddress(SENDER, 0n).slice(2))]: 1024n,
+  });
+  const scaledEnv: TxEnv = { ...env, chainRules: rexHostRules(new SaltStorageGas(caps)) };
+  const run = (e: TxEnv, w: WorldState, t: Tx, salt?: SaltStorageGas) =>
+    runTransaction(w, t, e, Fork.Prague, loaderOf!, salt ? { intrinsicExtra: (x, ws) => ({ initial: salt.forTransaction(x, ws), floor: 0n }) } : undefined);
+  let loaderOf: ContractLoader | undefined;
+
+  it('SSTORE of a new non-zero slot: 20,000 × (3 − 1), once per slot; nothing when the slot was non-zero', async () => {
+    loaderOf = await make();
+    if (!loaderOf) return console.log(`skipped: ${name} engine unavailable (${nativeUnavailableReason()})`);
+    const flat = run(megaEnv, saltWorld(), tx(SETTER));
+    const scaled = run(scaledEnv, saltWorld(), tx(SETTER));
+    expect([flat.status, scaled.status]).toEqual(['success', 'success']);
+    expect(scaled.gasUsed - flat.gasUsed).toBe(20_000n * 2n);
+    expect(run(scaledEnv, saltWorld(5n), tx(SETTER)).gasUsed).toBe(run(megaEnv, saltWorld(5n), tx(SETTER)).gasUsed);
+  });
+
+  it('CALL with value to an empty account: 25,000 × (2 − 1); CREATE: 32,000 × (2 − 1)', async () => {
+    loaderOf = await make();
+    if (!loaderOf) return;
+    expect(run(scaledEnv, saltWorld(), tx(PAYER)).gasUsed - run(megaEnv, saltWorld(), tx(PAYER)).gasUsed).toBe(25_000n);
+    expect(run(scaledEnv, saltWorld(), tx(FACTORY)).gasUsed - run(megaEnv, saltWorld(), tx(FACTORY)).gasUsed).toBe(32_000n);
+  });
+
+  it('the transaction itself: value to an empty account 25,000 × (2 − 1), a creation 32,000 × (4 − 1)', async () => {
+    loaderOf = await make();
+    if (!loaderOf) return;
+    const salt = new SaltStorageGas(caps);
+    const pay = { ...tx(EMPTY), value: 1n };
+    expect(run(megaEnv, saltWorld(), pay, salt).gasUsed - run(megaEnv, saltWorld(), pay).gasUsed).toBe(25_000n);
+    const create = tx(undefined, 1_000_000n, code(INIT_57));
+    expect(run(megaEnv, saltWorld(), create, salt).gasUsed - run(megaEnv, saltWorld(), create).gasUsed).toBe(32_000n * 3n);
+    // Value to an existing account, and no value at all: nothing.
+    expect(salt.forTransaction({ ...pay, to: SENDER }, saltWorld())).toBe(0n);
+    expect(salt.forTransaction({ ...pay, value: 0n }, saltWorld())).toBe(0n);
   });
 });

@@ -15,9 +15,10 @@
  *   and credited to their vaults after it; the base fee goes to BaseFeeVault instead of being burnt; the coinbase
  *   (SequencerFeeVault) gets the priority fee as on Ethereum.
  *
- * MegaETH REX: the state-independent storage gas (39,000 per tx, calldata), LOG and code-deposit storage gas, 98/100
- * forwarding (mega-gas.ts). Not modelled yet (docs/megaeth.md §3): SALT-scaled SSTORE / account / contract storage
- * gas, limits, detention, SELFDESTRUCT disabled, precompile prices. Fee-less transactions run with BASEFEE reading 0 (their gas price is 0
+ * MegaETH REX (mega-gas.ts): the state-independent storage gas (39,000 per tx, calldata), LOG and code-deposit storage
+ * gas, SALT-scaled SSTORE / new-account / contract-creation storage gas (bucket capacities from `opts.saltCapacity` or
+ * the backend), 98/100 forwarding. Not modelled yet (docs/megaeth.md §3): limits, detention, SELFDESTRUCT disabled,
+ * precompile prices. Fee-less transactions run with BASEFEE reading 0 (their gas price is 0
  * and `runTransaction` requires price ≥ base fee).
  */
 import { RLP } from '@ethereumjs/rlp';
@@ -35,7 +36,7 @@ import { BEACON_ROOTS, HISTORY_STORAGE, systemCall as runSystemCall } from '../s
 import { type BlockResult, InvalidBlockError, type TxOutcome } from '../types.ts';
 import { type DepositReceipt, type DepositTx, encodeDepositReceipt } from './deposit.ts';
 import { type L1BlockInfo, l1Cost, operatorFee, readL1BlockInfo } from './l1fee.ts';
-import { rexHostRules, rexIntrinsicStorageGas } from './mega-gas.ts';
+import { type BucketCapacityOf, SaltStorageGas, rexHostRules, rexIntrinsicStorageGas } from './mega-gas.ts';
 import { BASE_FEE_VAULT, L1_BLOCK, L1_FEE_VAULT, OPERATOR_FEE_VAULT } from './rules.ts';
 import type { OpBlock } from './rpc.ts';
 
@@ -55,8 +56,23 @@ export interface OpBlockResult extends BlockResult {
 
 const hexBytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.slice(2), 'hex'));
 
+/** Options of {@link executeOpBlock}. */
+export interface OpBlockOptions extends ExecuteBlockOptions {
+  /**
+   * MegaETH: SALT bucket capacities of the parent state, for the SALT-scaled storage gas. Default: the state
+   * backend's `saltBucketCapacity` when it has one (a SALT or witness backend), else every bucket minimal.
+   */
+  saltCapacity?: BucketCapacityOf;
+}
+
+/** A state backend that knows SALT bucket capacities (runtime/salt's backends). */
+interface CapacityAware {
+  saltBucketCapacity(key: Uint8Array): bigint;
+}
+const capacityAware = (s: unknown): s is CapacityAware => typeof (s as Partial<CapacityAware>)?.saltBucketCapacity === 'function';
+
 /** Execute an OP block on `state` (see the file note). `opts.chain` must carry `op` rules. */
-export async function executeOpBlock(block: OpBlock, state: StateBackend | WorldState, opts: ExecuteBlockOptions): Promise<OpBlockResult> {
+export async function executeOpBlock(block: OpBlock, state: StateBackend | WorldState, opts: OpBlockOptions): Promise<OpBlockResult> {
   const chain = opts.chain;
   if (!chain?.op) throw new Error('executeOpBlock: the chain has no OP rules');
   const h = block.header;
@@ -73,11 +89,19 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
     blobBaseFee: 1n,
     blockHash: (n) => (n < h.number && n + 256n >= h.number ? (source?.(n) ?? 0n) : 0n),
   };
-  // MegaETH REX: the host's rules inside frames (LOG and code-deposit storage gas, 98/100 forwarding).
-  if (rex) env.chainRules = rexHostRules();
+  // MegaETH REX: the host's rules inside frames (storage gas of LOG, code deposit and SALT-scaled writes, 98/100
+  // forwarding), and the transaction's own storage gas.
+  const capacity = opts.saltCapacity ?? (capacityAware(state) ? (k: Uint8Array) => state.saltBucketCapacity(k) : undefined);
+  const salt = new SaltStorageGas(capacity);
+  if (rex) env.chainRules = rexHostRules(salt);
   const feeless: TxEnv = { ...env, baseFee: 0n };
   // MegaETH REX: storage gas on top of the intrinsic gas of every transaction (deposits included).
-  const hooks: TxHooks | undefined = rex ? { intrinsicExtra: rexIntrinsicStorageGas } : undefined;
+  const hooks: TxHooks | undefined = rex ? {
+    intrinsicExtra: (tx, w) => {
+      const g = rexIntrinsicStorageGas(tx);
+      return { initial: g.initial + salt.forTransaction(tx, w), floor: g.floor };
+    },
+  } : undefined;
   const context: BlockContext = { ...env, blobHashes: [] };
   const t0 = performance.now();
 

@@ -10,10 +10,15 @@
  * deposit (`mini_rex::CODEDEPOSIT_STORAGE_GAS` = 10,000 per byte of a successful creation's code, `evm/execution.rs`
  * `after_frame_run_instructions`: charged before Ethereum's deposit checks, out of gas when it does not fit).
  *
- * Not here yet (they need SALT bucket capacities): SSTORE / new-account / contract-creation storage gas.
+ * SALT-scaled storage gas (mega-evm `external/gas.rs`, REX formulas `base × (m − 1)` with `m = capacity / 256` of
+ * the bucket the key hashes to, capacities of the parent state): SSTORE of a new non-zero slot (20,000 base,
+ * instructions.rs `storage_gas_ext::sstore`), value sent to an empty account by CALL/CALLCODE or by the transaction
+ * (25,000), contract creation by CREATE/CREATE2 or a creation transaction (32,000). A bucket at the minimum
+ * capacity costs nothing extra.
  */
 import type { HostChainRules } from '../../host/types.ts';
-import type { Tx } from '../../tx/index.ts';
+import type { WorldState } from '../../state/world.ts';
+import { type Tx, creationAddress } from '../../tx/index.ts';
 
 /** REX: flat storage gas of every transaction (21,000 + 39,000 = 60,000 for a plain transfer). */
 export const REX_TX_INTRINSIC_STORAGE_GAS = 39_000n;
@@ -49,11 +54,62 @@ export const CODE_DEPOSIT_STORAGE_GAS = 10_000n;
  */
 export const CALL_RETAIN_DIVISOR = 50n;
 
-/** The host-side rules of spec REX. */
-export function rexHostRules(): HostChainRules {
+/** REX storage gas bases of SALT-scaled operations (`rex::*_STORAGE_GAS_BASE`), times (multiplier − 1). */
+export const SSTORE_SET_STORAGE_GAS_BASE = 20_000n;
+export const NEW_ACCOUNT_STORAGE_GAS_BASE = 25_000n;
+export const CONTRACT_CREATION_STORAGE_GAS_BASE = 32_000n;
+/** SALT's minimum bucket capacity: the multiplier's unit. */
+export const MIN_BUCKET_CAPACITY = 256n;
+
+/** Capacity of the SALT bucket a plain key (20-byte address, or address ‖ 32-byte slot) hashes to. */
+export type BucketCapacityOf = (key: Uint8Array) => bigint;
+
+const addressBytes = (a: string): Uint8Array => new Uint8Array(Buffer.from(a.slice(2), 'hex'));
+const slotKey = (address: string, slot: bigint): Uint8Array => {
+  const k = new Uint8Array(52);
+  k.set(addressBytes(address));
+  k.set(Buffer.from(slot.toString(16).padStart(64, '0'), 'hex'), 20);
+  return k;
+};
+
+/** REX SALT-scaled storage gas; without capacities every bucket counts as minimal (no extra gas). */
+export class SaltStorageGas {
+  constructor(private readonly capacityOf?: BucketCapacityOf) {}
+  private scaled(base: bigint, key: Uint8Array): bigint {
+    if (!this.capacityOf) return 0n;
+    const m = this.capacityOf(key) / MIN_BUCKET_CAPACITY;
+    return m > 1n ? base * (m - 1n) : 0n;
+  }
+  sstoreSet(address: string, slot: bigint): bigint {
+    return this.scaled(SSTORE_SET_STORAGE_GAS_BASE, slotKey(address, slot));
+  }
+  newAccount(address: string): bigint {
+    return this.scaled(NEW_ACCOUNT_STORAGE_GAS_BASE, addressBytes(address));
+  }
+  createContract(address: string): bigint {
+    return this.scaled(CONTRACT_CREATION_STORAGE_GAS_BASE, addressBytes(address));
+  }
+  /**
+   * The transaction's own account storage gas, added to its intrinsic gas (mega-evm `MegaHandler::validate`): a
+   * creation pays for the created address, a call moving value to an empty (or missing) account for that account.
+   */
+  forTransaction(tx: Pick<Tx, 'to' | 'value' | 'sender' | 'nonce'>, world: WorldState): bigint {
+    if (tx.to === undefined) return this.createContract(creationAddress(tx.sender, tx.nonce));
+    if (tx.value === 0n) return 0n;
+    const a = world.getAccount(tx.to);
+    const empty = a === undefined || (a.nonce === 0n && a.balance === 0n && a.code.length === 0);
+    return empty ? this.newAccount(tx.to) : 0n;
+  }
+}
+
+/** The host-side rules of spec REX (`salt`: the block's SALT-scaled storage gas). */
+export function rexHostRules(salt = new SaltStorageGas()): HostChainRules {
   return {
     log: (topics, dataLen) => LOG_TOPIC_STORAGE_GAS * BigInt(topics) + LOG_DATA_STORAGE_GAS * BigInt(dataLen),
     codeDepositPerByte: CODE_DEPOSIT_STORAGE_GAS,
     retainDivisor: CALL_RETAIN_DIVISOR,
+    sstoreSet: (address, slot) => salt.sstoreSet(address, slot),
+    newAccount: (address) => salt.newAccount(address),
+    createContract: (address) => salt.createContract(address),
   };
 }
