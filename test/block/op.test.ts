@@ -152,22 +152,29 @@ describe.skipIf(!HAVE)('MegaETH blocks 1139–1154 (../shared/salt/megaeth)', ()
     const r = await validateBlock(b, new Uint8Array(readFileSync(file('witness', 1140, '.salt'))), h(blockJson(1139).stateRoot),
       loadCodeSource(join(M, 'contracts.txt')), { chain: megaeth, loader: new WasmLoader() },
       { nextWitness: new Uint8Array(readFileSync(file('witness', 1141, '.salt'))) });
-    expect(r.stateRootHeader).toBe('FAIL'); // LOG / SSTORE storage gas etc. are not implemented yet
     expect(r.result.txs[11].result.gasUsed).toBe(60_000n);
     const d = r.divergence!;
     expect(d.compared).toBeGreaterThan(100);
-    // The sender of tx 11 is among the compared keys and agrees; txs with logs still differ.
+    // The sender of tx 11 is among the compared keys and agrees.
     expect(d.mismatches.some((x) => x.address === tx.from.toLowerCase() && !x.slot)).toBe(false);
-    expect(d.first?.writers.length).toBe(1);
+    // While the header's root is not reached, the diagnostic names a first divergence (once only the fee vaults
+    // differ, a key of many writers: --explain-gas then names the transaction, test/salt/megaeth-validate.test.ts).
+    if (r.stateRootHeader === 'FAIL') expect(d.first).toBeDefined();
+    else expect(d.mismatches).toEqual([]);
   }, 600_000);
 
   it('mevmc validate --chain megaeth: per-field line and the diagnostic; bad --chain exits 2', () => {
     const args = ['validate', file('blocks', 1140, '.json'), '--witness', file('witness', 1140, '.salt'), '--code', join(M, 'contracts.txt')];
     const r = mevmc([...args, '--chain', 'megaeth']);
-    expect(r.status, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^1140 stateRoot FAIL receiptsRoot FAIL gasUsed FAIL logsBloom (ok|FAIL) withdrawalsRoot (ok|FAIL)/m);
-    expect(r.stdout).toMatch(/^ {2}gas: ours \d+, header 20232535 /m);
-    expect(r.stdout).toMatch(/^ {2}state: \d+ of \d+ compared keys differ from the next witness; first: 0x[0-9a-f]{40}/m);
+    const line = /^1140 stateRoot (ok|FAIL) receiptsRoot (ok|FAIL) gasUsed (ok|FAIL) logsBloom (ok|FAIL) withdrawalsRoot (ok|FAIL) /m.exec(r.stdout);
+    expect(line, r.stdout + r.stderr).not.toBeNull();
+    const failed = line!.slice(1).includes('FAIL');
+    expect(r.status, r.stderr).toBe(failed ? 1 : 0);
+    // The diagnostic lines follow a failed field only (block 1140 validates once the REX gas rules are complete).
+    if (failed) {
+      expect(r.stdout).toMatch(/^ {2}gas: ours \d+, header 20232535 /m);
+      expect(r.stdout).toMatch(/^ {2}state: /m);
+    } else expect(r.stdout).not.toMatch(/^ {2}gas: /m);
     const bad = mevmc([...args, '--chain', 'nope']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^mevmc: error: --chain nope/);
