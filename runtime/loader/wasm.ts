@@ -2,10 +2,10 @@
  * @file Compiled-module cache and instance pool.
  *
  * Modules are keyed by (keccak256(code), fork, options, compiler build) and cached in memory and, when
- * a cache directory is configured, on disk as verified entries (runtime/loader/cache.ts). Each
- * instance owns its linear memory and its own instance of the builtins module over that memory;
- * instances are reused across calls (a frame borrows one and gives it back), and a contract that is
- * already running in an outer frame gets a second instance, so re-entrancy works.
+ * a cache directory is configured, on disk as verified entries (runtime/loader/cache.ts). Frames run in
+ * slots (`FrameSlot`: a linear memory with its builtins instance), one per nesting level in use; a contract
+ * gets one instance per slot it ran in, reused across calls (a frame borrows one and gives it back), so a
+ * contract already running in an outer frame runs in another slot and re-entrancy works.
  *
  * The compiler backend (binaryen, ~15 MB of JS) is imported only when something must be compiled:
  * `load` is synchronous (nested calls load code mid-execution), so a miss with no compiler loaded
@@ -52,28 +52,35 @@ export async function withCompiler<T>(run: () => T): Promise<T> {
 }
 
 const NO_FNS: HostFns = Object.freeze({}) as HostFns;
+const IDLE = Object.freeze({ fns: NO_FNS });
 /** The host imports state_host.wasm provides. */
 const STATE_HOST_IMPORTS = ['mevmc_sload', 'mevmc_sstore', 'mevmc_tload', 'mevmc_tstore'] as const;
 
-/** One instantiated contract with its own memory. */
-export class WasmInstance implements ContractInstance {
-  /** Host functions of the frame currently running in this instance. */
-  fns: HostFns = {};
+/**
+ * A frame memory with its builtins instance and the host trampolines of the frame running in it. Frames nest, so a
+ * loader needs one slot per nesting level in use; every contract instance is bound to one slot. Instances then hold
+ * no memory of their own: V8 reserves ~10 GiB of address space per wasm memory (guard regions, ~1 TiB per process),
+ * so when each instance owned one only 64 could be kept and blocks calling more contracts than that created an
+ * instance (memory, builtins, contract) per call: ~150 per repeat of mainnet block 17666333, about as much time as
+ * their compiled code ran (CPU profile of repeats 2-3, 13217637 / 7279999 / 19426587).
+ */
+export class FrameSlot {
   readonly memory: WebAssembly.Memory;
-  readonly run: () => number;
-  inUse = false;
-  /** The contract whose pool holds this instance. */
-  owner: LoadedContract | undefined;
+  /** What every contract instance bound to this slot imports. */
+  readonly imports: WebAssembly.Imports;
+  /** The instance running in this slot (its `fns` are the frame's host functions). */
+  current: { fns: HostFns } = IDLE;
+  busy = false;
   readonly stateCache: boolean;
 
-  constructor(module: WebAssembly.Module) {
+  constructor() {
     // 2 pages: builtins stack/data, context, scratch, env, EVM stack; EVM memory grows from page 1.
     this.memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
     const builtins = new WebAssembly.Instance(builtinsModule(), { env: { memory: this.memory } });
     const host: Record<string, Function> = {};
     for (const h of HOST_IMPORTS) {
       const name = h.name;
-      host[name] = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => this.fns[name](a, b, c, d, e);
+      host[name] = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => this.current.fns[name](a, b, c, d, e);
     }
     // Storage and transient storage from the state cache, wasm to wasm (state_host.c; the JS host when it is off).
     const sc = stateCache();
@@ -84,12 +91,29 @@ export class WasmInstance implements ContractInstance {
       const glue = new WebAssembly.Instance(stateModule('state_host'), { env: { memory: this.memory }, cache: sc.x, host: own } as unknown as WebAssembly.Imports);
       for (const n of STATE_HOST_IMPORTS) host[n] = glue.exports[n] as Function;
     }
-    const inst = new WebAssembly.Instance(module, {
+    this.imports = {
       env: { memory: this.memory },
       [BUILTINS_MODULE]: builtins.exports as Record<string, Function>,
       [HOST_MODULE]: host,
-    } as WebAssembly.Imports);
-    this.run = inst.exports.run as () => number;
+    } as WebAssembly.Imports;
+  }
+}
+
+/** One instantiated contract, running in its slot's memory. */
+export class WasmInstance implements ContractInstance {
+  /** Host functions of the frame currently running in this instance. */
+  fns: HostFns = {};
+  readonly memory: WebAssembly.Memory;
+  readonly run: () => number;
+  inUse = false;
+  /** The contract whose pool holds this instance. */
+  owner: LoadedContract | undefined;
+  readonly stateCache: boolean;
+
+  constructor(module: WebAssembly.Module, readonly slot: FrameSlot = new FrameSlot()) {
+    this.memory = slot.memory;
+    this.stateCache = slot.stateCache;
+    this.run = new WebAssembly.Instance(module, slot.imports).exports.run as () => number;
   }
 }
 
@@ -205,27 +229,35 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
     return c;
   }
 
-  /** Borrow an idle instance of a contract (creating one if all are running). */
+  /** Frame memories, one per nesting level in use so far (a frame takes the lowest free one). */
+  private readonly slots: FrameSlot[] = [];
+
+  /** Borrow an idle instance of a contract in the lowest free slot (creating the slot or the instance if needed). */
   acquire(c: LoadedContract): WasmInstance {
+    let slot = this.slots.find((s) => !s.busy);
+    if (!slot) this.slots.push((slot = new FrameSlot()));
+    slot.busy = true;
     for (const i of c.pool) {
-      if (!i.inUse) {
+      if (i.slot === slot) {
         i.inUse = true;
         this.idle.delete(i);
-        return i;
+        return (slot.current = i);
       }
     }
-    const i = new WasmInstance(c.module);
+    const i = new WasmInstance(c.module, slot);
     i.inUse = true;
     i.owner = c;
     c.pool.push(i);
-    return i;
+    return (slot.current = i);
   }
 
   release(i: WasmInstance): void {
     i.inUse = false;
     i.fns = NO_FNS;
-    // Every instance owns a wasm memory, and V8 reserves several GiB of address space per memory:
-    // keep only the most recently used idle instances (a Set iterates in insertion order).
+    i.slot.busy = false;
+    i.slot.current = IDLE;
+    // Instances hold no memory, but each is a V8 object graph: keep the most recently used (a Set iterates in
+    // insertion order).
     this.idle.delete(i);
     this.idle.add(i);
     if (this.idle.size > MAX_IDLE_INSTANCES) {
@@ -235,7 +267,12 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
       if (pool) pool.splice(pool.indexOf(oldest), 1);
     }
   }
+
+  /** Frame memories this loader has created (one per nesting level reached). */
+  get slotCount(): number {
+    return this.slots.length;
+  }
 }
 
 /** Idle instances kept for reuse across all contracts of a loader (beyond it the least recently used go). */
-export const MAX_IDLE_INSTANCES = 64;
+export const MAX_IDLE_INSTANCES = 4096;

@@ -49,23 +49,37 @@ describe('WasmLoader', () => {
   });
 });
 
-describe('WasmLoader instance limit', () => {
-  it(`keeps at most MAX_IDLE_INSTANCES idle instances across many contracts (each holds a wasm memory)`, async () => {
+describe('WasmLoader frame slots', () => {
+  it('runs many contracts in one frame memory: one slot per nesting level, instances kept up to MAX_IDLE_INSTANCES', async () => {
     const { MAX_IDLE_INSTANCES } = await import('../../runtime/loader/wasm.ts');
     const l = new WasmLoader();
-    const loaded = [];
-    for (let k = 0; k < MAX_IDLE_INSTANCES + 20; k++) {
+    const loaded: ReturnType<WasmLoader['load']>[] = [];
+    // More contracts than the 64 instances (each with its own memory) the loader used to keep.
+    for (let k = 0; k < 100; k++) {
       // distinct contracts: PUSH2 k POP STOP
       const code = Uint8Array.from([0x61, k >> 8, k & 0xff, 0x50, 0x00]);
       const c = parseCase({ code: '0x' + Buffer.from(code).toString('hex'), gas: '100000' });
       expect(runCase(c, { loader: l }).status).toBe('success');
       loaded.push(l.load(code, Fork.Cancun));
     }
-    const pooled = loaded.reduce((n, c) => n + c.pool.length, 0);
-    expect(pooled).toBe(MAX_IDLE_INSTANCES);
-    // the evicted ones are the oldest: the first contract has no instance left, the last one has its own
-    expect(loaded[0].pool).toHaveLength(0);
-    expect(loaded[loaded.length - 1].pool).toHaveLength(1);
+    expect(l.slotCount).toBe(1);
+    expect(loaded.every((c) => c.pool.length === 1 && c.pool[0].memory === loaded[0].pool[0].memory)).toBe(true);
+    expect(MAX_IDLE_INSTANCES).toBeGreaterThanOrEqual(1024);
+  });
+
+  it('a nested frame runs in the next slot with zeroed memory, and the outer frame keeps its own memory', () => {
+    const l = new WasmLoader();
+    // Callee at 0x…bb: MLOAD(0) + 1 → MSTORE(0), RETURN 32 bytes (returns 1 only if its memory starts zeroed).
+    const callee = '60005160010160005260206000f3';
+    // Caller: MSTORE(0, 0x42); CALL callee, output to [32, 64); RETURN [0, 64) — the caller's word must survive.
+    const caller = '604260005260206020600060006000' + '73' + 'bb'.repeat(20) + '5af150' + '60406000f3';
+    const c = parseCase({ code: '0x' + caller, gas: '1000000', pre: { ['0x' + 'bb'.repeat(20)]: { code: '0x' + callee } } });
+    for (let round = 0; round < 3; round++) {
+      const r = runCase(c, { loader: l });
+      expect(r.status).toBe('success');
+      expect(r.output).toBe('0x' + '00'.repeat(31) + '42' + '00'.repeat(31) + '01');
+    }
+    expect(l.slotCount).toBe(2);
   });
 });
 
