@@ -50,8 +50,9 @@ export interface StateCacheOwner {
   warmAddress(address: string): boolean;
 }
 
-// Entry layout (sc_entry): key at 0, cur at 32, orig at 64, then u32 addr 96, next 100, cnext 104, flags 108, epoch 112.
-const E_CUR = 32, E_ORIG = 64, E_ADDR = 96, E_CNEXT = 104, E_FLAGS = 108, E_EPOCH = 112;
+// Entry layout (sc_entry): key at 0, cur at 32, orig at 64, then u32 addr 96, next 100, cnext 104, flags 108, epoch 112,
+// wseq 116.
+const E_CUR = 32, E_ORIG = 64, E_ADDR = 96, E_CNEXT = 104, E_FLAGS = 108, E_EPOCH = 112, E_WSEQ = 116;
 // sc_addr: u32 ctx at 0, epoch at 4.
 const A_EPOCH = 4;
 const F_WRITTEN = 4, F_TRANSIENT = 8;
@@ -164,15 +165,24 @@ export class StateCache {
     this.x.ctx_free(ctx);
   }
 
-  /** Every written storage slot of a context whose value stands: address record → slot → value. */
+  /**
+   * Every written storage slot of a context whose value stands: address record → slot → value, in the order the
+   * writes began (addresses by their first standing write), as WorldState's JS maps list them.
+   */
   written(ctx: number): Map<number, Map<bigint, bigint>> {
-    const out = new Map<number, Map<bigint, bigint>>();
+    const standing: [number, number][] = [];
     for (let e = this.x.entries(ctx); e !== 0; e = this.dv().getUint32(e + E_CNEXT, true)) {
       const v = this.dv();
       const flags = v.getUint32(e + E_FLAGS, true);
       if ((flags & F_WRITTEN) === 0 || (flags & F_TRANSIENT) !== 0) continue;
       const a = v.getUint32(e + E_ADDR, true);
       if (v.getUint32(e + E_EPOCH, true) !== v.getUint32(a + A_EPOCH, true)) continue; // wiped since
+      standing.push([v.getUint32(e + E_WSEQ, true), e]);
+    }
+    standing.sort((x, y) => x[0] - y[0]);
+    const out = new Map<number, Map<bigint, bigint>>();
+    for (const [, e] of standing) {
+      const a = this.dv().getUint32(e + E_ADDR, true);
       let m = out.get(a);
       if (!m) out.set(a, (m = new Map()));
       m.set(this.readWord(e), this.readWord(e + E_CUR));

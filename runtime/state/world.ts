@@ -192,11 +192,10 @@ export class WorldState implements StateCacheOwner {
     const c = this.cc;
     if (!c) return this.storage;
     const byRecord = this.sc!.written(c.ctx);
+    const names = new Map<number, string>();
+    for (const [address, a] of c.addrs) names.set(a, address);
     const out = new Map<string, Map<bigint, bigint>>();
-    for (const [address, a] of c.addrs) {
-      const m = byRecord.get(a);
-      if (m) out.set(address, m);
-    }
+    for (const [a, m] of byRecord) out.set(names.get(a)!, m);
     return out;
   }
 

@@ -49,7 +49,8 @@ typedef struct {
   sc_u32 cnext; /* next entry of the same context */
   sc_u32 flags;
   sc_u32 epoch; /* the address epoch `cur` was written under */
-  sc_u32 pad[3];
+  sc_u32 wseq;  /* when its standing write began (the order WorldState.diff() lists writes in, as the JS maps did) */
+  sc_u32 pad[2];
 } sc_entry; /* 128 bytes */
 
 typedef struct {
@@ -69,7 +70,7 @@ typedef struct {
   sc_u32 oflags;
   sc_u32 oepoch;
   sc_u32 prev;
-  sc_u32 pad;
+  sc_u32 owseq;
 } sc_rec; /* 64 bytes */
 
 typedef struct {
@@ -86,7 +87,7 @@ static sc_u32 sc_top, sc_cap;
 static sc_u32 sc_free_entry, sc_free_rec, sc_free_small;
 /* Hash table: `sc_nbuckets` u32 heads at `sc_buckets`; `sc_count` entries live. */
 static sc_u32 sc_buckets, sc_nbuckets, sc_count;
-static sc_u32 sc_epochs;
+static sc_u32 sc_epochs, sc_wseq;
 
 #define SC_E(o) SC_PTR(sc_entry, o)
 #define SC_A(o) SC_PTR(sc_addr, o)
@@ -98,6 +99,7 @@ static sc_u32 sc_epochs;
 static sc_u32 sc_bump(sc_u32 n) {
   sc_u32 at = (sc_top + 63u) & ~63u;
   if (at + n > sc_cap) {
+    if (sc_cap >= 0x80000000u) __builtin_trap(); /* 2 GiB of state: the u32 offsets end here */
     sc_u32 want = sc_cap * 2u;
     while (want < at + n) want *= 2u;
     if (!SC_GROW(want)) __builtin_trap();
@@ -192,6 +194,7 @@ static sc_u32 sc_get(sc_u32 addr, const sc_u64 *k, sc_u32 transient) {
   p->addr = addr;
   p->flags = transient;
   p->epoch = 0;
+  p->wseq = 0;
   sc_u32 h = sc_hash(addr, k, transient) & (sc_nbuckets - 1u);
   p->next = SC_BUCKET(h);
   SC_BUCKET(h) = e;
@@ -238,14 +241,22 @@ static void sc_save_entry(sc_u32 e) {
   sc_copy(q->old, p->cur);
   q->oflags = p->flags;
   q->oepoch = p->epoch;
+  q->owseq = p->wseq;
+}
+
+/* Mark entry e written now (after sc_save_entry): a write that does not stand yet starts a new place in the order. */
+static inline void sc_mark_written(sc_entry *p) {
+  sc_u32 epoch = SC_A(p->addr)->epoch;
+  if (!(p->flags & SC_WRITTEN) || p->epoch != epoch) p->wseq = ++sc_wseq;
+  p->flags |= SC_WRITTEN;
+  p->epoch = epoch;
 }
 
 static void sc_write(sc_u32 e, const sc_u64 *v) {
   sc_entry *p = SC_E(e);
   sc_save_entry(e);
   sc_copy(p->cur, v);
-  p->flags |= SC_WRITTEN;
-  p->epoch = SC_A(p->addr)->epoch;
+  sc_mark_written(p);
 }
 
 static void sc_add_refund_ctx(sc_u32 ctx, sc_i64 delta) {
@@ -280,6 +291,7 @@ static void sc_revert(sc_u32 ctx, sc_u32 len) {
       /* LOADED is a cache fill, not a change: keep it. */
       p->flags = (q->oflags & ~SC_LOADED) | (p->flags & SC_LOADED);
       p->epoch = q->oepoch;
+      p->wseq = q->owseq;
     } else if (q->kind == SC_REC_REFUND) {
       c->refund -= q->delta;
     } else {
@@ -406,8 +418,7 @@ static sc_u32 sc_op_sstore(sc_u32 addr, const sc_u64 *k, const sc_u64 *v, sc_u32
     SC_ON_WARM(addr);
   }
   sc_copy(p->cur, v);
-  p->flags |= SC_WRITTEN;
-  p->epoch = SC_A(addr)->epoch;
+  sc_mark_written(p);
   sc_add_refund_ctx(SC_A(addr)->ctx, refund);
   return 0;
 }

@@ -16,6 +16,7 @@ import {
   DEV_ACCOUNT, MemoryBackend, Runtime, TxRejectedError, WorldState, compile, decodeResult, encodeCall, nativeUnavailableReason,
   stateRoot, type ExecutionResult,
 } from '../../runtime/index.ts';
+import { stateCache } from '../../runtime/state/state-cache.ts';
 import { compileSolidity } from '../helpers/solc.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -238,7 +239,9 @@ describe('WorldState.diff / commit', () => {
     expect(w.refund).toBe(0n);
     expect(w.logs).toEqual([]);
     expect([...w.touched, ...w.created, ...w.destructed.keys()]).toEqual([]);
-    expect(w.checkpoint()).toBe(2); // only the two warm-ups above since the commit: the journal was emptied
+    // Only the two warm-ups above since the commit: the journal was emptied (with the state cache the slot's warmth
+    // is in the cache's journal, and checkpoint() adds the marker that reverts it).
+    expect(w.checkpoint()).toBe(stateCache() ? 1 : 2);
     expect(w.storageEntries(B)).toEqual([]); // re-created: B's old slot 9 is gone for good
   });
 });
