@@ -13,6 +13,7 @@ import { EnvSlot, type HostImportName } from '../../src/abi/host.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
 import type { FrameBuffer } from '../loader/types.ts';
+import { precompileAt } from '../precompiles/index.ts';
 import type { WorldState } from '../state/world.ts';
 import { callAccessCost, type CallKind, create2Address, createAddress, forwardedGas } from './call-rules.ts';
 import type { BlockContext, Message, MessageRunner } from './types.ts';
@@ -270,6 +271,11 @@ export class FrameHost {
   /** EIP-2929 account access: charge warm or cold and warm it. */
   private accessAccount(address: string): boolean {
     if (this.fork < Fork.Berlin) return true;
+    if (this.block.chainRules?.coldPreloadedCalls && (address === this.block.coinbase || precompileAt(this.fork, address))) {
+      // Warm for account reads although not pre-warmed for calls (see HostChainRules.coldPreloadedCalls).
+      this.world.warmAddress(address);
+      return this.mem.charge(G.warmStorageRead);
+    }
     const warm = this.world.warmAddress(address);
     return this.mem.charge(warm ? G.warmStorageRead : G.coldAccountAccess);
   }

@@ -48,6 +48,12 @@ export interface HostChainRules {
   newAccount?(address: string): bigint;
   /** CREATE / CREATE2 of `address`: charged before anything else of the opcode, whether or not the creation runs. */
   createContract?(address: string): bigint;
+  /**
+   * The precompiles and the coinbase are not warm from the transaction's start for CALL-like opcodes: the first
+   * CALL to one pays the cold access (BALANCE / EXTCODE* of them stay warm and warm them). MegaETH REX as its blocks
+   * show it (docs/megaeth.md §4).
+   */
+  coldPreloadedCalls?: boolean;
 }
 
 /** One message call. */

@@ -182,10 +182,12 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
 
   // --- 2. warm sets ------------------------------------------------------------------------------
   if (fork >= Fork.Berlin) {
-    world.prewarm(precompileSet(fork));
+    // A chain may leave the precompiles and the coinbase cold for calls (HostChainRules.coldPreloadedCalls).
+    const preloaded = env.chainRules?.coldPreloadedCalls !== true;
+    if (preloaded) world.prewarm(precompileSet(fork));
     world.warmAddress(tx.sender);
     if (tx.to !== undefined) world.warmAddress(tx.to);
-    if (fork >= Fork.Shanghai) world.warmAddress(env.coinbase);
+    if (fork >= Fork.Shanghai && preloaded) world.warmAddress(env.coinbase);
     for (const e of tx.accessList) {
       world.warmAddress(e.address);
       for (const k of e.storageKeys) world.warmSlot(e.address, k);

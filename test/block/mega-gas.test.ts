@@ -10,6 +10,9 @@
  * - SALT-scaled storage gas, `base × (m − 1)` with m = bucket capacity / 256: SSTORE of a new non-zero slot (20,000),
  *   value to an empty account by CALL or by the transaction (25,000), contract creation by CREATE or a creation
  *   transaction (32,000); nothing at the minimum capacity or when the slot / account already exists.
+ * - Cold calls to the precompiles and the coinbase: the first CALL to one costs the cold access (2,600) where Ethereum
+ *   has them warm from the start (100); BALANCE of them stays warm (and warms them for a later CALL). Taken from the
+ *   blocks (see docs/megaeth.md §4), not from spec text.
  * - 98/100 forwarding: CALL and CREATE pass at most `P − ⌊P × 2 / 100⌋` of the gas P left after their own cost
  *   (Ethereum: `P − ⌊P / 64⌋`).
  */
@@ -238,5 +241,40 @@ describe.each(engines)('REX SALT-scaled storage gas, %s engine', (name, make) =>
     // Value to an existing account, and no value at all: nothing.
     expect(salt.forTransaction({ ...pay, to: SENDER }, saltWorld())).toBe(0n);
     expect(salt.forTransaction({ ...pay, value: 0n }, saltWorld())).toBe(0n);
+  });
+});
+
+const COINBASE = '0xc00000000000000000000000000000000000000c';
+const CALL_ID = '0xd00000000000000000000000000000000000000d';
+const CALL_CB = '0xe00000000000000000000000000000000000000e';
+const BAL_CALL_CB = '0xf00000000000000000000000000000000000000f';
+const BAL_ID = '0x1100000000000000000000000000000000000011';
+const callTo = (a: string) => '5f5f5f5f5f' + '73' + a.slice(2) + '5af1' + '50';
+
+describe.each(engines)('REX cold calls to precompiles and the coinbase, %s engine', (name, make) => {
+  it('first CALL to a precompile or the coinbase: +2,500 (cold 2,600 instead of warm 100); after a BALANCE of it, or BALANCE alone: +0', async () => {
+    const loader = await make();
+    if (!loader) return console.log(`skipped: ${name} engine unavailable (${nativeUnavailableReason()})`);
+    const cbEnv: TxEnv = { ...env, coinbase: COINBASE };
+    const cbMega: TxEnv = { ...megaEnv, coinbase: COINBASE };
+    const w = () => {
+      const be = new MemoryBackend();
+      be.setAccount(SENDER, { balance: 10n ** 20n, nonce: 0n, code: new Uint8Array(0) });
+      be.setAccount(CALL_ID, { balance: 0n, nonce: 1n, code: code(callTo('0x0000000000000000000000000000000000000004') + '00') });
+      be.setAccount(CALL_CB, { balance: 0n, nonce: 1n, code: code(callTo(COINBASE) + '00') });
+      be.setAccount(BAL_CALL_CB, { balance: 0n, nonce: 1n, code: code('73' + COINBASE.slice(2) + '3150' + callTo(COINBASE) + '00') });
+      be.setAccount(BAL_ID, { balance: 0n, nonce: 1n, code: code('60043150' + '00') });
+      return new WorldState(be);
+    };
+    const extra = (to: string): bigint => {
+      const eth = runTransaction(w(), tx(to), cbEnv, Fork.Prague, loader);
+      const mega = runTransaction(w(), tx(to), cbMega, Fork.Prague, loader);
+      expect([eth.status, mega.status], to).toEqual(['success', 'success']);
+      return mega.gasUsed - eth.gasUsed;
+    };
+    expect(extra(CALL_ID)).toBe(2_600n - 100n);
+    expect(extra(CALL_CB)).toBe(2_600n - 100n);
+    expect(extra(BAL_CALL_CB)).toBe(0n);
+    expect(extra(BAL_ID)).toBe(0n);
   });
 });

@@ -17,7 +17,7 @@
  *
  * MegaETH REX (mega-gas.ts): the state-independent storage gas (39,000 per tx, calldata), LOG and code-deposit storage
  * gas, SALT-scaled SSTORE / new-account / contract-creation storage gas (bucket capacities from `opts.saltCapacity` or
- * the backend), 98/100 forwarding. Not modelled yet (docs/megaeth.md §3): limits, detention, SELFDESTRUCT disabled,
+ * the backend), 98/100 forwarding, cold first CALLs to the precompiles and the coinbase. Not modelled yet (docs/megaeth.md §3): limits, detention, SELFDESTRUCT disabled,
  * precompile prices. Fee-less transactions run with BASEFEE reading 0 (their gas price is 0
  * and `runTransaction` requires price ≥ base fee).
  */

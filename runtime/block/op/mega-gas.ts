@@ -111,5 +111,8 @@ export function rexHostRules(salt = new SaltStorageGas()): HostChainRules {
     sstoreSet: (address, slot) => salt.sstoreSet(address, slot),
     newAccount: (address) => salt.newAccount(address),
     createContract: (address) => salt.createContract(address),
+    // Observed in blocks 1140-1154 (not found in mega-evm's text): the first CALL to a precompile or the coinbase in a
+    // transaction costs 2,500 more than on Ethereum; BALANCE of the coinbase does not.
+    coldPreloadedCalls: true,
   };
 }
