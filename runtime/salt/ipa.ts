@@ -48,13 +48,11 @@ export class Transcript {
     this.h.update(msg);
   }
 
-  /** Append a scalar (< 2^256) as 32 bytes LE. */
+  /** Append a scalar (< 2^256) as 32 bytes LE (via hex: Buffer.writeBigUInt64LE's checks cost more than the hash). */
   appendScalar(label: string, s: bigint): void {
     const w = this.word;
-    w.writeBigUInt64LE(BigInt.asUintN(64, s), 0);
-    w.writeBigUInt64LE(BigInt.asUintN(64, s >> 64n), 8);
-    w.writeBigUInt64LE(BigInt.asUintN(64, s >> 128n), 16);
-    w.writeBigUInt64LE(BigInt.asUintN(64, s >> 192n), 24);
+    w.write(s.toString(16).padStart(64, '0'), 'hex');
+    w.reverse();
     this.appendMessage(label, w);
   }
 

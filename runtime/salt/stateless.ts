@@ -116,14 +116,30 @@ export class PartialSaltState {
   private readonly trie: SaltTrie;
   private overlay: SaltOverlay;
   private applied = false;
+  private seeded = false;
   /** Statistics of the applied batch. */
   stats = { slotDeltas: 0, rebuiltBuckets: 0, mults: 0 };
 
-  private constructor(readonly witness: WitnessFile, decoded: Map<bigint, Uint32Array>, engine?: CommitEngine) {
+  private constructor(readonly witness: WitnessFile, private decoded: Map<bigint, Uint32Array>, engine?: CommitEngine) {
     this.source = new WitnessSource(witness.kvs);
     this.overlay = new SaltOverlay(this.source);
     this.trie = new SaltTrie(engine ?? statelessEngine());
-    // Commitments the verification did not decode (skipVerify) are decompressed here, in one kernel batch.
+  }
+
+  /**
+   * Commitments decompressed elsewhere (`verifyInBackground`'s `decoded`), used when the trie is seeded — which
+   * happens only when a root is needed, so execution can start before they arrive.
+   */
+  useDecoded(decoded: ReadonlyMap<bigint, Uint32Array>): void {
+    for (const [id, w] of decoded) if (!this.decoded.has(id)) this.decoded.set(id, w);
+  }
+
+  /** Seed the commitment trie with the witness's path commitments (once, on first use). */
+  private seed(): void {
+    if (this.seeded) return;
+    this.seeded = true;
+    const { witness, decoded } = this;
+    // Commitments nobody decoded yet (skipVerify) are decompressed here, in one kernel batch.
     const pc = witness.saltProof.parentsCommitments;
     const todo = [...pc.keys()].filter((id) => !decoded.has(id));
     if (todo.length) {
@@ -166,6 +182,7 @@ export class PartialSaltState {
 
   /** The parent root (the witness's root commitment). */
   parentRoot(): Uint8Array {
+    this.seed();
     return this.trie.rootHash();
   }
 
@@ -173,6 +190,7 @@ export class PartialSaltState {
   applyBatch(changes: Iterable<KeyChange>): Uint8Array {
     if (this.applied) throw new Error('PartialSaltState: a witness covers one batch');
     this.applied = true;
+    this.seed();
     const list = [...changes];
     const r: OverlayResult = this.overlay.apply(list);
     const engine = this.trie.engine;

@@ -22,7 +22,7 @@ import type { StateBackend } from '../state/world.ts';
 import { type StateDivergence, compareWithNextWitness } from './diagnose.ts';
 import { toHex } from './field.ts';
 import type { SaltBackend } from './backend.ts';
-import { PartialSaltState, WitnessLacksKeyError } from './stateless.ts';
+import { PartialSaltState, WitnessInvalidError, WitnessLacksKeyError } from './stateless.ts';
 import { type CodeLookup, StatelessBackend, diffKeys } from './stateless-backend.ts';
 import { addrBytes, beToBigint } from './block-overlay.ts';
 import { bytesEqual } from './keys.ts';
@@ -30,7 +30,8 @@ import type { KeyChange } from './state.ts';
 import { L2_TO_L1_MESSAGE_PASSER, MptWitnessError, decodeMptWitness, withdrawalsRootAfter } from './withdrawals.ts';
 import { type GasCandidateTx, explainGasGap } from './explain-gas.ts';
 import { buildWitness, encodeWitnessFile } from './witness-build.ts';
-import { type WitnessFile, decodeWitnessFile } from './witness.ts';
+import { type WitnessFile, checkWitnessRoot, decodeWitnessFile } from './witness.ts';
+import { verifyInBackground } from './verify-async.ts';
 
 /** A malformed witness file. */
 export class WitnessFormatError extends Error {
@@ -70,9 +71,12 @@ export interface ValidationResult {
   witness: { kvs: number; commitments: number; bytes: number };
   /** SALT key changes applied to the partial trie. */
   keys: number;
+  /** Wall time of the witness verification (with MEVMC_SALT_VERIFY_THREAD=1 on another thread, beside execution and update). */
   verifyMs: number;
   execMs: number;
   updateMs: number;
+  /** Wall time of the whole validation. */
+  totalMs: number;
   result: BlockResult;
 }
 
@@ -131,22 +135,37 @@ export async function validateBlock(
     throw new WitnessFormatError(`malformed witness: ${(e as Error).message}`);
   }
   const t0 = performance.now();
-  const partial = PartialSaltState.fromWitness(w, parentRoot);
-  const verifyMs = performance.now() - t0;
+  // The root check first; the proof check here, or (MEVMC_SALT_VERIFY_THREAD=1) on another thread while the block
+  // executes (salt/verify-async.ts). Nothing is returned before its verdict.
+  const rootWhy = checkWitnessRoot(w.saltProof, parentRoot);
+  if (rootWhy) throw new WitnessInvalidError(rootWhy);
+  const bg = verifyInBackground(witnessBytes, parentRoot);
+  const verdict = async (): Promise<number> => {
+    const v = await bg.verified;
+    if (!v.ok) throw new WitnessInvalidError(v.reason ?? 'unknown reason');
+    return v.ms;
+  };
+  if (!bg.thread) await verdict();
+  const partial = PartialSaltState.fromWitness(w, parentRoot, { skipVerify: true });
   const backend = new StatelessBackend(partial, code);
   let result: BlockResult;
   let number: bigint;
-  if (opts.chain?.op) {
-    const ob = opBlockFromRpc(rpcBlock, opts.chain);
-    number = ob.header.number;
-    // Hashes given by the caller first; the rest as the validator reads them.
-    const history = historyBlockHash(backend, number, ob.header.parentHash);
-    const blockHash = (n: bigint): bigint | undefined => opts.blockHash?.(n) ?? history(n);
-    result = await executeOpBlock(ob, backend, { ...opts, blockHash });
-  } else {
-    const { block } = blockFromRpc(rpcBlock, { chain: opts.chain });
-    number = block.header.number;
-    result = await executeBlock(block, backend, opts);
+  try {
+    if (opts.chain?.op) {
+      const ob = opBlockFromRpc(rpcBlock, opts.chain);
+      number = ob.header.number;
+      // Hashes given by the caller first; the rest as the validator reads them.
+      const history = historyBlockHash(backend, number, ob.header.parentHash);
+      const blockHash = (n: bigint): bigint | undefined => opts.blockHash?.(n) ?? history(n);
+      result = await executeOpBlock(ob, backend, { ...opts, blockHash });
+    } else {
+      const { block } = blockFromRpc(rpcBlock, { chain: opts.chain });
+      number = block.header.number;
+      result = await executeBlock(block, backend, opts);
+    }
+  } catch (e) {
+    await verdict(); // an invalid witness is the error to report
+    throw e;
   }
   let divergence: StateDivergence | undefined;
   if (extra.nextWitness) {
@@ -162,6 +181,7 @@ export async function validateBlock(
   const passer = extra.mptWitness && opts.chain?.op ? messagePasserChanges(backend.keyChanges()) : undefined;
   const preChanges = extra.explainGas && opts.chain?.op ? backend.keyChanges() : undefined;
   const t1 = performance.now();
+  partial.useDecoded(await bg.decoded);
   let root: Uint8Array | undefined;
   let keys = 0;
   let applyError: string | undefined;
@@ -169,10 +189,15 @@ export async function validateBlock(
     ({ root, keys } = backend.finish());
   } catch (e) {
     // Without the diagnostic this stays an input error; with it, the divergence found so far is the answer.
-    if (!(e instanceof WitnessLacksKeyError) || !divergence) throw e;
+    if (!(e instanceof WitnessLacksKeyError) || !divergence) {
+      await verdict();
+      throw e;
+    }
     applyError = e.message;
   }
   const updateMs = performance.now() - t1;
+  const verifyMs = await verdict();
+  const totalMs = performance.now() - t0;
   const header = rpcBlock as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string; stateRoot?: string; withdrawalsRoot?: string };
   const check = (got: string | undefined, want: string | undefined): HeaderCheck =>
     got === undefined || want === undefined ? 'n/a' : got === want.toLowerCase() ? 'ok' : 'FAIL';
@@ -214,7 +239,7 @@ export async function validateBlock(
     ok: receiptsRoot !== 'FAIL' && logsBloom !== 'FAIL' && gasUsed !== 'FAIL' && stateRootHeader !== 'FAIL' && withdrawalsRoot !== 'FAIL',
     ...(divergence ? { divergence } : {}),
     witness: { kvs: w.kvs.size, commitments: w.saltProof.parentsCommitments.size, bytes: witnessBytes.length },
-    keys, verifyMs, execMs: result.execMs, updateMs, result,
+    keys, verifyMs, execMs: result.execMs, updateMs, totalMs, result,
   };
 }
 

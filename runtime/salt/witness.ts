@@ -207,6 +207,23 @@ export interface VerifyResult {
 }
 
 /**
+ * The cheap first check of a proof: its root commitment (node 0) decodes and hashes to `stateRoot`. Returns the
+ * reason it fails, or undefined. (A validator runs it before starting the block, the full check beside it.)
+ */
+export function checkWitnessRoot(proof: SaltProofData, stateRoot: Uint8Array, opts: VerifyOptions = {}): string | undefined {
+  const rootEnc = proof.parentsCommitments.get(0n);
+  if (!rootEnc) return 'missing commitment for node 0';
+  const root = opts.reference ? decompress(rootEnc) : (() => {
+    const k = ecKernel().decompress(rootEnc, 1);
+    return k.ok[0] ? wordsToPoint(k.points) : undefined;
+  })();
+  if (!root) return 'root commitment is not a valid Banderwagon element';
+  const rootHash = hashCommitment(root);
+  if (toHex(rootHash) !== toHex(stateRoot)) return `root mismatch: witness root ${toHex(rootHash)} ≠ expected ${toHex(stateRoot)}`;
+  return undefined;
+}
+
+/**
  * Verify a SALT proof for `kvs` against a 32-byte state root. By default the path commitments are
  * decompressed in one kernel batch and the IPA's MSMs run on the kernel (kernel/ec.ts); `reference`
  * does the same with the BigInt code of banderwagon.ts.
@@ -217,7 +234,8 @@ export function verifySaltProof(
   stateRoot: Uint8Array,
   /**
    * Filled with the decompressed commitments as kernel words (36 each; a stateless replay seeds its trie
-   * with them: decompression is most of the cost).
+   * with them: decompression is most of the cost). Entries already present are taken as the kernel's
+   * decompression of that node's encoding (verify-worker.ts decompresses before the proof check).
    */
   decoded?: Map<bigint, Uint32Array>,
   opts: VerifyOptions = {},
@@ -240,16 +258,8 @@ export function verifySaltProof(
   for (const id of proof.parentsCommitments.keys()) if (!required.has(id)) return { ok: false, reason: `unexpected commitment for node ${id}` };
   const ref = opts.reference === true;
   // Root first: a wrong parent root is reported before any expensive decompression.
-  const rootEnc = proof.parentsCommitments.get(0n)!;
-  const root = ref ? decompress(rootEnc) : (() => {
-    const k = ecKernel().decompress(rootEnc, 1);
-    return k.ok[0] ? wordsToPoint(k.points) : undefined;
-  })();
-  if (!root) return { ok: false, reason: 'root commitment is not a valid Banderwagon element' };
-  const rootHash = hashCommitment(root);
-  if (toHex(rootHash) !== toHex(stateRoot)) {
-    return { ok: false, reason: `root mismatch: witness root ${toHex(rootHash)} ≠ expected ${toHex(stateRoot)}` };
-  }
+  const rootWhy = checkWitnessRoot(proof, stateRoot, opts);
+  if (rootWhy) return { ok: false, reason: rootWhy };
   // Every commitment once: BigInt points (reference) or kernel words (one batch).
   const ids = [...proof.parentsCommitments.keys()];
   const points = new Map<bigint, Point>();
@@ -262,12 +272,14 @@ export function verifySaltProof(
       if (decoded) decoded.set(id, pointToWords(p));
     }
   } else {
-    const enc = new Uint8Array(32 * ids.length);
-    ids.forEach((id, i) => enc.set(proof.parentsCommitments.get(id)!, 32 * i));
-    const k = ecKernel().decompress(enc, ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      if (!k.ok[i]) return { ok: false, reason: `commitment of node ${ids[i]} is not a valid Banderwagon element` };
-      words.set(ids[i], k.points.subarray(i * POINT_WORDS, (i + 1) * POINT_WORDS));
+    // Commitments the caller decompressed already (the background verifier posts them before the proof check).
+    const todo = ids.filter((id) => !words.has(id));
+    const enc = new Uint8Array(32 * todo.length);
+    todo.forEach((id, i) => enc.set(proof.parentsCommitments.get(id)!, 32 * i));
+    const k = ecKernel().decompress(enc, todo.length);
+    for (let i = 0; i < todo.length; i++) {
+      if (!k.ok[i]) return { ok: false, reason: `commitment of node ${todo[i]} is not a valid Banderwagon element` };
+      words.set(todo[i], k.points.subarray(i * POINT_WORDS, (i + 1) * POINT_WORDS));
     }
   }
   const mp = decodeMultiProof(proof.proof, opts);

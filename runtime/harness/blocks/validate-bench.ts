@@ -1,0 +1,128 @@
+/**
+ * @file Stateless-validation benchmark (issue #17 target: validation ≤ 2× the full node's execution), in one process
+ * so that both sides see the same machine load: per block the full node's execution (in-memory backend, contracts
+ * already compiled by a warm-up run) and `validateBlock` from the block's SALT witness (all on the calling thread, the
+ * default; and, for comparison, with the verification on a second thread beside execution and update).
+ *
+ * Usage: `npx tsx runtime/harness/blocks/validate-bench.ts LINES [--blocks DIR] [--repeat N] [--filter RE]` where
+ * LINES is the `--json` output of `mevmc block DIR/* --state salt:S --witness-out W --json` (each line names the
+ * block, its parentStateRoot, the SALT store and the witness file); DIR defaults to ../shared/blocks/blocks.
+ * Output: one row per block (medians of N runs, default 3; ratio = validation / execution; `first` = the first
+ * validation in the process, which also derives the CRS and builds kernel tables), then `VALIDATE_BENCH {json}`.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { executeBlock } from '../../block/execute.ts';
+import { blockFromRpc } from '../../block/rpc.ts';
+import { WasmLoader } from '../../loader/wasm.ts';
+import { loadCodeSource } from '../../salt/stateless-backend.ts';
+import { validateBlock } from '../../salt/validate.ts';
+import { freshState, loadFixture } from './fixture.ts';
+
+/** One benchmark row (ms are medians). */
+export interface ValidateBenchRow {
+  block: number;
+  txs: number;
+  execMs: number;
+  kvs: number;
+  commitments: number;
+  keys: number;
+  verifyMs: number;
+  updateMs: number;
+  /** Validation wall time (verification on the calling thread, the default). */
+  validateMs: number;
+  ratio: number;
+  /** The same with the verification on a second thread beside execution and update (MEVMC_SALT_VERIFY_THREAD=1). */
+  threadMs: number;
+  ratioThread: number;
+  /** The first validation of the process (CRS, kernel tables). */
+  firstMs: number;
+  ok: boolean;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Run the benchmark over the blocks named in `lines`. */
+export async function runValidateBench(lines: string, blocksDir: string, repeat = 3, filter?: RegExp): Promise<ValidateBenchRow[]> {
+  const loader = new WasmLoader({});
+  const rows: ValidateBenchRow[] = [];
+  let first = true;
+  for (const line of lines.split('\n').filter((l) => l.trim())) {
+    const o = JSON.parse(line) as { name: string; block: number; parentStateRoot: string; salt: { dir: string }; witness: { path: string } };
+    if (filter && !filter.test(o.name)) continue;
+    const f = loadFixture(join(blocksDir, o.name));
+    const { block } = blockFromRpc(f.block);
+    const blockHash = (n: bigint): bigint | undefined => f.blockHashes.get(n);
+    const exec: number[] = [];
+    for (let i = 0; i <= repeat; i++) {
+      const r = await executeBlock(block, freshState(f), { loader, blockHash });
+      if (i > 0) exec.push(r.execMs); // run 0 compiles the contracts
+    }
+    const witness = new Uint8Array(readFileSync(o.witness.path));
+    const parent = Buffer.from(o.parentStateRoot.slice(2), 'hex');
+    const code = loadCodeSource(join(o.salt.dir, 'code'));
+    const once = async (seq: boolean) => {
+      const prev = process.env.MEVMC_SALT_VERIFY_THREAD;
+      process.env.MEVMC_SALT_VERIFY_THREAD = seq ? '0' : '1';
+      try {
+        const t = performance.now();
+        const r = await validateBlock(f.block, witness, parent, code, { loader, blockHash });
+        return { r, ms: performance.now() - t };
+      } finally {
+        if (prev === undefined) delete process.env.MEVMC_SALT_VERIFY_THREAD;
+        else process.env.MEVMC_SALT_VERIFY_THREAD = prev;
+      }
+    };
+    const par: Awaited<ReturnType<typeof once>>[] = [];
+    const seq: Awaited<ReturnType<typeof once>>[] = [];
+    let firstMs = NaN;
+    for (let i = 0; i < repeat; i++) {
+      const p = await once(true);
+      if (first) [firstMs, first] = [p.ms, false];
+      seq.push(p);
+      par.push(await once(false));
+    }
+    const r = seq[0].r;
+    const execMs = median(exec);
+    const threadMs = median(par.map((x) => x.ms));
+    const validateMs = median(seq.map((x) => x.ms));
+    rows.push({
+      block: o.block, txs: block.transactions.length, execMs, kvs: r.witness.kvs, commitments: r.witness.commitments, keys: r.keys,
+      verifyMs: median(seq.map((x) => x.r.verifyMs)), updateMs: median(seq.map((x) => x.r.updateMs)),
+      validateMs, ratio: validateMs / execMs, threadMs, ratioThread: threadMs / execMs, firstMs, ok: r.ok,
+    });
+  }
+  return rows;
+}
+
+/** Table lines for a result. */
+export function formatValidateBench(rows: ValidateBenchRow[]): string[] {
+  const out = ['   block   txs  exec ms    kvs  comms  keys  verify ms  update ms  validate ms  ratio  2-thread ms  ratio  first ms'];
+  for (const x of rows) {
+    out.push(
+      `${String(x.block).padStart(8)} ${String(x.txs).padStart(5)} ${x.execMs.toFixed(0).padStart(8)} ${String(x.kvs).padStart(6)} ` +
+        `${String(x.commitments).padStart(6)} ${String(x.keys).padStart(5)} ${x.verifyMs.toFixed(0).padStart(10)} ${x.updateMs.toFixed(0).padStart(10)} ` +
+        `${x.validateMs.toFixed(0).padStart(12)} ${x.ratio.toFixed(2).padStart(6)} ${x.threadMs.toFixed(0).padStart(12)} ${x.ratioThread.toFixed(2).padStart(6)}` +
+        `${Number.isNaN(x.firstMs) ? '' : x.firstMs.toFixed(0).padStart(10)}${x.ok ? '' : '  FAIL'}`,
+    );
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const opt = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args.splice(i, 2)[1] : undefined;
+  };
+  const blocksDir = opt('--blocks') ?? resolve(import.meta.dirname, '../../../../shared/blocks/blocks');
+  const repeat = Number(opt('--repeat') ?? 3);
+  const filter = opt('--filter');
+  if (!args[0]) {
+    console.error('usage: validate-bench.ts LINES [--blocks DIR] [--repeat N] [--filter RE]');
+    process.exit(2);
+  }
+  const rows = await runValidateBench(readFileSync(args[0], 'utf8'), blocksDir, repeat, filter ? new RegExp(filter) : undefined);
+  for (const l of formatValidateBench(rows)) console.log(l);
+  console.log('VALIDATE_BENCH ' + JSON.stringify(rows));
+}

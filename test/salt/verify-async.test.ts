@@ -1,0 +1,45 @@
+/**
+ * @file Witness verification on a worker thread (salt/verify-async.ts) gives verifySaltProof's verdict: the
+ * decoded commitments arrive for every node, a valid MegaETH witness is accepted, a flipped proof bit is rejected
+ * with the same reason as on the calling thread, a truncated file is reported malformed.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromHex } from '../../runtime/salt/field.ts';
+import { verifyInBackground } from '../../runtime/salt/verify-async.ts';
+import { decodeWitnessFile, verifySaltProof } from '../../runtime/salt/witness.ts';
+import { HAVE_SHARED, SALT_DIR } from './shared.ts';
+
+describe.skipIf(!HAVE_SHARED)('background witness verification', () => {
+  const dir = join(SALT_DIR, 'megaeth');
+  const f = HAVE_SHARED ? readdirSync(join(dir, 'witness')).filter((x) => x.endsWith('.salt')).sort()[0] : '';
+  const root = (): Uint8Array => {
+    const n = Number(f.split('.')[0]) - 1;
+    const b = readdirSync(join(dir, 'blocks')).find((x) => x.startsWith(`${n}.`))!;
+    return fromHex(JSON.parse(readFileSync(join(dir, 'blocks', b), 'utf8')).stateRoot);
+  };
+
+  for (const thread of [true, false]) {
+    it(`${thread ? 'worker thread' : 'calling thread'}: same verdicts as verifySaltProof`, async () => {
+      const bytes = new Uint8Array(readFileSync(join(dir, 'witness', f)));
+      const w = decodeWitnessFile(bytes);
+      const bg = verifyInBackground(bytes, root(), thread);
+      const decoded = await bg.decoded;
+      expect(decoded.size).toBe(w.saltProof.parentsCommitments.size);
+      expect(await bg.verified).toMatchObject({ ok: true });
+      // A flipped bit inside the proof's scalar a (the proof is the file's tail before the levels map).
+      const proof = w.saltProof.proof.slice();
+      proof[560] ^= 0x10;
+      const at = Buffer.from(bytes).indexOf(Buffer.from(w.saltProof.proof));
+      const bad = bytes.slice();
+      bad.set(proof, at);
+      const want = verifySaltProof(w.kvs, { ...w.saltProof, proof }, root());
+      expect(want.ok).toBe(false);
+      const v = await verifyInBackground(bad, root(), thread).verified;
+      expect({ ok: v.ok, reason: v.reason }).toEqual(want);
+      const t = await verifyInBackground(bytes.subarray(0, bytes.length - 3), root(), thread).verified;
+      expect(t).toMatchObject({ ok: false, reason: /malformed/ });
+    }, 120_000);
+  }
+});
