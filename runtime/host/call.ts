@@ -103,7 +103,7 @@ export class Executor implements MessageRunner {
     // A chain's own per-byte deposit charge (MegaETH storage gas) comes first; failing it is out of gas like the rest.
     const depositFee = (200n + (this.block.chainRules?.codeDepositPerByte ?? 0n)) * BigInt(code.length);
     const used = p.gas - r.gasLeft;
-    const sizeOk = !(fork >= Fork.SpuriousDragon && code.length > 24576); // EIP-170
+    const sizeOk = !(fork >= Fork.SpuriousDragon && code.length > (this.block.chainRules?.maxCodeSize ?? 24576)); // EIP-170
     if (used + depositFee <= p.gas && sizeOk) {
       if (fork >= Fork.London && code[0] === 0xef) return fail({ status: Status.InvalidOpcode, gasLeft: 0n, output: EMPTY, message: 'invalid bytecode deployed' }); // EIP-3541
       world.setCode(p.address, code);
@@ -116,9 +116,12 @@ export class Executor implements MessageRunner {
 
   private runCode(msg: Message): FrameResult {
     const { world, fork } = this;
-    const pre = precompileAt(fork, msg.codeAddress);
+    let pre = precompileAt(fork, msg.codeAddress);
     if (pre) {
-      const r = callPrecompile(pre, msg.calldata, msg.gas, fork);
+      // A chain may price or run a precompile differently (MegaETH: ModExp as Osaka, KZG at a flat 100,000).
+      const o = this.block.chainRules?.precompile?.(msg.codeAddress);
+      if (o?.gas !== undefined) pre = { ...pre, gas: () => o.gas! };
+      const r = callPrecompile(pre, msg.calldata, msg.gas, o?.fork ?? fork);
       return r.ok
         ? { status: Status.Return, gasLeft: msg.gas - r.gasUsed, output: r.output }
         : { status: Status.OutOfGas, gasLeft: 0n, output: new Uint8Array(0), message: r.error };

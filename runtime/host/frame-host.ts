@@ -169,7 +169,7 @@ export class FrameHost {
     if (retain !== undefined) forwarded = minForwarded(forwarded, gas - cost, retain);
     const left = gas - cost;
     mem.setGas(left);
-    if (fork >= Fork.Shanghai && len > 49152) return Status.OutOfGas; // EIP-3860 init-code size
+    if (fork >= Fork.Shanghai && len > (this.block.chainRules?.maxInitcodeSize ?? 49152)) return Status.OutOfGas; // EIP-3860 init-code size
     this.setReturnData(EMPTY);
     mem.writeWord(args, 0n);
     const initCode = len === 0 ? EMPTY : mem.u8().slice(EVM_MEMORY_BASE + off, EVM_MEMORY_BASE + off + len);
@@ -192,6 +192,7 @@ export class FrameHost {
   /** SELFDESTRUCT: new-account and cold-access gas, the refund before London, EIP-6780 from Cancun. */
   private selfdestruct(args: number): number {
     const { mem, world, fork, msg } = this;
+    if (this.block.chainRules?.selfdestructDisabled) return Status.InvalidOpcode;
     if (msg.isStatic) return Status.StaticViolation;
     const to = mem.readAddress(args);
     const self = msg.address;

@@ -3,6 +3,7 @@
  * sees, a message, a frame's outcome, and the interface through which a frame starts nested messages.
  */
 import type { Status } from '../../src/abi/context.ts';
+import type { Fork } from '../../src/evm/forks.ts';
 import type { TraceStep } from './trace.ts';
 
 /** A failure of the implementation (not an EVM outcome): aborts the whole run. */
@@ -54,6 +55,13 @@ export interface HostChainRules {
    * show it (docs/megaeth.md §4).
    */
   coldPreloadedCalls?: boolean;
+  /** SELFDESTRUCT halts like an invalid opcode (MegaETH MiniRex…Rex1). */
+  selfdestructDisabled?: boolean;
+  /** Largest deployed code (Ethereum: EIP-170's 24,576) and init code (EIP-3860's 49,152). */
+  maxCodeSize?: number;
+  maxInitcodeSize?: number;
+  /** A precompile priced or run differently: by the rules of another fork, or at a flat gas cost. */
+  precompile?(address: string): { fork?: Fork; gas?: bigint } | undefined;
 }
 
 /** One message call. */

@@ -139,7 +139,7 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   if (tx.type === 4 && fork < Fork.Prague) return reject('EIP-7702 transactions are not active');
   if (tx.gasLimit > env.gasLimit) return reject('tx gas limit above the block gas limit');
   if (fork >= Fork.Osaka && tx.gasLimit > MAX_TX_GAS) return reject(`gas limit above the ${MAX_TX_GAS} cap of EIP-7825`);
-  if (tx.to === undefined && fork >= Fork.Shanghai && tx.data.length > MAX_INITCODE_SIZE) return reject('init code size above the EIP-3860 limit');
+  if (tx.to === undefined && fork >= Fork.Shanghai && tx.data.length > (env.chainRules?.maxInitcodeSize ?? MAX_INITCODE_SIZE)) return reject('init code size above the EIP-3860 limit');
   const extra = hooks?.intrinsicExtra?.(tx, world);
   const intrinsic = intrinsicGas(tx, fork) + (extra?.initial ?? 0n);
   const floor = floorGas(tx, fork) + (extra?.floor ?? 0n);

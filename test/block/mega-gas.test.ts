@@ -13,9 +13,14 @@
  * - Cold calls to the precompiles and the coinbase: the first CALL to one costs the cold access (2,600) where Ethereum
  *   has them warm from the start (100); BALANCE of them stays warm (and warms them for a later CALL). Taken from the
  *   blocks (see docs/megaeth.md §4), not from spec text.
+ * - SELFDESTRUCT halts (MiniRex…Rex1); contracts up to 524,288 bytes and init code up to 548,864 (Ethereum: 24,576
+ *   and 49,152); ModExp priced as Osaka (EIP-7883: at least 500, Ethereum Prague 200); KZG point evaluation 100,000
+ *   (Ethereum 50,000).
  * - 98/100 forwarding: CALL and CREATE pass at most `P − ⌊P × 2 / 100⌋` of the gas P left after their own cost
  *   (Ethereum: `P − ⌊P / 64⌋`).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Fork } from '../../src/evm/forks.ts';
 import { SaltStorageGas, rexHostRules } from '../../runtime/block/op/mega-gas.ts';
@@ -276,5 +281,52 @@ describe.each(engines)('REX cold calls to precompiles and the coinbase, %s engin
     expect(extra(CALL_CB)).toBe(2_600n - 100n);
     expect(extra(BAL_CALL_CB)).toBe(0n);
     expect(extra(BAL_ID)).toBe(0n);
+  });
+});
+
+describe.each(engines)('REX SELFDESTRUCT, size limits, precompile prices, %s engine', (name, make) => {
+  const hx = (h: string) => new Uint8Array(Buffer.from(h.replace(/^0x/, ''), 'hex'));
+  const big = (e: TxEnv): TxEnv => ({ ...e, gasLimit: 1_000_000_000n });
+  const one = () => world();
+  it('SELFDESTRUCT halts with all gas used where Ethereum succeeds', async () => {
+    const loader = await make();
+    if (!loader) return console.log(`skipped: ${name} engine unavailable (${nativeUnavailableReason()})`);
+    const w1 = one();
+    w1.setCode(FACTORY, code('5fff'));
+    const eth = runTransaction(w1, tx(FACTORY, 100_000n), env, Fork.Prague, loader);
+    const w2 = one();
+    w2.setCode(FACTORY, code('5fff'));
+    const mega = runTransaction(w2, tx(FACTORY, 100_000n), megaEnv, Fork.Prague, loader);
+    expect(eth.status).toBe('success');
+    expect([mega.status, mega.gasUsed]).toEqual(['halt', 100_000n]);
+  });
+
+  it('a 24,577-byte contract and 49,153 bytes of init code: refused on Ethereum, accepted under REX', async () => {
+    const loader = await make();
+    if (!loader) return;
+    const deploy = tx(undefined, 300_000_000n, code('6160015ff3')); // RETURN(0, 24577)
+    expect(runTransaction(one(), deploy, big(env), Fork.Prague, loader).status).toBe('halt');
+    const w = one();
+    const r = runTransaction(w, deploy, big(megaEnv), Fork.Prague, loader);
+    expect(r.status).toBe('success');
+    expect(w.code(r.createdAddress!).length).toBe(24_577);
+    const init = tx(undefined, 10_000_000n, new Uint8Array(49_153)); // zero bytes: STOP
+    expect(runTransaction(one(), init, env, Fork.Prague, loader).status).toBe('rejected');
+    expect(runTransaction(one(), init, megaEnv, Fork.Prague, loader).status).toBe('success');
+  });
+
+  it('ModExp with 64-byte base and modulus, exponent 2^255: Osaka 255 × 2 × 8² (Ethereum 255 × 8² / 3); a valid KZG proof 100,000 (Ethereum 50,000)', async () => {
+    const loader = await make();
+    if (!loader) return;
+    const modexp = hx('40'.padStart(64, '0') + '20'.padStart(64, '0') + '40'.padStart(64, '0') + '02'.padStart(128, '0') + '80'.padEnd(64, '0') + '05'.padStart(128, '0'));
+    const kzg = hx(JSON.parse(readFileSync(join(import.meta.dirname, '../precompiles/kzg-vectors.json'), 'utf8'))
+      .find((v: { valid: boolean }) => v.valid).input);
+    for (const [to, data, d] of [['0x0000000000000000000000000000000000000005', modexp, 255n * 2n * 64n - (255n * 64n) / 3n], ['0x000000000000000000000000000000000000000a', kzg, 50_000n]] as const) {
+      const eth = runTransaction(one(), tx(to, 1_000_000n, data), env, Fork.Prague, loader);
+      const mega = runTransaction(one(), tx(to, 1_000_000n, data), megaEnv, Fork.Prague, loader);
+      expect([eth.status, mega.status], to).toEqual(['success', 'success']);
+      expect(mega.gasUsed - eth.gasUsed, to).toBe(d);
+      expect(mega.returnData).toEqual(eth.returnData);
+    }
   });
 });

@@ -15,7 +15,12 @@
  * instructions.rs `storage_gas_ext::sstore`), value sent to an empty account by CALL/CALLCODE or by the transaction
  * (25,000), contract creation by CREATE/CREATE2 or a creation transaction (32,000). A bucket at the minimum
  * capacity costs nothing extra.
+ *
+ * Other REX execution rules carried by {@link rexHostRules}: SELFDESTRUCT disabled (instructions.rs, MiniRex…Rex1),
+ * 512 KiB contracts and 536 KiB init code (`mini_rex::MAX_CONTRACT_SIZE`, `MAX_INITCODE_SIZE`), ModExp priced and
+ * bounded as Osaka (EIP-7883/7823) and KZG point evaluation at 100,000 (evm/precompiles.rs).
  */
+import { Fork } from '../../../src/evm/forks.ts';
 import type { HostChainRules } from '../../host/types.ts';
 import type { WorldState } from '../../state/world.ts';
 import { type Tx, creationAddress } from '../../tx/index.ts';
@@ -53,6 +58,14 @@ export const CODE_DEPOSIT_STORAGE_GAS = 10_000n;
  * child gets at most the gas left after the opcode's cost minus 2/100 of it (`− left × 2 / 100`).
  */
 export const CALL_RETAIN_DIVISOR = 50n;
+
+/** `mini_rex::MAX_CONTRACT_SIZE` (512 KiB) and `MAX_INITCODE_SIZE` (+24 KiB), from MiniRex on. */
+export const MAX_CONTRACT_SIZE = 524_288;
+export const MAX_INITCODE_SIZE = 548_864;
+/** Precompiles MegaETH prices differently (mega-evm evm/precompiles.rs: Osaka's ModExp, KZG at a flat 100,000). */
+const MODEXP = '0x0000000000000000000000000000000000000005';
+const KZG_POINT_EVALUATION = '0x000000000000000000000000000000000000000a';
+export const KZG_POINT_EVALUATION_GAS = 100_000n;
 
 /** REX storage gas bases of SALT-scaled operations (`rex::*_STORAGE_GAS_BASE`), times (multiplier − 1). */
 export const SSTORE_SET_STORAGE_GAS_BASE = 20_000n;
@@ -114,5 +127,9 @@ export function rexHostRules(salt = new SaltStorageGas()): HostChainRules {
     // Observed in blocks 1140-1154 (not found in mega-evm's text): the first CALL to a precompile or the coinbase in a
     // transaction costs 2,500 more than on Ethereum; BALANCE of the coinbase does not.
     coldPreloadedCalls: true,
+    selfdestructDisabled: true,
+    maxCodeSize: MAX_CONTRACT_SIZE,
+    maxInitcodeSize: MAX_INITCODE_SIZE,
+    precompile: (address) => (address === MODEXP ? { fork: Fork.Osaka } : address === KZG_POINT_EVALUATION ? { gas: KZG_POINT_EVALUATION_GAS } : undefined),
   };
 }
