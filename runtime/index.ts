@@ -79,13 +79,17 @@ export { buildWitness, encodeWitnessFile, witnessKeys, type WitnessMeta } from '
  * `validateBlock(…, { chain: CHAINS.megaeth }, { nextWitness, mptWitness })` does both statelessly and, with the next
  * block's witness, {@link compareWithNextWitness} tells where our post-state first differs from the chain's; the `.mpt`
  * witness gives the withdrawalsRoot ({@link withdrawalsRootAfter}); `explainGas` names the one transaction whose gas
- * explains a wrong root ({@link explainGasGap}).
+ * explains a wrong root ({@link explainGasGap}). MegaETH REX's execution rules are a {@link HostChainRules}
+ * ({@link rexHostRules}, with SALT-scaled storage gas from bucket capacities: {@link SaltStorageGas}).
  */
 export { MEGAETH_REX, type OpRules } from './block/op/rules.ts';
 export { type DepositReceipt, type DepositTx, depositFromRpc, depositHash, encodeDeposit, encodeDepositReceipt } from './block/op/deposit.ts';
 export { type L1BlockInfo, flzCompressLen, l1Cost, operatorFee, readL1BlockInfo } from './block/op/l1fee.ts';
 export { type OpBlock, type OpItem, opBlockFromRpc } from './block/op/rpc.ts';
-export { type OpBlockResult, type OpTxFees, executeOpBlock } from './block/op/execute.ts';
+export { type OpBlockOptions, type OpBlockResult, type OpTxFees, executeOpBlock } from './block/op/execute.ts';
+export { type BucketCapacityOf, SaltStorageGas, rexHostRules, rexIntrinsicStorageGas } from './block/op/mega-gas.ts';
+export type { HostChainRules } from './host/types.ts';
+export { capacityLookup, witnessBucketCapacities } from './salt/capacity.ts';
 export { type KeyDivergence, type StateDivergence, compareWithNextWitness } from './salt/diagnose.ts';
 export { L2_TO_L1_MESSAGE_PASSER, MptWitnessError, type MptWitness, decodeMptWitness, withdrawalsRootAfter } from './salt/withdrawals.ts';
 export { type GasCandidateTx, explainGasGap } from './salt/explain-gas.ts';
