@@ -160,6 +160,14 @@ export class SaltBackend extends BlockOverlayBackend {
     return this.store.state;
   }
 
+  /**
+   * Capacity of the SALT bucket `key` (a plain account or storage key) hashes to, in the last committed state, i.e.
+   * the parent's while a block runs: MegaETH's SALT-scaled storage gas (runtime/block/op/mega-gas.ts).
+   */
+  saltBucketCapacity(key: Uint8Array): bigint {
+    return BigInt(this.store.state.meta(bucketId(key)).capacity);
+  }
+
   /** Current (last committed) state root, 32 bytes. */
   root(): Uint8Array {
     return this.store.state.root();

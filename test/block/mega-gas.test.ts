@@ -235,6 +235,12 @@ describe.each(engines)('REX SALT-scaled storage gas, %s engine', (name, make) =>
     expect(run(scaledEnv, saltWorld(), tx(FACTORY)).gasUsed - run(megaEnv, saltWorld(), tx(FACTORY)).gasUsed).toBe(32_000n);
   });
 
+  it('SALT backends answer the capacity of a key\'s bucket (default metadata: 256)', async () => {
+    const { SaltBackend } = await import('../../runtime/salt/backend.ts');
+    const be = SaltBackend.open();
+    expect(be.saltBucketCapacity(new Uint8Array(Buffer.from(EMPTY.slice(2), 'hex')))).toBe(256n);
+  });
+
   it('the transaction itself: value to an empty account 25,000 × (2 − 1), a creation 32,000 × (4 − 1)', async () => {
     loaderOf = await make();
     if (!loaderOf) return;
