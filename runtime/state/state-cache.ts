@@ -167,15 +167,17 @@ export class StateCache {
 
   /**
    * Every written storage slot of a context whose value stands: address record → slot → value, in the order the
-   * writes began (addresses by their first standing write), as WorldState's JS maps list them.
+   * writes began (addresses by their first standing write), as WorldState's JS maps list them. `only`: that address
+   * record's slots alone (CREATE's collision check reads one account).
    */
-  written(ctx: number): Map<number, Map<bigint, bigint>> {
+  written(ctx: number, only = 0): Map<number, Map<bigint, bigint>> {
     const standing: [number, number][] = [];
     for (let e = this.x.entries(ctx); e !== 0; e = this.dv().getUint32(e + E_CNEXT, true)) {
       const v = this.dv();
       const flags = v.getUint32(e + E_FLAGS, true);
       if ((flags & F_WRITTEN) === 0 || (flags & F_TRANSIENT) !== 0) continue;
       const a = v.getUint32(e + E_ADDR, true);
+      if (only !== 0 && a !== only) continue;
       if (v.getUint32(e + E_EPOCH, true) !== v.getUint32(a + A_EPOCH, true)) continue; // wiped since
       standing.push([v.getUint32(e + E_WSEQ, true), e]);
     }

@@ -373,7 +373,8 @@ export class WorldState implements StateCacheOwner {
   /** Non-zero storage of an account after all changes. */
   storageEntries(address: string): [bigint, bigint][] {
     const merged = new Map<bigint, bigint>(this.wiped.has(address) ? [] : this.backend.storageEntries(address));
-    const written = this.cc ? this.sc!.written(this.cc.ctx).get(this.cc.addrs.get(address) ?? 0) : this.storage.get(address);
+    const a = this.cc?.addrs.get(address);
+    const written = this.cc ? (a === undefined ? undefined : this.sc!.written(this.cc.ctx, a).get(a)) : this.storage.get(address);
     for (const [k, v] of written ?? []) merged.set(k, v);
     return [...merged].filter(([, v]) => v !== 0n);
   }
