@@ -225,6 +225,8 @@ export class FrameHost {
     const low = (i: number) => Number(BigInt.asUintN(53, mem.readWord(args + 32 * i)));
     const [inOff, inLen, outOff, outLen] = [low(3), low(4), low(5), low(6)];
     const rules = this.block.chainRules;
+    // A CALL-like first touch finds it cold (mega-evm inspects the target before revm loads it; see types.ts).
+    if (this.coldPreloaded(to)) world.touchPreloaded(to, false);
     if (rules?.newAccount && hasValue && value !== 0n) {
       const target = world.getAccount(to);
       const empty = target === undefined || (target.nonce === 0n && target.balance === 0n && target.code.length === 0);
@@ -269,12 +271,17 @@ export class FrameHost {
     return 0;
   }
 
+  /** A precompile or the coinbase under HostChainRules.coldPreloadedCalls (not pre-warmed at the start). */
+  private coldPreloaded(address: string): boolean {
+    return this.block.chainRules?.coldPreloadedCalls === true && this.fork >= Fork.Berlin &&
+      (address === this.block.coinbase || precompileAt(this.fork, address) !== undefined);
+  }
+
   /** EIP-2929 account access: charge warm or cold and warm it. */
   private accessAccount(address: string): boolean {
     if (this.fork < Fork.Berlin) return true;
-    if (this.block.chainRules?.coldPreloadedCalls && (address === this.block.coinbase || precompileAt(this.fork, address))) {
-      // Warm for account reads although not pre-warmed for calls (see HostChainRules.coldPreloadedCalls).
-      this.world.warmAddress(address);
+    if (this.coldPreloaded(address) && this.world.touchPreloaded(address, true)) {
+      // A read that touches it first finds it warm, for good (see HostChainRules.coldPreloadedCalls).
       return this.mem.charge(G.warmStorageRead);
     }
     const warm = this.world.warmAddress(address);

@@ -50,9 +50,11 @@ export interface HostChainRules {
   /** CREATE / CREATE2 of `address`: charged before anything else of the opcode, whether or not the creation runs. */
   createContract?(address: string): bigint;
   /**
-   * The precompiles and the coinbase are not warm from the transaction's start for CALL-like opcodes: the first
-   * CALL to one pays the cold access (BALANCE / EXTCODE* of them stay warm and warm them). MegaETH REX as its blocks
-   * show it (docs/megaeth.md §4).
+   * MegaETH REX (mega-evm on revm 27, docs/megaeth.md §3.4): the precompiles and the coinbase are warm only until
+   * a CALL-like opcode touches them first. CALL/CALLCODE/DELEGATECALL/STATICCALL inspect the target before revm
+   * loads it, which leaves it loaded-but-cold, and revm prices a loaded account from its own flag: that first
+   * access pays 2,600, and from then on it is an ordinary account (warm, cooled again by a revert). A BALANCE /
+   * EXTCODE* touching it first finds it warm (100) for the rest of the transaction, reverts included.
    */
   coldPreloadedCalls?: boolean;
   /** SELFDESTRUCT halts like an invalid opcode (MegaETH MiniRex…Rex1). */

@@ -139,6 +139,10 @@ export class WorldState implements StateCacheOwner {
   private readonly warmAddresses = new Set<string>();
   /** Warm for the whole transaction without a journal entry (precompiles): see {@link prewarm}. */
   private prewarmed: ReadonlySet<string> = NO_ADDRESSES;
+  /** Pre-warmed accounts a chain leaves unloaded until first touched: see {@link touchPreloaded}. */
+  private readonly preloadTouched = new Set<string>();
+  /** Those of them first touched warm: warm for the rest of the transaction, no revert cools them. */
+  private readonly preloadWarm = new Set<string>();
   private readonly warmSlots = new Map<string, Set<bigint>>();
   private readonly codeHashes = new Map<string, Uint8Array>();
   private readonly journal: Undo[] = [];
@@ -259,6 +263,8 @@ export class WorldState implements StateCacheOwner {
     if (this.created.size) this.created.clear();
     if (this.touched.size) this.touched.clear();
     this.prewarmed = NO_ADDRESSES;
+    if (this.preloadTouched.size) this.preloadTouched.clear();
+    if (this.preloadWarm.size) this.preloadWarm.clear();
     this.journal.length = 0;
     this.logs.length = 0;
     this.jsRefund = 0n;
@@ -474,9 +480,21 @@ export class WorldState implements StateCacheOwner {
   prewarm(addresses: ReadonlySet<string>): void {
     this.prewarmed = addresses;
   }
+  /**
+   * First touch in this transaction of an account that is warm by rule but not loaded (MegaETH REX: precompiles
+   * and the coinbase, HostChainRules.coldPreloadedCalls). Returns false if it was touched before (the caller
+   * then charges as for any account). Otherwise records the touch, not journaled (a revert keeps it, as it
+   * keeps revm's journal entry), and with `warm` makes the account warm for the rest of the transaction.
+   */
+  touchPreloaded(address: string, warm: boolean): boolean {
+    if (this.preloadTouched.has(address)) return false;
+    this.preloadTouched.add(address);
+    if (warm) this.preloadWarm.add(address);
+    return true;
+  }
   /** Mark warm; returns whether it was warm before. */
   warmAddress(address: string): boolean {
-    if (this.prewarmed.has(address) || this.warmAddresses.has(address)) return true;
+    if (this.prewarmed.has(address) || this.preloadWarm.has(address) || this.warmAddresses.has(address)) return true;
     this.warmAddresses.add(address);
     this.journal.push(() => this.warmAddresses.delete(address));
     return false;

@@ -288,6 +288,38 @@ describe.each(engines)('REX cold calls to precompiles and the coinbase, %s engin
     expect(extra(BAL_CALL_CB)).toBe(0n);
     expect(extra(BAL_ID)).toBe(0n);
   });
+
+  // mega-evm v1.3.1 on revm 27 (docs/megaeth.md §3.4): the CALL wrapper's inspection leaves the account loaded
+  // and cold, so a revert cools it again like any account; a BALANCE touching it first warms it for good.
+  it('a reverted first STATICCALL to 0x04 leaves it cold for a later BALANCE (+2 × 2,500); a reverted first BALANCE of the coinbase keeps it warm for a later CALL (+0)', async () => {
+    const loader = await make();
+    if (!loader) return console.log(`skipped: ${name} engine unavailable (${nativeUnavailableReason()})`);
+    const cbEnv: TxEnv = { ...env, coinbase: COINBASE };
+    const cbMega: TxEnv = { ...megaEnv, coinbase: COINBASE };
+    const STATIC_ID_REVERT = '0x1200000000000000000000000000000000000012';
+    const BAL_CB_REVERT = '0x1300000000000000000000000000000000000013';
+    const THEN_BAL_ID = '0x1400000000000000000000000000000000000014';
+    const THEN_CALL_CB = '0x1500000000000000000000000000000000000015';
+    const w = () => {
+      const be = new MemoryBackend();
+      be.setAccount(SENDER, { balance: 10n ** 20n, nonce: 0n, code: new Uint8Array(0) });
+      // STATICCALL 0x04 with all gas, then REVERT.
+      be.setAccount(STATIC_ID_REVERT, { balance: 0n, nonce: 1n, code: code('5f5f5f5f60045afa50' + '5f5ffd') });
+      // BALANCE(coinbase), then REVERT.
+      be.setAccount(BAL_CB_REVERT, { balance: 0n, nonce: 1n, code: code('73' + COINBASE.slice(2) + '3150' + '5f5ffd') });
+      be.setAccount(THEN_BAL_ID, { balance: 0n, nonce: 1n, code: code(callTo(STATIC_ID_REVERT) + '60043150' + '00') });
+      be.setAccount(THEN_CALL_CB, { balance: 0n, nonce: 1n, code: code(callTo(BAL_CB_REVERT) + callTo(COINBASE) + '00') });
+      return new WorldState(be);
+    };
+    const extra = (to: string): bigint => {
+      const eth = runTransaction(w(), tx(to), cbEnv, Fork.Prague, loader);
+      const mega = runTransaction(w(), tx(to), cbMega, Fork.Prague, loader);
+      expect([eth.status, mega.status], to).toEqual(['success', 'success']);
+      return mega.gasUsed - eth.gasUsed;
+    };
+    expect(extra(THEN_BAL_ID)).toBe(2n * (2_600n - 100n));
+    expect(extra(THEN_CALL_CB)).toBe(0n);
+  });
 });
 
 describe.each(engines)('REX SELFDESTRUCT, size limits, precompile prices, %s engine', (name, make) => {
