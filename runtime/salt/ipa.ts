@@ -136,11 +136,13 @@ let weights: { aPrimeInv: bigint[] } | undefined;
 /** Barycentric weights 1/A'(i) for the domain {0, …, 255}. */
 function domainWeights(): { aPrimeInv: bigint[] } {
   if (!weights) {
+    // A'(i) = Π_{j≠i} (i − j) = i! · (n−1−i)! · (−1)^(n−1−i): factorials instead of n² products (~50 ms per process).
+    const fact: bigint[] = [1n];
+    for (let k = 1; k < DOMAIN_SIZE; k++) fact.push((fact[k - 1] * BigInt(k)) % R);
     const aPrime: bigint[] = [];
     for (let i = 0; i < DOMAIN_SIZE; i++) {
-      let p = 1n;
-      for (let j = 0; j < DOMAIN_SIZE; j++) if (j !== i) p = (p * BigInt(i - j)) % R;
-      aPrime.push(((p % R) + R) % R);
+      const p = (fact[i] * fact[DOMAIN_SIZE - 1 - i]) % R;
+      aPrime.push((DOMAIN_SIZE - 1 - i) % 2 ? (R - p) % R : p);
     }
     weights = { aPrimeInv: batchInv(aPrime, R) };
   }

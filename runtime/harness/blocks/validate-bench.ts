@@ -37,6 +37,7 @@ export interface ValidateBenchRow {
   ratioThread: number;
   /** The first validation of the process (CRS, kernel tables). */
   firstMs: number;
+  /** Header checks pass and every validation's post-state root equals the full node's (`stateRoot` of the line). */
   ok: boolean;
 }
 
@@ -48,7 +49,7 @@ export async function runValidateBench(lines: string, blocksDir: string, repeat 
   const rows: ValidateBenchRow[] = [];
   let first = true;
   for (const line of lines.split('\n').filter((l) => l.trim())) {
-    const o = JSON.parse(line) as { name: string; block: number; parentStateRoot: string; salt: { dir: string }; witness: { path: string } };
+    const o = JSON.parse(line) as { name: string; block: number; parentStateRoot: string; stateRoot: string; salt: { dir: string }; witness: { path: string } };
     if (filter && !filter.test(o.name)) continue;
     const f = loadFixture(join(blocksDir, o.name));
     const { block } = blockFromRpc(f.block);
@@ -89,7 +90,8 @@ export async function runValidateBench(lines: string, blocksDir: string, repeat 
     rows.push({
       block: o.block, txs: block.transactions.length, execMs, kvs: r.witness.kvs, commitments: r.witness.commitments, keys: r.keys,
       verifyMs: median(seq.map((x) => x.r.verifyMs)), updateMs: median(seq.map((x) => x.r.updateMs)),
-      validateMs, ratio: validateMs / execMs, threadMs, ratioThread: threadMs / execMs, firstMs, ok: r.ok,
+      validateMs, ratio: validateMs / execMs, threadMs, ratioThread: threadMs / execMs, firstMs,
+      ok: r.ok && [...seq, ...par].every((x) => x.r.stateRoot === o.stateRoot.toLowerCase()),
     });
   }
   return rows;
