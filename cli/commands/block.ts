@@ -92,14 +92,14 @@ const perTx = (ms: number, n: number): number | null => (n > 0 ? +((ms * 1e3) / 
 const cacheOf = (r: BlockRun): 'cold' | 'warm' | 'mem' => (r.contracts.compiled > 0 ? 'cold' : r.contracts.fromDisk > 0 ? 'warm' : 'mem');
 
 /** The loader of an engine (one per command: blocks share compiled contracts). */
-function loaderOf(a: BlockArgs): ContractLoader | undefined {
+function loaderOf(a: BlockArgs, volatileEnv: boolean): ContractLoader | undefined {
   if (a.engine === 'ref') return undefined;
   if (a.engine === 'native') {
     const why = nativeUnavailableReason();
     if (why) throw new InputError(`--engine native: ${why}`);
-    return new NativeLoader(a.cacheDir ? { cacheDir: a.cacheDir } : {});
+    return new NativeLoader({ ...(a.cacheDir ? { cacheDir: a.cacheDir } : {}), volatileEnv });
   }
-  return new WasmLoader({ cacheDir: a.cacheDir });
+  return new WasmLoader({ cacheDir: a.cacheDir, volatileEnv });
 }
 
 export async function blockCommand(a: BlockArgs): Promise<number> {
@@ -116,7 +116,8 @@ export async function blockCommand(a: BlockArgs): Promise<number> {
   if (!oracle && (a.engine === 'ref' || a.bench)) throw new InputError('--engine ref and --bench run @ethereumjs/vm on mainnet\'s schedule only: drop --chain or use it with wasm/native');
   const saltDir = stateOption(a.state, a.engine);
   witnessOutOption(a.witnessOut, saltDir);
-  const loader = loaderOf(a);
+  // MegaETH REX's gas detention needs code that marks block-environment reads.
+  const loader = loaderOf(a, chain.op?.megaSpec === 'rex');
   // Sequential by default: on 2 cores the parallel executor is still slower than sequential on most blocks (see
   // README › Parallel execution); `--workers N` opts in.
   const workers = a.workers === undefined ? 1 : intOption('--workers', a.workers);

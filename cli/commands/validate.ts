@@ -285,11 +285,13 @@ export async function validateCommand(a: ValidateArgs): Promise<number> {
     }
   }
   let loader: ContractLoader;
+  // MegaETH REX's gas detention needs code that marks block-environment reads.
+  const volatileEnv = chain?.op?.megaSpec === 'rex';
   if (a.engine === 'native') {
     const why = nativeUnavailableReason();
     if (why) throw new InputError(`--engine native: ${why}`);
-    loader = new NativeLoader(a.cacheDir ? { cacheDir: a.cacheDir } : {});
-  } else loader = new WasmLoader({ cacheDir: a.cacheDir });
+    loader = new NativeLoader({ ...(a.cacheDir ? { cacheDir: a.cacheDir } : {}), volatileEnv });
+  } else loader = new WasmLoader({ cacheDir: a.cacheDir, volatileEnv });
   let passed = 0;
   let failed = 0;
   let skipped = 0;

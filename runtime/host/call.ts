@@ -107,6 +107,8 @@ export class Executor implements MessageRunner {
     if (used + depositFee <= p.gas && sizeOk) {
       if (fork >= Fork.London && code[0] === 0xef) return fail({ status: Status.InvalidOpcode, gasLeft: 0n, output: EMPTY, message: 'invalid bytecode deployed' }); // EIP-3541
       world.setCode(p.address, code);
+      const rules = this.block.chainRules;
+      if (rules?.codeDepositPerByte) rules.storageCharged?.(rules.codeDepositPerByte * BigInt(code.length));
       return { status: Status.Return, gasLeft: r.gasLeft - depositFee, output: code };
     }
     if (fork >= Fork.Homestead) return fail({ status: Status.OutOfGas, gasLeft: 0n, output: EMPTY, message: sizeOk ? 'code store out of gas' : 'code size exceeds maximum' });

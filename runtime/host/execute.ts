@@ -74,6 +74,8 @@ export function executeFrame(
   dv.setUint32(ENV + 32 * EnvSlot.CalldataSize, msg.calldata.length, true);
   dv.setUint32(ENV + 32 * EnvSlot.CodeSize, code.length, true);
   inst.fns = host.imports();
+  const rules = block.chainRules;
+  if (rules?.volatileAccess && msg.address === rules.volatileContract) rules.volatileAccess('oracle', msg.caller);
 
   let status: Status;
   let message: string | undefined;
@@ -88,6 +90,8 @@ export function executeFrame(
     message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }
   const dv2 = mem.dv();
+  // Code compiled with `volatileEnv` marked a block-environment read (gas detention).
+  if (rules?.volatileAccess && dv2.getUint32(CTX + Ctx.volatile, true) !== 0) rules.volatileAccess('blockEnv');
   let output: Uint8Array = new Uint8Array(0);
   if (status === Status.Return || status === Status.Revert) {
     const off = dv2.getUint32(CTX + Ctx.retOffset, true);

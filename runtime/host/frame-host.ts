@@ -154,7 +154,9 @@ export class FrameHost {
       const nonce = world.getAccount(msg.address)?.nonce ?? 0n;
       const init = len === 0 ? EMPTY : mem.u8().subarray(EVM_MEMORY_BASE + off, EVM_MEMORY_BASE + off + len);
       const target = op === 0xf5 ? create2Address(msg.address, salt, init) : createAddress(msg.address, nonce);
-      if (!mem.charge(rules.createContract(target))) return Status.OutOfGas;
+      const g = rules.createContract(target);
+      if (!mem.charge(g)) return Status.OutOfGas;
+      rules.storageCharged?.(g);
     }
     if (fork >= Fork.Berlin) world.warmAddress(msg.address);
     const words = BigInt(Math.ceil(len / 32));
@@ -230,7 +232,11 @@ export class FrameHost {
     if (rules?.newAccount && hasValue && value !== 0n) {
       const target = world.getAccount(to);
       const empty = target === undefined || (target.nonce === 0n && target.balance === 0n && target.code.length === 0);
-      if (empty && !mem.charge(rules.newAccount(to))) return Status.OutOfGas;
+      if (empty) {
+        const g = rules.newAccount(to);
+        if (!mem.charge(g)) return Status.OutOfGas;
+        rules.storageCharged?.(g);
+      }
     }
     if (msg.isStatic && kind === 'CALL' && value !== 0n) return Status.StaticViolation;
     const cost = callAccessCost(world, fork, kind, to, value);
@@ -327,6 +333,7 @@ export class FrameHost {
   mevmc_extcodecopy(a: number, dst: number, off: bigint, overflow: number, len: number) {
     const { mem, world } = this;
     const address = mem.readAddress(a);
+    if (address === this.block.coinbase) this.block.chainRules?.volatileAccess?.('beneficiary');
     if (!this.accessAccount(address)) return Status.OutOfGas;
     if (len > 0) copyPadded(mem, dst, world.code(address), BigInt.asUintN(64, off), overflow, len);
     return 0;
@@ -335,6 +342,7 @@ export class FrameHost {
   mevmc_balance(r: number) {
     const { mem, world } = this;
     const address = mem.readAddress(r);
+    if (address === this.block.coinbase) this.block.chainRules?.volatileAccess?.('beneficiary');
     if (!this.accessAccount(address)) return Status.OutOfGas;
     mem.writeWord(r, world.balance(address));
     return 0;
@@ -343,6 +351,7 @@ export class FrameHost {
   mevmc_extcodesize(r: number) {
     const { mem, world } = this;
     const address = mem.readAddress(r);
+    if (address === this.block.coinbase) this.block.chainRules?.volatileAccess?.('beneficiary');
     if (!this.accessAccount(address)) return Status.OutOfGas;
     mem.writeWord(r, BigInt(world.code(address).length));
     return 0;
@@ -351,6 +360,7 @@ export class FrameHost {
   mevmc_extcodehash(r: number) {
     const { mem, world } = this;
     const address = mem.readAddress(r);
+    if (address === this.block.coinbase) this.block.chainRules?.volatileAccess?.('beneficiary');
     if (!this.accessAccount(address)) return Status.OutOfGas;
     const hash = world.codeHash(address);
     mem.writeWord(r, hash ? bytesToBigint(hash) : 0n);
@@ -359,11 +369,13 @@ export class FrameHost {
 
   mevmc_selfbalance(r: number) {
     const { mem, world, msg } = this;
+    if (msg.address === this.block.coinbase) this.block.chainRules?.volatileAccess?.('beneficiary');
     mem.writeWord(r, world.balance(msg.address));
   }
 
   mevmc_blockhash(r: number) {
     const { mem } = this;
+    this.block.chainRules?.volatileAccess?.('blockEnv');
     const n = mem.readWord(r);
     const cur = this.block.number;
     // Only the 256 most recent complete blocks are visible (Yellow Paper BLOCKHASH).
@@ -372,6 +384,7 @@ export class FrameHost {
 
   mevmc_blobhash(r: number) {
     const { mem } = this;
+    this.block.chainRules?.volatileAccess?.('blockEnv');
     const i = mem.readWord(r);
     const hs = this.block.blobHashes;
     mem.writeWord(r, i < BigInt(hs.length) ? hs[Number(i)] : 0n);
@@ -407,7 +420,9 @@ export class FrameHost {
       // The chain's charge for a new non-zero slot comes before the sentry and Ethereum's cost.
       const slot = mem.readWord(k);
       if (mem.readWord(v) !== 0n && world.originalStorage(msg.address, slot) === 0n && world.sload(msg.address, slot) === 0n) {
-        if (!mem.charge(rules.sstoreSet(msg.address, slot))) return Status.OutOfGas;
+        const g = rules.sstoreSet(msg.address, slot);
+        if (!mem.charge(g)) return Status.OutOfGas;
+        rules.storageCharged?.(g);
       }
     }
     // EIP-2200 sentry: fails when gasleft ≤ 2300, before any other charge.
@@ -473,8 +488,12 @@ export class FrameHost {
   mevmc_log(n: number, topicsPtr: number, data: number, len: number) {
     const { mem, world, msg } = this;
     if (msg.isStatic) return Status.StaticViolation;
-    const extra = this.block.chainRules?.log(n, len);
-    if (extra !== undefined && !mem.charge(extra)) return Status.OutOfGas;
+    const rules = this.block.chainRules;
+    if (rules) {
+      const extra = rules.log(n, len);
+      if (!mem.charge(extra)) return Status.OutOfGas;
+      rules.storageCharged?.(extra);
+    }
     const topics: bigint[] = [];
     for (let i = 0; i < n; i++) topics.push(mem.readWord(topicsPtr + 32 * i));
     world.addLog({ address: msg.address, topics, data: mem.u8().slice(data, data + len) });

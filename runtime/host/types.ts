@@ -64,6 +64,17 @@ export interface HostChainRules {
   maxInitcodeSize?: number;
   /** A precompile priced or run differently: by the rules of another fork, or at a flat gas cost. */
   precompile?(address: string): { fork?: Fork; gas?: bigint } | undefined;
+  /**
+   * Gas detention (MegaETH): told of each read of volatile data — a block-environment word ('blockEnv': the
+   * compiled code's `Ctx.volatile` mark, BLOCKHASH, BLOBHASH), the coinbase's account ('beneficiary': BALANCE,
+   * EXTCODE*, SELFBALANCE in it) or a frame of {@link volatileContract} ('oracle', with the frame's caller). Needs
+   * code compiled with `volatileEnv` (the loader's option).
+   */
+  volatileAccess?(kind: 'blockEnv' | 'beneficiary' | 'oracle', caller?: string): void;
+  /** The contract whose frames (CALL/STATICCALL into it) count as oracle reads (MegaETH's Oracle). */
+  volatileContract?: string;
+  /** Told of each chain charge above (storage gas) once it has been taken from the frame's gas. */
+  storageCharged?(gas: bigint): void;
 }
 
 /** One message call. */

@@ -17,6 +17,9 @@ export interface MixedLoaded extends LoadedCode {
 /** Runs each contract on the engine `choose` picks, through the native or the wasm loader. */
 export class MixedLoader implements ContractLoader<MixedLoaded, ContractInstance> {
   readonly engine = 'mixed' as const;
+  get volatileEnv(): boolean {
+    return this.native.volatileEnv && this.wasm.volatileEnv;
+  }
   private readonly owner = new WeakMap<ContractInstance, ContractLoader>();
   private readonly cache = new WeakMap<LoadedCode, MixedLoaded>();
 

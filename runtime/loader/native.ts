@@ -428,6 +428,11 @@ export interface NativeLoaderOptions {
   optimize?: 0 | 1 | 2 | 3;
   /** Tracing builds: one instruction per block and a trace callback before each (EIP-3155). */
   trace?: boolean;
+  /**
+   * Chain modes with gas detention (MegaETH): compiled code marks block-environment reads in `Ctx.volatile`
+   * (AnalyzeOptions.volatileEnv). Part of the cache key; off for Ethereum.
+   */
+  volatileEnv?: boolean;
   /** Idle frames kept for reuse (default MAX_IDLE_FRAMES); beyond it the oldest are unmapped. */
   maxIdleFrames?: number;
   /** Loaded objects kept (default MAX_LOADED_OBJECTS); beyond it idle ones are unloaded. */
@@ -445,6 +450,9 @@ export function defaultNativeDir(): string {
 /** Compiles contracts to shared objects, loads them, runs frames. */
 export class NativeLoader implements ContractLoader<NativeContract, NativeFrame> {
   readonly engine = 'native' as const;
+  get volatileEnv(): boolean {
+    return this.opts.volatileEnv === true;
+  }
   readonly opts: NativeLoaderOptions;
   readonly dir: string;
   private readonly cache = new Map<string, NativeContract>();
@@ -471,7 +479,7 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
     const src = source === undefined ? '' : `/source:${createHash('sha256').update(source).digest('hex')}`;
     return {
       kind: 'native', codeHash: codeHashHex(code), fork: forkName(fork),
-      options: `O${opt}${this.opts.trace ? '/trace' : ''}/abi${NATIVE_ABI_VERSION}/clang${findClang()?.major ?? '?'}${src}`, build: '',
+      options: `O${opt}${this.opts.trace ? '/trace' : ''}${this.opts.volatileEnv ? '/volatile' : ''}/abi${NATIVE_ABI_VERSION}/clang${findClang()?.major ?? '?'}${src}`, build: '',
     };
   }
 
@@ -497,7 +505,7 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
     const memKey = `${k.codeHash}-${k.fork}`;
     const hit = this.cache.get(memKey);
     if (hit) return this.remember(code, fork, hit);
-    const source = () => injected ?? compileToC(analyze(code, fork, { singleStep: trace }), { trace }).source;
+    const source = () => injected ?? compileToC(analyze(code, fork, { singleStep: trace, volatileEnv: this.opts.volatileEnv }), { trace }).source;
     const c = this.objects.open(k, source, this.opts.optimize ?? 2, (path, fromDisk, compileMs) => openContract(path, { key: entryName(k), fromDisk, compileMs }));
     this.cache.set(memKey, c);
     this.evictObjects();

@@ -68,6 +68,8 @@ export type EngineKind = 'wasm' | 'native';
 export interface ContractLoader<L extends LoadedCode = LoadedCode, I extends ContractInstance = ContractInstance> {
   /** What runs the code ('mixed': a per-contract choice between the two). */
   readonly engine: EngineKind | 'mixed';
+  /** Its code marks block-environment reads in `Ctx.volatile` (needed by chain modes with gas detention). */
+  readonly volatileEnv?: boolean;
   load(code: Uint8Array, fork: Fork): L;
   /** Borrow an idle instance of a contract (a new one if all are running). */
   acquire(loaded: L): I;

@@ -128,6 +128,11 @@ export interface LoaderOptions {
   optimize?: 0 | 1 | 2 | 3;
   /** Compile tracing builds: one instruction per block and a trace call before each (EIP-3155). */
   trace?: boolean;
+  /**
+   * Chain modes with gas detention (MegaETH): compiled code marks block-environment reads in `Ctx.volatile`
+   * (AnalyzeOptions.volatileEnv). Part of the cache key; off for Ethereum.
+   */
+  volatileEnv?: boolean;
 }
 
 /** A compiled contract: its module, compile time and a pool of instances. */
@@ -144,6 +149,9 @@ export interface LoadedContract extends LoadedCode {
 /** Compiles and caches contracts. */
 export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> {
   readonly engine = 'wasm' as const;
+  get volatileEnv(): boolean {
+    return this.opts.volatileEnv === true;
+  }
   private readonly cache = new Map<string, LoadedContract>();
   /** Idle instances, least recently released first. */
   private readonly idle = new Set<WasmInstance>();
@@ -163,7 +171,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
   entryKey(code: Uint8Array, fork: Fork, build = ''): EntryKey {
     return {
       kind: 'wasm', codeHash: codeHashHex(code), fork: forkName(fork),
-      options: `O${this.opts.optimize ?? 0}${this.opts.trace ? '/trace' : ''}`, build,
+      options: `O${this.opts.optimize ?? 0}${this.opts.trace ? '/trace' : ''}${this.opts.volatileEnv ? '/volatile' : ''}`, build,
     };
   }
 
@@ -219,7 +227,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
   private compileBytes(code: Uint8Array, fork: Fork): Uint8Array {
     if (!compileWasm) throw new CompilerNotLoadedError();
     const trace = this.opts.trace ?? false;
-    return compileWasm(analyze(code, fork, { singleStep: trace }), { optimize: this.opts.optimize ?? 0, trace, validate: false }).binary;
+    return compileWasm(analyze(code, fork, { singleStep: trace, volatileEnv: this.opts.volatileEnv }), { optimize: this.opts.optimize ?? 0, trace, validate: false }).binary;
   }
 
   private remember(code: Uint8Array, fork: Fork, c: LoadedContract): LoadedContract {

@@ -74,6 +74,8 @@ export interface TxHooks {
    * the transaction, so an execution that never read the coinbase does not depend on its balance (a lazy update).
    */
   deferFee?: (fee: bigint) => boolean;
+  /** Called once the transaction has run with the gas it spent before refunds and the floor (intrinsic included). */
+  executed?: (gasSpent: bigint) => void;
 }
 
 /** The block a transaction runs in (BlockContext without per-transaction fields). */
@@ -251,6 +253,7 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
 
   // --- 6. refunds and fees -----------------------------------------------------------------------
   let gasUsed = gas - frame.gasLeft + intrinsic;
+  hooks?.executed?.(gasUsed);
   let refund = authRefund + (ok ? world.refund : 0n);
   if (refund !== 0n) {
     const cap = gasUsed / (london ? 5n : 2n);

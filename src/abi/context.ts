@@ -69,6 +69,11 @@ export const Ctx = {
   flags: 44,
   /** u32: the fork (enum Fork), for the storage gas computed in linear memory. */
   fork: 48,
+  /**
+   * u32: set to 1 by code compiled with `volatileEnv` when it reads a block-environment word (COINBASE, TIMESTAMP,
+   * NUMBER, PREVRANDAO, GASLIMIT, BASEFEE, BLOBBASEFEE), so a chain with gas detention (MegaETH) learns of the read.
+   */
+  volatile: 52,
 } as const;
 
 /** Bits of `Ctx.flags`. */

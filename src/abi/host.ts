@@ -76,6 +76,12 @@ export enum EnvSlot {
 export const ENV_SLOTS = 16;
 
 /** Opcodes that read an environment word (both backends lower them to a plain load of it). */
+/**
+ * Block-environment opcodes whose read a chain with gas detention must see (MegaETH: COINBASE, TIMESTAMP, NUMBER,
+ * PREVRANDAO, GASLIMIT, BASEFEE, BLOBBASEFEE; BLOCKHASH and BLOBHASH reach the host anyway).
+ */
+export const VOLATILE_ENV_OPCODES: ReadonlySet<number> = new Set([0x41, 0x42, 0x43, 0x44, 0x45, 0x48, 0x4a]);
+
 export const ENV_OPCODES: Readonly<Partial<Record<number, EnvSlot>>> = {
   0x30: EnvSlot.Address, 0x32: EnvSlot.Origin, 0x33: EnvSlot.Caller, 0x34: EnvSlot.CallValue, 0x3a: EnvSlot.GasPrice,
   0x41: EnvSlot.Coinbase, 0x42: EnvSlot.Timestamp, 0x43: EnvSlot.Number, 0x44: EnvSlot.PrevRandao, 0x45: EnvSlot.GasLimit,

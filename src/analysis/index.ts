@@ -22,6 +22,11 @@ export interface AnalyzeOptions {
    * a trace sees exactly the interpreter's gas before every step. No jump fusion happens.
    */
   singleStep?: boolean;
+  /**
+   * Chain modes with gas detention (MegaETH): block-environment opcodes also set `Ctx.volatile`. Off on Ethereum,
+   * whose code stays as it is; loaders key their caches by it.
+   */
+  volatileEnv?: boolean;
 }
 
 /** Analyse runtime bytecode for one fork. */
@@ -56,7 +61,8 @@ export function analyze(code: Uint8Array, fork: Fork, opts: AnalyzeOptions = {})
     }
   }
   const { hasDynamicJumps, dispatchTargets } = reach;
-  return { fork, decoded, blocks, blockAtPc, hasDynamicJumps, dispatchTargets, resolvedJumps, mergedJumpdests };
+  const a: Analysis = { fork, decoded, blocks, blockAtPc, hasDynamicJumps, dispatchTargets, resolvedJumps, mergedJumpdests };
+  return opts.volatileEnv ? { ...a, volatileEnv: true } : a;
 }
 
 function resolvedOf(b: Block): JumpTargets | undefined {

@@ -99,4 +99,6 @@ export interface Analysis {
   readonly mergedJumpdests: number;
   /** Block of each JUMPDEST pc. */
   readonly blockAtPc: Map<number, BlockIdx>;
+  /** Compiled code marks block-environment reads in `Ctx.volatile` (AnalyzeOptions.volatileEnv). */
+  readonly volatileEnv?: boolean;
 }

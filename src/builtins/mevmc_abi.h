@@ -33,6 +33,7 @@
 #define MEVMC_CTX_STATE_ADDR 40     /* u32 state-cache address record of the executing account (0: cache off) */
 #define MEVMC_CTX_FLAGS 44          /* u32 frame flags */
 #define MEVMC_CTX_FORK 48           /* u32 enum Fork */
+#define MEVMC_CTX_VOLATILE 52       /* u32 set to 1 by volatileEnv builds on a block-environment read */
 #define MEVMC_CTX_FLAG_STATIC 1     /* flags bit: a static frame */
 
 /* ---- Status codes (enum Status) ---- */

@@ -28,11 +28,11 @@ const json = (n: number) => JSON.parse(readFileSync(file('blocks', n, '.json')!,
 
 describe.skipIf(!HAVE)(`MegaETH blocks ${BLOCKS.join(', ')} from their witnesses (${HAVE ? M : `skipped: ${M} absent`})`, () => {
   it.each(BLOCKS)('block %i: every header field ok', async (n) => {
-    let loader: ContractLoader = new WasmLoader();
+    let loader: ContractLoader = new WasmLoader({ volatileEnv: true });
     if (NATIVE) {
       const why = nativeUnavailableReason();
       if (why) return console.log(`skipped: native engine unavailable (${why})`);
-      loader = new NativeLoader();
+      loader = new NativeLoader({ volatileEnv: true });
     }
     const parent = json(n - 1);
     const r = await validateBlock(

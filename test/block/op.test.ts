@@ -138,7 +138,7 @@ describe.skipIf(!HAVE)('MegaETH blocks 1139–1154 (../shared/salt/megaeth)', ()
     const w = decodeWitnessFile(new Uint8Array(readFileSync(file('witness', 1140, '.salt'))));
     const partial = PartialSaltState.fromWitness(w, h(blockJson(1139).stateRoot), { skipVerify: true });
     const world = new WorldState(new StatelessBackend(partial, loadCodeSource(join(M, 'contracts.txt'))));
-    const r = await executeOpBlock({ ...ob, items: ob.items.slice(0, 1) }, world, { chain: megaeth, loader: new WasmLoader() });
+    const r = await executeOpBlock({ ...ob, items: ob.items.slice(0, 1) }, world, { chain: megaeth, loader: new WasmLoader({ volatileEnv: true }) });
     expect(r.txs[0].result.status).toBe('success');
     expect(readL1BlockInfo((s) => world.sload(L1_BLOCK, s))).toEqual(expected);
     expect(data.length).toBe(172); // sanity: the calldata decode covers the whole Isthmus payload
@@ -150,7 +150,7 @@ describe.skipIf(!HAVE)('MegaETH blocks 1139–1154 (../shared/salt/megaeth)', ()
     const tx = b.transactions[11];
     expect(tx.input).toBe('0x'); // a plain transfer: no calldata storage gas, only the flat 39,000
     const r = await validateBlock(b, new Uint8Array(readFileSync(file('witness', 1140, '.salt'))), h(blockJson(1139).stateRoot),
-      loadCodeSource(join(M, 'contracts.txt')), { chain: megaeth, loader: new WasmLoader() },
+      loadCodeSource(join(M, 'contracts.txt')), { chain: megaeth, loader: new WasmLoader({ volatileEnv: true }) },
       { nextWitness: new Uint8Array(readFileSync(file('witness', 1141, '.salt'))) });
     expect(r.result.txs[11].result.gasUsed).toBe(60_000n);
     const d = r.divergence!;

@@ -58,7 +58,7 @@ describe.skipIf(!HAVE)('MegaETH withdrawals root and SALT apply rules (../shared
     const b = blockJson(1146);
     const mpt = new Uint8Array(readFileSync(file('witness', 1146, '.mpt')));
     const r = await validateBlock(b, new Uint8Array(readFileSync(file('witness', 1146, '.salt'))), h(blockJson(1145).stateRoot),
-      loadCodeSource(join(M, 'contracts.txt')), { chain: CHAINS.megaeth, loader: new WasmLoader() },
+      loadCodeSource(join(M, 'contracts.txt')), { chain: CHAINS.megaeth, loader: new WasmLoader({ volatileEnv: true }) },
       { mptWitness: mpt, parentWithdrawalsRoot: blockJson(1145).withdrawalsRoot });
     expect(r.withdrawalsRoot).toBe('ok');
     expect(r.withdrawalsRootValue).toBe(b.withdrawalsRoot);
@@ -134,7 +134,7 @@ describe.skipIf(!HAVE)('MegaETH withdrawals root and SALT apply rules (../shared
     const wb = new Uint8Array(readFileSync(file('witness', 1143, '.salt')));
     const parentRoot = h(blockJson(1142).stateRoot);
     const spy = vi.spyOn(PartialSaltState.prototype, 'applyBatch');
-    const r = await validateBlock(b, wb, parentRoot, loadCodeSource(join(M, 'contracts.txt')), { chain: CHAINS.megaeth, loader: new WasmLoader() });
+    const r = await validateBlock(b, wb, parentRoot, loadCodeSource(join(M, 'contracts.txt')), { chain: CHAINS.megaeth, loader: new WasmLoader({ volatileEnv: true }) });
     const changes = [...(spy.mock.calls[0][0] as Iterable<KeyChange>)];
     spy.mockRestore();
     if (r.stateRootHeader !== 'ok') {

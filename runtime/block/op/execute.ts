@@ -36,8 +36,9 @@ import { BEACON_ROOTS, HISTORY_STORAGE, systemCall as runSystemCall } from '../s
 import { type BlockResult, InvalidBlockError, type TxOutcome } from '../types.ts';
 import { type DepositReceipt, type DepositTx, encodeDepositReceipt } from './deposit.ts';
 import { type L1BlockInfo, l1Cost, operatorFee, readL1BlockInfo } from './l1fee.ts';
-import { type BucketCapacityOf, SaltStorageGas, rexHostRules, rexIntrinsicStorageGas } from './mega-gas.ts';
-import { BASE_FEE_VAULT, L1_BLOCK, L1_FEE_VAULT, OPERATOR_FEE_VAULT } from './rules.ts';
+import { type BucketCapacityOf, SaltStorageGas, rexHostRules, rexTxHooks } from './mega-gas.ts';
+import { RexComputeLimit } from './mega-limits.ts';
+import { BASE_FEE_VAULT, L1_BLOCK, L1_FEE_VAULT, MEGA_ORACLE, OPERATOR_FEE_VAULT } from './rules.ts';
 import type { OpBlock } from './rpc.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -57,6 +58,14 @@ export interface OpBlockResult extends BlockResult {
 const hexBytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.slice(2), 'hex'));
 
 /** Options of {@link executeOpBlock}. */
+/** MegaETH REX needs a loader whose code marks block-environment reads (gas detention). */
+export class VolatileEnvLoaderError extends Error {
+  override name = 'VolatileEnvLoaderError';
+  constructor() {
+    super('MegaETH REX: the loader must be created with { volatileEnv: true } (gas detention sees block-environment reads)');
+  }
+}
+
 export interface OpBlockOptions extends ExecuteBlockOptions {
   /**
    * MegaETH: SALT bucket capacities of the parent state, for the SALT-scaled storage gas. Default: the state
@@ -77,11 +86,13 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
   if (!chain?.op) throw new Error('executeOpBlock: the chain has no OP rules');
   const h = block.header;
   const fork = opts.fork ?? forkAt(chain, h.number, h.timestamp);
-  const loader: ContractLoader = opts.loader ?? new WasmLoader();
+  const rex = chain.op.megaSpec === 'rex';
+  const loader: ContractLoader = opts.loader ?? new WasmLoader({ volatileEnv: rex });
+  // Gas detention must see TIMESTAMP & co., which compiled code reads without the host unless built to mark them.
+  if (rex && loader.volatileEnv !== true) throw new VolatileEnvLoaderError();
   if (loader.engine !== 'native') await ensureCompiler();
   const world = state instanceof WorldState ? state : new WorldState(state);
   const source = opts.blockHash;
-  const rex = chain.op.megaSpec === 'rex';
   const env: TxEnv = {
     number: h.number, timestamp: h.timestamp, coinbase: h.coinbase, gasLimit: h.gasLimit, baseFee: h.baseFee ?? 0n,
     prevRandao: h.mixHash, chainId: chain.chainId,
@@ -93,15 +104,13 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
   // forwarding), and the transaction's own storage gas.
   const capacity = opts.saltCapacity ?? (capacityAware(state) ? (k: Uint8Array) => state.saltBucketCapacity(k) : undefined);
   const salt = new SaltStorageGas(capacity);
-  if (rex) env.chainRules = rexHostRules(salt);
+  // MegaETH REX: the compute-gas limit and the volatile reads detention is keyed on, one state per block.
+  const limits = rex ? new RexComputeLimit(MEGA_ORACLE, chain.op.megaSystemAddress) : undefined;
+  if (rex) env.chainRules = rexHostRules(salt, limits);
   const feeless: TxEnv = { ...env, baseFee: 0n };
-  // MegaETH REX: storage gas on top of the intrinsic gas of every transaction (deposits included).
-  const hooks: TxHooks | undefined = rex ? {
-    intrinsicExtra: (tx, w) => {
-      const g = rexIntrinsicStorageGas(tx);
-      return { initial: g.initial + salt.forTransaction(tx, w), floor: g.floor };
-    },
-  } : undefined;
+  let txIndex = 0;
+  // MegaETH REX: storage gas on top of the intrinsic gas of every transaction, the compute-gas bound of each.
+  const hooks: TxHooks | undefined = rex ? rexTxHooks(salt, limits, env.coinbase, () => txIndex) : undefined;
   const context: BlockContext = { ...env, blobHashes: [] };
   const t0 = performance.now();
 
@@ -124,6 +133,7 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
 
   for (let i = 0; i < block.items.length; i++) {
     const item = block.items[i];
+    txIndex = i;
     const gasLimit = item.kind === 'deposit' ? item.deposit.gasLimit : item.tx.gasLimit;
     if (gasLimit > h.gasLimit - cumulative) throw new InvalidBlockError(i, `gas limit ${gasLimit} above the ${h.gasLimit - cumulative} left in the block`);
     const tx0 = performance.now();

@@ -23,7 +23,8 @@
 import { Fork } from '../../../src/evm/forks.ts';
 import type { HostChainRules } from '../../host/types.ts';
 import type { WorldState } from '../../state/world.ts';
-import { type Tx, creationAddress } from '../../tx/index.ts';
+import type { RexComputeLimit } from './mega-limits.ts';
+import { type Tx, type TxHooks, creationAddress } from '../../tx/index.ts';
 
 /** REX: flat storage gas of every transaction (21,000 + 39,000 = 60,000 for a plain transfer). */
 export const REX_TX_INTRINSIC_STORAGE_GAS = 39_000n;
@@ -115,9 +116,16 @@ export class SaltStorageGas {
   }
 }
 
-/** The host-side rules of spec REX (`salt`: the block's SALT-scaled storage gas). */
-export function rexHostRules(salt = new SaltStorageGas()): HostChainRules {
+/**
+ * The host-side rules of spec REX (`salt`: the block's SALT-scaled storage gas; `limits`: the block's compute-gas
+ * limit and gas detention, mega-limits.ts — without it no volatile read is tracked).
+ */
+export function rexHostRules(salt = new SaltStorageGas(), limits?: RexComputeLimit): HostChainRules {
+  const detention: Partial<HostChainRules> = limits
+    ? { volatileAccess: (k, caller) => limits.access(k, caller), volatileContract: limits.oracle, storageCharged: (g) => limits.storageCharged(g) }
+    : {};
   return {
+    ...detention,
     log: (topics, dataLen) => LOG_TOPIC_STORAGE_GAS * BigInt(topics) + LOG_DATA_STORAGE_GAS * BigInt(dataLen),
     codeDepositPerByte: CODE_DEPOSIT_STORAGE_GAS,
     retainDivisor: CALL_RETAIN_DIVISOR,
@@ -131,5 +139,21 @@ export function rexHostRules(salt = new SaltStorageGas()): HostChainRules {
     maxCodeSize: MAX_CONTRACT_SIZE,
     maxInitcodeSize: MAX_INITCODE_SIZE,
     precompile: (address) => (address === MODEXP ? { fork: Fork.Osaka } : address === KZG_POINT_EVALUATION ? { gas: KZG_POINT_EVALUATION_GAS } : undefined),
+  };
+}
+
+/**
+ * REX's transaction hooks: the storage gas on top of the intrinsic gas of every transaction (deposits included), and
+ * with `limits` the compute-gas bound of each (`at()` names the transaction for the error).
+ */
+export function rexTxHooks(salt: SaltStorageGas, limits: RexComputeLimit | undefined, coinbase: string, at: () => number): TxHooks {
+  return {
+    intrinsicExtra: (tx, w) => {
+      const g = rexIntrinsicStorageGas(tx);
+      const initial = g.initial + salt.forTransaction(tx, w);
+      limits?.startTx(tx.sender, tx.to, coinbase, initial);
+      return { initial, floor: g.floor };
+    },
+    ...(limits ? { executed: (spent: bigint) => limits.endTx(at(), spent) } : {}),
   };
 }

@@ -257,7 +257,7 @@ function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block): string | und
     const op = d.ops[i];
     const t = traitsIn(op, a.fork);
     if (t === undefined) { bb.exit(Status.InvalidOpcode); return 'ended'; }
-    if (!compileInst(bb, { fork: a.fork, pc: d.pcs[i] }, op, t, d.pushValues.get(i as never))) return 'ended';
+    if (!compileInst(bb, { fork: a.fork, pc: d.pcs[i], volatileEnv: a.volatileEnv }, op, t, d.pushValues.get(i as never))) return 'ended';
   }
   const taken = (v: Value) => bb.scalar('int', v.k !== undefined ? (v.k !== 0n ? '1' : '0') : `${v.c} != 0`);
   switch (e.kind) {

@@ -7,7 +7,7 @@
  * src/abi/host.ts, so the runtime serves both backends with one implementation.
  */
 import { Ctx, ENV, EVM_MEMORY_BASE, SCRATCH, Status } from '../../abi/context.ts';
-import { ENV_OPCODES } from '../../abi/host.ts';
+import { ENV_OPCODES, VOLATILE_ENV_OPCODES } from '../../abi/host.ts';
 import { evalPure } from '../../evm/arith.ts';
 import type { Fork } from '../../evm/forks.ts';
 import { G } from '../../evm/gas.ts';
@@ -17,6 +17,8 @@ import { type BlockBuilder, constValue, ctx32, ctx64, u64, type Value } from './
 export interface LowerContext {
   readonly fork: Fork;
   readonly pc: number;
+  /** Mark block-environment reads in `Ctx.volatile` (chain modes with gas detention). */
+  readonly volatileEnv?: boolean;
 }
 
 /** False when the instruction ended the frame (no code may follow). */
@@ -49,7 +51,7 @@ export function compileInst(bb: BlockBuilder, cx: LowerContext, op: number, t: O
     case 'stack': return compileStack(bb, op, pushValue);
     case 'pure': return compilePure(bb, cx, op, t);
     case 'memory': return compileMemoryOp(bb, op);
-    case 'env': return compileEnv(bb, op);
+    case 'env': return compileEnv(bb, op, cx);
     case 'gas': bb.push(bb.temp('(w256)gas')); return true;
     case 'storage': return compileStorage(bb, op);
     case 'log': return compileLog(bb, op - Op.LOG0);
@@ -242,9 +244,13 @@ const IN_PLACE: Partial<Record<number, [string, boolean]>> = {
   [Op.BLOCKHASH]: ['blockhash', false], [Op.BLOBHASH]: ['blobhash', false],
 };
 
-function compileEnv(bb: BlockBuilder, op: number): Continues {
+function compileEnv(bb: BlockBuilder, op: number, cx: LowerContext): Continues {
   const slot = ENV_OPCODES[op];
-  if (slot !== undefined) { bb.push(bb.loadWord(ENV + 32 * slot)); return true; }
+  if (slot !== undefined) {
+    if (cx.volatileEnv && VOLATILE_ENV_OPCODES.has(op)) bb.emit(`${ctx32(Ctx.volatile)} = 1;`);
+    bb.push(bb.loadWord(ENV + 32 * slot));
+    return true;
+  }
   const inPlace = IN_PLACE[op];
   if (inPlace) {
     const [fn, mayFail] = inPlace;

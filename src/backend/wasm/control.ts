@@ -266,7 +266,7 @@ function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block, call: CallFn)
     const op = d.ops[i];
     const t = traitsIn(op, a.fork);
     if (t === undefined) { bb.exit(Status.InvalidOpcode); return 'ended'; }
-    const cx: LowerContext = { fork: a.fork, pc: d.pcs[i], call };
+    const cx: LowerContext = { fork: a.fork, pc: d.pcs[i], call, volatileEnv: a.volatileEnv };
     if (!compileInst(bb, cx, op, t, d.pushValues.get(i as never))) return 'ended';
     if (bb.locals.inUse > MAX_BLOCK_LOCALS) bb.spill();
   }

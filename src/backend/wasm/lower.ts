@@ -4,7 +4,7 @@
  * builtin otherwise; anything touching the environment or state is a host import (src/abi/host.ts).
  */
 import { CTX, Ctx, ENV, EVM_MEMORY_BASE, SCRATCH, Status } from '../../abi/context.ts';
-import { ENV_OPCODES } from '../../abi/host.ts';
+import { ENV_OPCODES, VOLATILE_ENV_OPCODES } from '../../abi/host.ts';
 import { evalPure } from '../../evm/arith.ts';
 import { Fork } from '../../evm/forks.ts';
 import { G } from '../../evm/gas.ts';
@@ -20,6 +20,8 @@ import {
 export interface LowerContext {
   readonly fork: Fork;
   readonly pc: number;
+  /** Mark block-environment reads in `Ctx.volatile` (chain modes with gas detention). */
+  readonly volatileEnv?: boolean;
   /** Host import / builtin function name → internal name (they are the same here). */
   call(name: string, args: Expr[], result: 'i32' | 'none'): Expr;
 }
@@ -307,7 +309,11 @@ function checkStatus(bb: BlockBuilder, call: Expr): void {
 function compileEnv(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
   const m = bb.m;
   const slot = ENV_OPCODES[op];
-  if (slot !== undefined) { bb.push(bb.loadWord(ENV + 32 * slot)); return true; }
+  if (slot !== undefined) {
+    if (cx.volatileEnv && VOLATILE_ENV_OPCODES.has(op)) bb.emit(m.i32.store(0, 4, m.i32.const(CTX + Ctx.volatile), m.i32.const(1)));
+    bb.push(bb.loadWord(ENV + 32 * slot));
+    return true;
+  }
   const inPlace = (name: string, mayFail: boolean) => {
     bb.storeWord(() => m.i32.const(SCRATCH), bb.pop());
     const call = cx.call(name, [m.i32.const(SCRATCH)], mayFail ? 'i32' : 'none');
