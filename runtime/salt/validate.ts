@@ -31,7 +31,7 @@ import { L2_TO_L1_MESSAGE_PASSER, MptWitnessError, decodeMptWitness, withdrawals
 import { type GasCandidateTx, explainGasGap } from './explain-gas.ts';
 import { buildWitness, encodeWitnessFile } from './witness-build.ts';
 import { type WitnessFile, checkWitnessRoot, decodeWitnessFile } from './witness.ts';
-import { verifyInBackground } from './verify-async.ts';
+import { defaultVerifyThread, verifyInBackground } from './verify-async.ts';
 
 /** A malformed witness file. */
 export class WitnessFormatError extends Error {
@@ -71,7 +71,7 @@ export interface ValidationResult {
   witness: { kvs: number; commitments: number; bytes: number };
   /** SALT key changes applied to the partial trie. */
   keys: number;
-  /** Wall time of the witness verification (with MEVMC_SALT_VERIFY_THREAD=1 on another thread, beside execution and update). */
+  /** Wall time of the witness verification (for a large witness on another thread, beside execution and update). */
   verifyMs: number;
   execMs: number;
   updateMs: number;
@@ -135,11 +135,11 @@ export async function validateBlock(
     throw new WitnessFormatError(`malformed witness: ${(e as Error).message}`);
   }
   const t0 = performance.now();
-  // The root check first; the proof check here, or (MEVMC_SALT_VERIFY_THREAD=1) on another thread while the block
-  // executes (salt/verify-async.ts). Nothing is returned before its verdict.
+  // The root check first; the proof check here or, for a large witness, on another thread while the block executes
+  // (salt/verify-async.ts). Nothing is returned before its verdict.
   const rootWhy = checkWitnessRoot(w.saltProof, parentRoot);
   if (rootWhy) throw new WitnessInvalidError(rootWhy);
-  const bg = verifyInBackground(witnessBytes, parentRoot);
+  const bg = verifyInBackground(witnessBytes, parentRoot, defaultVerifyThread(w.saltProof.parentsCommitments.size));
   const verdict = async (): Promise<number> => {
     const v = await bg.verified;
     if (!v.ok) throw new WitnessInvalidError(v.reason ?? 'unknown reason');

@@ -8,9 +8,10 @@
  * `verified` resolved with ok.
  * Input: witness bytes, the parent root. Output: promises of the decoded commitments (kernel words by node id)
  * and of the verdict (with the worker's wall time).
- * Invariants: the verdict is exactly `verifySaltProof`'s (same code, another thread); by default, without worker
- * threads, or when starting one fails, both run on the calling thread.
+ * Invariants: the verdict is exactly `verifySaltProof`'s (same code, another thread); small witnesses, or when starting
+ * a worker fails, run on the calling thread.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { POINT_WORDS } from './kernel/words.ts';
 import type { VerifyWorkerMsg } from './verify-worker.ts';
@@ -48,12 +49,22 @@ function verifyHere(bytes: Uint8Array, root: Uint8Array): BackgroundVerification
   return { thread: false, decoded: Promise.resolve(decoded), verified: Promise.resolve(verdict) };
 }
 
+/** Witnesses with at least this many path commitments are verified on a second thread by default. */
+export const VERIFY_THREAD_MIN_COMMITMENTS = 2000;
+
 /**
- * Verify `bytes` against `root`: on a worker thread when `thread` (default: env MEVMC_SALT_VERIFY_THREAD=1), else on
- * the calling thread before returning. The thread is opt-in: on the loaded 2-core machine where this was measured
- * (load average ~15) a second thread got no free core — 17666333 validated in 2.5 s either way, and smaller blocks
- * lost the thread's start-up (~0.5–1 s: module loading, CRS, kernel compilation) — see README › Witnesses.
+ * Whether a witness with `commitments` path commitments is verified on a worker thread: env MEVMC_SALT_VERIFY_THREAD=1
+ * or 0 decides; otherwise yes for large witnesses on a machine with ≥ 2 cores. Measured (README › Witnesses, two full
+ * runs over the 16 shared blocks at load average 10–15): the thread's start-up (~0.2–0.9 s: module loading, CRS,
+ * kernel compilation) outweighs the overlap below ~2,000 commitments; above, validation took 1.3–3.5× less time.
  */
+export function defaultVerifyThread(commitments: number): boolean {
+  const env = process.env.MEVMC_SALT_VERIFY_THREAD;
+  if (env === '1' || env === '0') return env === '1';
+  return commitments >= VERIFY_THREAD_MIN_COMMITMENTS && availableParallelism() >= 2;
+}
+
+/** Verify `bytes` against `root`: on a worker thread when `thread`, else on the calling thread before returning. */
 export function verifyInBackground(bytes: Uint8Array, root: Uint8Array, thread = process.env.MEVMC_SALT_VERIFY_THREAD === '1'): BackgroundVerification {
   if (!thread) return verifyHere(bytes, root);
   let worker: Worker;

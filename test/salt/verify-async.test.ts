@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex } from '../../runtime/salt/field.ts';
-import { verifyInBackground } from '../../runtime/salt/verify-async.ts';
+import { VERIFY_THREAD_MIN_COMMITMENTS, defaultVerifyThread, verifyInBackground } from '../../runtime/salt/verify-async.ts';
+import { availableParallelism } from 'node:os';
 import { decodeWitnessFile, verifySaltProof } from '../../runtime/salt/witness.ts';
 import { HAVE_SHARED, SALT_DIR } from './shared.ts';
 
@@ -42,4 +43,22 @@ describe.skipIf(!HAVE_SHARED)('background witness verification', () => {
       expect(t).toMatchObject({ ok: false, reason: /malformed/ });
     }, 120_000);
   }
+});
+
+describe('verification thread policy', () => {
+  it('env MEVMC_SALT_VERIFY_THREAD decides; otherwise large witnesses on ≥ 2 cores', () => {
+    const prev = process.env.MEVMC_SALT_VERIFY_THREAD;
+    try {
+      delete process.env.MEVMC_SALT_VERIFY_THREAD;
+      expect(defaultVerifyThread(VERIFY_THREAD_MIN_COMMITMENTS - 1)).toBe(false);
+      expect(defaultVerifyThread(VERIFY_THREAD_MIN_COMMITMENTS)).toBe(availableParallelism() >= 2);
+      process.env.MEVMC_SALT_VERIFY_THREAD = '1';
+      expect(defaultVerifyThread(10)).toBe(true);
+      process.env.MEVMC_SALT_VERIFY_THREAD = '0';
+      expect(defaultVerifyThread(100_000)).toBe(false);
+    } finally {
+      if (prev === undefined) delete process.env.MEVMC_SALT_VERIFY_THREAD;
+      else process.env.MEVMC_SALT_VERIFY_THREAD = prev;
+    }
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * @file Stateless-validation benchmark (issue #17 target: validation ≤ 2× the full node's execution), in one process
  * so that both sides see the same machine load: per block the full node's execution (in-memory backend, contracts
- * already compiled by a warm-up run) and `validateBlock` from the block's SALT witness (all on the calling thread, the
- * default; and, for comparison, with the verification on a second thread beside execution and update).
+ * already compiled by a warm-up run) and `validateBlock` from the block's SALT witness, all on the calling thread and
+ * with the verification on a second thread beside execution and update (the default picks by witness size).
  *
  * Usage: `npx tsx runtime/harness/blocks/validate-bench.ts LINES [--blocks DIR] [--repeat N] [--filter RE]` where
  * LINES is the `--json` output of `mevmc block DIR/* --state salt:S --witness-out W --json` (each line names the
@@ -29,7 +29,7 @@ export interface ValidateBenchRow {
   keys: number;
   verifyMs: number;
   updateMs: number;
-  /** Validation wall time (verification on the calling thread, the default). */
+  /** Validation wall time, verification on the calling thread (MEVMC_SALT_VERIFY_THREAD=0). */
   validateMs: number;
   ratio: number;
   /** The same with the verification on a second thread beside execution and update (MEVMC_SALT_VERIFY_THREAD=1). */
@@ -99,7 +99,7 @@ export async function runValidateBench(lines: string, blocksDir: string, repeat 
 
 /** Table lines for a result. */
 export function formatValidateBench(rows: ValidateBenchRow[]): string[] {
-  const out = ['   block   txs  exec ms    kvs  comms  keys  verify ms  update ms  validate ms  ratio  2-thread ms  ratio  first ms'];
+  const out = ['   block   txs  exec ms    kvs  comms  keys  verify ms  update ms  1-thread ms  ratio  2-thread ms  ratio  first ms'];
   for (const x of rows) {
     out.push(
       `${String(x.block).padStart(8)} ${String(x.txs).padStart(5)} ${x.execMs.toFixed(0).padStart(8)} ${String(x.kvs).padStart(6)} ` +
