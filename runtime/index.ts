@@ -80,7 +80,8 @@ export { buildWitness, encodeWitnessFile, witnessKeys, type WitnessMeta } from '
  * block's witness, {@link compareWithNextWitness} tells where our post-state first differs from the chain's; the `.mpt`
  * witness gives the withdrawalsRoot ({@link withdrawalsRootAfter}); `explainGas` names the one transaction whose gas
  * explains a wrong root ({@link explainGasGap}). MegaETH REX's execution rules are a {@link HostChainRules}
- * ({@link rexHostRules}, with SALT-scaled storage gas from bucket capacities: {@link SaltStorageGas}).
+ * ({@link rexHostRules}, with SALT-scaled storage gas from bucket capacities: {@link SaltStorageGas}). An OP chain's
+ * precompile set per upgrade (P256VERIFY at 0x100, input limits) is {@link opPrecompiles}, a BlockContext.precompiles.
  */
 export { MEGAETH_REX, type OpRules } from './block/op/rules.ts';
 export { type DepositReceipt, type DepositTx, depositFromRpc, depositHash, encodeDeposit, encodeDepositReceipt } from './block/op/deposit.ts';
@@ -90,6 +91,11 @@ export { type OpBlockOptions, type OpBlockResult, type OpTxFees, VolatileEnvLoad
 export { type BucketCapacityOf, SaltStorageGas, rexHostRules, rexIntrinsicStorageGas, rexTxHooks } from './block/op/mega-gas.ts';
 export { ComputeGasLimitError, REX_TX_COMPUTE_GAS_LIMIT, RexComputeLimit, type VolatileKind } from './block/op/mega-limits.ts';
 export type { HostChainRules } from './host/types.ts';
+export {
+  GRANITE_BN254_PAIRING_MAX_INPUT, ISTHMUS_BLS_G1_MSM_MAX_INPUT, ISTHMUS_BLS_G2_MSM_MAX_INPUT, ISTHMUS_BLS_PAIRING_MAX_INPUT,
+  type OpPrecompileUpgrade, opPrecompiles,
+} from './precompiles/op.ts';
+export type { Precompile, PrecompileTable } from './precompiles/types.ts';
 export { capacityLookup, witnessBucketCapacities } from './salt/capacity.ts';
 export { type KeyDivergence, type StateDivergence, compareWithNextWitness } from './salt/diagnose.ts';
 export { L2_TO_L1_MESSAGE_PASSER, MptWitnessError, type MptWitness, decodeMptWitness, withdrawalsRootAfter } from './salt/withdrawals.ts';

@@ -19,7 +19,7 @@
  */
 import { STATUS_ERROR, Status } from '../../src/abi/context.ts';
 import { Fork } from '../../src/evm/forks.ts';
-import { callPrecompile, precompileAt } from '../precompiles/index.ts';
+import { callPrecompile, precompileFor } from '../precompiles/index.ts';
 import type { ContractLoader } from '../loader/types.ts';
 import type { TraceStep } from './trace.ts';
 import type { WorldState } from '../state/world.ts';
@@ -118,7 +118,7 @@ export class Executor implements MessageRunner {
 
   private runCode(msg: Message): FrameResult {
     const { world, fork } = this;
-    let pre = precompileAt(fork, msg.codeAddress);
+    let pre = precompileFor(this.block.precompiles, fork, msg.codeAddress);
     if (pre) {
       // A chain may price or run a precompile differently (MegaETH: ModExp as Osaka, KZG at a flat 100,000).
       const o = this.block.chainRules?.precompile?.(msg.codeAddress);

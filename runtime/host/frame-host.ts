@@ -13,7 +13,7 @@ import { EnvSlot, type HostImportName } from '../../src/abi/host.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
 import type { FrameBuffer } from '../loader/types.ts';
-import { precompileAt } from '../precompiles/index.ts';
+import { precompileFor } from '../precompiles/index.ts';
 import type { WorldState } from '../state/world.ts';
 import { callAccessCost, type CallKind, create2Address, createAddress, forwardedGas } from './call-rules.ts';
 import type { BlockContext, Message, MessageRunner } from './types.ts';
@@ -280,7 +280,7 @@ export class FrameHost {
   /** A precompile or the coinbase under HostChainRules.coldPreloadedCalls (not pre-warmed at the start). */
   private coldPreloaded(address: string): boolean {
     return this.block.chainRules?.coldPreloadedCalls === true && this.fork >= Fork.Berlin &&
-      (address === this.block.coinbase || precompileAt(this.fork, address) !== undefined);
+      (address === this.block.coinbase || precompileFor(this.block.precompiles, this.fork, address) !== undefined);
   }
 
   /** EIP-2929 account access: charge warm or cold and warm it. */

@@ -4,6 +4,7 @@
  */
 import type { Status } from '../../src/abi/context.ts';
 import type { Fork } from '../../src/evm/forks.ts';
+import type { PrecompileTable } from '../precompiles/types.ts';
 import type { TraceStep } from './trace.ts';
 
 /** A failure of the implementation (not an EVM outcome): aborts the whole run. */
@@ -27,6 +28,8 @@ export interface BlockContext {
   blockHash(n: bigint): bigint;
   /** A chain's own rules inside frames (MegaETH's storage gas); absent on Ethereum, whose path stays as it is. */
   chainRules?: HostChainRules;
+  /** A chain's own precompile set (the OP stack's per upgrade); absent: Ethereum's for the fork. */
+  precompiles?: PrecompileTable;
 }
 
 /**

@@ -4,6 +4,9 @@
  * a valid signature returns the 32-byte word 1; anything else (wrong length, r or s outside (0, n), qx or qy ≥ p,
  * a public key off the curve or at infinity, a signature that does not verify) returns empty output. High s is
  * accepted (no malleability check) and the hash is used as is (no prehashing).
+ *
+ * OP stack (Fjord onwards, RIP-7212 https://github.com/ethereum/RIPs/blob/master/RIPS/rip-7212.md): the same
+ * precompile at the same address, the same input checks and output, at 3450 gas ({@link p256verifyRip7212}).
  */
 import { p256 } from '@noble/curves/nist.js';
 
@@ -36,3 +39,9 @@ export const p256verify: Precompile = {
   gas: () => 6900n,
   run: (input) => ok(verify(input) ? ONE.slice() : EMPTY),
 };
+
+/** RIP-7212's price: what the OP stack charges from Fjord (EIP-7951 doubled it for Osaka). */
+export const P256VERIFY_RIP7212_GAS = 3450n;
+
+/** P256VERIFY as the OP stack runs it from Fjord: {@link p256verify} at RIP-7212's flat 3450 gas. */
+export const p256verifyRip7212: Precompile = { ...p256verify, gas: () => P256VERIFY_RIP7212_GAS };

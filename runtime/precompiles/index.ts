@@ -12,6 +12,9 @@
  * | 0x0b–0x11 | BLS12-381 (EIP-2537) | Prague |
  * | 0x0100 | p256verify (EIP-7951) | Osaka |
  *
+ * A chain may have its own set instead (a {@link PrecompileTable}: the OP stack's per upgrade, op.ts); the host
+ * asks {@link precompileFor}.
+ *
  * Warmth (EIP-2929): the precompile addresses are warm at the start of a transaction, but not in a bare runCall
  * (see runtime/reference/ethereumjs.ts); warming is the caller's business.
  */
@@ -34,9 +37,9 @@ import { blsPairing } from './0f-bls-pairing.ts';
 import { blsMapFpToG1 } from './10-bls-map-fp-to-g1.ts';
 import { blsMapFp2ToG2 } from './11-bls-map-fp2-to-g2.ts';
 import { p256verify } from './0100-p256verify.ts';
-import { ERR, type Precompile } from './types.ts';
+import { ERR, type Precompile, type PrecompileTable } from './types.ts';
 
-export type { Precompile, PrecompileOutcome } from './types.ts';
+export type { Precompile, PrecompileOutcome, PrecompileTable } from './types.ts';
 
 /** Lowercase 0x-prefixed 20-byte address of precompile number `n`. */
 const addr = (n: number): string => '0x' + n.toString(16).padStart(40, '0');
@@ -69,6 +72,11 @@ const BY_ADDRESS = new Map(PRECOMPILES.map((p) => [p.address, p]));
 export function precompileAt(fork: Fork, address: string): Precompile | undefined {
   const p = BY_ADDRESS.get(address);
   return p !== undefined && fork >= p.since ? p.precompile : undefined;
+}
+
+/** The precompile at `address` in a block: from the chain's `table` when it has one, else Ethereum's for `fork`. */
+export function precompileFor(table: PrecompileTable | undefined, fork: Fork, address: string): Precompile | undefined {
+  return table !== undefined ? table.at(address) : precompileAt(fork, address);
 }
 
 const ADDRESSES = new Map<Fork, string[]>();

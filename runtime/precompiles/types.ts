@@ -26,6 +26,19 @@ export interface Precompile {
   run(input: Uint8Array, fork: Fork): PrecompileOutcome;
 }
 
+/**
+ * A chain's own precompile set, used instead of Ethereum's fork table when a block carries one
+ * (BlockContext.precompiles; the OP stack's, op.ts).
+ */
+export interface PrecompileTable {
+  /** Which chain rules this is, e.g. 'op-isthmus'. */
+  name: string;
+  /** The precompile at `address` (lowercase 0x + 40 hex), or undefined for an ordinary account. */
+  at(address: string): Precompile | undefined;
+  /** Every precompile address, warm from a transaction's start (EIP-2929); do not mutate. */
+  addresses: ReadonlySet<string>;
+}
+
 /** @ethereumjs/evm's error messages (errors.ts) for the failures a precompile can report. */
 export const ERR = {
   outOfGas: 'out of gas',

@@ -97,7 +97,8 @@ function blockOf(env: TxEnv, blobHashes: bigint[]): BlockContext {
   // An env object may have been changed since (a caller's own object): reuse only while every field is the same.
   const same = b !== undefined && b.number === env.number && b.timestamp === env.timestamp && b.coinbase === env.coinbase &&
     b.gasLimit === env.gasLimit && b.baseFee === env.baseFee && b.prevRandao === env.prevRandao && b.chainId === env.chainId &&
-    b.blobBaseFee === env.blobBaseFee && b.blockHash === env.blockHash && b.chainRules === env.chainRules;
+    b.blobBaseFee === env.blobBaseFee && b.blockHash === env.blockHash && b.chainRules === env.chainRules &&
+    b.precompiles === env.precompiles;
   if (!same) blocks.set(env, (b = { ...env, blobHashes: [] }));
   return b!;
 }
@@ -186,7 +187,7 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   if (fork >= Fork.Berlin) {
     // A chain may leave the precompiles and the coinbase cold for calls (HostChainRules.coldPreloadedCalls).
     const preloaded = env.chainRules?.coldPreloadedCalls !== true;
-    if (preloaded) world.prewarm(precompileSet(fork));
+    if (preloaded) world.prewarm(env.precompiles?.addresses ?? precompileSet(fork));
     world.warmAddress(tx.sender);
     if (tx.to !== undefined) world.warmAddress(tx.to);
     if (fork >= Fork.Shanghai && preloaded) world.warmAddress(env.coinbase);

@@ -26,6 +26,7 @@ import { Fork } from '../../../src/evm/forks.ts';
 import type { BlockContext } from '../../host/types.ts';
 import type { ContractLoader } from '../../loader/types.ts';
 import { WasmLoader, ensureCompiler } from '../../loader/wasm.ts';
+import { opPrecompiles } from '../../precompiles/op.ts';
 import { trieRoot } from '../../state/state-root.ts';
 import { type StateBackend, WorldState } from '../../state/world.ts';
 import { type Tx, type TxEnv, type TxHooks, type TxResult, runTransaction } from '../../tx/index.ts';
@@ -99,6 +100,8 @@ export async function executeOpBlock(block: OpBlock, state: StateBackend | World
     // OP chains post no blobs: the header's excess is 0 and the blob base fee its minimum.
     blobBaseFee: 1n,
     blockHash: (n) => (n < h.number && n + 256n >= h.number ? (source?.(n) ?? 0n) : 0n),
+    // The OP upgrade's precompile set (P256VERIFY at 0x100, input limits), not Ethereum's.
+    precompiles: opPrecompiles(chain.op.upgrade),
   };
   // MegaETH REX: the host's rules inside frames (storage gas of LOG, code deposit and SALT-scaled writes, 98/100
   // forwarding), and the transaction's own storage gas.
