@@ -29,6 +29,7 @@ export {
   MemoryBackend, StateBackendError, WorldState, type Account, type AccountDiff, type Log, type StateBackend, type StateDiff,
 } from './state/world.ts';
 export { StateFormatError, backendFromPrestate, prestateOf, type Prestate, type PrestateAccount } from './state/prestate.ts';
+export { PackedLog, packedTopics, topicWords, topicsHex } from './state/packed-log.ts';
 export { stateRoot } from './state/state-root.ts';
 export {
   GAS_PER_BLOB, TxDecodeError, creationAddress, decodeTx, floorGas, intrinsicGas, runTransaction,

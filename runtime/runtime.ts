@@ -16,6 +16,7 @@ import type { BlockContext } from './host/types.ts';
 import { NativeLoader } from './loader/native.ts';
 import { CompilerNotLoadedError, type ContractLoader } from './loader/types.ts';
 import { WasmLoader, ensureCompiler } from './loader/wasm.ts';
+import { topicsHex } from './state/packed-log.ts';
 import { type Prestate, backendFromPrestate, prestateOf } from './state/prestate.ts';
 import { type Account, MemoryBackend, type StateBackend, WorldState } from './state/world.ts';
 import type { Tx } from './tx/decode.ts';
@@ -312,7 +313,7 @@ export class Runtime {
   private result(r: TxResult, abi: Abi | undefined): ExecutionResult {
     const out: ExecutionResult = {
       status: r.status as ExecutionResult['status'], gasUsed: r.gasUsed, returnData: hex(r.returnData),
-      logs: r.logs.map((l) => ({ address: l.address, topics: l.topics.map(word), data: hex(l.data) })),
+      logs: r.logs.map((l) => ({ address: l.address, topics: topicsHex(l), data: hex(l.data) })),
     };
     if (r.createdAddress) out.contractAddress = r.createdAddress;
     if (r.status === 'revert') {

@@ -25,6 +25,10 @@ const BODIES = {
   'TSTORE': ['80' + '60005d', '80' + '6000' + '5050'],
   'BALANCE (warm)': ['3031' + '50', '30' + '50'],
   'LOG0': ['60006000a0', '60006000' + '5050'],
+  // erc20's Transfer shape: three topics, 32 bytes of data
+  'LOG3 (32 B)': ['60036002600160206000a3', '60036002600160206000' + '5050505050'],
+  'SELFBALANCE': ['47' + '50', '30' + '50'],
+  'EXTCODESIZE': ['303b' + '50', '30' + '50'],
 };
 
 /** PUSH2 N; loop: JUMPDEST body PUSH1 1 SWAP1 SUB DUP1 PUSH1 loop JUMPI; STOP. */

@@ -6,7 +6,8 @@
  */
 import { RLP } from '@ethereumjs/rlp';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bigintToMinimalBytes, trieRoot, word32 } from '../state/state-root.ts';
+import { topicWords } from '../state/packed-log.ts';
+import { bigintToMinimalBytes, trieRoot } from '../state/state-root.ts';
 import type { Log } from '../state/world.ts';
 
 /** Bytes of a logs bloom. */
@@ -36,7 +37,8 @@ function bloomBits(item: Uint8Array): number {
 // Blocks repeat the same contracts and event signatures: their bits are kept rather than hashed per log.
 const BITS_CACHE_LIMIT = 1 << 16;
 const addressBits = new Map<string, number>();
-const topicBits = new Map<bigint, number>();
+const topicBits = new Map<string, number>();
+const latin1 = (b: Uint8Array): string => String.fromCharCode.apply(null, b as unknown as number[]);
 function cachedBits<K>(cache: Map<K, number>, key: K, bytes: (k: K) => Uint8Array): number {
   let b = cache.get(key);
   if (b === undefined) {
@@ -61,8 +63,8 @@ export function logsBloom(logs: readonly Log[], also?: Uint8Array): Uint8Array {
     const a = cachedBits(addressBits, l.address, addrBytes);
     setBits(bloom, a);
     if (also) setBits(also, a);
-    for (const t of l.topics) {
-      const b = cachedBits(topicBits, t, word32);
+    for (const t of topicWords(l)) {
+      const b = cachedBits(topicBits, latin1(t), () => t);
       setBits(bloom, b);
       if (also) setBits(also, b);
     }
@@ -81,7 +83,7 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   if (r.status !== undefined) first = r.status === 1 ? Uint8Array.of(1) : new Uint8Array(0);
   else if (r.postStateRoot !== undefined) first = r.postStateRoot;
   else throw new Error('receipt: neither a status nor a post-state root');
-  const logs = r.logs.map((l) => [addrBytes(l.address), l.topics.map(word32), l.data]);
+  const logs = r.logs.map((l) => [addrBytes(l.address), topicWords(l), l.data]);
   const body = RLP.encode([first, bigintToMinimalBytes(r.cumulativeGasUsed), r.logsBloom, logs]);
   if (r.type === 0) return body;
   const out = new Uint8Array(body.length + 1);

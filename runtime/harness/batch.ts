@@ -8,12 +8,13 @@ import { Status, STATUS_ERROR } from '../../src/abi/context.ts';
 import { Fork, parseForkName } from '../../src/evm/forks.ts';
 import { baseGas, blobBaseFee } from '../../src/evm/gas.ts';
 import { fillGasCosts, type TraceStep } from '../host/trace.ts';
-import { addrKey, calledAccount, type Case, type CaseResult, formatStorage, median, toHex, word } from './case.ts';
+import { addrKey, calledAccount, type Case, type CaseResult, formatStorage, median, toHex } from './case.ts';
 import { Executor, HostFailure } from '../host/call.ts';
 import type { BlockContext, FrameResult, Message } from '../host/types.ts';
 import type { ContractLoader, EngineKind } from '../loader/types.ts';
 import { WasmLoader } from '../loader/wasm.ts';
 import { NativeLoader } from '../loader/native.ts';
+import { topicsHex } from '../state/packed-log.ts';
 import { MemoryBackend, WorldState } from '../state/world.ts';
 import { finalizedPostState } from './post-state.ts';
 
@@ -136,7 +137,7 @@ export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
     error: frame.notRun ? frame.message! : st === Status.HostError || st === Status.Unsupported ? `${STATUS_ERROR[st]}${frame.message ? `: ${frame.message}` : ''}` : STATUS_ERROR[st],
     gasUsed: (c.gas - frame.gasLeft).toString(),
     output: toHex(frame.output),
-    logs: ok ? world.logs.map((l) => ({ address: l.address, topics: l.topics.map(word), data: toHex(l.data) })) : [],
+    logs: ok ? world.logs.map((l) => ({ address: l.address, topics: topicsHex(l), data: toHex(l.data) })) : [],
     storage: formatStorage(world.storageEntries(addrKey(c.address))),
     refund: (ok ? world.refund : 0n).toString(),
     execMs: median(times),

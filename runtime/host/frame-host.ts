@@ -14,6 +14,7 @@ import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
 import type { FrameBuffer } from '../loader/types.ts';
 import { precompileFor } from '../precompiles/index.ts';
+import { logArena, PackedLog } from '../state/packed-log.ts';
 import type { WorldState } from '../state/world.ts';
 import { callAccessCost, type CallKind, create2Address, createAddress, forwardedGas } from './call-rules.ts';
 import type { BlockContext, Message, MessageRunner } from './types.ts';
@@ -494,9 +495,18 @@ export class FrameHost {
       if (!mem.charge(extra)) return Status.OutOfGas;
       rules.storageCharged?.(extra);
     }
-    const topics: bigint[] = [];
-    for (let i = 0; i < n; i++) topics.push(mem.readWord(topicsPtr + 32 * i));
-    world.addLog({ address: msg.address, topics, data: mem.u8().slice(data, data + len) });
+    // Topics and data go to the log arena as bytes, topics big-endian (a word is 8 little-endian u32 lanes in
+    // memory: lane k is big-endian lane 7 − k; topicsPtr is the word-aligned scratch): no BigInt, no typed array per log.
+    const tb = 32 * n;
+    const at = logArena.take(tb + len);
+    const { bytes, view } = logArena;
+    const lanes = mem.u32();
+    for (let i = 0, src = topicsPtr >>> 2; i < n; i++, src += 8) {
+      const dst = at + 32 * i + 28;
+      for (let k = 0; k < 8; k++) view.setUint32(dst - 4 * k, lanes[src + k]);
+    }
+    if (len > 0) bytes.set(mem.u8().subarray(data, data + len), at + tb);
+    world.addLog(new PackedLog(msg.address, bytes, at, n, len));
     return 0;
   }
 

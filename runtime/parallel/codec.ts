@@ -8,6 +8,7 @@
  * (no hex strings: converting through hex cost more than the rest of a result); addresses their 42 latin1
  * characters; byte strings a u32 length + bytes.
  */
+import { packedTopics, PackedLog } from '../state/packed-log.ts';
 import type { Account, AccountDiff, Log, StateBackend, StateDiff } from '../state/world.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -291,8 +292,7 @@ export function writeLogs(w: ByteWriter, logs: Log[]): void {
   w.u32(logs.length);
   for (const l of logs) {
     w.address(l.address);
-    w.u8(l.topics.length);
-    for (const t of l.topics) w.word(t);
+    w.bytes(packedTopics(l));
     w.bytes(l.data);
   }
 }
@@ -302,10 +302,8 @@ export function readLogs(r: ByteReader): Log[] {
   const out: Log[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const address = r.address();
-    const t = r.u8();
-    const topics: bigint[] = new Array(t);
-    for (let j = 0; j < t; j++) topics[j] = r.word();
-    out[i] = { address, topics, data: r.bytes() };
+    const topics = r.bytes();
+    out[i] = PackedLog.fromBytes(address, topics, r.bytes());
   }
   return out;
 }

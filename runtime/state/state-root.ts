@@ -14,6 +14,7 @@
 import { createMPT } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { topicWords } from './packed-log.ts';
 import type { Log, WorldState } from './world.ts';
 
 type Node = Uint8Array | Node[];
@@ -134,7 +135,7 @@ export async function stateRootMPT(world: WorldState): Promise<Uint8Array> {
 
 /** keccak256(rlp(logs)); the empty list hashes to 0x1dcc4de8…. */
 export function logsHash(logs: readonly Log[]): Uint8Array {
-  return keccak_256(RLP.encode(logs.map((l) => [addrBytes(l.address), l.topics.map(word32), l.data])));
+  return keccak_256(RLP.encode(logs.map((l) => [addrBytes(l.address), topicWords(l), l.data])));
 }
 
 export const toHex = (b: Uint8Array): string => '0x' + Buffer.from(b).toString('hex');

@@ -98,7 +98,7 @@ export class MemoryBackend implements StateBackend {
   }
 }
 
-/** One LOG0–LOG4 entry: emitting address, topics as words, data. */
+/** One LOG0–LOG4 entry: emitting address, topics as words, data. Compiled frames emit `PackedLog`s (topics kept as bytes). */
 export interface Log {
   address: string;
   topics: bigint[];

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Fork, forkName } from '../../src/evm/forks.ts';
 import { MAINNET, blockReward, forkAt } from '../../runtime/block/chain.ts';
 import { encodeReceipt, logsBloom, receiptsRoot, type Receipt } from '../../runtime/block/receipts.ts';
+import { PackedLog } from '../../runtime/state/packed-log.ts';
 import type { Log } from '../../runtime/state/world.ts';
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff);
@@ -21,6 +22,7 @@ const logs: Log[] = [
   { address: addr(2), topics: [], data: new Uint8Array(0) },
   { address: addr(3), topics: [7n, 8n, 9n, 10n], data: bytes(3, 9) },
 ];
+const packed = logs.map((l) => PackedLog.of(l.address, l.topics, l.data));
 
 describe('logs bloom', () => {
   it('equals @ethereumjs/vm Bloom over the same addresses and topics', () => {
@@ -33,6 +35,8 @@ describe('logs bloom', () => {
     expect(logsBloom([]).every((x) => x === 0)).toBe(true);
     // Again: the bits now come from the per-address / per-topic cache.
     expect(Buffer.from(logsBloom(logs)).toString('hex')).toBe(Buffer.from(b.bitvector).toString('hex'));
+    // Compiled frames' logs keep their topics as bytes: same bits.
+    expect(Buffer.from(logsBloom(packed)).toString('hex')).toBe(Buffer.from(b.bitvector).toString('hex'));
   });
   it('ORs the same bits into a block bloom passed along', () => {
     const block = new Uint8Array(256);
@@ -55,6 +59,7 @@ describe('receipts', () => {
     for (const r of cases) {
       const want = ejsEncodeReceipt({ status: r.status, cumulativeBlockGasUsed: r.cumulativeGasUsed, bitvector: r.logsBloom, logs: ejsLogs } as never, r.type as 0);
       expect(Buffer.from(encodeReceipt(r)).toString('hex')).toBe(Buffer.from(want).toString('hex'));
+      expect(Buffer.from(encodeReceipt({ ...r, logs: packed })).toString('hex')).toBe(Buffer.from(want).toString('hex'));
     }
   });
   it('the pre-Byzantium form carries the state root', () => {

@@ -4,12 +4,27 @@
  * slots set and cleared) rebuilt over the state it applies to, compared with the original diff.
  */
 import { describe, expect, it } from 'vitest';
-import { ByteReader, ByteWriter, readDiff, toStateDiff, writeDiff } from '../../runtime/parallel/codec.ts';
+import { ByteReader, ByteWriter, readDiff, readLogs, toStateDiff, writeDiff, writeLogs } from '../../runtime/parallel/codec.ts';
+import { PackedLog } from '../../runtime/state/packed-log.ts';
 import { MemoryBackend, type StateDiff } from '../../runtime/state/world.ts';
 
 const addr = (n: number) => '0x' + n.toString(16).padStart(40, '0');
 
 describe('parallel codec', () => {
+  it('logs: packed and plain ones come back with the same address, topics and data', () => {
+    const big = (1n << 255n) + 0x0102n;
+    const logs = [
+      PackedLog.of(addr(1), [big, 1n, 0n, (1n << 256n) - 1n], Uint8Array.of(1, 2, 3)),
+      { address: addr(2), topics: [7n], data: new Uint8Array(0) },
+      PackedLog.of(addr(3), [], new Uint8Array(100).fill(9)),
+    ];
+    const w = new ByteWriter(new Uint8Array(8));
+    writeLogs(w, logs);
+    const back = readLogs(new ByteReader(w.take()));
+    expect(back.map((l) => [l.address, l.topics, Buffer.from(l.data).toString('hex')]))
+      .toEqual(logs.map((l) => [l.address, l.topics, Buffer.from(l.data).toString('hex')]));
+    expect(back[0].topics[0]).toBe(big);
+  });
   it('words and addresses', () => {
     const words = [0n, 1n, 255n, 256n, 0xffffffffn, 1n << 32n, (1n << 64n) - 1n, 1n << 64n, (1n << 192n) + 5n, (1n << 256n) - 1n];
     let seed = 7;

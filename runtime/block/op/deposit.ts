@@ -8,7 +8,8 @@
  */
 import { RLP } from '@ethereumjs/rlp';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bigintToMinimalBytes, word32 } from '../../state/state-root.ts';
+import { topicWords } from '../../state/packed-log.ts';
+import { bigintToMinimalBytes } from '../../state/state-root.ts';
 import type { Receipt } from '../receipts.ts';
 
 /** The deposit envelope type. */
@@ -100,7 +101,7 @@ export interface DepositReceipt extends Receipt {
 /** Consensus encoding of a deposit receipt: `0x7e ‖ rlp([status, cumulativeGas, bloom, logs, depositNonce?, version?])`. */
 export function encodeDepositReceipt(r: DepositReceipt): Uint8Array {
   if (r.status === undefined) throw new Error('deposit receipt: no status');
-  const logs = r.logs.map((l) => [Buffer.from(l.address.slice(2), 'hex'), l.topics.map(word32), l.data]);
+  const logs = r.logs.map((l) => [Buffer.from(l.address.slice(2), 'hex'), topicWords(l), l.data]);
   const fields: (Uint8Array | unknown[])[] = [r.status === 1 ? Uint8Array.of(1) : new Uint8Array(0), bigintToMinimalBytes(r.cumulativeGasUsed), r.logsBloom, logs];
   // The version field only exists after the nonce (Canyon adds it to Regolith's nonce).
   if (r.depositNonce !== undefined) {
