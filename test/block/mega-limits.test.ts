@@ -7,14 +7,17 @@
  *   BLOCKHASH, BLOBBASEFEE, BLOBHASH) are seen — the compiled ones through `Ctx.volatile` in `volatileEnv` builds —
  *   and others (CHAINID, CALLER, GAS) are not; BALANCE of the coinbase is a beneficiary read, of another account not;
  *   a CALL into the Oracle is an oracle read unless the caller is the Mega system address.
- * - `volatileEnv` is part of the loaders' cache keys.
+ * - `volatileEnv` is part of the loaders' cache keys, and executeOpBlock requires it for REX.
  * - A transaction whose compute gas may pass 200,000,000 is refused with ComputeGasLimitError (mega-evm halts it at an
  *   opcode mevmc cannot place); one that stays within runs as on Ethereum; storage gas does not count: a LOG whose
  *   208,000,000 of storage gas takes the transaction's gas past 200 M runs.
  */
 import { describe, expect, it } from 'vitest';
 import { Fork } from '../../src/evm/forks.ts';
+import { CHAINS } from '../../runtime/block/chain.ts';
+import { VolatileEnvLoaderError, executeOpBlock } from '../../runtime/block/op/execute.ts';
 import { SaltStorageGas, rexHostRules, rexTxHooks } from '../../runtime/block/op/mega-gas.ts';
+import type { OpBlock } from '../../runtime/block/op/rpc.ts';
 import { ComputeGasLimitError, REX_TX_COMPUTE_GAS_LIMIT, RexComputeLimit } from '../../runtime/block/op/mega-limits.ts';
 import { MEGA_ORACLE, MEGA_SYSTEM_ADDRESS } from '../../runtime/block/op/rules.ts';
 import type { ContractLoader } from '../../runtime/loader/types.ts';
@@ -93,6 +96,12 @@ describe.each(engines)('REX volatile-data reads, %s engine', (name, make) => {
 });
 
 describe('volatileEnv in the cache key', () => {
+  it('executeOpBlock refuses a REX block on a loader without it (its code would read TIMESTAMP unseen)', async () => {
+    const block = { header: { number: 1n, timestamp: 1n }, items: [] } as unknown as OpBlock;
+    await expect(executeOpBlock(block, new WorldState(new MemoryBackend()), { chain: CHAINS.megaeth, loader: new WasmLoader() }))
+      .rejects.toThrow(VolatileEnvLoaderError);
+  });
+
   it('wasm and native loaders key the two builds apart', () => {
     const c = code('4200');
     expect(new WasmLoader({ volatileEnv: true }).entryKey(c, Fork.Prague).options).not.toBe(new WasmLoader().entryKey(c, Fork.Prague).options);
