@@ -72,6 +72,8 @@ export {
 } from './salt/stateless.ts';
 export { CodeSourceError, StatelessBackend, diffKeys, loadCodeSource, type CodeLookup } from './salt/stateless-backend.ts';
 export { WitnessFormatError, blockWitness, validateBlock, type HeaderCheck, type ValidationResult } from './salt/validate.ts';
+export { type BackgroundVerification, type BackgroundVerdict, defaultVerifyThread, verifyInBackground } from './salt/verify-async.ts';
+export { checkWitnessRoot } from './salt/witness.ts';
 export { buildWitness, encodeWitnessFile, witnessKeys, type WitnessMeta } from './salt/witness-build.ts';
 
 /**
