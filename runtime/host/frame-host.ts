@@ -71,6 +71,14 @@ export class FrameMemory {
   }
   writeWord(p: number, x: bigint): void {
     const v = this.dv();
+    if (x <= MASK64) {
+      // Balances, sizes, counters: one 64-bit limb, no shifts (each would make a BigInt).
+      v.setBigUint64(p, x, true);
+      v.setBigUint64(p + 8, 0n, true);
+      v.setBigUint64(p + 16, 0n, true);
+      v.setBigUint64(p + 24, 0n, true);
+      return;
+    }
     v.setBigUint64(p, x & MASK64, true);
     v.setBigUint64(p + 8, (x >> 64n) & MASK64, true);
     v.setBigUint64(p + 16, (x >> 128n) & MASK64, true);
@@ -78,6 +86,23 @@ export class FrameMemory {
   }
   /** The address in the low 20 bytes of the word at p, as lowercase 0x-hex. */
   readAddress(p: number): string {
+    if ((p & 3) !== 0) return this.buildAddress(p);
+    // Host calls read the same few addresses again and again: a direct-mapped cache from the five 32-bit lanes
+    // to the string saves building a new string per call (and hashing it again in the Map/Set lookups after).
+    const l = this.u32();
+    const i = p >>> 2;
+    const a0 = l[i], a1 = l[i + 1], a2 = l[i + 2], a3 = l[i + 3], a4 = l[i + 4];
+    const h = Math.imul(a0 ^ a1 ^ a2 ^ a3 ^ a4, 0x9e3779b1) >>> (32 - ADDRESS_CACHE_BITS);
+    const k = 5 * h;
+    const s = addressStrings[h];
+    if (s !== undefined && addressLanes[k] === a0 && addressLanes[k + 1] === a1 && addressLanes[k + 2] === a2 &&
+      addressLanes[k + 3] === a3 && addressLanes[k + 4] === a4) return s;
+    const fresh = this.buildAddress(p);
+    addressLanes[k] = a0; addressLanes[k + 1] = a1; addressLanes[k + 2] = a2; addressLanes[k + 3] = a3; addressLanes[k + 4] = a4;
+    addressStrings[h] = fresh;
+    return fresh;
+  }
+  private buildAddress(p: number): string {
     const b = this.u8();
     let s = '0x';
     for (let i = 19; i >= 0; i--) s += HEX[b[p + i]];
@@ -99,6 +124,9 @@ export class FrameMemory {
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const ADDRESS_CACHE_BITS = 8;
+const addressLanes = new Uint32Array(5 << ADDRESS_CACHE_BITS);
+const addressStrings: (string | undefined)[] = new Array(1 << ADDRESS_CACHE_BITS).fill(undefined);
 
 /** Copy `len` bytes of `src` from `offset` (zero-padded beyond its end) to `dst` in memory. */
 function copyPadded(mem: FrameMemory, dst: number, src: Uint8Array, offset: bigint, overflow: number, len: number): void {
