@@ -92,7 +92,10 @@ export { type L1BlockInfo, flzCompressLen, l1Cost, operatorFee, readL1BlockInfo 
 export { type OpBlock, type OpItem, opBlockFromRpc } from './block/op/rpc.ts';
 export { type OpBlockOptions, type OpBlockResult, type OpTxFees, VolatileEnvLoaderError, executeOpBlock } from './block/op/execute.ts';
 export { type BucketCapacityOf, SaltStorageGas, rexHostRules, rexIntrinsicStorageGas, rexTxHooks } from './block/op/mega-gas.ts';
-export { ComputeGasLimitError, REX_TX_COMPUTE_GAS_LIMIT, RexComputeLimit, type VolatileKind } from './block/op/mega-limits.ts';
+export {
+  ComputeGasLimitError, DataSizeLimitError, KvUpdateLimitError, REX_TX_COMPUTE_GAS_LIMIT, REX_TX_DATA_LIMIT, REX_TX_KV_UPDATE_LIMIT,
+  REX_TX_STATE_GROWTH_LIMIT, RexComputeLimit, StateGrowthLimitError, type ResourceLimits, type ResourceUsage, type VolatileKind,
+} from './block/op/mega-limits.ts';
 export type { HostChainRules } from './host/types.ts';
 export {
   GRANITE_BN254_PAIRING_MAX_INPUT, ISTHMUS_BLS_G1_MSM_MAX_INPUT, ISTHMUS_BLS_G2_MSM_MAX_INPUT, ISTHMUS_BLS_PAIRING_MAX_INPUT,

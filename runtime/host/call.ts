@@ -98,6 +98,9 @@ export class Executor implements MessageRunner {
       gasPrice: p.gasPrice, calldata: EMPTY, gas: p.gas, isStatic: false, depth: p.depth,
     };
     const r = this.runLoaded(msg, p.initCode);
+    // MegaETH's data size counts the output of every create frame, a reverted one's too.
+    const usage = this.block.chainRules?.resourceUsage;
+    if (usage) usage.data += r.output.length;
     if (r.status !== Status.Stop && r.status !== Status.Return) return fail(r);
     const code = r.output;
     // A chain's own per-byte deposit charge (MegaETH storage gas) comes first; failing it is out of gas like the rest.

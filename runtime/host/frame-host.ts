@@ -178,6 +178,13 @@ export class FrameHost {
     const off = len === 0 ? 0 : Number(BigInt.asUintN(53, mem.readWord(args + 32)));
     const salt = mem.readWord(args + 96);
     const rules = this.block.chainRules;
+    const usage = rules?.resourceUsage;
+    if (usage) {
+      // MegaETH's counters: creator and created account updates, one new account.
+      usage.kv += 2;
+      usage.data += 80;
+      usage.growth += 1;
+    }
     if (rules?.createContract) {
       // The chain's charge comes first and stays even when the creation cannot start (depth, balance).
       const nonce = world.getAccount(msg.address)?.nonce ?? 0n;
@@ -258,6 +265,14 @@ export class FrameHost {
     const rules = this.block.chainRules;
     // A CALL-like first touch finds it cold (mega-evm inspects the target before revm loads it; see types.ts).
     if (this.coldPreloaded(to)) world.touchPreloaded(to, false);
+    const usage = rules?.resourceUsage;
+    if (usage && hasValue && value !== 0n) {
+      // MegaETH's counters, before any check can fail the call: caller and target updates, growth for an empty target.
+      usage.kv += 2;
+      usage.data += 80;
+      const target = world.getAccount(to);
+      if (target === undefined || (target.nonce === 0n && target.balance === 0n && target.code.length === 0)) usage.growth += 1;
+    }
     if (rules?.newAccount && hasValue && value !== 0n) {
       const target = world.getAccount(to);
       const empty = target === undefined || (target.nonce === 0n && target.balance === 0n && target.code.length === 0);
@@ -445,6 +460,17 @@ export class FrameHost {
     const { mem, world, msg } = this;
     if (msg.isStatic) return Status.StaticViolation;
     const rules = this.block.chainRules;
+    const usage = rules?.resourceUsage;
+    if (usage) {
+      // MegaETH's counters: a first change of the slot in the tx is a KV update and 40 bytes, 0 -> non-0 one growth.
+      const slot = mem.readWord(k), nv = mem.readWord(v);
+      const orig = world.originalStorage(msg.address, slot), cur = world.sload(msg.address, slot);
+      if (orig === cur && nv !== orig) {
+        usage.kv += 1;
+        usage.data += 40;
+        if (orig === 0n) usage.growth += 1;
+      }
+    }
     if (rules?.sstoreSet) {
       // The chain's charge for a new non-zero slot comes before the sentry and Ethereum's cost.
       const slot = mem.readWord(k);
@@ -519,6 +545,7 @@ export class FrameHost {
     if (msg.isStatic) return Status.StaticViolation;
     const rules = this.block.chainRules;
     if (rules) {
+      if (rules.resourceUsage) rules.resourceUsage.data += 32 * n + len;
       const extra = rules.log(n, len);
       if (!mem.charge(extra)) return Status.OutOfGas;
       rules.storageCharged?.(extra);

@@ -78,6 +78,11 @@ export interface HostChainRules {
   volatileContract?: string;
   /** Told of each chain charge above (storage gas) once it has been taken from the frame's gas. */
   storageCharged?(gas: bigint): void;
+  /**
+   * MegaETH's data-size / KV-update / state-growth counters (runtime/block/op/mega-limits.ts): the host adds every
+   * SSTORE that changes a slot from its original value, value CALL, CREATE, deposited code and LOG, reverted or not.
+   */
+  resourceUsage?: { data: number; kv: number; growth: number };
 }
 
 /** One message call. */

@@ -122,7 +122,10 @@ export class SaltStorageGas {
  */
 export function rexHostRules(salt = new SaltStorageGas(), limits?: RexComputeLimit): HostChainRules {
   const detention: Partial<HostChainRules> = limits
-    ? { volatileAccess: (k, caller) => limits.access(k, caller), volatileContract: limits.oracle, storageCharged: (g) => limits.storageCharged(g) }
+    ? {
+      volatileAccess: (k, caller) => limits.access(k, caller), volatileContract: limits.oracle, storageCharged: (g) => limits.storageCharged(g),
+      resourceUsage: limits.usage,
+    }
     : {};
   return {
     ...detention,
@@ -152,6 +155,11 @@ export function rexTxHooks(salt: SaltStorageGas, limits: RexComputeLimit | undef
       const g = rexIntrinsicStorageGas(tx);
       const initial = g.initial + salt.forTransaction(tx, w);
       limits?.startTx(tx.sender, tx.to, coinbase, initial);
+      if (limits) {
+        // Empty now (before fees, nonce, authorizations) is empty-or-more at the top frame: an upper bound.
+        const t = tx.to === undefined || tx.value === 0n ? undefined : w.getAccount(tx.to);
+        limits.startTxUsage(tx, t === undefined || (t.nonce === 0n && t.balance === 0n && t.code.length === 0));
+      }
       return { initial, floor: g.floor };
     },
     ...(limits ? { executed: (spent: bigint) => limits.endTx(at(), spent) } : {}),
