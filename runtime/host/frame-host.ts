@@ -327,8 +327,10 @@ export class FrameHost {
       (address === this.block.coinbase || precompileFor(this.block.precompiles, this.fork, address) !== undefined);
   }
 
-  /** EIP-2929 account access: charge warm or cold and warm it. */
+  /** An account read (BALANCE, EXTCODE*): the chain's volatile-data note, then EIP-2929 warm/cold and warm it. */
   private accessAccount(address: string): boolean {
+    const volatile = this.block.chainRules?.volatileAccess;
+    if (volatile !== undefined && address === this.block.coinbase) volatile('beneficiary');
     if (this.fork < Fork.Berlin) return true;
     if (this.coldPreloaded(address) && this.world.touchPreloaded(address, true)) {
       // A read that touches it first finds it warm, for good (see HostChainRules.coldPreloadedCalls).
@@ -377,7 +379,6 @@ export class FrameHost {
   mevmc_extcodecopy(a: number, dst: number, off: bigint, overflow: number, len: number) {
     const { mem, world } = this;
     const address = mem.readAddress(a);
-    if (address === this.block.coinbase) this.block.chainRules?.volatileAccess?.('beneficiary');
     if (!this.accessAccount(address)) return Status.OutOfGas;
     if (len > 0) copyPadded(mem, dst, world.code(address), BigInt.asUintN(64, off), overflow, len);
     return 0;
@@ -386,7 +387,6 @@ export class FrameHost {
   mevmc_balance(r: number) {
     const { mem, world } = this;
     const address = mem.readAddress(r);
-    if (address === this.block.coinbase) this.block.chainRules?.volatileAccess?.('beneficiary');
     if (!this.accessAccount(address)) return Status.OutOfGas;
     mem.writeWord(r, world.balance(address));
     return 0;
@@ -395,7 +395,6 @@ export class FrameHost {
   mevmc_extcodesize(r: number) {
     const { mem, world } = this;
     const address = mem.readAddress(r);
-    if (address === this.block.coinbase) this.block.chainRules?.volatileAccess?.('beneficiary');
     if (!this.accessAccount(address)) return Status.OutOfGas;
     mem.writeWord(r, BigInt(world.code(address).length));
     return 0;
@@ -404,7 +403,6 @@ export class FrameHost {
   mevmc_extcodehash(r: number) {
     const { mem, world } = this;
     const address = mem.readAddress(r);
-    if (address === this.block.coinbase) this.block.chainRules?.volatileAccess?.('beneficiary');
     if (!this.accessAccount(address)) return Status.OutOfGas;
     const hash = world.codeHash(address);
     mem.writeWord(r, hash ? bytesToBigint(hash) : 0n);
