@@ -4,7 +4,7 @@
  * chain's own header). `npm test` samples four blocks that between them exercise every REX execution rule the blocks
  * need (LOG and code-deposit storage gas everywhere; 98/100 forwarding on 1148's 48 M-gas call; cold first calls to the
  * precompiles on 1146 and 1152 and to the coinbase on 1148 and 1152); `MEGAETH_BLOCKS=all` runs 1140–1154, and
- * `MEGAETH_ENGINE=native` the native engine (README › MegaETH).
+ * `MEVMC_TEST_ENGINE=native` the native engine (README › MegaETH).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { validateBlock } from '../../runtime/salt/validate.ts';
 const M = process.env.MEVMC_MEGAETH_DIR ?? join(import.meta.dirname, '../../../shared/salt/megaeth');
 const HAVE = existsSync(join(M, 'witness'));
 const BLOCKS = process.env.MEGAETH_BLOCKS === 'all' ? Array.from({ length: 15 }, (_, i) => 1140 + i) : [1141, 1146, 1148, 1152];
-const NATIVE = process.env.MEGAETH_ENGINE === 'native';
+const NATIVE = process.env.MEVMC_TEST_ENGINE === 'native';
 const file = (dir: string, n: number, ext: string): string | undefined => {
   const f = readdirSync(join(M, dir)).find((x) => x.startsWith(`${n}.`) && x.endsWith(ext));
   return f === undefined ? undefined : join(M, dir, f);

@@ -9,10 +9,10 @@
  *   0x3436…cb5d; the values it writes include the `hash` of every shared block file 1139–1145, all 256 equal what
  *   block 1152's witness proves for those slots (the contract's next call), and its key changes apply to the
  *   witnessed trie (with BLOCKHASH = 0 it wrote zeros, deletions the chain never made);
- * - `mevmc validate` over blocks 1142 and 1143 with `--witness DIR` (MEVMC_MEGAETH_BLOCKS=all: 1140–1154): every
+ * - `mevmc validate` over blocks 1142 and 1143 with `--witness DIR` (MEGAETH_BLOCKS=all: 1140–1154): every
  *   field ok against the header — stateRoot, receiptsRoot, gasUsed, logsBloom, withdrawalsRoot — and `N passed, 0
  *   failed`; `--engine native` gives the first of them the same fields and post-state root as wasm
- *   (MEVMC_MEGAETH_NATIVE=1: clang takes ~90 s; skipped visibly otherwise);
+ *   (MEVMC_TEST_ENGINE=native: clang takes ~90 s; skipped visibly otherwise);
  * - `explainGasGap` (--explain-gas): block 1143's batch with 1,000 gas taken off tx 8 (its sender refunded, the fee
  *   vaults short) no longer hashes to the header's root; the search moves gas back onto each candidate in turn and
  *   names tx 8 — the header's root is the reference, the earlier candidates are rejected by it.
@@ -93,10 +93,10 @@ describe.skipIf(!HAVE)('MegaETH withdrawals root and SALT apply rules (../shared
     expect(r.stateRoot).toMatch(/^0x[0-9a-f]{64}$/);
   }, 600_000);
 
-  // npm test: two blocks (1142: Mega system txs, an EIP-7702 tx, creations; 1143); MEVMC_MEGAETH_BLOCKS=all: 1140–1154.
-  const all = process.env.MEVMC_MEGAETH_BLOCKS === 'all';
+  // npm test: two blocks (1142: Mega system txs, an EIP-7702 tx, creations; 1143); MEGAETH_BLOCKS=all: 1140–1154.
+  const all = process.env.MEGAETH_BLOCKS === 'all';
   const sample = all ? Array.from({ length: 15 }, (_, i) => 1140 + i) : [1142, 1143];
-  it(`mevmc validate over ${sample.length} blocks with --witness DIR: every header field ok, a summary line${all ? '' : ' (MEVMC_MEGAETH_BLOCKS=all: all 15)'}`, () => {
+  it(`mevmc validate over ${sample.length} blocks with --witness DIR: every header field ok, a summary line${all ? '' : ' (MEGAETH_BLOCKS=all: all 15)'}`, () => {
     const r = mevmc(['validate', ...sample.map((n) => file('blocks', n, '.json')), '--witness', join(M, 'witness'),
       '--code', join(M, 'contracts.txt'), '--chain', 'megaeth'], { timeout: 1_200_000 });
     for (const n of sample) {
@@ -107,8 +107,8 @@ describe.skipIf(!HAVE)('MegaETH withdrawals root and SALT apply rules (../shared
     // Several blocks need a witness folder.
     // The native engine: the same per-field results and root as wasm (its line without the timings).
     const fields = (out: string, n: number): string => new RegExp(`^${n} .*\\(root 0x[0-9a-f]{64}`, 'm').exec(out)?.[0] ?? `no line for ${n}`;
-    // clang compiles every contract of the block (~90 s here): opt-in, MEVMC_MEGAETH_NATIVE=1.
-    const why = nativeUnavailableReason() ?? (process.env.MEVMC_MEGAETH_NATIVE ? undefined : 'set MEVMC_MEGAETH_NATIVE=1 to run it');
+    // clang compiles every contract of the block (~90 s here): opt-in, MEVMC_TEST_ENGINE=native.
+    const why = nativeUnavailableReason() ?? (process.env.MEVMC_TEST_ENGINE === 'native' ? undefined : 'set MEVMC_TEST_ENGINE=native to run it');
     if (why) console.log(`megaeth-validate: --engine native comparison skipped (${why})`);
     else {
       const nat = mevmc(['validate', file('blocks', sample[0], '.json'), '--witness', join(M, 'witness'), '--code', join(M, 'contracts.txt'), '--chain', 'megaeth', '--engine', 'native'], { timeout: 600_000 });
