@@ -28,7 +28,10 @@ interface Exports {
   salt_point_add(r: number, p: number, q: number): void;
   salt_point_double(r: number, p: number): void;
   salt_table_build(tbl: number, g: number, w: number, nwin: number, scratch: number): void;
-  salt_mul_batch(tables: number, w: number, nwin: number, accs: number, jobs: number, njobs: number): number;
+  salt_mul_batch(tables: number, w: number, nwin: number, accs: number, nacc: number, jobs: number, njobs: number, minAffine: number, scratch: number): number;
+  salt_mul_batch_scratch(njobs: number, nacc: number, nwin: number): number;
+  salt_mul_batch_flagged(): number;
+  salt_mul_batch_force_flag(job: number): void;
   salt_map_to_scalar_batch(pts: number, n: number, out: number, scratch: number): void;
   salt_to_affine_batch(pts: number, n: number, out: number, scratch: number): void;
   salt_kv_hash(data: number, len: number, out: number): number;
@@ -36,6 +39,8 @@ interface Exports {
 }
 
 const PAGE = 65536;
+/** Below ~40 jobs the per-window inversion (~380 products) costs more than the affine additions save. */
+export const AFFINE_MIN = 64;
 const align = (n: number, a = 64): number => Math.ceil(n / a) * a;
 
 /** One kernel instance with its own memory and fixed-base tables. */
@@ -45,6 +50,12 @@ export class SaltKernel {
   readonly nwin: number;
   /** Scalar × generator products with a non-zero scalar computed so far. */
   mulCount = 0;
+  /**
+   * Batches with at least this many non-zero jobs sum their products in affine rounds (one inversion
+   * per window for the whole batch); smaller ones add each table entry in extended coordinates.
+   * Both give the same accumulator words (tests set 0 / Infinity to compare the two paths).
+   */
+  affineMin = AFFINE_MIN;
   private readonly x: Exports;
   private readonly tables: number;
   private readonly tableWords: number;
@@ -66,7 +77,7 @@ export class SaltKernel {
     this.nwin = Math.ceil(254 / w);
     this.x = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Exports;
     const half = 1 << (w - 1);
-    this.tableWords = 3 * FE_WORDS * this.nwin * half;
+    this.tableWords = 2 * FE_WORDS * this.nwin * half; // Weierstrass affine (X, Y) per entry
     this.tables = align(this.x.__heap_base.value as number);
     this.buildScratch = align(this.tables + 256 * this.tableWords * 4);
     this.work = align(this.buildScratch + this.nwin * half * (POINT_WORDS + FE_WORDS) * 4);
@@ -124,15 +135,27 @@ export class SaltKernel {
     for (let k = 0; k < njobs; k++) if (!this.built[jobs[JOB_WORDS * k + 1]]) gens.add(jobs[JOB_WORDS * k + 1]);
     if (gens.size) this.ensureTables(gens);
     const accBytes = nacc * POINT_WORDS * 4;
-    const m = this.reserve(accBytes + njobs * JOB_WORDS * 4);
     const a = this.work;
     const j = this.work + accBytes;
+    const scratch = align(j + njobs * JOB_WORDS * 4);
+    const m = this.reserve(scratch - this.work + this.x.salt_mul_batch_scratch(njobs, nacc, this.nwin));
     m.set(accs.subarray(0, nacc * POINT_WORDS), a / 4);
     m.set(jobs.subarray(0, njobs * JOB_WORDS), j / 4);
-    const n = this.x.salt_mul_batch(this.tables, this.w, this.nwin, a, j, njobs);
+    const minAffine = Math.min(this.affineMin, 0xffffffff);
+    const n = this.x.salt_mul_batch(this.tables, this.w, this.nwin, a, nacc, j, njobs, minAffine, scratch);
     accs.set(this.u32.subarray(a / 4, a / 4 + nacc * POINT_WORDS));
     this.mulCount += n;
     return n;
+  }
+
+  /** Jobs of the last `mulBatch` whose affine sum met ±entry and were recomputed per entry (tests). */
+  lastFlagged(): number {
+    return this.x.salt_mul_batch_flagged();
+  }
+
+  /** Tests: treat job `job` of the following batches as meeting the exceptional case (−1: off). */
+  forceFlag(job: number): void {
+    this.x.salt_mul_batch_force_flag(job >>> 0);
   }
 
   /** `map_to_scalar` of n points (n·36 words) → n canonical scalars (n·8 words), one inversion. */

@@ -112,6 +112,7 @@ let moduleCache: WebAssembly.Module | undefined;
 
 /** The compiled kernel module (shared by every instance in this thread). */
 export function kernelModule(): WebAssembly.Module {
-  if (!moduleCache) moduleCache = new WebAssembly.Module(readFileSync(new URL('./kernel.wasm', import.meta.url)));
+  // MEVMC_SALT_KERNEL_WASM: another build of the kernel (A/B benchmarks of kernel changes in one session).
+  if (!moduleCache) moduleCache = new WebAssembly.Module(readFileSync(process.env.MEVMC_SALT_KERNEL_WASM || new URL('./kernel.wasm', import.meta.url)));
   return moduleCache;
 }
