@@ -7,7 +7,8 @@
  * code, wasm bytes per EVM byte, dynamic jumps resolved, and where the median run's time went: analysis split into
  * block splitting/exits and dynamic-jump resolution (`jumps`), lowering (binaryen IR construction through
  * binaryen.js), binaryen's validate (skipped at -O0, as the runtime does), optimise and emit. Needs dist/ (`npm run build`). `FILTER=<regex>` selects
- * contracts by name; `PROFILE=1` compiles the selection once more with nothing else timed (for `node --cpu-prof`).
+ * contracts by name; `PROFILE=n` compiles the selection n times with nothing else timed (for `node --cpu-prof`; cut the profile to
+ * `profiledCompiles`). `WRITER=binaryen|direct|both` picks who writes -O0 modules (default direct, as the runtime).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,6 +31,8 @@ const RUNS = Number(process.env.RUNS ?? 7);
 const WARMUP = Number(process.env.WARMUP ?? 2);
 const OPT = Number(process.env.OPT ?? 0);
 const FILTER = process.env.FILTER ? new RegExp(process.env.FILTER) : undefined;
+/** Who writes -O0 modules: 'direct' (src/backend/wasm/writer.ts, the runtime's) or 'binaryen'; 'both' interleaves them. */
+const WRITER = process.env.WRITER ?? 'direct';
 
 /** Distinct (code, fork) pairs, named after the first program that runs them. */
 async function contracts() {
@@ -49,7 +52,7 @@ async function contracts() {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** One compile, timed by phase (analysis phases measured on a separate pass over fresh blocks). */
-function once(code, fork) {
+function once(code, fork, writer = WRITER) {
   const t0 = performance.now();
   const d = decode(code);
   const blocks = splitBlocks(d, fork, false);
@@ -60,39 +63,53 @@ function once(code, fork) {
   const a = analyze(code, fork);
   const t3 = performance.now();
   const timings = { lower: 0, validate: 0, optimize: 0, emit: 0 };
-  const art = compileToWasm(a, { optimize: OPT, timings, validate: OPT !== 0 });
+  const art = compileToWasm(a, { optimize: OPT, timings, validate: OPT !== 0, writer });
   const t4 = performance.now();
   return { total: t4 - t3 + (t3 - t2), analysis: t3 - t2, blocks: t1 - t0, jumps: t2 - t1, ...timings, wasm: art.binary.length, resolved: a.resolvedJumps };
 }
 
 const list = await contracts();
 if (process.env.PROFILE) {
-  for (const c of list) compileToWasm(analyze(c.code, c.fork), { optimize: OPT, validate: OPT !== 0 });
+  // PROFILE=n: n rounds, inside one named function so that a profile can be cut to it (setup compiles init code too)
+  const profiledCompiles = () => {
+    for (let i = 0; i < Number(process.env.PROFILE); i++) {
+      for (const c of list) compileToWasm(analyze(c.code, c.fork), { optimize: OPT, validate: OPT !== 0, writer: WRITER });
+    }
+  };
+  profiledCompiles();
   process.exit(0);
 }
-const rows = [];
+const writers = WRITER === 'both' ? ['binaryen', 'direct'] : [WRITER];
+const rowsBy = Object.fromEntries(writers.map((w) => [w, []]));
 for (const c of list) {
-  for (let i = 0; i < WARMUP; i++) once(c.code, c.fork);
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(once(c.code, c.fork));
-  const med = median(runs.map((r) => r.total));
-  const r = runs.find((x) => x.total === med);
-  rows.push({ name: c.name, bytes: c.code.length, ...r });
+  for (let i = 0; i < WARMUP; i++) for (const w of writers) once(c.code, c.fork, w);
+  const runs = Object.fromEntries(writers.map((w) => [w, []]));
+  // interleaved, so that both writers see the same machine load
+  for (let i = 0; i < RUNS; i++) for (const w of writers) runs[w].push(once(c.code, c.fork, w));
+  for (const w of writers) {
+    const med = median(runs[w].map((r) => r.total));
+    const r = runs[w].find((x) => x.total === med);
+    rowsBy[w].push({ name: c.name, bytes: c.code.length, ...r });
+  }
 }
-const f = (x, d = 1) => x.toFixed(d);
-const cols = ['contract', 'EVM B', 'ms', 'ms/24KB', 'wasm B/B', 'resolved', 'analysis', '(jumps)', 'lower', 'validate', 'optimize', 'emit'];
-console.log(`compile -O${OPT}, warm process, median of ${RUNS} (after ${WARMUP} warm-up); phase columns in ms`);
-console.log(`| ${cols.join(' | ')} |`);
-console.log(`|${cols.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
-const per24 = (r) => (r.total * 24576) / Math.max(r.bytes, 1);
-for (const r of rows) {
-  console.log(`| ${r.name} | ${r.bytes} | ${f(r.total)} | ${f(per24(r))} | ${f(r.wasm / Math.max(r.bytes, 1))} | ${r.resolved} | ${f(r.analysis)} | ${f(r.jumps)} | ${f(r.lower)} | ${f(r.validate)} | ${f(r.optimize)} | ${f(r.emit)} |`);
+for (const w of writers) report(w, rowsBy[w]);
+
+function report(writer, rows) {
+  const f = (x, d = 1) => x.toFixed(d);
+  const cols = ['contract', 'EVM B', 'ms', 'ms/24KB', 'wasm B/B', 'resolved', 'analysis', '(jumps)', 'lower', 'validate', 'optimize', 'emit'];
+  console.log(`\ncompile -O${OPT}${OPT === 0 ? `, ${writer} writer` : ''}, warm process, median of ${RUNS} (after ${WARMUP} warm-up); phase columns in ms`);
+  console.log(`| ${cols.join(' | ')} |`);
+  console.log(`|${cols.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+  const per24 = (r) => (r.total * 24576) / Math.max(r.bytes, 1);
+  for (const r of rows) {
+    console.log(`| ${r.name} | ${r.bytes} | ${f(r.total)} | ${f(per24(r))} | ${f(r.wasm / Math.max(r.bytes, 1))} | ${r.resolved} | ${f(r.analysis)} | ${f(r.jumps)} | ${f(r.lower)} | ${f(r.validate)} | ${f(r.optimize)} | ${f(r.emit)} |`);
+  }
+  const big = rows.filter((r) => r.bytes >= 2048);
+  const sum = (k) => rows.reduce((s, r) => s + r[k], 0);
+  const totalBytes = sum('bytes');
+  console.log('');
+  console.log(`${rows.length} contracts, ${totalBytes} EVM bytes: ${f(sum('total'))} ms in all = ${f((sum('total') * 24576) / totalBytes)} ms per 24 KB overall; ` +
+    `worst ms/24KB among contracts ≥ 2 KB: ${big.length ? f(Math.max(...big.map(per24))) : '-'}; wasm ${f(sum('wasm') / totalBytes)} B per EVM byte; ` +
+    `resolved jumps ${sum('resolved')}; split: analysis ${f(sum('analysis'))} (jumps ${f(sum('jumps'))}), lower ${f(sum('lower'))}, ` +
+    `validate ${f(sum('validate'))}, optimize ${f(sum('optimize'))}, emit ${f(sum('emit'))} ms`);
 }
-const big = rows.filter((r) => r.bytes >= 2048);
-const sum = (k) => rows.reduce((s, r) => s + r[k], 0);
-const totalBytes = sum('bytes');
-console.log('');
-console.log(`${rows.length} contracts, ${totalBytes} EVM bytes: ${f(sum('total'))} ms in all = ${f((sum('total') * 24576) / totalBytes)} ms per 24 KB overall; ` +
-  `worst ms/24KB among contracts ≥ 2 KB: ${big.length ? f(Math.max(...big.map(per24))) : '-'}; wasm ${f(sum('wasm') / totalBytes)} B per EVM byte; ` +
-  `resolved jumps ${sum('resolved')}; split: analysis ${f(sum('analysis'))} (jumps ${f(sum('jumps'))}), lower ${f(sum('lower'))}, ` +
-  `validate ${f(sum('validate'))}, optimize ${f(sum('optimize'))}, emit ${f(sum('emit'))} ms`);

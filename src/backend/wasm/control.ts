@@ -12,8 +12,9 @@ import type { Analysis, Block, BlockIdx, JumpTargets } from '../../analysis/type
 import { traitsIn } from '../../evm/traits.ts';
 import { BlockBuilder, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, LOCAL_STATUS, Locals, loadGas, storeGas } from './frame.ts';
 import { compileInst, type LowerContext } from './lower.ts';
-import { binaryen, type Expr, i32, type Module } from './module.ts';
+import { binaryen, type Expr, i32, isUnreachable, type Module } from './module.ts';
 import { makeOrLimbs } from './u256.ts';
+import { WasmWriter } from './writer.ts';
 
 type CallFn = LowerContext['call'];
 
@@ -27,10 +28,23 @@ export const RELOOPER_MAX_BLOCKS = 32;
 
 /** Build the body of the `run` function. Returns the body and the local types. */
 export function compileBody(m: Module, a: Analysis, call: CallFn, trace = false): { body: Expr; locals: number[] } {
-  const reachable = a.blocks.filter((b) => b.reachable).length;
-  const small = reachable <= RELOOPER_MAX_BLOCKS && maxDispatchPc(a) < BR_TABLE_MAX;
-  return small ? compileBodyRelooper(m, a, call, trace) : compileBodyLinear(m, a, call, trace);
+  return usesRelooper(a) ? compileBodyRelooper(m as binaryen.Module, a, call, trace) : compileBodyLinear(m, a, call, trace);
 }
+
+/** Whether `compileBody` lays the contract out with binaryen's Relooper (which needs a binaryen module). */
+export function usesRelooper(a: Analysis): boolean {
+  let blocks = 0;
+  let insts = 0;
+  for (const b of a.blocks) if (b.reachable) { blocks++; insts += b.end - b.start; }
+  return blocks <= RELOOPER_MAX_BLOCKS && insts <= RELOOPER_MAX_INSTS && maxDispatchPc(a) < BR_TABLE_MAX;
+}
+
+/**
+ * Reachable code above this many instructions takes the linear layout whatever its block count (a few huge
+ * straight-line blocks, as in the memory_grow / signextend micro benchmarks): the Relooper's shapes only pay in small
+ * loops, and the linear layout is what the direct writer (writer.ts) emits without binaryen.
+ */
+export const RELOOPER_MAX_INSTS = 2048;
 
 /** V8 rejects a br_table with more than 65,520 entries; pc dispatch is split into chunks below it. */
 const BR_TABLE_MAX = 65520;
@@ -133,7 +147,8 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
   // binaryen re-scans a named block's whole subtree for branches when a direct child is unreachable
   // (br, return), which makes this nesting quadratic: hide such children behind `if (1)` (type none;
   // the optimiser removes it).
-  const typed = (e: Expr) => (binaryen.getExpressionType(e) === binaryen.unreachable ? m.if(m.i32.const(1), e) : e);
+  // (The direct writer has no such cost: it keeps expressions as they are.)
+  const typed = (e: Expr) => (!(m instanceof WasmWriter) && isUnreachable(m, e) ? m.if(m.i32.const(1), e) : e);
   for (let s = 0; s < n; s++) inner = m.block(s + 1 < n ? label(s + 1) : null, [inner, ...codes[s].map(typed)]);
   const body = m.block(null, [
     m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)),
@@ -160,7 +175,7 @@ const LOCAL_TAKEN = LOCAL_STATUS;
 const DISPATCH_TARGET = -2;
 
 /** Relooper layout: structured loops and ifs, best code for small contracts. */
-function compileBodyRelooper(m: Module, a: Analysis, call: CallFn, trace: boolean): { body: Expr; locals: number[] } {
+function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trace: boolean): { body: Expr; locals: number[] } {
   const locals = new Locals();
   const ret = (s: Status) => retWithGas(m, s);
   const init = m.block(null, [m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)), loadGas(m)]);

@@ -13,10 +13,11 @@ import { BUILTINS_MODULE, HOST_IMPORTS, HOST_MODULE } from '../../abi/host.ts';
 import { ABI_VERSION_EXPORT, CODE_SECTION, encodeMeta, META_SECTION, WASM_ABI_VERSION } from '../../abi/wasm-meta.ts';
 import type { Analysis } from '../../analysis/types.ts';
 import { BUILTINS } from '../../builtins/table.ts';
-import { compileBody } from './control.ts';
+import { compileBody, usesRelooper } from './control.ts';
 import { makeGasSyncedCall } from './frame.ts';
 import { forkName } from '../../evm/forks.ts';
-import { addModuleIdentity, createModule, type Expr, i32, none, optimizeModule, params } from './module.ts';
+import { addModuleIdentity, createModule, type Expr, i32, i64, none, optimizeModule, params } from './module.ts';
+import { WasmWriter } from './writer.ts';
 
 export interface WasmOptions {
   /** binaryen optimisation level (default 2; 0 = none). */
@@ -32,6 +33,11 @@ export interface WasmOptions {
   validate?: boolean;
   /** Filled with the ms spent per phase (the compile-time bench). */
   timings?: CompileTimings;
+  /**
+   * Who writes the module at -O0: 'direct' (default; writer.ts, no binaryen, for the linear layout) or 'binaryen'.
+   * Above -O0, with `text`, and for the small contracts the Relooper lays out, binaryen always does.
+   */
+  writer?: 'direct' | 'binaryen';
 }
 
 /** Where compile time goes: IR construction through binaryen.js, then binaryen's own validate/optimise/emit. */
@@ -61,6 +67,34 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
     t[k] += now - t0;
     t0 = now;
   };
+  const code = a.decoded.code;
+  const meta = () => encodeMeta({
+    abi: WASM_ABI_VERSION, fork: forkName(a.fork), codeHash: '0x' + Buffer.from(keccak_256(code)).toString('hex'),
+    codeSize: code.length, compiler: `mevmc -O${opts.optimize ?? 2}${opts.trace ? ' trace' : ''}`,
+  });
+  if ((opts.optimize ?? 2) === 0 && !opts.text && (opts.writer ?? 'direct') === 'direct' && !usesRelooper(a)) {
+    const w = new WasmWriter();
+    w.addMemoryImport('env', 'memory');
+    const ty = (ts: readonly ('i32' | 'i64')[]) => ts.map((x) => (x === 'i32' ? i32 : i64));
+    for (const b of BUILTINS) w.addFunctionImport(b.name, BUILTINS_MODULE, b.name, ty(b.params), b.results.length ? i32 : none);
+    for (const h of HOST_IMPORTS) w.addFunctionImport(h.name, HOST_MODULE, h.name, ty(h.params), h.result ? i32 : none);
+    const call = (name: string, args: Expr[], result: 'i32' | 'none') => {
+      const c = w.call(name, args, result === 'i32' ? i32 : none);
+      return GAS_SYNCED.has(name) ? makeGasSyncedCall(w, c, result === 'i32') : c;
+    };
+    const { body, locals } = compileBody(w, a, call, opts.trace ?? false);
+    w.addFunction('run', locals, body);
+    lap('lower');
+    w.addI32GlobalExport(ABI_VERSION_EXPORT, WASM_ABI_VERSION);
+    w.addCustomSection(META_SECTION, meta());
+    w.addCustomSection(CODE_SECTION, code);
+    const binary = w.emitBinary();
+    lap('emit');
+    // V8 validates what it compiles; the check here is for callers that asked (tests, `mevmc compile`).
+    if ((opts.validate ?? true) && !WebAssembly.validate(binary as Uint8Array<ArrayBuffer>)) throw new Error('mevmc internal error: generated wasm does not validate');
+    lap('validate');
+    return { binary };
+  }
   const m = createModule();
   try {
     m.addMemoryImport('0', 'env', 'memory');
@@ -80,12 +114,7 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
     lap('validate');
     optimizeModule(m, opts.optimize ?? 2);
     lap('optimize');
-    const code = a.decoded.code;
-    const meta = encodeMeta({
-      abi: WASM_ABI_VERSION, fork: forkName(a.fork), codeHash: '0x' + Buffer.from(keccak_256(code)).toString('hex'),
-      codeSize: code.length, compiler: `mevmc -O${opts.optimize ?? 2}${opts.trace ? ' trace' : ''}`,
-    });
-    addModuleIdentity(m, { name: ABI_VERSION_EXPORT, value: WASM_ABI_VERSION }, [[META_SECTION, meta], [CODE_SECTION, code]]);
+    addModuleIdentity(m, { name: ABI_VERSION_EXPORT, value: WASM_ABI_VERSION }, [[META_SECTION, meta()], [CODE_SECTION, code]]);
     const binary = m.emitBinary();
     lap('emit');
     return { binary, text: opts.text ? m.emitText() : undefined };
