@@ -46,8 +46,9 @@ export interface ExecuteBlockOptions {
   /** Before Byzantium: the state root after each transaction (needs the whole state); absent: no receipts root. */
   intermediateStateRoot?: (world: WorldState) => Uint8Array;
   /**
-   * Worker threads executing transactions speculatively (runtime/parallel; default 1: sequential, this thread
-   * only). Results are identical either way. Without `pool`, a pool of this size is started and closed per block.
+   * Executors (runtime/parallel): this thread and N − 1 worker threads executing transactions speculatively
+   * (default 1: sequential, this thread only). Results are identical either way. Without `pool`, a pool of this
+   * size is started and closed per block.
    */
   workers?: number;
   /** Worker threads kept across blocks (used instead of `workers`). */
@@ -66,6 +67,10 @@ export interface ParallelTuning {
   minDispatchedGas?: bigint;
   /** 'coordinator' (default): a sender's later transactions run on the coordinator; 'workers': speculated too. */
   senderChains?: 'coordinator' | 'workers';
+  /** Test option: speculate to the end even when committing worker results costs more than it saves. */
+  keepSpeculating?: boolean;
+  /** Test option: the coordinator speculates runs of this many transactions (its own results validated like workers'). */
+  localBatch?: number;
 }
 
 const GWEI = 1_000_000_000n;
@@ -204,6 +209,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
         block, world, fork, env, loader, pool, hooks: { checkGas, runHere, finish },
         delay: opts.parallel?.delayMs ? { maxMs: opts.parallel.delayMs } : undefined, minDispatched: opts.parallel?.minDispatched,
         minDispatchedGas: opts.parallel?.minDispatchedGas, senderChains: opts.parallel?.senderChains,
+        keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch,
       });
     } finally {
       if (!opts.pool) await pool.close();

@@ -1,38 +1,42 @@
 /**
  * @file The parallel executor's coordinator (design (c) of the parallel issue, after Block-STM's in-order
- * validation and pevm's lazy updates), run by `executeBlock` when `workers` > 1:
+ * validation and pevm's lazy updates), run by `executeBlock` with a pool of N executors: this thread and N − 1
+ * worker threads (on 2 cores, a coordinator that only validated made 3 busy threads for 2 cores).
  *
- * 1. Transactions that run code (calls, creations, precompiles, EIP-7702) are handed to the workers, which
- *    execute them speculatively, each on its replica of the committed state, and return read set + write set.
- * 2. Plain value transfers are not sent anywhere: the coordinator applies them itself, in order, against the
- *    exact committed state (a transfer runs no code: its whole effect is a few balance and nonce updates, cheaper
- *    to apply than to validate). So a nonce chain of one sender, a hot recipient or the coinbase as sender never
- *    conflicts (pevm's lazy transfer updates), and a worker result that *read* such an account (BALANCE, a call
- *    into it) is validated by value like any other read.
- * 3. The coinbase's fee is a lazy update too: a worker execution that never read the coinbase leaves the fee to
- *    the coordinator, which adds it at commit with the sequential EIP-161 rule (an empty coinbase receiving 0 is
- *    deleted) — without this every transaction would conflict on the coinbase balance.
- * 4. In block order, the coordinator checks each worker result's reads against the committed state; if all hold,
- *    its write set is committed as is; if not, the coordinator re-executes it on the committed state (so at most
- *    two executions per transaction, and the second is exact). Every commit is appended to the shared commit log
- *    the workers replay before their next execution.
- * 5. Speculation stops when half of the latest 16 worker results failed validation (a block that is one dependency
- *    chain, workload W4): the rest runs here, so such a block costs little more than running sequentially.
+ * 1. Transactions that may run speculatively: calls, creations, precompiles, EIP-7702, and plain transfers whose
+ *    sender and recipient appear in no other transaction of the block (and are not the coinbase). The others —
+ *    a sender's later transactions, transfers touching a shared account (a nonce chain, a hot recipient, the coinbase
+ *    as sender) — run here in order on the exact committed state, so they never conflict (pevm's lazy updates); a
+ *    result that *read* such an account (BALANCE, a call into it) is validated by value like any other read.
+ * 2. Executors claim speculative transactions in block order from one shared counter. The coordinator takes the
+ *    next transaction to commit itself when no one has claimed it (exact: nothing to validate); when a worker holds
+ *    it, the coordinator claims the next free one and executes it speculatively on the committed state (its reads
+ *    kept in memory), instead of waiting.
+ * 3. Workers execute on replicas (snapshot + the shared commit log), write read set + write set into their shared
+ *    result area, and the coordinator polls those areas (no message per result).
+ * 4. The coinbase's fee is a lazy update: an execution that never read the coinbase leaves the fee to the commit,
+ *    with the sequential EIP-161 rule (an empty coinbase receiving 0 is deleted).
+ * 5. In block order, each speculative result's reads are checked against the committed state; if all hold, its
+ *    write set is committed as is (a worker's bytes go into the commit log unchanged), else the coordinator
+ *    re-executes it on the committed state (so at most two executions per transaction, and the second is exact).
+ * 6. Speculation stops — the rest runs here — when half of the latest 16 results failed validation (a dependency
+ *    chain, workload W4), or when committing worker results has cost more than half of what executing them cost
+ *    (cheap transactions: the hand-over would dominate), or when the commit log is full.
  *
  * Everything that decides a result is the committed state; timing only decides how much work is wasted. So the
- * results equal the sequential executor's for any interleaving (the tests inject random delays in the workers).
+ * results equal the sequential executor's for any interleaving (the tests inject random delays).
  */
 import { Fork } from '../../src/evm/forks.ts';
 import type { Block, TxOutcome } from '../block/types.ts';
 import { InvalidBlockError } from '../block/types.ts';
 import type { ContractLoader } from '../loader/types.ts';
 import { precompileAddresses } from '../precompiles/index.ts';
-import type { Account, AccountDiff, StateDiff, WorldState } from '../state/world.ts';
-import type { TxEnv, TxResult } from '../tx/index.ts';
-import { ByteReader, ByteWriter, readDiff, readLogs, toStateDiff, writeDiff, writeState } from './codec.ts';
+import { type Account, type AccountDiff, type StateDiff, WorldState } from '../state/world.ts';
+import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
+import { BufferFullError, ByteReader, ByteWriter, readDiff, readLogs, toStateDiff, writeDiff, writeState } from './codec.ts';
 import type { ParallelPool, PoolWorker } from './pool.ts';
-import { CTRL_CLAIM, CTRL_LOG_BYTES, CTRL_SEEN, CTRL_STOP, CTRL_WORDS, type DelaySpec, type FromWorker } from './protocol.ts';
-import { type ConflictKind, validateReads } from './reads.ts';
+import { CTRL_CLAIM, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, type DelaySpec, type FromWorker, ctrlWords } from './protocol.ts';
+import { type ConflictKind, type RecordedReads, RecordingBackend, takeReads, validateReads, validateRecorded } from './reads.ts';
 import type { ParallelStats } from './stats.ts';
 
 export type { ParallelStats } from './stats.ts';
@@ -65,6 +69,10 @@ export interface ParallelRun {
   minDispatchedGas?: bigint;
   /** 'coordinator' (default): a sender's second and later transactions run on the coordinator; 'workers': speculated too. */
   senderChains?: 'coordinator' | 'workers';
+  /** Test option: never stop speculating because the hand-over costs more than it saves. */
+  keepSpeculating?: boolean;
+  /** Test option: when the coordinator claims, it speculates this many transactions in a row before committing. */
+  localBatch?: number;
 }
 
 /**
@@ -72,6 +80,19 @@ export interface ParallelRun {
  * wake-ups and a replica, measured at several ms on this loaded 2-core machine, more than small blocks take whole.
  */
 export const MIN_DISPATCHED_GAS = 4_000_000n;
+
+/** The commit log's size: per transaction (a diff is ~0.1–1 KB; a creation holds its code), at most. */
+const LOG_BYTES_PER_TX = 32 << 10;
+const LOG_MAX_BYTES = 1 << 28;
+
+/**
+ * Speculation also stops when, after this many worker results, committing them cost the coordinator more than
+ * {@link HANDOVER_RATIO} of what executing them cost the workers: the coordinator (which executes too) is then
+ * better off running the rest itself (cheap transactions: plain transfers, ERC-20 transfers, measured at 10–25 µs
+ * of decode + validation + commit against 20–50 µs of execution).
+ */
+const HANDOVER_SAMPLE = 32;
+const HANDOVER_RATIO = 0.5;
 
 /** Speculation stops when half of this many latest worker results failed validation (the workload W4 shape). */
 const STOP_WINDOW = 16;
@@ -100,23 +121,34 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     return stats;
   };
   if (!backend.applyDiff) return sequential('read-only state backend');
+  if (p.pool.size < 2) return sequential('1 executor');
 
-  // --- what goes to the workers ---
+  // --- what may run speculatively ---
   const precompiles = new Set(precompileAddresses(fork));
+  const plainOf = (i: number): boolean => {
+    const tx = txs[i];
+    return tx.to !== undefined && !precompiles.has(tx.to) && tx.authorizationList.length === 0 && world.code(tx.to).length === 0;
+  };
+  // How often an address is a sender or a target in the block: a plain transfer is speculated only when both its
+  // ends are its own (pevm's lazy updates: a nonce chain, a hot recipient, the coinbase run here, in order, exactly).
+  const uses = new Map<string, number>();
+  for (const tx of txs) {
+    uses.set(tx.sender, (uses.get(tx.sender) ?? 0) + 1);
+    if (tx.to !== undefined) uses.set(tx.to, (uses.get(tx.to) ?? 0) + 1);
+  }
   const order: number[] = [];
   const senders = new Set<string>();
   let gas = 0n;
   for (let i = 0; i < n; i++) {
     const tx = txs[i];
-    const plain = tx.to !== undefined && !precompiles.has(tx.to) && tx.authorizationList.length === 0 && world.code(tx.to).length === 0;
     // A sender's later transactions read the nonce and balance its earlier one wrote: speculating them ahead of
     // that commit almost always fails validation (measured: 48 of 51 on block 2641321), so they run here.
     const chained = senders.has(tx.sender) && p.senderChains !== 'workers';
     senders.add(tx.sender);
-    if (!plain && !chained) {
-      order.push(i);
-      gas += tx.gasLimit;
-    }
+    if (chained) continue;
+    if (plainOf(i) && (uses.get(tx.sender) !== 1 || uses.get(tx.to!) !== 1 || tx.sender === env.coinbase || tx.to === env.coinbase)) continue;
+    order.push(i);
+    gas += tx.gasLimit;
   }
   const min = p.minDispatched ?? 2;
   if (order.length < min) return sequential(`${order.length} transaction(s) to hand out (parallel from ${min})`);
@@ -127,87 +159,89 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   await p.pool.ready();
   stats.startMs = performance.now() - s0;
   const workers = p.pool.workers();
-  if (workers.length === 0) return sequential('no live worker');
   stats.dispatched = order.length;
 
   // --- set-up: replica snapshot, compiled modules, shared control words and commit log ---
   const t0 = performance.now();
-  const snap = new ByteWriter(new Uint8Array(1 << 16));
-  writeState(snap, backend);
-  const snapshot = new Uint8Array(new SharedArrayBuffer(snap.pos));
-  snapshot.set(snap.buf.subarray(0, snap.pos));
-  const modules = loadModules(p.loader, p.pool, backend, fork);
-  const ctrlBuf = new SharedArrayBuffer(4 * CTRL_WORDS);
+  const ctrlBuf = new SharedArrayBuffer(4 * ctrlWords(workers.length));
   const ctrl = new Int32Array(ctrlBuf);
-  const logBuf = new (SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer)(1 << 16, { maxByteLength: 1 << 30 });
+  // Fixed size (see BufferFullError); pages are only touched as the log grows. Full: speculation stops.
+  const logBuf = new SharedArrayBuffer(workers.length ? Math.min(LOG_MAX_BYTES, (1 << 20) + n * LOG_BYTES_PER_TX) : 8);
   const log = new ByteWriter(new Uint8Array(logBuf));
-  const hashes: [bigint, bigint][] = [];
-  for (let k = env.number - 256n; k < env.number; k++) if (k >= 0n) hashes.push([k, env.blockHash(k)]);
-  const { blockHash: _, ...plainEnv } = env;
-  const handed = order.map((i) => txs[i]);
+  let logFull = false;
   const id = nextBlockId++;
-
-  const results = new Map<number, Uint8Array>();
-  let waiting: { index: number; resolve: (d: Uint8Array | undefined) => void } | undefined;
-  let live = workers.length;
-  const done = new Set<PoolWorker>();
-  let allDone: () => void = () => {};
-  const finished = new Promise<void>((r) => (allDone = r));
+  let finished: Promise<void> = Promise.resolve();
   let broken: string | undefined;
-  const onMessage = (w: PoolWorker) => (m: FromWorker) => {
-    if (m.type === 'result') {
-      if (m.id !== id) return;
-      stats.bytesIn += m.data.length;
-      if (waiting?.index === m.index) {
-        const r = waiting.resolve;
-        waiting = undefined;
-        r(m.data);
-      } else results.set(m.index, m.data);
-      return;
-    }
-    if (m.type === 'ready' || (m.type === 'error' && m.id !== id && m.id !== -1)) return;
-    if (m.type === 'done' && m.id !== id) return;
-    if (m.type === 'error') broken ??= m.message;
-    else stats.workerExecMs += m.execMs;
-    if (!done.has(w)) {
-      done.add(w);
-      if (--live === 0) allDone();
-    }
-    // A worker that stopped early leaves its claimed transaction unanswered: the coordinator runs it.
-    if (broken && waiting) {
-      const r = waiting.resolve;
-      waiting = undefined;
-      r(undefined);
-    }
-  };
-  for (const w of workers) {
-    w.listener = onMessage(w);
-    const fresh = modules.filter((m) => !w.sent.has(m.key));
-    if (fresh.length) {
-      p.pool.post(w, { type: 'modules', modules: fresh });
-      for (const m of fresh) w.sent.add(m.key);
-    }
-    p.pool.post(w, { type: 'block', id, fork, env: plainEnv, hashes, txs: handed, order, snapshot, ctrl: ctrlBuf, log: logBuf, delay: p.delay });
-    stats.bytesOut += snapshot.length;
+  if (workers.length) {
+    const snap = new ByteWriter(new Uint8Array(1 << 16));
+    writeState(snap, backend);
+    const snapshot = new Uint8Array(new SharedArrayBuffer(snap.pos));
+    snapshot.set(snap.buf.subarray(0, snap.pos));
+    const modules = loadModules(p.loader, p.pool, backend, fork);
+    const hashes: [bigint, bigint][] = [];
+    for (let k = env.number - 256n; k < env.number; k++) if (k >= 0n) hashes.push([k, env.blockHash(k)]);
+    const { blockHash: _, ...plainEnv } = env;
+    const handed = order.map((i) => txs[i]);
+    let live = workers.length;
+    let allDone: () => void = () => {};
+    finished = new Promise<void>((r) => (allDone = r));
+    const done = new Set<PoolWorker>();
+    const onMessage = (w: PoolWorker) => (m: FromWorker) => {
+      if (m.type === 'ready' || (m.type !== 'error' && m.id !== id) || (m.type === 'error' && m.id !== id && m.id !== -1)) return;
+      if (m.type === 'error') broken ??= m.message;
+      else {
+        stats.workerExecMs += m.execMs;
+        stats.workerReplayMs = (stats.workerReplayMs ?? 0) + m.replayMs;
+        stats.workerEncodeMs = (stats.workerEncodeMs ?? 0) + m.encodeMs;
+      }
+      if (!done.has(w)) {
+        done.add(w);
+        if (--live === 0) allDone();
+      }
+    };
+    workers.forEach((w, k) => {
+      w.listener = onMessage(w);
+      const fresh = modules.filter((m) => !w.sent.has(m.key));
+      if (fresh.length) {
+        p.pool.post(w, { type: 'modules', modules: fresh });
+        for (const m of fresh) w.sent.add(m.key);
+      }
+      p.pool.post(w, { type: 'block', id, fork, env: plainEnv, hashes, txs: handed, order, snapshot, ctrl: ctrlBuf, log: logBuf, w: k, results: w.results, delay: p.delay });
+      stats.bytesOut += snapshot.length;
+    });
   }
   stats.setupMs = performance.now() - t0;
 
   const codeVersion = new Map<string, number>();
+  /** Set by commitResult: the committed worker write set as the worker encoded it (copied into the log as is). */
+  let rawDiff: { bytes: Uint8Array; fee?: StateDiff } | undefined;
   const append = (i: number, diff: StateDiff): void => {
     for (const [a, d] of diff) if (!d.before || !d.after || d.before.code !== d.after.code) codeVersion.set(a, i);
-    log.u32(i);
-    writeDiff(log, diff);
+    const raw = rawDiff;
+    rawDiff = undefined;
+    // Replicas are only needed while workers still run.
+    if (workers.length === 0 || logFull || Atomics.load(ctrl, CTRL_STOP) !== 0) return;
+    const start = log.pos;
+    try {
+      log.u32(i);
+      if (raw) {
+        log.raw(raw.bytes);
+        // The lazy coinbase fee, as a second record of the same transaction.
+        if (raw.fee) {
+          log.u32(i);
+          writeDiff(log, raw.fee);
+        }
+      } else writeDiff(log, diff);
+    } catch (e) {
+      if (!(e instanceof BufferFullError)) throw e;
+      // Replicas can no longer follow: stop speculating, the rest runs here.
+      log.pos = start;
+      logFull = true;
+      Atomics.store(ctrl, CTRL_STOP, 1);
+      return;
+    }
     Atomics.store(ctrl, CTRL_SEEN, i + 1);
     Atomics.store(ctrl, CTRL_LOG_BYTES, log.pos);
-  };
-  const resultOf = (i: number): Promise<Uint8Array | undefined> | Uint8Array | undefined => {
-    const d = results.get(i);
-    if (d) {
-      results.delete(i);
-      return d;
-    }
-    if (broken || live === 0) return undefined;
-    return new Promise((resolve) => (waiting = { index: i, resolve }));
   };
   const conflict = (i: number, kind: ConflictKind | 'error'): StateDiff => {
     stats.conflicts++;
@@ -216,6 +250,69 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     return hooks.runHere(i);
   };
 
+  // --- worker results: read from the workers' shared result areas, indexed by transaction ---
+  const readers = workers.map((w) => new ByteReader(new Uint8Array(w.results)));
+  const readPos = workers.map(() => 0);
+  /** Transaction index → where its record starts: position × 64 + worker. */
+  const arrived = new Map<number, number>();
+  const poll = (): void => {
+    for (let k = 0; k < readers.length; k++) {
+      const end = Atomics.load(ctrl, CTRL_RES_BYTES + k);
+      let pos = readPos[k];
+      if (pos === end) continue;
+      const r = readers[k];
+      while (pos < end) {
+        r.pos = pos;
+        const len = r.u32();
+        arrived.set(r.u32(), (pos + 4) * 64 + k);
+        stats.bytesIn += len + 4;
+        pos += 4 + len;
+      }
+      readPos[k] = pos;
+    }
+  };
+  /** Block (the coordinator has nothing to run) until some worker publishes; yields to the event loop at times. */
+  let waits = 0;
+  const waitForWorkers = async (i: number): Promise<void> => {
+    const w0 = performance.now();
+    const seq = Atomics.load(ctrl, CTRL_RES_SEQ);
+    poll();
+    if (!arrived.has(i) && Atomics.load(ctrl, CTRL_DONE) < workers.length) Atomics.wait(ctrl, CTRL_RES_SEQ, seq, 2);
+    // Thread errors and exits arrive as events: let them in now and then.
+    if ((++waits & 15) === 0) await new Promise((r) => setImmediate(r));
+    stats.waitMs += performance.now() - w0;
+  };
+
+  // --- the coordinator's own speculative executions (when the next result is still being computed) ---
+  const specRec = new RecordingBackend(backend);
+  const specWorld = new WorldState(specRec);
+  const local = new Map<number, LocalResult>();
+  const speculateHere = (j: number, seen: number): void => {
+    const i = order[j];
+    const tx = txs[i];
+    if (p.delay) Atomics.wait(sleeper, 0, 0, Math.random() * p.delay.maxMs);
+    const t1 = performance.now();
+    specWorld.discard();
+    specRec.reset();
+    let fee: bigint | undefined;
+    try {
+      const kind = tx.to === undefined ? 'create' : specWorld.code(tx.to).length === 0 ? 'transfer' : 'call';
+      const result = runTransaction(specWorld, tx, env, fork, p.loader, { deferFee: (f) => (specRec.accounts.has(env.coinbase) ? false : ((fee = f), true)) });
+      const diff = result.status === 'rejected' ? new Map() : specWorld.diff();
+      specWorld.discard();
+      const ms = performance.now() - t1;
+      stats.localExecMs = (stats.localExecMs ?? 0) + ms;
+      local.set(i, { seen, reads: takeReads(specRec), result, diff, kind, fee, ms });
+    } catch {
+      // Runs again on the committed state at its turn (an error there is the block's).
+      specWorld.discard();
+      local.set(i, { seen, error: true });
+    }
+    stats.localSpeculated = (stats.localSpeculated ?? 0) + 1;
+  };
+
+  /** Worker results committed, their execution ms (as the workers measured) and the coordinator's ms committing them. */
+  const handover = { n: 0, execMs: 0, commitMs: 0 };
   const ranHere = new Set<number>();
   try {
     let d = 0;
@@ -230,43 +327,116 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         append(i, hooks.runHere(i));
         continue;
       }
-      d++;
-      let data = speculating ? resultOf(i) : results.get(i);
-      if (data instanceof Promise) {
-        const w0 = performance.now();
-        data = await data;
-        stats.waitMs += performance.now() - w0;
+      const pos = d++;
+      const c0 = stats.conflicts;
+      let committed: StateDiff;
+      let checked = false;
+      for (;;) {
+        poll();
+        const at = arrived.get(i);
+        if (at !== undefined) {
+          arrived.delete(i);
+          const r = readers[at % 64];
+          r.pos = Math.floor(at / 64);
+          committed = commitResult(i, r);
+          checked = true;
+          break;
+        }
+        const mine = local.get(i);
+        if (mine) {
+          local.delete(i);
+          committed = mine.error ? conflict(i, 'error') : commitLocal(i, mine);
+          checked = true;
+          break;
+        }
+        if (logFull) speculating = false;
+        // Not claimed yet: the coordinator takes it, on the exact committed state (nothing to validate).
+        if (speculating && p.localBatch && Atomics.compareExchange(ctrl, CTRL_CLAIM, pos, pos + 1) === pos) {
+          // Test option: the coordinator speculates a run of transactions on the state as it is now.
+          speculateHere(pos, i);
+          for (let b = 1; b < p.localBatch; b++) {
+            const j = Atomics.add(ctrl, CTRL_CLAIM, 1);
+            if (j < order.length) speculateHere(j, i);
+          }
+          continue;
+        }
+        if (!speculating || Atomics.compareExchange(ctrl, CTRL_CLAIM, pos, pos + 1) === pos) {
+          if (!speculating && pos < Math.min(Atomics.load(ctrl, CTRL_CLAIM), order.length)) ranHere.add(i);
+          committed = hooks.runHere(i);
+          stats.ranHere = (stats.ranHere ?? 0) + 1;
+          break;
+        }
+        // A worker has it: run the next unclaimed one speculatively meanwhile, or wait.
+        const j = Atomics.load(ctrl, CTRL_CLAIM) < order.length ? Atomics.add(ctrl, CTRL_CLAIM, 1) : order.length;
+        if (j < order.length) speculateHere(j, i);
+        else if (broken || Atomics.load(ctrl, CTRL_DONE) >= workers.length) {
+          poll();
+          if (arrived.has(i)) continue;
+          // No worker will answer (one failed): exact, here.
+          ranHere.add(i);
+          committed = hooks.runHere(i);
+          break;
+        } else await waitForWorkers(i);
       }
-      if (!data) {
-        // No worker answered (speculation stopped, or a worker failed): exact, on the committed state.
-        ranHere.add(i);
-        append(i, hooks.runHere(i));
-        continue;
-      }
-      results.delete(i);
-      const before = stats.conflicts;
-      append(i, commitResult(i, data));
-      const failed = stats.conflicts > before;
+      append(i, committed);
+      if (!checked) continue;
+      const failed = stats.conflicts > c0;
       recent.push(failed);
       recentConflicts += failed ? 1 : 0;
       if (recent.length > STOP_WINDOW) recentConflicts -= recent.shift()! ? 1 : 0;
       if (speculating && recent.length === STOP_WINDOW && recentConflicts * 2 >= STOP_WINDOW) {
         speculating = false;
         stats.stoppedAt = i;
+        stats.stopReason = 'conflicts';
+        Atomics.store(ctrl, CTRL_STOP, 1);
+      }
+      if (speculating && handover.n >= HANDOVER_SAMPLE && handover.commitMs > HANDOVER_RATIO * handover.execMs && !p.keepSpeculating) {
+        speculating = false;
+        stats.stoppedAt = i;
+        stats.stopReason = 'hand-over';
         Atomics.store(ctrl, CTRL_STOP, 1);
       }
     }
   } finally {
     Atomics.store(ctrl, CTRL_STOP, 1);
-    await finished;
-    for (const w of workers) w.listener = undefined;
+    specWorld.discard();
+    // Not awaited: a worker still building its replica (or finishing a result that is no longer needed) must not
+    // hold the block up; it sees STOP and ends, and runs its next block only after (its queue is in order). Its
+    // 'done' figures then land in these stats late (until the next block replaces the listener).
+    void finished;
     stats.bytesOut += log.pos * workers.length;
     if (broken) stats.workerError = broken;
   }
   // A transaction a worker had claimed but whose result came too late was executed twice: count it.
-  const claimed = Math.min(Atomics.load(ctrl, CTRL_CLAIM), order.length);
-  for (let j = 0; j < claimed; j++) if (ranHere.has(order[j])) stats.executions[order[j]] = 2;
+  for (const i of ranHere) stats.executions[i] = 2;
   return stats;
+
+  /** Validate the coordinator's own speculative result for transaction i and commit it (or re-execute). */
+  function commitLocal(i: number, x: LocalResult): StateDiff {
+    const t = performance.now();
+    const bad = validateRecorded(x.reads!, backend, codeVersion, x.seen);
+    if (bad) return conflict(i, bad);
+    const result = x.result!;
+    if (result.status === 'rejected') throw new InvalidBlockError(i, `rejected: ${result.error}`);
+    // The diff's before-values are reads that just validated: it applies as it is.
+    const diff = x.diff!;
+    backend.applyDiff!(diff);
+    feeAtCommit(diff, x.fee);
+    hooks.finish(i, result, diff, x.kind!, x.ms!);
+    stats.commitMs = (stats.commitMs ?? 0) + performance.now() - t;
+    return diff;
+  }
+
+  /** Add the deferred coinbase fee (applied, and put into `diff`); returns the coinbase's diff if any. */
+  function feeAtCommit(diff: StateDiff, fee: bigint | undefined): AccountDiff | undefined {
+    if (fee === undefined) return undefined;
+    const d = coinbaseDiff(fee);
+    if (d) {
+      backend.applyDiff!(new Map([[env.coinbase, d]]));
+      diff.set(env.coinbase, d);
+    }
+    return d;
+  }
 
   /**
    * The lazy coinbase update: what runTransaction's fee step (setBalance, touch, then EIP-161's deletion of an empty
@@ -286,8 +456,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   }
 
   /** Validate a worker's result for transaction i and commit it (or re-execute). Returns the committed diff. */
-  function commitResult(i: number, data: Uint8Array): StateDiff {
-    const r = new ByteReader(data);
+  function commitResult(i: number, r: ByteReader): StateDiff {
+    const t = performance.now();
     r.u32();
     const seen = r.u32();
     if (r.u8() === 0) return conflict(i, 'error');
@@ -300,25 +470,42 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     const returnData = r.bytes();
     const logs = readLogs(r);
     const execMs = r.f64();
+    stats.workerTxMs = (stats.workerTxMs ?? 0) + execMs;
+    handover.n++;
+    handover.execMs += execMs;
     const bad = validateReads(r, backend, codeVersion, seen);
     if (bad) return conflict(i, bad);
     if (status === 'rejected') throw new InvalidBlockError(i, `rejected: ${error}`);
+    const d0 = r.pos;
     const diff = toStateDiff(readDiff(r), backend);
+    const bytes = r.buf.subarray(d0, r.pos);
     backend.applyDiff!(diff);
-    if (fee !== undefined) {
-      const d = coinbaseDiff(fee);
-      if (d) {
-        backend.applyDiff!(new Map([[env.coinbase, d]]));
-        diff.set(env.coinbase, d);
-      }
-    }
+    const cb = feeAtCommit(diff, fee);
+    rawDiff = { bytes, fee: cb ? new Map([[env.coinbase, cb]]) : undefined };
     const result: TxResult = status === 'success'
       ? { gasUsed, logs, status, returnData, ...(createdAddress ? { createdAddress } : {}) }
       : { gasUsed, logs, status, ...(error !== undefined ? { error } : {}), returnData };
     hooks.finish(i, result, diff, kind, execMs);
+    const ms = performance.now() - t;
+    stats.commitMs = (stats.commitMs ?? 0) + ms;
+    handover.commitMs += ms;
     return diff;
   }
 }
+
+/** One of the coordinator's own speculative executions, kept in memory until its turn (`error`: it threw). */
+interface LocalResult {
+  seen: number;
+  error?: boolean;
+  reads?: RecordedReads;
+  result?: TxResult;
+  diff?: StateDiff;
+  kind?: TxOutcome['kind'];
+  fee?: bigint;
+  ms?: number;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Every contract of the state loaded on the coordinator, as modules the workers can adopt (wasm only). A code the

@@ -3,6 +3,10 @@
  * loader and the compiled modules it received are paid once). A caller that runs many blocks creates one
  * {@link ParallelPool} and passes it to every `executeBlock`; `executeBlock(…, { workers: N })` without a pool
  * starts one for the block and closes it after.
+ *
+ * A pool of N runs N executors: the coordinator (the calling thread, which executes transactions too) and N − 1
+ * worker threads. On 2 cores, 2 workers + a coordinator that only validated were 3 busy threads for 2 cores; measured
+ * at 0.2–0.5× of sequential on the synthetic workloads (see README › Parallel execution).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -23,9 +27,14 @@ export interface PoolWorker {
   listener?: (m: FromWorker) => void;
   /** Set when the thread failed or exited: it gets no more work. */
   dead?: Error;
+  /** Its result area (fixed size, pages touched as used; records appended from 0 each block, see protocol.ts). */
+  readonly results: SharedArrayBuffer;
 }
 
-/** A fixed set of worker threads with one loader configuration. */
+/** A worker's result area (per block; full: the worker stops and the coordinator runs what it left). */
+const RESULTS_BYTES = 1 << 26;
+
+/** A fixed set of executors (the coordinator + size − 1 worker threads) with one loader configuration. */
 export class ParallelPool {
   private started: PoolWorker[] | undefined;
   /** Milliseconds from starting the threads until all had their loaders ready (see {@link ready}). */
@@ -37,6 +46,11 @@ export class ParallelPool {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`ParallelPool: size must be a positive integer, got ${size}`);
   }
 
+  /** Worker threads: the coordinator is the size-th executor. */
+  get threads(): number {
+    return this.size - 1;
+  }
+
   /** The live workers, started on first use. */
   workers(): PoolWorker[] {
     if (!this.started) {
@@ -44,10 +58,11 @@ export class ParallelPool {
       const entry = new URL(import.meta.url.endsWith('.ts') ? './worker-boot.mjs' : './worker.js', import.meta.url);
       this.started = [];
       const readies: Promise<void>[] = [];
-      for (let i = 0; i < this.size; i++) {
+      for (let i = 0; i < this.threads; i++) {
         const worker = new Worker(entry, { workerData: this.spec, resourceLimits: { stackSizeMb: WORKER_STACK_MB } });
         worker.unref();
-        const w: PoolWorker = { worker, sent: new Set() };
+        const results = new SharedArrayBuffer(RESULTS_BYTES);
+        const w: PoolWorker = { worker, sent: new Set(), results };
         let ready: () => void = () => {};
         readies.push(new Promise<void>((r) => (ready = r)));
         worker.on('message', (m: FromWorker) => (m.type === 'ready' ? ready() : w.listener?.(m)));

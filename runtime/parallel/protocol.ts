@@ -3,11 +3,13 @@
  * the shared control words. Kept apart so both sides import it and neither imports the other.
  *
  * Per block: the coordinator posts the compiled modules the worker lacks, then one {@link BlockMsg}: the state
- * snapshot to replicate, the transactions, the order in which speculative work is claimed, and two shared
- * buffers: the control words and the commit log (each committed transaction's write set, appended in block
- * order). A worker claims the next index with `Atomics.add(ctrl[CLAIM])`, brings its replica up to date from
- * the log, executes, and posts a {@link ResultMsg} (a transferred buffer). It stops when the claims run out or
- * the coordinator sets ctrl[STOP], and posts {@link DoneMsg}.
+ * snapshot to replicate, the transactions, the order in which speculative work is claimed, and shared buffers:
+ * the control words, the commit log (each committed transaction's write set, appended in block order) and the
+ * worker's own result area. A worker claims the next index with `Atomics.add(ctrl[CLAIM])`, brings its replica
+ * up to date from the log, executes, appends the result to its area (`u32 length` + the record of worker.ts),
+ * publishes the area's new end in ctrl[RES_BYTES + w] and bumps ctrl[RES_SEQ] (the coordinator polls without a
+ * message: a postMessage per result cost more than a small transaction's execution). It stops when the claims run
+ * out or the coordinator sets ctrl[STOP], bumps ctrl[DONE] and posts {@link DoneMsg}.
  */
 import type { Fork } from '../../src/evm/forks.ts';
 import type { Tx } from '../tx/index.ts';
@@ -20,7 +22,13 @@ export const CTRL_SEEN = 1;
 export const CTRL_LOG_BYTES = 2;
 /** Non-zero: stop claiming (the block is done or failed). */
 export const CTRL_STOP = 3;
-export const CTRL_WORDS = 4;
+/** Results published so far (all workers; the coordinator Atomics.waits on it). */
+export const CTRL_RES_SEQ = 4;
+/** Workers that finished the block. */
+export const CTRL_DONE = 5;
+/** Worker w's result area holds this many bytes: ctrl[CTRL_RES_BYTES + w]. */
+export const CTRL_RES_BYTES = 8;
+export const ctrlWords = (workers: number): number => CTRL_RES_BYTES + workers;
 
 /** How a worker builds its loader. */
 export interface LoaderSpec {
@@ -58,15 +66,10 @@ export interface BlockMsg {
   snapshot: Uint8Array;
   ctrl: SharedArrayBuffer;
   log: SharedArrayBuffer;
+  /** This worker's number (its ctrl[CTRL_RES_BYTES + w] word) and its result area (a fixed-size SharedArrayBuffer). */
+  w: number;
+  results: SharedArrayBuffer;
   delay?: DelaySpec;
-}
-
-/** Worker → coordinator: one executed transaction, encoded (see worker.ts for the layout). */
-export interface ResultMsg {
-  type: 'result';
-  id: number;
-  index: number;
-  data: Uint8Array;
 }
 
 export interface DoneMsg {
@@ -75,6 +78,9 @@ export interface DoneMsg {
   /** Milliseconds spent executing and building replicas (for the busy share). */
   execMs: number;
   setupMs: number;
+  /** Of execMs: replaying the commit log, and encoding results. */
+  replayMs: number;
+  encodeMs: number;
 }
 
 export interface ErrorMsg {
@@ -89,4 +95,4 @@ export interface ReadyMsg {
   type: 'ready';
 }
 
-export type FromWorker = ResultMsg | DoneMsg | ErrorMsg | ReadyMsg;
+export type FromWorker = DoneMsg | ErrorMsg | ReadyMsg;

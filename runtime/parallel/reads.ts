@@ -118,3 +118,37 @@ export function validateReads(r: ByteReader, committed: StateBackend, codeVersio
   }
   return bad;
 }
+
+/**
+ * The same check for a read set still in memory (the coordinator's own speculative executions: no encoding).
+ * `rec`'s maps are copies taken right after the execution.
+ */
+export function validateRecorded(reads: RecordedReads, committed: StateBackend, codeVersion: Map<string, number>, seen: number): ConflictKind | undefined {
+  for (const [address, read] of reads.accounts) {
+    const a = committed.getAccount(address);
+    if (a !== read && (a === undefined || read === undefined || a.balance !== read.balance || a.nonce !== read.nonce)) return 'account';
+    const cv = codeVersion.get(address);
+    if (cv !== undefined && cv >= seen) return 'code';
+  }
+  for (const [address, m] of reads.storage) for (const [k, v] of m) if (committed.getStorage(address, k) !== v) return 'storage';
+  for (const [address, e] of reads.empty) {
+    if ((committed.storageEntries(address)[Symbol.iterator]().next().done === true) !== e) return 'empty';
+  }
+  return undefined;
+}
+
+/** A read set taken out of a {@link RecordingBackend}. */
+export interface RecordedReads {
+  accounts: Map<string, Account | undefined>;
+  storage: Map<string, Map<bigint, bigint>>;
+  empty: Map<string, boolean>;
+}
+
+/** Move the recorded reads out (the backend starts a new, empty record). */
+export function takeReads(rec: RecordingBackend): RecordedReads {
+  const r = { accounts: rec.accounts, storage: rec.storage, empty: rec.empty };
+  (rec as { accounts: Map<string, Account | undefined> }).accounts = new Map();
+  (rec as { storage: Map<string, Map<bigint, bigint>> }).storage = new Map();
+  (rec as { empty: Map<string, boolean> }).empty = new Map();
+  return r;
+}

@@ -18,6 +18,8 @@ export interface ParallelStats {
   conflictKinds: Partial<Record<ConflictKind | 'error', number>>;
   /** Set when speculation stopped (most recent results failed validation): the index after which all ran here. */
   stoppedAt?: number;
+  /** Why: 'conflicts' (half of the latest 16 results failed validation) or 'hand-over' (committing worker results cost more than half of executing them). */
+  stopReason?: 'conflicts' | 'hand-over';
   /** Set when the block ran sequentially instead, with why (too little to run in parallel). */
   fallback?: string;
   /** A worker failed (its message); the transactions it left were executed on the coordinator. */
@@ -31,6 +33,18 @@ export interface ParallelStats {
   /** Bytes posted to the workers (snapshot, commit log) and received from them (results). */
   bytesOut: number;
   bytesIn: number;
-  /** Milliseconds the workers spent executing (summed over workers). */
+  /** Milliseconds the workers spent executing (summed over workers; replaying the commit log and encoding included). */
   workerExecMs: number;
+  /** Of workerExecMs: replaying the commit log into the replicas, and encoding results. */
+  workerReplayMs?: number;
+  workerEncodeMs?: number;
+  /** Transactions the coordinator ran exactly (its turn came before any executor claimed it) … */
+  ranHere?: number;
+  /** … and speculatively (while a worker held the next one). */
+  localSpeculated?: number;
+  /** Milliseconds the coordinator spent validating and committing speculative results. */
+  commitMs?: number;
+  /** Milliseconds of transaction execution proper: the coordinator's speculative ones, the workers' (as they reported). */
+  localExecMs?: number;
+  workerTxMs?: number;
 }

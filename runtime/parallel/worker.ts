@@ -8,7 +8,7 @@
  * committed state after `seen` transactions, and a result whose reads still hold at its turn is the result the
  * sequential executor would have produced.
  *
- * Result layout (ByteWriter): u32 index, u32 seen, u8 ok (0: the execution threw; then a string message),
+ * Result record (appended to the worker's shared result area after a u32 length): u32 index, u32 seen, u8 ok (0: the execution threw; then a string message),
  * u8 status (0 success, 1 revert, 2 halt, 3 rejected), u8 kind (0 transfer, 1 call, 2 create), word gasUsed,
  * u8 deferred + word fee, u8 + string error, u8 created + address, bytes returnData, logs, f64 exec ms, read set,
  * write set.
@@ -18,8 +18,10 @@ import type { Fork } from '../../src/evm/forks.ts';
 import { CompilerNotLoadedError, type ContractLoader } from '../loader/types.ts';
 import { MemoryBackend, WorldState } from '../state/world.ts';
 import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
-import { ByteReader, ByteWriter, readDiff, readState, toStateDiff, writeDiff, writeLogs } from './codec.ts';
-import { type BlockMsg, CTRL_CLAIM, CTRL_LOG_BYTES, CTRL_STOP, type FromWorker, type LoaderSpec, type ToWorker } from './protocol.ts';
+import { BufferFullError, ByteReader, ByteWriter, readDiff, readState, toStateDiff, writeDiff, writeLogs } from './codec.ts';
+import {
+  type BlockMsg, CTRL_CLAIM, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, type FromWorker, type LoaderSpec, type ToWorker,
+} from './protocol.ts';
 import { RecordingBackend } from './reads.ts';
 
 const port = parentPort!;
@@ -44,7 +46,7 @@ const STATUS = { success: 0, revert: 1, halt: 2, rejected: 3 } as const;
 const KIND = { transfer: 0, call: 1, create: 2 } as const;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
+const post = (m: FromWorker) => port.postMessage(m);
 
 post({ type: 'ready' });
 
@@ -59,6 +61,20 @@ port.on('message', (m: ToWorker) => {
 });
 
 async function runBlock(m: BlockMsg): Promise<void> {
+  const ctrl = new Int32Array(m.ctrl);
+  try {
+    await runClaims(m, ctrl);
+  } finally {
+    // Counted even when this block failed, so the coordinator never waits for a worker that stopped.
+    Atomics.add(ctrl, CTRL_DONE, 1);
+    Atomics.add(ctrl, CTRL_RES_SEQ, 1);
+    Atomics.notify(ctrl, CTRL_RES_SEQ);
+  }
+}
+
+async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
+  // The coordinator may have run the whole block while this thread was busy: no replica for nothing.
+  if (Atomics.load(ctrl, CTRL_STOP) !== 0 || Atomics.load(ctrl, CTRL_CLAIM) >= m.order.length) return;
   const t0 = performance.now();
   const base = new MemoryBackend();
   readState(new ByteReader(m.snapshot), (a, acc, storage) => base.setAccount(a, acc, storage.size ? storage : undefined));
@@ -66,11 +82,14 @@ async function runBlock(m: BlockMsg): Promise<void> {
   const world = new WorldState(rec);
   const hashes = new Map(m.hashes);
   const env: TxEnv = { ...m.env, blockHash: (n) => hashes.get(n) ?? 0n };
-  const ctrl = new Int32Array(m.ctrl);
+  // The result area: records appended from 0 each block (the coordinator has read the last block's).
+  const out = new ByteWriter(new Uint8Array(m.results), 0);
   let logPos = 0;
   let seen = 0;
   const setupMs = performance.now() - t0;
   let execMs = 0;
+  let replayMs = 0;
+  let encodeMs = 0;
   /** Bring the replica up to the commit log's end. */
   const catchUp = (): void => {
     const end = Atomics.load(ctrl, CTRL_LOG_BYTES);
@@ -90,25 +109,33 @@ async function runBlock(m: BlockMsg): Promise<void> {
     if (m.delay) Atomics.wait(sleeper, 0, 0, Math.random() * m.delay.maxMs);
     const e0 = performance.now();
     catchUp();
-    let data: Uint8Array;
+    const e1 = performance.now();
+    replayMs += e1 - e0;
+    const start = out.pos;
+    out.u32(0);
     try {
-      data = await execute(i, m.txs[j], env, m.fork, world, rec, seen);
+      encodeMs += await execute(i, m.txs[j], env, m.fork, world, rec, seen, out);
     } catch (e) {
       world.discard();
-      const w = new ByteWriter(new Uint8Array(256));
-      w.u32(i);
-      w.u32(seen);
-      w.u8(0);
-      w.string(e instanceof Error ? e.message : String(e));
-      data = w.take();
+      // A full result area ends this worker's block (the coordinator runs what it left).
+      if (e instanceof BufferFullError) throw e;
+      out.pos = start + 4;
+      out.u32(i);
+      out.u32(seen);
+      out.u8(0);
+      out.string(e instanceof Error ? e.message : String(e));
     }
+    out.view.setUint32(start, out.pos - start - 4, true);
+    Atomics.store(ctrl, CTRL_RES_BYTES + m.w, out.pos);
+    Atomics.add(ctrl, CTRL_RES_SEQ, 1);
+    Atomics.notify(ctrl, CTRL_RES_SEQ);
     execMs += performance.now() - e0;
-    post({ type: 'result', id: m.id, index: i, data }, [data.buffer as ArrayBuffer]);
   }
-  post({ type: 'done', id: m.id, execMs, setupMs });
+  post({ type: 'done', id: m.id, execMs, setupMs, replayMs, encodeMs });
 }
 
-async function execute(i: number, tx: BlockMsg['txs'][number], env: TxEnv, fork: Fork, world: WorldState, rec: RecordingBackend, seen: number): Promise<Uint8Array> {
+/** Execute and append the record to `w`; returns the ms spent encoding. */
+async function execute(i: number, tx: BlockMsg['txs'][number], env: TxEnv, fork: Fork, world: WorldState, rec: RecordingBackend, seen: number, w: ByteWriter): Promise<number> {
   for (;;) {
     world.discard();
     rec.reset();
@@ -118,7 +145,9 @@ async function execute(i: number, tx: BlockMsg['txs'][number], env: TxEnv, fork:
       const kind = tx.to === undefined ? 'create' : world.code(tx.to).length === 0 ? 'transfer' : 'call';
       // The coinbase's fee is left to the coordinator when this execution never read the coinbase.
       const result = runTransaction(world, tx, env, fork, loader, { deferFee: (f) => (rec.accounts.has(env.coinbase) ? false : ((fee = f), true)) });
-      return encode(i, seen, result, kind, fee, world, rec, performance.now() - t0);
+      const t1 = performance.now();
+      encode(i, seen, result, kind, fee, world, rec, t1 - t0, w);
+      return performance.now() - t1;
     } catch (e) {
       if (!(e instanceof CompilerNotLoadedError)) throw e;
       const { ensureCompiler } = await import('../loader/wasm.ts');
@@ -127,11 +156,10 @@ async function execute(i: number, tx: BlockMsg['txs'][number], env: TxEnv, fork:
   }
 }
 
-function encode(i: number, seen: number, r: TxResult, kind: keyof typeof KIND, fee: bigint | undefined, world: WorldState, rec: RecordingBackend, ms: number): Uint8Array {
+function encode(i: number, seen: number, r: TxResult, kind: keyof typeof KIND, fee: bigint | undefined, world: WorldState, rec: RecordingBackend, ms: number, w: ByteWriter): void {
   // The diff reads the replica (before-values, written slots): recorded too, before the read set is written.
   const diff = r.status === 'rejected' ? new Map() : world.diff();
   world.discard();
-  const w = new ByteWriter(new Uint8Array(1024));
   w.u32(i);
   w.u32(seen);
   w.u8(1);
@@ -149,5 +177,4 @@ function encode(i: number, seen: number, r: TxResult, kind: keyof typeof KIND, f
   w.f64(ms);
   rec.write(w);
   writeDiff(w, diff);
-  return w.take();
 }

@@ -19,14 +19,19 @@ const run = (args: string[]) => mevmc(['block', B, ...args], { timeout: 300_000 
  * sender's second and later transactions; and their summed gas limits (below 4 Mgas the block runs sequentially).
  */
 function handedOut(): { count: number; gas: bigint } {
-  const block = JSON.parse(readFileSync(join(B, 'block.json'), 'utf8')) as { transactions: { from: string; to: string | null; gas: string }[] };
+  const block = JSON.parse(readFileSync(join(B, 'block.json'), 'utf8')) as { miner: string; transactions: { from: string; to: string | null; gas: string }[] };
   const pre = prestateFromPevm(JSON.parse(readFileSync(join(B, 'pre_state.json'), 'utf8')), 'pre_state.json');
   const senders = new Set<string>();
+  // Plain transfers go out only when both ends appear in no other transaction and neither is the coinbase.
+  const uses = new Map<string, number>();
+  for (const t of block.transactions) for (const a of [t.from, t.to]) if (a) uses.set(a.toLowerCase(), (uses.get(a.toLowerCase()) ?? 0) + 1);
+  const own = (a: string) => uses.get(a.toLowerCase()) === 1 && a.toLowerCase() !== block.miner.toLowerCase();
   let [count, gas] = [0, 0n];
   for (const t of block.transactions) {
     const first = !senders.has(t.from.toLowerCase());
     senders.add(t.from.toLowerCase());
-    if (first && (!t.to || (pre[t.to.toLowerCase()]?.code ?? '0x').length > 2)) [count, gas] = [count + 1, gas + BigInt(t.gas)];
+    const code = !t.to || (pre[t.to.toLowerCase()]?.code ?? '0x').length > 2;
+    if (first && (code || (own(t.from) && own(t.to!)))) [count, gas] = [count + 1, gas + BigInt(t.gas)];
   }
   return { count, gas };
 }
