@@ -112,6 +112,7 @@ class Bytes {
   }
   range(src: Uint8Array, at: number, n: number): void {
     this.room(n);
+    if (n > 16) { this.buf.set(src.subarray(at, at + n), this.len); this.len += n; return; }
     for (let i = 0; i < n; i++) this.buf[this.len++] = src[at + i];
   }
   uleb(v: number): void {
@@ -140,7 +141,7 @@ interface FuncImport { module: string; base: string; params: readonly number[]; 
  * (`leaf`). Encodings (constants, local indices, memargs, call targets) are interned once in the pool.
  */
 export class WasmWriter implements IRModule {
-  private h = new Int32Array(1 << 16);
+  private h = takeSpare() ?? new Int32Array(1 << 16);
   private top = 1;
   private pool = new Uint8Array(1 << 14);
   private poolTop = 0;
@@ -518,6 +519,8 @@ export class WasmWriter implements IRModule {
     body.byte(0x0b);
     section(10, (s) => { s.uleb(1); s.uleb(body.len); s.range(body.buf, 0, body.len); }, body.len + 16);
     for (const [name, bytes] of this.custom) section(0, (s) => { s.name(name); s.bytes(bytes); }, bytes.length + 64);
+    giveSpare(this.h);
+    this.h = new Int32Array(0);
     return out.buf.slice(0, out.len);
   }
 
@@ -554,7 +557,10 @@ export class WasmWriter implements IRModule {
       const n = h[e] >>> 5;
       switch (kind) {
         case K_OP: {
-          if (phase === 0 && n > 0) {
+          if (phase === 0 && n > 0 && allLeaves(h, e + HDR, n)) {
+            // operands that are all leaves (most: local.gets and constants) are written here, without the work stack
+            for (let i = 0; i < n; i++) { const x = -h[e + HDR + i] - 1; out.range(pool, x >>> 6, (x >> 2) & 15); }
+          } else if (phase === 0 && n > 0) {
             work.push(e * 4 + 1);
             for (let i = n - 1; i >= 0; i--) work.push(task(h[e + HDR + i]));
             break;
@@ -623,6 +629,26 @@ export class WasmWriter implements IRModule {
 }
 
 const NO_KIDS: readonly Expr[] = [];
+
+function allLeaves(h: Int32Array, from: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (h[from + i] >= 0) return false;
+  return true;
+}
+
+/**
+ * The node table of the last finished module, reused by the next (a warm process compiles many contracts: fresh
+ * multi-megabyte arrays cost their zeroing and page faults every time). Kept only up to 16 MB.
+ */
+let spare: Int32Array | undefined;
+const SPARE_MAX = 1 << 22;
+function takeSpare(): Int32Array | undefined {
+  const s = spare;
+  spare = undefined;
+  return s;
+}
+function giveSpare(h: Int32Array): void {
+  if (h.length <= SPARE_MAX && (spare === undefined || spare.length < h.length)) spare = h;
+}
 /** Header words of a node: [kind | type << 3 | operand count << 5, a, b]. */
 const HDR = 3;
 /** Work-stack entry of an expression: node × 4 (phase 0), or the leaf itself (negative). */
