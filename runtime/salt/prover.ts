@@ -12,7 +12,7 @@
  * folded generators: a folded generator is Σ cᵢ·Gᵢ over the original CRS with cᵢ a product of x⁻¹,
  * so every L/R is a 256-term fixed-base MSM on the kernel's tables plus one multiple of Q.
  */
-import { type Point, IDENTITY, add, compress, mul, neg } from './banderwagon.ts';
+import { type Point, IDENTITY, add, batchCompress, compress, mul, neg } from './banderwagon.ts';
 import { R, batchInv, inv, mod } from './field.ts';
 import { DOMAIN_SIZE, saltCrs } from './crs.ts';
 import { Transcript, encodeMultiProof, innerProduct, lagrangeCoefficients } from './ipa.ts';
@@ -31,6 +31,8 @@ interface ProverQuery {
   readonly f: readonly bigint[];
   readonly z: number;
   readonly y: bigint;
+  /** The commitment's encoding if known (saves compressing it for the transcript). */
+  readonly compressed?: Uint8Array;
 }
 
 /** Σ cᵢ·Gᵢ over the CRS generators, on the kernel's fixed-base tables. */
@@ -55,11 +57,13 @@ let weights: { aPrime: bigint[]; aPrimeInv: bigint[]; invDiff: bigint[] } | unde
 /** A'(i) for the domain 0..255, its inverses, and 1/d for d ∈ [−255, 255] (index d + 255). */
 function domain(): NonNullable<typeof weights> {
   if (!weights) {
+    // A'(i) = Π_{j≠i} (i − j) = i!·(n−1−i)!·(−1)^(n−1−i): 512 products instead of 65,280.
+    const fact: bigint[] = [1n];
+    for (let k = 1; k < DOMAIN_SIZE; k++) fact.push((fact[k - 1] * BigInt(k)) % R);
     const aPrime: bigint[] = [];
     for (let i = 0; i < DOMAIN_SIZE; i++) {
-      let p = 1n;
-      for (let j = 0; j < DOMAIN_SIZE; j++) if (j !== i) p = (p * BigInt(i - j)) % R;
-      aPrime.push(mod(p, R));
+      const p = (fact[i] * fact[DOMAIN_SIZE - 1 - i]) % R;
+      aPrime.push((DOMAIN_SIZE - 1 - i) % 2 ? mod(-p, R) : p);
     }
     const diffs = Array.from({ length: 2 * DOMAIN_SIZE - 1 }, (_, k) => mod(BigInt(k - (DOMAIN_SIZE - 1)), R));
     weights = { aPrime, aPrimeInv: batchInv(aPrime, R), invDiff: batchInv(diffs, R) };
@@ -86,46 +90,159 @@ function divideByLinear(f: readonly bigint[], m: number): bigint[] {
   return q.map((v) => mod(v, R));
 }
 
+/** The original per-query g: one `divideByLinear` per (polynomial, point), summed with rⁱ (BigInt reference). */
+function referenceQuotients(queries: readonly ProverQuery[], rPow: readonly bigint[]): bigint[] {
+  const g = new Array<bigint>(DOMAIN_SIZE).fill(0n);
+  const quotients = new Map<readonly bigint[], Map<number, bigint[]>>();
+  queries.forEach((q, k) => {
+    let byZ = quotients.get(q.f);
+    if (!byZ) quotients.set(q.f, (byZ = new Map()));
+    let quo = byZ.get(q.z);
+    if (!quo) byZ.set(q.z, (quo = divideByLinear(q.f, q.z)));
+    for (let i = 0; i < DOMAIN_SIZE; i++) if (quo[i] !== 0n) g[i] = (g[i] + rPow[k] * quo[i]) % R;
+  });
+  return g;
+}
+
+/**
+ * A polynomial in evaluation form as a base value plus the positions that differ from it: a bucket's slots are
+ * mostly the empty-slot scalar and a node's children mostly their level's default, so the per-query work of the
+ * prover scales with the occupied positions instead of the domain.
+ */
+interface SparsePoly {
+  readonly base: bigint;
+  readonly idx: Int32Array;
+  readonly dev: bigint[];
+}
+
+function sparsePoly(f: readonly bigint[]): SparsePoly {
+  // The base: the majority of three samples (any choice is correct, a common one keeps `dev` short).
+  const a = f[0];
+  const b = f[DOMAIN_SIZE >> 1];
+  const c = f[DOMAIN_SIZE - 1];
+  const base = a === b || a === c ? a : b === c ? b : c;
+  const idx: number[] = [];
+  const dev: bigint[] = [];
+  for (let i = 0; i < DOMAIN_SIZE; i++) {
+    if (f[i] !== base) {
+      idx.push(i);
+      dev.push(f[i] - base);
+    }
+  }
+  return { base, idx: Int32Array.from(idx), dev };
+}
+
+/** Σ cᵢ·fᵢ and Σ cᵢ·yᵢ over the queries opened at one point z (sums left unreduced until `reduce`). */
+interface PointAgg {
+  base: bigint;
+  readonly dev: bigint[];
+  y: bigint;
+  /** The reduced aggregate polynomial F_z (after `reduce`). */
+  F?: bigint[];
+}
+
+/**
+ * The queries grouped by evaluation point (rust-verkle's prover does the same): with F_z = Σ_{q: z_q = z} rᵠ·f_q,
+ * g = Σ_z (F_z − F_z(z))/(X − z) and h = Σ_z F_z/(t − z), so the quotient (the costly division) runs once per
+ * distinct point (≤ 256) instead of once per query, and a query costs one product per occupied position.
+ */
+function aggregateByPoint(queries: readonly ProverQuery[], rPow: readonly bigint[]): Map<number, PointAgg> {
+  const sparse = new Map<readonly bigint[], SparsePoly>();
+  const byZ = new Map<number, PointAgg>();
+  queries.forEach((q, k) => {
+    let sp = sparse.get(q.f);
+    if (!sp) sparse.set(q.f, (sp = sparsePoly(q.f)));
+    let agg = byZ.get(q.z);
+    if (!agg) byZ.set(q.z, (agg = { base: 0n, dev: new Array<bigint>(DOMAIN_SIZE).fill(0n), y: 0n }));
+    const c = rPow[k];
+    agg.base += c * sp.base;
+    agg.y += c * q.y;
+    const { idx, dev } = sp;
+    for (let j = 0; j < idx.length; j++) agg.dev[idx[j]] += c * dev[j];
+  });
+  for (const agg of byZ.values()) {
+    agg.F = agg.dev.map((d) => mod(agg.base + d, R));
+    agg.y = mod(agg.y, R);
+  }
+  return byZ;
+}
+
+/** g = Σ_z (F_z − F_z(z))/(X − z) in evaluation form (the derivative rule at X = z as in `divideByLinear`). */
+function quotientSum(byZ: ReadonlyMap<number, PointAgg>): bigint[] {
+  const { aPrime, aPrimeInv, invDiff } = domain();
+  const g = new Array<bigint>(DOMAIN_SIZE).fill(0n);
+  for (const [z, agg] of byZ) {
+    const F = agg.F!;
+    const y = F[z];
+    let deriv = 0n;
+    for (let i = 0; i < DOMAIN_SIZE; i++) {
+      if (i === z) continue;
+      const qi = ((F[i] - y) * invDiff[i - z + DOMAIN_SIZE - 1]) % R;
+      g[i] += qi;
+      deriv += qi * aPrimeInv[i];
+    }
+    g[z] -= (mod(deriv, R) * aPrime[z]) % R;
+  }
+  return g.map((v) => mod(v, R));
+}
+
+/** Options of {@link createMultiProof} / {@link proveKeys}. */
+export interface ProveOptions {
+  /** The per-query BigInt quotients (the original algorithm): the reference the grouped path is tested against. */
+  reference?: boolean;
+}
+
 /** Create the 576-byte multiproof for `queries` (transcript label `label`). */
-export function createMultiProof(queries: readonly ProverQuery[], label = 'st', kernel: SaltKernel = defaultKernel()): Uint8Array {
+export function createMultiProof(queries: readonly ProverQuery[], label = 'st', kernel: SaltKernel = defaultKernel(), opts: ProveOptions = {}): Uint8Array {
   const QP = saltCrs().Q;
   const tr = new Transcript(label);
   tr.domainSep('multiproof');
   const compressed = new Map<Point, Uint8Array>();
   for (const q of queries) {
-    let c = compressed.get(q.commitment);
+    let c = q.compressed ?? compressed.get(q.commitment);
     if (!c) compressed.set(q.commitment, (c = compress(q.commitment)));
     tr.appendCompressed('C', c);
     tr.appendScalar('z', BigInt(q.z));
     tr.appendScalar('y', q.y);
   }
   const r = tr.challenge('r');
-  // g = Σ rⁱ·(fᵢ − yᵢ)/(X − zᵢ); queries sharing a polynomial and a point share the quotient.
-  const g = new Array<bigint>(DOMAIN_SIZE).fill(0n);
-  const quotients = new Map<readonly bigint[], Map<number, bigint[]>>();
-  let ri = 1n;
   const rPow: bigint[] = [];
-  for (const q of queries) {
+  let ri = 1n;
+  for (let k = 0; k < queries.length; k++) {
     rPow.push(ri);
-    let byZ = quotients.get(q.f);
-    if (!byZ) quotients.set(q.f, (byZ = new Map()));
-    let quo = byZ.get(q.z);
-    if (!quo) byZ.set(q.z, (quo = divideByLinear(q.f, q.z)));
-    for (let i = 0; i < DOMAIN_SIZE; i++) if (quo[i] !== 0n) g[i] = (g[i] + ri * quo[i]) % R;
     ri = (ri * r) % R;
   }
+  const byZ = opts.reference ? undefined : aggregateByPoint(queries, rPow);
+  // g = Σ rⁱ·(fᵢ − yᵢ)/(X − zᵢ).
+  const g = byZ ? quotientSum(byZ) : referenceQuotients(queries, rPow);
   const D = commitVector(g, kernel);
   tr.appendPoint('D', D);
   const t = tr.challenge('t');
   // h = Σ rⁱ/(t − zᵢ)·fᵢ, and the value of h − g at t: Σ rⁱ·yᵢ/(t − zᵢ).
-  const dens = batchInv(queries.map((q) => mod(t - BigInt(q.z), R)), R);
-  const h = new Array<bigint>(DOMAIN_SIZE).fill(0n);
+  let h: bigint[];
   let value = 0n;
-  queries.forEach((q, k) => {
-    const c = (rPow[k] * dens[k]) % R;
-    value = (value + c * q.y) % R;
-    for (let i = 0; i < DOMAIN_SIZE; i++) if (q.f[i] !== 0n) h[i] = (h[i] + c * q.f[i]) % R;
-  });
+  if (byZ) {
+    const zs = [...byZ.keys()];
+    const dens = batchInv(zs.map((z) => mod(t - BigInt(z), R)), R);
+    const acc = new Array<bigint>(DOMAIN_SIZE).fill(0n);
+    zs.forEach((z, k) => {
+      const agg = byZ.get(z)!;
+      const F = agg.F!;
+      const d = dens[k];
+      value += d * agg.y;
+      for (let i = 0; i < DOMAIN_SIZE; i++) acc[i] += d * F[i];
+    });
+    h = acc.map((v) => v % R);
+    value %= R;
+  } else {
+    const dens = batchInv(queries.map((q) => mod(t - BigInt(q.z), R)), R);
+    h = new Array<bigint>(DOMAIN_SIZE).fill(0n);
+    queries.forEach((q, k) => {
+      const c = (rPow[k] * dens[k]) % R;
+      value = (value + c * q.y) % R;
+      for (let i = 0; i < DOMAIN_SIZE; i++) if (q.f[i] !== 0n) h[i] = (h[i] + c * q.f[i]) % R;
+    });
+  }
   const E = commitVector(h, kernel);
   tr.appendPoint('E', E);
   let a = h.map((hi, i) => mod(hi - g[i], R));
@@ -172,7 +289,7 @@ export interface GeneratedProof {
 }
 
 /** Prove the values (or absence) of `keys` in `state` against its current root. */
-export function proveKeys(state: SaltState, keys: readonly bigint[], kernel: SaltKernel = defaultKernel()): GeneratedProof {
+export function proveKeys(state: SaltState, keys: readonly bigint[], kernel: SaltKernel = defaultKernel(), opts: ProveOptions = {}): GeneratedProof {
   if (keys.length === 0) throw new Error('no keys to prove');
   const trie = state.trie;
   const sorted = [...new Set(keys)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
@@ -200,7 +317,12 @@ export function proveKeys(state: SaltState, keys: readonly bigint[], kernel: Sal
   const cmp = (x: bigint, y: bigint): number => (x < y ? -1 : x > y ? 1 : 0);
   for (const id of [...shape.internal.keys()].sort(cmp)) {
     const sid = connectId(id, levels);
-    const f = Array.from({ length: DOMAIN_SIZE }, (_, pos) => scalarOf(connectId(childId(id, pos), levels)));
+    const f: bigint[] = new Array(DOMAIN_SIZE);
+    const first = childId(id, 0);
+    if (opts.reference) for (let pos = 0; pos < DOMAIN_SIZE; pos++) f[pos] = scalarOf(connectId(childId(id, pos), levels));
+    // A child is never a subtree root (connectId keeps it): ids first + pos, as numbers within their space.
+    else if (first < 1n << 40n) for (let pos = 0, c = Number(first); pos < DOMAIN_SIZE; pos++) f[pos] = trie.mainScalar(c + pos);
+    else for (let pos = 0, b = Number(first >> 40n), c = Number(first & SLOT_MASK); pos < DOMAIN_SIZE; pos++) f[pos] = trie.subScalar(b, c + pos);
     for (const z of [...shape.internal.get(id)!].sort((x, y) => x - y)) queries.push({ commitment: pointOf(sid), f, z, y: f[z] });
   }
   for (const id of [...shape.leaves.keys()].sort(cmp)) {
@@ -217,6 +339,10 @@ export function proveKeys(state: SaltState, keys: readonly bigint[], kernel: Sal
   }
   const parentsCommitments = new Map<bigint, Uint8Array>();
   const required = [...new Set([...shape.internal.keys(), ...shape.leaves.keys()].map((id) => connectId(id, levels)))].sort(cmp);
-  for (const sid of required) parentsCommitments.set(sid, compress(pointOf(sid)));
-  return { kvs, proof: { parentsCommitments, proof: createMultiProof(queries, 'st', kernel), levels } };
+  // One shared inversion for all encodings; the transcript reuses them (createMultiProof compressed each again).
+  const enc = opts.reference ? required.map((sid) => compress(pointOf(sid))) : batchCompress(required.map(pointOf));
+  required.forEach((sid, i) => parentsCommitments.set(sid, enc[i]));
+  const byPoint = new Map<Point, Uint8Array>(required.map((sid) => [pointOf(sid), parentsCommitments.get(sid)!]));
+  const withEnc = queries.map((q) => ({ ...q, compressed: byPoint.get(q.commitment) }));
+  return { kvs, proof: { parentsCommitments, proof: createMultiProof(withEnc, 'st', kernel, opts), levels } };
 }

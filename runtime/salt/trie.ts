@@ -159,6 +159,8 @@ function kdefault(p: Point): KNode {
 
 const REC = POINT_WORDS + SCALAR_WORDS;
 
+const defaultScalars = new Map<Point, bigint>();
+
 /**
  * Accumulators and fixed-base jobs for one level: each distinct target node gets an accumulator
  * initialised with its current commitment, every change to it becomes a job; the kernel then adds
@@ -299,7 +301,10 @@ export class SaltTrie {
   }
 
   private defaultScalar(p: Point): bigint {
-    return wordsToBigint(kdefault(p).s, 0);
+    // Memoised: the prover reads all 256 children of every opened node, most of them defaults.
+    let s = defaultScalars.get(p);
+    if (s === undefined) defaultScalars.set(p, (s = wordsToBigint(kdefault(p).s, 0)));
+    return s;
   }
 
   /** The root commitment. */

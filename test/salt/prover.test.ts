@@ -10,6 +10,7 @@ import { verifySaltProof } from '../../runtime/salt/witness.ts';
 import { saltKey } from '../../runtime/salt/keys.ts';
 import { compress, GENERATOR } from '../../runtime/salt/banderwagon.ts';
 import { SaltStore } from '../../runtime/salt/index.ts';
+import { defaultKernel } from '../../runtime/salt/kernel/index.ts';
 
 function lcgBytes(seed: number, n: number): Uint8Array {
   let s = seed >>> 0;
@@ -48,6 +49,20 @@ describe('SALT proof generation', () => {
     const one = proveKeys(s, [present[0]]);
     expect(verifySaltProof(one.kvs, one.proof, root)).toEqual({ ok: true });
   }, 60_000);
+
+  it('the grouped prover gives the BigInt reference prover\'s bytes (same commitments, same multiproof)', () => {
+    // Every present key plus the special ones: many queries share a point z, nodes are opened at several points.
+    const all = [...keys, ...changes.map((c) => {
+      const l = s.locate(c.key)!;
+      return saltKey(l.bucket, l.slot);
+    })];
+    const fast = proveKeys(s, all);
+    const ref = proveKeys(s, all, defaultKernel(), { reference: true });
+    expect([...fast.proof.parentsCommitments.keys()]).toEqual([...ref.proof.parentsCommitments.keys()]);
+    for (const [id, c] of ref.proof.parentsCommitments) expect(fast.proof.parentsCommitments.get(id)).toEqual(c);
+    expect(Buffer.from(fast.proof.proof).toString('hex')).toBe(Buffer.from(ref.proof.proof).toString('hex'));
+    expect(verifySaltProof(fast.kvs, fast.proof, root)).toEqual({ ok: true });
+  }, 120_000);
 
   it('rejects tampering: value, missing key, commitment, proof byte, root', () => {
     const { kvs, proof } = proveKeys(s, keys);
