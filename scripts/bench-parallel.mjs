@@ -1,99 +1,131 @@
 #!/usr/bin/env node
 /**
- * @file `npm run bench:parallel`: the synthetic workloads of issue #16 (W1–W5, `mevmc block gen`) executed by
- * `mevmc block --json --repeat R`, sequentially and — once `mevmc block` has `--workers` — with 2, 4 and 8 workers.
+ * @file `npm run bench:parallel`: the parallel executor against the sequential one, in one process, on the synthetic
+ * workloads of issue #16 (W1–W5, `mevmc block gen`) and the blocks of ../shared/blocks.
  *
- * Per workload: transactions, Mgas, sequential ms (median of R runs on fresh state, execution only, after a warm-up
- * pass over the same block in the same process) and Mgas/s; per
- * worker count: parallel ms, speedup (sequential / parallel, both from this run), conflicts and re-executions when
- * the block's JSON `parallel` report gives them (re-executions = executions − transactions dispatched to workers; max =
- * most executions of one transaction; `seq`
- * when the executor fell back to sequential; '-' when not reported).
+ * Per block: after WARMUP rounds of each, REPEAT rounds that alternate sequential and parallel runs on fresh state
+ * (so both see the same machine load), execution ms only (`BlockResult.execMs`: compile and thread start-up apart).
+ * Per worker count (the pool's executors: this thread + N − 1 worker threads): median ms, speedup (sequential /
+ * parallel), conflicts, re-executions (executions beyond one per transaction), executions per transaction, how the
+ * run ended (`seq:` fell back to sequential, `stop@i:` speculation stopped after transaction i, with why), and CPU ms
+ * per round of the calling thread (sequential executor / coordinator) and of the whole process (Linux /proc; 10 ms ticks summed over the rounds) — on a loaded
+ * machine wall-clock speedups mostly measure the scheduler, CPU per round says what each thread did. Prints the
+ * load average before and after. Every parallel result is compared with the sequential one (receipts root, gas,
+ * bloom): a difference is a failure (exit 1).
  *
- * Blocks are generated into DIR (default `$TMPDIR/mevmc-bench-parallel`) at the default ~30 Mgas (TXS=n for another
- * size; SEED=s); REUSE=1 keeps blocks already there from an earlier run with the same TXS and SEED (generation runs the
- * @ethereumjs/vm oracle: ~20–40 s a block). Env: REPEAT (default 5), WORKERS (default 2,4,8), FILTER (regex over
- * workload names), MEVMC (the CLI to run, default dist/cli/mevmc.js — `npm run build` first).
+ * Env: WORKERS (default 2,4,8), REPEAT (5), WARMUP (2), FILTER (regex over row names), SHARED=0 (skip
+ * ../shared/blocks), SHARED_DIR (default ../shared/blocks/blocks), SYNTH=0 (skip the synthetic workloads), DIR (where
+ * generated blocks go, default $TMPDIR/mevmc-bench-parallel; REUSE=1 keeps them), TXS, SEED. Needs `npm run build`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = process.env.MEVMC ?? join(root, 'dist', 'cli', 'mevmc.js');
-if (!existsSync(cli)) { console.error(`bench:parallel: ${cli} is missing: run \`npm run build\` first`); process.exit(2); }
+const dist = join(root, 'dist');
+if (!existsSync(join(dist, 'cli', 'mevmc.js'))) { console.error('bench:parallel: dist/ is missing: run `npm run build` first'); process.exit(2); }
+const { executeBlock, ParallelPool, blockFromRpc } = await import(join(dist, 'runtime', 'index.js'));
+const { loadFixture, freshState } = await import(join(dist, 'runtime', 'harness', 'blocks', 'fixture.js'));
+const { WasmLoader } = await import(join(dist, 'runtime', 'loader', 'wasm.js'));
+
 const WORKLOADS = ['raw', 'raw-chain', 'raw-hot', 'erc20', 'swap', 'chain', 'hot10', 'hot30'];
 const LABEL = { raw: 'W1 raw', 'raw-chain': 'W1 nonce chain', 'raw-hot': 'W1 hot recipient', erc20: 'W2 erc20', swap: 'W3 swap',
   chain: 'W4 chain', hot10: 'W5 hot 10 %', hot30: 'W5 hot 30 %' };
 const DIR = process.env.DIR ?? join(tmpdir(), 'mevmc-bench-parallel');
 const REPEAT = Number(process.env.REPEAT ?? 5);
+const WARMUP = Number(process.env.WARMUP ?? 2);
 const WORKERS = (process.env.WORKERS ?? '2,4,8').split(',').map(Number);
 const FILTER = process.env.FILTER ? new RegExp(process.env.FILTER) : undefined;
-const TXS = process.env.TXS;
-const SEED = process.env.SEED ?? '1';
+const SHARED_DIR = process.env.SHARED_DIR ?? join(root, '..', 'shared', 'blocks', 'blocks');
 
-const run = (args) => {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`mevmc ${args.join(' ')}: ${r.signal ? `killed by ${r.signal}` : `exit ${r.status}`}\n${(r.stderr + r.stdout).trim()}`);
-  return r.stdout;
-};
-const parallelSupported = run(['block', '--help']).includes('--workers');
-
-/**
- * The block's JSON line (`mevmc block DIR --json`), checked against its header. The folder is given twice and the
- * second pass is reported: the first compiles the contracts and lets V8 tier the hot code up (steady state).
- */
-function blockJson(dir, extra) {
-  const o = JSON.parse(run(['block', dir, dir, '--json', '--repeat', String(REPEAT), ...extra]).trim().split('\n').at(-1));
-  if (!o.ok) throw new Error(`${dir}: block failed its header check: ${JSON.stringify(o)}`);
-  return o;
+/** Blocks to run: [row name, fixture folder]. Synthetic ones are generated first (the @ethereumjs/vm oracle: ~20–40 s each). */
+const rows = [];
+if (process.env.SYNTH !== '0') {
+  for (const w of WORKLOADS) {
+    if (FILTER && !FILTER.test(LABEL[w])) continue;
+    const dir = join(DIR, w);
+    const params = JSON.stringify({ txs: process.env.TXS ?? null, seed: process.env.SEED ?? '1' });
+    const stamp = join(dir, '.bench-params');
+    if (!(process.env.REUSE && existsSync(stamp) && readFileSync(stamp, 'utf8') === params)) {
+      mkdirSync(dir, { recursive: true });
+      const args = [join(dist, 'cli', 'mevmc.js'), 'block', 'gen', '--workload', w, '-o', dir, '--seed', process.env.SEED ?? '1', ...(process.env.TXS ? ['--txs', process.env.TXS] : [])];
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      if (r.status !== 0) { console.error(`bench:parallel: mevmc block gen --workload ${w}: ${r.stderr.trim()}`); process.exit(1); }
+      writeFileSync(stamp, params);
+    }
+    rows.push([LABEL[w], dir]);
+  }
 }
-/**
- * Conflicts, re-executions (executions beyond one per transaction dispatched to workers) and the most executions of
- * one transaction, from the block's `parallel` report.
- */
-function counts(o) {
-  const p = o.parallel ?? {};
-  if (p.fallback) return ['seq', 'seq', 'seq'];
-  const re = typeof p.reExecutions === 'number' ? p.reExecutions
-    : typeof p.executions === 'number' && typeof p.dispatched === 'number' ? p.executions - p.dispatched : undefined;
-  const n = (v) => (typeof v === 'number' ? String(v) : '-');
-  return [n(p.conflicts), n(re), n(p.maxExecutions)];
+if (process.env.SHARED !== '0') {
+  if (!existsSync(SHARED_DIR)) console.log(`(${SHARED_DIR} not found: shared blocks skipped)`);
+  else for (const b of readdirSync(SHARED_DIR).sort((x, y) => Number(x) - Number(y))) if (!FILTER || FILTER.test(b)) rows.push([b, join(SHARED_DIR, b)]);
 }
 
-const cols = [['workload', 17], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['Mgas/s', 7],
-  ...(parallelSupported ? WORKERS.flatMap((w) => [[`w${w} ms`, 8], [`w${w} ×`, 6], ['confl', 6], ['re-ex', 6], ['max', 4]]) : [])];
+/** CPU ms of this thread (tid = pid for the main thread) and of the whole process, from /proc. */
+const TICK_MS = 10;
+function cpuMs() {
+  try {
+    const f = (p) => { const s = readFileSync(p, 'utf8'); const x = s.slice(s.lastIndexOf(')') + 2).split(' '); return (Number(x[11]) + Number(x[12])) * TICK_MS; };
+    return { main: f('/proc/thread-self/stat'), all: f('/proc/self/stat') };
+  } catch {
+    return { main: NaN, all: NaN };
+  }
+}
+const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const hex = (b) => (b ? Buffer.from(b).toString('hex') : '');
+const same = (a, b) => a.gasUsed === b.gasUsed && hex(a.receiptsRoot) === hex(b.receiptsRoot) && hex(a.logsBloom) === hex(b.logsBloom);
+
+const loader = new WasmLoader();
+const pools = new Map(WORKERS.map((n) => [n, new ParallelPool(n)]));
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+console.log(`mevmc parallel vs sequential, in one process: ${WARMUP} warm-up + ${REPEAT} alternating rounds per block, median execution ms; ` +
+  `load average ${load()} (${new Date().toISOString()})`);
+const cols = [['block', 16], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['main/r', 6], ['cpu/r', 6],
+  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['cpu/r', 6], ['ended', 14]])];
 const out = (cells) => console.log(cells.map((c, i) => String(c).padStart(cols[i][1])).join(' '));
-console.log(`mevmc block on generated ~30 Mgas blocks (${DIR}); median of ${REPEAT} runs on fresh state after a warm-up pass, execution only` +
-  (parallelSupported ? '' : '; this mevmc has no --workers yet: sequential only'));
 out(cols.map(([c]) => c));
 const failures = [];
-for (const w of WORKLOADS.filter((x) => !FILTER || FILTER.test(x))) {
-  const dir = join(DIR, w);
-  const params = JSON.stringify({ txs: TXS ?? null, seed: SEED });
-  const stamp = join(dir, '.bench-params');
-  if (!(process.env.REUSE && existsSync(stamp) && readFileSync(stamp, 'utf8') === params)) {
-    mkdirSync(dir, { recursive: true });
-    run(['block', 'gen', '--workload', w, '-o', dir, '--seed', SEED, ...(TXS ? ['--txs', TXS] : [])]);
-    writeFileSync(stamp, params);
-  }
-  const seq = blockJson(dir, parallelSupported ? ['--workers', '1'] : []);
-  const cells = [LABEL[w], seq.txs, (seq.gasUsed / 1e6).toFixed(1), seq.execMs.toFixed(2), (seq.gasUsed / 1e3 / seq.execMs).toFixed(0)];
-  if (parallelSupported) {
-    for (const n of WORKERS) {
-      // A failing parallel run is a finding, not the end of the table: noted below it.
-      try {
-        const par = blockJson(dir, ['--workers', String(n)]);
-        cells.push(par.execMs.toFixed(2), (seq.execMs / par.execMs).toFixed(2), ...counts(par));
-      } catch (e) {
-        failures.push(`${w} --workers ${n}: ${e.message.split('\n').slice(0, 3).join(' | ')}`);
-        cells.push('FAIL', '-', '-', '-', '-');
-      }
+for (const [name, dir] of rows) {
+  const f = loadFixture(dir);
+  const { block } = blockFromRpc(f.block);
+  const blockHash = (n) => f.blockHashes.get(n);
+  const n = block.transactions.length;
+  const run = async (pool) => {
+    const c0 = cpuMs();
+    const r = await executeBlock(block, freshState(f), { loader, blockHash, ...(pool ? { pool } : {}) });
+    const c1 = cpuMs();
+    return { r, main: c1.main - c0.main, all: c1.all - c0.all };
+  };
+  const seq = { ms: [], main: 0, all: 0 };
+  const par = new Map(WORKERS.map((w) => [w, { ms: [], main: 0, all: 0, last: undefined }]));
+  let ref;
+  for (let k = 0; k < WARMUP + REPEAT; k++) {
+    const s = await run();
+    ref ??= s.r;
+    if (k >= WARMUP) { seq.ms.push(s.r.execMs); seq.main += s.main; seq.all += s.all; }
+    for (const w of WORKERS) {
+      const p = await run(pools.get(w));
+      if (!same(p.r, ref)) failures.push(`${name} workers=${w}: result differs from sequential`);
+      const x = par.get(w);
+      if (k >= WARMUP) { x.ms.push(p.r.execMs); x.main += p.main; x.all += p.all; x.last = p.r.parallel; }
     }
+  }
+  const cells = [name, n, (Number(ref.gasUsed) / 1e6).toFixed(1), median(seq.ms).toFixed(1), (seq.main / REPEAT).toFixed(0), (seq.all / REPEAT).toFixed(0)];
+  for (const w of WORKERS) {
+    const x = par.get(w);
+    const p = x.last;
+    const ms = median(x.ms);
+    const executions = p.executions.reduce((a, b) => a + b, 0);
+    const ended = p.fallback ? `seq: ${p.fallback.replace(/ \(parallel from .*\)/, '').replace('transaction(s) to hand out', 'txs out')}`
+      : p.stopReason ? `stop@${p.stoppedAt}: ${p.stopReason}` : 'speculated';
+    cells.push(ms.toFixed(1), (median(seq.ms) / ms).toFixed(2), p.conflicts, executions - n, (executions / n).toFixed(2),
+      (x.main / REPEAT).toFixed(0), (x.all / REPEAT).toFixed(0), ended.slice(0, 14));
   }
   out(cells);
 }
+for (const p of pools.values()) await p.close();
+console.log(`load average after: ${load()}; main/r, coord/r: CPU ms per round of the calling thread (sequential / coordinator), cpu/r: of the whole process (10 ms ticks)`);
 for (const f of failures) console.log(`FAIL ${f}`);
 process.exitCode = failures.length ? 1 : 0;

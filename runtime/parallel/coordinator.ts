@@ -35,7 +35,7 @@ import { type Account, type AccountDiff, type StateDiff, WorldState } from '../s
 import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
 import { BufferFullError, ByteReader, ByteWriter, readDiff, readLogs, toStateDiff, writeDiff, writeState } from './codec.ts';
 import type { ParallelPool, PoolWorker } from './pool.ts';
-import { CTRL_CLAIM, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, type DelaySpec, type FromWorker, ctrlWords } from './protocol.ts';
+import { CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, type DelaySpec, type FromWorker, ctrlWords } from './protocol.ts';
 import { type ConflictKind, type RecordedReads, RecordingBackend, takeReads, validateReads, validateRecorded } from './reads.ts';
 import type { ParallelStats } from './stats.ts';
 
@@ -86,8 +86,9 @@ const LOG_BYTES_PER_TX = 32 << 10;
 const LOG_MAX_BYTES = 1 << 28;
 
 /**
- * Speculation also stops when, after this many worker results, committing them cost the coordinator more than
- * {@link HANDOVER_RATIO} of what executing them cost the workers: the coordinator (which executes too) is then
+ * Speculation also stops when, over the latest this many worker results (checked at each multiple), the median
+ * commit cost the coordinator more than {@link HANDOVER_RATIO} of the median execution in the workers: the
+ * coordinator (which executes too) is then
  * better off running the rest itself (cheap transactions: plain transfers, ERC-20 transfers, measured at 10–25 µs
  * of decode + validation + commit against 20–50 µs of execution).
  */
@@ -206,7 +207,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         p.pool.post(w, { type: 'modules', modules: fresh });
         for (const m of fresh) w.sent.add(m.key);
       }
-      p.pool.post(w, { type: 'block', id, fork, env: plainEnv, hashes, txs: handed, order, snapshot, ctrl: ctrlBuf, log: logBuf, w: k, results: w.results, delay: p.delay });
+      p.pool.post(w, { type: 'block', id, fork, env: plainEnv, hashes, txs: handed, order, snapshot, ctrl: ctrlBuf, log: logBuf, workers: workers.length, w: k, results: w.results, delay: p.delay });
       stats.bytesOut += snapshot.length;
     });
   }
@@ -311,8 +312,12 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     stats.localSpeculated = (stats.localSpeculated ?? 0) + 1;
   };
 
-  /** Worker results committed, their execution ms (as the workers measured) and the coordinator's ms committing them. */
-  const handover = { n: 0, execMs: 0, commitMs: 0 };
+  /**
+   * The latest worker results' execution ms (as the workers measured) and the coordinator's ms committing each;
+   * judged by medians: on a loaded machine a preempted thread turns a few sums into outliers.
+   */
+  const handover = { n: 0, exec: new Float64Array(HANDOVER_SAMPLE), commit: new Float64Array(HANDOVER_SAMPLE) };
+  const median = (a: Float64Array): number => a.slice().sort()[HANDOVER_SAMPLE >> 1];
   const ranHere = new Set<number>();
   try {
     let d = 0;
@@ -379,6 +384,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         } else await waitForWorkers(i);
       }
       append(i, committed);
+      Atomics.store(ctrl, CTRL_COMMITTED, d);
+      if (workers.length) Atomics.notify(ctrl, CTRL_COMMITTED);
       if (!checked) continue;
       const failed = stats.conflicts > c0;
       recent.push(failed);
@@ -390,7 +397,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         stats.stopReason = 'conflicts';
         Atomics.store(ctrl, CTRL_STOP, 1);
       }
-      if (speculating && handover.n >= HANDOVER_SAMPLE && handover.commitMs > HANDOVER_RATIO * handover.execMs && !p.keepSpeculating) {
+      if (speculating && handover.n >= HANDOVER_SAMPLE && handover.n % HANDOVER_SAMPLE === 0 && !p.keepSpeculating &&
+        median(handover.commit) > HANDOVER_RATIO * median(handover.exec)) {
         speculating = false;
         stats.stoppedAt = i;
         stats.stopReason = 'hand-over';
@@ -471,8 +479,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     const logs = readLogs(r);
     const execMs = r.f64();
     stats.workerTxMs = (stats.workerTxMs ?? 0) + execMs;
-    handover.n++;
-    handover.execMs += execMs;
+    handover.exec[handover.n % HANDOVER_SAMPLE] = execMs;
     const bad = validateReads(r, backend, codeVersion, seen);
     if (bad) return conflict(i, bad);
     if (status === 'rejected') throw new InvalidBlockError(i, `rejected: ${error}`);
@@ -488,7 +495,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     hooks.finish(i, result, diff, kind, execMs);
     const ms = performance.now() - t;
     stats.commitMs = (stats.commitMs ?? 0) + ms;
-    handover.commitMs += ms;
+    handover.commit[handover.n++ % HANDOVER_SAMPLE] = ms;
     return diff;
   }
 }

@@ -26,9 +26,17 @@ export const CTRL_STOP = 3;
 export const CTRL_RES_SEQ = 4;
 /** Workers that finished the block. */
 export const CTRL_DONE = 5;
+/** Speculative transactions (positions in `order`) committed so far: workers claim at most {@link claimWindow} beyond. */
+export const CTRL_COMMITTED = 6;
 /** Worker w's result area holds this many bytes: ctrl[CTRL_RES_BYTES + w]. */
 export const CTRL_RES_BYTES = 8;
 export const ctrlWords = (workers: number): number => CTRL_RES_BYTES + workers;
+/**
+ * How far past the last commit the workers may claim: far enough to keep every worker busy on independent
+ * transactions, near enough that a dependency chain or an oversubscribed machine wastes little (with 7 workers on
+ * 2 cores and no bound, W4's chain had all 1,075 results executed ahead, each then failing validation).
+ */
+export const claimWindow = (workers: number): number => 4 * workers + 4;
 
 /** How a worker builds its loader. */
 export interface LoaderSpec {
@@ -66,6 +74,8 @@ export interface BlockMsg {
   snapshot: Uint8Array;
   ctrl: SharedArrayBuffer;
   log: SharedArrayBuffer;
+  /** Worker threads in this block (for the claim window). */
+  workers: number;
   /** This worker's number (its ctrl[CTRL_RES_BYTES + w] word) and its result area (a fixed-size SharedArrayBuffer). */
   w: number;
   results: SharedArrayBuffer;

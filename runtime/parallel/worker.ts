@@ -20,7 +20,7 @@ import { MemoryBackend, WorldState } from '../state/world.ts';
 import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
 import { BufferFullError, ByteReader, ByteWriter, readDiff, readState, toStateDiff, writeDiff, writeLogs } from './codec.ts';
 import {
-  type BlockMsg, CTRL_CLAIM, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, type FromWorker, type LoaderSpec, type ToWorker,
+  type BlockMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, type FromWorker, type LoaderSpec, type ToWorker, claimWindow,
 } from './protocol.ts';
 import { RecordingBackend } from './reads.ts';
 
@@ -101,8 +101,15 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
     }
     logPos = r.pos;
   };
+  const window = claimWindow(m.workers);
   for (;;) {
     if (Atomics.load(ctrl, CTRL_STOP) !== 0) break;
+    // Not too far ahead of the commits (woken by the coordinator's notify on CTRL_COMMITTED).
+    const committed = Atomics.load(ctrl, CTRL_COMMITTED);
+    if (Atomics.load(ctrl, CTRL_CLAIM) >= committed + window && Atomics.load(ctrl, CTRL_CLAIM) < m.order.length) {
+      Atomics.wait(ctrl, CTRL_COMMITTED, committed, 5);
+      continue;
+    }
     const j = Atomics.add(ctrl, CTRL_CLAIM, 1);
     if (j >= m.order.length) break;
     const i = m.order[j];
