@@ -22,7 +22,7 @@ try {
 }
 
 const ASSETS = [
-  ['src/builtins', /\.(wasm|h)$/],
+  ['src/builtins', /\.(wasm|h)$|^state_native\.c$/], // state_native.c: the native state helper's source
   ['runtime/include', /\.h$/],
   ['runtime/salt/kernel', /\.wasm$/],
   ['cli/bench', /\.(c|json)$/],

@@ -15,6 +15,7 @@ import { G } from '../../src/evm/gas.ts';
 import type { FrameBuffer } from '../loader/types.ts';
 import { precompileFor } from '../precompiles/index.ts';
 import { logArena, PackedLog } from '../state/packed-log.ts';
+import { AcctField } from '../state/state-cache.ts';
 import type { WorldState } from '../state/world.ts';
 import { callAccessCost, type CallKind, create2Address, createAddress, forwardedGas } from './call-rules.ts';
 import type { BlockContext, Message, MessageRunner } from './types.ts';
@@ -388,7 +389,11 @@ export class FrameHost {
     const { mem, world } = this;
     const address = mem.readAddress(r);
     if (!this.accessAccount(address)) return Status.OutOfGas;
+    const a = this.cacheAddr(r), u = mem.u32(), p = r >> 2;
+    const k0 = u[p], k1 = u[p + 1], k2 = u[p + 2], k3 = u[p + 3], k4 = u[p + 4];
     mem.writeWord(r, world.balance(address));
+    // The account is warm now: the cache answers the next BALANCE of it (state_host.c / state_native.c).
+    if (a !== 0) world.cache!.acctFill(a, AcctField.balance, k0, k1, k2, k3, k4, mem.u32(), r);
     return 0;
   }
 
@@ -396,7 +401,10 @@ export class FrameHost {
     const { mem, world } = this;
     const address = mem.readAddress(r);
     if (!this.accessAccount(address)) return Status.OutOfGas;
+    const a = this.cacheAddr(r), u = mem.u32(), p = r >> 2;
+    const k0 = u[p], k1 = u[p + 1], k2 = u[p + 2], k3 = u[p + 3], k4 = u[p + 4];
     mem.writeWord(r, BigInt(world.code(address).length));
+    if (a !== 0) world.cache!.acctFill(a, AcctField.codeSize, k0, k1, k2, k3, k4, mem.u32(), r);
     return 0;
   }
 
@@ -404,8 +412,11 @@ export class FrameHost {
     const { mem, world } = this;
     const address = mem.readAddress(r);
     if (!this.accessAccount(address)) return Status.OutOfGas;
+    const a = this.cacheAddr(r), u = mem.u32(), p = r >> 2;
+    const k0 = u[p], k1 = u[p + 1], k2 = u[p + 2], k3 = u[p + 3], k4 = u[p + 4];
     const hash = world.codeHash(address);
     mem.writeWord(r, hash ? bytesToBigint(hash) : 0n);
+    if (a !== 0) world.cache!.acctFill(a, AcctField.codeHash, k0, k1, k2, k3, k4, mem.u32(), r);
     return 0;
   }
 
@@ -413,6 +424,12 @@ export class FrameHost {
     const { mem, world, msg } = this;
     if (msg.address === this.block.coinbase) this.block.chainRules?.volatileAccess?.('beneficiary');
     mem.writeWord(r, world.balance(msg.address));
+    const a = this.cacheAddr(r);
+    if (a !== 0) {
+      const u = mem.u32(), p = (ENV + 32 * EnvSlot.Address) >> 2;
+      // Not AcctField.balance: SELFBALANCE does not warm the account (a bare message call's target may be cold).
+      world.cache!.acctFill(a, AcctField.selfBalance, u[p], u[p + 1], u[p + 2], u[p + 3], u[p + 4], u, r);
+    }
   }
 
   mevmc_blockhash(r: number) {

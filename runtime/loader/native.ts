@@ -25,6 +25,11 @@
  *   (so compiled code stops at its next charge even after a `void` callback) and returns
  *   MEVMC_HOST_ERROR; `run()` rethrows it once mevmc_run has returned, exactly as a wasm instance
  *   throws through `run()`.
+ * - Storage ops: with the state cache on (runtime/state/state-cache.ts), SLOAD/SSTORE/TLOAD/TSTORE and
+ *   warm BALANCE/SELFBALANCE/EXTCODESIZE/EXTCODEHASH of frames are served in C by the state helper
+ *   (native-state.ts), which takes their place in the host table and calls the koffi callbacks back on
+ *   a miss and for frames without a state-cache record. The contract objects are unchanged by it (same
+ *   ABI and table layout), so no cache key changes; the helper is keyed by the hash of its own source.
  * - Nesting: a callback may run another frame (native or wasm) synchronously; koffi runs C code on a
  *   stack of its own (set to its 16 MiB maximum here), shared by all nested native frames.
  */
@@ -41,6 +46,8 @@ import { type Fork, forkName } from '../../src/evm/forks.ts';
 import { HostFailure } from '../host/call.ts';
 import { DiskCache, type EntryKey, codeHashHex, entryName } from './cache.ts';
 import { NativeLoadError, ObjectStore } from './native-objects.ts';
+import { NativeStateHelper } from './native-state.ts';
+import { stateCache } from '../state/state-cache.ts';
 
 export { NativeLoadError } from './native-objects.ts';
 import type { ContractInstance, ContractLoader, FrameBuffer, HostFns, LoadedCode } from './types.ts';
@@ -108,6 +115,10 @@ interface Ffi {
   maxDepth: number;
   /** The stack guard (see `stackGuard`), once a loader has set it up. */
   guard: StackGuard | undefined;
+  /** The state helper (storage and account-field ops in C): undefined until a loader set it up, null with the cache off. */
+  state: NativeStateHelper | null | undefined;
+  /** The host table as a view. */
+  table: DataView | undefined;
 }
 
 /**
@@ -184,6 +195,8 @@ function initFfi(): Ffi {
     depth: 0,
     maxDepth: 0,
     guard: undefined,
+    state: undefined,
+    table: undefined,
   };
   const table = mapOrThrow(f, 4096, 'the host callback table');
   const dv = new DataView(koffi.view(table, 4096));
@@ -194,6 +207,7 @@ function initFfi(): Ffi {
     dv.setBigUint64(8 * i, BigInt(ptr), true);
   });
   f.hostTable = table;
+  f.table = dv;
   return f;
 }
 
@@ -286,6 +300,10 @@ export class NativeFrame implements ContractInstance, FrameBuffer {
   private ctx: Uint32Array;
   /** A callback threw during the current run (further callbacks of the run are refused). */
   failed = false;
+  /** Storage ops go to the state cache in C when `Ctx.stateAddr` is set (the state helper is installed). */
+  get stateCache(): boolean {
+    return !!this.f.state;
+  }
   private error: unknown;
 
   constructor(
@@ -322,6 +340,7 @@ export class NativeFrame implements ContractInstance, FrameBuffer {
     const c = this.contract!;
     const f = this.f;
     if (f.depth > 0 && f.guard) checkStack(f.guard, f.depth);
+    f.state?.sync();
     this.failed = false;
     this.error = undefined;
     if (++f.depth > f.maxDepth) f.maxDepth = f.depth;
@@ -385,6 +404,18 @@ function checkStack(gd: StackGuard, depth: number): void {
   }
 }
 
+/** Install the state helper once per process when the state cache is on (frames mapped before it are told to it). */
+function setupState(f: Ffi, objects: ObjectStore): void {
+  const cache = stateCache();
+  if (!cache) {
+    f.state = null;
+    return;
+  }
+  const helper = NativeStateHelper.install(f.koffi, objects, cache, f.table!, (user, err) => f.frames[user]?.fail(err));
+  for (const fr of f.frames) if (fr) helper.setFrame(fr.id, fr.mem);
+  f.state = helper;
+}
+
 /** Set up the process's stack guard: build (once, cached like a contract) and load the helper. */
 function setupGuard(f: Ffi, objects: ObjectStore): void {
   if (f.guard) return;
@@ -407,11 +438,13 @@ function newFrame(f: Ffi): NativeFrame {
   const id = f.freeIds.pop() ?? f.frames.length;
   const fr = new NativeFrame(f, id, base);
   f.frames[id] = fr;
+  f.state?.setFrame(id, fr.mem);
   return fr;
 }
 
 function unmapFrame(f: Ffi, fr: NativeFrame): void {
   f.frames[fr.id] = undefined;
+  f.state?.setFrame(fr.id, 0);
   f.freeIds.push(fr.id);
   f.munmap(fr.base, NativeFrame.MAPPING_BYTES);
 }
@@ -541,6 +574,7 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
     if (c.unloaded) throw new Error(`NativeLoader: ${c.key} was unloaded`);
     const f = ffi();
     if (!f.guard) setupGuard(f, this.objects);
+    if (f.state === undefined) setupState(f, this.objects);
     const fr = this.idle.pop() ?? this.create(f);
     fr.contract = c;
     fr.inUse = true;

@@ -54,7 +54,9 @@ export async function withCompiler<T>(run: () => T): Promise<T> {
 const NO_FNS: HostFns = Object.freeze({}) as HostFns;
 const IDLE = Object.freeze({ fns: NO_FNS });
 /** The host imports state_host.wasm provides. */
-const STATE_HOST_IMPORTS = ['mevmc_sload', 'mevmc_sstore', 'mevmc_tload', 'mevmc_tstore'] as const;
+const STATE_HOST_IMPORTS = [
+  'mevmc_sload', 'mevmc_sstore', 'mevmc_tload', 'mevmc_tstore', 'mevmc_balance', 'mevmc_extcodesize', 'mevmc_extcodehash', 'mevmc_selfbalance',
+] as const;
 
 /**
  * A frame memory with its builtins instance and the host trampolines of the frame running in it. Frames nest, so a
@@ -82,7 +84,8 @@ export class FrameSlot {
       const name = h.name;
       host[name] = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => this.current.fns[name](a, b, c, d, e);
     }
-    // Storage and transient storage from the state cache, wasm to wasm (state_host.c; the JS host when it is off).
+    // Storage, transient storage and warm account fields from the state cache, wasm to wasm (state_host.c; the JS
+    // host on a miss, and for everything when the cache is off).
     const sc = stateCache();
     this.stateCache = sc !== undefined;
     if (sc) {

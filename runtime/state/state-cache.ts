@@ -23,8 +23,14 @@ export interface StateCacheExports {
   wipe(addr: number): void;
   entries(ctx: number): number;
   count(): number;
-  /** Opcodes served for compiled frames so far (sload, sstore, tload, tstore). */
+  /** Opcodes served for compiled frames so far (sload, sstore, tload, tstore; wasm and native). */
   ops(): bigint;
+  /** Offset of the cache's own state (sc_globals) in its memory, for the native helper. */
+  globals(): number;
+  /** Remember an account field JS answered (key and value in the scratch words 0-3 and 4-7). */
+  s_acct_fill(addr: number, field: number): void;
+  /** Every account entry of the context is stale (an account changed, a revert ran). */
+  acct_bump(ctx: number): void;
   t_get(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): bigint[];
   t_put(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint, v0: bigint, v1: bigint, v2: bigint, v3: bigint): void;
   scratch(): number;
@@ -56,6 +62,8 @@ const E_CUR = 32, E_ORIG = 64, E_ADDR = 96, E_CNEXT = 104, E_FLAGS = 108, E_EPOC
 // sc_addr: u32 ctx at 0, epoch at 4.
 const A_EPOCH = 4;
 const F_WRITTEN = 4, F_TRANSIENT = 8;
+/** Account fields the cache remembers for warm accounts (SC_ACCT_* of state_cache_core.h). */
+export const AcctField = { balance: 16, codeSize: 32, codeHash: 64, selfBalance: 128 } as const;
 const MASK = (1n << 64n) - 1n;
 
 interface AddrInfo {
@@ -131,13 +139,29 @@ export class StateCache {
     return 0;
   }
 
+  /**
+   * BALANCE / SELFBALANCE / EXTCODESIZE / EXTCODEHASH answered by JS for a frame on the cache (record `addr`): the
+   * address's lanes `k0`–`k4` and the answer as the word at `r` of `frame` (4-aligned), remembered until the context's
+   * next account change or revert, so the next warm read is served in C.
+   */
+  acctFill(addr: number, field: number, k0: number, k1: number, k2: number, k3: number, k4: number, frame: Uint32Array, r: number): void {
+    const c = this.u32();
+    const s = this.scratch >> 2;
+    c[s] = k0; c[s + 1] = k1; c[s + 2] = k2; c[s + 3] = k3; c[s + 4] = k4;
+    c[s + 5] = 0; c[s + 6] = 0; c[s + 7] = 0;
+    r >>= 2;
+    for (let i = 0; i < 8; i++) c[s + 8 + i] = frame[r + i];
+    this.x.s_acct_fill(addr, field);
+  }
+
   private u32v = new Uint32Array(0);
   private u32(): Uint32Array {
     if (this.u32v.buffer !== this.memory.buffer) this.u32v = new Uint32Array(this.memory.buffer);
     return this.u32v;
   }
 
-  private load(e: number): void {
+  /** A miss: fill entry `e`'s original value from its owner's backend (called from C: the wasm import, the native helper). */
+  load(e: number): void {
     const v = this.dv();
     const info = this.addrs.get(v.getUint32(e + E_ADDR, true))!;
     const value = info.owner.deref()!.loadSlot(info.address, this.readWord(e));
@@ -148,7 +172,8 @@ export class StateCache {
     dv.setBigUint64(e + E_ORIG + 24, value >> 192n, true);
   }
 
-  private warm(a: number): void {
+  /** A slot of address record `a` turned warm in C: warm the account (EIP-2929). */
+  warm(a: number): void {
     const info = this.addrs.get(a)!;
     info.owner.deref()!.warmAddress(info.address);
   }

@@ -292,7 +292,14 @@ export class WorldState implements StateCacheOwner {
     return cp;
   }
   revertTo(cp: number): void {
+    if (this.journal.length <= cp) return;
     while (this.journal.length > cp) this.journal.pop()!();
+    this.accountsChanged(); // a revert may cool an account or restore its fields
+  }
+  /** The cache's account fields (warm BALANCE/EXTCODE* answers) are stale: any account change, any revert. */
+  private accountsChanged(): void {
+    const c = this.cc;
+    if (c) this.sc!.x.acct_bump(c.ctx);
   }
 
   // --- accounts ----------------------------------------------------------------------------
@@ -308,6 +315,7 @@ export class WorldState implements StateCacheOwner {
     this.touch(address);
     this.accounts.set(address, a);
     this.codeHashes.delete(address);
+    this.accountsChanged();
     this.journal.push(() => {
       if (had) this.accounts.set(address, prev!);
       else this.accounts.delete(address);
@@ -412,6 +420,7 @@ export class WorldState implements StateCacheOwner {
     const prev = this.accounts.get(address);
     this.accounts.set(address, null);
     this.codeHashes.delete(address);
+    this.accountsChanged();
     this.journal.push(() => {
       if (had) this.accounts.set(address, prev!);
       else this.accounts.delete(address);

@@ -2,7 +2,8 @@
  * state_cache.c — the state cache (state_cache_core.h) as a wasm module with its own memory (`env.memory`,
  * created by runtime/state/state-cache.ts): one instance per process, shared by every frame. Compiled
  * contracts reach it through state_host.c; the JS WorldState through the same exports. Built with the
- * experimental multi-value ABI, so a word comes back as four i64 results.
+ * experimental multi-value ABI, so a word comes back as four i64 results. The native engine's helper
+ * (state_native.c) runs the same core on this memory.
  */
 #include "mevmc_abi.h"
 
@@ -10,7 +11,7 @@
 
 __attribute__((import_module("js"), import_name("load"))) void sc_js_load(unsigned entry);
 __attribute__((import_module("js"), import_name("warm"))) void sc_js_warm(unsigned addr);
-#define SC_LOAD(e) sc_js_load(e)
+#define SC_LOAD(e) (sc_js_load(e), 1) /* a backend failure throws through wasm */
 #define SC_ON_WARM(a) sc_js_warm(a)
 
 static int sc_grow_to(unsigned bytes) {
@@ -20,7 +21,13 @@ static int sc_grow_to(unsigned bytes) {
 }
 #define SC_GROW(b) sc_grow_to(b)
 
+/* The cache's own state lives in this memory, where the native helper finds it too (export `globals`). */
+static struct sc_globals_store { unsigned long long w[8]; } sc_g_store;
+#define SC_G ((sc_globals *)&sc_g_store)
+
 #include "state_cache_core.h"
+
+_Static_assert(sizeof(sc_globals) <= sizeof(struct sc_globals_store), "sc_globals fits its store");
 
 extern unsigned char __heap_base;
 
@@ -48,9 +55,10 @@ EXPORT(add_refund) void x_add_refund(sc_u32 c, sc_i64 d) { sc_add_refund_ctx(c, 
 EXPORT(wipe) void x_wipe(sc_u32 a) { sc_wipe(a); }
 EXPORT(entries) sc_u32 x_entries(sc_u32 c) { return SC_C(c)->entries; }
 EXPORT(count) sc_u32 x_count(void) { return sc_count; }
-/* Opcodes served here for compiled frames (sload/sstore/tload/tstore below): the bench's host-call count. */
-static sc_u64 sc_ops;
-EXPORT(ops) sc_u64 x_ops(void) { return sc_ops; }
+/* Opcodes served for compiled frames (here by sload/sstore/tload/tstore below, and by the native helper). */
+EXPORT(ops) sc_u64 x_ops(void) { return SC_G->ops; }
+/* Where the cache's state (sc_globals) lies in this memory: the native helper's view of it. */
+EXPORT(globals) sc_u32 x_globals(void) { return (sc_u32)(__SIZE_TYPE__)&sc_g_store; }
 
 /* Current storage value (loaded on a miss, not warmed). */
 EXPORT(peek) word4 x_peek(sc_u32 a, KEY) {
@@ -91,14 +99,14 @@ EXPORT(t_put) void x_t_put(sc_u32 a, KEY, VAL) {
 
 /* The opcodes, for state_host.c. */
 EXPORT(sload) word4_cost x_sload(sc_u32 a, KEY, sc_u32 fork) {
-  sc_ops++;
+  SC_G->ops++;
   sc_u64 k[4] = { k0, k1, k2, k3 }, cost;
   const sc_u64 *v = sc_op_sload(a, k, fork, &cost);
   word4_cost r = { v[0], v[1], v[2], v[3], cost };
   return r;
 }
 EXPORT(sstore) gas_status x_sstore(sc_u32 a, KEY, VAL, sc_u32 fork, sc_u64 gas) {
-  sc_ops++;
+  SC_G->ops++;
   sc_u64 k[4] = { k0, k1, k2, k3 }, v[4] = { v0, v1, v2, v3 };
   gas_status r;
   r.status = sc_op_sstore(a, k, v, fork, &gas);
@@ -106,12 +114,12 @@ EXPORT(sstore) gas_status x_sstore(sc_u32 a, KEY, VAL, sc_u32 fork, sc_u64 gas) 
   return r;
 }
 EXPORT(tload) word4 x_tload(sc_u32 a, KEY) {
-  sc_ops++;
+  SC_G->ops++;
   sc_u64 k[4] = { k0, k1, k2, k3 };
   return w4(sc_op_tload(a, k));
 }
 EXPORT(tstore) void x_tstore(sc_u32 a, KEY, VAL) {
-  sc_ops++;
+  SC_G->ops++;
   sc_u64 k[4] = { k0, k1, k2, k3 }, v[4] = { v0, v1, v2, v3 };
   sc_op_tstore(a, k, v);
 }
@@ -134,3 +142,18 @@ EXPORT(s_sload) sc_u32 x_s_sload(sc_u32 a, sc_u32 fork) {
 EXPORT(s_sstore) sc_u32 x_s_sstore(sc_u32 a, sc_u32 fork) { return sc_op_sstore(a, sc_scratch, sc_scratch + 4, fork, &sc_scratch[8]); }
 EXPORT(s_tload) void x_s_tload(sc_u32 a) { sc_copy(sc_scratch, sc_op_tload(a, sc_scratch)); }
 EXPORT(s_tstore) void x_s_tstore(sc_u32 a) { sc_op_tstore(a, sc_scratch, sc_scratch + 4); }
+
+/* Account fields (BALANCE, SELFBALANCE, EXTCODESIZE, EXTCODEHASH) for state_host.c: the word and 1, or 0 (JS answers). */
+EXPORT(acct) word4_cost x_acct(sc_u32 a, sc_u64 k0, sc_u64 k1, sc_u64 k2, sc_u32 field) {
+  sc_u64 k[4] = { k0, k1, k2, 0 }, v[4];
+  word4_cost r = { 0, 0, 0, 0, 0 };
+  if (sc_acct_get(a, k, field, v)) {
+    SC_G->ops++;
+    r.a = v[0]; r.b = v[1]; r.c = v[2]; r.d = v[3]; r.cost = 1;
+  }
+  return r;
+}
+/* JS answered: remember it (key in scratch words 0-3, value in 4-7). */
+EXPORT(s_acct_fill) void x_s_acct_fill(sc_u32 a, sc_u32 field) { sc_acct_fill(a, sc_scratch, field, sc_scratch + 4); }
+/* An account changed or a revert ran: every account entry of the context is stale. */
+EXPORT(acct_bump) void x_acct_bump(sc_u32 c) { SC_C(c)->agen++; }

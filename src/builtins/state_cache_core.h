@@ -1,6 +1,6 @@
 /*
  * state_cache_core.h — the per-transaction state cache and journal (issue #14 part 2), portable C shared
- * by the wasm state module (state_cache.c) and, later, the native prelude.
+ * by the wasm state module (state_cache.c) and the native engine's helper (state_native.c).
  *
  * What it holds, per context (one context = one WorldState's current transaction):
  *   - storage slots: key → current value (when written), original value (backend value at tx start),
@@ -8,6 +8,8 @@
  *   - transient slots (EIP-1153): key → value;
  *   - the refund counter;
  *   - a journal of every change, so a checkpoint reverts exactly.
+ * Compiled into state_cache.wasm (state_cache.c) and into the native engine's helper object (state_native.c),
+ * both working on the same wasm memory.
  * Entries are keyed by (address record, 32-byte key): an address record belongs to one context, so one
  * hash table serves every live context. Account wipes (CREATE over an address, deletion) bump the address
  * record's epoch: a current value written under another epoch reads as 0, and the original stays.
@@ -15,9 +17,11 @@
  * Storage layout: one arena of fixed-size records addressed by u32 offsets (0 = none); the host grows
  * it (SC_GROW). Values are 4 little-endian u64 limbs, as words in the frame memory.
  *
- * The embedding defines before including: SC_PTR(type, off) (offset → pointer), SC_GROW(bytes) (make
- * [0, bytes) addressable, returns 0 on failure), SC_LOAD(entry) (fill `orig` from the backend: a miss),
- * SC_ON_WARM(addr) (a slot of this address turned warm: the JS side warms the account, EIP-2929).
+ * The embedding defines before including: SC_PTR(type, off) (offset → pointer), SC_G (pointer to the
+ * sc_globals below, inside the same memory), SC_GROW(bytes) (make [0, bytes) addressable, returns 0 on
+ * failure; the memory may move, so no pointer into it is held across an allocation), SC_LOAD(entry)
+ * (fill `orig` from the backend: a miss; returns 0 when the backend failed), SC_ON_WARM(addr) (a slot of
+ * this address turned warm: the JS side warms the account, EIP-2929).
  */
 #ifndef MEVMC_STATE_CACHE_CORE_H
 #define MEVMC_STATE_CACHE_CORE_H
@@ -39,6 +43,19 @@ typedef uint32_t sc_u32;
 #define SC_LOADED 2u    /* orig holds the backend value */
 #define SC_WRITTEN 4u   /* cur holds a value written in this transaction (under `epoch`) */
 #define SC_TRANSIENT 8u /* a transient slot: cur only, never loaded */
+/*
+ * Account entries (keyed by the address word under the context's `accts` record): what BALANCE, SELFBALANCE,
+ * EXTCODESIZE and EXTCODEHASH last returned for a warm account — balance in `cur`, code hash word in `orig`,
+ * code size in `pad[0]` — each valid (flag) only in the account generation `wseq` it was filled in. All but
+ * SC_ACCT_SELF are filled after an access that left the account warm, so they stand for its warmth too. JS fills
+ * them after serving a miss and bumps the context's generation on any account change and any revert (which may
+ * also cool an account), so a hit is exactly what JS would answer. Not journaled: a cache, not state.
+ */
+#define SC_ACCT_BALANCE 16u
+#define SC_ACCT_SIZE 32u
+#define SC_ACCT_HASH 64u
+#define SC_ACCT_SELF 128u /* the balance, from SELFBALANCE: known, but not that the account is warm (a bare call) */
+#define SC_ACCT_ALL (SC_ACCT_BALANCE | SC_ACCT_SIZE | SC_ACCT_HASH | SC_ACCT_SELF)
 
 typedef struct {
   sc_u64 key[4];
@@ -79,15 +96,32 @@ typedef struct {
   sc_u32 addrs;   /* list through sc_addr.cnext */
   sc_u32 journal; /* newest record */
   sc_u32 jlen;
-  sc_u32 pad[2];
+  sc_u32 accts;   /* address record the account entries are keyed under (0: none yet) */
+  sc_u32 agen;    /* account generation: JS bumps it on every account change and every revert */
 } sc_ctx;
 
-/* Allocator state: bump pointer over the arena and one free list per record size. */
-static sc_u32 sc_top, sc_cap;
-static sc_u32 sc_free_entry, sc_free_rec, sc_free_small;
-/* Hash table: `sc_nbuckets` u32 heads at `sc_buckets`; `sc_count` entries live. */
-static sc_u32 sc_buckets, sc_nbuckets, sc_count;
-static sc_u32 sc_epochs, sc_wseq;
+/*
+ * The cache's own state, in the arena's memory (SC_G: a pointer the embedding defines) so that every
+ * embedding running this code on the same bytes (the wasm module, the native helper) shares it.
+ */
+typedef struct {
+  sc_u32 top, cap;                          /* bump pointer over the arena, arena size */
+  sc_u32 free_entry, free_rec, free_small;  /* one free list per record size */
+  sc_u32 buckets, nbuckets, count;          /* hash table: nbuckets u32 heads at `buckets`; count entries live */
+  sc_u32 epochs, wseq;
+  sc_u64 ops; /* opcodes served for compiled frames (the bench's host-call count) */
+} sc_globals;
+
+#define sc_top (SC_G->top)
+#define sc_cap (SC_G->cap)
+#define sc_free_entry (SC_G->free_entry)
+#define sc_free_rec (SC_G->free_rec)
+#define sc_free_small (SC_G->free_small)
+#define sc_buckets (SC_G->buckets)
+#define sc_nbuckets (SC_G->nbuckets)
+#define sc_count (SC_G->count)
+#define sc_epochs (SC_G->epochs)
+#define sc_wseq (SC_G->wseq)
 
 #define SC_E(o) SC_PTR(sc_entry, o)
 #define SC_A(o) SC_PTR(sc_addr, o)
@@ -206,10 +240,7 @@ static sc_u32 sc_get(sc_u32 addr, const sc_u64 *k, sc_u32 transient) {
 }
 
 static inline void sc_ensure_loaded(sc_u32 e) {
-  if (!(SC_E(e)->flags & (SC_LOADED | SC_TRANSIENT))) {
-    SC_LOAD(e);
-    SC_E(e)->flags |= SC_LOADED;
-  }
+  if (!(SC_E(e)->flags & (SC_LOADED | SC_TRANSIENT)) && SC_LOAD(e)) SC_E(e)->flags |= SC_LOADED;
 }
 
 /* The current value of a loaded storage entry (0 when its account was wiped after the write, or before it). */
@@ -235,8 +266,8 @@ static sc_u32 sc_new_rec(sc_u32 ctx, sc_u32 kind, sc_u32 target) {
 
 /* Journal the state of entry e before a change. */
 static void sc_save_entry(sc_u32 e) {
+  sc_u32 r = sc_new_rec(SC_A(SC_E(e)->addr)->ctx, SC_REC_ENTRY, e);
   sc_entry *p = SC_E(e);
-  sc_u32 r = sc_new_rec(SC_A(p->addr)->ctx, SC_REC_ENTRY, e);
   sc_rec *q = SC_R(r);
   sc_copy(q->old, p->cur);
   q->oflags = p->flags;
@@ -253,8 +284,8 @@ static inline void sc_mark_written(sc_entry *p) {
 }
 
 static void sc_write(sc_u32 e, const sc_u64 *v) {
-  sc_entry *p = SC_E(e);
   sc_save_entry(e);
+  sc_entry *p = SC_E(e);
   sc_copy(p->cur, v);
   sc_mark_written(p);
 }
@@ -308,6 +339,8 @@ static sc_u32 sc_ctx_new(void) {
   sc_ctx *p = SC_C(c);
   p->refund = 0;
   p->entries = p->addrs = p->journal = p->jlen = 0;
+  p->accts = 0;
+  p->agen = 1;
   return c;
 }
 
@@ -413,6 +446,7 @@ static sc_u32 sc_op_sstore(sc_u32 addr, const sc_u64 *k, const sc_u64 *v, sc_u32
   *gas -= cost;
   /* One journal record covers the warm flag and the value. */
   sc_save_entry(e);
+  p = SC_E(e); /* the record may have grown the memory */
   if (cold) {
     p->flags |= SC_WARM;
     SC_ON_WARM(addr);
@@ -433,6 +467,53 @@ static void sc_op_tstore(sc_u32 addr, const sc_u64 *k, const sc_u64 *v) {
   sc_u32 e = sc_get(addr, k, SC_TRANSIENT);
   sc_save_entry(e);
   sc_copy(SC_E(e)->cur, v);
+}
+
+/* ---- account fields (BALANCE, SELFBALANCE, EXTCODESIZE, EXTCODEHASH) ------------------------------- */
+
+/*
+ * The word of `field` for the address word k (its low 160 bits) into out: 1, or 0 when JS must answer. `field`: one
+ * SC_ACCT_* flag, or SC_ACCT_BALANCE | SC_ACCT_SELF (SELFBALANCE: any known balance).
+ */
+static int sc_acct_get(sc_u32 addr, const sc_u64 *k, sc_u32 field, sc_u64 *out) {
+  sc_ctx *c = SC_C(SC_A(addr)->ctx);
+  if (!c->accts) return 0;
+  sc_u64 key[4] = { k[0], k[1], k[2] & 0xffffffffull, 0 };
+  sc_u32 e = sc_find(c->accts, key, 0);
+  if (!e) return 0;
+  sc_entry *p = SC_E(e);
+  if (p->wseq != c->agen || !(p->flags & field)) return 0;
+  if (field & (SC_ACCT_BALANCE | SC_ACCT_SELF)) sc_copy(out, p->cur);
+  else if (field == SC_ACCT_HASH) sc_copy(out, p->orig);
+  else {
+    out[0] = p->pad[0];
+    out[1] = out[2] = out[3] = 0;
+  }
+  return 1;
+}
+
+/* Remember what JS answered for `field` of address word k: value v (a code size is v[0]). */
+static void sc_acct_fill(sc_u32 addr, const sc_u64 *k, sc_u32 field, const sc_u64 *v) {
+  sc_u32 ctx = SC_A(addr)->ctx;
+  if (!SC_C(ctx)->accts) {
+    sc_u32 a = sc_addr_new(ctx);
+    SC_C(ctx)->accts = a;
+  }
+  sc_u64 key[4] = { k[0], k[1], k[2] & 0xffffffffull, 0 };
+  sc_u32 e = sc_get(SC_C(ctx)->accts, key, 0);
+  sc_entry *p = SC_E(e);
+  sc_u32 gen = SC_C(ctx)->agen;
+  if (p->wseq != gen) {
+    p->flags &= ~SC_ACCT_ALL;
+    p->wseq = gen;
+  }
+  p->flags |= field;
+  if (field & (SC_ACCT_BALANCE | SC_ACCT_SELF)) sc_copy(p->cur, v);
+  else if (field == SC_ACCT_HASH) sc_copy(p->orig, v);
+  else {
+    p->pad[0] = (sc_u32)v[0];
+    p->pad[1] = 0;
+  }
 }
 
 #endif /* MEVMC_STATE_CACHE_CORE_H */

@@ -1,5 +1,6 @@
 /*
- * state_host.c — SLOAD, SSTORE, TLOAD and TSTORE for compiled wasm contracts without JS: instantiated over
+ * state_host.c — SLOAD, SSTORE, TLOAD and TSTORE, and warm BALANCE / SELFBALANCE / EXTCODESIZE / EXTCODEHASH
+ * hits, for compiled wasm contracts without JS: instantiated over
  * each frame's memory (next to the builtins), it reads the operands and the context there and calls the
  * process-wide state cache (state_cache.c) directly, wasm to wasm. It provides the host imports of the same
  * names (src/abi/host.ts), so compiled code is unchanged. A frame whose context holds no state-cache
@@ -20,6 +21,11 @@ CACHE(sload) word4_cost cache_sload(unsigned a, u64, u64, u64, u64, unsigned for
 CACHE(sstore) gas_status cache_sstore(unsigned a, u64, u64, u64, u64, u64, u64, u64, u64, unsigned fork, u64 gas);
 CACHE(tload) word4 cache_tload(unsigned a, u64, u64, u64, u64);
 CACHE(tstore) void cache_tstore(unsigned a, u64, u64, u64, u64, u64, u64, u64, u64);
+CACHE(acct) word4_cost cache_acct(unsigned a, u64, u64, u64, unsigned field);
+HOST(mevmc_balance) int host_balance(unsigned r);
+HOST(mevmc_extcodesize) int host_extcodesize(unsigned r);
+HOST(mevmc_extcodehash) int host_extcodehash(unsigned r);
+HOST(mevmc_selfbalance) void host_selfbalance(unsigned r);
 HOST(mevmc_sload) int host_sload(unsigned r);
 HOST(mevmc_sstore) int host_sstore(unsigned k, unsigned v);
 HOST(mevmc_tload) void host_tload(unsigned r);
@@ -66,4 +72,50 @@ EXPORT(mevmc_tstore) int x_tstore(unsigned k, unsigned v) {
   u64 *kw = WORD(k), *vw = WORD(v);
   cache_tstore(a, kw[0], kw[1], kw[2], kw[3], vw[0], vw[1], vw[2], vw[3]);
   return 0;
+}
+
+/* Account fields (SC_ACCT_* of state_cache_core.h): a warm account's word known to the cache, else the JS host. */
+#define ACCT_BALANCE 16u
+#define ACCT_SIZE 32u
+#define ACCT_HASH 64u
+#define ACCT_SELF 128u
+#define FORK_BERLIN 10u
+
+static inline int acct_op(unsigned r, unsigned field) {
+  unsigned a = CTX_U32(MEVMC_CTX_STATE_ADDR);
+  if (!a) return -1;
+  u64 *w = WORD(r);
+  word4_cost x = cache_acct(a, w[0], w[1], w[2], field);
+  if (!x.cost) return -1;
+  u64 cost = CTX_U32(MEVMC_CTX_FORK) >= FORK_BERLIN ? 100 : 0; /* EIP-2929 warm access */
+  if (GAS < cost) return MEVMC_STATUS_OUT_OF_GAS;
+  GAS -= cost;
+  w[0] = x.a; w[1] = x.b; w[2] = x.c; w[3] = x.d;
+  return 0;
+}
+
+EXPORT(mevmc_balance) int x_balance(unsigned r) {
+  int s = acct_op(r, ACCT_BALANCE);
+  return s >= 0 ? s : host_balance(r);
+}
+EXPORT(mevmc_extcodesize) int x_extcodesize(unsigned r) {
+  int s = acct_op(r, ACCT_SIZE);
+  return s >= 0 ? s : host_extcodesize(r);
+}
+EXPORT(mevmc_extcodehash) int x_extcodehash(unsigned r) {
+  int s = acct_op(r, ACCT_HASH);
+  return s >= 0 ? s : host_extcodehash(r);
+}
+EXPORT(mevmc_selfbalance) void x_selfbalance(unsigned r) {
+  unsigned a = CTX_U32(MEVMC_CTX_STATE_ADDR);
+  if (a) {
+    u64 *env = WORD(MEVMC_ENV); /* slot 0: ADDRESS */
+    word4_cost x = cache_acct(a, env[0], env[1], env[2], ACCT_BALANCE | ACCT_SELF);
+    if (x.cost) {
+      u64 *w = WORD(r);
+      w[0] = x.a; w[1] = x.b; w[2] = x.c; w[3] = x.d;
+      return;
+    }
+  }
+  host_selfbalance(r);
 }

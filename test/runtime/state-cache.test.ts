@@ -4,8 +4,9 @@
  * agree with @ethereumjs/evm on values, gas, refunds and the journal across reverts, on every storage gas regime.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Executor } from '../../runtime/host/call.ts';
+import { FrameHost } from '../../runtime/host/frame-host.ts';
 import type { Message } from '../../runtime/host/types.ts';
 import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import { WasmLoader, ensureCompiler } from '../../runtime/loader/wasm.ts';
@@ -104,10 +105,10 @@ describe.skipIf(!stateCache())(`state cache${stateCache() ? '' : ' (skipped: MEV
     for (const fork of ['berlin', 'cancun'] as const) await same({ fork, code });
   }, T);
 
-  // The native engine reaches the cache through the JS host (FrameHost → StateCache.frameOp): a few programs (clang
-  // builds are slow) when the suite runs on wasm; MEVMC_TEST_ENGINE=native runs every case above on it.
+  // The native engine runs the same C on the same memory (src/builtins/state_native.c): a few programs (clang builds
+  // are slow) when the suite runs on wasm; MEVMC_TEST_ENGINE=native runs every case above on it.
   const noNative = TEST_ENGINE === 'native' ? 'already native' : nativeUnavailableReason();
-  it.skipIf(noNative !== undefined)(`native engine through FrameHost: gas, refunds and reverts${noNative ? ` (skipped: ${noNative})` : ''}`, async () => {
+  it.skipIf(noNative !== undefined)(`native engine through the state helper: gas, refunds and reverts${noNative ? ` (skipped: ${noNative})` : ''}`, async () => {
     const loader = new NativeLoader({ optimize: 1 });
     for (const [code, original] of [EIP2200[2], EIP2200[6], EIP2200[16]]) {
       await same({ fork: 'london', code, pre: { [A]: { storage: { '0x0': `0x${original}` } } } }, { loader });
@@ -116,6 +117,59 @@ describe.skipIf(!stateCache())(`state cache${stateCache() ? '' : ' (skipped: MEV
     const a = asm(`PUSH 1 PUSH 0 SSTORE PUSH 5 PUSH 0 TSTORE PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH20 ${B} GAS DELEGATECALL PUSH 9 SSTORE
       PUSH 0 SLOAD PUSH 10 SSTORE PUSH 3 SLOAD PUSH 13 SSTORE PUSH 0 TLOAD PUSH 14 SSTORE PUSH 7 SLOAD PUSH 16 SSTORE STOP`);
     await same({ fork: 'cancun', code: a, pre: { [A]: { storage: { '0x3': '0x6' } }, [B]: { code: b } } }, { loader });
+  }, T);
+
+  const noNative2 = nativeUnavailableReason();
+  it.skipIf(noNative2 !== undefined)(`native frames serve storage ops in C: no FrameHost call, the cache grows from native code${noNative2 ? ` (skipped: ${noNative2})` : ''}`, async () => {
+    const loader = new NativeLoader({ optimize: 1 });
+    const cache = stateCache()!;
+    const spies = (['mevmc_sload', 'mevmc_sstore', 'mevmc_tload', 'mevmc_tstore'] as const).map((n) => vi.spyOn(FrameHost.prototype, n));
+    try {
+      // 5,000 cold SLOADs of distinct slots summed in transient slot 0, then stored: ~1 MB of cache records in one
+      // transaction, more than the cache's first memory, so native code makes it grow (the base is re-read).
+      const code = asm(`PUSH 5000 loop: JUMPDEST PUSH 1 SWAP1 SUB DUP1 SLOAD PUSH 0 TLOAD ADD PUSH 0 TSTORE
+        DUP1 PUSH :loop JUMPI POP PUSH 0 TLOAD PUSH 0 SSTORE PUSH 0 SLOAD PUSH 1 SSTORE STOP`);
+      const before = cache.memory.buffer.byteLength;
+      const ops0 = cache.x.ops();
+      await same({ fork: 'cancun', code, gas: '0x1000000', pre: { [A]: { storage: { '0x1': '0x3', '0x1387': '0x5', '0x0': '0x9' } } } }, { loader });
+      // 5,000 × (SLOAD, TLOAD, TSTORE) + TLOAD + 2 SSTORE + SLOAD: in C, but for at most the frame's first storage
+      // op, which may reach FrameHost to look the account up (Ctx.stateAddr is set lazily).
+      const js = spies.reduce((n, s) => n + s.mock.calls.length, 0);
+      expect(js).toBeLessThanOrEqual(1);
+      expect(Number(cache.x.ops() - ops0) + js).toBe(15_004);
+      if (before < 2 << 20) expect(cache.memory.buffer.byteLength).toBeGreaterThan(before);
+      else console.log(`note: the state cache already had ${before} bytes: growth from native code not exercised`);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+  }, T);
+
+  it(`warm BALANCE / SELFBALANCE / EXTCODESIZE / EXTCODEHASH from the cache stay exact across value transfers and reverts (${TEST_ENGINE}${noNative2 ? '' : ' and native'})`, async () => {
+    const C = '0x00000000000000000000000000000000000000cc', D = '0x00000000000000000000000000000000000000dd';
+    // B adds its balance twice (the second SELFBALANCE is a cache hit) into its slot 0; called twice with value.
+    const b = asm('SELFBALANCE SELFBALANCE ADD PUSH 0 SLOAD ADD PUSH 0 SSTORE STOP');
+    // C warms D by BALANCE and EXTCODESIZE, then reverts: D is cold again.
+    const c = asm(`PUSH20 ${D} BALANCE POP PUSH20 ${D} EXTCODESIZE POP PUSH 0 PUSH 0 REVERT`);
+    const callB = (v: number) => `PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH ${v} PUSH20 ${B} GAS CALL POP`;
+    const a = asm(`PUSH20 ${B} BALANCE PUSH 0 SSTORE PUSH20 ${B} EXTCODESIZE PUSH 1 SSTORE PUSH20 ${B} EXTCODEHASH PUSH 2 SSTORE
+      SELFBALANCE PUSH 3 SSTORE ${callB(3)} PUSH20 ${B} BALANCE PUSH 4 SSTORE SELFBALANCE PUSH 5 SSTORE ${callB(4)}
+      PUSH20 ${B} BALANCE PUSH 6 SSTORE PUSH20 ${B} EXTCODEHASH PUSH 7 SSTORE
+      PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH20 ${C} GAS STATICCALL POP
+      PUSH20 ${D} EXTCODESIZE PUSH 8 SSTORE PUSH20 ${D} BALANCE PUSH 9 SSTORE PUSH20 ${D} BALANCE PUSH 10 SSTORE
+      PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH20 ${C} GAS CALL POP PUSH20 ${D} EXTCODEHASH PUSH 11 SSTORE STOP`);
+    // The reverted frame alone first: a warm entry C left for D must not survive the revert.
+    const a2 = asm(`PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH20 ${C} GAS STATICCALL PUSH 12 SSTORE PUSH20 ${D} EXTCODESIZE PUSH 8 SSTORE
+      PUSH20 ${D} BALANCE PUSH 9 SSTORE PUSH20 ${D} EXTCODESIZE PUSH 10 SSTORE STOP`);
+    const pre = { [A]: { balance: '0x3e8' }, [B]: { balance: '0x5', code: b }, [C]: { code: c }, [D]: { balance: '0x7' } };
+    const loaders = noNative2 === undefined && TEST_ENGINE !== 'native' ? [undefined, new NativeLoader({ optimize: 1 })] : [undefined];
+    for (const loader of loaders) {
+      for (const fork of ['berlin', 'cancun'] as const) {
+        for (const code of [a, a2]) {
+          const { ours } = await same({ fork, code, pre }, loader ? { loader } : undefined);
+          expect(ours.status).toBe('success');
+        }
+      }
+    }
   }, T);
 
   it('WorldState sees what compiled frames wrote, and a checkpoint taken in JS reverts the cache', async () => {

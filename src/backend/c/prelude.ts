@@ -26,15 +26,19 @@ function readInclude(name: string): string {
 
 let cached: string | undefined;
 
-/** mevmc.h followed by mevmc_native.h, their quoted includes inlined once each. */
-export function amalgamate(): string {
-  if (cached !== undefined) return cached;
+/** The files named, in order, with their quoted includes inlined once each. */
+export function amalgamateFiles(...names: string[]): string {
   const seen = new Set<string>();
   const expand = (name: string): string => {
     if (seen.has(name)) return '';
     seen.add(name);
     return readInclude(name).replace(/^[ \t]*#[ \t]*include[ \t]+"([^"]+)"[^\n]*$/gm, (_, inc: string) => expand(inc));
   };
-  cached = `${expand('mevmc.h')}\n${expand('mevmc_native.h')}\n`;
+  return names.map((n) => `${expand(n)}\n`).join('');
+}
+
+/** mevmc.h followed by mevmc_native.h, their quoted includes inlined once each. */
+export function amalgamate(): string {
+  cached ??= amalgamateFiles('mevmc.h', 'mevmc_native.h');
   return cached;
 }
