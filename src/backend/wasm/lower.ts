@@ -9,7 +9,7 @@ import { evalPure } from '../../evm/arith.ts';
 import { Fork } from '../../evm/forks.ts';
 import { G } from '../../evm/gas.ts';
 import { Op, type OpTraits } from '../../evm/traits.ts';
-import { type BlockBuilder, constValue, type Limb, type Value, valueConst } from './frame.ts';
+import { type BlockBuilder, constValue, LOCAL_MASK16, LOCAL_MASK8, type Limb, type Value, valueConst } from './frame.ts';
 import { type Expr, i32, i64, none } from './module.ts';
 import {
   fromBool, makeAdd, makeBitwise, makeByteConst, makeEq, makeIsZero, makeLess, makeNot, makeOrLimbs, makeShlConst, makeShrConst,
@@ -196,12 +196,12 @@ function makeBswap(bb: BlockBuilder, x: () => Expr): Expr {
   const m = bb.m;
   const t = bb.locals.alloc();
   const get = () => m.local.get(t, i64);
-  const pairs = (e: () => Expr, shift: bigint, mask: bigint) =>
-    m.i64.or(m.i64.and(m.i64.shr_u(e(), m.i64.const(shift)), m.i64.const(mask)), m.i64.shl(m.i64.and(e(), m.i64.const(mask)), m.i64.const(shift)));
+  const pairs = (e: () => Expr, shift: bigint, mask: number) =>
+    m.i64.or(m.i64.and(m.i64.shr_u(e(), m.i64.const(shift)), m.local.get(mask, i64)), m.i64.shl(m.i64.and(e(), m.local.get(mask, i64)), m.i64.const(shift)));
   return m.block(null, [
     m.local.set(t, x()),
-    m.local.set(t, pairs(get, 8n, 0x00ff00ff00ff00ffn)),
-    m.local.set(t, pairs(get, 16n, 0x0000ffff0000ffffn)),
+    m.local.set(t, pairs(get, 8n, LOCAL_MASK8)),
+    m.local.set(t, pairs(get, 16n, LOCAL_MASK16)),
     m.i64.rotl(get(), m.i64.const(32n)),
   ], i64);
 }
