@@ -118,6 +118,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
     const bb = new BlockBuilder(m, locals);
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
     emitChecks(bb, b);
+    bb.setEntryDepth(b.stackReq);
     const cond = compileBlockCode(bb, a, b, call);
     const e = b.exit;
     if (cond !== 'ended') {
@@ -209,6 +210,7 @@ function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trac
     const bb = new BlockBuilder(m, locals);
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
     emitChecks(bb, b);
+    bb.setEntryDepth(b.stackReq);
     const cond = compileBlockCode(bb, a, b, call);
     if (cond !== 'ended' && b.exit.kind === 'dynamicJumpi' && b.exit.targets) bb.emit(m.local.set(LOCAL_TAKEN, cond!));
     rb.set(b.index, r.addBlock(m.block(null, bb.stmts)));

@@ -41,7 +41,13 @@ export const LOCAL_GAS = 4;
  */
 export const LOCAL_MASK8 = 5;
 export const LOCAL_MASK16 = 6;
-const FIRST_I64 = 7;
+/**
+ * Base pointer of the items below a block's entry top (i32): sp − 32·stackReq, set at the block's first access to
+ * them, so each such load or store addresses `base + offset` instead of computing `sp − 32k` (an i32.sub and a
+ * constant per limb: a tenth of a real contract's wasm).
+ */
+export const LOCAL_BASE = 7;
+const FIRST_I64 = 8;
 const MASK64 = (1n << 64n) - 1n;
 
 /** Function-wide local allocation. */
@@ -63,7 +69,7 @@ export class Locals {
   }
   /** Types of all locals, for addFunction. */
   types(): number[] {
-    return [i32, i32, i32, i32, i64, i64, i64, ...new Array<number>(this.max).fill(i64)];
+    return [i32, i32, i32, i32, i64, i64, i64, i32, ...new Array<number>(this.max).fill(i64)];
   }
 }
 
@@ -113,12 +119,33 @@ export class BlockBuilder extends VirtualStack<Value> {
     return this.m.local.get(LOCAL_SP, i32);
   }
 
+  /** Items the block's underflow check guarantees below the entry top (0 after a spill moved sp). */
+  private entryReq = 0;
+  private baseSet = false;
+
+  /** The block's stackReq, checked on entry: items 1..req below the entry top are then addressed from LOCAL_BASE. */
+  setEntryDepth(req: number): void {
+    this.entryReq = req;
+    this.baseSet = false;
+  }
+
+  /** Address of the item `k` below the entry top: an expression maker (fresh per use) and a constant offset. */
+  private belowEntry(k: number): { addr: () => Expr; offset: number } {
+    const m = this.m;
+    if (k > this.entryReq) return { addr: () => m.i32.sub(this.sp(), m.i32.const(32 * k)), offset: 0 };
+    if (!this.baseSet) {
+      this.emit(m.local.set(LOCAL_BASE, m.i32.sub(this.sp(), m.i32.const(32 * this.entryReq))));
+      this.baseSet = true;
+    }
+    return { addr: () => m.local.get(LOCAL_BASE, i32), offset: 32 * (this.entryReq - k) };
+  }
+
   /** Load the item `k` positions below the entry top (k ≥ 1, at sp − 32k) into locals. */
   protected override loadEntryItem(k: number): Value {
     // A fresh address expression per load: binaryen IR is a tree, a shared node corrupts the optimiser.
-    const addr = () => this.m.i32.sub(this.sp(), this.m.i32.const(32 * k));
+    const { addr, offset } = this.belowEntry(k);
     const limbs: Limb[] = [];
-    for (let i = 0; i < 4; i++) limbs.push(this.temp(this.m.i64.load(8 * i, 8, addr())));
+    for (let i = 0; i < 4; i++) limbs.push(this.temp(this.m.i64.load(offset + 8 * i, 8, addr())));
     return { limbs: limbs as unknown as Value['limbs'], home: -k };
   }
 
@@ -135,9 +162,12 @@ export class BlockBuilder extends VirtualStack<Value> {
   /** Write the virtual stack back to memory and move sp: the block's end. */
   flush(): void {
     for (const { v, pos } of this.survivors()) {
-      // pos is relative to the entry top (item at sp + 32·pos); wasm offsets are unsigned: slots below need a subtraction
+      // pos is relative to the entry top (item at sp + 32·pos); wasm offsets are unsigned: slots below use the base
       if (pos >= 0) this.storeWord(() => this.sp(), v, 32 * pos);
-      else this.storeWord(() => this.m.i32.sub(this.sp(), this.m.i32.const(-32 * pos)), v);
+      else {
+        const { addr, offset } = this.belowEntry(-pos);
+        this.storeWord(addr, v, offset);
+      }
     }
     const delta = this.deltaBytes;
     if (delta !== 0) this.emit(this.m.local.set(LOCAL_SP, this.m.i32.add(this.sp(), this.m.i32.const(delta))));
@@ -152,6 +182,8 @@ export class BlockBuilder extends VirtualStack<Value> {
     this.flush();
     this.reset();
     this.locals.resetForBlock();
+    // sp moved: the base no longer matches; the rest of the block subtracts from sp
+    this.setEntryDepth(0);
   }
 
   /** `return status` when `cond` (i32) holds. */
