@@ -11,6 +11,7 @@ import * as B from '../../runtime/salt/banderwagon.ts';
 import { saltCrs } from '../../runtime/salt/crs.ts';
 import { EMPTY_SLOT_SCALAR, kvHash } from '../../runtime/salt/keys.ts';
 import { bucketLeafId } from '../../runtime/salt/trie.ts';
+import { bucketId } from '../../runtime/salt/hasher.ts';
 import { SaltStore, EMPTY_STATE_ROOT_HEX, saltRootFromChangesJsonl } from '../../runtime/salt/index.ts';
 
 function lcg(seed: number): () => number {
@@ -61,6 +62,41 @@ describe('SALT commitments', () => {
     b.applyBatch([{ key: Uint8Array.from([77]), value: undefined }]);
     expect(toHex(b.root())).toBe(toHex(a.root()));
   }, 30_000);
+
+  it('a batch repeating keys and sharing buckets: last write wins, same root as one key per batch', () => {
+    // Keys that share a bucket (birthday search over 2^24 buckets) and keys written twice in one batch go
+    // through applyBatch's per-bucket map; one key per batch never does, so the two must agree.
+    const byBucket = new Map<number, Uint8Array>();
+    const pairs: Uint8Array[][] = [];
+    for (let i = 0; pairs.length < 4 && i < 200_000; i++) {
+      const k = randomBytes(20);
+      const b = bucketId(k);
+      const other = byBucket.get(b);
+      if (other) pairs.push([other, k]);
+      else byBucket.set(b, k);
+    }
+    expect(pairs.length).toBe(4);
+    const v = (n: number): Uint8Array => Uint8Array.from([n, 7, n]);
+    const [p, q, r, t] = pairs;
+    const batch: KeyChange[] = [
+      { key: p[0], value: v(1) }, { key: p[1], value: v(2) }, { key: p[0], value: v(3) },
+      { key: q[0], value: v(4) }, { key: q[0], value: v(5) },
+      { key: r[0], value: v(6) }, { key: r[1], value: v(7) }, { key: r[1], value: undefined },
+      { key: t[1], value: v(8) },
+    ];
+    const a = new SaltState();
+    a.applyBatch([{ key: r[1], value: v(9) }, { key: t[0], value: v(10) }]);
+    const b = new SaltState();
+    for (const c of [{ key: r[1], value: v(9) }, { key: t[0], value: v(10) }]) b.applyBatch([c]);
+    a.applyBatch(batch);
+    const last = new Map(batch.map((c) => [toHex(c.key), c] as const));
+    for (const c of last.values()) b.applyBatch([c]);
+    expect(toHex(a.root())).toBe(toHex(b.root()));
+    expect(a.get(p[0])).toEqual(v(3));
+    expect(a.get(q[0])).toEqual(v(5));
+    expect(a.get(r[1])).toBeUndefined();
+    expect(toHex(a.rootFromScratch())).toBe(toHex(a.root()));
+  }, 60_000);
 
   it('bucket grown past 256 slots by inserts, then past 65,536 slots by metadata; incremental == rebuild', () => {
     const s = new SaltState();
