@@ -74,6 +74,7 @@ export { CodeSourceError, StatelessBackend, diffKeys, loadCodeSource, type CodeL
 export { WitnessFormatError, blockWitness, validateBlock, type HeaderCheck, type ValidationResult } from './salt/validate.ts';
 export { type BackgroundVerification, type BackgroundVerdict, defaultVerifyThread, verifyInBackground } from './salt/verify-async.ts';
 export { checkWitnessRoot } from './salt/witness.ts';
+export { type CachedTables, type TableSource, loadTableKernel, tableCacheDir } from './salt/table-cache.ts';
 export { buildWitness, encodeWitnessFile, witnessKeys, type WitnessMeta } from './salt/witness-build.ts';
 
 /**

@@ -64,49 +64,77 @@ export function defaultVerifyThread(commitments: number): boolean {
   return commitments >= VERIFY_THREAD_MIN_COMMITMENTS && availableParallelism() >= 2;
 }
 
-/** Verify `bytes` against `root`: on a worker thread when `thread`, else on the calling thread before returning. */
-export function verifyInBackground(bytes: Uint8Array, root: Uint8Array, thread = process.env.MEVMC_SALT_VERIFY_THREAD === '1'): BackgroundVerification {
-  if (!thread) return verifyHere(bytes, root);
-  let worker: Worker;
-  try {
-    const entry = new URL(import.meta.url.endsWith('.ts') ? './verify-boot.mjs' : './verify-worker.js', import.meta.url);
-    worker = new Worker(entry, { workerData: { bytes, root } });
-  } catch {
-    return verifyHere(bytes, root);
-  }
-  let onDecoded!: (m: Map<bigint, Uint32Array>) => void;
-  let onVerified!: (v: BackgroundVerdict) => void;
-  let fail!: (e: Error) => void;
-  const decoded = new Promise<Map<bigint, Uint32Array>>((res, rej) => {
-    onDecoded = res;
-    fail = rej;
-  });
-  const verified = new Promise<BackgroundVerdict>((res, rej) => {
-    onVerified = res;
-    const prev = fail;
-    fail = (e) => {
-      prev(e);
-      rej(e);
-    };
-  });
-  // Callers await these only on their own schedule; a rejection must not count as unhandled meanwhile.
-  decoded.catch(() => undefined);
-  verified.catch(() => undefined);
-  let done = false;
-  worker.on('message', (m: VerifyWorkerMsg) => {
+interface PendingJob {
+  decoded(m: Map<bigint, Uint32Array>): void;
+  verified(v: BackgroundVerdict): void;
+  fail(e: Error): void;
+}
+
+interface VerifyThread {
+  readonly worker: Worker;
+  readonly pending: Map<number, PendingJob>;
+  next: number;
+}
+
+let shared: VerifyThread | undefined;
+
+/**
+ * The process's verification thread, started on first use and kept for later witnesses (a thread per witness paid
+ * its start-up — modules, wasm compilation, CRS — every time). It holds the process open only while a job is
+ * pending; if it dies, its pending jobs fail and the next call starts another.
+ */
+function verifyThread(): VerifyThread {
+  if (shared) return shared;
+  const entry = new URL(import.meta.url.endsWith('.ts') ? './verify-boot.mjs' : './verify-worker.js', import.meta.url);
+  const t: VerifyThread = { worker: new Worker(entry), pending: new Map(), next: 1 };
+  const dead = (e: Error): void => {
+    if (shared === t) shared = undefined;
+    for (const p of t.pending.values()) p.fail(e);
+    t.pending.clear();
+  };
+  t.worker.on('message', (m: VerifyWorkerMsg) => {
+    const p = t.pending.get(m.id);
+    if (!p) return;
     if (m.op === 'decoded') {
       const map = new Map<bigint, Uint32Array>();
       m.ids.forEach((id, i) => m.ok[i] && map.set(id, m.points.subarray(i * POINT_WORDS, (i + 1) * POINT_WORDS)));
-      onDecoded(map);
-    } else {
-      done = true;
-      onDecoded(new Map()); // no-op if already resolved; a malformed witness never decodes
-      onVerified({ ok: m.ok, ...(m.reason ? { reason: m.reason } : {}), ms: m.ms });
+      p.decoded(map);
+      return;
     }
+    t.pending.delete(m.id);
+    if (t.pending.size === 0) t.worker.unref();
+    p.decoded(new Map()); // no-op if already resolved; a malformed witness never decodes
+    p.verified({ ok: m.ok, ...(m.reason ? { reason: m.reason } : {}), ms: m.ms });
   });
-  worker.on('error', (e) => fail(e));
-  worker.on('exit', (code) => {
-    if (!done) fail(new Error(`witness verification thread exited with code ${code} before its verdict`));
-  });
+  t.worker.on('error', (e) => dead(e));
+  t.worker.on('exit', (code) => dead(new Error(`witness verification thread exited with code ${code} before its verdict`)));
+  t.worker.unref();
+  shared = t;
+  return t;
+}
+
+/** Verify `bytes` against `root`: on a worker thread when `thread`, else on the calling thread before returning. */
+export function verifyInBackground(bytes: Uint8Array, root: Uint8Array, thread = process.env.MEVMC_SALT_VERIFY_THREAD === '1'): BackgroundVerification {
+  if (!thread) return verifyHere(bytes, root);
+  let t: VerifyThread;
+  try {
+    t = verifyThread();
+  } catch {
+    return verifyHere(bytes, root);
+  }
+  let resDecoded!: (m: Map<bigint, Uint32Array>) => void;
+  let rejDecoded!: (e: Error) => void;
+  let resVerified!: (v: BackgroundVerdict) => void;
+  let rejVerified!: (e: Error) => void;
+  const decoded = new Promise<Map<bigint, Uint32Array>>((res, rej) => ((resDecoded = res), (rejDecoded = rej)));
+  const verified = new Promise<BackgroundVerdict>((res, rej) => ((resVerified = res), (rejVerified = rej)));
+  const job: PendingJob = { decoded: resDecoded, verified: resVerified, fail: (e) => (rejDecoded(e), rejVerified(e)) };
+  // Callers await these only on their own schedule; a rejection must not count as unhandled meanwhile.
+  decoded.catch(() => undefined);
+  verified.catch(() => undefined);
+  const id = t.next++;
+  t.pending.set(id, job);
+  t.worker.ref();
+  t.worker.postMessage({ id, bytes, root });
   return { thread: true, decoded, verified };
 }

@@ -1,7 +1,8 @@
 /**
  * @file Witness verification on a worker thread (salt/verify-async.ts) gives verifySaltProof's verdict: the
  * decoded commitments arrive for every node, a valid MegaETH witness is accepted, a flipped proof bit is rejected
- * with the same reason as on the calling thread, a truncated file is reported malformed.
+ * with the same reason as on the calling thread, a truncated file is reported malformed; jobs queued together on the
+ * process's one verification thread each get their own verdict.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -43,6 +44,22 @@ describe.skipIf(!HAVE_SHARED)('background witness verification', () => {
       expect(t).toMatchObject({ ok: false, reason: /malformed/ });
     }, 120_000);
   }
+
+  it('one thread serves witnesses queued together: each job gets its own verdict and commitments', async () => {
+    const bytes = new Uint8Array(readFileSync(join(dir, 'witness', f)));
+    const w = decodeWitnessFile(bytes);
+    const proof = w.saltProof.proof.slice();
+    proof[560] ^= 0x10;
+    const bad = bytes.slice();
+    bad.set(proof, Buffer.from(bytes).indexOf(Buffer.from(w.saltProof.proof)));
+    // Queued before any verdict: good, bad, truncated, good again (the thread keeps its order; ids route replies).
+    const jobs = [bytes, bad, bytes.subarray(0, bytes.length - 3), bytes].map((b) => verifyInBackground(b, root(), true));
+    const v = await Promise.all(jobs.map((j) => j.verified));
+    expect(v.map((x) => x.ok)).toEqual([true, false, false, true]);
+    expect(v[2].reason).toMatch(/malformed/);
+    expect((await jobs[3].decoded).size).toBe(w.saltProof.parentsCommitments.size);
+    expect((await jobs[2].decoded).size).toBe(0);
+  }, 120_000);
 });
 
 describe('verification thread policy', () => {
