@@ -91,6 +91,13 @@ export interface ParallelSummary {
   bytesOut: number;
   fallback?: string;
   workerError?: string;
+  /** Speculation stopped after this transaction, and why ('conflicts' or 'hand-over'). */
+  stoppedAt?: number;
+  stopReason?: string;
+  /** Transactions the coordinator ran exactly / speculatively itself, and its ms committing speculative results. */
+  ranHere: number;
+  localSpeculated: number;
+  commitMs: number;
 }
 
 function parallelSummary(p: ParallelStats): ParallelSummary {
@@ -99,6 +106,8 @@ function parallelSummary(p: ParallelStats): ParallelSummary {
     maxExecutions: p.executions.reduce((a, b) => Math.max(a, b), 0), conflicts: p.conflicts, conflictKinds: p.conflictKinds,
     startMs: +p.startMs.toFixed(3), setupMs: +p.setupMs.toFixed(3), waitMs: +p.waitMs.toFixed(3), bytesIn: p.bytesIn, bytesOut: p.bytesOut,
     ...(p.fallback ? { fallback: p.fallback } : {}), ...(p.workerError ? { workerError: p.workerError } : {}),
+    ...(p.stoppedAt !== undefined ? { stoppedAt: p.stoppedAt, stopReason: p.stopReason } : {}),
+    ranHere: p.ranHere ?? 0, localSpeculated: p.localSpeculated ?? 0, commitMs: +(p.commitMs ?? 0).toFixed(3),
   };
 }
 
