@@ -143,7 +143,7 @@ export const bytesToBigint = (b: Uint8Array): bigint => (b.length === 0 ? 0n : B
 /** Host state of one frame; `imports()` returns the functions compiled code calls. */
 export class FrameHost {
   /** Output of the last nested call (RETURNDATA*); empty until nested calls exist. */
-  returnData: Uint8Array = new Uint8Array(0);
+  returnData: Uint8Array = EMPTY;
   /** Message set by a host call that failed for a reason other than an EVM halt. */
   hostError: string | undefined;
 

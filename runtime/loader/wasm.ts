@@ -245,7 +245,13 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
 
   /** Borrow an idle instance of a contract in the lowest free slot (creating the slot or the instance if needed). */
   acquire(c: LoadedContract): WasmInstance {
-    let slot = this.slots.find((s) => !s.busy);
+    let slot: FrameSlot | undefined;
+    for (const s of this.slots) {
+      if (!s.busy) {
+        slot = s;
+        break;
+      }
+    }
     if (!slot) this.slots.push((slot = new FrameSlot()));
     slot.busy = true;
     for (const i of c.pool) {

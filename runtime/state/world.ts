@@ -123,8 +123,10 @@ interface CacheCtx {
   ctx: number;
   addrs: Map<string, number>;
 }
-/** A WorldState dropped without commit()/discard() gives its context back when collected. */
-const freeOnGc = new FinalizationRegistry<CacheCtx>((c) => stateCache()!.freeCtx(c.ctx, c.addrs.values()));
+/** A WorldState dropped without commit()/discard() gives its context back when collected (ctx 0: none open). */
+const freeOnGc = new FinalizationRegistry<CacheCtx>((c) => {
+  if (c.ctx !== 0) stateCache()!.freeCtx(c.ctx, c.addrs.values());
+});
 
 /**
  * Journaled state of one transaction (or one bare message call). Storage, transient storage, slot warmth and
@@ -163,6 +165,8 @@ export class WorldState implements StateCacheOwner {
     return this.sc;
   }
   private cc: CacheCtx | undefined;
+  /** The record `cc` uses, kept (and registered with freeOnGc) across transactions: one registration per WorldState. */
+  private ccRecord: CacheCtx | undefined;
   private selfRef: WeakRef<WorldState> | undefined;
 
   constructor(readonly backend: StateBackend) {}
@@ -183,8 +187,12 @@ export class WorldState implements StateCacheOwner {
     return a;
   }
   private openCtx(): CacheCtx {
-    const c: CacheCtx = { ctx: this.sc!.x.ctx_new(), addrs: new Map() };
-    freeOnGc.register(this, c, c);
+    let c = this.ccRecord;
+    if (c === undefined) {
+      c = this.ccRecord = { ctx: 0, addrs: new Map() };
+      freeOnGc.register(this, c);
+    }
+    c.ctx = this.sc!.x.ctx_new();
     return (this.cc = c);
   }
   /** The backend's value of a slot: the cache's miss (StateCacheOwner). */
@@ -270,8 +278,9 @@ export class WorldState implements StateCacheOwner {
     this.jsRefund = 0n;
     const c = this.cc;
     if (c) {
-      freeOnGc.unregister(c);
       this.sc!.freeCtx(c.ctx, c.addrs.values());
+      c.ctx = 0;
+      c.addrs.clear();
       this.cc = undefined;
     }
   }
