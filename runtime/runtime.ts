@@ -164,6 +164,7 @@ export class Runtime {
   /** The committed state. */
   readonly backend: StateBackend;
   private readonly world: WorldState;
+  private callWorld: WorldState | undefined;
   private env: TxEnv;
   private readonly abis = new Map<string, Abi>();
 
@@ -285,9 +286,10 @@ export class Runtime {
       nonce: p.nonce === undefined ? this.getNonce(from) : toQuantity(p.nonce, 'nonce', 64),
       accessList: [], blobVersionedHashes: [], authorizationList: [],
     };
-    // eth_call runs on its own WorldState over the committed backend and is dropped; a transaction runs on the
-    // long-lived one and is committed (a rejected one has changed nothing).
-    const world = commit ? this.world : new WorldState(this.backend);
+    // eth_call runs on its own WorldState over the committed backend and is discarded; a transaction runs on the
+    // long-lived one and is committed (a rejected one has changed nothing). The call's WorldState is reused: runs
+    // are synchronous and every path below discards it.
+    const world = commit ? this.world : (this.callWorld ??= new WorldState(this.backend));
     const env = commit ? this.env : { ...this.env, baseFee: 0n };
     let r: TxResult | undefined;
     for (let attempt = 0; r === undefined; attempt++) {

@@ -83,7 +83,7 @@ const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 console.log(`mevmc parallel vs sequential, in one process: ${WARMUP} warm-up + ${REPEAT} alternating rounds per block, median execution ms; ` +
   `load average ${load()} (${new Date().toISOString()})`);
 const cols = [['block', 16], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['main/r', 6], ['cpu/r', 6],
-  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['cpu/r', 6], ['ended', 14]])];
+  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['cpu/r', 6], ['ended', 20]])];
 const out = (cells) => console.log(cells.map((c, i) => String(c).padStart(cols[i][1])).join(' '));
 out(cols.map(([c]) => c));
 const failures = [];
@@ -120,8 +120,8 @@ for (const [name, dir] of rows) {
     const executions = p.executions.reduce((a, b) => a + b, 0);
     const ended = p.fallback ? `seq: ${p.fallback.replace(/ \(parallel from .*\)/, '').replace('transaction(s) to hand out', 'txs out')}`
       : p.stopReason ? `stop@${p.stoppedAt}: ${p.stopReason}` : 'speculated';
-    cells.push(ms.toFixed(1), (median(seq.ms) / ms).toFixed(2), p.conflicts, executions - n, (executions / n).toFixed(2),
-      (x.main / REPEAT).toFixed(0), (x.all / REPEAT).toFixed(0), ended.slice(0, 14));
+    cells.push(ms.toFixed(1), (median(seq.ms) / ms).toFixed(2), p.conflicts, executions - n, n ? (executions / n).toFixed(2) : "-",
+      (x.main / REPEAT).toFixed(0), (x.all / REPEAT).toFixed(0), ended.slice(0, 20));
   }
   out(cells);
 }

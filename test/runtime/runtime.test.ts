@@ -116,6 +116,9 @@ describe('Runtime: a Solidity token against @ethereumjs/vm runTx', () => {
     expect(r.logs).toHaveLength(1);
     expect(JSON.stringify(rt.dumpState())).toBe(before);
     expect(rt.getNonce(ME)).toBe(2n);
+    // eth_calls share one WorldState, discarded after each: the same call again sees cold slots and the committed state.
+    const again = await rt.call({ from: ME, to: token!, data: encodeCall('transfer(address,uint256)', [BOB, 40n]) });
+    expect({ gasUsed: again.gasUsed, logs: again.logs.length }).toEqual({ gasUsed: r.gasUsed, logs: 1 });
   });
 
   it('dumpState / fromState round trip, and the restored chain continues identically', async () => {
