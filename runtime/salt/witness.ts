@@ -136,6 +136,8 @@ export function decodeSaltProof(bytes: Uint8Array): SaltProofData {
 }
 
 const SLOT_MASK = (1n << 40n) - 1n;
+/** STARTING_NODE_ID as BigInts, converted once (the shape walk used to convert them per key and per child). */
+const START_BIG = STARTING_NODE_ID.map((x) => BigInt(x));
 
 /** Internal (parent → children) and leaf (bucket/segment → slots) openings of a key set. */
 export interface ProofShape {
@@ -150,11 +152,11 @@ export function childId(node: bigint, pos: number): bigint {
   const local = node & SLOT_MASK;
   const base = node - local;
   const l = levelOfLocal(local);
-  return base + BigInt(STARTING_NODE_ID[l + 1]) + (local - BigInt(STARTING_NODE_ID[l])) * 256n + BigInt(pos);
+  return base + START_BIG[l + 1] + (local - START_BIG[l]) * 256n + BigInt(pos);
 }
 
 function levelOfLocal(local: bigint): number {
-  for (let l = 4; l >= 0; l--) if (local >= BigInt(STARTING_NODE_ID[l])) return l;
+  for (let l = 4; l >= 0; l--) if (local >= START_BIG[l]) return l;
   return 0;
 }
 
@@ -163,7 +165,7 @@ export function connectId(node: bigint, levels: Map<number, number>): bigint {
   if (node < 1n << 40n) return node;
   const b = Number(node >> 40n);
   const top = 5 - (levels.get(b) ?? 1);
-  if ((node & SLOT_MASK) === BigInt(STARTING_NODE_ID[top])) return BigInt(STARTING_NODE_ID[3] + b);
+  if ((node & SLOT_MASK) === START_BIG[top]) return BigInt(STARTING_NODE_ID[3] + b);
   return node;
 }
 
@@ -193,9 +195,9 @@ export function proofShape(keys: readonly bigint[], levels: Map<number, number>)
     for (let l = top; l < 4; l++) {
       const idx = seg >> BigInt(8 * (4 - l)); // index of the level-l ancestor
       const pos = Number((seg >> BigInt(8 * (3 - l))) & 255n);
-      open(internal, base + BigInt(STARTING_NODE_ID[l]) + idx, pos);
+      open(internal, base + START_BIG[l] + idx, pos);
     }
-    open(leaves, base + BigInt(STARTING_NODE_ID[4]) + seg, Number(slot & 255n));
+    open(leaves, base + START_BIG[4] + seg, Number(slot & 255n));
   }
   return { internal, leaves };
 }
@@ -312,7 +314,7 @@ export function verifySaltProof(
   const leafKeyStart = (id: bigint): bigint => {
     if (id < 1n << 40n) return BigInt(Number(id) - STARTING_NODE_ID[3]) << 40n;
     const b = id >> 40n;
-    return (b << 40n) + ((id & SLOT_MASK) - BigInt(STARTING_NODE_ID[4])) * 256n;
+    return (b << 40n) + ((id & SLOT_MASK) - START_BIG[4]) * 256n;
   };
   // Leaf order = node-id order: plain buckets (main leaf ids < 2^40) before segments (b << 40 | local).
   // Ordering by SaltKey instead was tried and fails on the MegaETH witnesses.
