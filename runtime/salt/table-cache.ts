@@ -13,7 +13,7 @@
  * cannot be written is not an error: the built tables are used.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaltKernel } from './kernel/index.ts';
@@ -80,11 +80,27 @@ function write(file: string, w: number, t: Uint32Array): void {
   try {
     writeFileSync(tmp, Buffer.concat([head, payload]));
     renameSync(tmp, file);
+    prune(file, w);
   } catch {
     try {
       unlinkSync(tmp);
     } catch {
       /* nothing written */
+    }
+  }
+}
+
+/** Removes the same window's files of other kernel builds: each is 75 MB (window 8) and no build reads another's. */
+function prune(file: string, w: number): void {
+  const dir = join(file, '..');
+  const keep = file.slice(dir.length + 1);
+  for (const f of readdirSync(dir)) {
+    if (f !== keep && f.startsWith(`salt-tables-w${w}-`) && f.endsWith('.bin')) {
+      try {
+        unlinkSync(join(dir, f));
+      } catch {
+        /* another process removed it */
+      }
     }
   }
 }

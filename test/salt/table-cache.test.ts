@@ -4,7 +4,7 @@
  * `mul`); a corrupt, truncated or foreign file is detected, never imported, and replaced.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as B from '../../runtime/salt/banderwagon.ts';
@@ -39,8 +39,14 @@ describe('SALT table cache', () => {
   it('builds and writes, then reads back; cached tables give the reference products', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mevmc-tables-'));
     try {
+      // Another kernel build's file of this window is removed when this build writes its own; other windows stay.
+      const stale = join(dir, `salt-tables-w${W}-0123456789abcdef.bin`);
+      const otherWindow = join(dir, `salt-tables-w${W + 1}-0123456789abcdef.bin`);
+      writeFileSync(stale, 'x');
+      writeFileSync(otherWindow, 'x');
       const a = loadTableKernel(W, dir);
       expect(a.source).toBe('built');
+      expect([existsSync(stale), existsSync(otherWindow)]).toEqual([false, true]);
       const b = loadTableKernel(W, dir);
       expect(b.source).toBe('cache');
       expect(productsMatch(b.kernel)).toBe(true);
