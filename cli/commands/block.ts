@@ -80,7 +80,7 @@ function jsonOf(r: BlockRun, extra: Record<string, unknown> = {}): string {
     block: Number(r.number), name: r.name, fork: forkLabel(r.fork), txs: r.txs, gasUsed: Number(r.gasUsed), ok: r.ok,
     receiptsRoot: r.receiptsRoot, logsBloom: r.logsBloom, gasUsedCheck: r.gasUsedCheck,
     execMs: +r.execMs.toFixed(3), compileMs: +r.compileMs.toFixed(3), cache: cacheOf(r), transfers: r.transfers, calls: r.calls,
-    usPerTransfer: perTx(r.transferMs, r.transfers), usPerCall: perTx(r.callMs, r.calls), ...(r.error ? { error: r.error } : {}),
+    usPerTransfer: perTx(r.transferMs, r.transfers), usPerTransferMedian: r.transfers > 0 ? +r.transferMedianUs.toFixed(2) : null, usPerCall: perTx(r.callMs, r.calls), ...(r.error ? { error: r.error } : {}),
     ...(r.parallel ? { parallel: r.parallel } : {}), ...extra,
   });
 }
@@ -167,7 +167,7 @@ async function runBlocks(a: BlockArgs, fixtures: BlockFixture[], chain: ChainCon
 }
 
 function printBench(rows: [BlockRun, BlockRun][], engine: string): void {
-  const cols: [string, number][] = [['block', 9], ['txs', 5], ['xfers', 5], ['Mgas', 7], [`${engine} ms`, 9], ['µs/xfer', 8], ['µs/call', 8],
+  const cols: [string, number][] = [['block', 9], ['txs', 5], ['xfers', 5], ['Mgas', 7], [`${engine} ms`, 9], ['µs/xfer', 8], ['xfer med', 8], ['µs/call', 8],
     ['load ms', 8], ['cache', 5], ['ethjs ms', 9], ['ratio', 7], ['w/ load', 7], ['ethjs µs/tx', 11]];
   const out = (cells: string[]) => console.log(cells.map((c, i) => c.padStart(cols[i][1])).join(' '));
   const f = (x: number, d = 2) => x.toFixed(d);
@@ -175,17 +175,17 @@ function printBench(rows: [BlockRun, BlockRun][], engine: string): void {
   const ratio = (ref: number, ms: number) => (ms > 0 ? f(ref / ms, 1) + '×' : '-');
   out(cols.map(([c]) => c));
   const t = { txs: 0, xfers: 0, calls: 0, gas: 0n, ms: 0, xferMs: 0, callMs: 0, load: 0, ref: 0, compiled: 0, fromDisk: 0 };
-  const row = (name: string, r: typeof t, cache: string) =>
-    out([name, String(r.txs), String(r.xfers), f(Number(r.gas) / 1e6), f(r.ms), us(r.xferMs, r.xfers), us(r.callMs, r.calls), f(r.load, 0), cache,
+  const row = (name: string, r: typeof t, cache: string, med?: number) =>
+    out([name, String(r.txs), String(r.xfers), f(Number(r.gas) / 1e6), f(r.ms), us(r.xferMs, r.xfers), r.xfers > 0 && med !== undefined ? f(med, 1) : '-', us(r.callMs, r.calls), f(r.load, 0), cache,
       f(r.ref), ratio(r.ref, r.ms), ratio(r.ref, r.ms + r.load), us(r.ref, r.txs)]);
   for (const [r, e] of rows) {
     const one = { txs: r.txs, xfers: r.transfers, calls: r.calls, gas: r.gasUsed, ms: r.execMs, xferMs: r.transferMs, callMs: r.callMs,
       load: r.compileMs, ref: e.execMs, ...r.contracts };
-    row(String(r.number), one, cacheOf(r));
+    row(String(r.number), one, cacheOf(r), r.transferMedianUs);
     for (const k of Object.keys(t) as (keyof typeof t)[]) (t[k] as number | bigint) = (t[k] as never) + (one[k] as never);
   }
   row('total', t, t.compiled > 0 ? 'cold' : t.fromDisk > 0 ? 'warm' : 'mem');
-  console.log(`${engine} ms: execution only, median of the repeats; µs/xfer: per plain transfer (no code at the target), µs/call: per ` +
+  console.log(`${engine} ms: execution only, median of the repeats; µs/xfer: mean per plain transfer (no code at the target), xfer med: median transfer of the repeats after the first, µs/call: per ` +
     `contract call or creation (each transaction timed from validation to commit); load ms: the first run's compilation ` +
     `(cache cold: ${t.compiled} contracts compiled) or disk-cache reads (warm: ${t.fromDisk}); w/ load: ethjs / (${engine} + load); ` +
     `ethjs = @ethereumjs/vm runBlock (includes its state-root generation). Total Mgas/s: ${engine} ${mgas(t.gas, t.ms)}, ` +

@@ -63,12 +63,13 @@ if (!existsSync(ROOT)) {
       expect(o).toMatchObject({ transfers, calls: block.transactions.length - transfers });
       expect(transfers).toBeGreaterThan(0);
       expect(typeof o.usPerTransfer).toBe('number');
+      expect(o.usPerTransferMedian).toBeGreaterThan(0);
       expect(['cold', 'warm', 'mem']).toContain(o.cache);
       const b = run([B('116525'), '--bench']);
       expect(b.status).toBe(0);
       const row = b.stdout.split('\n').find((l) => /^\s+116525 /.test(l))!.trim().split(/\s+/);
       expect(row.slice(0, 3)).toEqual(['116525', '83', String(transfers)]);
-      expect(b.stdout).toMatch(/µs\/xfer +µs\/call +load ms cache +ethjs ms +ratio +w\/ load/);
+      expect(b.stdout).toMatch(/µs\/xfer +xfer med +µs\/call +load ms cache +ethjs ms +ratio +w\/ load/);
     });
 
     it('--engine ref gives the same line fields', () => {
