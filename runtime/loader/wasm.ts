@@ -58,6 +58,23 @@ const STATE_HOST_IMPORTS = [
   'mevmc_sload', 'mevmc_sstore', 'mevmc_tload', 'mevmc_tstore', 'mevmc_balance', 'mevmc_extcodesize', 'mevmc_extcodehash', 'mevmc_selfbalance',
 ] as const;
 
+/** Per host import: makes a slot's trampoline (`slot.current.fns.<name>(…)`). */
+const trampolineMakers = new Map<string, (slot: FrameSlot) => Function>();
+/**
+ * The trampoline of host import `name` for `slot`. Each import gets its own function source, so the load of
+ * `fns.<name>` has feedback for that one name (monomorphic); a single arrow `fns[name]` shared by every import was a
+ * megamorphic keyed load on every host call. Names come from HOST_IMPORTS, checked to be identifiers.
+ */
+function trampoline(slot: FrameSlot, name: string): Function {
+  let make = trampolineMakers.get(name);
+  if (make === undefined) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`host import name is not an identifier: ${name}`);
+    make = new Function('slot', `return (a, b, c, d, e) => slot.current.fns.${name}(a, b, c, d, e);`) as (slot: FrameSlot) => Function;
+    trampolineMakers.set(name, make);
+  }
+  return make(slot);
+}
+
 /**
  * A frame memory with its builtins instance and the host trampolines of the frame running in it. Frames nest, so a
  * loader needs one slot per nesting level in use; every contract instance is bound to one slot. Instances then hold
@@ -80,10 +97,7 @@ export class FrameSlot {
     this.memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
     const builtins = new WebAssembly.Instance(builtinsModule(), { env: { memory: this.memory } });
     const host: Record<string, Function> = {};
-    for (const h of HOST_IMPORTS) {
-      const name = h.name;
-      host[name] = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => this.current.fns[name](a, b, c, d, e);
-    }
+    for (const h of HOST_IMPORTS) host[h.name] = trampoline(this, h.name);
     // Storage, transient storage and warm account fields from the state cache, wasm to wasm (state_host.c; the JS
     // host on a miss, and for everything when the cache is off).
     const sc = stateCache();

@@ -91,8 +91,17 @@ export class StateCache {
   }
   private readonly scratch: number;
 
+  /** Views of the current buffer: growing detaches the old one (its views read length 0), so no `buffer` getter call per access. */
+  private fresh(): void {
+    if (this.u32v.length === 0) {
+      const b = this.memory.buffer;
+      this.view = new DataView(b);
+      this.u32v = new Uint32Array(b);
+    }
+  }
+
   dv(): DataView {
-    if (this.view.buffer !== this.memory.buffer) this.view = new DataView(this.memory.buffer);
+    this.fresh();
     return this.view;
   }
 
@@ -156,7 +165,7 @@ export class StateCache {
 
   private u32v = new Uint32Array(0);
   private u32(): Uint32Array {
-    if (this.u32v.buffer !== this.memory.buffer) this.u32v = new Uint32Array(this.memory.buffer);
+    this.fresh();
     return this.u32v;
   }
 

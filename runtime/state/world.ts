@@ -273,8 +273,9 @@ export class WorldState implements StateCacheOwner {
     this.prewarmed = NO_ADDRESSES;
     if (this.preloadTouched.size) this.preloadTouched.clear();
     if (this.preloadWarm.size) this.preloadWarm.clear();
-    this.journal.length = 0;
-    this.logs.length = 0;
+    // Array length is set through an accessor call even when it is already 0.
+    if (this.journal.length) this.journal.length = 0;
+    if (this.logs.length) this.logs.length = 0;
     this.jsRefund = 0n;
     const c = this.cc;
     if (c) {
