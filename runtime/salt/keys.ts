@@ -14,7 +14,7 @@ import { blake3 } from '@noble/hashes/blake3.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bigintToBe32, frFromLeBytesModOrder } from './field.ts';
 import { NUM_META_BUCKETS } from './hasher.ts';
-import { kvHashKernel } from './kernel/index.ts';
+import { kvHashKernel, kvHashWordsKernel } from './kernel/index.ts';
 
 /** Bits of the slot part of a SaltKey. */
 export const SLOT_BITS = 40;
@@ -109,6 +109,22 @@ export const EMPTY_SLOT_SCALAR = frFromLeBytesModOrder(new Uint8Array(32).fill(1
  */
 export function kvHash(v: SaltValue): bigint {
   return kvHashKernel(v.key, v.value);
+}
+
+const EMPTY_SLOT_WORDS = (() => {
+  const w = new Uint32Array(8);
+  let v = EMPTY_SLOT_SCALAR;
+  for (let i = 0; i < 8; i++, v >>= 32n) w[i] = Number(v & 0xffffffffn);
+  return w;
+})();
+
+/**
+ * A data slot's scalar as 8 canonical little-endian words (the batch paths' form, no BigInt): `kvHash`, or the
+ * empty-slot scalar when `v` is undefined.
+ */
+export function dataSlotWords(v: SaltValue | undefined, out: Uint32Array, off: number): void {
+  if (v) kvHashWordsKernel(v.key, v.value, out, off);
+  else out.set(EMPTY_SLOT_WORDS, off);
 }
 
 /** The same with @noble/hashes' BLAKE3: the reference `kvHash` is tested against. */

@@ -11,15 +11,13 @@
  * the layout; metadata slots change only when (nonce, capacity) differ from the pre-batch value;
  * a bucket whose subtree shape changed is rebuilt, every other change is an incremental delta.
  */
-import { mod, R } from './field.ts';
 import type { Point } from './banderwagon.ts';
 import { bucketId } from './hasher.ts';
 import {
-  type BucketMeta, type SaltValue, DEFAULT_META, EMPTY_SLOT_SCALAR, compareBytes, kvHash, metaSaltValue,
-  metadataLocation,
+  type BucketMeta, type SaltValue, DEFAULT_META, compareBytes, dataSlotWords, kvHash, metaSaltValue, metadataLocation,
 } from './keys.ts';
 import { type BucketTable, type Entry, grownCapacity, lookup, newTable, rehash, remove, upsertGrowing } from './shi-table.ts';
-import { type BucketRebuild, type SlotDelta, SaltTrie, subtreeRootLevel } from './trie.ts';
+import { type BucketRebuild, type SlotDelta, SaltTrie, SlotDeltaList, subtreeRootLevel } from './trie.ts';
 import type { CommitEngine } from './trie.ts';
 
 /** One change of a batch: `value === undefined` deletes the key. */
@@ -114,7 +112,8 @@ export class SaltState {
   applyGrouped(changes: Map<number, KeyChange[]>, metaOverrides: Map<number, BucketMeta>): Uint8Array {
     const engine = this.trie.engine;
     const before = engine.mulCount;
-    const deltas: SlotDelta[] = [];
+    const deltas = new SlotDeltaList();
+    const hw = new Uint32Array(16);
     const rebuilds: BucketRebuild[] = [];
     const touched = new Set<number>([...changes.keys(), ...metaOverrides.keys()]);
     let nkeys = 0;
@@ -152,13 +151,15 @@ export class SaltState {
         for (const [slot, old] of snapshot) {
           const now = t.slots.get(slot);
           if (now === old) continue;
-          const d = (now ? kvHash(now) : EMPTY_SLOT_SCALAR) - (old ? kvHash(old) : EMPTY_SLOT_SCALAR);
-          if (mod(d, R) !== 0n) deltas.push({ bucket: b, slot, delta: d });
+          // kv_hash(now) − kv_hash(old) on words (a zero delta is dropped by pushSub).
+          dataSlotWords(now, hw, 0);
+          dataSlotWords(old, hw, 8);
+          deltas.pushSub(b, slot, hw, 0, hw, 8);
         }
       }
       if (!metaEq(pre, post)) {
         const loc = metadataLocation(b);
-        deltas.push({ bucket: loc.bucket, slot: loc.slot, delta: metaScalar(post) - metaScalar(pre) });
+        deltas.pushBig(loc.bucket, loc.slot, metaScalar(post) - metaScalar(pre));
       }
       if (t.slots.size === 0 && isDefaultMeta(t.meta)) this.buckets.delete(b);
       else this.buckets.set(b, t);

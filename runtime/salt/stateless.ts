@@ -16,14 +16,14 @@ import { StateBackendError } from '../state/world.ts';
 import { toHex } from './field.ts';
 import { bucketId } from './hasher.ts';
 import {
-  type BucketMeta, type SaltValue, DEFAULT_META, EMPTY_SLOT_SCALAR, decodeMeta, kvHash, metaSaltValue, metadataLocation, saltKey,
+  type BucketMeta, type SaltValue, DEFAULT_META, dataSlotWords, decodeMeta, kvHash, metaSaltValue, metadataLocation, saltKey,
 } from './keys.ts';
 import { POINT_WORDS, SaltKernel } from './kernel/index.ts';
 import { ecKernel } from './kernel/ec.ts';
 import { type CachedTables, loadTableKernel, tableCacheDir } from './table-cache.ts';
 import { type OverlayResult, SaltOverlay, type SlotSource } from './overlay.ts';
 import type { KeyChange } from './state.ts';
-import { type BucketRebuild, type CommitEngine, type SlotDelta, SaltTrie, subtreeRootLevel } from './trie.ts';
+import { type BucketRebuild, type CommitEngine, SaltTrie, SlotDeltaList, subtreeRootLevel } from './trie.ts';
 import { type WitnessFile, verifySaltProof } from './witness.ts';
 
 /** A read or update needs a SALT slot the witness does not cover. */
@@ -205,20 +205,26 @@ export class PartialSaltState {
     const r: OverlayResult = this.overlay.apply(list);
     const engine = this.trie.engine;
     const before = engine.mulCount;
-    const deltas: SlotDelta[] = [];
+    const deltas = new SlotDeltaList();
+    const hw = new Uint32Array(16);
+    let nd = 0; // deltas offered, zero ones included (what the stats have always counted here)
     const rebuilds: BucketRebuild[] = [];
     for (const [b, m] of r.slots) {
       for (const [slot, [old, now]] of m) {
-        deltas.push({ bucket: b, slot, delta: (now ? kvHash(now) : EMPTY_SLOT_SCALAR) - (old ? kvHash(old) : EMPTY_SLOT_SCALAR) });
+        dataSlotWords(now, hw, 0);
+        dataSlotWords(old, hw, 8);
+        deltas.pushSub(b, slot, hw, 0, hw, 8);
+        nd++;
       }
     }
     for (const rb of r.rebuilt) {
       rebuilds.push({ bucket: rb.bucket, level: subtreeRootLevel(rb.meta.capacity), slots: [...rb.slots].map(([s, v]) => [s, kvHash(v)] as const) });
       const loc = metadataLocation(rb.bucket);
-      deltas.push({ bucket: loc.bucket, slot: loc.slot, delta: kvHash(metaSaltValue(rb.meta)) - kvHash(metaSaltValue(rb.pre)) });
+      deltas.pushBig(loc.bucket, loc.slot, kvHash(metaSaltValue(rb.meta)) - kvHash(metaSaltValue(rb.pre)));
+      nd++;
     }
     this.trie.apply(deltas, rebuilds);
-    this.stats = { slotDeltas: deltas.length, rebuiltBuckets: rebuilds.length, mults: engine.mulCount - before };
+    this.stats = { slotDeltas: nd, rebuiltBuckets: rebuilds.length, mults: engine.mulCount - before };
     return this.trie.rootHash();
   }
 

@@ -121,6 +121,55 @@ export interface SlotDelta {
   readonly delta: bigint;
 }
 
+/**
+ * Slot deltas packed as canonical scalar words (8 per delta), the form the kernel's jobs take: the batch
+ * paths (state.ts, stateless.ts) subtract `kv_hash` words directly, so a 100k-key batch allocates no
+ * BigInt per slot. A zero delta is dropped on push, as `apply` drops zero BigInt deltas.
+ */
+export class SlotDeltaList {
+  readonly buckets: number[] = [];
+  /** Slots can exceed 2^32 (expanded buckets), so a plain number array. */
+  readonly slots: number[] = [];
+  words: Uint32Array<ArrayBuffer> = new Uint32Array(SCALAR_WORDS * 64);
+
+  get length(): number {
+    return this.buckets.length;
+  }
+
+  /** Push (a − b) mod r for canonical scalar words a, b; returns false (nothing pushed) when it is zero. */
+  pushSub(bucket: number, slot: number, a: Uint32Array, ao: number, b: Uint32Array, bo: number): boolean {
+    const o = this.reserve();
+    if (!frSubWords(this.words, o, a, ao, b, bo)) return false;
+    this.buckets.push(bucket);
+    this.slots.push(slot);
+    return true;
+  }
+
+  /** Push a BigInt delta (any integer; reduced mod r), unless it is zero mod r. */
+  pushBig(bucket: number, slot: number, delta: bigint): boolean {
+    const s = mod(delta, R);
+    if (s === 0n) return false;
+    bigintToWords(s, this.words, this.reserve());
+    this.buckets.push(bucket);
+    this.slots.push(slot);
+    return true;
+  }
+
+  /** The same deltas from `SlotDelta` records. */
+  static from(deltas: readonly SlotDelta[]): SlotDeltaList {
+    const l = new SlotDeltaList();
+    for (const d of deltas) l.pushBig(d.bucket, d.slot, d.delta);
+    return l;
+  }
+
+  /** Word offset of the next delta (the buffer grown to hold it). */
+  private reserve(): number {
+    const o = this.buckets.length * SCALAR_WORDS;
+    if (o + SCALAR_WORDS > this.words.length) this.words = grow(this.words, o + SCALAR_WORDS);
+    return o;
+  }
+}
+
 /** A bucket rebuilt from its full contents (its subtree shape changed, or first build). */
 export interface BucketRebuild {
   readonly bucket: number;
@@ -205,6 +254,12 @@ class LevelBatch {
     this.jobs[o + 1] = gen;
     this.nj++;
     return o;
+  }
+
+  /** Add a job whose canonical, non-zero scalar is src[off…off+8). */
+  jobWords(acc: number, gen: number, src: Uint32Array, off: number): void {
+    const o = this.job(acc, gen); // may replace this.jobs
+    copyWords(this.jobs, o + 2, src, off, SCALAR_WORDS);
   }
 
   /** Add a job with a BigInt scalar (reduced mod r here). */
@@ -419,16 +474,20 @@ export class SaltTrie {
    * Apply slot deltas and bucket rebuilds; returns the new root commitment. A bucket must not appear
    * in both `deltas` and `rebuilds`.
    */
-  update(deltas: readonly SlotDelta[], rebuilds: readonly BucketRebuild[] = []): Point {
+  update(deltas: readonly SlotDelta[] | SlotDeltaList, rebuilds: readonly BucketRebuild[] = []): Point {
     this.apply(deltas, rebuilds);
     return this.rootCommitment();
   }
 
   /** `update` without converting the root to a BigInt point. */
-  apply(deltas: readonly SlotDelta[], rebuilds: readonly BucketRebuild[] = []): void {
+  apply(deltas: readonly SlotDelta[] | SlotDeltaList, rebuilds: readonly BucketRebuild[] = []): void {
+    const list = deltas instanceof SlotDeltaList ? deltas : SlotDeltaList.from(deltas);
     const leaves = new LevelBatch();
     const segs = new Map<number, LevelBatch>();
-    for (const { bucket, slot, delta } of deltas) {
+    const words = list.words;
+    for (let i = 0; i < list.length; i++) {
+      const bucket = list.buckets[i];
+      const slot = list.slots[i];
       const level = this.bucketLevel(bucket);
       if (level === 4) {
         const id = bucketLeafId(bucket);
@@ -437,13 +496,13 @@ export class SaltTrie {
           const r = this.main.get(id);
           a = r === undefined ? leaves.add(id, kdefault(defaultMain(id)).p, 0) : leaves.add(id, this.pool, r * REC);
         }
-        leaves.jobBig(a, slot % 256, delta);
+        leaves.jobWords(a, slot % 256, words, i * SCALAR_WORDS);
       } else {
         let sb = segs.get(bucket);
         if (!sb) segs.set(bucket, (sb = new LevelBatch()));
         const space = this.subSpace(bucket, level, false);
         const local = segmentLocalId(slot);
-        sb.jobBig(sb.acc(local, () => space.parentInit(local)), slot % 256, delta);
+        sb.jobWords(sb.acc(local, () => space.parentInit(local)), slot % 256, words, i * SCALAR_WORDS);
       }
     }
     // Main leaves first hold plain-bucket updates; expanded and rebuilt buckets append their new roots.

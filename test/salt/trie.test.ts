@@ -6,11 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { SaltState, type KeyChange } from '../../runtime/salt/state.ts';
-import { toHex } from '../../runtime/salt/field.ts';
+import { R, mod, toHex } from '../../runtime/salt/field.ts';
 import * as B from '../../runtime/salt/banderwagon.ts';
 import { saltCrs } from '../../runtime/salt/crs.ts';
-import { EMPTY_SLOT_SCALAR, kvHash } from '../../runtime/salt/keys.ts';
-import { bucketLeafId } from '../../runtime/salt/trie.ts';
+import { EMPTY_SLOT_SCALAR, dataSlotWords, kvHash, kvHashReference } from '../../runtime/salt/keys.ts';
+import { SlotDeltaList, bucketLeafId } from '../../runtime/salt/trie.ts';
+import { wordsToBigint } from '../../runtime/salt/kernel/words.ts';
 import { bucketId } from '../../runtime/salt/hasher.ts';
 import { SaltStore, EMPTY_STATE_ROOT_HEX, saltRootFromChangesJsonl } from '../../runtime/salt/index.ts';
 
@@ -30,6 +31,38 @@ describe('SALT commitments', () => {
       expect(B.equals(full, s.trie.mainCommitment(bucketLeafId(b)))).toBe(true);
     }
   }, 30_000);
+
+  it('slot deltas on words: kv_hash words match @noble BLAKE3, (a − b) mod r matches BigInt, zero deltas dropped', () => {
+    const rnd = lcg(7);
+    const w = new Uint32Array(16);
+    const l = new SlotDeltaList();
+    const want: bigint[] = [];
+    for (let i = 0; i < 200; i++) {
+      const a = i % 10 === 0 ? undefined : { key: randomBytes(rnd() < 0.5 ? 20 : 52), value: randomBytes(32) };
+      // Every 7th pair is equal (a zero delta); others are independent (about half wrap below zero).
+      const b = i % 7 === 0 ? a : i % 11 === 0 ? undefined : { key: randomBytes(20), value: randomBytes(8) };
+      dataSlotWords(a, w, 0);
+      dataSlotWords(b, w, 8);
+      const ra = a ? kvHashReference(a) : EMPTY_SLOT_SCALAR;
+      const rb = b ? kvHashReference(b) : EMPTY_SLOT_SCALAR;
+      expect(wordsToBigint(w, 0)).toBe(ra);
+      expect(wordsToBigint(w, 8)).toBe(rb);
+      expect(l.pushSub(65536 + i, i, w, 0, w, 8)).toBe(mod(ra - rb, R) !== 0n);
+      if (mod(ra - rb, R) !== 0n) want.push(mod(ra - rb, R));
+    }
+    // Extremes: 0 − (r − 1) = 1, (r − 1) − 0 = r − 1.
+    const top = new Uint32Array(16);
+    for (let i = 0; i < 8; i++) top[8 + i] = Number(((R - 1n) >> BigInt(32 * i)) & 0xffffffffn);
+    l.pushSub(65536, 0, top, 0, top, 8);
+    want.push(1n);
+    l.pushSub(65536, 1, top, 8, top, 0);
+    want.push(R - 1n);
+    expect(l.pushBig(65536, 2, 5n * R)).toBe(false);
+    l.pushBig(65536, 3, -3n);
+    want.push(R - 3n);
+    expect(l.length).toBe(want.length);
+    expect(Array.from({ length: l.length }, (_, i) => wordsToBigint(l.words, 8 * i))).toEqual(want);
+  });
 
   it('incremental root == from-scratch rebuild over random batches (inserts, updates, deletes)', () => {
     const rnd = lcg(42);

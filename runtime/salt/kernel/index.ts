@@ -203,7 +203,7 @@ export class SaltKernel {
 }
 
 /** A small instance (no tables) for hashing slot values; one per thread. */
-let hasher: { x: Exports; inp: number; out: number; u8: Uint8Array; dv: DataView } | undefined;
+let hasher: { x: Exports; inp: number; out: number; u8: Uint8Array; u32: Uint32Array; dv: DataView } | undefined;
 
 function hashInstance(): NonNullable<typeof hasher> {
   if (!hasher) {
@@ -211,7 +211,9 @@ function hashInstance(): NonNullable<typeof hasher> {
     const inp = align(x.__heap_base.value as number);
     const need = inp + 1024 + 64 + 64 - x.memory.buffer.byteLength;
     if (need > 0) x.memory.grow(Math.ceil(need / PAGE));
-    hasher = { x, inp, out: inp + 1024 + 64, u8: new Uint8Array(x.memory.buffer), dv: new DataView(x.memory.buffer) };
+    hasher = {
+      x, inp, out: inp + 1024 + 64, u8: new Uint8Array(x.memory.buffer), u32: new Uint32Array(x.memory.buffer), dv: new DataView(x.memory.buffer),
+    };
   }
   return hasher;
 }
@@ -234,6 +236,19 @@ export function kvHashKernel(key: Uint8Array, value: Uint8Array): bigint {
     (d.getBigUint64(o + 8, true) << 64n) |
     d.getBigUint64(o, true)
   );
+}
+
+/** `kvHashKernel` as 8 canonical little-endian words written to out[off…off+8) (no BigInt). */
+export function kvHashWordsKernel(key: Uint8Array, value: Uint8Array, out: Uint32Array, off: number): void {
+  const h = hashInstance();
+  const len = key.length + value.length;
+  if (len > 1024) throw new RangeError(`kv_hash input of ${len} bytes exceeds one BLAKE3 chunk`);
+  h.u8.set(key, h.inp);
+  h.u8.set(value, h.inp + key.length);
+  h.x.salt_kv_hash(h.inp, len, h.out);
+  // The memory never grows after hashInstance(), so the view stays valid; words are LE like the DataView reads above.
+  const o = h.out >>> 2;
+  for (let i = 0; i < 8; i++) out[off + i] = h.u32[o + i];
 }
 
 /** Longest input the kernel hashers take (their input buffer); longer keys use the BigInt code. */
