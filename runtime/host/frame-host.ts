@@ -139,8 +139,10 @@ function copyPadded(mem: FrameMemory, dst: number, src: Uint8Array, offset: bigi
   const u8 = mem.u8();
   const start = overflow || offset >= BigInt(src.length) ? src.length : Number(offset);
   const n = Math.min(len, src.length - start);
-  if (n > 0) u8.set(src.subarray(start, start + n), dst);
-  u8.fill(0, dst + Math.max(n, 0), dst + len);
+  // A few words (the usual CODECOPY/CALLDATACOPY) byte by byte: a subarray and set() cost more than such a copy.
+  if (n <= 64) for (let i = 0; i < n; i++) u8[dst + i] = src[start + i];
+  else u8.set(src.subarray(start, start + n), dst);
+  if (n < len) u8.fill(0, dst + n, dst + len);
 }
 
 export const bytesToBigint = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + Buffer.from(b).toString('hex')));

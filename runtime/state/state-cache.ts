@@ -175,6 +175,11 @@ export class StateCache {
     const info = this.addrs.get(v.getUint32(e + E_ADDR, true))!;
     const value = info.owner.deref()!.loadSlot(info.address, this.readWord(e));
     const dv = this.dv(); // the backend ran JS: the buffer is unchanged (only the cache grows it), re-read anyway
+    if (value === 0n) {
+      // Most misses read an unset slot: no BigInt limbs to cut.
+      for (let i = 0; i < 32; i += 4) dv.setUint32(e + E_ORIG + i, 0, true);
+      return;
+    }
     dv.setBigUint64(e + E_ORIG, value & MASK, true);
     dv.setBigUint64(e + E_ORIG + 8, (value >> 64n) & MASK, true);
     dv.setBigUint64(e + E_ORIG + 16, (value >> 128n) & MASK, true);

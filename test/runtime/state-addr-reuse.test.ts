@@ -46,4 +46,34 @@ describe('a frame slot reused by the next transaction', () => {
     }
     expect(loader.load(CODE, Fork.Cancun).pool).toHaveLength(1); // every call ran in the same instance and slot
   });
+
+  it('a miss of an unset slot reads 0 in a reused cache entry (StateCache.load’s zero fast path): value and SSTORE gas as @ethereumjs/evm', async () => {
+    // mem[0] = SLOAD(0), SSTORE(1, 1), RETURN mem[0, 0x20): on empty storage SLOAD reads 0 and SSTORE costs a set.
+    const code = Buffer.from('600054' + '600052' + '6001600155' + '60206000f3', 'hex');
+    const ref = await runReference(mkCase({ fork: 'cancun', code, gas: GAS.toString() }));
+    expect(ref.status).toBe('success');
+    const msg: Message = {
+      caller: CALLER, address: ADDRESS, codeAddress: ADDRESS, origin: CALLER, value: 0n, gasPrice: 0n,
+      calldata: new Uint8Array(0), gas: GAS, isStatic: false, depth: 0,
+    };
+    const loader = new WasmLoader();
+    // Slots holding a value in every limb: their entries go back to the cache's free list on discard...
+    const full = new MemoryBackend();
+    const ones = (1n << 256n) - 1n;
+    full.setAccount(ADDRESS, { balance: 0n, nonce: 1n, code }, new Map([[0n, ones], [1n, ones]]));
+    full.setAccount(CALLER, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
+    // ...and serve the next transaction's misses of unset slots.
+    const empty = new MemoryBackend();
+    empty.setAccount(ADDRESS, { balance: 0n, nonce: 1n, code });
+    empty.setAccount(CALLER, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
+    const a = new WorldState(full), b = new WorldState(empty);
+    for (let i = 0; i < 2; i++) {
+      new Executor(a, Fork.Cancun, BLOCK, loader).run(msg, true);
+      a.discard();
+      const r = new Executor(b, Fork.Cancun, BLOCK, loader).run(msg, true);
+      b.discard();
+      expect({ output: '0x' + Buffer.from(r.output).toString('hex'), gasUsed: (GAS - r.gasLeft).toString() })
+        .toEqual({ output: ref.output, gasUsed: ref.gasUsed });
+    }
+  });
 });
