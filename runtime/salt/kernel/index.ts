@@ -218,17 +218,23 @@ function hashInstance(): NonNullable<typeof hasher> {
   return hasher;
 }
 
-/**
- * `kv_hash`: BLAKE3(key ‖ value) read as a little-endian integer mod r (keys.ts documents the
- * encoding; `@noble/hashes` blake3 is the reference the tests compare against).
- */
-export function kvHashKernel(key: Uint8Array, value: Uint8Array): bigint {
+/** Hashes key ‖ value into the hasher's output words (h.out). */
+function kvHashInto(key: Uint8Array, value: Uint8Array): ReturnType<typeof hashInstance> {
   const h = hashInstance();
   const len = key.length + value.length;
   if (len > 1024) throw new RangeError(`kv_hash input of ${len} bytes exceeds one BLAKE3 chunk`);
   h.u8.set(key, h.inp);
   h.u8.set(value, h.inp + key.length);
   h.x.salt_kv_hash(h.inp, len, h.out);
+  return h;
+}
+
+/**
+ * `kv_hash`: BLAKE3(key ‖ value) read as a little-endian integer mod r (keys.ts documents the
+ * encoding; `@noble/hashes` blake3 is the reference the tests compare against).
+ */
+export function kvHashKernel(key: Uint8Array, value: Uint8Array): bigint {
+  const h = kvHashInto(key, value);
   const d = h.dv;
   const o = h.out;
   return (
@@ -240,12 +246,7 @@ export function kvHashKernel(key: Uint8Array, value: Uint8Array): bigint {
 
 /** `kvHashKernel` as 8 canonical little-endian words written to out[off…off+8) (no BigInt). */
 export function kvHashWordsKernel(key: Uint8Array, value: Uint8Array, out: Uint32Array, off: number): void {
-  const h = hashInstance();
-  const len = key.length + value.length;
-  if (len > 1024) throw new RangeError(`kv_hash input of ${len} bytes exceeds one BLAKE3 chunk`);
-  h.u8.set(key, h.inp);
-  h.u8.set(value, h.inp + key.length);
-  h.x.salt_kv_hash(h.inp, len, h.out);
+  const h = kvHashInto(key, value);
   // The memory never grows after hashInstance(), so the view stays valid; words are LE like the DataView reads above.
   const o = h.out >>> 2;
   for (let i = 0; i < 8; i++) out[off + i] = h.u32[o + i];
