@@ -32,12 +32,7 @@ typedef uint64_t sc_u64;
 typedef int64_t sc_i64;
 typedef uint32_t sc_u32;
 
-/* Fork numbers: enum Fork of src/evm/forks.ts (checked by test/builtins/state-cache.test.ts). */
-#define SC_FORK_CONSTANTINOPLE 6
-#define SC_FORK_PETERSBURG 7
-#define SC_FORK_ISTANBUL 8
-#define SC_FORK_BERLIN 10
-#define SC_FORK_LONDON 11
+#include "state_cache_consts.h"
 
 #define SC_WARM 1u      /* EIP-2929 warm slot */
 #define SC_LOADED 2u    /* orig holds the backend value */
@@ -51,10 +46,6 @@ typedef uint32_t sc_u32;
  * them after serving a miss and bumps the context's generation on any account change and any revert (which may
  * also cool an account), so a hit is exactly what JS would answer. Not journaled: a cache, not state.
  */
-#define SC_ACCT_BALANCE 16u
-#define SC_ACCT_SIZE 32u
-#define SC_ACCT_HASH 64u
-#define SC_ACCT_SELF 128u /* the balance, from SELFBALANCE: known, but not that the account is warm (a bare call) */
 #define SC_ACCT_ALL (SC_ACCT_BALANCE | SC_ACCT_SIZE | SC_ACCT_HASH | SC_ACCT_SELF)
 
 typedef struct {

@@ -7,6 +7,7 @@
  * address (MEVMC_CTX_STATE_ADDR = 0: the cache is off) goes to the JS host as before.
  */
 #include "mevmc_abi.h"
+#include "state_cache_consts.h"
 
 typedef unsigned long long u64;
 typedef struct { u64 a, b, c, d; } word4;
@@ -74,12 +75,7 @@ EXPORT(mevmc_tstore) int x_tstore(unsigned k, unsigned v) {
   return 0;
 }
 
-/* Account fields (SC_ACCT_* of state_cache_core.h): a warm account's word known to the cache, else the JS host. */
-#define ACCT_BALANCE 16u
-#define ACCT_SIZE 32u
-#define ACCT_HASH 64u
-#define ACCT_SELF 128u
-#define FORK_BERLIN 10u
+/* Account fields (SC_ACCT_*): a warm account's word known to the cache, else the JS host. */
 
 static inline int acct_op(unsigned r, unsigned field) {
   unsigned a = CTX_U32(MEVMC_CTX_STATE_ADDR);
@@ -87,7 +83,7 @@ static inline int acct_op(unsigned r, unsigned field) {
   u64 *w = WORD(r);
   word4_cost x = cache_acct(a, w[0], w[1], w[2], field);
   if (!x.cost) return -1;
-  u64 cost = CTX_U32(MEVMC_CTX_FORK) >= FORK_BERLIN ? 100 : 0; /* EIP-2929 warm access */
+  u64 cost = SC_WARM_ACCESS_COST(CTX_U32(MEVMC_CTX_FORK));
   if (GAS < cost) return MEVMC_STATUS_OUT_OF_GAS;
   GAS -= cost;
   w[0] = x.a; w[1] = x.b; w[2] = x.c; w[3] = x.d;
@@ -95,22 +91,22 @@ static inline int acct_op(unsigned r, unsigned field) {
 }
 
 EXPORT(mevmc_balance) int x_balance(unsigned r) {
-  int s = acct_op(r, ACCT_BALANCE);
+  int s = acct_op(r, SC_ACCT_BALANCE);
   return s >= 0 ? s : host_balance(r);
 }
 EXPORT(mevmc_extcodesize) int x_extcodesize(unsigned r) {
-  int s = acct_op(r, ACCT_SIZE);
+  int s = acct_op(r, SC_ACCT_SIZE);
   return s >= 0 ? s : host_extcodesize(r);
 }
 EXPORT(mevmc_extcodehash) int x_extcodehash(unsigned r) {
-  int s = acct_op(r, ACCT_HASH);
+  int s = acct_op(r, SC_ACCT_HASH);
   return s >= 0 ? s : host_extcodehash(r);
 }
 EXPORT(mevmc_selfbalance) void x_selfbalance(unsigned r) {
   unsigned a = CTX_U32(MEVMC_CTX_STATE_ADDR);
   if (a) {
     u64 *env = WORD(MEVMC_ENV); /* slot 0: ADDRESS */
-    word4_cost x = cache_acct(a, env[0], env[1], env[2], ACCT_BALANCE | ACCT_SELF);
+    word4_cost x = cache_acct(a, env[0], env[1], env[2], SC_ACCT_BALANCE | SC_ACCT_SELF);
     if (x.cost) {
       u64 *w = WORD(r);
       w[0] = x.a; w[1] = x.b; w[2] = x.c; w[3] = x.d;

@@ -162,7 +162,7 @@ static inline int scn_acct(uint64_t user, uint32_t r, sc_u32 field) {
   __builtin_memcpy(k, m + r, 32);
   if (!sc_acct_get(a, k, field, v)) return -1;
   SC_G->ops++;
-  sc_u64 cost = CTX_U32(m, MEVMC_CTX_FORK) >= SC_FORK_BERLIN ? 100 : 0; /* EIP-2929 warm access */
+  sc_u64 cost = SC_WARM_ACCESS_COST(CTX_U32(m, MEVMC_CTX_FORK));
   if (CTX_GAS(m) < cost) return MEVMC_STATUS_OUT_OF_GAS;
   CTX_GAS(m) -= cost;
   __builtin_memcpy(m + r, v, 32);

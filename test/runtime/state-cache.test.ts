@@ -32,7 +32,7 @@ const GAS_FORKS = ['byzantium', 'constantinople', 'petersburg', 'istanbul', 'ber
 
 describe('state_cache_core.h', () => {
   it('its fork numbers are enum Fork', () => {
-    const h = readFileSync(new URL('../../src/builtins/state_cache_core.h', import.meta.url), 'utf8');
+    const h = readFileSync(new URL('../../src/builtins/state_cache_consts.h', import.meta.url), 'utf8');
     const forks = [...h.matchAll(/#define SC_FORK_(\w+) (\d+)/g)];
     expect(forks.length).toBe(5);
     for (const [, name, n] of forks) {
