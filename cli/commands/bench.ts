@@ -9,7 +9,8 @@
  */
 import { loadCorpusBenchCases } from '../../corpus/index.ts';
 import type { Case, CaseResult } from '../../runtime/harness/case.ts';
-import { runCase } from '../../runtime/harness/batch.ts';
+import { caseTimer, runCase } from '../../runtime/harness/batch.ts';
+import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
 import { ensureCompiler, WasmLoader } from '../../runtime/loader/wasm.ts';
 import { nativeFibSection } from './bench-native.ts';
@@ -54,19 +55,23 @@ async function perCallSection(loader: WasmLoader): Promise<void> {
 }
 
 /**
- * Steady state: runs for at least `budgetMs` (and at least 25 / 10 / 3 runs as the first call took < 50 ms / < 0.5 s /
- * more, at most 400), the median of the later half: V8 tiers hot wasm functions up after some runs (Liftoff first).
+ * Steady state: calls on a prepared WorldState (`caseTimer`: built once, each call's changes discarded, as an
+ * embedder's loop runs them) for at least `budgetMs` (and at least 25 / 10 / 3 runs as the first call took < 50 ms /
+ * < 0.5 s / more, at most `max`), the median of the later half: V8 tiers hot wasm functions up after some runs
+ * (Liftoff first), and a call of a few µs needs thousands of runs for that (a cap of 400 runs left them in the
+ * first tier). Every timed call must use the gas of `expect` (a run on fresh state), else the row is refused.
  */
-function steadyState(c: Case, loader: WasmLoader, budgetMs: number, firstMs: number): { ms: number; result: CaseResult } {
+function steadyState(c: Case, loader: ContractLoader, budgetMs: number, firstMs: number, expect: CaseResult, max = 1_000_000): number {
   const min = firstMs > 500 ? 3 : firstMs > 50 ? 10 : 25;
   const times: number[] = [];
-  let last: CaseResult | undefined;
+  const call = caseTimer(c, loader);
   const t0 = performance.now();
-  while ((times.length < min || performance.now() - t0 < budgetMs) && times.length < 400) {
-    last = runCase(c, { loader });
-    times.push(last.execMs);
+  while ((times.length < min || performance.now() - t0 < budgetMs) && times.length < max) {
+    const r = call();
+    if (r.gasUsed.toString() !== expect.gasUsed) throw new Error(`a repeated call used ${r.gasUsed} gas, a fresh one ${expect.gasUsed}`);
+    times.push(r.ms);
   }
-  return { ms: median(times.slice(times.length >> 1)), result: last! };
+  return median(times.slice(times.length >> 1));
 }
 
 export async function benchCommand(a: { filter?: string; time: number; heavy: boolean; perCall?: boolean; native?: boolean }): Promise<number> {
@@ -96,8 +101,15 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     const t0 = performance.now();
     loader.load(p.c.code, fork);
     const compileMs = performance.now() - t0;
-    const firstMs = runCase(p.c, { loader }).execMs; // the first call: instance creation included
-    const { ms: steady, result: w } = steadyState(p.c, loader, a.time, firstMs);
+    const w = runCase(p.c, { loader }); // the first call: instance creation included
+    const firstMs = w.execMs;
+    let steady: number;
+    try {
+      steady = steadyState(p.c, loader, a.time, firstMs, w);
+    } catch (e) {
+      console.log(`${p.name.padEnd(46)} DIFFERS between calls: ${(e as Error).message}`);
+      continue;
+    }
     if (w.error?.startsWith('not yet supported')) {
       console.log(`${p.name.padEnd(46)} (needs nested calls/creates: issue #3)`);
       continue;
@@ -116,9 +128,15 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
     let nativeMs: number | undefined;
     let nativeNote = '';
     if (native) {
-      const n = runCase(p.c, { loader: native, repeat: firstMs > 500 ? 3 : 10 });
+      const n = runCase(p.c, { loader: native });
       if (n.status !== w.status || n.gasUsed !== w.gasUsed || n.output !== w.output) nativeNote = `  native DIFFERS: ${n.status}/${n.gasUsed}`;
-      else nativeMs = n.execMs;
+      else {
+        try {
+          nativeMs = steadyState(p.c, native, 0, firstMs, w, firstMs > 500 ? 3 : 10);
+        } catch (e) {
+          nativeNote = `  native DIFFERS between calls: ${(e as Error).message}`;
+        }
+      }
     }
     const evm = evmone.ms[p.name];
     const row: BenchRow = {

@@ -62,9 +62,8 @@ interface CallOutcome {
   execMs: number;
 }
 
-function runOnce(c: Case, fork: Fork, loader: ContractLoader, backend: MemoryBackend, tracer?: (s: TraceStep) => void): CallOutcome {
+function runOnce(c: Case, fork: Fork, loader: ContractLoader, world: WorldState, block: BlockContext, tracer?: (s: TraceStep) => void): CallOutcome {
   loader.load(c.code, fork); // compile (or fetch) before the clock starts: execMs excludes compilation
-  const world = new WorldState(backend);
   const caller = addrKey(c.caller);
   const address = addrKey(c.address);
   const t0 = performance.now();
@@ -84,7 +83,7 @@ function runOnce(c: Case, fork: Fork, loader: ContractLoader, backend: MemoryBac
     caller, address, codeAddress: address, origin: caller, value: c.value, gasPrice: c.gasPrice ?? 0n,
     calldata: c.calldata, gas: c.gas, isStatic: false, depth: 0,
   };
-  const executor = new Executor(world, fork, blockContextOf(c, fork), loader, tracer);
+  const executor = new Executor(world, fork, block, loader, tracer);
   let frame: FrameResult;
   try {
     // The value already moved above (runCall order); the executor reverts the frame's own changes.
@@ -120,7 +119,7 @@ export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
   let last: CallOutcome | undefined;
   const steps: TraceStep[] = [];
   for (let i = 0; i < (opts.trace ? 1 : Math.max(1, opts.repeat ?? 1)); i++) {
-    last = runOnce(c, fork, loader, backend, opts.trace ? (s) => steps.push(s) : undefined);
+    last = runOnce(c, fork, loader, new WorldState(backend), blockContextOf(c, fork), opts.trace ? (s) => steps.push(s) : undefined);
     times.push(last.execMs);
   }
   if (opts.trace) {
@@ -144,4 +143,21 @@ export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
   };
   if (opts.postState) result.postState = finalizedPostState(world, fork); // last: it applies the deletions
   return result;
+}
+
+/**
+ * A case prepared for timing many calls, as an embedder's loop runs them: the backend, block context and one
+ * WorldState are built once, each call runs on the pre-state and its changes are discarded after it. Each call
+ * returns its ms (compiled code and its host work; building the case's objects is not part of a call) and the gas
+ * it used, for the caller to check against a run on fresh state.
+ */
+export function caseTimer(c: Case, loader: ContractLoader): () => { ms: number; gasUsed: bigint } {
+  const fork = parseForkName(c.fork)!;
+  const world = new WorldState(backendOf(c));
+  const block = blockContextOf(c, fork);
+  return () => {
+    const { execMs, frame } = runOnce(c, fork, loader, world, block);
+    world.discard();
+    return { ms: execMs, gasUsed: c.gas - frame.gasLeft };
+  };
 }

@@ -1,13 +1,13 @@
 /**
  * @file The bench's evmone columns (issue #14): host calls counted per run (runtime/harness/host-calls.ts) equal the
  * state opcodes @ethereumjs/evm executes, the counting wrapper leaves the instance pool as it found it, the fixed
- * evmone reference (cli/bench/evmone-0.15.json) names programs the bench runs, and the program sets follow the
- * issue's definitions.
+ * evmone reference (cli/bench/evmone-0.15.json) names programs the bench runs, the program sets follow the
+ * issue's definitions, and the steady-state timer's repeated calls each start from the pre-state.
  */
 import { describe, expect, it } from 'vitest';
 import { loadCorpusBenchCases } from '../../corpus/index.ts';
 import { benchSet, geomean, loadEvmoneReference } from '../../cli/commands/bench-evmone.ts';
-import { runCase } from '../../runtime/harness/batch.ts';
+import { caseTimer, runCase } from '../../runtime/harness/batch.ts';
 import { countHostCalls } from '../../runtime/harness/host-calls.ts';
 import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { loadSharedBench } from '../../runtime/harness/shared-bench.ts';
@@ -48,6 +48,20 @@ describe('bench columns', () => {
       const after = countHostCalls(c, loader, 1);
       expect(after.calls).toBe(expected);
       expect(runCase(c, { loader }).status).toBe('success');
+    }
+  });
+
+  it('steady-state calls (caseTimer: one WorldState, discarded after each call) each use the gas of a fresh call', async () => {
+    const loader = new WasmLoader();
+    // Slot 3 set from zero (cold SLOAD, 20,000-gas SSTORE): a call that saw the last call's write or warmth uses less.
+    const c = mkCase({ code: LOOP, calldata: (3).toString(16).padStart(64, '0'), gas: '10000000', fork: 'cancun' });
+    const ref = await runReference(c);
+    expect(runCase(c, { loader }).gasUsed).toBe(ref.gasUsed);
+    const call = caseTimer(c, loader);
+    for (let i = 0; i < 5; i++) {
+      const r = call();
+      expect(r.gasUsed.toString()).toBe(ref.gasUsed);
+      expect(r.ms).toBeGreaterThanOrEqual(0);
     }
   });
 
