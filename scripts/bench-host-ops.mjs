@@ -2,7 +2,7 @@
 // ns per host call per opcode (issue #14 part 2): a loop of N iterations whose body is one host opcode, against the
 // same loop with the opcode replaced by stack work of the same shape; (t_op − t_base) / N, median of rounds, in
 // one warm process on a fresh transaction state per run. Needs dist/ (npm run build).
-//   node scripts/bench-host-ops.mjs [--engine wasm|native] [--n 20000] [--rounds 15]
+//   node scripts/bench-host-ops.mjs [--engine wasm|native] [--n 20000] [--rounds 15] [--only REGEX (row names)]
 // MEVMC_STATE_CACHE=0 runs the JS host path (storage in WorldState's maps) for a before/after comparison.
 import { Executor } from '../dist/runtime/host/call.js';
 import { WasmLoader, ensureCompiler } from '../dist/runtime/loader/wasm.js';
@@ -25,8 +25,14 @@ const BODIES = {
   'TSTORE': ['80' + '60005d', '80' + '6000' + '5050'],
   'BALANCE (warm)': ['3031' + '50', '30' + '50'],
   'LOG0': ['60006000a0', '60006000' + '5050'],
+  'LOG1 (32 B)': ['600160206000a1', '600160206000' + '505050'],
+  'LOG2 (32 B)': ['6002600160206000a2', '6002600160206000' + '50505050'],
   // erc20's Transfer shape: three topics, 32 bytes of data
   'LOG3 (32 B)': ['60036002600160206000a3', '60036002600160206000' + '5050505050'],
+  'LOG4 (64 B)': ['600460036002600160406000a4', '600460036002600160406000' + '505050505050'],
+  // larger data: what the copy costs per byte
+  'LOG3 (256 B)': ['600360026001610100' + '6000a3', '600360026001610100' + '6000' + '5050505050'],
+  'LOG1 (1 KiB)': ['6001610400' + '6000a1', '6001610400' + '6000' + '505050'],
   'SELFBALANCE': ['47' + '50', '30' + '50'],
   'EXTCODESIZE': ['303b' + '50', '30' + '50'],
 };
@@ -76,7 +82,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const loader = await loaderFor();
 console.log(`engine ${engine}, state cache ${process.env.MEVMC_STATE_CACHE === '0' ? 'off' : 'on'}, N=${N}, ${ROUNDS} rounds`);
 console.log('opcode'.padEnd(16) + 'ns/call'.padStart(9));
+const only = arg('only', '');
 for (const [name, [body, base]] of Object.entries(BODIES)) {
+  if (only && !new RegExp(only).test(name)) continue;
   const p = program(body), b = program(base);
   for (let i = 0; i < 5; i++) { runOnce(loader, p); runOnce(loader, b); } // compile and tier up
   const diffs = [];

@@ -18,7 +18,7 @@ const UNTIMED = new Set(['mevmc_call', 'mevmc_create', 'mevmc_trace']);
 export interface HostCallTally {
   /** Host calls of the run (CALL/CREATE included, trace hooks not), in JS and in linear memory. */
   calls: number;
-  /** Of them, the storage opcodes the state cache served in linear memory (not timed: they never reach JS). */
+  /** Of them, the storage opcodes and LOGs the state cache served in linear memory (not timed: they never reach JS). */
   linearCalls: number;
   /** Calls whose time was measured, and the time inside them (clock overhead subtracted), ms. */
   timedCalls: number;

@@ -1,7 +1,7 @@
 /**
  * @file The native engine's storage ops in C (issue #14 part 2): the helper object built from
  * src/builtins/state_native.c (the state cache core of state_cache.wasm, compiled natively) runs SLOAD, SSTORE,
- * TLOAD, TSTORE and warm BALANCE / SELFBALANCE / EXTCODESIZE / EXTCODEHASH hits of native frames on the state cache's wasm memory itself, through its base address, so the
+ * TLOAD, TSTORE, warm BALANCE / SELFBALANCE / EXTCODESIZE / EXTCODEHASH hits and LOG0–LOG4 of native frames on the state cache's wasm memory itself, through its base address, so the
  * process keeps one cache and journal for wasm frames, native frames and WorldState. Its four functions replace
  * the koffi callbacks of those ops in the host table (they call them back for frames without a state-cache
  * record); JS runs only on a miss, on a slot turning warm and when the cache grows.
@@ -31,6 +31,7 @@ export interface StateKoffi {
 /** The ops the helper serves, in mevmc_scn_fn's order. */
 const OPS = [
   'mevmc_sload', 'mevmc_sstore', 'mevmc_tload', 'mevmc_tstore', 'mevmc_balance', 'mevmc_extcodesize', 'mevmc_extcodehash', 'mevmc_selfbalance',
+  'mevmc_log',
 ] as const;
 
 /** The helper loaded and installed in a host table. */

@@ -56,6 +56,7 @@ const IDLE = Object.freeze({ fns: NO_FNS });
 /** The host imports state_host.wasm provides. */
 const STATE_HOST_IMPORTS = [
   'mevmc_sload', 'mevmc_sstore', 'mevmc_tload', 'mevmc_tstore', 'mevmc_balance', 'mevmc_extcodesize', 'mevmc_extcodehash', 'mevmc_selfbalance',
+  'mevmc_log',
 ] as const;
 
 /** Per host import: makes a slot's trampoline (`slot.current.fns.<name>(…)`). */

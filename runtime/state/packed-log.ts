@@ -3,7 +3,12 @@
  * linear memory as packed 32-byte big-endian words, and the consumers that need bytes (bloom, receipt RLP, logs hash,
  * the parallel codec) read them as such; the `topics` bigints of the `Log` interface are built only when read.
  */
-import type { Log } from './world.ts';
+/** One LOG0–LOG4 entry: emitting address, topics as words, data. Compiled frames emit `PackedLog`s (topics kept as bytes). */
+export interface Log {
+  address: string;
+  topics: bigint[];
+  data: Uint8Array;
+}
 
 // Not state-root's word32: state-root reads logs through this file.
 const EMPTY = new Uint8Array(0);

@@ -2,13 +2,16 @@
  * @file The JS side of the state cache in linear memory (issue #14 part 2; C in src/builtins/state_cache_core.h):
  * storage slots (current, original, warm), transient slots, the refund counter and their journal live in one
  * wasm memory shared by every frame of the process. Compiled wasm contracts reach it without JS through
- * state_host.wasm; `WorldState` reaches it through the exports below. JS is called back only on a miss (the
+ * state_host.wasm (native frames through the helper of runtime/loader/native-state.ts); `WorldState` reaches it
+ * through the exports below. Logs (LOG0–LOG4) are appended to a per-context buffer here and decoded once per
+ * transaction ({@link StateCache.readLogs}). JS is called back only on a miss (the
  * backend's value of a slot: `load`) and when a slot turns warm (the account is warmed too: `warm`).
  *
  * One context per WorldState transaction; address records (the `addr` ids) belong to a context and are what
  * compiled frames find in `Ctx.stateAddr`. Off with MEVMC_STATE_CACHE=0 (the JS maps of WorldState serve).
  */
 import { stateModule } from '../../src/builtins/index.ts';
+import { logArena, PackedLog } from './packed-log.ts';
 
 /** Exports of state_cache.wasm (see state_cache.c). Words are 4 × i64 limbs, least significant first. */
 export interface StateCacheExports {
@@ -23,7 +26,7 @@ export interface StateCacheExports {
   wipe(addr: number): void;
   entries(ctx: number): number;
   count(): number;
-  /** Opcodes served for compiled frames so far (sload, sstore, tload, tstore; wasm and native). */
+  /** Opcodes served for compiled frames so far (storage, warm account fields, LOG; wasm and native). */
   ops(): bigint;
   /** Offset of the cache's own state (sc_globals) in its memory, for the native helper. */
   globals(): number;
@@ -46,6 +49,8 @@ export interface StateCacheExports {
   sstore(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint, v0: bigint, v1: bigint, v2: bigint, v3: bigint, fork: number, gas: bigint): [bigint, number];
   tload(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint): bigint[];
   tstore(addr: number, k0: bigint, k1: bigint, k2: bigint, k3: bigint, v0: bigint, v1: bigint, v2: bigint, v3: bigint): void;
+  /** Append a log record (journaled) for JS: where its `32 × n` topic bytes go, the `len` data bytes after them. */
+  log_open(addr: number, n: number, len: number): number;
 }
 
 /** What the cache needs from the owner of an address record (WorldState implements it). */
@@ -61,6 +66,9 @@ export interface StateCacheOwner {
 const E_CUR = 32, E_ORIG = 64, E_ADDR = 96, E_CNEXT = 104, E_FLAGS = 108, E_EPOCH = 112, E_WSEQ = 116;
 // sc_addr: u32 ctx at 0, epoch at 4.
 const A_EPOCH = 4;
+// sc_ctx: the log buffer's offset, used length, record count and version; a record's header (u32 address record,
+// topic count, data length, 0) is LOG_HDR bytes, the record padded to 16.
+const C_LOGS = 32, C_LLEN = 40, C_LCOUNT = 44, C_LVER = 48, LOG_HDR = 16;
 const F_WRITTEN = 4, F_TRANSIENT = 8;
 /** Account fields the cache remembers for warm accounts (SC_ACCT_* of state_cache_core.h). */
 export const AcctField = { balance: 16, codeSize: 32, codeHash: 64, selfBalance: 128 } as const;
@@ -184,6 +192,51 @@ export class StateCache {
     dv.setBigUint64(e + E_ORIG + 8, (value >> 64n) & MASK, true);
     dv.setBigUint64(e + E_ORIG + 16, (value >> 128n) & MASK, true);
     dv.setBigUint64(e + E_ORIG + 24, value >> 192n, true);
+  }
+
+  /** The version of a context's logs: it changes with every LOG and every revert that drops one. */
+  logVersion(ctx: number): number {
+    return this.dv().getUint32(ctx + C_LVER, true);
+  }
+
+  /** Whether a context holds logs. */
+  hasLogs(ctx: number): boolean {
+    return this.dv().getUint32(ctx + C_LCOUNT, true) !== 0;
+  }
+
+  /**
+   * A context's logs, in emission order: the buffer copied once into the log arena (records of every frame that did
+   * not revert), one PackedLog per record over those bytes — they outlive the context.
+   */
+  readLogs(ctx: number): PackedLog[] {
+    const v = this.dv();
+    const n = v.getUint32(ctx + C_LCOUNT, true);
+    if (n === 0) return [];
+    const base = v.getUint32(ctx + C_LOGS, true), len = v.getUint32(ctx + C_LLEN, true);
+    const at = logArena.take(len);
+    const { bytes, view } = logArena;
+    bytes.set(this.u8().subarray(base, base + len), at);
+    const out: PackedLog[] = new Array(n);
+    for (let i = 0, p = at; i < n; i++) {
+      const topics = view.getUint32(p + 4, true), dataLen = view.getUint32(p + 8, true);
+      out[i] = new PackedLog(this.addrs.get(view.getUint32(p, true))!.address, bytes, p + LOG_HDR, topics, dataLen);
+      p += (LOG_HDR + 32 * topics + dataLen + 15) & ~15;
+    }
+    return out;
+  }
+
+  /** Append a log from JS (frames of a chain mode with host rules, the cache's owner): journaled as a LOG in C. */
+  appendLog(addr: number, topicBytes: Uint8Array, data: Uint8Array): void {
+    const at = this.x.log_open(addr, topicBytes.length >> 5, data.length);
+    const u8 = this.u8();
+    u8.set(topicBytes, at);
+    if (data.length) u8.set(data, at + topicBytes.length);
+  }
+
+  private u8v = new Uint8Array(0);
+  private u8(): Uint8Array {
+    if (this.u8v.length === 0) this.u8v = new Uint8Array(this.memory.buffer);
+    return this.u8v;
   }
 
   /** A slot of address record `a` turned warm in C: warm the account (EIP-2929). */

@@ -9,6 +9,7 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { fromLimbs, limbs, type StateCache, stateCache, type StateCacheOwner } from './state-cache.ts';
+import { type Log, packedTopics } from './packed-log.ts';
 
 /** A committed account as the backend stores it. */
 export interface Account {
@@ -156,7 +157,12 @@ export class WorldState implements StateCacheOwner {
   readonly destructed = new Map<string, string>();
   /** Accounts touched in this transaction (EIP-161 deletion of empty touched accounts). */
   readonly touched = new Set<string>();
-  readonly logs: Log[] = [];
+  /** Logs without the cache (MEVMC_STATE_CACHE=0); with it they live in the cache's log buffer. */
+  private readonly jsLogs: Log[] = [];
+  /** The cache's logs as last decoded, for context `logsCtx` at log version `logsVer`. */
+  private logsDecoded: Log[] | undefined;
+  private logsCtx = 0;
+  private logsVer = 0;
   /** Refunds counted in JS (SELFDESTRUCT; all of them without the cache). */
   private jsRefund = 0n;
   private readonly sc: StateCache | undefined = stateCache();
@@ -275,7 +281,8 @@ export class WorldState implements StateCacheOwner {
     if (this.preloadWarm.size) this.preloadWarm.clear();
     // Array length is set through an accessor call even when it is already 0.
     if (this.journal.length) this.journal.length = 0;
-    if (this.logs.length) this.logs.length = 0;
+    if (this.jsLogs.length) this.jsLogs.length = 0;
+    this.logsDecoded = undefined;
     this.jsRefund = 0n;
     const c = this.cc;
     if (c) {
@@ -537,9 +544,30 @@ export class WorldState implements StateCacheOwner {
   }
 
   // --- logs and refunds -------------------------------------------------------------------
+  /**
+   * The transaction's logs so far, in order (those of reverted frames dropped). With the cache they are decoded
+   * from its log buffer, where compiled frames append them: once per change, so read them at the end of the transaction.
+   */
+  get logs(): Log[] {
+    const c = this.cc;
+    if (!c) return this.jsLogs;
+    const sc = this.sc!;
+    const ver = sc.logVersion(c.ctx);
+    if (this.logsDecoded === undefined || this.logsCtx !== c.ctx || this.logsVer !== ver) {
+      this.logsDecoded = sc.hasLogs(c.ctx) ? sc.readLogs(c.ctx) : [];
+      this.logsCtx = c.ctx;
+      this.logsVer = ver;
+    }
+    return this.logsDecoded;
+  }
   addLog(log: Log): void {
-    this.logs.push(log);
-    this.journal.push(() => this.logs.pop());
+    const sc = this.sc;
+    if (sc) {
+      sc.appendLog(this.stateAddr(log.address), packedTopics(log), log.data);
+      return;
+    }
+    this.jsLogs.push(log);
+    this.journal.push(() => this.jsLogs.pop());
   }
   addRefund(delta: bigint): void {
     this.jsRefund += delta;

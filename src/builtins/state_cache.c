@@ -22,7 +22,7 @@ static int sc_grow_to(unsigned bytes) {
 #define SC_GROW(b) sc_grow_to(b)
 
 /* The cache's own state lives in this memory, where the native helper finds it too (export `globals`). */
-static struct sc_globals_store { unsigned long long w[8]; } sc_g_store;
+static struct sc_globals_store { unsigned long long w[32]; } sc_g_store;
 #define SC_G ((sc_globals *)&sc_g_store)
 
 #include "state_cache_core.h"
@@ -157,3 +157,28 @@ EXPORT(acct) word4_cost x_acct(sc_u32 a, sc_u64 k0, sc_u64 k1, sc_u64 k2, sc_u32
 EXPORT(s_acct_fill) void x_s_acct_fill(sc_u32 a, sc_u32 field) { sc_acct_fill(a, sc_scratch, field, sc_scratch + 4); }
 /* An account changed or a revert ran: every account entry of the context is stale. */
 EXPORT(acct_bump) void x_acct_bump(sc_u32 c) { SC_C(c)->agen++; }
+
+/*
+ * LOG0–LOG4 (sc_log_begin): state_host.c moves the topics and data from the frame's memory into the record here, as
+ * call arguments (two memories, one call per word or 64 bytes; no JS). log_open is the same for JS (uncounted).
+ */
+EXPORT(log_begin) sc_u32 x_log_begin(sc_u32 a, sc_u32 n, sc_u32 len) {
+  SC_G->ops++;
+  return sc_log_begin(a, n, len);
+}
+EXPORT(log_open) sc_u32 x_log_open(sc_u32 a, sc_u32 n, sc_u32 len) { return sc_log_begin(a, n, len); }
+EXPORT(log_topic) void x_log_topic(sc_u32 at, VAL) {
+  sc_u64 w[4] = { v0, v1, v2, v3 };
+  sc_log_topic(SC_PTR(unsigned char, at), w);
+}
+#define CHUNK sc_u64 x0, sc_u64 x1, sc_u64 x2, sc_u64 x3, sc_u64 x4, sc_u64 x5, sc_u64 x6, sc_u64 x7
+/* 64 data bytes at `at`. */
+EXPORT(log_data) void x_log_data(sc_u32 at, CHUNK) {
+  sc_u64 x[8] = { x0, x1, x2, x3, x4, x5, x6, x7 };
+  __builtin_memcpy(SC_PTR(unsigned char, at), x, 64);
+}
+/* The last r (< 64) data bytes, ending at `end`: the last r bytes of the 64 passed. */
+EXPORT(log_tail) void x_log_tail(sc_u32 end, sc_u32 r, CHUNK) {
+  sc_u64 x[8] = { x0, x1, x2, x3, x4, x5, x6, x7 };
+  __builtin_memcpy(SC_PTR(unsigned char, end - r), (unsigned char *)x + 64 - r, r);
+}

@@ -7,6 +7,7 @@
  *     EIP-2929 warm flag;
  *   - transient slots (EIP-1153): key → value;
  *   - the refund counter;
+ *   - the logs (LOG0–LOG4) in emission order, as the receipts want them (see "logs" below);
  *   - a journal of every change, so a checkpoint reverts exactly.
  * Compiled into state_cache.wasm (state_cache.c) and into the native engine's helper object (state_native.c),
  * both working on the same wasm memory.
@@ -68,7 +69,7 @@ typedef struct {
   sc_u32 pad;
 } sc_addr;
 
-enum { SC_REC_ENTRY = 0, SC_REC_REFUND = 1, SC_REC_EPOCH = 2 };
+enum { SC_REC_ENTRY = 0, SC_REC_REFUND = 1, SC_REC_EPOCH = 2, SC_REC_LOG = 3 };
 
 typedef struct {
   sc_u64 old[4];
@@ -89,7 +90,12 @@ typedef struct {
   sc_u32 jlen;
   sc_u32 accts;   /* address record the account entries are keyed under (0: none yet) */
   sc_u32 agen;    /* account generation: JS bumps it on every account change and every revert */
-} sc_ctx;
+  sc_u32 logs;    /* log buffer (SC_LOG_* records), 0: none yet */
+  sc_u32 lcap;    /* its size: a power of two >= SC_LOG_MIN */
+  sc_u32 llen;    /* bytes of records in it */
+  sc_u32 lcount;  /* records in it */
+  sc_u32 lver;    /* bumped on every append and every truncation (JS decodes again only when it moved) */
+} sc_ctx; /* in a 64-byte record; runtime/state/state-cache.ts reads the log fields (C_LOGS…) */
 
 /*
  * The cache's own state, in the arena's memory (SC_G: a pointer the embedding defines) so that every
@@ -101,6 +107,7 @@ typedef struct {
   sc_u32 buckets, nbuckets, count;          /* hash table: nbuckets u32 heads at `buckets`; count entries live */
   sc_u32 epochs, wseq;
   sc_u64 ops; /* opcodes served for compiled frames (the bench's host-call count) */
+  sc_u32 free_log[32]; /* free log buffers by log2 of their size */
 } sc_globals;
 
 #define sc_top (SC_G->top)
@@ -184,6 +191,7 @@ static void sc_init(sc_u32 base, sc_u32 cap) {
   sc_nbuckets = 0;
   sc_count = 0;
   sc_epochs = 0;
+  for (int i = 0; i < 32; i++) SC_G->free_log[i] = 0;
   sc_rehash(1024);
 }
 
@@ -316,6 +324,10 @@ static void sc_revert(sc_u32 ctx, sc_u32 len) {
       p->wseq = q->owseq;
     } else if (q->kind == SC_REC_REFUND) {
       c->refund -= q->delta;
+    } else if (q->kind == SC_REC_LOG) {
+      c->llen = q->oepoch; /* a LOG of a reverted frame disappears */
+      c->lcount--;
+      c->lver++;
     } else {
       SC_A(q->target)->epoch = q->oepoch;
     }
@@ -332,6 +344,7 @@ static sc_u32 sc_ctx_new(void) {
   p->entries = p->addrs = p->journal = p->jlen = 0;
   p->accts = 0;
   p->agen = 1;
+  p->logs = p->lcap = p->llen = p->lcount = p->lver = 0;
   return c;
 }
 
@@ -373,6 +386,7 @@ static void sc_ctx_free(sc_u32 ctx) {
     sc_give(&sc_free_rec, r);
     r = nx;
   }
+  if (c->logs) sc_give(&SC_G->free_log[__builtin_ctz(c->lcap)], c->logs);
   sc_give(&sc_free_small, ctx);
 }
 
@@ -505,6 +519,67 @@ static void sc_acct_fill(sc_u32 addr, const sc_u64 *k, sc_u32 field, const sc_u6
     p->pad[0] = (sc_u32)v[0];
     p->pad[1] = 0;
   }
+}
+
+/* ---- logs (LOG0–LOG4) ------------------------------------------------------------------------------ */
+
+/*
+ * A context's logs: one buffer of records in emission order, each SC_LOG_HDR bytes of header (u32 address record,
+ * u32 topic count, u32 data length, u32 0), the topics as 32-byte big-endian words (as receipts and the bloom want
+ * them), then the data, padded to 16 bytes. A LOG appends a record and journals the old length, so a revert drops
+ * the logs of the reverted frames; JS decodes the buffer once, at the end of the transaction. The buffer is a power of
+ * two (SC_LOG_MIN_LOG2 and up) from a free list per size, moved to the next size when full. Gas is the compiled code's.
+ */
+#define SC_LOG_HDR 16u
+#define SC_LOG_MIN_LOG2 12u
+
+static inline sc_u32 sc_log_size(sc_u32 n, sc_u32 len) { return (SC_LOG_HDR + 32u * n + len + 15u) & ~15u; }
+
+/* Room for `size` more bytes of records in the context's buffer. */
+static void sc_log_reserve(sc_u32 ctx, sc_u32 size) {
+  sc_ctx *c = SC_C(ctx);
+  sc_u64 need = (sc_u64)c->llen + size;
+  if (need <= c->lcap) return;
+  if (need > 0x40000000ull) __builtin_trap(); /* 1 GiB of logs in one transaction: past any gas limit */
+  sc_u32 k = SC_LOG_MIN_LOG2;
+  while ((1ull << k) < need) k++;
+  sc_u32 nb = sc_take(&SC_G->free_log[k], 1u << k);
+  c = SC_C(ctx); /* the memory may have moved */
+  if (c->logs) {
+    __builtin_memcpy(SC_PTR(unsigned char, nb), SC_PTR(unsigned char, c->logs), c->llen);
+    sc_give(&SC_G->free_log[__builtin_ctz(c->lcap)], c->logs);
+  }
+  c->logs = nb;
+  c->lcap = 1u << k;
+}
+
+/*
+ * Append the record of a LOG of `n` topics and `len` data bytes by address record `addr` (journaled): the offset
+ * where its topics go, the data right after them; the caller fills both before anything else runs on the cache.
+ */
+static sc_u32 sc_log_begin(sc_u32 addr, sc_u32 n, sc_u32 len) {
+  sc_u32 ctx = SC_A(addr)->ctx;
+  sc_u32 size = sc_log_size(n, len);
+  sc_log_reserve(ctx, size);
+  sc_u32 r = sc_new_rec(ctx, SC_REC_LOG, ctx);
+  sc_ctx *c = SC_C(ctx);
+  SC_R(r)->oepoch = c->llen;
+  sc_u32 at = c->logs + c->llen;
+  sc_u32 *h = SC_PTR(sc_u32, at);
+  h[0] = addr;
+  h[1] = n;
+  h[2] = len;
+  h[3] = 0;
+  c->llen += size;
+  c->lcount++;
+  c->lver++;
+  return at + SC_LOG_HDR;
+}
+
+/* A topic: the word w (4 little-endian limbs, as in frame memory) as 32 big-endian bytes at d. */
+static inline void sc_log_topic(unsigned char *d, const sc_u64 *w) {
+  sc_u64 t[4] = { __builtin_bswap64(w[3]), __builtin_bswap64(w[2]), __builtin_bswap64(w[1]), __builtin_bswap64(w[0]) };
+  __builtin_memcpy(d, t, 32);
 }
 
 #endif /* MEVMC_STATE_CACHE_CORE_H */

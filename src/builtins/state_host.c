@@ -1,6 +1,6 @@
 /*
- * state_host.c — SLOAD, SSTORE, TLOAD and TSTORE, and warm BALANCE / SELFBALANCE / EXTCODESIZE / EXTCODEHASH
- * hits, for compiled wasm contracts without JS: instantiated over
+ * state_host.c — SLOAD, SSTORE, TLOAD and TSTORE, warm BALANCE / SELFBALANCE / EXTCODESIZE / EXTCODEHASH
+ * hits and LOG0–LOG4, for compiled wasm contracts without JS: instantiated over
  * each frame's memory (next to the builtins), it reads the operands and the context there and calls the
  * process-wide state cache (state_cache.c) directly, wasm to wasm. It provides the host imports of the same
  * names (src/abi/host.ts), so compiled code is unchanged. A frame whose context holds no state-cache
@@ -23,6 +23,10 @@ CACHE(sstore) gas_status cache_sstore(unsigned a, u64, u64, u64, u64, u64, u64, 
 CACHE(tload) word4 cache_tload(unsigned a, u64, u64, u64, u64);
 CACHE(tstore) void cache_tstore(unsigned a, u64, u64, u64, u64, u64, u64, u64, u64);
 CACHE(acct) word4_cost cache_acct(unsigned a, u64, u64, u64, unsigned field);
+CACHE(log_begin) unsigned cache_log_begin(unsigned a, unsigned n, unsigned len);
+CACHE(log_topic) void cache_log_topic(unsigned at, u64, u64, u64, u64);
+CACHE(log_data) void cache_log_data(unsigned at, u64, u64, u64, u64, u64, u64, u64, u64);
+CACHE(log_tail) void cache_log_tail(unsigned end, unsigned r, u64, u64, u64, u64, u64, u64, u64, u64);
 HOST(mevmc_balance) int host_balance(unsigned r);
 HOST(mevmc_extcodesize) int host_extcodesize(unsigned r);
 HOST(mevmc_extcodehash) int host_extcodehash(unsigned r);
@@ -31,6 +35,7 @@ HOST(mevmc_sload) int host_sload(unsigned r);
 HOST(mevmc_sstore) int host_sstore(unsigned k, unsigned v);
 HOST(mevmc_tload) void host_tload(unsigned r);
 HOST(mevmc_tstore) int host_tstore(unsigned k, unsigned v);
+HOST(mevmc_log) int host_log(unsigned n, unsigned t, unsigned d, unsigned len);
 
 #define CTX_U32(o) (*(unsigned *)(__SIZE_TYPE__)(MEVMC_CTX + (o)))
 #define GAS (*(u64 *)(__SIZE_TYPE__)(MEVMC_CTX + MEVMC_CTX_GAS))
@@ -114,4 +119,33 @@ EXPORT(mevmc_selfbalance) void x_selfbalance(unsigned r) {
     }
   }
   host_selfbalance(r);
+}
+
+/* An unaligned u64 of the frame memory. */
+static inline u64 ld(unsigned p) {
+  u64 x;
+  __builtin_memcpy(&x, (const void *)(__SIZE_TYPE__)p, 8);
+  return x;
+}
+#define CHUNK_AT(p) ld(p), ld((p) + 8), ld((p) + 16), ld((p) + 24), ld((p) + 32), ld((p) + 40), ld((p) + 48), ld((p) + 56)
+
+/*
+ * LOG0–LOG4 into the cache's log buffer: the topic words at t (the compiled code's scratch) and len bytes at d pass
+ * as arguments, a word or 64 bytes per call (the cache has its own memory). The data's last partial chunk is read
+ * as the 64 bytes ending at d + len, which stay inside the memory (d >= MEVMC_EVM_MEMORY_BASE). Gas: the compiled code.
+ */
+EXPORT(mevmc_log) int x_log(unsigned n, unsigned t, unsigned d, unsigned len) {
+  unsigned a = CTX_U32(MEVMC_CTX_STATE_ADDR);
+  if (!a) return host_log(n, t, d, len);
+  if (CTX_U32(MEVMC_CTX_FLAGS) & MEVMC_CTX_FLAG_STATIC) return MEVMC_STATUS_STATIC_VIOLATION;
+  unsigned at = cache_log_begin(a, n, len);
+  for (unsigned i = 0; i < n; i++) {
+    u64 *w = WORD(t + 32 * i);
+    cache_log_topic(at + 32 * i, w[0], w[1], w[2], w[3]);
+  }
+  at += 32 * n;
+  unsigned full = len & ~63u;
+  for (unsigned o = 0; o < full; o += 64) cache_log_data(at + o, CHUNK_AT(d + o));
+  if (len & 63u) cache_log_tail(at + len, len & 63u, CHUNK_AT(d + len - 64));
+  return 0;
 }

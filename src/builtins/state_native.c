@@ -1,10 +1,10 @@
 /*
- * state_native.c — the native engine's SLOAD, SSTORE, TLOAD, TSTORE and warm BALANCE / SELFBALANCE /
- * EXTCODESIZE / EXTCODEHASH hits without JS (issue #14 part 2): the
+ * state_native.c — the native engine's SLOAD, SSTORE, TLOAD, TSTORE, warm BALANCE / SELFBALANCE /
+ * EXTCODESIZE / EXTCODEHASH hits and LOG0–LOG4 without JS (issue #14 part 2): the
  * state cache core (state_cache_core.h, the code state_cache.wasm runs) compiled into one small helper
  * object per process, working on the state cache's wasm memory itself through its base address. So native
  * and wasm frames, and WorldState, share one cache and journal. runtime/loader/native-state.ts builds it
- * (cached like a contract object), and puts the four functions below into the host callback table in place
+ * (cached like a contract object), and puts the functions below into the host callback table in place
  * of the koffi callbacks they fall back to: JS is reached only on a miss (the backend's value of a slot),
  * when a slot turns warm (its account is warmed in JS), when the cache must grow, and for frames whose
  * context holds no state-cache record (the cache off, a chain mode with host rules).
@@ -32,7 +32,7 @@ static scn_grow_fn scn_js_grow;
 typedef int32_t (*scn_r_fn)(uint64_t user, uint32_t r);
 typedef int32_t (*scn_kv_fn)(uint64_t user, uint32_t k, uint32_t v);
 typedef void (*scn_void_fn)(uint64_t user, uint32_t r);
-#define SCN_OPS 8
+#define SCN_OPS 9
 static uint64_t scn_js[SCN_OPS];
 #define scn_js_sload ((scn_r_fn)(uintptr_t)scn_js[0])
 #define scn_js_sstore ((scn_kv_fn)(uintptr_t)scn_js[1])
@@ -42,6 +42,8 @@ static uint64_t scn_js[SCN_OPS];
 #define scn_js_extcodesize ((scn_r_fn)(uintptr_t)scn_js[5])
 #define scn_js_extcodehash ((scn_r_fn)(uintptr_t)scn_js[6])
 #define scn_js_selfbalance ((scn_void_fn)(uintptr_t)scn_js[7])
+typedef int32_t (*scn_log_fn)(uint64_t user, uint32_t n, uint32_t t, uint32_t d, uint32_t len);
+#define scn_js_log ((scn_log_fn)(uintptr_t)scn_js[8])
 
 static int scn_grow(uint32_t bytes) {
   uint64_t b = scn_js_grow(bytes); /* the memory's base afterwards (V8 grows in place; re-read anyway), 0: failed */
@@ -195,6 +197,24 @@ static void scn_selfbalance(uint64_t user, uint32_t r) {
   scn_js_selfbalance(user, r);
 }
 
+/* LOG0–LOG4 into the cache's log buffer (sc_log_begin): topics and data copied straight from the frame memory. */
+static int32_t scn_log(uint64_t user, uint32_t n, uint32_t t, uint32_t d, uint32_t len) {
+  uint32_t a;
+  uint8_t *m = scn_frame(user, &a);
+  if (!m) return scn_js_log(user, n, t, d, len);
+  if (CTX_U32(m, MEVMC_CTX_FLAGS) & MEVMC_CTX_FLAG_STATIC) return MEVMC_STATUS_STATIC_VIOLATION;
+  SC_G->ops++;
+  sc_u32 at = sc_log_begin(a, n, len);
+  uint8_t *dst = SC_PTR(uint8_t, at); /* after sc_log_begin: growing may move the base */
+  for (uint32_t i = 0; i < n; i++) {
+    sc_u64 w[4];
+    __builtin_memcpy(w, m + t + 32 * i, 32);
+    sc_log_topic(dst + 32 * i, w);
+  }
+  if (len) __builtin_memcpy(dst + 32 * n, m + d, len);
+  return 0;
+}
+
 /* The host-table entries, in the order of NativeStateHelper's OPS. */
 SCN_API uint64_t mevmc_scn_fn(uint32_t i) {
   switch (i) {
@@ -206,6 +226,7 @@ SCN_API uint64_t mevmc_scn_fn(uint32_t i) {
     case 5: return (uint64_t)(uintptr_t)&scn_extcodesize;
     case 6: return (uint64_t)(uintptr_t)&scn_extcodehash;
     case 7: return (uint64_t)(uintptr_t)&scn_selfbalance;
+    case 8: return (uint64_t)(uintptr_t)&scn_log;
     default: return 0;
   }
 }
