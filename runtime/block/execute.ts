@@ -209,7 +209,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
         block, world, fork, env, loader, pool, hooks: { checkGas, runHere, finish },
         delay: opts.parallel?.delayMs ? { maxMs: opts.parallel.delayMs } : undefined, minDispatched: opts.parallel?.minDispatched,
         minDispatchedGas: opts.parallel?.minDispatchedGas, senderChains: opts.parallel?.senderChains,
-        keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch,
+        keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch, preDiffs: [systemDiff],
       });
     } finally {
       if (!opts.pool) await pool.close();

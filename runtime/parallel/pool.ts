@@ -25,6 +25,9 @@ export interface PoolWorker {
   readonly sent: Set<string>;
   /** The current block's handler. */
   listener?: (m: FromWorker) => void;
+  /** The pre-state base and the block's transactions it holds (see BlockMsg.baseId, txsId). */
+  baseId?: number;
+  txsId?: number;
   /** Set when the thread failed or exited: it gets no more work. */
   dead?: Error;
   /** Its result area (fixed size, pages touched as used; records appended from 0 each block, see protocol.ts). */

@@ -68,10 +68,13 @@ export interface BlockMsg {
   hashes: [bigint, bigint][];
   /** Transaction indices to execute speculatively, claimed in this order… */
   order: number[];
-  /** …and those transactions (txs[j] is transaction order[j]: only what the worker may run is cloned). */
-  txs: Tx[];
-  /** writeState of the committed state before the first transaction. */
-  snapshot: Uint8Array;
+  /** …the block's transactions (by index), sent once per block object: a worker keeps those of `txsId`. */
+  txsId: number;
+  txs?: Tx[];
+  /** The pre-state's identity: a worker keeps the last base it decoded and its commits go into an overlay … */
+  baseId: number;
+  /** … and writeState of it when the worker does not hold base `baseId` yet. */
+  snapshot?: Uint8Array;
   ctrl: SharedArrayBuffer;
   log: SharedArrayBuffer;
   /** Worker threads in this block (for the claim window). */

@@ -28,6 +28,10 @@ export interface ParallelStats {
   startMs: number;
   /** Milliseconds: replica snapshot and module hand-over before the first dispatch. */
   setupMs: number;
+  /** Replicas followed the commits from this transaction on (after the first conflict; absent: never or from the start). */
+  streamedFrom?: number;
+  /** Every worker already held this pre-state (same origin, same system calls): no snapshot, no modules. */
+  baseReused?: boolean;
   /** Milliseconds the coordinator spent waiting for worker results (the rest of the block time it was busy). */
   waitMs: number;
   /** Bytes posted to the workers (snapshot, commit log) and received from them (results). */

@@ -17,12 +17,13 @@ import { parentPort } from 'node:worker_threads';
 import type { Fork } from '../../src/evm/forks.ts';
 import { CompilerNotLoadedError, type ContractLoader } from '../loader/types.ts';
 import { MemoryBackend, WorldState } from '../state/world.ts';
-import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
+import { type Tx, type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
 import { BufferFullError, ByteReader, ByteWriter, readDiff, readState, toStateDiff, writeDiff, writeLogs } from './codec.ts';
 import {
   type BlockMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, type FromWorker, type LoaderSpec, type ToWorker, claimWindow,
 } from './protocol.ts';
 import { RecordingBackend } from './reads.ts';
+import { OverlayBackend } from './replica.ts';
 
 const port = parentPort!;
 const spec = (await import('node:worker_threads')).workerData as LoaderSpec;
@@ -50,6 +51,13 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 post({ type: 'ready' });
 
+/** The pre-state this worker holds (decoded once per base) with the current block's commits in its overlay. */
+let replica: OverlayBackend | undefined;
+let replicaId = 0;
+/** The transactions of the block object `txsId` (the coordinator sends them once per block object). */
+let blockTxs: Tx[] = [];
+let txsId = 0;
+
 // Blocks run one after another: a message that arrives while one runs waits its turn.
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (m: ToWorker) => {
@@ -73,11 +81,22 @@ async function runBlock(m: BlockMsg): Promise<void> {
 }
 
 async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
-  // The coordinator may have run the whole block while this thread was busy: no replica for nothing.
-  if (Atomics.load(ctrl, CTRL_STOP) !== 0 || Atomics.load(ctrl, CTRL_CLAIM) >= m.order.length) return;
   const t0 = performance.now();
-  const base = new MemoryBackend();
-  readState(new ByteReader(m.snapshot), (a, acc, storage) => base.setAccount(a, acc, storage.size ? storage : undefined));
+  // A new base is decoded even when the coordinator already ran the whole block: it counts on this worker holding it.
+  if (m.snapshot) {
+    const b = new MemoryBackend();
+    readState(new ByteReader(m.snapshot), (a, acc, storage) => b.setAccount(a, acc, storage.size ? storage : undefined));
+    replica = new OverlayBackend(b);
+    replicaId = m.baseId;
+  } else if (replicaId !== m.baseId || !replica) throw new Error(`parallel worker: base ${m.baseId} not held (holds ${replicaId})`);
+  else replica.reset();
+  if (m.txs) {
+    blockTxs = m.txs;
+    txsId = m.txsId;
+  } else if (txsId !== m.txsId) throw new Error(`parallel worker: transactions ${m.txsId} not held (holds ${txsId})`);
+  const txs = blockTxs;
+  if (Atomics.load(ctrl, CTRL_STOP) !== 0 || Atomics.load(ctrl, CTRL_CLAIM) >= m.order.length) return;
+  const base = replica;
   const rec = new RecordingBackend(base);
   const world = new WorldState(rec);
   const hashes = new Map(m.hashes);
@@ -121,7 +140,7 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
     const start = out.pos;
     out.u32(0);
     try {
-      encodeMs += await execute(i, m.txs[j], env, m.fork, world, rec, seen, out);
+      encodeMs += await execute(i, txs[i], env, m.fork, world, rec, seen, out);
     } catch (e) {
       world.discard();
       // A full result area ends this worker's block (the coordinator runs what it left).
@@ -142,7 +161,7 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
 }
 
 /** Execute and append the record to `w`; returns the ms spent encoding. */
-async function execute(i: number, tx: BlockMsg['txs'][number], env: TxEnv, fork: Fork, world: WorldState, rec: RecordingBackend, seen: number, w: ByteWriter): Promise<number> {
+async function execute(i: number, tx: Tx, env: TxEnv, fork: Fork, world: WorldState, rec: RecordingBackend, seen: number, w: ByteWriter): Promise<number> {
   for (;;) {
     world.discard();
     rec.reset();

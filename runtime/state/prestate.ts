@@ -58,6 +58,8 @@ export function backendFromPrestate(json: unknown): MemoryBackend {
     };
     be.setAccount(addr.toLowerCase(), account, storage);
   }
+  // The same (unmodified) prestate object gives the same state: see MemoryBackend.origin.
+  be.origin = { key: json, writes: be.writes };
   return be;
 }
 

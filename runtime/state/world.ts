@@ -61,6 +61,14 @@ export class StateBackendError extends Error {
 export class MemoryBackend implements StateBackend {
   readonly accounts = new Map<string, Account>();
   readonly storage = new Map<string, Map<bigint, bigint>>();
+  /**
+   * Set by whoever built this backend from an immutable source (backendFromPrestate: the prestate object): two
+   * backends with the same `origin` and `writes === origin.writes` hold the same state (the parallel executor then
+   * reuses its workers' replica of it instead of copying the state per block).
+   */
+  origin?: { key: object; writes: number };
+  /** setAccount and applyDiff calls so far (see origin). */
+  writes = 0;
   getAccount(address: string): Account | undefined {
     return this.accounts.get(address);
   }
@@ -74,10 +82,12 @@ export class MemoryBackend implements StateBackend {
     return this.accounts.keys();
   }
   setAccount(address: string, a: Account, storage?: Map<bigint, bigint>): void {
+    this.writes++;
     this.accounts.set(address, a);
     if (storage) this.storage.set(address, new Map(storage));
   }
   applyDiff(diff: StateDiff): void {
+    this.writes++;
     for (const [address, d] of diff) {
       if (d.after) this.accounts.set(address, d.after);
       else this.accounts.delete(address);
