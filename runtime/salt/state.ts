@@ -33,6 +33,8 @@ export interface BatchStats {
   readonly rebuiltBuckets: number;
   /** Scalar × generator products used by the commitment update. */
   readonly mults: number;
+  /** Main leaves whose products ran in the leaf stream (overlapped with the bucket tables; 0 = not streamed). */
+  readonly streamedLeaves?: number;
 }
 
 const metaEq = (a: BucketMeta, b: BucketMeta): boolean => a.nonce === b.nonce && a.capacity === b.capacity;
@@ -116,6 +118,10 @@ export class SaltState {
     const hw = new Uint32Array(16);
     const rebuilds: BucketRebuild[] = [];
     const touched = new Set<number>([...changes.keys(), ...metaOverrides.keys()]);
+    let expected = 0;
+    for (const l of changes.values()) expected += l.length;
+    // Large batches: plain buckets' leaf products start on a worker while later buckets are still prepared.
+    const stream = this.trie.leafStream(expected);
     let nkeys = 0;
     // Slots' contents before this batch, per bucket (one map and observer reused for every bucket).
     const snapshot = new Map<number, Entry | undefined>();
@@ -148,14 +154,16 @@ export class SaltState {
           slots: [...t.slots].map(([slot, e]) => [slot, kvHash(e)] as const),
         });
       } else {
+        const sink = stream && post.capacity <= 256 ? stream : deltas;
         for (const [slot, old] of snapshot) {
           const now = t.slots.get(slot);
           if (now === old) continue;
           // kv_hash(now) − kv_hash(old) on words (a zero delta is dropped by pushSub).
           dataSlotWords(now, hw, 0);
           dataSlotWords(old, hw, 8);
-          deltas.pushSub(b, slot, hw, 0, hw, 8);
+          sink.pushSub(b, slot, hw, 0, hw, 8);
         }
+        stream?.endBucket();
       }
       if (!metaEq(pre, post)) {
         const loc = metadataLocation(b);
@@ -164,10 +172,11 @@ export class SaltState {
       if (t.slots.size === 0 && isDefaultMeta(t.meta)) this.buckets.delete(b);
       else this.buckets.set(b, t);
     }
-    this.trie.apply(deltas, rebuilds);
+    this.trie.apply(deltas, rebuilds, stream);
     this.lastStats = {
       keys: nkeys,
-      slotDeltas: deltas.length,
+      slotDeltas: deltas.length + (stream?.jobs ?? 0),
+      streamedLeaves: stream?.leaves ?? 0,
       rebuiltBuckets: rebuilds.length,
       mults: engine.mulCount - before,
     };

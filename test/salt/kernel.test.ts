@@ -207,6 +207,33 @@ describe('parallel engine', () => {
       pool.close();
     }
   }, 60_000);
+
+  it('leaf stream (plain buckets\' products on the worker while the batch is prepared): same roots and coordinates as one thread', () => {
+    // ≥ 32,768 slot deltas start the stream (trie.ts leafStream); the second batch updates streamed leaves.
+    const n = 34000;
+    const changes: KeyChange[] = Array.from({ length: n }, (_, i) => ({ key: randomBytes(i % 2 ? 52 : 20), value: randomBytes(32) }));
+    const pool = new ParallelKernel(2);
+    try {
+      const a = new SaltState(new SaltKernel());
+      const b = new SaltState(pool);
+      const hex = (x: Uint8Array): string => Buffer.from(x).toString('hex');
+      expect(hex(b.applyBatch(changes))).toBe(hex(a.applyBatch(changes)));
+      expect(b.lastStats.streamedLeaves).toBeGreaterThan(n * 0.9);
+      expect(a.lastStats.streamedLeaves).toBe(0);
+      expect(b.lastStats.mults).toBe(a.lastStats.mults);
+      const pa = a.trie.mainCommitment(300);
+      const pb = b.trie.mainCommitment(300);
+      expect([pb.X, pb.Y, pb.Z]).toEqual([pa.X, pa.Y, pa.Z]);
+      const upd: KeyChange[] = [
+        ...changes.slice(0, 26000).map((c, i) => ({ key: c.key, value: i % 5 ? randomBytes(8) : undefined })),
+        ...Array.from({ length: 8000 }, () => ({ key: randomBytes(20), value: randomBytes(32) })),
+      ];
+      expect(hex(b.applyBatch(upd))).toBe(hex(a.applyBatch(upd)));
+      expect(b.lastStats.streamedLeaves).toBeGreaterThan(30000);
+    } finally {
+      pool.close();
+    }
+  }, 300_000);
 });
 
 const toolchain = findToolchain();

@@ -24,6 +24,14 @@ interface Slot {
   data: Uint32Array;
   fresh: SharedArrayBuffer | undefined;
   failure: Error | undefined;
+  /** A `startBatch` batch the worker holds (its results go back into `accs` on completion). */
+  pending: { readonly accs: Uint32Array; readonly nacc: number } | undefined;
+}
+
+/** A batch running on a worker thread (`startBatch`): `done()` polls, `wait()` blocks and writes the results back. */
+export interface BatchTicket {
+  done(): boolean;
+  wait(): void;
 }
 
 /** Default thread count: the machine's parallelism, capped at 4 (env SALT_THREADS overrides). */
@@ -50,7 +58,7 @@ export class ParallelKernel {
       const ctrl = new SharedArrayBuffer(16);
       const worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker-boot.mjs' : './worker.js', import.meta.url), { workerData: { w, gens, ctrl } });
       worker.unref();
-      const slot: Slot = { worker, ctrl: new Int32Array(ctrl), data: new Uint32Array(0), fresh: undefined, failure: undefined };
+      const slot: Slot = { worker, ctrl: new Int32Array(ctrl), data: new Uint32Array(0), fresh: undefined, failure: undefined, pending: undefined };
       worker.on('error', (e) => (slot.failure = e));
       this.slots.push(slot);
     }
@@ -101,6 +109,49 @@ export class ParallelKernel {
     if (s.ctrl[2] !== 0) throw new Error('SALT kernel worker failed (see stderr)');
   }
 
+  /** Finish a slot's `startBatch` batch, if any: wait for it and copy its accumulators back. */
+  private complete(s: Slot): void {
+    const p = s.pending;
+    if (!p) return;
+    this.wait(s);
+    s.pending = undefined;
+    p.accs.set(s.data.subarray(0, p.nacc * POINT_WORDS));
+    this.workerMuls += s.ctrl[1];
+  }
+
+  /**
+   * Start `mulBatch(accs, …)` on an idle worker and return at once (undefined when every worker is
+   * busy or there is none); `accs` receives the results when the ticket is waited on. The caller keeps
+   * `accs` and `jobs` untouched meanwhile and never shares an accumulator between running batches.
+   * Lets the caller overlap its own work (the bucket tables of the next keys) with the products.
+   */
+  startBatch(accs: Uint32Array, nacc: number, jobs: Uint32Array, njobs: number): BatchTicket | undefined {
+    const s = this.slots.find((x) => x.pending === undefined);
+    if (!s || njobs === 0) return undefined;
+    this.ensure(s, nacc * POINT_WORDS + njobs * JOB_WORDS);
+    s.data.set(accs.subarray(0, nacc * POINT_WORDS));
+    s.data.set(jobs.subarray(0, njobs * JOB_WORDS), nacc * POINT_WORDS);
+    const mine = { accs, nacc };
+    s.pending = mine;
+    this.post(s, { op: 'mul', nacc, njobs });
+    return {
+      done: () => s.pending !== mine || Atomics.load(s.ctrl, 0) === 1,
+      wait: () => {
+        if (s.pending === mine) this.complete(s);
+      },
+    };
+  }
+
+  /** `mulBatch` on this thread only (beside batches started with `startBatch`). */
+  mulLocal(accs: Uint32Array, nacc: number, jobs: Uint32Array, njobs: number): number {
+    return this.local.mulBatch(accs, nacc, jobs, njobs);
+  }
+
+  /** Whether `startBatch` can run batches (there are workers). */
+  expect(_jobs: number): boolean {
+    return this.slots.length > 0;
+  }
+
   /** Contiguous ranges [bounds[i], bounds[i+1]) of `n` items with about equal `weight` sums. */
   private split(n: number, weight: (i: number) => number, total: number): number[] {
     const parts = Math.min(this.threads, n);
@@ -117,6 +168,7 @@ export class ParallelKernel {
 
   mulBatch(accs: Uint32Array, nacc: number, jobs: Uint32Array, njobs: number): number {
     if (this.slots.length === 0 || njobs < MIN_SPLIT || nacc < 2) return this.local.mulBatch(accs, nacc, jobs, njobs);
+    for (const s of this.slots) this.complete(s);
     const per = new Uint32Array(nacc);
     for (let k = 0; k < njobs; k++) per[jobs[k * JOB_WORDS]]++;
     const b = this.split(nacc, (i) => per[i], njobs);
@@ -166,6 +218,7 @@ export class ParallelKernel {
 
   mapToScalars(pts: Uint32Array, n: number): Uint32Array {
     if (this.slots.length === 0 || n < MIN_SPLIT) return this.local.mapToScalars(pts, n);
+    for (const s of this.slots) this.complete(s);
     const b = this.split(n, () => 1, n);
     const parts = b.length - 1;
     for (let p = 1; p < parts; p++) {
@@ -221,6 +274,19 @@ export class AutoKernel {
 
   mapToScalars(pts: Uint32Array, n: number): Uint32Array {
     return (this.pool ?? this.local).mapToScalars(pts, n);
+  }
+
+  /** A batch of about `jobs` products follows: start the pool if it is worth it; true when `startBatch` can run. */
+  expect(jobs: number): boolean {
+    return this.engine(jobs) === this.pool && this.pool !== undefined && this.pool.expect(jobs);
+  }
+
+  startBatch(accs: Uint32Array, nacc: number, jobs: Uint32Array, njobs: number): BatchTicket | undefined {
+    return this.pool?.startBatch(accs, nacc, jobs, njobs);
+  }
+
+  mulLocal(accs: Uint32Array, nacc: number, jobs: Uint32Array, njobs: number): number {
+    return this.pool ? this.pool.mulLocal(accs, nacc, jobs, njobs) : this.local.mulBatch(accs, nacc, jobs, njobs);
   }
 
   /** Stop the worker pool, if started. */
