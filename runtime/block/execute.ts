@@ -30,7 +30,7 @@ import { applyDaoRefund } from './dao.ts';
 import {
   BEACON_ROOTS, CONSOLIDATION_REQUESTS, HISTORY_STORAGE, WITHDRAWAL_REQUESTS, systemCall as runSystemCall,
 } from './system-calls.ts';
-import { BLOOM_BYTES, type Receipt, logsBloom, receiptsRoot } from './receipts.ts';
+import { BLOOM_BYTES, type Receipt, logsBloom, orBloom, receiptsRoot } from './receipts.ts';
 import { type Block, type BlockResult, InvalidBlockError, type TxOutcome } from './types.ts';
 
 /** Options of {@link executeBlock}. */
@@ -175,12 +175,14 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     const blobGas = GAS_PER_BLOB * BigInt(tx.blobVersionedHashes.length);
     if (blobGas > maxBlobGas - blobGasUsed) throw new InvalidBlockError(i, `blob gas ${blobGas} above the ${maxBlobGas - blobGasUsed} left in the block`);
   };
-  const finish = (i: number, result: TxResult, diff: StateDiff, kind: TxOutcome['kind'], execMs: number): void => {
+  const finish = (i: number, result: TxResult, diff: StateDiff, kind: TxOutcome['kind'], execMs: number, txBloom?: Uint8Array): void => {
     const tx = block.transactions[i];
     cumulative += result.gasUsed;
     blobGasUsed += GAS_PER_BLOB * BigInt(tx.blobVersionedHashes.length);
     // The block's bloom is OR-ed while each receipt's is built (no second pass over 256 bytes per transaction).
-    const receipt: Receipt = { type: tx.type, cumulativeGasUsed: cumulative, logsBloom: logsBloom(result.logs, bloom), logs: result.logs };
+    // A parallel worker's result brings its receipt's bloom.
+    if (txBloom) orBloom(bloom, txBloom);
+    const receipt: Receipt = { type: tx.type, cumulativeGasUsed: cumulative, logsBloom: txBloom ?? logsBloom(result.logs, bloom), logs: result.logs };
     if (fork >= Fork.Byzantium) receipt.status = result.status === 'success' ? 1 : 0;
     else if (opts.intermediateStateRoot) receipt.postStateRoot = opts.intermediateStateRoot(world);
     txs.push({ result, receipt, diff, kind, execMs });

@@ -89,8 +89,21 @@ export class ByteWriter {
     v.setBigUint64(this.pos + 24, BigInt.asUintN(64, x));
     this.pos += 32;
   }
-  /** A lowercase 0x + 40 hex address (42 latin1 bytes). */
+  /**
+   * Addresses both threads know by number (see {@link addressTable}): written as a 0x01 byte + u32 index instead
+   * of 42 characters, so the reader gets the very string the table holds (no decode, its hash already computed).
+   */
+  names?: Map<string, number>;
+  /** A lowercase 0x + 40 hex address (42 latin1 bytes, or 5 bytes when it is in `names`). */
   address(a: string): void {
+    const k = this.names?.get(a);
+    if (k !== undefined) {
+      this.ensure(5);
+      this.buf[this.pos] = 1;
+      this.view.setUint32(this.pos + 1, k, true);
+      this.pos += 5;
+      return;
+    }
     this.ensure(42);
     this.nb.write(a, this.pos, 42, 'latin1');
     this.pos += 42;
@@ -156,7 +169,14 @@ export class ByteReader {
     this.pos += 32;
     return (v.getBigUint64(p) << 192n) | (v.getBigUint64(p + 8) << 128n) | (v.getBigUint64(p + 16) << 64n) | v.getBigUint64(p + 24);
   }
+  /** The writer's address table (needed to read what a writer with `names` wrote). */
+  names?: readonly string[];
   address(): string {
+    if (this.buf[this.pos] === 1) {
+      const k = this.view.getUint32(this.pos + 1, true);
+      this.pos += 5;
+      return this.names![k];
+    }
     const s = this.nb.toString('latin1', this.pos, this.pos + 42);
     this.pos += 42;
     return s;
@@ -171,6 +191,28 @@ export class ByteReader {
   string(): string {
     return Buffer.from(this.bytes()).toString('utf8');
   }
+}
+
+/**
+ * The addresses a block's transactions name — the coinbase, then each sender and target in order, once each — by
+ * number: coordinator and workers build the same table from the same transactions. Decoding an address from 42
+ * bytes and hashing the new string for each Map lookup was a good part of validating a plain transfer.
+ */
+export function addressTable(coinbase: string, txs: readonly { sender: string; to?: string }[]): { names: string[]; index: Map<string, number> } {
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  const add = (a: string | undefined): void => {
+    if (a !== undefined && !index.has(a)) {
+      index.set(a, names.length);
+      names.push(a);
+    }
+  };
+  add(coinbase);
+  for (const tx of txs) {
+    add(tx.sender);
+    add(tx.to);
+  }
+  return { names, index };
 }
 
 // --- write sets ---------------------------------------------------------------------------------

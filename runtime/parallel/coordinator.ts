@@ -28,12 +28,13 @@
  */
 import { Fork } from '../../src/evm/forks.ts';
 import type { Block, TxOutcome } from '../block/types.ts';
+import { BLOOM_BYTES } from '../block/receipts.ts';
 import { InvalidBlockError } from '../block/types.ts';
 import type { ContractLoader } from '../loader/types.ts';
 import { precompileAddresses } from '../precompiles/index.ts';
 import { type Account, type AccountDiff, MemoryBackend, type StateBackend, type StateDiff, WorldState } from '../state/world.ts';
 import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
-import { BufferFullError, ByteReader, ByteWriter, readDiff, readLogs, toStateDiff, writeDiff, writeState } from './codec.ts';
+import { BufferFullError, ByteReader, ByteWriter, addressTable, readDiff, readLogs, toStateDiff, writeDiff, writeState } from './codec.ts';
 import type { ParallelPool, PoolWorker } from './pool.ts';
 import { CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, type DelaySpec, type FromWorker, ctrlWords } from './protocol.ts';
 import { type ConflictKind, type RecordedReads, RecordingBackend, takeReads, validateReads, validateRecorded } from './reads.ts';
@@ -48,7 +49,7 @@ export interface ParallelHooks {
   /** Execute transaction i on the committed state exactly as the sequential executor does; returns its diff. */
   runHere(i: number): StateDiff;
   /** Record a committed transaction (receipt, cumulative gas, outcome). */
-  finish(i: number, result: TxResult, diff: StateDiff, kind: TxOutcome['kind'], execMs: number): void;
+  finish(i: number, result: TxResult, diff: StateDiff, kind: TxOutcome['kind'], execMs: number, bloom?: Uint8Array): void;
 }
 
 export interface ParallelRun {
@@ -89,6 +90,13 @@ interface Base {
   snapshot(): Uint8Array;
 }
 let nextBaseId = 1;
+const tables = new WeakMap<readonly unknown[], ReturnType<typeof addressTable>>();
+/** The block's address table (codec.ts addressTable), once per transactions array. */
+function tableOf(txs: Block['transactions'], coinbase: string): ReturnType<typeof addressTable> {
+  let t = tables.get(txs);
+  if (!t || t.names[0] !== coinbase) tables.set(txs, (t = addressTable(coinbase, txs)));
+  return t;
+}
 /** A number per transactions array that went to workers (see PoolWorker.txsId; a block's list is not changed in place). */
 const txsIds = new WeakMap<readonly unknown[], number>();
 const bases = new WeakMap<object, { pre: Uint8Array; base: Base }>();
@@ -211,6 +219,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   // Fixed size (see BufferFullError); pages are only touched as the log grows. Full: speculation stops.
   const logBuf = new SharedArrayBuffer(workers.length ? Math.min(LOG_MAX_BYTES, (1 << 20) + n * LOG_BYTES_PER_TX) : 8);
   const log = new ByteWriter(new Uint8Array(logBuf));
+  const table = tableOf(txs, env.coinbase);
+  log.names = table.index;
   let logFull = false;
   const id = nextBlockId++;
   let finished: Promise<void> = Promise.resolve();
@@ -328,7 +338,11 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   };
 
   // --- worker results: read from the workers' shared result areas, indexed by transaction ---
-  const readers = workers.map((w) => new ByteReader(new Uint8Array(w.results)));
+  const readers = workers.map((w) => {
+    const r = new ByteReader(new Uint8Array(w.results));
+    r.names = table.names;
+    return r;
+  });
   const readPos = workers.map(() => 0);
   /** Transaction index → where its record starts: position × 64 + worker. */
   const arrived = new Map<number, number>();
@@ -553,6 +567,11 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     const createdAddress = r.u8() === 1 ? r.address() : undefined;
     const returnData = r.bytes();
     const logs = readLogs(r);
+    let bloom: Uint8Array | undefined;
+    if (logs.length) {
+      bloom = r.buf.slice(r.pos, r.pos + BLOOM_BYTES);
+      r.pos += BLOOM_BYTES;
+    }
     const execMs = r.f64();
     stats.workerTxMs = (stats.workerTxMs ?? 0) + execMs;
     handover.exec[handover.n % HANDOVER_SAMPLE] = execMs;
@@ -568,7 +587,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     const result: TxResult = status === 'success'
       ? { gasUsed, logs, status, returnData, ...(createdAddress ? { createdAddress } : {}) }
       : { gasUsed, logs, status, ...(error !== undefined ? { error } : {}), returnData };
-    hooks.finish(i, result, diff, kind, execMs);
+    hooks.finish(i, result, diff, kind, execMs, bloom);
     const ms = performance.now() - t;
     stats.commitMs = (stats.commitMs ?? 0) + ms;
     handover.commit[handover.n++ % HANDOVER_SAMPLE] = ms;

@@ -10,7 +10,8 @@
  *
  * Result record (appended to the worker's shared result area after a u32 length): u32 index, u32 seen, u8 ok (0: the execution threw; then a string message),
  * u8 status (0 success, 1 revert, 2 halt, 3 rejected), u8 kind (0 transfer, 1 call, 2 create), word gasUsed,
- * u8 deferred + word fee, u8 + string error, u8 created + address, bytes returnData, logs, f64 exec ms, read set,
+ * u8 deferred + word fee, u8 + string error, u8 created + address, bytes returnData, logs (+ their 256-byte bloom
+ * when there are any), f64 exec ms, read set,
  * write set.
  */
 import { parentPort } from 'node:worker_threads';
@@ -18,10 +19,11 @@ import type { Fork } from '../../src/evm/forks.ts';
 import { CompilerNotLoadedError, type ContractLoader } from '../loader/types.ts';
 import { MemoryBackend, WorldState } from '../state/world.ts';
 import { type Tx, type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
-import { BufferFullError, ByteReader, ByteWriter, readDiff, readState, toStateDiff, writeDiff, writeLogs } from './codec.ts';
+import { BufferFullError, ByteReader, ByteWriter, addressTable, readDiff, readState, toStateDiff, writeDiff, writeLogs } from './codec.ts';
 import {
   type BlockMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, type FromWorker, type LoaderSpec, type ToWorker, claimWindow,
 } from './protocol.ts';
+import { logsBloom } from '../block/receipts.ts';
 import { RecordingBackend } from './reads.ts';
 import { OverlayBackend } from './replica.ts';
 
@@ -57,6 +59,9 @@ let replicaId = 0;
 /** The transactions of the block object `txsId` (the coordinator sends them once per block object). */
 let blockTxs: Tx[] = [];
 let txsId = 0;
+/** Their address table (codec.ts addressTable: the coordinator builds the same one). */
+let table: ReturnType<typeof addressTable> | undefined;
+let tableFor: Tx[] | undefined;
 
 // Blocks run one after another: a message that arrives while one runs waits its turn.
 let queue: Promise<void> = Promise.resolve();
@@ -103,6 +108,12 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
   const env: TxEnv = { ...m.env, blockHash: (n) => hashes.get(n) ?? 0n };
   // The result area: records appended from 0 each block (the coordinator has read the last block's).
   const out = new ByteWriter(new Uint8Array(m.results), 0);
+  if (!table || table.names[0] !== m.env.coinbase || tableFor !== txs) {
+    table = addressTable(m.env.coinbase, txs);
+    tableFor = txs;
+  }
+  out.names = table.index;
+  const names = table.names;
   let logPos = 0;
   let seen = 0;
   const setupMs = performance.now() - t0;
@@ -114,6 +125,7 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
     const end = Atomics.load(ctrl, CTRL_LOG_BYTES);
     if (end === logPos) return;
     const r = new ByteReader(new Uint8Array(m.log), logPos);
+    r.names = names;
     while (r.pos < end) {
       seen = r.u32() + 1;
       base.applyDiff(toStateDiff(readDiff(r), base));
@@ -200,6 +212,8 @@ function encode(i: number, seen: number, r: TxResult, kind: keyof typeof KIND, f
   if (r.createdAddress) w.address(r.createdAddress);
   w.bytes(r.returnData);
   writeLogs(w, r.logs);
+  // The receipt's bloom (keccak of every address and topic) is made here, not on the coordinator's critical path.
+  if (r.logs.length) w.raw(logsBloom(r.logs));
   w.f64(ms);
   rec.write(w);
   writeDiff(w, diff);

@@ -1,10 +1,12 @@
 /**
  * @file The parallel executor's binary codec round-trips what crosses threads: words at every width boundary and
  * random ones, addresses, and a write set (new, changed, deleted and re-created accounts, code changed or kept,
- * slots set and cleared) rebuilt over the state it applies to, compared with the original diff.
+ * slots set and cleared) rebuilt over the state it applies to, compared with the original diff; addresses by number
+ * (a block's address table) beside literal ones; a worker's replica overlay against a MemoryBackend given the same diffs.
  */
 import { describe, expect, it } from 'vitest';
-import { ByteReader, ByteWriter, readDiff, readLogs, toStateDiff, writeDiff, writeLogs } from '../../runtime/parallel/codec.ts';
+import { ByteReader, ByteWriter, addressTable, readDiff, readLogs, toStateDiff, writeDiff, writeLogs } from '../../runtime/parallel/codec.ts';
+import { OverlayBackend } from '../../runtime/parallel/replica.ts';
 import { PackedLog } from '../../runtime/state/packed-log.ts';
 import { MemoryBackend, type StateDiff } from '../../runtime/state/world.ts';
 
@@ -41,6 +43,49 @@ describe('parallel codec', () => {
       expect(r.word()).toBe(x);
       expect(r.address()).toBe(addr(i));
     });
+  });
+
+  it("addresses in the block's table travel as numbers and come back as the table's strings; others as they are", () => {
+    const txs = [{ sender: addr(1), to: addr(2) }, { sender: addr(2), to: undefined }, { sender: addr(3), to: addr(1) }];
+    const t = addressTable(addr(9), txs);
+    expect(t.names).toEqual([addr(9), addr(1), addr(2), addr(3)]);
+    const w = new ByteWriter();
+    w.names = t.index;
+    for (const a of [addr(2), addr(7), addr(9), addr(3)]) w.address(a);
+    expect(w.pos).toBe(5 + 42 + 5 + 5);
+    const r = new ByteReader(w.take());
+    r.names = t.names;
+    expect([r.address(), r.address(), r.address(), r.address()]).toEqual([addr(2), addr(7), addr(9), addr(3)]);
+  });
+
+  it("a replica's overlay reads like a MemoryBackend given the same diffs; reset() is the base again", () => {
+    const code = new Uint8Array([0x60, 0]);
+    const fill = (b: MemoryBackend) => {
+      b.setAccount(addr(1), { balance: 1n, nonce: 1n, code }, new Map([[1n, 2n], [2n, 3n]]));
+      b.setAccount(addr(2), { balance: 5n, nonce: 0n, code: new Uint8Array(0) }, new Map([[7n, 7n]]));
+      b.setAccount(addr(3), { balance: 0n, nonce: 1n, code }, new Map([[4n, 4n]]));
+      return b;
+    };
+    const base = fill(new MemoryBackend());
+    const ref = fill(new MemoryBackend());
+    const overlay = new OverlayBackend(base);
+    const acc = (balance: bigint) => ({ balance, nonce: 1n, code });
+    const diffs: StateDiff[] = [
+      new Map([[addr(1), { before: undefined, after: acc(2n), storageCleared: false, storage: new Map([[1n, 0n], [5n, 5n]]) }]]),
+      new Map([[addr(2), { before: undefined, after: undefined, storageCleared: true, storage: new Map() }]]),
+      new Map([[addr(3), { before: undefined, after: acc(3n), storageCleared: true, storage: new Map([[6n, 6n]]) }],
+        [addr(4), { before: undefined, after: acc(4n), storageCleared: false, storage: new Map([[1n, 1n]]) }]]),
+      new Map([[addr(2), { before: undefined, after: acc(9n), storageCleared: false, storage: new Map([[8n, 8n]]) }]]),
+    ];
+    const view = (b: MemoryBackend | OverlayBackend) => [...b.addresses()].sort().map((a) => [a, b.getAccount(a),
+      [...b.storageEntries(a)].sort((x, y) => (x[0] < y[0] ? -1 : 1)), [1n, 2n, 4n, 5n, 6n, 7n, 8n].map((k) => b.getStorage(a, k))]);
+    for (const d of diffs) {
+      overlay.applyDiff(d);
+      ref.applyDiff(d);
+      expect(view(overlay)).toEqual(view(ref));
+    }
+    overlay.reset();
+    expect(view(overlay)).toEqual(view(fill(new MemoryBackend())));
   });
 
   it('a write set rebuilt over its base state equals the diff', () => {

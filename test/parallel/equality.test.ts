@@ -24,6 +24,7 @@ import type { Block, BlockResult } from '../../runtime/block/types.ts';
 import { freshState, loadFixture } from '../../runtime/harness/blocks/fixture.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import type * as PoolModule from '../../runtime/parallel/pool.ts';
+import { backendFromPrestate, prestateOf } from '../../runtime/state/prestate.ts';
 import { MemoryBackend, type StateBackend } from '../../runtime/state/world.ts';
 import { creationAddress, type Tx } from '../../runtime/tx/index.ts';
 
@@ -260,6 +261,33 @@ describe('a fully dependent block (W4 shape: every transaction increments one sl
       else expect(p.stoppedAt === undefined || p.stoppedAt > 15).toBe(true);
       expect(Math.max(...p.executions)).toBeLessThanOrEqual(2);
     }
+  });
+});
+
+describe("the workers' pre-state is decoded once per origin", () => {
+  it('a fresh backend of the same prestate object reuses it; a changed one gets its own; results equal', async () => {
+    const { block, fresh } = synthetic(Fork.Cancun);
+    const json = prestateOf(fresh());
+    const seq = comparable(await executeBlock(block, backendFromPrestate(json), { loader, fork: Fork.Cancun }));
+    const parallel = { minDispatchedGas: 0n, keepSpeculating: true };
+    const reused: boolean[] = [];
+    for (let round = 0; round < 3; round++) {
+      const par = await withLimit(executeBlock(block, backendFromPrestate(json), { loader, fork: Fork.Cancun, pool: poolOf(2), parallel }), `origin round ${round}`);
+      expect(comparable(par)).toEqual(seq);
+      reused.push(par.parallel!.baseReused === true);
+    }
+    expect(reused.slice(1), 'later rounds reuse the base').toEqual([true, true]);
+    // The same origin, changed after it was built: not the same pre-state.
+    const changed = () => {
+      const b = backendFromPrestate(json);
+      b.setAccount(HOT, { balance: 1234n, nonce: 0n, code: new Uint8Array(0) });
+      return b;
+    };
+    const want = comparable(await executeBlock(block, changed(), { loader, fork: Fork.Cancun }));
+    const par = await withLimit(executeBlock(block, changed(), { loader, fork: Fork.Cancun, pool: poolOf(2), parallel }), 'changed origin');
+    expect(par.parallel!.baseReused).toBe(false);
+    expect(comparable(par)).toEqual(want);
+    expect(want).not.toEqual(seq);
   });
 });
 
