@@ -36,7 +36,7 @@ import { type Account, type AccountDiff, MemoryBackend, type StateBackend, type 
 import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
 import { BufferFullError, ByteReader, ByteWriter, addressTable, readDiff, readLogs, toStateDiff, writeDiff, writeState } from './codec.ts';
 import type { ParallelPool, PoolWorker } from './pool.ts';
-import { CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, type DelaySpec, type FromWorker, ctrlWords } from './protocol.ts';
+import { CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, CTRL_COORD_WAITING, CTRL_WORKERS_WAITING, type DelaySpec, type FromWorker, ctrlWords } from './protocol.ts';
 import { type ConflictKind, type RecordedReads, RecordingBackend, takeReads, validateReads, validateRecorded } from './reads.ts';
 import type { ParallelStats } from './stats.ts';
 
@@ -217,7 +217,12 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   const ctrlBuf = new SharedArrayBuffer(4 * ctrlWords(workers.length));
   const ctrl = new Int32Array(ctrlBuf);
   // Fixed size (see BufferFullError); pages are only touched as the log grows. Full: speculation stops.
-  const logBuf = new SharedArrayBuffer(workers.length ? Math.min(LOG_MAX_BYTES, (1 << 20) + n * LOG_BYTES_PER_TX) : 8);
+  // Reused from the pool's last block once all its workers are done with it: a new 46 MB buffer per W1 block showed
+  // in the coordinator's profile (external memory, then GC).
+  const need = workers.length ? Math.min(LOG_MAX_BYTES, (1 << 20) + n * LOG_BYTES_PER_TX) : 8;
+  const last = p.pool.logArea;
+  const logBuf = last && last.buf.byteLength >= need && Atomics.load(last.ctrl, CTRL_DONE) >= last.workers ? last.buf : new SharedArrayBuffer(need);
+  p.pool.logArea = { buf: logBuf, ctrl, workers: workers.length };
   const log = new ByteWriter(new Uint8Array(logBuf));
   const table = tableOf(txs, env.coinbase);
   log.names = table.index;
@@ -366,9 +371,11 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   let waits = 0;
   const waitForWorkers = async (i: number): Promise<void> => {
     const w0 = performance.now();
+    Atomics.store(ctrl, CTRL_COORD_WAITING, 1);
     const seq = Atomics.load(ctrl, CTRL_RES_SEQ);
     poll();
     if (!arrived.has(i) && Atomics.load(ctrl, CTRL_DONE) < workers.length) Atomics.wait(ctrl, CTRL_RES_SEQ, seq, 2);
+    Atomics.store(ctrl, CTRL_COORD_WAITING, 0);
     // Thread errors and exits arrive as events: let them in now and then.
     if ((++waits & 15) === 0) await new Promise((r) => setImmediate(r));
     stats.waitMs += performance.now() - w0;
@@ -475,7 +482,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
       }
       append(i, committed);
       Atomics.store(ctrl, CTRL_COMMITTED, d);
-      if (workers.length) Atomics.notify(ctrl, CTRL_COMMITTED);
+      if (workers.length && Atomics.load(ctrl, CTRL_WORKERS_WAITING) !== 0) Atomics.notify(ctrl, CTRL_COMMITTED);
       if (!checked) continue;
       const failed = stats.conflicts > c0;
       recent.push(failed);

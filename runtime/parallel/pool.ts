@@ -43,6 +43,8 @@ export class ParallelPool {
   /** Milliseconds from starting the threads until all had their loaders ready (see {@link ready}). */
   startMs = 0;
   private readyAll: Promise<void> | undefined;
+  /** The commit log of the last block and its control words (the coordinator reuses it once every worker is done). */
+  logArea?: { buf: SharedArrayBuffer; ctrl: Int32Array; workers: number };
   /** Per fork, by length: codes whose modules every worker has received (the coordinator's, see loadModules). */
   private readonly codes = new Map<number, Map<number, Uint8Array[]>>();
   constructor(readonly size: number, readonly spec: LoaderSpec = { engine: 'wasm' }) {

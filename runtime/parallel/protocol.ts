@@ -28,8 +28,16 @@ export const CTRL_RES_SEQ = 4;
 export const CTRL_DONE = 5;
 /** Speculative transactions (positions in `order`) committed so far: workers claim at most {@link claimWindow} beyond. */
 export const CTRL_COMMITTED = 6;
+/**
+ * Threads about to Atomics.wait: workers on CTRL_COMMITTED, the coordinator on CTRL_RES_SEQ. The other side
+ * notifies only when one is set: a notify per transaction cost the coordinator ~12 ms of W2's block in a profile
+ * (a futex wake each, the line was 60 % of its own time). Set before the value waited on is read, so a missed
+ * notify is impossible (the wait then sees the new value).
+ */
+export const CTRL_WORKERS_WAITING = 7;
+export const CTRL_COORD_WAITING = 8;
 /** Worker w's result area holds this many bytes: ctrl[CTRL_RES_BYTES + w]. */
-export const CTRL_RES_BYTES = 8;
+export const CTRL_RES_BYTES = 10;
 export const ctrlWords = (workers: number): number => CTRL_RES_BYTES + workers;
 /**
  * How far past the last commit the workers may claim: far enough to keep every worker busy on independent

@@ -21,7 +21,7 @@ import { MemoryBackend, WorldState } from '../state/world.ts';
 import { type Tx, type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
 import { BufferFullError, ByteReader, ByteWriter, addressTable, readDiff, readState, toStateDiff, writeDiff, writeLogs } from './codec.ts';
 import {
-  type BlockMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, type FromWorker, type LoaderSpec, type ToWorker, claimWindow,
+  type BlockMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_COORD_WAITING, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, CTRL_WORKERS_WAITING, type FromWorker, type LoaderSpec, type ToWorker, claimWindow,
 } from './protocol.ts';
 import { logsBloom } from '../block/receipts.ts';
 import { RecordingBackend } from './reads.ts';
@@ -85,6 +85,12 @@ async function runBlock(m: BlockMsg): Promise<void> {
   }
 }
 
+/** Tell the coordinator a result is in, waking it only if it waits (see CTRL_COORD_WAITING). */
+function published(ctrl: Int32Array): void {
+  Atomics.add(ctrl, CTRL_RES_SEQ, 1);
+  if (Atomics.load(ctrl, CTRL_COORD_WAITING) !== 0) Atomics.notify(ctrl, CTRL_RES_SEQ);
+}
+
 async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
   const t0 = performance.now();
   // A new base is decoded even when the coordinator already ran the whole block: it counts on this worker holding it.
@@ -138,7 +144,10 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
     // Not too far ahead of the commits (woken by the coordinator's notify on CTRL_COMMITTED).
     const committed = Atomics.load(ctrl, CTRL_COMMITTED);
     if (Atomics.load(ctrl, CTRL_CLAIM) >= committed + window && Atomics.load(ctrl, CTRL_CLAIM) < m.order.length) {
+      // Flag first, then wait on the value read before: a commit in between makes the wait return at once.
+      Atomics.add(ctrl, CTRL_WORKERS_WAITING, 1);
       Atomics.wait(ctrl, CTRL_COMMITTED, committed, 5);
+      Atomics.sub(ctrl, CTRL_WORKERS_WAITING, 1);
       continue;
     }
     const j = Atomics.add(ctrl, CTRL_CLAIM, 1);
@@ -165,8 +174,7 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
     }
     out.view.setUint32(start, out.pos - start - 4, true);
     Atomics.store(ctrl, CTRL_RES_BYTES + m.w, out.pos);
-    Atomics.add(ctrl, CTRL_RES_SEQ, 1);
-    Atomics.notify(ctrl, CTRL_RES_SEQ);
+    published(ctrl);
     execMs += performance.now() - e0;
   }
   post({ type: 'done', id: m.id, execMs, setupMs, replayMs, encodeMs });
