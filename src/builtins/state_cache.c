@@ -159,26 +159,28 @@ EXPORT(s_acct_fill) void x_s_acct_fill(sc_u32 a, sc_u32 field) { sc_acct_fill(a,
 EXPORT(acct_bump) void x_acct_bump(sc_u32 c) { SC_C(c)->agen++; }
 
 /*
- * LOG0–LOG4 (sc_log_begin): state_host.c moves the topics and data from the frame's memory into the record here, as
- * call arguments (two memories, one call per word or 64 bytes; no JS). log_open is the same for JS (uncounted).
+ * LOG0–LOG4 (sc_log_begin) for state_host.c, which moves the topics and data from the frame's memory as call arguments
+ * (two memories; no JS): log_begin takes the four topic words (those past n ignored) and the 64 bytes ending at the
+ * data's end, of which it keeps the last len % 64; log_data then takes each whole 64 bytes. A LOG of up to 63 bytes is
+ * one call. log_open is the bare record for JS (uncounted), which writes the bytes itself.
  */
-EXPORT(log_begin) sc_u32 x_log_begin(sc_u32 a, sc_u32 n, sc_u32 len) {
+#define TOPICS sc_u64 t0, sc_u64 t1, sc_u64 t2, sc_u64 t3, sc_u64 t4, sc_u64 t5, sc_u64 t6, sc_u64 t7, \
+  sc_u64 t8, sc_u64 t9, sc_u64 t10, sc_u64 t11, sc_u64 t12, sc_u64 t13, sc_u64 t14, sc_u64 t15
+#define CHUNK sc_u64 x0, sc_u64 x1, sc_u64 x2, sc_u64 x3, sc_u64 x4, sc_u64 x5, sc_u64 x6, sc_u64 x7
+/* Returns where the data goes. */
+EXPORT(log_begin) sc_u32 x_log_begin(sc_u32 a, sc_u32 n, sc_u32 len, TOPICS, CHUNK) {
   SC_G->ops++;
-  return sc_log_begin(a, n, len);
+  sc_u32 at = sc_log_begin(a, n, len);
+  sc_u64 t[16] = { t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15 };
+  for (sc_u32 i = 0; i < n; i++) sc_log_topic(SC_PTR(unsigned char, at + 32 * i), t + 4 * i);
+  sc_u32 d = at + 32 * n, r = len & 63u;
+  sc_u64 x[8] = { x0, x1, x2, x3, x4, x5, x6, x7 };
+  if (r) __builtin_memcpy(SC_PTR(unsigned char, d + len - r), (unsigned char *)x + 64 - r, r);
+  return d;
 }
 EXPORT(log_open) sc_u32 x_log_open(sc_u32 a, sc_u32 n, sc_u32 len) { return sc_log_begin(a, n, len); }
-EXPORT(log_topic) void x_log_topic(sc_u32 at, VAL) {
-  sc_u64 w[4] = { v0, v1, v2, v3 };
-  sc_log_topic(SC_PTR(unsigned char, at), w);
-}
-#define CHUNK sc_u64 x0, sc_u64 x1, sc_u64 x2, sc_u64 x3, sc_u64 x4, sc_u64 x5, sc_u64 x6, sc_u64 x7
 /* 64 data bytes at `at`. */
 EXPORT(log_data) void x_log_data(sc_u32 at, CHUNK) {
   sc_u64 x[8] = { x0, x1, x2, x3, x4, x5, x6, x7 };
   __builtin_memcpy(SC_PTR(unsigned char, at), x, 64);
-}
-/* The last r (< 64) data bytes, ending at `end`: the last r bytes of the 64 passed. */
-EXPORT(log_tail) void x_log_tail(sc_u32 end, sc_u32 r, CHUNK) {
-  sc_u64 x[8] = { x0, x1, x2, x3, x4, x5, x6, x7 };
-  __builtin_memcpy(SC_PTR(unsigned char, end - r), (unsigned char *)x + 64 - r, r);
 }

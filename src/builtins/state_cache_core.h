@@ -543,6 +543,13 @@ static void sc_log_reserve(sc_u32 ctx, sc_u32 size) {
   if (need > 0x40000000ull) __builtin_trap(); /* 1 GiB of logs in one transaction: past any gas limit */
   sc_u32 k = SC_LOG_MIN_LOG2;
   while ((1ull << k) < need) k++;
+  /* A context's first buffer is the largest free one (an earlier transaction's): as much logging again never copies. */
+  if (!c->logs)
+    for (sc_u32 j = 31; j > k; j--)
+      if (SC_G->free_log[j]) {
+        k = j;
+        break;
+      }
   sc_u32 nb = sc_take(&SC_G->free_log[k], 1u << k);
   c = SC_C(ctx); /* the memory may have moved */
   if (c->logs) {

@@ -23,10 +23,9 @@ CACHE(sstore) gas_status cache_sstore(unsigned a, u64, u64, u64, u64, u64, u64, 
 CACHE(tload) word4 cache_tload(unsigned a, u64, u64, u64, u64);
 CACHE(tstore) void cache_tstore(unsigned a, u64, u64, u64, u64, u64, u64, u64, u64);
 CACHE(acct) word4_cost cache_acct(unsigned a, u64, u64, u64, unsigned field);
-CACHE(log_begin) unsigned cache_log_begin(unsigned a, unsigned n, unsigned len);
-CACHE(log_topic) void cache_log_topic(unsigned at, u64, u64, u64, u64);
-CACHE(log_data) void cache_log_data(unsigned at, u64, u64, u64, u64, u64, u64, u64, u64);
-CACHE(log_tail) void cache_log_tail(unsigned end, unsigned r, u64, u64, u64, u64, u64, u64, u64, u64);
+#define U64X8 u64, u64, u64, u64, u64, u64, u64, u64
+CACHE(log_begin) unsigned cache_log_begin(unsigned a, unsigned n, unsigned len, U64X8, U64X8, U64X8);
+CACHE(log_data) void cache_log_data(unsigned at, U64X8);
 HOST(mevmc_balance) int host_balance(unsigned r);
 HOST(mevmc_extcodesize) int host_extcodesize(unsigned r);
 HOST(mevmc_extcodehash) int host_extcodehash(unsigned r);
@@ -130,22 +129,19 @@ static inline u64 ld(unsigned p) {
 #define CHUNK_AT(p) ld(p), ld((p) + 8), ld((p) + 16), ld((p) + 24), ld((p) + 32), ld((p) + 40), ld((p) + 48), ld((p) + 56)
 
 /*
- * LOG0–LOG4 into the cache's log buffer: the topic words at t (the compiled code's scratch) and len bytes at d pass
- * as arguments, a word or 64 bytes per call (the cache has its own memory). The data's last partial chunk is read
- * as the 64 bytes ending at d + len, which stay inside the memory (d >= MEVMC_EVM_MEMORY_BASE). Gas: the compiled code.
+ * LOG0–LOG4 into the cache's log buffer: the topic words at t (the compiled code's scratch: all four read, those past
+ * n ignored) and the len bytes at d pass as arguments (the cache has its own memory): the first call takes the topics
+ * and the 64 bytes ending at d + len (the cache keeps the last len % 64; they stay inside the memory, as
+ * d >= MEVMC_EVM_MEMORY_BASE), then one call per whole 64 bytes. Gas: the compiled code's.
  */
 EXPORT(mevmc_log) int x_log(unsigned n, unsigned t, unsigned d, unsigned len) {
   unsigned a = CTX_U32(MEVMC_CTX_STATE_ADDR);
   if (!a) return host_log(n, t, d, len);
   if (CTX_U32(MEVMC_CTX_FLAGS) & MEVMC_CTX_FLAG_STATIC) return MEVMC_STATUS_STATIC_VIOLATION;
-  unsigned at = cache_log_begin(a, n, len);
-  for (unsigned i = 0; i < n; i++) {
-    u64 *w = WORD(t + 32 * i);
-    cache_log_topic(at + 32 * i, w[0], w[1], w[2], w[3]);
-  }
-  at += 32 * n;
+  u64 *w = WORD(t);
+  unsigned at = cache_log_begin(a, n, len, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11],
+    w[12], w[13], w[14], w[15], CHUNK_AT(d + len - 64));
   unsigned full = len & ~63u;
   for (unsigned o = 0; o < full; o += 64) cache_log_data(at + o, CHUNK_AT(d + o));
-  if (len & 63u) cache_log_tail(at + len, len & 63u, CHUNK_AT(d + len - 64));
   return 0;
 }
