@@ -36,7 +36,7 @@ import { type Account, type AccountDiff, MemoryBackend, type StateBackend, type 
 import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
 import { BufferFullError, ByteReader, ByteWriter, addressTable, readDiff, readLogs, toStateDiff, writeDiff, writeState } from './codec.ts';
 import type { ParallelPool, PoolWorker } from './pool.ts';
-import { CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, CTRL_COORD_WAITING, CTRL_WORKERS_WAITING, type DelaySpec, type FromWorker, ctrlWords } from './protocol.ts';
+import { CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, CTRL_COORD_WAITING, CTRL_WORKERS_WAKE_AT, type DelaySpec, type FromWorker, ctrlWords } from './protocol.ts';
 import { type ConflictKind, type RecordedReads, RecordingBackend, takeReads, validateReads, validateRecorded } from './reads.ts';
 import type { ParallelStats } from './stats.ts';
 
@@ -482,7 +482,11 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
       }
       append(i, committed);
       Atomics.store(ctrl, CTRL_COMMITTED, d);
-      if (workers.length && Atomics.load(ctrl, CTRL_WORKERS_WAITING) !== 0) Atomics.notify(ctrl, CTRL_COMMITTED);
+      const wakeAt = workers.length ? Atomics.load(ctrl, CTRL_WORKERS_WAKE_AT) : 0;
+      if (wakeAt !== 0 && d >= wakeAt) {
+        Atomics.store(ctrl, CTRL_WORKERS_WAKE_AT, 0);
+        Atomics.notify(ctrl, CTRL_COMMITTED);
+      }
       if (!checked) continue;
       const failed = stats.conflicts > c0;
       recent.push(failed);

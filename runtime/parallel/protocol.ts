@@ -29,12 +29,14 @@ export const CTRL_DONE = 5;
 /** Speculative transactions (positions in `order`) committed so far: workers claim at most {@link claimWindow} beyond. */
 export const CTRL_COMMITTED = 6;
 /**
- * Threads about to Atomics.wait: workers on CTRL_COMMITTED, the coordinator on CTRL_RES_SEQ. The other side
- * notifies only when one is set: a notify per transaction cost the coordinator ~12 ms of W2's block in a profile
- * (a futex wake each, the line was 60 % of its own time). Set before the value waited on is read, so a missed
- * notify is impossible (the wait then sees the new value).
+ * Threads about to Atomics.wait. Workers blocked by the claim window store here the commit count at which to wake
+ * them (half a window on: one wake-up per few commits, not one per commit), the coordinator sets CTRL_COORD_WAITING
+ * before waiting on CTRL_RES_SEQ; the other side notifies only then. A notify per transaction cost the coordinator
+ * ~12 ms of W2's block in a profile (a futex wake each — on a busy machine the woken thread also takes the
+ * coordinator's core). Set before the value waited on is read, so a lost wake-up is impossible (the wait then sees
+ * the new value; waits also time out after a few ms).
  */
-export const CTRL_WORKERS_WAITING = 7;
+export const CTRL_WORKERS_WAKE_AT = 7;
 export const CTRL_COORD_WAITING = 8;
 /** Worker w's result area holds this many bytes: ctrl[CTRL_RES_BYTES + w]. */
 export const CTRL_RES_BYTES = 10;

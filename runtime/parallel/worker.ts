@@ -21,7 +21,7 @@ import { MemoryBackend, WorldState } from '../state/world.ts';
 import { type Tx, type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
 import { BufferFullError, ByteReader, ByteWriter, addressTable, readDiff, readState, toStateDiff, writeDiff, writeLogs } from './codec.ts';
 import {
-  type BlockMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_COORD_WAITING, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, CTRL_WORKERS_WAITING, type FromWorker, type LoaderSpec, type ToWorker, claimWindow,
+  type BlockMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_COORD_WAITING, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, CTRL_WORKERS_WAKE_AT, type FromWorker, type LoaderSpec, type ToWorker, claimWindow,
 } from './protocol.ts';
 import { logsBloom } from '../block/receipts.ts';
 import { RecordingBackend } from './reads.ts';
@@ -144,10 +144,9 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
     // Not too far ahead of the commits (woken by the coordinator's notify on CTRL_COMMITTED).
     const committed = Atomics.load(ctrl, CTRL_COMMITTED);
     if (Atomics.load(ctrl, CTRL_CLAIM) >= committed + window && Atomics.load(ctrl, CTRL_CLAIM) < m.order.length) {
-      // Flag first, then wait on the value read before: a commit in between makes the wait return at once.
-      Atomics.add(ctrl, CTRL_WORKERS_WAITING, 1);
+      // Wake-up point first, then wait on the value read before: a commit in between makes the wait return at once.
+      Atomics.store(ctrl, CTRL_WORKERS_WAKE_AT, committed + Math.max(1, window >> 1));
       Atomics.wait(ctrl, CTRL_COMMITTED, committed, 5);
-      Atomics.sub(ctrl, CTRL_WORKERS_WAITING, 1);
       continue;
     }
     const j = Atomics.add(ctrl, CTRL_CLAIM, 1);
