@@ -109,12 +109,8 @@ export class MemoryBackend implements StateBackend {
   }
 }
 
-/** One LOG0–LOG4 entry: emitting address, topics as words, data. Compiled frames emit `PackedLog`s (topics kept as bytes). */
-export interface Log {
-  address: string;
-  topics: bigint[];
-  data: Uint8Array;
-}
+/** One LOG0–LOG4 entry (defined beside PackedLog, which the state cache builds). */
+export type { Log } from './packed-log.ts';
 
 type Undo = () => void;
 
