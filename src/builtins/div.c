@@ -75,12 +75,141 @@ void EXPORT(mevmc_smod)(uint32_t r, uint32_t pa, uint32_t pb) {
   divmod_slow(r, pa, pb, U256_OP_SMOD);
 }
 
+/*
+ * Barrett reduction (HAC 14.42) for moduli of eight 32-bit digits (m ≥ 2^224), the field primes of
+ * elliptic-curve and modexp code (weierstrudel, ModExp): the 512-bit product is reduced with
+ * multiplications only, where Knuth D spends nine i64.div_u and its normalising shifts. mu =
+ * floor((2^512 − 1) / m) is computed once per modulus and kept with it (a program's MULMODs nearly
+ * always share one). Everything is unrolled over fixed digit counts so the digits stay in wasm locals.
+ */
+typedef struct {
+  uint64_t m[4];   /* the modulus whose mu this is; 0 = none yet */
+  uint32_t mu[9];  /* floor((2^512 − 1) / m), < 2^288 for m > 2^224 */
+} barrett_ctx;
+static barrett_ctx barrett;
+
+/* Whether m can use Barrett: eight digits, and not a power of two (floor((2^512−1)/m) would then
+ * be one below floor(2^512/m); powers of two are rare moduli and Knuth handles them). */
+static inline int barrett_fits(const u256 *m) {
+  if ((m->w[3] >> 32) == 0) return 0;
+  return (m->w[3] & (m->w[3] - 1)) != 0 || (m->w[0] | m->w[1] | m->w[2]) != 0;
+}
+
+SLOW static void barrett_setup(const u256 *m) {
+  uint32_t ones[16], q[9];
+  for (int i = 0; i < 16; i++) ones[i] = 0xffffffffu;
+  u256_divmod_knuth(q, 0, ones, 16, m->h, 8);
+  for (int i = 0; i < 9; i++) barrett.mu[i] = q[i];
+  for (int i = 0; i < 4; i++) barrett.m[i] = m->w[i];
+}
+
+/* r = x mod m for x < 2^512 (16 digits), m as in barrett_fits with barrett.mu set for it. */
+static inline u256 barrett_reduce(const uint32_t *x, const u256 *m) {
+  /* q3 = floor(floor(x / b^7) * mu / b^9), from the partial products of weight ≥ b^7 only: the
+   * dropped ones sum below b^9, so q3 is at most one below Barrett's estimate, itself at most two
+   * below floor(x / m). */
+  uint64_t p[18];
+  for (int i = 0; i < 18; i++) p[i] = 0;
+  for (int i = 0; i < 9; i++) {
+    uint64_t qi = x[7 + i], c = 0;
+    for (int j = (7 - i > 0 ? 7 - i : 0); j < 9; j++) {
+      uint64_t t = qi * barrett.mu[j] + p[i + j] + c;
+      p[i + j] = (uint32_t)t;
+      c = t >> 32;
+    }
+    p[i + 9] = c;
+  }
+  /* r = (x − q3·m) mod b^9, the low nine digits of each side only. */
+  uint64_t r2[9];
+  for (int i = 0; i < 9; i++) r2[i] = 0;
+  for (int i = 0; i < 9; i++) {
+    uint64_t qi = p[9 + i], c = 0;
+    for (int j = 0; j < 9 - i && j < 8; j++) {
+      uint64_t t = qi * m->h[j] + r2[i + j] + c;
+      r2[i + j] = (uint32_t)t;
+      c = t >> 32;
+    }
+    if (i + 8 < 9) r2[i + 8] = (uint32_t)c;
+  }
+  uint32_t r[9];
+  int64_t borrow = 0;
+  for (int i = 0; i < 9; i++) {
+    int64_t t = (int64_t)x[i] - (int64_t)r2[i] + borrow;
+    r[i] = (uint32_t)t;
+    borrow = t >> 32;
+  }
+  /* r < 4m: at most three subtractions (a bounded loop: a broken invariant gives a wrong value, not a hang). */
+  for (int k = 0; k < 3; k++) {
+    int ge = r[8] != 0;
+    if (!ge) {
+      ge = 1;
+      for (int i = 7; i >= 0; i--) {
+        if (r[i] != m->h[i]) { ge = r[i] > m->h[i]; break; }
+      }
+    }
+    if (!ge) break;
+    int64_t b = 0;
+    for (int i = 0; i < 9; i++) {
+      int64_t t = (int64_t)r[i] - (int64_t)(i < 8 ? m->h[i] : 0) + b;
+      r[i] = (uint32_t)t;
+      b = t >> 32;
+    }
+  }
+  u256 out;
+  for (int i = 0; i < 8; i++) out.h[i] = r[i];
+  return out;
+}
+
+/* Whether barrett holds mu for m (setting it up on a miss); 0 when m does not fit Barrett. */
+static inline int barrett_ready(const u256 *m) {
+  if (!barrett_fits(m)) return 0;
+  if (barrett.m[0] != m->w[0] || barrett.m[1] != m->w[1] || barrett.m[2] != m->w[2] || barrett.m[3] != m->w[3])
+    barrett_setup(m);
+  return 1;
+}
+
 void EXPORT(mevmc_addmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
-  u256 t = u256_addmod(load(pa), load(pb), load(pm));
+  u256 a = load(pa), b = load(pb), m = load(pm);
+  if (barrett_ready(&m)) {
+    /* The 257-bit sum as sixteen digits. */
+    uint32_t x[16];
+    uint64_t c = 0;
+    for (int i = 0; i < 8; i++) {
+      uint64_t t = (uint64_t)a.h[i] + b.h[i] + c;
+      x[i] = (uint32_t)t;
+      c = t >> 32;
+    }
+    x[8] = (uint32_t)c;
+    for (int i = 9; i < 16; i++) x[i] = 0;
+    u256 t = barrett_reduce(x, &m);
+    store(r, &t);
+    return;
+  }
+  u256 t = u256_addmod(a, b, m);
   store(r, &t);
 }
 
 void EXPORT(mevmc_mulmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
-  u256 t = u256_mulmod(load(pa), load(pb), load(pm));
+  u256 a = load(pa), b = load(pb), m = load(pm);
+  if (barrett_ready(&m)) {
+    /* The full 512-bit product, row by row. */
+    uint32_t x[16];
+    uint64_t p[16];
+    for (int i = 0; i < 16; i++) p[i] = 0;
+    for (int i = 0; i < 8; i++) {
+      uint64_t ai = a.h[i], c = 0;
+      for (int j = 0; j < 8; j++) {
+        uint64_t t = ai * b.h[j] + p[i + j] + c;
+        p[i + j] = (uint32_t)t;
+        c = t >> 32;
+      }
+      p[i + 8] = c;
+    }
+    for (int i = 0; i < 16; i++) x[i] = (uint32_t)p[i];
+    u256 t = barrett_reduce(x, &m);
+    store(r, &t);
+    return;
+  }
+  u256 t = u256_mulmod(a, b, m);
   store(r, &t);
 }

@@ -157,6 +157,41 @@ describe('ADDMOD / MULMOD', () => {
   }
 });
 
+describe('ADDMOD / MULMOD with moduli of eight 32-bit digits (Barrett reduction, mu kept per modulus)', () => {
+  // Field primes (bn254 p as in weierstrudel, secp256k1 p and n, 2^256 − 159 as in ModExp), the extremes of the
+  // eight-digit range, powers of two (excluded from Barrett) and structured digits (Barrett's correction steps).
+  const rng = new Rng(0xba77e77);
+  const moduli = [
+    0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47n,
+    0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn,
+    0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
+    MASK - 158n, MASK, MASK - 1n, (1n << 224n) + 1n, 1n << 224n, 1n << 255n, (1n << 255n) + 1n, (1n << 225n) - 1n,
+    ...Array.from({ length: 12 }, () => structured(rng) | (BigInt(1 + rng.int(0xffffffff)) << 224n)),
+    ...Array.from({ length: 12 }, () => rng.u64() | (rng.u64() << 64n) | (rng.u64() << 128n) | ((rng.u64() | (1n << 32n)) << 192n)),
+  ].map((m) => m & MASK);
+  const arg = (m: bigint): bigint => {
+    switch (rng.int(6)) {
+      case 0: return (rng.u64() | (rng.u64() << 64n) | (rng.u64() << 128n) | (rng.u64() << 192n)) % m; // reduced
+      case 1: return m - 1n - BigInt(rng.int(3));
+      case 2: return (m + BigInt(rng.int(1000))) & MASK; // just above the modulus
+      case 3: return MASK - BigInt(rng.int(3));
+      default: return operand(rng);
+    }
+  };
+  for (const [name, ref] of Object.entries(REF3)) {
+    it(`${name} matches the reference, moduli alternating so mu is recomputed`, () => {
+      const bad = new Mismatches();
+      for (let i = 0; i < 6000; i++) {
+        // runs of one modulus, then another: both the cached and the fresh mu are used
+        const m = moduli[Math.floor(i / 7) % moduli.length];
+        const a = arg(m), b = arg(m);
+        bad.check(`${name}(${hex(a)}, ${hex(b)}, ${hex(m)})`, call3(name, a, b, m), ref(a, b, m));
+      }
+      expect(bad.list).toEqual([]);
+    });
+  }
+});
+
 describe('CLZ and byte length', () => {
   it('counts leading zeros and significant bytes', () => {
     const bad = new Mismatches();
