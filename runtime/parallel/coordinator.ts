@@ -12,8 +12,11 @@
  *    next transaction to commit itself when no one has claimed it (exact: nothing to validate); when a worker holds
  *    it, the coordinator claims the next free one and executes it speculatively on the committed state (its reads
  *    kept in memory), instead of waiting.
- * 3. Workers execute on replicas (snapshot + the shared commit log), write read set + write set into their shared
- *    result area, and the coordinator polls those areas (no message per result).
+ * 3. Workers execute on replicas — the pre-state, decoded once per origin (baseOf) with the block's commits in an
+ *    overlay; the commits are streamed through a shared log only after the first failed validation (until then a
+ *    replica is the pre-state: never wrong, since every read is validated) — write read set + write set into their
+ *    shared result area (the block's addresses as numbers, the receipt's bloom made there), and the coordinator polls
+ *    those areas (no message per result).
  * 4. The coinbase's fee is a lazy update: an execution that never read the coinbase leaves the fee to the commit,
  *    with the sequential EIP-161 rule (an empty coinbase receiving 0 is deleted).
  * 5. In block order, each speculative result's reads are checked against the committed state; if all hold, its

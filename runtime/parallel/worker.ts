@@ -2,8 +2,9 @@
  * @file A parallel-executor worker thread: holds a replica of the committed state and executes transactions
  * speculatively on it, recording what each read (reads.ts) and returning its write set and receipt parts.
  *
- * Replica: the block's snapshot, then the coordinator's commit log applied in order before each execution (read
- * from shared memory: no message per commit). A transaction's own writes never enter the replica; the
+ * Replica: the pre-state (decoded once per base and kept across blocks; replica.ts), with the coordinator's commit
+ * log applied in order into an overlay before each execution (read from shared memory: no message per commit; the
+ * coordinator starts the log only after a failed validation). A transaction's own writes never enter the replica; the
  * coordinator's commit of it arrives through the log like any other. So the replica is always exactly the
  * committed state after `seen` transactions, and a result whose reads still hold at its turn is the result the
  * sequential executor would have produced.
