@@ -96,6 +96,19 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
   // SIGNEXTEND and BYTE by a constant index (int<N> arithmetic, byte extraction) stay inline too.
   if (op === Op.SIGNEXTEND && shift !== undefined) { bb.push(makeSignextendConst(bb, b, shift)); return true; }
   if (op === Op.BYTE && shift !== undefined) { bb.push(makeByteConst(bb, b, shift)); return true; }
+  // MUL, DIV and MOD by a constant power of two (or zero) are shifts and masks: old Solidity's and the sha1/blake2b
+  // benchmarks' way of shifting (x * 2^k, x / 2^k).
+  const pow2 = (c: bigint | undefined): number | undefined => (c !== undefined && c !== 0n && (c & (c - 1n)) === 0n ? c.toString(2).length - 1 : undefined);
+  if (op === Op.MUL && (consts[0] === 0n || consts[1] === 0n)) { bb.push(constValue(0n)); return true; }
+  if (op === Op.MUL && (pow2(consts[0]) !== undefined || pow2(consts[1]) !== undefined)) {
+    const [k, x] = pow2(consts[1]) !== undefined ? [pow2(consts[1])!, a] : [pow2(consts[0])!, b];
+    bb.push(makeShlConst(bb, x, k));
+    return true;
+  }
+  if ((op === Op.DIV || op === Op.MOD) && consts[1] === 0n) { bb.push(constValue(0n)); return true; }
+  const k = pow2(consts[1]);
+  if (op === Op.DIV && k !== undefined) { bb.push(makeShrConst(bb, a, k)); return true; }
+  if (op === Op.MOD && k !== undefined) { bb.push(makeBitwise(bb, a, constValue((1n << BigInt(k)) - 1n), 'and')); return true; }
   if (op === Op.EXP) chargeExp(bb, cx, b, consts[1]);
   const name = BUILTIN_BINARY[op];
   if (name === undefined) throw new Error(`no lowering for pure opcode 0x${op.toString(16)}`);
