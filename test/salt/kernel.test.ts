@@ -18,6 +18,8 @@ import { kvHash, kvHashReference } from '../../runtime/salt/keys.ts';
 import { ahash, ahashReference, hashWithNonce } from '../../runtime/salt/hasher.ts';
 import { KERNEL_WASM_PATH, REFERENCE_CLANG_MAJOR, buildKernel, findToolchain } from '../../runtime/salt/kernel/build.ts';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 
 const rnd = (): bigint => BigInt('0x' + randomBytes(32).toString('hex'));
 /** Scalars with the edge cases of signed-window recoding: 0, 1, r − 1, all-ones windows, random. */
@@ -234,6 +236,21 @@ describe('parallel engine', () => {
       pool.close();
     }
   }, 300_000);
+});
+
+describe('kernel compilation', () => {
+  it('the kernel is compiled with TurboFan up front; modules compiled after it start in Liftoff again', () => {
+    const probe = (env: NodeJS.ProcessEnv): { kernelTurbo: boolean; otherLiftoff: boolean } =>
+      JSON.parse(
+        execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', join(import.meta.dirname, 'kernel-tier-probe.ts')], {
+          env: { ...process.env, MEVMC_WASM_TIERING: '', MEVMC_SALT_KERNEL_TIERING: '', ...env },
+          encoding: 'utf8',
+        }),
+      );
+    expect(probe({})).toEqual({ kernelTurbo: true, otherLiftoff: true });
+    // V8's default (lazy, Liftoff first) when asked for: the probe sees the difference.
+    expect(probe({ MEVMC_SALT_KERNEL_TIERING: 'lazy' })).toEqual({ kernelTurbo: false, otherLiftoff: true });
+  }, 120_000);
 });
 
 const toolchain = findToolchain();

@@ -9,6 +9,7 @@
  * Invariants: conversions are exact; `kernelModule()` compiles kernel.wasm once per thread.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { Q, R } from '../field.ts';
 import type { Point } from '../banderwagon.ts';
 
@@ -110,9 +111,28 @@ export function frSubWords(out: Uint32Array, oo: number, a: Uint32Array, ao: num
 
 let moduleCache: WebAssembly.Module | undefined;
 
+/**
+ * Compile the kernel with TurboFan up front (V8's flags set around this one synchronous compile, then put back).
+ * With V8's default tiering its functions started in Liftoff and queued for TurboFan behind the block's contracts:
+ * in a validation of 13217637 at load ~14 the update's fixed-base products took 551 / 527 / 204 / 122 ms CPU in
+ * the process's first four validations (4,643 jobs each). Eager costs ~70 ms of compilation once per thread.
+ * Under MEVMC_WASM_TIERING=eager (loader/tiering.ts) the flags are already so and stay.
+ */
+function compileEager(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
+  if (process.env.MEVMC_WASM_TIERING === 'eager' || process.env.MEVMC_SALT_KERNEL_TIERING === 'lazy') return new WebAssembly.Module(bytes);
+  setFlagsFromString('--no-liftoff');
+  setFlagsFromString('--no-wasm-lazy-compilation');
+  try {
+    return new WebAssembly.Module(bytes);
+  } finally {
+    setFlagsFromString('--liftoff');
+    setFlagsFromString('--wasm-lazy-compilation');
+  }
+}
+
 /** The compiled kernel module (shared by every instance in this thread). */
 export function kernelModule(): WebAssembly.Module {
   // MEVMC_SALT_KERNEL_WASM: another build of the kernel (A/B benchmarks of kernel changes in one session).
-  if (!moduleCache) moduleCache = new WebAssembly.Module(readFileSync(process.env.MEVMC_SALT_KERNEL_WASM || new URL('./kernel.wasm', import.meta.url)));
+  if (!moduleCache) moduleCache = compileEager(readFileSync(process.env.MEVMC_SALT_KERNEL_WASM || new URL('./kernel.wasm', import.meta.url)));
   return moduleCache;
 }
