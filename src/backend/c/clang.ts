@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** Raised when no suitable clang is installed. */
@@ -54,32 +54,45 @@ export function nativeCflags(optimize: NativeOpt = 2): string[] {
 }
 
 /**
- * clang's optimiser is superlinear on the one big function we emit. Measured with clang 19 at -O2 on 2 shared cores:
- * blake2b_huff (8,803 instructions) 6 s, snailtracer (973 blocks, 13,147) 32 s, weierstrudel (10,893) 43 s,
- * memory_grow_mstore (one block of 20,483) 53–104 s; a 60,006-block state-test contract did not finish in 13 minutes
- * (-O0: 2 s, linear). Beyond these limits contracts are built at -O0. A deterministic function of the code, so caches
- * stay valid.
+ * clang's optimiser is superlinear in the size of a function; generated contracts are split into functions of bounded
+ * size (functions.ts), so -O2 is about linear in the code. These limits keep very large contracts (a 60,006-block
+ * state-test contract; 24 KB contracts have up to ~24,600 instructions) at -O0 (linear and ~4× cheaper). A deterministic
+ * function of the code, so caches stay valid.
  */
-export const MAX_OPTIMIZED_BLOCKS = 1500;
-export const MAX_OPTIMIZED_INSTS = 16_000;
+export const MAX_OPTIMIZED_BLOCKS = 8_000;
+export const MAX_OPTIMIZED_INSTS = 32_000;
 
 /** The optimisation level actually used for a contract of `blocks` reachable blocks holding `insts` instructions. */
 export function effectiveOpt(requested: NativeOpt, blocks: number, insts = 0): NativeOpt {
   return blocks > MAX_OPTIMIZED_BLOCKS || insts > MAX_OPTIMIZED_INSTS ? 0 : requested;
 }
 
-/** Sizes recorded by compileToC on the first line of its output (0 if absent). */
-function sizeOf(source: string): [number, number] {
-  const m = /; (\d+) blocks, (\d+) instructions\. \*\//.exec(source.slice(0, 400));
-  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+/** Sizes recorded by compileToC on the first line of its output (0 if absent), and its number of parts (1 if absent). */
+function sizeOf(source: string): [number, number, number] {
+  const head = source.slice(0, 400);
+  const m = /; (\d+) blocks, (\d+) instructions[.;]/.exec(head);
+  const p = /instructions; (\d+) parts\. \*\//.exec(head);
+  return [m ? Number(m[1]) : 0, m ? Number(m[2]) : 0, p ? Number(p[1]) : 1];
 }
 
 /** No clang run may hang a process: beyond this it is killed and the build fails with a clear error. */
 const CLANG_TIMEOUT_MS = 15 * 60_000;
 
+/**
+ * clang processes one build may run at once: MEVMC_CLANG_JOBS, else the machine's available parallelism (a source
+ * split into parts, functions.ts PARTS, is compiled by up to this many processes and linked into one object).
+ */
+export function clangJobs(): number {
+  const env = Number(process.env.MEVMC_CLANG_JOBS);
+  return Number.isInteger(env) && env >= 1 ? env : Math.max(1, availableParallelism());
+}
+
+const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+
 /** Compile C source into a shared object at `outPath` (written atomically). */
 export function buildSharedObject(source: string, outPath: string, opts: { optimize?: NativeOpt } = {}): void {
-  const optimize = effectiveOpt(opts.optimize ?? 2, ...sizeOf(source));
+  const [blocks, insts, parts] = sizeOf(source);
+  const optimize = effectiveOpt(opts.optimize ?? 2, blocks, insts);
   const tc = findClang();
   if (!tc) {
     throw new ClangMissingError(
@@ -92,8 +105,28 @@ export function buildSharedObject(source: string, outPath: string, opts: { optim
     const src = join(dir, 'contract.c');
     writeFileSync(src, source);
     const tmpOut = join(dirname(outPath), `.${process.pid}.${Math.random().toString(36).slice(2)}.so.tmp`);
+    const jobs = Math.min(parts, clangJobs());
     try {
-      execFileSync(tc.clang, [...nativeCflags(optimize), src, '-o', tmpOut], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, timeout: CLANG_TIMEOUT_MS });
+      if (jobs <= 1) {
+        execFileSync(tc.clang, [...nativeCflags(optimize), src, '-o', tmpOut], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, timeout: CLANG_TIMEOUT_MS });
+      } else {
+        // Parts [lo, hi) per process, compiled at once by a shell (this function is synchronous), then linked.
+        const cflags = nativeCflags(optimize).filter((f) => f !== '-shared');
+        const objs: string[] = [];
+        const cmds: string[] = [];
+        for (let j = 0; j < jobs; j++) {
+          const lo = Math.floor((j * parts) / jobs);
+          const hi = Math.floor(((j + 1) * parts) / jobs);
+          const obj = join(dir, `part${j}.o`);
+          objs.push(obj);
+          const argv = [tc.clang, ...cflags, '-c', `-DMEVMC_PART_LO=${lo}`, `-DMEVMC_PART_HI=${hi}`, src, '-o', obj];
+          cmds.push(`${argv.map(quote).join(' ')} & p${j}=$!`);
+        }
+        const pids = objs.map((_, j) => `$p${j}`).join(' ');
+        const script = [...cmds, `trap 'kill ${pids} 2>/dev/null' TERM INT`, 'rc=0', ...objs.map((_, j) => `wait $p${j} || rc=1`), 'exit $rc'].join('\n');
+        execFileSync('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, timeout: CLANG_TIMEOUT_MS });
+        execFileSync(tc.clang, ['-shared', '-fPIC', ...objs, '-o', tmpOut], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, timeout: CLANG_TIMEOUT_MS });
+      }
     } catch (e) {
       const err = (e as { stderr?: Buffer }).stderr?.toString() ?? String(e);
       throw new Error(`mevmc internal error: clang failed on generated C:\n${err.slice(0, 4000)}`);

@@ -1,7 +1,8 @@
 /**
- * @file Control flow of the C backend: the whole contract is one function, every reachable basic
- * block a label. Fused jumps are direct `goto`s; dynamic jumps go through one `switch` on the target
- * pc (clang turns it into a jump table), with invalid targets on the default. Each block starts with
+ * @file Control flow of the C backend: every reachable basic block a label in one of the contract's
+ * C functions (functions.ts groups the code into functions of bounded size). Fused jumps are direct
+ * `goto`s (tail calls between functions); dynamic jumps go through a `switch` on the target pc (clang
+ * turns it into a jump table), with invalid targets on the default. Each block starts with
  * its checks — static gas, stack underflow and overflow, once per block — as in the wasm backend.
  * Looping static regions (analysis/regions.ts) keep their stack in variables r0…, synced with the
  * memory stack only where the dispatch enters or leaves them. Counted loops in them (analysis/loops.ts)
@@ -57,11 +58,35 @@ function planRegisters(a: Analysis, trace: boolean): RegisterPlan {
   return { regions, byRegion, slots };
 }
 
-/** The statements of `mevmc_run`'s body, after the declaration of `registerSlots` variables r0… (zero). */
-export function compileBody(a: Analysis, trace: boolean): { registerSlots: number; lines: string[] } {
+/**
+ * The contract's code as segments of C statements, each owned by a unit that must stay in one C function (see
+ * functions.ts): a register region with its counted loops' fast copies and entry loads (its variables live in the
+ * function), or a single block that keeps the memory stack. Control moves between units only by `goto B<i>;` /
+ * `goto E<i>;` (the sp/gas state is all in `sp` and `gas` then) or `goto dispatch;`.
+ */
+export interface CBody {
+  /** Variables r0… (w256, zero) a function holding a register unit declares. */
+  readonly registerSlots: number;
+  /** 64-bit variables n… of counted loops' fast copies (declared with the registers). */
+  readonly narrowVars: readonly number[];
+  readonly segments: readonly { readonly unit: string; readonly lines: readonly string[] }[];
+  /** Whether unit `u` keeps stack items in the register variables. */
+  readonly registerUnit: (u: string) => boolean;
+  /** The dispatch's targets: pc and the label that enters the block (E… for a register region). */
+  readonly dispatch: readonly { readonly pc: number; readonly label: string }[];
+}
+
+/** The contract's code in segments (see CBody). */
+export function compileBody(a: Analysis, trace: boolean): CBody {
   const out: string[] = [];
+  /** Owner unit of `out` lines from `from` on, in order. */
+  const marks: { unit: string; from: number }[] = [];
   const names = { next: 0 };
   const plan = planRegisters(a, trace);
+  const unitOf = (b: BlockIdx | number): string => {
+    const r = plan.regions.regionOf[b];
+    return plan.byRegion.has(r) ? `R${r}` : `b${b}`;
+  };
   const loops = new Map<number, CountedLoop>();
   for (const l of countedLoops(a, plan.regions, (r) => plan.byRegion.has(r))) loops.set(l.cycle[0], l);
   const narrowVars = new Set<number>();
@@ -69,7 +94,6 @@ export function compileBody(a: Analysis, trace: boolean): { registerSlots: numbe
     const low = plan.byRegion.get(l.region)!.low;
     for (const h of narrowSlots(l)) narrowVars.add(h - low);
   }
-  if (narrowVars.size > 0) out.push(`uint64_t ${[...narrowVars].sort((x, y) => x - y).map((i) => `${narrowVar(i)} = 0`).join(', ')};`);
   // Register windows to write back before a dispatch, filled in once the region's blocks are all lowered.
   const spills: { line: number; region: number; height: number }[] = [];
   const goto = (to: BlockIdx | number) => (to < 0 ? exitCode(Status.Stop) : `goto ${label(to)};`);
@@ -111,27 +135,38 @@ export function compileBody(a: Analysis, trace: boolean): { registerSlots: numbe
       }
     }
     // Braces scope the block's temporaries; a label needs a statement after it.
+    marks.push({ unit: unitOf(b.index), from: out.length });
     out.push(`${label(b.index)}: {`, ...bb.lines.map((l) => `  ${l}`), '}');
   }
-  for (const loop of loops.values()) out.push(...fastLoop(a, plan, loop, names));
+  for (const loop of loops.values()) {
+    marks.push({ unit: unitOf(loop.cycle[0]), from: out.length });
+    out.push(...fastLoop(a, plan, loop, names));
+  }
   for (const s of spills) {
     const reg = plan.byRegion.get(s.region)!;
     out[s.line] = out[s.line].replace('/* spill */', windowCode(s.height, reg.low, reg.written, 'store'));
   }
-  if (a.hasDynamicJumps) {
-    out.push('dispatch:', '  switch (jt) {');
-    for (const t of a.dispatchTargets) out.push(`  case ${a.blocks[t].startPc}u: goto ${enter(t)};`);
-    out.push(`  default: return ${Status.InvalidJump};`, '  }');
-  }
+  const dispatch = a.hasDynamicJumps ? a.dispatchTargets.map((t) => ({ pc: a.blocks[t].startPc, label: enter(t) })) : [];
   for (const t of [...entered].sort((x, y) => x - y)) {
     const reg = plan.byRegion.get(plan.regions.regionOf[t]);
     if (reg === undefined) continue;
     // Entering a register region: its variables below the entry height come from the memory stack.
     const used = new Set([...reg.read, ...reg.written]);
+    marks.push({ unit: unitOf(t), from: out.length });
     out.push(`E${t}: { ${windowCode(plan.regions.entryHeight[t], reg.low, used, 'load')} goto ${label(t)}; }`);
   }
-  if (!a.blocks.some((b) => b.reachable)) out.push(`{ ${GAS_TO_CTX} return ${Status.Stop}; }`);
-  return { registerSlots: plan.slots, lines: out };
+  if (!a.blocks.some((b) => b.reachable)) {
+    marks.push({ unit: 'empty', from: out.length });
+    out.push(`B0: { ${GAS_TO_CTX} return ${Status.Stop}; }`);
+  }
+  const segments = marks.map((m, i) => ({ unit: m.unit, lines: out.slice(m.from, i + 1 < marks.length ? marks[i + 1].from : out.length) }));
+  return {
+    registerSlots: plan.slots,
+    narrowVars: [...narrowVars].sort((x, y) => x - y),
+    segments,
+    registerUnit: (u) => u.startsWith('R'),
+    dispatch,
+  };
 }
 
 /**

@@ -92,6 +92,9 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
     return true;
   }
   if (op === Op.EXP) chargeExp(bb, cx, b);
+  // MULMOD by a run-time modulus: the prelude's inline 512-bit fast path (m = 2^256 − 1) copied at each of
+  // weierstrudel's 356 sites in one region made clang's register allocation take most of a minute; out of line.
+  if (op === Op.MULMOD && args[2].k === undefined) { bb.push(bb.temp(`mevmc_c_mulmod(${args.map((v) => v.c).join(', ')})`)); return true; }
   const fn = PRELUDE[op];
   if (fn === undefined) throw new Error(`no C lowering for pure opcode 0x${op.toString(16)}`);
   bb.push(bb.temp(`${fn}(${args.map((v) => v.c).join(', ')})`));

@@ -1,0 +1,85 @@
+/**
+ * @file The C backend's split into functions (src/backend/c/functions.ts) and the parallel build of a source's
+ * parts (src/backend/c/clang.ts): with every unit in its own function, each jump between blocks, each resolved
+ * return and each dispatch crosses functions through a tail call, and the corpus (Solidity: internal functions,
+ * loops in registers, dynamic dispatch) gives exactly the reference's results on the native engine; so does a
+ * source compiled as four parts by two clang processes and linked.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
+import { loadCorpusCases } from '../../corpus/index.ts';
+import { compileToC } from '../../src/backend/c/index.ts';
+import { analyze, Fork } from '../../src/index.ts';
+import { expectSame } from '../helpers/engines.ts';
+import { asmBytes } from '../helpers/asm.ts';
+
+/**
+ * Every case of a sample of the corpus's contracts (each contract is built once per loader; clang dominates the
+ * time): internal functions and loops (Fib, Sort), the dispatch of unoptimised Solidity (Dispatch.noopt), signed
+ * arithmetic helpers, strings, a token. `C_FUNCTIONS_ALL=1` runs every contract of the corpus (~4 minutes at load 10).
+ */
+const SAMPLE = /^(Token\.transfer|Fib\.fib|Sort\.noopt|Dispatch\.noopt|Signed\.mix|AbiStrings)/;
+function sample() {
+  const picked = new Set<string>();
+  const seen = new Set<string>();
+  return loadCorpusCases().filter((c) => {
+    const k = Buffer.from(c.code).toString('hex');
+    if (!seen.has(k)) {
+      seen.add(k);
+      if (process.env.C_FUNCTIONS_ALL || SAMPLE.test(c.id)) picked.add(k);
+    }
+    return picked.has(k);
+  });
+}
+
+describe('C functions', () => {
+  it('a small function size gives one function per unit, jumps between them are tail calls with entry ids', () => {
+    const code = asmBytes(`
+      PUSH 0 CALLDATALOAD PUSH :a JUMPI PUSH 1 PUSH :b JUMP
+      a: JUMPDEST PUSH 2
+      b: JUMPDEST PUSH 0 MSTORE PUSH 32 PUSH 0 RETURN`);
+    const one = compileToC(analyze(code, Fork.Cancun)).source;
+    const split = compileToC(analyze(code, Fork.Cancun), { functionBytes: 1 }).source;
+    expect(one.match(/^MEVMC_FN int32_t mevmc_c\d+\(/gm)).toHaveLength(1);
+    expect(one).not.toMatch(/musttail/);
+    expect(split.match(/^MEVMC_FN int32_t mevmc_c\d+\(/gm)!.length).toBeGreaterThan(2);
+    expect(split).toMatch(/__attribute__\(\(musttail\)\) return mevmc_c\d+\(f, S, sp, gas, \d+u\);/);
+    expect(split).toMatch(/; 1 parts\. \*\//);
+    expect(compileToC(analyze(code, Fork.Cancun), { functionBytes: 1, parts: 2 }).source).toMatch(/#if MEVMC_IN\(1\)/);
+  });
+
+  const unavailable = nativeUnavailableReason();
+  if (unavailable) console.warn(`[C function execution tests skipped] ${unavailable}`);
+  // -O1: the same code paths as -O2 for a fraction of clang's time.
+  const split = unavailable ? undefined : new NativeLoader({
+    optimize: 1,
+    source: (code, fork, trace) => compileToC(analyze(code, fork, { singleStep: trace }), { trace, functionBytes: 1 }).source,
+  });
+  /** Sources built in parts, by the highest part used: the test must reach the last one. */
+  const partsUsed: number[] = [];
+  const parts = unavailable ? undefined : new NativeLoader({
+    optimize: 1,
+    source: (code, fork, trace) => {
+      const src = compileToC(analyze(code, fork, { singleStep: trace }), { trace, functionBytes: 2_000, parts: 4 }).source;
+      partsUsed.push(Math.max(...[...src.matchAll(/^#if MEVMC_IN\((\d)\)$/gm)].map((m) => Number(m[1]))));
+      return src;
+    },
+  });
+  afterAll(() => { split?.dispose(); parts?.dispose(); });
+
+  it.skipIf(unavailable)('every unit its own function: the corpus agrees with the reference', async () => {
+    for (const c of sample()) await expectSame(c, { loader: split!, note: 'functionBytes 1' });
+  });
+
+  it.skipIf(unavailable)('four parts built by two clang processes and linked: the corpus agrees with the reference', async () => {
+    const before = process.env.MEVMC_CLANG_JOBS;
+    process.env.MEVMC_CLANG_JOBS = '2';
+    try {
+      for (const c of sample()) await expectSame(c, { loader: parts!, note: '4 parts, 2 jobs' });
+      expect(partsUsed.filter((p) => p === 3).length).toBeGreaterThan(2);
+    } finally {
+      if (before === undefined) delete process.env.MEVMC_CLANG_JOBS;
+      else process.env.MEVMC_CLANG_JOBS = before;
+    }
+  });
+});
