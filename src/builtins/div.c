@@ -86,7 +86,11 @@ typedef struct {
   uint64_t m[4];   /* the modulus whose mu this is; 0 = none yet */
   uint32_t mu[9];  /* floor((2^512 − 1) / m), < 2^288 for m > 2^224 */
 } barrett_ctx;
-static barrett_ctx barrett;
+/* A few moduli at once: code alternates between a field prime and 2^256 − 1 (the 512-bit product idiom
+ * mulmod(x, y, not(0)), weierstrudel) or between two primes; filled round-robin. */
+#define BARRETT_SLOTS 4
+static barrett_ctx barrett_cache[BARRETT_SLOTS];
+static uint32_t barrett_next;
 
 /* Whether m can use Barrett: eight digits, and not a power of two (floor((2^512−1)/m) would then
  * be one below floor(2^512/m); powers of two are rare moduli and Knuth handles them). */
@@ -95,16 +99,18 @@ static inline int barrett_fits(const u256 *m) {
   return (m->w[3] & (m->w[3] - 1)) != 0 || (m->w[0] | m->w[1] | m->w[2]) != 0;
 }
 
-SLOW static void barrett_setup(const u256 *m) {
+SLOW static const barrett_ctx *barrett_setup(const u256 *m) {
+  barrett_ctx *c = &barrett_cache[barrett_next++ % BARRETT_SLOTS];
   uint32_t ones[16], q[9];
   for (int i = 0; i < 16; i++) ones[i] = 0xffffffffu;
   u256_divmod_knuth(q, 0, ones, 16, m->h, 8);
-  for (int i = 0; i < 9; i++) barrett.mu[i] = q[i];
-  for (int i = 0; i < 4; i++) barrett.m[i] = m->w[i];
+  for (int i = 0; i < 9; i++) c->mu[i] = q[i];
+  for (int i = 0; i < 4; i++) c->m[i] = m->w[i];
+  return c;
 }
 
-/* r = x mod m for x < 2^512 (16 digits), m as in barrett_fits with barrett.mu set for it. */
-static inline u256 barrett_reduce(const uint32_t *x, const u256 *m) {
+/* r = x mod m for x < 2^512 (16 digits), m as in barrett_fits and c its cache entry. */
+static inline u256 barrett_reduce(const uint32_t *x, const u256 *m, const barrett_ctx *bc) {
   /* q3 = floor(floor(x / b^7) * mu / b^9), from the partial products of weight ≥ b^7 only: the
    * dropped ones sum below b^9, so q3 is at most one below Barrett's estimate, itself at most two
    * below floor(x / m). */
@@ -113,7 +119,7 @@ static inline u256 barrett_reduce(const uint32_t *x, const u256 *m) {
   for (int i = 0; i < 9; i++) {
     uint64_t qi = x[7 + i], c = 0;
     for (int j = (7 - i > 0 ? 7 - i : 0); j < 9; j++) {
-      uint64_t t = qi * barrett.mu[j] + p[i + j] + c;
+      uint64_t t = qi * bc->mu[j] + p[i + j] + c;
       p[i + j] = (uint32_t)t;
       c = t >> 32;
     }
@@ -160,17 +166,20 @@ static inline u256 barrett_reduce(const uint32_t *x, const u256 *m) {
   return out;
 }
 
-/* Whether barrett holds mu for m (setting it up on a miss); 0 when m does not fit Barrett. */
-static inline int barrett_ready(const u256 *m) {
+/* The cache entry of m (set up on a miss), or 0 when m does not fit Barrett. */
+static inline const barrett_ctx *barrett_ready(const u256 *m) {
   if (!barrett_fits(m)) return 0;
-  if (barrett.m[0] != m->w[0] || barrett.m[1] != m->w[1] || barrett.m[2] != m->w[2] || barrett.m[3] != m->w[3])
-    barrett_setup(m);
-  return 1;
+  for (int i = 0; i < BARRETT_SLOTS; i++) {
+    const barrett_ctx *c = &barrett_cache[i];
+    if (c->m[0] == m->w[0] && c->m[1] == m->w[1] && c->m[2] == m->w[2] && c->m[3] == m->w[3]) return c;
+  }
+  return barrett_setup(m);
 }
 
 void EXPORT(mevmc_addmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
   u256 a = load(pa), b = load(pb), m = load(pm);
-  if (barrett_ready(&m)) {
+  const barrett_ctx *bc = barrett_ready(&m);
+  if (bc) {
     /* The 257-bit sum as sixteen digits. */
     uint32_t x[16];
     uint64_t c = 0;
@@ -181,7 +190,7 @@ void EXPORT(mevmc_addmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
     }
     x[8] = (uint32_t)c;
     for (int i = 9; i < 16; i++) x[i] = 0;
-    u256 t = barrett_reduce(x, &m);
+    u256 t = barrett_reduce(x, &m, bc);
     store(r, &t);
     return;
   }
@@ -191,7 +200,8 @@ void EXPORT(mevmc_addmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
 
 void EXPORT(mevmc_mulmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
   u256 a = load(pa), b = load(pb), m = load(pm);
-  if (barrett_ready(&m)) {
+  const barrett_ctx *bc = barrett_ready(&m);
+  if (bc) {
     /* The full 512-bit product, row by row. */
     uint32_t x[16];
     uint64_t p[16];
@@ -206,7 +216,7 @@ void EXPORT(mevmc_mulmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
       p[i + 8] = c;
     }
     for (int i = 0; i < 16; i++) x[i] = (uint32_t)p[i];
-    u256 t = barrett_reduce(x, &m);
+    u256 t = barrett_reduce(x, &m, bc);
     store(r, &t);
     return;
   }
