@@ -10,7 +10,7 @@ import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/nati
 import { loadCorpusCases } from '../../corpus/index.ts';
 import { compileToC } from '../../src/backend/c/index.ts';
 import { analyze, Fork } from '../../src/index.ts';
-import { expectSame } from '../helpers/engines.ts';
+import { expectSame, mkCase } from '../helpers/engines.ts';
 import { asmBytes } from '../helpers/asm.ts';
 
 /**
@@ -66,6 +66,14 @@ describe('C functions', () => {
     },
   });
   afterAll(() => { split?.dispose(); parts?.dispose(); });
+
+  it.skipIf(unavailable)('a dynamic jump in code without any JUMPDEST halts through the dispatch, as in the reference', async () => {
+    // vmIOandFlowOperations jump/jumpi: the dispatch has no target at all.
+    for (const src of ['PUSH 0 CALLDATALOAD JUMP', 'PUSH 1 PUSH 0 CALLDATALOAD JUMPI STOP']) {
+      const { ours } = await expectSame(mkCase({ code: asmBytes(src), calldata: '00'.repeat(31) + '05', gas: '100000', fork: 'cancun' }), { loader: split! });
+      expect(ours.status).not.toBe('success');
+    }
+  });
 
   it.skipIf(unavailable)('every unit its own function: the corpus agrees with the reference', async () => {
     for (const c of sample()) await expectSame(c, { loader: split!, note: 'functionBytes 1' });

@@ -105,7 +105,8 @@ export function emitFunctions(body: CBody, maxBytes = FUNCTION_BYTES, forceParts
   }
   const out: string[] = [...PART_PREAMBLE];
   out.push(...fns.map((_, i) => `MEVMC_FN int32_t ${fnName(i)}(${PARAMS});`));
-  if (body.dispatch.length > 0) {
+  // Also without targets: a dynamic jump in code with no JUMPDEST still goes to the dispatch, to fail there.
+  if (body.dispatch.length > 0 || usesDispatch.some(Boolean)) {
     out.push(`MEVMC_FN int32_t mevmc_dispatch(${PARAMS});`, '#if MEVMC_IN(0)', `__attribute__((noinline)) MEVMC_FN int32_t mevmc_dispatch(${PARAMS}) {`,
       '  switch (e) {', ...global, `  default: return ${Status.InvalidJump};`, '  }', '}', '#endif');
   }
