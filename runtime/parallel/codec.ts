@@ -171,6 +171,10 @@ export class ByteReader {
   }
   /** The writer's address table (needed to read what a writer with `names` wrote). */
   names?: readonly string[];
+  /** Step over a word without building it. */
+  skipWord(): void {
+    this.pos += 1 + this.buf[this.pos];
+  }
   address(): string {
     if (this.buf[this.pos] === 1) {
       const k = this.view.getUint32(this.pos + 1, true);

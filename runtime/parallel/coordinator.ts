@@ -280,6 +280,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   stats.setupMs = performance.now() - t0;
 
   const codeVersion = new Map<string, number>();
+  /** Per address, the last committed transaction whose diff holds it (validateReads skips the others' values). */
+  const written = new Map<string, number>();
   /** Set by commitResult: the committed worker write set as the worker encoded it (copied into the log as is). */
   let rawDiff: { bytes: Uint8Array; fee?: StateDiff } | undefined;
   /**
@@ -326,7 +328,10 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     backlog.length = 0;
   };
   const append = (i: number, diff: StateDiff): void => {
-    for (const [a, d] of diff) if (!d.before || !d.after || d.before.code !== d.after.code) codeVersion.set(a, i);
+    for (const [a, d] of diff) {
+      written.set(a, i);
+      if (!d.before || !d.after || d.before.code !== d.after.code) codeVersion.set(a, i);
+    }
     const raw = rawDiff;
     rawDiff = undefined;
     // Replicas are only needed while workers still run.
@@ -589,7 +594,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     const execMs = r.f64();
     stats.workerTxMs = (stats.workerTxMs ?? 0) + execMs;
     handover.exec[handover.n % HANDOVER_SAMPLE] = execMs;
-    const bad = validateReads(r, backend, codeVersion, seen);
+    const bad = validateReads(r, backend, codeVersion, seen, written);
     if (bad) return conflict(i, bad);
     if (status === 'rejected') throw new InvalidBlockError(i, `rejected: ${error}`);
     const d0 = r.pos;

@@ -85,13 +85,28 @@ export type ConflictKind = 'account' | 'code' | 'storage' | 'empty';
  * Check a read set (as {@link RecordingBackend.write} laid it out, read from `r`) against `committed`.
  * `codeVersion` holds, per address, the index of the last committed transaction that changed its code or
  * existence; `seen` is how many transactions the replica held. Returns the first failing kind, or undefined.
+ * `written` (optional): per address, the last committed transaction that changed it (account or any slot); a read
+ * of an address no commit since `seen` touched holds without comparing values (the replica had the same state).
  * Reads all of it either way (the reader ends after the read set).
  */
-export function validateReads(r: ByteReader, committed: StateBackend, codeVersion: Map<string, number>, seen: number): ConflictKind | undefined {
+export function validateReads(r: ByteReader, committed: StateBackend, codeVersion: Map<string, number>, seen: number, written?: Map<string, number>): ConflictKind | undefined {
   let bad: ConflictKind | undefined;
+  /** No commit since the replica's `seen` touched the address: what was read of it still holds (no word decoded). */
+  const untouched = (address: string): boolean => {
+    if (!written) return false;
+    const w = written.get(address);
+    return w === undefined || w < seen;
+  };
   const n = r.u32();
   for (let i = 0; i < n; i++) {
     const address = r.address();
+    if (bad || untouched(address)) {
+      if (r.u8() === 1) {
+        r.skipWord();
+        r.skipWord();
+      }
+      continue;
+    }
     const exists = r.u8() === 1;
     const balance = exists ? r.word() : 0n;
     const nonce = exists ? r.word() : 0n;
@@ -106,15 +121,20 @@ export function validateReads(r: ByteReader, committed: StateBackend, codeVersio
   const m = r.u32();
   for (let i = 0; i < m; i++) {
     const address = r.address();
+    if (bad || untouched(address)) {
+      r.skipWord();
+      r.skipWord();
+      continue;
+    }
     const k = r.word();
     const v = r.word();
-    if (!bad && committed.getStorage(address, k) !== v) bad = 'storage';
+    if (committed.getStorage(address, k) !== v) bad = 'storage';
   }
   const e = r.u32();
   for (let i = 0; i < e; i++) {
     const address = r.address();
     const empty = r.u8() === 1;
-    if (!bad && (committed.storageEntries(address)[Symbol.iterator]().next().done === true) !== empty) bad = 'empty';
+    if (!bad && !untouched(address) && (committed.storageEntries(address)[Symbol.iterator]().next().done === true) !== empty) bad = 'empty';
   }
   return bad;
 }
