@@ -69,7 +69,8 @@ export interface CBody {
   readonly registerSlots: number;
   /** 64-bit variables n… of counted loops' fast copies (declared with the registers). */
   readonly narrowVars: readonly number[];
-  readonly segments: readonly { readonly unit: string; readonly lines: readonly string[] }[];
+  /** `insts`: EVM instructions of the blocks the segment holds (what decides optnone, functions.ts). */
+  readonly segments: readonly { readonly unit: string; readonly lines: readonly string[]; readonly insts: number }[];
   /** Whether unit `u` keeps stack items in the register variables. */
   readonly registerUnit: (u: string) => boolean;
   /** The dispatch's targets: pc and the label that enters the block (E… for a register region). */
@@ -80,7 +81,7 @@ export interface CBody {
 export function compileBody(a: Analysis, trace: boolean): CBody {
   const out: string[] = [];
   /** Owner unit of `out` lines from `from` on, in order. */
-  const marks: { unit: string; from: number }[] = [];
+  const marks: { unit: string; from: number; insts?: number }[] = [];
   const names = { next: 0 };
   const plan = planRegisters(a, trace);
   const unitOf = (b: BlockIdx | number): string => {
@@ -135,7 +136,7 @@ export function compileBody(a: Analysis, trace: boolean): CBody {
       }
     }
     // Braces scope the block's temporaries; a label needs a statement after it.
-    marks.push({ unit: unitOf(b.index), from: out.length });
+    marks.push({ unit: unitOf(b.index), from: out.length, insts: b.end - b.start });
     out.push(`${label(b.index)}: {`, ...bb.lines.map((l) => `  ${l}`), '}');
   }
   for (const loop of loops.values()) {
@@ -159,7 +160,7 @@ export function compileBody(a: Analysis, trace: boolean): CBody {
     marks.push({ unit: 'empty', from: out.length });
     out.push(`B0: { ${GAS_TO_CTX} return ${Status.Stop}; }`);
   }
-  const segments = marks.map((m, i) => ({ unit: m.unit, lines: out.slice(m.from, i + 1 < marks.length ? marks[i + 1].from : out.length) }));
+  const segments = marks.map((m, i) => ({ unit: m.unit, lines: out.slice(m.from, i + 1 < marks.length ? marks[i + 1].from : out.length), insts: m.insts ?? 0 }));
   return {
     registerSlots: plan.slots,
     narrowVars: [...narrowVars].sort((x, y) => x - y),

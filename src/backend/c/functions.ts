@@ -10,8 +10,8 @@
  * block of another function becomes a guaranteed tail call (`musttail`, clang ≥ 13) with the entry id
  * of the label, which the callee's first `switch` turns back into a `goto`. The dynamic-jump dispatch
  * goes to local targets directly and to the others through `mevmc_dispatch`, which tail-calls the
- * function holding the target. A unit larger than OPTNONE_BYTES (the single-block micro benchmarks of
- * 20,000+ instructions) is compiled without optimisation (`optnone`), alone in its function.
+ * function holding the target. A unit of more than OPTNONE_INSTS instructions (the single-block micro benchmarks
+ * of 20,000+) is compiled without optimisation (`optnone`), alone in its function.
  */
 import { Status } from '../../abi/context.ts';
 import type { CBody } from './control.ts';
@@ -19,8 +19,12 @@ import { narrowVar, regVar } from './frame.ts';
 
 /** Target C bytes per function: a compromise between clang time (superlinear per function) and tail calls between them. */
 export const FUNCTION_BYTES = 48_000;
-/** A unit this large is compiled without optimisation: clang -O2 took 53–104 s on one 20,000-instruction block. */
-export const OPTNONE_BYTES = 400_000;
+/**
+ * A unit of more EVM instructions than this is compiled without optimisation (the limit the whole contract had when it
+ * was one function): clang -O2 took 53–104 s on one 20,483-instruction block (memory_grow_*); blake2b_huff's one
+ * 8,803-instruction region stays at -O2 (4.5× faster code than optnone).
+ */
+export const OPTNONE_INSTS = 16_000;
 /**
  * Functions are spread over this many parts of the source (`#if MEVMC_IN(k)`), which clang.ts compiles in parallel
  * processes when cores allow and links into one object; the file still compiles on its own as one unit. Only when
@@ -53,17 +57,18 @@ const entryId = (kind: string, n: number) => 2 * n + (kind === 'E' ? 1 : 0);
 export function emitFunctions(body: CBody, maxBytes = FUNCTION_BYTES, forceParts?: number): { lines: string[]; entry: string; functions: number; parts: number } {
   const size = (ls: readonly string[]) => ls.reduce((n, l) => n + l.length + 1, 0);
   // Units in code order, with all their segments.
-  const units = new Map<string, { segs: (readonly string[])[]; bytes: number }>();
+  const units = new Map<string, { segs: (readonly string[])[]; bytes: number; insts: number }>();
   for (const s of body.segments) {
-    const u = units.get(s.unit) ?? { segs: [], bytes: 0 };
+    const u = units.get(s.unit) ?? { segs: [], bytes: 0, insts: 0 };
     u.segs.push(s.lines);
     u.bytes += size(s.lines);
+    u.insts += s.insts;
     units.set(s.unit, u);
   }
   const fns: { units: string[]; bytes: number; optnone: boolean }[] = [];
   for (const [name, u] of units) {
     const last = fns[fns.length - 1];
-    const huge = u.bytes > OPTNONE_BYTES;
+    const huge = u.insts > OPTNONE_INSTS;
     if (last === undefined || huge || last.optnone || last.bytes + u.bytes > maxBytes) fns.push({ units: [name], bytes: u.bytes, optnone: huge });
     else { last.units.push(name); last.bytes += u.bytes; }
   }
