@@ -2,7 +2,7 @@
 /**
  * @file `npm run bench:clang`: what the native engine's clang builds cost, per contract of ../shared/bench and the
  * corpus of at least MIN_BYTES (default 10,000) EVM bytes: C source bytes, functions and parts emitted, the -O level
- * the runtime uses (`effectiveOpt`), and of the runtime's build (src/backend/c/clang.ts `buildSharedObject`: one clang,
+ * the runtime uses (`sourceOpt`), and of the runtime's build (src/backend/c/clang.ts `buildSharedObject`: one clang,
  * or the source's parts compiled by up to MEVMC_CLANG_JOBS processes at once and linked) the wall time, the CPU time
  * of all its processes (user + system: what a loaded machine does not inflate) and the largest peak RSS (GNU time).
  *
@@ -25,7 +25,7 @@ if (!existsSync('/usr/bin/time')) { console.error('bench:clang: /usr/bin/time (G
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
 const { analyze } = await load('src/analysis/index.js');
 const { compileToC } = await load('src/backend/c/index.js');
-const { effectiveOpt, findClang, nativeCflags } = await load('src/backend/c/clang.js');
+const { findClang, nativeCflags, sourceOpt } = await load('src/backend/c/clang.js');
 const { parseForkName } = await load('src/evm/forks.js');
 const { loadSharedBench, prepareBenchCase } = await load('runtime/harness/shared-bench.js');
 const { loadCorpusBenchCases } = await load('corpus/index.js');
@@ -62,7 +62,7 @@ for (const c of await contracts()) {
   const t0 = performance.now();
   const art = compileToC(analyze(c.code, c.fork), { functionBytes: process.env.FUNCTION_BYTES ? Number(process.env.FUNCTION_BYTES) : undefined });
   const genMs = performance.now() - t0;
-  const opt = effectiveOpt(OPT, art.blocks, art.insts);
+  const opt = sourceOpt(art.source, OPT);
   const src = join(dir, `${c.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.c`);
   writeFileSync(src, art.source);
   const timeOut = join(dir, 'time.txt');

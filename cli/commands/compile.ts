@@ -1,7 +1,7 @@
 /**
  * @file `mevmc compile <code> [--target wasm|c|so] -o out [--emit wasm|wat] [--fork F] [-O N]`.
  */
-import { buildSharedObject, effectiveOpt } from '../../src/backend/c/clang.ts';
+import { buildSharedObject, sourceOpt } from '../../src/backend/c/clang.ts';
 import { compileToC } from '../../src/backend/c/index.ts';
 import { analyze } from '../../src/analysis/index.ts';
 import { InputError } from '../../runtime/harness/case.ts';
@@ -44,7 +44,7 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
     }
     buildSharedObject(source, a.out!, { optimize: opt });
     const ms = performance.now() - t0;
-    console.error(`mevmc: ${code.length} bytes of EVM code → ${a.out} (C generated in ${genMs.toFixed(1)} ms, ${blocks} blocks, ${insts} instructions, clang -O${effectiveOpt(opt, blocks, insts)}: ${(ms - genMs).toFixed(0)} ms)`);
+    console.error(`mevmc: ${code.length} bytes of EVM code → ${a.out} (C generated in ${genMs.toFixed(1)} ms, ${blocks} blocks, ${insts} instructions, clang -O${sourceOpt(source, opt)}: ${(ms - genMs).toFixed(0)} ms)`);
     return 0;
   }
   // binaryen (and wabt for text) only now: input and output path errors above come at once.

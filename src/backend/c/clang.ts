@@ -71,8 +71,19 @@ export function effectiveOpt(requested: NativeOpt, blocks: number, insts = 0): N
 function sizeOf(source: string): [number, number, number] {
   const head = source.slice(0, 400);
   const m = /; (\d+) blocks, (\d+) instructions[.;]/.exec(head);
-  const p = /instructions; (\d+) parts\. \*\//.exec(head);
+  const p = /instructions; (\d+) parts[.;]/.exec(head);
   return [m ? Number(m[1]) : 0, m ? Number(m[2]) : 0, p ? Number(p[1]) : 1];
+}
+
+/**
+ * The -O level a generated source is built at: `effectiveOpt` of its sizes, and -O0 when it holds a unit too large to
+ * optimise (functions.ts OPTNONE_INSTS; marked `; -O0` on its first line): an `optnone` function inside an -O2 build
+ * still costs ~3× a plain -O0 build (memory_grow_*: 7.6 CPU-seconds), and such contracts were -O0 before the split.
+ */
+export function sourceOpt(source: string, requested: NativeOpt): NativeOpt {
+  if (/ parts; -O0\. \*\//.test(source.slice(0, 400))) return 0;
+  const [blocks, insts] = sizeOf(source);
+  return effectiveOpt(requested, blocks, insts);
 }
 
 /** No clang run may hang a process: beyond this it is killed and the build fails with a clear error. */
@@ -91,8 +102,8 @@ const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
 
 /** Compile C source into a shared object at `outPath` (written atomically). */
 export function buildSharedObject(source: string, outPath: string, opts: { optimize?: NativeOpt } = {}): void {
-  const [blocks, insts, parts] = sizeOf(source);
-  const optimize = effectiveOpt(opts.optimize ?? 2, blocks, insts);
+  const parts = sizeOf(source)[2];
+  const optimize = sourceOpt(source, opts.optimize ?? 2);
   const tc = findClang();
   if (!tc) {
     throw new ClangMissingError(

@@ -54,7 +54,7 @@ const tail = (fn: string, entry: string) => `{ __attribute__((musttail)) return 
 const entryId = (kind: string, n: number) => 2 * n + (kind === 'E' ? 1 : 0);
 
 /** The C functions of a contract: declarations, the dispatch and the bodies; `mevmc_run` calls `${entry}`. */
-export function emitFunctions(body: CBody, maxBytes = FUNCTION_BYTES, forceParts?: number): { lines: string[]; entry: string; functions: number; parts: number } {
+export function emitFunctions(body: CBody, maxBytes = FUNCTION_BYTES, forceParts?: number): { lines: string[]; entry: string; functions: number; parts: number; optnone: boolean } {
   const size = (ls: readonly string[]) => ls.reduce((n, l) => n + l.length + 1, 0);
   // Units in code order, with all their segments.
   const units = new Map<string, { segs: (readonly string[])[]; bytes: number; insts: number }>();
@@ -144,5 +144,5 @@ export function emitFunctions(body: CBody, maxBytes = FUNCTION_BYTES, forceParts
     }
     out.push('}', '#endif');
   });
-  return { lines: out, entry: `${fnName(first)}(f, S, S, gas, ${entryId('B', 0)}u)`, functions: fns.length, parts };
+  return { lines: out, entry: `${fnName(first)}(f, S, S, gas, ${entryId('B', 0)}u)`, functions: fns.length, parts, optnone: fns.some((fn) => fn.optnone) };
 }
