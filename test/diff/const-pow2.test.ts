@@ -10,8 +10,10 @@ import { MAX256, expectSame, mkCase, pow2 } from '../helpers/engines.ts';
 
 /** Powers of two at every limb edge, zero, one, and two non-powers (the builtin path) for contrast. */
 const CONSTS = [0n, 1n, 2n, 3n, ...[7, 8, 31, 32, 63, 64, 65, 127, 128, 129, 191, 192, 200, 255].map((k) => pow2(k)), pow2(64) + 1n];
-/** x·c, c·x, x / c and x mod c for each constant c, to consecutive memory words; return them all. */
+/** x·c, c·x, x / c and x mod c for each constant c, to consecutive memory words; return them all. 2,200
+ * no-op instructions first: above 2,048 the backend takes the linear layout, which the runtime's direct writer emits. */
 const PROGRAM = asmBytes(`
+  ${'PUSH 0 POP '.repeat(1100)}
   PUSH 0 CALLDATALOAD
   ${CONSTS.map((c, k) => [
     `PUSH ${c} DUP2 MUL PUSH ${128 * k} MSTORE`,

@@ -12,7 +12,7 @@ import { Op, type OpTraits } from '../../evm/traits.ts';
 import { type BlockBuilder, constValue, LOCAL_MASK16, LOCAL_MASK8, type Limb, type Value, valueConst } from './frame.ts';
 import { type Expr, i32, i64, none } from './module.ts';
 import {
-  fromBool, makeAdd, makeBitwise, makeByteConst, makeEq, makeIsZero, makeLess, makeNot, makeOrLimbs, makeShlConst, makeShrConst,
+  fromBool, makeAdd, makeBitwise, makeByteConst, makeEq, makeIsZero, makeLess, makeNot, makeOrLimbs, makeSarConst, makeShlConst, makeShrConst,
   makeSignextendConst, makeSub,
 } from './u256.ts';
 
@@ -93,6 +93,7 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
     else bb.push(op === Op.SHL ? makeShlConst(bb, b, Number(shift)) : makeShrConst(bb, b, Number(shift)));
     return true;
   }
+  if (op === Op.SAR && shift !== undefined) { bb.push(makeSarConst(bb, b, shift >= 256n ? 256 : Number(shift))); return true; }
   // SIGNEXTEND and BYTE by a constant index (int<N> arithmetic, byte extraction) stay inline too.
   if (op === Op.SIGNEXTEND && shift !== undefined) { bb.push(makeSignextendConst(bb, b, shift)); return true; }
   if (op === Op.BYTE && shift !== undefined) { bb.push(makeByteConst(bb, b, shift)); return true; }

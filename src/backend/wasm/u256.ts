@@ -142,6 +142,23 @@ export function makeShrConst(bb: BlockBuilder, v: Value, s: number): Value {
   return bb.valueOf([0, 1, 2, 3].map(limb));
 }
 
+/** value >> s (arithmetic: the sign fills from the top) for a constant s; s ≥ 256 gives all sign bits. */
+export function makeSarConst(bb: BlockBuilder, v: Value, s: number): Value {
+  const m = bb.m;
+  const sign = bb.temp(m.i64.shr_s(bb.get(v.limbs[3]), m.i64.const(63n)));
+  if (s >= 256) return { limbs: [sign, sign, sign, sign] };
+  const q = s >> 6;
+  const r = BigInt(s & 63);
+  const limb = (i: number): Expr | bigint => {
+    const j = i + q;
+    if (j > 3) return bb.get(sign);
+    if (r === 0n) return bb.get(v.limbs[j]);
+    if (j === 3) return m.i64.shr_s(bb.get(v.limbs[3]), m.i64.const(r));
+    return m.i64.or(m.i64.shr_u(bb.get(v.limbs[j]), m.i64.const(r)), m.i64.shl(bb.get(v.limbs[j + 1]), m.i64.const(64n - r)));
+  };
+  return bb.valueOf([0, 1, 2, 3].map(limb));
+}
+
 /** A boolean (i32) as a 256-bit value. */
 export function fromBool(bb: BlockBuilder, cond: Expr): Value {
   return bb.valueOf([bb.m.i64.extend_u(cond), 0n, 0n, 0n]);
