@@ -75,6 +75,16 @@ describe('C functions', () => {
     }
   });
 
+  it.skipIf(unavailable)('MULMOD by a run-time modulus (2^256 − 1: the out-of-line 512-bit path; others; 0) agrees with the reference', async () => {
+    const code = asmBytes('PUSH 64 CALLDATALOAD PUSH 32 CALLDATALOAD PUSH 0 CALLDATALOAD MULMOD PUSH 0 MSTORE PUSH 32 PUSH 0 RETURN');
+    const w = (v: bigint) => v.toString(16).padStart(64, '0');
+    const max = (1n << 256n) - 1n;
+    for (const [a, b, m] of [[max - 5n, max - 7n, max], [3n << 200n, 5n << 100n, max], [max, max, (1n << 254n) + 35n], [7n, 9n, 0n]]) {
+      const { ours } = await expectSame(mkCase({ code, calldata: w(a) + w(b) + w(m), gas: '100000', fork: 'cancun' }), { loader: split! });
+      expect(ours.status).toBe('success');
+    }
+  });
+
   it.skipIf(unavailable)('every unit its own function: the corpus agrees with the reference', async () => {
     for (const c of sample()) await expectSame(c, { loader: split!, note: 'functionBytes 1' });
   });

@@ -93,8 +93,13 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
   }
   if (op === Op.EXP) chargeExp(bb, cx, b);
   // MULMOD by a run-time modulus: the prelude's inline 512-bit fast path (m = 2^256 − 1) copied at each of
-  // weierstrudel's 356 sites in one region made clang's register allocation take most of a minute; out of line.
-  if (op === Op.MULMOD && args[2].k === undefined) { bb.push(bb.temp(`mevmc_c_mulmod(${args.map((v) => v.c).join(', ')})`)); return true; }
+  // weierstrudel's 356 sites in one region made clang's register allocation take most of a minute. The test stays
+  // inline and other moduli call the slow path directly, as before; only the 512-bit product is out of line.
+  if (op === Op.MULMOD && args[2].k === undefined) {
+    const [x, y, m] = args.map((v) => v.c);
+    bb.push(bb.temp(`(${m} == ~(w256)0 ? mevmc_c_mulmod_max(${x}, ${y}) : mevmc_w_mulmod_slow(${x}, ${y}, ${m}))`));
+    return true;
+  }
   const fn = PRELUDE[op];
   if (fn === undefined) throw new Error(`no C lowering for pure opcode 0x${op.toString(16)}`);
   bb.push(bb.temp(`${fn}(${args.map((v) => v.c).join(', ')})`));
