@@ -123,10 +123,18 @@ export class BlockBuilder extends VirtualStack<Value> {
   private entryReq = 0;
   private baseSet = false;
 
+  /**
+   * Constants known to sit below the entry top after a spill, by depth (1 = top): a spill writes the virtual stack
+   * to memory, and reloading a PUSHed constant from there made everything computed from it opaque (the signextend
+   * micro benchmark's indices, pushed at the top of its 24 KB block, became run-time values and builtin calls).
+   */
+  private knownBelow = new Map<number, Value>();
+
   /** The block's stackReq, checked on entry: items 1..req below the entry top are then addressed from LOCAL_BASE. */
   setEntryDepth(req: number): void {
     this.entryReq = req;
     this.baseSet = false;
+    this.knownBelow.clear();
   }
 
   /** Address of the item `k` below the entry top: an expression maker (fresh per use) and a constant offset. */
@@ -142,6 +150,8 @@ export class BlockBuilder extends VirtualStack<Value> {
 
   /** Load the item `k` positions below the entry top (k ≥ 1, at sp − 32k) into locals. */
   protected override loadEntryItem(k: number): Value {
+    const known = this.knownBelow.get(k);
+    if (known !== undefined) return { limbs: known.limbs, home: -k };
     // A fresh address expression per load: binaryen IR is a tree, a shared node corrupts the optimiser.
     const { addr, offset } = this.belowEntry(k);
     const limbs: Limb[] = [];
@@ -179,11 +189,17 @@ export class BlockBuilder extends VirtualStack<Value> {
    * block's stack bounds were checked on entry, so this changes no semantics.
    */
   spill(): void {
+    // Constants below the new top, by depth: from the virtual stack, then the ones still known under it
+    const known = new Map<number, Value>();
+    const n = this.stack.length;
+    this.stack.forEach((v, i) => { if (valueConst(v) !== undefined) known.set(n - i, v); });
+    for (const [k, v] of this.knownBelow) if (k > this.popped) known.set(k - this.popped + n, v);
     this.flush();
     this.reset();
     this.locals.resetForBlock();
     // sp moved: the base no longer matches; the rest of the block subtracts from sp
     this.setEntryDepth(0);
+    this.knownBelow = known;
   }
 
   /** `return status` when `cond` (i32) holds. */
