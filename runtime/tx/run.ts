@@ -286,7 +286,8 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
     }
   }
   if (ok) {
-    const r: TxResult = { gasUsed, logs: world.logs.length ? [...world.logs] : [], status: 'success', returnData: frame.output };
+    const logs = world.logs; // a getter: with the state cache it checks the log buffer's version
+    const r: TxResult = { gasUsed, logs: logs.length ? [...logs] : [], status: 'success', returnData: frame.output };
     if (createdAddress) r.createdAddress = createdAddress;
     return r;
   }
