@@ -179,8 +179,117 @@ static inline w256 mevmc_w_smod(w256 a, w256 b) {
 
 /* ---- ADDMOD, MULMOD ------------------------------------------------------------------------- */
 
+/*
+ * Barrett reduction (HAC 14.42) over 64-bit limbs for moduli m >= 2^192 that are not powers of two (field primes,
+ * 2^256 - 159 …: weierstrudel, ModExp): x < 2^512 is reduced with 64x64->128 multiplications only, where
+ * div_core.h's Knuth D over 32-bit digits spends nine divisions and its normalising shifts (the wasm builtins do the
+ * same over 32-bit digits, div.c). mu = floor((2^512 - 1) / m) = floor(2^512 / m) (m is no power of two), < 2^320,
+ * is computed once per modulus and kept in a small per-object cache: a contract's MULMODs nearly always share one
+ * or two moduli. The cache is plain static data: a native object is loaded per loader, and a loader is used by one
+ * thread (runtime/loader/native.ts), so no two threads share it.
+ */
+typedef struct {
+  uint64_t m[4];  /* the modulus of this entry; all zero = empty (0 never uses Barrett) */
+  uint64_t mu[5]; /* floor(2^512 / m) */
+} mevmc_barrett;
+
+#define MEVMC_BARRETT_SLOTS 4
+__attribute__((unused)) static mevmc_barrett mevmc_barrett_cache[MEVMC_BARRETT_SLOTS];
+__attribute__((unused)) static uint32_t mevmc_barrett_next;
+
+/* Whether m (limbs, least significant first) takes the Barrett path: m >= 2^192 and not a power of two. */
+static inline int mevmc_barrett_fits(const uint64_t *m) {
+  return m[3] != 0 && ((m[3] & (m[3] - 1)) != 0 || (m[0] | m[1] | m[2]) != 0);
+}
+
+MEVMC_NATIVE_SLOW const mevmc_barrett *mevmc_barrett_setup(const uint64_t *m) {
+  mevmc_barrett *c = &mevmc_barrett_cache[mevmc_barrett_next++ % MEVMC_BARRETT_SLOTS];
+  u256 mv;
+  uint32_t ones[16], q[10];
+  for (int i = 0; i < 16; i++) ones[i] = 0xffffffffu;
+  for (int i = 0; i < 10; i++) q[i] = 0;
+  for (int i = 0; i < 4; i++) mv.w[i] = m[i];
+  int n = u256_ndigits(&mv); /* 7 or 8 */
+  u256_divmod_knuth(q, 0, ones, 16, mv.h, n); /* 17 - n <= 10 quotient digits */
+  for (int i = 0; i < 5; i++) c->mu[i] = (uint64_t)q[2 * i] | (uint64_t)q[2 * i + 1] << 32;
+  for (int i = 0; i < 4; i++) c->m[i] = m[i];
+  return c;
+}
+
+/* The cache entry of m (made on a miss), or 0 when m does not take Barrett. */
+static inline const mevmc_barrett *mevmc_barrett_ready(const uint64_t *m) {
+  if (!mevmc_barrett_fits(m)) return 0;
+  for (int i = 0; i < MEVMC_BARRETT_SLOTS; i++) {
+    const mevmc_barrett *c = &mevmc_barrett_cache[i];
+    if (c->m[0] == m[0] && c->m[1] == m[1] && c->m[2] == m[2] && c->m[3] == m[3]) return c;
+  }
+  return mevmc_barrett_setup(m);
+}
+
+typedef unsigned __int128 mevmc_u128;
+
+/* x mod m for x < 2^512 (8 limbs), m with its entry c. */
+static inline w256 mevmc_barrett_reduce(const uint64_t *x, const uint64_t *m, const mevmc_barrett *c) {
+  /* q3 = floor(floor(x / 2^192) * mu / 2^320): the full 5x5-limb product, its top five limbs. */
+  uint64_t p[10];
+  for (int i = 0; i < 10; i++) p[i] = 0;
+  for (int i = 0; i < 5; i++) {
+    uint64_t carry = 0;
+    for (int j = 0; j < 5; j++) {
+      mevmc_u128 t = (mevmc_u128)x[3 + i] * c->mu[j] + p[i + j] + carry;
+      p[i + j] = (uint64_t)t;
+      carry = (uint64_t)(t >> 64);
+    }
+    p[i + 5] = carry;
+  }
+  /* r = (x - q3 * m) mod 2^320, from the low five limbs of each side. */
+  uint64_t qm[5];
+  for (int i = 0; i < 5; i++) qm[i] = 0;
+  for (int i = 0; i < 5; i++) {
+    uint64_t carry = 0;
+    for (int j = 0; j < 4 && i + j < 5; j++) {
+      mevmc_u128 t = (mevmc_u128)p[5 + i] * m[j] + qm[i + j] + carry;
+      qm[i + j] = (uint64_t)t;
+      carry = (uint64_t)(t >> 64);
+    }
+    if (i + 4 < 5) qm[i + 4] = carry;
+  }
+  uint64_t r[5], borrow = 0;
+  for (int i = 0; i < 5; i++) {
+    mevmc_u128 t = (mevmc_u128)x[i] - qm[i] - borrow;
+    r[i] = (uint64_t)t;
+    borrow = (uint64_t)(t >> 64) & 1;
+  }
+  /* 0 <= r < 3m: at most two subtractions (bounded: a broken invariant gives a wrong value, never a hang). */
+  for (int k = 0; k < 2; k++) {
+    int ge = r[4] != 0;
+    if (!ge) {
+      ge = 1;
+      for (int i = 3; i >= 0; i--)
+        if (r[i] != m[i]) { ge = r[i] > m[i]; break; }
+    }
+    if (!ge) break;
+    borrow = 0;
+    for (int i = 0; i < 5; i++) {
+      mevmc_u128 t = (mevmc_u128)r[i] - (i < 4 ? m[i] : 0) - borrow;
+      r[i] = (uint64_t)t;
+      borrow = (uint64_t)(t >> 64) & 1;
+    }
+  }
+  return mevmc_w_make(r[3], r[2], r[1], r[0]);
+}
+
 MEVMC_NATIVE_SLOW w256 mevmc_w_addmod_slow(w256 a, w256 b, w256 m) {
-  return mevmc_w_from_u256(u256_addmod(mevmc_w_to_u256(a), mevmc_w_to_u256(b), mevmc_w_to_u256(m)));
+  u256 mu = mevmc_w_to_u256(m);
+  const mevmc_barrett *c = mevmc_barrett_ready(mu.w);
+  if (c) {
+    /* The 257-bit sum as eight limbs. */
+    unsigned _BitInt(512) s = (unsigned _BitInt(512))a + b;
+    uint64_t x[8];
+    __builtin_memcpy(x, &s, 64);
+    return mevmc_barrett_reduce(x, mu.w, c);
+  }
+  return mevmc_w_from_u256(u256_addmod(mevmc_w_to_u256(a), mevmc_w_to_u256(b), mu));
 }
 
 /* (a + b) mod m over the 257-bit sum; 0 when m = 0. Operands already reduced (field arithmetic)
@@ -194,7 +303,16 @@ static inline w256 mevmc_w_addmod(w256 a, w256 b, w256 m) {
 }
 
 MEVMC_NATIVE_SLOW w256 mevmc_w_mulmod_slow(w256 a, w256 b, w256 m) {
-  return mevmc_w_from_u256(u256_mulmod(mevmc_w_to_u256(a), mevmc_w_to_u256(b), mevmc_w_to_u256(m)));
+  u256 mu = mevmc_w_to_u256(m);
+  const mevmc_barrett *c = mevmc_barrett_ready(mu.w);
+  if (c) {
+    /* The 512-bit product: clang expands the multiply inline into 64x64->128 `mul`s. */
+    unsigned _BitInt(512) p = (unsigned _BitInt(512))a * b;
+    uint64_t x[8];
+    __builtin_memcpy(x, &p, 64);
+    return mevmc_barrett_reduce(x, mu.w, c);
+  }
+  return mevmc_w_from_u256(u256_mulmod(mevmc_w_to_u256(a), mevmc_w_to_u256(b), mu));
 }
 
 /* (a * b) mod m over the 512-bit product; 0 when m = 0.

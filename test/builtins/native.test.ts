@@ -254,6 +254,28 @@ describe.skipIf(!tc)('mevmc_native.h', () => {
     }, 30_000);
   }
 
+  it('ADDMOD/MULMOD by moduli >= 2^192 (the Barrett path): field primes, edges of the range, powers of two, more moduli than the cache holds', () => {
+    const P = [
+      0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47n, // bn254 field prime
+      0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n, // bn254 group order
+      0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn, // secp256k1 prime
+      MASK - 158n, MASK, MASK - 1n, (1n << 192n) + 1n, (1n << 193n) - 1n, (1n << 255n) + 1n, (1n << 255n) - 1n,
+      1n << 192n, 1n << 255n, (1n << 192n) - 1n, // powers of two and just below the range: not Barrett
+    ];
+    const rng = new Rng(0xba77);
+    const reqs: [string, bigint, bigint, bigint][] = [];
+    for (let i = 0; i < 6000; i++) {
+      // moduli in turn (more than the four cache slots) and random ones in the range
+      const m = i % 4 === 3 ? (1n << 192n) + (rng.word() >> 64n) : P[i % P.length];
+      const pick = () => [MASK, m - 1n, m, m + 1n, 0n, 1n, rng.word(), rng.word() % m][rng.int(8)] & MASK;
+      reqs.push([i % 2 ? 'mulmod' : 'addmod', pick(), pick(), m]);
+    }
+    const got = words(reqs);
+    const bad = new Mismatches();
+    reqs.forEach(([name, a, b, m], i) => bad.check(`${name}(${fmt(a)}, ${fmt(b)}, ${fmt(m)})`, got[i], evalPure(OPS3[name], [a, b, m])));
+    expect(bad.list).toEqual([]);
+  }, 30_000);
+
   it('the EVM special cases', () => {
     const min = 1n << 255n;
     const cases: [string, bigint[], bigint][] = [

@@ -91,6 +91,22 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
     else bb.push(bb.temp(`${b.c} ${op === Op.SHL ? '<<' : '>>'} ${shift}`));
     return true;
   }
+  // MUL, DIV, MOD by a constant power of two (or DIV/MOD by zero): shifts and masks instead of the prelude's general
+  // paths (sha1_divs divides by 2^k for its rotations: each DIV went through Knuth D).
+  const pow2 = (c: bigint | undefined): number | undefined => (c !== undefined && c !== 0n && (c & (c - 1n)) === 0n ? c.toString(2).length - 1 : undefined);
+  if (op === Op.MUL && (consts[0] === 0n || consts[1] === 0n)) { bb.push(constValue(0n)); return true; }
+  if (op === Op.MUL && (pow2(consts[0]) !== undefined || pow2(consts[1]) !== undefined)) {
+    const [k, x] = pow2(consts[1]) !== undefined ? [pow2(consts[1])!, a] : [pow2(consts[0])!, b];
+    bb.push(k === 0 ? x : bb.temp(`${x.c} << ${k}`));
+    return true;
+  }
+  if ((op === Op.DIV || op === Op.MOD) && consts[1] !== undefined && (consts[1] === 0n || pow2(consts[1]) !== undefined)) {
+    const k = pow2(consts[1]);
+    if (k === undefined) bb.push(constValue(0n)); // EVM: x / 0 = x % 0 = 0
+    else if (op === Op.DIV) bb.push(k === 0 ? a : bb.temp(`${a.c} >> ${k}`));
+    else bb.push(k === 0 ? constValue(0n) : bb.temp(`${a.c} & ${constValue(consts[1] - 1n).c}`));
+    return true;
+  }
   if (op === Op.EXP) chargeExp(bb, cx, b);
   // MULMOD by a run-time modulus: the prelude's inline 512-bit fast path (m = 2^256 − 1) copied at each of
   // weierstrudel's 356 sites in one region made clang's register allocation take most of a minute. The test stays
