@@ -24,7 +24,7 @@ try {
 const ASSETS = [
   ['src/builtins', /\.(wasm|h)$|^state_native\.c$/], // state_native.c: the native state helper's source
   ['runtime/include', /\.h$/],
-  ['runtime/salt/kernel', /\.wasm$/],
+  ['runtime/salt/kernel', /\.wasm$|^kernel\.c$/], // kernel.c: the native SALT kernel's source
   ['cli/bench', /\.(c|json)$/],
 ];
 for (const [dir, re] of ASSETS) {

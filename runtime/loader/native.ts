@@ -86,7 +86,7 @@ const GAS_U32 = Ctx.gas / 4;
 
 // ---- process-wide FFI state ---------------------------------------------------------------------
 
-interface Koffi {
+export interface Koffi {
   load(path: string): KoffiLib;
   view(ptr: number | bigint, len: number): ArrayBuffer;
   proto(result: string, args: string[]): unknown;
@@ -94,7 +94,7 @@ interface Koffi {
   register(f: Function, t: unknown): bigint;
   config(c?: Record<string, number>): Record<string, number>;
 }
-interface KoffiLib {
+export interface KoffiLib {
   func(decl: string): (...a: any[]) => any;
   unload(): void;
 }
@@ -174,8 +174,14 @@ function ffi(): Ffi {
   return f;
 }
 
-function initFfi(): Ffi {
-  if (process.platform !== 'linux') throw new Error(`the native engine supports Linux only (this is ${process.platform})`);
+let koffiLoaded: Koffi | undefined;
+
+/**
+ * koffi with the native engine's settings, for every native helper of the process (also the SALT kernel,
+ * runtime/salt/kernel/native.ts): whoever loads a library first fixes koffi's stack size. Throws when koffi cannot load.
+ */
+export function loadKoffi(): Koffi {
+  if (koffiLoaded) return koffiLoaded;
   const koffi = createRequire(import.meta.url)('koffi') as Koffi;
   // Nested native frames all run on koffi's synchronous stack: take the largest. Settable only before the first load.
   try {
@@ -183,6 +189,12 @@ function initFfi(): Ffi {
   } catch {
     // another user of koffi in this process loaded a library first: keep its setting
   }
+  return (koffiLoaded = koffi);
+}
+
+function initFfi(): Ffi {
+  if (process.platform !== 'linux') throw new Error(`the native engine supports Linux only (this is ${process.platform})`);
+  const koffi = loadKoffi();
   const libc = koffi.load('libc.so.6');
   const f: Ffi = {
     koffi,

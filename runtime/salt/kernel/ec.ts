@@ -11,11 +11,10 @@
  */
 import { R } from '../field.ts';
 import type { Point } from '../banderwagon.ts';
-import { FE_WORDS, POINT_WORDS, SCALAR_WORDS, bigintToWords, kernelModule, pointToWords, wordsToPoint } from './words.ts';
+import { FE_WORDS, POINT_WORDS, SCALAR_WORDS, bigintToWords, pointToWords, wordsToPoint } from './words.ts';
+import { type KernelInstance, type KernelKind, kernelInstance } from './native.ts';
 
-interface EcExports {
-  memory: WebAssembly.Memory;
-  __heap_base: WebAssembly.Global;
+interface EcExports extends KernelInstance {
   salt_sqrt_init(tbl: number): void;
   salt_fq_sqrt(tbl: number, r: number, a: number): number;
   salt_decompress_batch(tbl: number, inp: number, n: number, out: number, ok: number, scratch: number): void;
@@ -45,14 +44,18 @@ export function msmWindow(n: number): number {
 
 /** A kernel instance for decompression and MSMs. */
 export class EcKernel {
+  /** Which build of kernel.c runs this instance (kernel/native.ts). */
+  readonly kind: KernelKind;
   private readonly x: EcExports;
   private readonly tbl: number;
   private readonly work: number;
   private u8: Uint8Array;
   private u32: Uint32Array;
 
-  constructor() {
-    this.x = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as EcExports;
+  /** @param kind `native` or `wasm` (default: `kernelKind()`). */
+  constructor(kind?: KernelKind) {
+    this.x = kernelInstance(kind) as EcExports;
+    this.kind = this.x.kind;
     this.tbl = align(this.x.__heap_base.value as number);
     this.work = align(this.tbl + SQRT_TABLE_BYTES);
     this.u8 = new Uint8Array(this.x.memory.buffer);

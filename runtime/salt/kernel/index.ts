@@ -19,10 +19,11 @@ export {
   wordsToBigint, wordsToPoint,
 } from './words.ts';
 import { FE_WORDS, JOB_WORDS, POINT_WORDS, kernelModule, limbsToBigint, pointToWords } from './words.ts';
+import { type KernelInstance, type KernelKind, kernelInstance } from './native.ts';
 
-interface Exports {
-  memory: WebAssembly.Memory;
-  __heap_base: WebAssembly.Global;
+export { type KernelKind, SaltNativeKernelError, kernelKind, nativeKernelUnavailable } from './native.ts';
+
+interface Exports extends KernelInstance {
   salt_fq_to_mont(r: number, a: number): void;
   salt_fq_from_mont(r: number, a: number): void;
   salt_point_add(r: number, p: number, q: number): void;
@@ -34,6 +35,12 @@ interface Exports {
   salt_mul_batch_force_flag(job: number): void;
   salt_map_to_scalar_batch(pts: number, n: number, out: number, scratch: number): void;
   salt_to_affine_batch(pts: number, n: number, out: number, scratch: number): void;
+}
+
+/** The wasm-only hashers (hashInstance). */
+interface HashExports {
+  memory: WebAssembly.Memory;
+  __heap_base: WebAssembly.Global;
   salt_kv_hash(data: number, len: number, out: number): number;
   salt_ahash(data: number, len: number): bigint;
 }
@@ -56,6 +63,8 @@ export class SaltKernel {
    * Both give the same accumulator words (tests set 0 / Infinity to compare the two paths).
    */
   affineMin = AFFINE_MIN;
+  /** Which build of kernel.c runs this instance (kernel/native.ts). */
+  readonly kind: KernelKind;
   private readonly x: Exports;
   private readonly tables: number;
   private readonly tableWords: number;
@@ -68,14 +77,16 @@ export class SaltKernel {
    * @param w window width: 8 is fastest (≈100 MB of tables when all 256 are built), 7 uses ≈58 MB.
    * @param gens the 256 CRS generators as kernel words (worker threads get them from the main
    *   thread instead of re-deriving the CRS); derived from `saltCrs()` when omitted.
+   * @param kind `native` or `wasm` (default: `kernelKind()`, i.e. MEVMC_SALT_KERNEL, else native when available).
    */
-  constructor(w = 8, gens?: Uint32Array) {
+  constructor(w = 8, gens?: Uint32Array, kind?: KernelKind) {
     if (gens) generatorWords(gens);
     if (w < 2 || w > 10) throw new RangeError(`window ${w} out of range`);
     this.w = w;
     // ⌈254/w⌉ windows: with signed digits the top digit absorbs the final carry since r < 2^253.
     this.nwin = Math.ceil(254 / w);
-    this.x = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Exports;
+    this.x = kernelInstance(kind) as Exports;
+    this.kind = this.x.kind;
     const half = 1 << (w - 1);
     this.tableWords = 2 * FE_WORDS * this.nwin * half; // Weierstrass affine (X, Y) per entry
     this.tables = align(this.x.__heap_base.value as number);
@@ -202,12 +213,15 @@ export class SaltKernel {
   }
 }
 
-/** A small instance (no tables) for hashing slot values; one per thread. */
-let hasher: { x: Exports; inp: number; out: number; u8: Uint8Array; u32: Uint32Array; dv: DataView } | undefined;
+/**
+ * A small instance (no tables) for hashing slot values; one per thread. Always wasm: a hash is ~1 µs of work,
+ * so a call through the FFI would cost more than it saves.
+ */
+let hasher: { x: HashExports; inp: number; out: number; u8: Uint8Array; u32: Uint32Array; dv: DataView } | undefined;
 
 function hashInstance(): NonNullable<typeof hasher> {
   if (!hasher) {
-    const x = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Exports;
+    const x = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as HashExports;
     const inp = align(x.__heap_base.value as number);
     const need = inp + 1024 + 64 + 64 - x.memory.buffer.byteLength;
     if (need > 0) x.memory.grow(Math.ceil(need / PAGE));

@@ -56,7 +56,7 @@ export class ParallelKernel {
     const gens = generatorWords();
     for (let i = 1; i < this.threads; i++) {
       const ctrl = new SharedArrayBuffer(16);
-      const worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker-boot.mjs' : './worker.js', import.meta.url), { workerData: { w, gens, ctrl } });
+      const worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker-boot.mjs' : './worker.js', import.meta.url), { workerData: { w, gens, kind: this.local.kind, ctrl } });
       worker.unref();
       const slot: Slot = { worker, ctrl: new Int32Array(ctrl), data: new Uint32Array(0), fresh: undefined, failure: undefined, pending: undefined };
       worker.on('error', (e) => (slot.failure = e));

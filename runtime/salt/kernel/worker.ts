@@ -8,11 +8,12 @@
  * (allowed in Node's main thread) only after computing its own slice, so both cores work.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { JOB_WORDS, POINT_WORDS, SaltKernel } from './index.ts';
+import { JOB_WORDS, type KernelKind, POINT_WORDS, SaltKernel } from './index.ts';
 
 interface Init {
   readonly w: number;
   readonly gens: Uint32Array;
+  readonly kind: KernelKind;
   readonly ctrl: SharedArrayBuffer;
 }
 
@@ -22,7 +23,7 @@ export type WorkerMsg =
   | { op: 'tables'; tables: SharedArrayBuffer };
 
 const init = workerData as Init;
-const kernel = new SaltKernel(init.w, init.gens);
+const kernel = new SaltKernel(init.w, init.gens, init.kind);
 const ctrl = new Int32Array(init.ctrl);
 let data: Uint32Array = new Uint32Array(0);
 
