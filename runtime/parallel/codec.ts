@@ -295,6 +295,34 @@ export function toStateDiff(accounts: DecodedAccount[], backend: StateBackend): 
   return diff;
 }
 
+/**
+ * {@link readDiff} and {@link toStateDiff} in one pass: the write set read straight into a {@link StateDiff} over
+ * `backend` (no intermediate objects; the coordinator does this once per committed worker result).
+ */
+export function readStateDiff(r: ByteReader, backend: StateBackend): StateDiff {
+  const n = r.u32();
+  const diff: StateDiff = new Map();
+  for (let i = 0; i < n; i++) {
+    const address = r.address();
+    const f = r.u8();
+    const before = backend.getAccount(address);
+    let after: Account | undefined;
+    if (f & F_AFTER) {
+      const balance = r.word();
+      const nonce = r.word();
+      after = { balance, nonce, code: f & F_CODE ? r.bytes() : before?.code ?? EMPTY };
+    }
+    const m = r.u32();
+    const storage = new Map<bigint, bigint>();
+    for (let j = 0; j < m; j++) {
+      const k = r.word();
+      storage.set(k, r.word());
+    }
+    diff.set(address, { before, after, storageCleared: (f & F_CLEARED) !== 0, storage });
+  }
+  return diff;
+}
+
 // --- whole state (a replica's starting point) ---------------------------------------------------
 /** Every account of `backend` with its storage. */
 export function writeState(w: ByteWriter, backend: StateBackend): void {

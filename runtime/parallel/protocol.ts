@@ -38,6 +38,14 @@ export const CTRL_COMMITTED = 6;
  */
 export const CTRL_WORKERS_WAKE_AT = 7;
 export const CTRL_COORD_WAITING = 8;
+/**
+ * The claim window in force (transactions past the last commit a worker may claim). The coordinator starts it at
+ * {@link claimWindow} and doubles it after each run of clean validations, up to {@link MAX_CLAIM_WINDOW}; a failed
+ * validation sets it back. With a fixed window of 8 the worker caught up with the commits every few transactions
+ * on independent blocks and waited (a futex wait + the coordinator's wake per 4 commits).
+ */
+export const CTRL_WINDOW = 9;
+export const MAX_CLAIM_WINDOW = 1024;
 /** Worker w's result area holds this many bytes: ctrl[CTRL_RES_BYTES + w]. */
 export const CTRL_RES_BYTES = 10;
 export const ctrlWords = (workers: number): number => CTRL_RES_BYTES + workers;

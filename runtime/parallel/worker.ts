@@ -20,9 +20,9 @@ import type { Fork } from '../../src/evm/forks.ts';
 import { CompilerNotLoadedError, type ContractLoader } from '../loader/types.ts';
 import { MemoryBackend, WorldState } from '../state/world.ts';
 import { type Tx, type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
-import { BufferFullError, ByteReader, ByteWriter, addressTable, readDiff, readState, toStateDiff, writeDiff, writeLogs } from './codec.ts';
+import { BufferFullError, ByteReader, ByteWriter, addressTable, readState, readStateDiff, writeDiff, writeLogs } from './codec.ts';
 import {
-  type BlockMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_COORD_WAITING, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, CTRL_WORKERS_WAKE_AT, type FromWorker, type LoaderSpec, type ToWorker, claimWindow,
+  type BlockMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_COORD_WAITING, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, CTRL_WINDOW, CTRL_WORKERS_WAKE_AT, type FromWorker, type LoaderSpec, type ToWorker,
 } from './protocol.ts';
 import { logsBloom } from '../block/receipts.ts';
 import { RecordingBackend } from './reads.ts';
@@ -135,14 +135,14 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
     r.names = names;
     while (r.pos < end) {
       seen = r.u32() + 1;
-      base.applyDiff(toStateDiff(readDiff(r), base));
+      base.applyDiff(readStateDiff(r, base));
     }
     logPos = r.pos;
   };
-  const window = claimWindow(m.workers);
   for (;;) {
     if (Atomics.load(ctrl, CTRL_STOP) !== 0) break;
     // Not too far ahead of the commits (woken by the coordinator's notify on CTRL_COMMITTED).
+    const window = Atomics.load(ctrl, CTRL_WINDOW);
     const committed = Atomics.load(ctrl, CTRL_COMMITTED);
     if (Atomics.load(ctrl, CTRL_CLAIM) >= committed + window && Atomics.load(ctrl, CTRL_CLAIM) < m.order.length) {
       // Wake-up point first, then wait on the value read before: a commit in between makes the wait return at once.

@@ -5,7 +5,7 @@
  * (a block's address table) beside literal ones; a worker's replica overlay against a MemoryBackend given the same diffs.
  */
 import { describe, expect, it } from 'vitest';
-import { ByteReader, ByteWriter, addressTable, readDiff, readLogs, toStateDiff, writeDiff, writeLogs } from '../../runtime/parallel/codec.ts';
+import { ByteReader, ByteWriter, addressTable, readDiff, readLogs, readStateDiff, toStateDiff, writeDiff, writeLogs } from '../../runtime/parallel/codec.ts';
 import { OverlayBackend } from '../../runtime/parallel/replica.ts';
 import { PackedLog } from '../../runtime/state/packed-log.ts';
 import { MemoryBackend, type StateDiff } from '../../runtime/state/world.ts';
@@ -103,5 +103,9 @@ describe('parallel codec', () => {
     const w = new ByteWriter();
     writeDiff(w, diff);
     expect(toStateDiff(readDiff(new ByteReader(w.take())), base)).toEqual(diff);
+    // The one-pass reader the coordinator and the replicas use gives the same diff, and ends where the bytes end.
+    const r = new ByteReader(w.take());
+    expect(readStateDiff(r, base)).toEqual(diff);
+    expect(r.pos).toBe(w.pos);
   });
 });
