@@ -32,6 +32,8 @@ export interface SaltBenchRow {
 
 /** Benchmark result. */
 export interface SaltBenchResult {
+  /** Build of the kernel (`native` or `wasm`; env MEVMC_SALT_KERNEL). */
+  kernel: string;
   window: number;
   threads: number;
   /** CRS derivation, defaults, and building the 256 fixed-base tables (once per process). */
@@ -76,13 +78,13 @@ export function runSaltBench(sizes: number[] = [1000, 10000], opts: { window?: n
   } finally {
     engine.close();
   }
-  return { window, threads, setupMs, rows };
+  return { kernel: engine.local.kind, window, threads, setupMs, rows };
 }
 
 /** Human-readable lines for a result (what `mevmc bench` prints in its SALT section). */
 export function formatSaltBench(r: SaltBenchResult): string[] {
   const lines = [
-    `SALT: setup ${(r.setupMs / 1000).toFixed(2)} s (CRS, defaults, window-${r.window} tables for 256 generators), ${r.threads} thread(s)`,
+    `SALT: setup ${(r.setupMs / 1000).toFixed(2)} s (CRS, defaults, window-${r.window} tables for 256 generators), ${r.threads} thread(s), ${r.kernel} kernel`,
   ];
   for (const x of r.rows) {
     lines.push(
