@@ -1,7 +1,9 @@
 /**
  * @file mevmc_keccak256 against @noble/hashes' keccak_256: every length 0..300 (all positions of
  * the padding within and across the 136-byte blocks), a few KB, unaligned inputs, and the result
- * written over its own input.
+ * written over its own input; the memo of 32- and 64-byte inputs (keccak.c) against the same
+ * reference: repeats, one-bit changes in every lane, all-zero inputs on an empty memo, a 32-byte
+ * input that is the prefix of a remembered 64-byte one, evictions, hits written over the input.
  */
 import { describe, it, expect } from 'vitest';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -71,5 +73,45 @@ describe('mevmc_keccak256', () => {
     expect(hashAt(EVM_MEMORY_BASE, data, EVM_MEMORY_BASE)).toBe(reference(data));
     const short = randomBytes(rng, 10);
     expect(hashAt(EVM_MEMORY_BASE + 100, short, EVM_MEMORY_BASE + 95)).toBe(reference(short));
+  });
+
+  it('the 32/64-byte memo gives the reference digest on hits, near misses and evictions', () => {
+    // A fresh memory: the memo starts empty (zeroed), so an all-zero input must not match an empty entry.
+    const own = instantiate(new WebAssembly.Memory({ initial: 3 }));
+    const u8 = () => new Uint8Array(own.memory.buffer);
+    const bad: string[] = [];
+    const check = (what: string, data: Uint8Array, addr = EVM_MEMORY_BASE, r = SLOT[0]) => {
+      u8().set(data, addr);
+      own.fns.mevmc_keccak256(r, addr, data.length);
+      if (readWord(own.memory, r) !== reference(data)) bad.push(what);
+    };
+    for (const len of [64, 32, 64, 32]) check(`all-zero ${len}`, new Uint8Array(len));
+    const rng = new Rng(4);
+    const bases = Array.from({ length: 24 }, (_, i) => randomBytes(rng, i % 3 === 0 ? 32 : 64));
+    for (let round = 0; round < 3; round++) {
+      bases.forEach((b, i) => {
+        check(`base ${i} round ${round}`, b, EVM_MEMORY_BASE + (i % 5));
+        // One bit flipped in one lane, 40 times per lane, the base hashed again before each: some of these land
+        // in the base's entry (16 entries), where only a compare of that lane tells them apart.
+        for (let lane = 0; lane < b.length / 8; lane++) {
+          for (let k = 0; k < 40; k++) {
+            const near = b.slice();
+            const bit = Number(rng.u64() % 64n);
+            near[8 * lane + (bit >> 3)] ^= 1 << (bit & 7);
+            check(`base ${i} lane ${lane} bit ${bit}`, near);
+            check(`base ${i} between`, b);
+          }
+        }
+        check(`base ${i} again`, b);
+        // The other length over the same bytes: a 32-byte prefix of a 64-byte input, a 64-byte extension with zeros.
+        check(`base ${i} other length`, b.length === 64 ? b.subarray(0, 32) : Uint8Array.from([...b, ...new Uint8Array(32)]));
+      });
+    }
+    // A hit whose result overwrites its own input.
+    const d = randomBytes(rng, 64);
+    check('overwrite, miss', d, EVM_MEMORY_BASE + 300, SLOT[1]);
+    check('overwrite, hit', d, EVM_MEMORY_BASE + 300, EVM_MEMORY_BASE + 300);
+    check('overwrite, hit again', d, EVM_MEMORY_BASE + 300, EVM_MEMORY_BASE + 310);
+    expect(bad).toEqual([]);
   });
 });
