@@ -127,6 +127,10 @@ export class WasmInstance implements ContractInstance {
   /** The contract whose pool holds this instance. */
   owner: LoadedContract | undefined;
   readonly stateCache: boolean;
+  /** Neighbours in the loader's list of idle instances (see WasmLoader.release). */
+  idlePrev: WasmInstance | undefined = undefined;
+  idleNext: WasmInstance | undefined = undefined;
+  idle = false;
 
   constructor(module: WebAssembly.Module, readonly slot: FrameSlot = new FrameSlot()) {
     this.memory = slot.memory;
@@ -151,6 +155,8 @@ export interface LoaderOptions {
    * (AnalyzeOptions.volatileEnv). Part of the cache key; off for Ethereum.
    */
   volatileEnv?: boolean;
+  /** Idle instances kept across all contracts, least recently used dropped first (default MAX_IDLE_INSTANCES). */
+  maxIdleInstances?: number;
 }
 
 /** A compiled contract: its module, compile time and a pool of instances. */
@@ -171,8 +177,14 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
     return this.opts.volatileEnv === true;
   }
   private readonly cache = new Map<string, LoadedContract>();
-  /** Idle instances, least recently released first. */
-  private readonly idle = new Set<WasmInstance>();
+  /**
+   * Idle instances, least recently released first: a list threaded through the instances. It was a Set with a
+   * delete and an add per call; a long-lived Set's hash table is in V8's old space, and the tables its churn
+   * reallocates are then allocated there too — garbage only a major GC frees, per call (bench-percall-drift.mjs).
+   */
+  private idleHead: WasmInstance | undefined;
+  private idleTail: WasmInstance | undefined;
+  private idleCount = 0;
   /** Code buffers already keyed (the caller must not mutate a code buffer after loading it). */
   private readonly byBuffer = new WeakMap<Uint8Array, LoadedContract[]>();
   readonly opts: LoaderOptions;
@@ -272,7 +284,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
     for (const i of c.pool) {
       if (i.slot === slot) {
         i.inUse = true;
-        this.idle.delete(i);
+        this.unlinkIdle(i);
         return (slot.current = i);
       }
     }
@@ -288,16 +300,31 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
     i.fns = NO_FNS;
     i.slot.busy = false;
     i.slot.current = IDLE;
-    // Instances hold no memory, but each is a V8 object graph: keep the most recently used (a Set iterates in
-    // insertion order).
-    this.idle.delete(i);
-    this.idle.add(i);
-    if (this.idle.size > MAX_IDLE_INSTANCES) {
-      const oldest = this.idle.values().next().value!;
-      this.idle.delete(oldest);
+    // Instances hold no memory, but each is a V8 object graph: keep the most recently used.
+    this.unlinkIdle(i);
+    i.idle = true;
+    i.idlePrev = this.idleTail;
+    if (this.idleTail) this.idleTail.idleNext = i;
+    else this.idleHead = i;
+    this.idleTail = i;
+    if (++this.idleCount > (this.opts.maxIdleInstances ?? MAX_IDLE_INSTANCES)) {
+      const oldest = this.idleHead!;
+      this.unlinkIdle(oldest);
       const pool = oldest.owner?.pool;
       if (pool) pool.splice(pool.indexOf(oldest), 1);
     }
+  }
+
+  private unlinkIdle(i: WasmInstance): void {
+    if (!i.idle) return;
+    const { idlePrev: p, idleNext: n } = i;
+    if (p) p.idleNext = n;
+    else this.idleHead = n;
+    if (n) n.idlePrev = p;
+    else this.idleTail = p;
+    i.idlePrev = i.idleNext = undefined;
+    i.idle = false;
+    this.idleCount--;
   }
 
   /** Frame memories this loader has created (one per nesting level reached). */

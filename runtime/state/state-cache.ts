@@ -247,13 +247,22 @@ export class StateCache {
 
   newAddr(ctx: number, owner: WeakRef<StateCacheOwner>, address: string): number {
     const a = this.x.addr_new(ctx);
-    this.addrs.set(a, { owner, address });
+    // Records are reused (C free list): update the entry in place. A set and a delete per transaction on this
+    // long-lived Map made V8 reallocate its hash table in old space, garbage that only a major GC frees.
+    const info = this.addrs.get(a);
+    if (info === undefined) this.addrs.set(a, { owner, address });
+    else {
+      info.owner = owner;
+      info.address = address;
+    }
     return a;
   }
 
-  /** Free a context and forget its address records. */
-  freeCtx(ctx: number, addrs: Iterable<number>): void {
-    for (const a of addrs) this.addrs.delete(a);
+  /**
+   * Free a context. Its address records' entries stay (bounded by the records C ever had at once) and are
+   * overwritten when a record is reused: only live records are looked up.
+   */
+  freeCtx(ctx: number): void {
     this.x.ctx_free(ctx);
   }
 

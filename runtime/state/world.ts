@@ -132,7 +132,7 @@ interface CacheCtx {
 }
 /** A WorldState dropped without commit()/discard() gives its context back when collected (ctx 0: none open). */
 const freeOnGc = new FinalizationRegistry<CacheCtx>((c) => {
-  if (c.ctx !== 0) stateCache()!.freeCtx(c.ctx, c.addrs.values());
+  if (c.ctx !== 0) stateCache()!.freeCtx(c.ctx);
 });
 
 /**
@@ -141,28 +141,28 @@ const freeOnGc = new FinalizationRegistry<CacheCtx>((c) => {
  * frames) unless MEVMC_STATE_CACHE=0, where the JS maps below serve them.
  */
 export class WorldState implements StateCacheOwner {
-  private readonly accounts = new Map<string, Account | null>();
-  private readonly storage = new Map<string, Map<bigint, bigint>>();
-  private readonly original = new Map<string, Map<bigint, bigint>>();
-  private readonly transient = new Map<string, Map<bigint, bigint>>();
-  private readonly warmAddresses = new Set<string>();
+  private accounts = new Map<string, Account | null>();
+  private storage = new Map<string, Map<bigint, bigint>>();
+  private original = new Map<string, Map<bigint, bigint>>();
+  private transient = new Map<string, Map<bigint, bigint>>();
+  private warmAddresses = new Set<string>();
   /** Warm for the whole transaction without a journal entry (precompiles): see {@link prewarm}. */
   private prewarmed: ReadonlySet<string> = NO_ADDRESSES;
   /** Pre-warmed accounts a chain leaves unloaded until first touched: see {@link touchPreloaded}. */
-  private readonly preloadTouched = new Set<string>();
+  private preloadTouched = new Set<string>();
   /** Those of them first touched warm: warm for the rest of the transaction, no revert cools them. */
-  private readonly preloadWarm = new Set<string>();
-  private readonly warmSlots = new Map<string, Set<bigint>>();
-  private readonly codeHashes = new Map<string, Uint8Array>();
+  private preloadWarm = new Set<string>();
+  private warmSlots = new Map<string, Set<bigint>>();
+  private codeHashes = new Map<string, Uint8Array>();
   private readonly journal: Undo[] = [];
   /** Accounts whose storage was wiped (deleted or re-created): the backend's slots no longer count. */
-  private readonly wiped = new Set<string>();
+  private wiped = new Set<string>();
   /** Accounts created in this transaction (EIP-6780). */
-  readonly created = new Set<string>();
+  created = new Set<string>();
   /** Accounts that executed SELFDESTRUCT in this transaction, with their beneficiary. */
-  readonly destructed = new Map<string, string>();
+  destructed = new Map<string, string>();
   /** Accounts touched in this transaction (EIP-161 deletion of empty touched accounts). */
-  readonly touched = new Set<string>();
+  touched = new Set<string>();
   /** Logs without the cache (MEVMC_STATE_CACHE=0); with it they live in the cache's log buffer. */
   private readonly jsLogs: Log[] = [];
   /** The cache's logs as last decoded, for context `logsCtx` at log version `logsVer`. */
@@ -270,21 +270,23 @@ export class WorldState implements StateCacheOwner {
 
   /** Drop every uncommitted change and per-transaction record (the backend is untouched). */
   discard(): void {
-    // Once per transaction: no array of the collections, and an empty one is left alone.
-    if (this.accounts.size) this.accounts.clear();
-    if (this.storage.size) this.storage.clear();
-    if (this.original.size) this.original.clear();
-    if (this.transient.size) this.transient.clear();
-    if (this.warmSlots.size) this.warmSlots.clear();
-    if (this.codeHashes.size) this.codeHashes.clear();
-    if (this.destructed.size) this.destructed.clear();
-    if (this.warmAddresses.size) this.warmAddresses.clear();
-    if (this.wiped.size) this.wiped.clear();
-    if (this.created.size) this.created.clear();
-    if (this.touched.size) this.touched.clear();
+    // Once per transaction: no array of the collections, and an empty one is left alone. A used one is replaced,
+    // not cleared: V8 allocates the table `clear()` leaves in old space when the old table is there (a WorldState
+    // that lives long), garbage per transaction that only a major GC frees; a new collection is young and dies young.
+    if (this.accounts.size) this.accounts = new Map();
+    if (this.storage.size) this.storage = new Map();
+    if (this.original.size) this.original = new Map();
+    if (this.transient.size) this.transient = new Map();
+    if (this.warmSlots.size) this.warmSlots = new Map();
+    if (this.codeHashes.size) this.codeHashes = new Map();
+    if (this.destructed.size) this.destructed = new Map();
+    if (this.warmAddresses.size) this.warmAddresses = new Set();
+    if (this.wiped.size) this.wiped = new Set();
+    if (this.created.size) this.created = new Set();
+    if (this.touched.size) this.touched = new Set();
     this.prewarmed = NO_ADDRESSES;
-    if (this.preloadTouched.size) this.preloadTouched.clear();
-    if (this.preloadWarm.size) this.preloadWarm.clear();
+    if (this.preloadTouched.size) this.preloadTouched = new Set();
+    if (this.preloadWarm.size) this.preloadWarm = new Set();
     // Array length is set through an accessor call even when it is already 0.
     if (this.journal.length) this.journal.length = 0;
     if (this.jsLogs.length) this.jsLogs.length = 0;
@@ -292,9 +294,9 @@ export class WorldState implements StateCacheOwner {
     this.jsRefund = 0n;
     const c = this.cc;
     if (c) {
-      this.sc!.freeCtx(c.ctx, c.addrs.values());
+      this.sc!.freeCtx(c.ctx);
       c.ctx = 0;
-      c.addrs.clear();
+      if (c.addrs.size) c.addrs = new Map(); // not clear(): as above
       this.cc = undefined;
     }
   }

@@ -101,3 +101,28 @@ describe('codeHashHex', () => {
   });
 });
 
+
+describe('WasmLoader idle instances', () => {
+  it('keeps the most recently released instances up to maxIdleInstances and drops the least recently used', () => {
+    const l = new WasmLoader({ maxIdleInstances: 2 });
+    const codes = [1, 2, 3, 4].map((k) => Uint8Array.from([0x60, k, 0x50, 0x00])); // PUSH1 k POP STOP
+    const run = (code: Uint8Array) => {
+      const c = parseCase({ code: '0x' + Buffer.from(code).toString('hex'), gas: '100000' });
+      expect(runCase(c, { loader: l }).status).toBe('success');
+    };
+    const pools = () => codes.map((c) => l.load(c, Fork.Cancun).pool.length);
+    for (const c of codes) l.load(c, Fork.Cancun);
+    run(codes[0]);
+    run(codes[1]);
+    expect(pools()).toEqual([1, 1, 0, 0]);
+    run(codes[0]); // used again: 1 is now the least recently used
+    run(codes[2]);
+    expect(pools()).toEqual([1, 0, 1, 0]);
+    run(codes[2]); // the most recent again: nothing moves
+    run(codes[3]);
+    expect(pools()).toEqual([0, 0, 1, 1]);
+    // An instance taken again is not idle while it runs: re-running one of the kept two keeps both.
+    run(codes[2]);
+    expect(pools()).toEqual([0, 0, 1, 1]);
+  });
+});
