@@ -6,9 +6,10 @@
  *
  * A compiled contract imports these functions and instantiates this module with the same
  * `env.memory`; the builtins use [0, BUILTIN_STACK_END) as their shadow stack and keep their
- * constants in [BUILTIN_STACK_END, CTX) (see src/abi/context.ts). Instantiating this module
- * writes those constants into the memory, so instantiate it after creating the memory and
- * before running code (and again if that part of the memory is ever cleared).
+ * constants and caches (Barrett moduli, the KECCAK256 memo: zero means empty) in
+ * [BUILTIN_STACK_END, CTX) (see src/abi/context.ts). Instantiating this module writes those
+ * constants into the memory, so instantiate it after creating the memory and before running code
+ * (and again if that part of the memory is ever cleared).
  */
 import { readFileSync } from 'node:fs';
 
