@@ -431,32 +431,74 @@ static inline w256 mevmc_w_exp(w256 b, w256 e) {
 
 /* ---- SIGNEXTEND, BYTE, shifts, CLZ ---------------------------------------------------------- */
 
+/*
+ * Shifts by a run-time amount work on the four limbs with selects: clang lowers a variable shift of a _BitInt(256) by
+ * storing the value into a stack buffer and reloading it at a byte offset, which stalls on store forwarding (corpus
+ * Bits.mix: most of its time on the reloads). By a constant amount the compiler folds these to the plain shifts.
+ */
+
+/* x << s for s < 256. */
+static inline w256 mevmc_w_shl_limbs(w256 x, unsigned s) {
+  u256 u = mevmc_w_to_u256(x);
+  uint64_t l0 = u.w[0], l1 = u.w[1], l2 = u.w[2], l3 = u.w[3];
+  if (s & 128) { l3 = l1; l2 = l0; l1 = 0; l0 = 0; }
+  if (s & 64) { l3 = l2; l2 = l1; l1 = l0; l0 = 0; }
+  unsigned r = s & 63;
+  /* (y >> 1) >> (63 - r) is y >> (64 - r), and 0 for r = 0, without a shift by 64. */
+  u.w[3] = (l3 << r) | ((l2 >> 1) >> (63 - r));
+  u.w[2] = (l2 << r) | ((l1 >> 1) >> (63 - r));
+  u.w[1] = (l1 << r) | ((l0 >> 1) >> (63 - r));
+  u.w[0] = l0 << r;
+  return mevmc_w_from_u256(u);
+}
+
+/* x >> s (logical) for s < 256. */
+static inline w256 mevmc_w_shr_limbs(w256 x, unsigned s) {
+  u256 u = mevmc_w_to_u256(x);
+  uint64_t l0 = u.w[0], l1 = u.w[1], l2 = u.w[2], l3 = u.w[3];
+  if (s & 128) { l0 = l2; l1 = l3; l2 = 0; l3 = 0; }
+  if (s & 64) { l0 = l1; l1 = l2; l2 = l3; l3 = 0; }
+  unsigned r = s & 63;
+  u.w[0] = (l0 >> r) | ((l1 << 1) << (63 - r));
+  u.w[1] = (l1 >> r) | ((l2 << 1) << (63 - r));
+  u.w[2] = (l2 >> r) | ((l3 << 1) << (63 - r));
+  u.w[3] = l3 >> r;
+  return mevmc_w_from_u256(u);
+}
+
 /* SIGNEXTEND: extend the sign of byte b (0 = least significant) of x; b ≥ 31 leaves x as is. */
 static inline w256 mevmc_w_signextend(w256 b, w256 x) {
   if (b >= 31) return x;
-  unsigned bit = (unsigned)b * 8 + 7;         /* ≤ 247 */
-  w256 low = ((w256)2 << bit) - 1;            /* bits 0..bit */
-  return (x >> bit) & 1 ? x | ~low : x & low;
+  unsigned bit = (unsigned)b * 8 + 7, li = bit >> 6, bi = bit & 63; /* bit ≤ 247 */
+  u256 u = mevmc_w_to_u256(x);
+  uint64_t fill = 0 - ((u.w[li] >> bi) & 1);
+  uint64_t above = (~0ull << bi) << 1; /* bits of limb li above the sign bit (none when bi = 63) */
+  u.w[li] = (u.w[li] & ~above) | (fill & above);
+  for (unsigned i = 1; i < 4; i++)
+    if (i > li) u.w[i] = fill;
+  return mevmc_w_from_u256(u);
 }
 
 /* BYTE: byte i of x counting from the most significant end; 0 for i ≥ 32. */
 static inline w256 mevmc_w_byte(w256 i, w256 x) {
   if (i >= 32) return 0;
-  return (x >> (8 * (31 - (unsigned)i))) & 0xff;
+  unsigned k = 31 - (unsigned)i; /* from the least significant end */
+  u256 u = mevmc_w_to_u256(x);
+  return (u.w[k >> 3] >> (8 * (k & 7))) & 0xff;
 }
 
 /* SHL(shift, value): value << shift mod 2^256; 0 for shift ≥ 256. */
-static inline w256 mevmc_w_shl(w256 s, w256 x) { return s < 256 ? x << (unsigned)s : 0; }
+static inline w256 mevmc_w_shl(w256 s, w256 x) { return s < 256 ? mevmc_w_shl_limbs(x, (unsigned)s) : 0; }
 
 /* SHR(shift, value): logical; 0 for shift ≥ 256. */
-static inline w256 mevmc_w_shr(w256 s, w256 x) { return s < 256 ? x >> (unsigned)s : 0; }
+static inline w256 mevmc_w_shr(w256 s, w256 x) { return s < 256 ? mevmc_w_shr_limbs(x, (unsigned)s) : 0; }
 
 /* SAR(shift, value): arithmetic, written on unsigned values (~(~x >> s) for negative x) so
  * nothing depends on the implementation-defined signed shift; all sign bits for shift ≥ 256. */
 static inline w256 mevmc_w_sar(w256 s, w256 x) {
   w256 fill = (w256)0 - (x >> 255);
   if (s >= 256) return fill;
-  return ((x ^ fill) >> (unsigned)s) ^ fill;
+  return mevmc_w_shr_limbs(x ^ fill, (unsigned)s) ^ fill;
 }
 
 /* EIP-7939 CLZ: leading zero bits, 256 for zero. */
