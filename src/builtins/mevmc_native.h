@@ -95,8 +95,9 @@ static inline w256 mevmc_w_load(const uint8_t *p) {
 
 static inline void mevmc_w_store(uint8_t *p, w256 v) { __builtin_memcpy(p, &v, 32); }
 
-/* 32 bytes big-endian: MLOAD. */
-static inline w256 mevmc_w_load_be(const uint8_t *p) {
+/* 32 bytes big-endian: MLOAD. Always inline: clang kept one out-of-line copy per object for contracts with many
+ * MLOADs (corpus Sort: 5% of its samples in the call, the result returned through memory). */
+__attribute__((always_inline)) static inline w256 mevmc_w_load_be(const uint8_t *p) {
   uint64_t l[4];
   __builtin_memcpy(l, p, 32);
   return mevmc_w_make(__builtin_bswap64(l[0]), __builtin_bswap64(l[1]), __builtin_bswap64(l[2]),
@@ -104,7 +105,7 @@ static inline w256 mevmc_w_load_be(const uint8_t *p) {
 }
 
 /* MSTORE. */
-static inline void mevmc_w_store_be(uint8_t *p, w256 v) {
+__attribute__((always_inline)) static inline void mevmc_w_store_be(uint8_t *p, w256 v) {
   uint64_t l[4] = {
     __builtin_bswap64(mevmc_w_limb(v, 3)), __builtin_bswap64(mevmc_w_limb(v, 2)),
     __builtin_bswap64(mevmc_w_limb(v, 1)), __builtin_bswap64(mevmc_w_limb(v, 0)),
