@@ -354,6 +354,14 @@ static inline __attribute__((always_inline)) void fcopy(u32 *r, const u32 *a) {
 }
 
 /* a^(q−2) = a^−1 (Fermat); once per batch inversion, so plain square-and-multiply. */
+#if !defined(__wasm__) && defined(__SIZEOF_INT128__)
+static void finv(u32 *r, const u32 *a) {
+  u64 x[4];
+  to64(x, a);
+  finv64(x, x);
+  from64(r, x);
+}
+#else
 static void finv(u32 *r, const u32 *a) {
   u32 e[NL];
   u32 two[NL] = {2};
@@ -366,6 +374,7 @@ static void finv(u32 *r, const u32 *a) {
   }
   fcopy(r, acc);
 }
+#endif
 
 /* Canonical radix-2^29 limbs ↔ 8 little-endian 32-bit words. */
 static void pack32(u32 *w, const u32 *l) {
@@ -885,10 +894,20 @@ static int feq(const u32 *a, const u32 *b) {
   return x == 0;
 }
 
+#if !defined(__wasm__) && defined(__SIZEOF_INT128__)
+/* Native: exponentiations stay on 4×64 limbs between their first and last step. */
+static void fsqn(u32 *r, const u32 *a, int n) {
+  u64 x[4];
+  to64(x, a);
+  for (int i = 0; i < n; i++) fmul64(x, x, x);
+  from64(r, x);
+}
+#else
 static void fsqn(u32 *r, const u32 *a, int n) {
   fcopy(r, a);
   for (int i = 0; i < n; i++) fsqr(r, r);
 }
+#endif
 
 EXPORT(salt_sqrt_init) void salt_sqrt_init(u32 *tbl) {
   u32 base[NL];
@@ -915,6 +934,26 @@ static int lookup256(const u32 *pos, const u32 *x) {
 }
 
 /* a^((t − 1)/2) with a fixed 4-bit window. */
+#if !defined(__wasm__) && defined(__SIZEOF_INT128__)
+static void pow_ehalf(u32 *r, const u32 *a) {
+  u64 tab[16][4], acc[4];
+  to64(tab[0], ONE);
+  to64(tab[1], a);
+  for (int i = 2; i < 16; i++) fmul64(tab[i], tab[i - 1], tab[1]);
+  fcopy64(acc, tab[0]);
+  for (int i = 55; i >= 0; i--) {
+    if (i != 55) {
+      fmul64(acc, acc, acc);
+      fmul64(acc, acc, acc);
+      fmul64(acc, acc, acc);
+      fmul64(acc, acc, acc);
+    }
+    u32 nib = (EHALF[i >> 3] >> (4 * (i & 7))) & 15;
+    if (nib) fmul64(acc, acc, tab[nib]);
+  }
+  from64(r, acc);
+}
+#else
 static void pow_ehalf(u32 *r, const u32 *a) {
   u32 tab[16][NL];
   fcopy(tab[0], ONE);
@@ -934,6 +973,7 @@ static void pow_ehalf(u32 *r, const u32 *a) {
   }
   fcopy(r, acc);
 }
+#endif
 
 /* m with b = c^m (b of order dividing 2^32), or −1 if b is not in <c> (cannot happen for b = a^t ≠ 0). */
 static long long dlog32(const u32 *tbl, const u32 *b) {
