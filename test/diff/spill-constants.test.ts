@@ -10,8 +10,11 @@ import { MAX256, expectSame, mkCase, pow2 } from '../helpers/engines.ts';
 
 /** Constants under x, bottom first (depths 8..2 with x on top): SIGNEXTEND indices in and past 0..31, and large ones. */
 const CONSTS = [pow2(255) + 7n, 0n, 1n, 15n, 30n, 31n, MAX256 - 4n];
-/** Filler that only allocates locals: x = 3x (DUP1 DUP1 ADD ADD), repeated until the block spills. */
-const fill = (n: number) => 'DUP1 DUP1 ADD ADD '.repeat(n);
+/**
+ * Filler that keeps n + 1 values live at once (x, 2x, 4x, … by DUP1 DUP1 ADD, then summed back into one): dead locals
+ * are reused, so only live ones make the block spill (above ~1,000 i64 locals, 240 values).
+ */
+const fill = (n: number) => 'DUP1 DUP1 ADD '.repeat(n) + 'ADD '.repeat(n);
 /**
  * One round: filler, then x = SIGNEXTEND(c, x) for a constant of each depth, an ADD of one, and a SWAP round trip.
  * Even rounds are only filler, long enough to spill while the constants sit untouched below the virtual stack.

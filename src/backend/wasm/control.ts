@@ -162,8 +162,11 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
   return { body, locals: locals.types() };
 }
 
-/** i64 locals a block may hold before its virtual stack is spilled to memory. */
-const MAX_BLOCK_LOCALS = 4096;
+/**
+ * Live i64 locals a block may hold before its virtual stack is spilled to memory (dead ones are reused first, see
+ * Locals): V8's limit is 50,000 per function, but Liftoff's first-call compile grows with the count (frame.ts).
+ */
+const MAX_BLOCK_LOCALS = 1024;
 
 /** `return st`, publishing the gas left first when the status is a normal ending. */
 function retWithGas(m: Module, st: Status): Expr {
@@ -286,7 +289,10 @@ function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block, call: CallFn)
     if (t === undefined) { bb.exit(Status.InvalidOpcode); return 'ended'; }
     const cx: LowerContext = { fork: a.fork, pc: d.pcs[i], call, volatileEnv: a.volatileEnv };
     if (!compileInst(bb, cx, op, t, d.pushValues.get(i as never))) return 'ended';
-    if (bb.locals.inUse > MAX_BLOCK_LOCALS) bb.spill();
+    // Reuse dead locals; spill only when the virtual stack itself holds nearly MAX_BLOCK_LOCALS
+    if (bb.locals.wantsRecycle || (bb.locals.inUse > MAX_BLOCK_LOCALS && bb.locals.full)) {
+      if (bb.recycle() > MAX_BLOCK_LOCALS - 64) bb.spill();
+    }
   }
   const isTaken = (v: ReturnType<BlockBuilder['pop']>) => m.i64.ne(makeOrLimbs(bb, v, 0), m.i64.const(0n));
   switch (e.kind) {
