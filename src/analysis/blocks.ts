@@ -117,7 +117,9 @@ export function mergeableJumpdests(d: Decoded, fork: Fork, blocks: readonly Bloc
   for (const b of blocks) {
     const e = b.exit;
     if (e.kind === 'fallthrough') continue;
-    for (const s of allSuccessors(e)) if (s >= 0) jumpedTo[s] = 1;
+    for (let k = 0; k < 2; k++) { const s = successorAt(e, k); if (s >= 0) jumpedTo[s] = 1; }
+    const t = e.kind === 'dynamicJump' || e.kind === 'dynamicJumpi' ? e.targets : undefined;
+    if (t !== undefined) for (const s of t.blocks) jumpedTo[s] = 1;
   }
   const out = new Set<number>();
   for (const b of blocks) {
@@ -138,6 +140,16 @@ export function successors(e: Exit): BlockIdx[] {
     case 'jumpi': return [e.to, e.next];
     case 'dynamicJumpi': case 'badJumpi': return [e.next];
     case 'dynamicJump': case 'badJump': case 'terminate': case 'codeEnd': return [];
+  }
+}
+
+/** Successor k (0 or 1) of `successors(e)` without an array (a hot path over large block counts); -1 when none. */
+export function successorAt(e: Exit, k: number): number {
+  switch (e.kind) {
+    case 'fallthrough': case 'jump': return k === 0 ? e.to : -1;
+    case 'jumpi': return k === 0 ? e.to : k === 1 ? e.next : -1;
+    case 'dynamicJumpi': case 'badJumpi': return k === 0 ? e.next : -1;
+    default: return -1;
   }
 }
 
@@ -165,7 +177,11 @@ export function markReachable(blocks: Block[]): { hasDynamicJumps: boolean; disp
   blocks[0].reachable = true;
   while (work.length) {
     const b = blocks[work.pop()!];
-    for (const s of allSuccessors(b.exit)) visit(s);
+    const e = b.exit;
+    visit(successorAt(e, 0) as BlockIdx);
+    visit(successorAt(e, 1) as BlockIdx);
+    const t = e.kind === 'dynamicJump' || e.kind === 'dynamicJumpi' ? e.targets : undefined;
+    if (t !== undefined) for (const s of t.blocks) visit(s);
     if (!dynamic && (b.exit.kind === 'dynamicJump' || b.exit.kind === 'dynamicJumpi') && b.exit.targets === undefined) {
       dynamic = true;
       for (const x of blocks) if (x.isJumpdest) visit(x.index);

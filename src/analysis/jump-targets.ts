@@ -19,7 +19,7 @@
  */
 import type { Fork } from '../evm/forks.ts';
 import { Op, traitsIn } from '../evm/traits.ts';
-import { bodyEnd, successors } from './blocks.ts';
+import { bodyEnd, successorAt, successors } from './blocks.ts';
 import { isJumpdest } from './decode.ts';
 import type { Block, BlockIdx, Decoded, Exit, JumpTargets } from './types.ts';
 
@@ -350,9 +350,11 @@ function resolve(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number,
   // returns to each with that site's own deeper stack); past that a JUMPDEST block is summarised (see symWindow),
   // any other block gets one joined window.
   // Contexts are kept per frame: the windows of one summarised function (by marker), and the others (-1).
-  const contexts: Map<number, Window[]>[] = blocks.map(() => new Map());
-  const collapsed: Set<number>[] = blocks.map(() => new Set());
-  const pending: Window[][] = blocks.map(() => []);
+  // Per block, made on first use: most of a big contract's blocks never need them (24,571 blocks in
+  // micro/loop_with_many_jumpdests, where three containers per block were a third of the pass).
+  const contexts: (Map<number, Window[]> | undefined)[] = new Array(blocks.length);
+  const collapsed: (Set<number> | undefined)[] = new Array(blocks.length);
+  const pending: (Window[] | undefined)[] = new Array(blocks.length);
   /** Summarised functions: their callers' windows, the returns met in their bodies, and whether they gave up. */
   const callers = new Map<number, Window[]>();
   const events = new Map<number, ReturnEvent[]>();
@@ -365,7 +367,7 @@ function resolve(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number,
   const queued = new Uint8Array(blocks.length);
   const work: BlockIdx[] = [];
   const enqueue = (to: BlockIdx, w: Window) => {
-    pending[to].push(w);
+    (pending[to] ??= []).push(w);
     if (!queued[to]) { queued[to] = 1; work.push(to); }
   };
   const flow = (to: BlockIdx, w0: Window) => {
@@ -374,9 +376,10 @@ function resolve(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number,
     const w = normalise(w0);
     if (callers.has(to)) { addCaller(to, w); return; }
     const key = markerOf(w) ?? -1;
-    let cs = contexts[to].get(key);
-    if (cs === undefined) contexts[to].set(key, (cs = []));
-    if (collapsed[to].has(key)) {
+    const byKey = (contexts[to] ??= new Map<number, Window[]>());
+    let cs = byKey.get(key);
+    if (cs === undefined) byKey.set(key, (cs = []));
+    if (collapsed[to]?.has(key)) {
       const j = join(cs[0], w, true);
       if (j === undefined) return;
       cs[0] = j;
@@ -390,14 +393,14 @@ function resolve(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number,
       callers.set(to, []);
       events.set(to, []);
       const sw = symWindow(to);
-      contexts[to].set(markerOf(sw)!, [sw]);
+      byKey.set(markerOf(sw)!, [sw]);
       enqueue(to, sw);
       addCaller(to, w);
     } else {
       let j = w;
       for (const c of cs) j = join(j, c) ?? j;
-      contexts[to].set(key, [j]);
-      collapsed[to].add(key);
+      byKey.set(key, [j]);
+      (collapsed[to] ??= new Set()).add(key);
       enqueue(to, j);
     }
   };
@@ -453,8 +456,8 @@ function resolve(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number,
   while (work.length > 0) {
     const bi = work.pop()!;
     queued[bi] = 0;
-    const todo = pending[bi];
-    pending[bi] = [];
+    const todo = pending[bi]!;
+    pending[bi] = undefined;
     for (const ctx of todo) visit(bi, ctx);
   }
   function visit(bi: BlockIdx, ctx: Window): void {
@@ -497,16 +500,25 @@ function resolve(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number,
  * when the code has no dynamic jump at all. Only these blocks' stack states can resolve anything.
  */
 function leadsToDynamicJump(blocks: readonly Block[]): Uint8Array | undefined {
-  const preds: BlockIdx[][] = blocks.map(() => []);
-  const out = new Uint8Array(blocks.length);
-  const work: BlockIdx[] = [];
+  const n = blocks.length;
+  const out = new Uint8Array(n);
+  const work: number[] = [];
+  // Predecessor lists in one typed array (CSR: preds of s at from[s] .. from[s + 1]), not an array per block.
+  const from = new Int32Array(n + 1);
   for (const b of blocks) {
-    for (const s of successors(b.exit)) if (s >= 0) preds[s].push(b.index);
+    for (let k = 0; k < 2; k++) { const s = successorAt(b.exit, k); if (s >= 0) from[s + 1]++; }
     if (b.exit.kind === 'dynamicJump' || b.exit.kind === 'dynamicJumpi') { out[b.index] = 1; work.push(b.index); }
   }
   if (work.length === 0) return undefined;
+  for (let i = 0; i < n; i++) from[i + 1] += from[i];
+  const fill = from.slice(0, n);
+  const preds = new Int32Array(from[n]);
+  for (const b of blocks) {
+    for (let k = 0; k < 2; k++) { const s = successorAt(b.exit, k); if (s >= 0) preds[fill[s]++] = b.index; }
+  }
   while (work.length > 0) {
-    for (const p of preds[work.pop()!]) if (!out[p]) { out[p] = 1; work.push(p); }
+    const s = work.pop()!;
+    for (let i = from[s]; i < from[s + 1]; i++) { const p = preds[i]; if (!out[p]) { out[p] = 1; work.push(p); } }
   }
   return out;
 }
