@@ -155,6 +155,12 @@ export class BlockBuilder extends VirtualStack<Value> {
     return this.m.local.get(LOCAL_SP, i32);
   }
 
+  /**
+   * Bytes of EVM memory known to exist at this point of the block (a constant-range access checked or grew it; memory
+   * never shrinks within a frame): lower.ts `expandMemory` skips the check of a constant range below it.
+   */
+  memInside = 0;
+
   /** Items the block's underflow check guarantees below the entry top (0 after a spill moved sp). */
   private entryReq = 0;
   private baseSet = false;

@@ -170,6 +170,17 @@ export function expandMemory(bb: BlockBuilder, cx: LowerContext, off: Value, len
     return m.block(null, [m.local.set(2, s), m.if(m.local.get(2, i32), m.return(m.local.get(2, i32)))]);
   };
   const memBytes = m.i64.shl(m.i64.load(Ctx.memWords, 8, m.i32.const(CTX)), m.i64.const(5n));
+  const coff = valueConst(off);
+  if (clen !== undefined && coff !== undefined && coff + clen < 1n << 32n) {
+    // A constant range: memory never shrinks, so once this block has checked (or grown) memory up to `memInside`,
+    // accesses below it need nothing; else one compare against the size, and the call only when it grows
+    // (a constant KECCAK256/RETURN range used to call mevmc_expand every time).
+    const end = Number(coff + clen);
+    if (end <= bb.memInside) return;
+    bb.emit(m.if(m.i64.le_u(m.i64.const(BigInt(end)), memBytes), m.nop(), call()));
+    bb.memInside = end;
+    return;
+  }
   if (clen !== undefined && clen <= 32n) {
     // Fixed small length (MLOAD/MSTORE/MSTORE8): inside current memory → nothing to do.
     // off < 2^32 first, so that off + len cannot wrap around 2^64 and pass for a small address.
