@@ -23,7 +23,7 @@
  *    write set is committed as is (a worker's bytes go into the commit log unchanged), else the coordinator
  *    re-executes it on the committed state (so at most two executions per transaction, and the second is exact).
  * 6. Speculation stops — the rest runs here — when half of the latest 16 results failed validation (a dependency
- *    chain, workload W4), or when committing worker results has cost more than half of what executing them cost
+ *    chain, workload W4), or when a window of 32 commits took more wall time than executing them here would have
  *    (cheap transactions: the hand-over would dominate), or when the commit log is full.
  *
  * Everything that decides a result is the committed state; timing only decides how much work is wasted. So the
@@ -42,6 +42,7 @@ import type { ParallelPool, PoolWorker } from './pool.ts';
 import { CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, CTRL_COORD_WAITING, CTRL_WINDOW, CTRL_WORKERS_WAKE_AT, MAX_CLAIM_WINDOW, type DelaySpec, type FromWorker, claimWindow, ctrlWords } from './protocol.ts';
 import { type ConflictKind, type RecordedReads, RecordingBackend, takeReads, validateReads, validateRecorded } from './reads.ts';
 import type { ParallelStats } from './stats.ts';
+import { HandOverRule, SEQ_OVERHEAD } from './stop-rule.ts';
 
 export type { ParallelStats } from './stats.ts';
 
@@ -138,15 +139,6 @@ export const MIN_DISPATCHED_GAS = 4_000_000n;
 const LOG_BYTES_PER_TX = 32 << 10;
 const LOG_MAX_BYTES = 1 << 28;
 
-/**
- * Speculation also stops when, over the latest this many worker results (checked at each multiple), the median
- * commit cost the coordinator more than {@link HANDOVER_RATIO} of the median execution in the workers: a worker
- * result saves the coordinator that execution (plus the commit and bloom it would do anyway) and costs it the
- * commit, so it is a gain while the commit is cheaper than the execution. At 0.5 the rule stopped W3's swaps
- * (~20 µs commit, ~150 µs execution) on a loaded machine after 59–277 of 407 and the coordinator ran the rest alone.
- */
-const HANDOVER_SAMPLE = 32;
-const HANDOVER_RATIO = 1;
 
 /** Speculation stops when half of this many latest worker results failed validation (the workload W4 shape). */
 const STOP_WINDOW = 16;
@@ -344,12 +336,21 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     }
     if (writeLog(i, diff, raw)) publish(i);
   };
+  /** What executing the last committed transaction here cost or would have (stop-rule.ts). */
+  let lastExec = 0;
+  /** Transaction i on the committed state, exactly as the sequential executor runs it (timed for the stop rule). */
+  const exact = (i: number): StateDiff => {
+    const t = performance.now();
+    const diff = hooks.runHere(i);
+    lastExec = performance.now() - t;
+    return diff;
+  };
   const conflict = (i: number, kind: ConflictKind | 'error'): StateDiff => {
     startStreaming();
     stats.conflicts++;
     stats.conflictKinds[kind] = (stats.conflictKinds[kind] ?? 0) + 1;
     stats.executions[i] = 2;
-    return hooks.runHere(i);
+    return exact(i);
   };
 
   // --- worker results: read from the workers' shared result areas, indexed by transaction ---
@@ -419,12 +420,6 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     stats.localSpeculated = (stats.localSpeculated ?? 0) + 1;
   };
 
-  /**
-   * The latest worker results' execution ms (as the workers measured) and the coordinator's ms committing each;
-   * judged by medians: on a loaded machine a preempted thread turns a few sums into outliers.
-   */
-  const handover = { n: 0, exec: new Float64Array(HANDOVER_SAMPLE), commit: new Float64Array(HANDOVER_SAMPLE) };
-  const median = (a: Float64Array): number => a.slice().sort()[HANDOVER_SAMPLE >> 1];
   const ranHere = new Set<number>();
   try {
     let d = 0;
@@ -434,10 +429,21 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     const recent: boolean[] = [];
     let recentConflicts = 0;
     let clean = 0;
+    // Speculation also stops when a window of commits took longer than running them here would have (stop-rule.ts).
+    const rule = new HandOverRule();
+    const measure = (i: number): void => {
+      if (rule.add(lastExec) && !p.keepSpeculating) {
+        speculating = false;
+        stats.stoppedAt = i;
+        stats.stopReason = 'hand-over';
+        Atomics.store(ctrl, CTRL_STOP, 1);
+      }
+    };
     for (let i = 0; i < n; i++) {
       hooks.checkGas(i);
       if (order[d] !== i) {
-        append(i, hooks.runHere(i));
+        append(i, exact(i));
+        if (speculating) measure(i);
         continue;
       }
       const pos = d++;
@@ -475,7 +481,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         }
         if (!speculating || Atomics.compareExchange(ctrl, CTRL_CLAIM, pos, pos + 1) === pos) {
           if (!speculating && pos < Math.min(Atomics.load(ctrl, CTRL_CLAIM), order.length)) ranHere.add(i);
-          committed = hooks.runHere(i);
+          committed = exact(i);
           stats.ranHere = (stats.ranHere ?? 0) + 1;
           break;
         }
@@ -487,11 +493,12 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
           if (arrived.has(i)) continue;
           // No worker will answer (one failed): exact, here.
           ranHere.add(i);
-          committed = hooks.runHere(i);
+          committed = exact(i);
           break;
         } else await waitForWorkers(i);
       }
       append(i, committed);
+      if (speculating) measure(i);
       Atomics.store(ctrl, CTRL_COMMITTED, d);
       const wakeAt = workers.length ? Atomics.load(ctrl, CTRL_WORKERS_WAKE_AT) : 0;
       if (wakeAt !== 0 && d >= wakeAt) {
@@ -516,13 +523,6 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         speculating = false;
         stats.stoppedAt = i;
         stats.stopReason = 'conflicts';
-        Atomics.store(ctrl, CTRL_STOP, 1);
-      }
-      if (speculating && handover.n >= HANDOVER_SAMPLE && handover.n % HANDOVER_SAMPLE === 0 && !p.keepSpeculating &&
-        median(handover.commit) > HANDOVER_RATIO * median(handover.exec)) {
-        speculating = false;
-        stats.stoppedAt = i;
-        stats.stopReason = 'hand-over';
         Atomics.store(ctrl, CTRL_STOP, 1);
       }
     }
@@ -552,6 +552,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     backend.applyDiff!(diff);
     feeAtCommit(diff, x.fee);
     hooks.finish(i, result, diff, x.kind!, x.ms!);
+    lastExec = SEQ_OVERHEAD * x.ms!;
     stats.commitMs = (stats.commitMs ?? 0) + performance.now() - t;
     return diff;
   }
@@ -605,7 +606,6 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     }
     const execMs = r.f64();
     stats.workerTxMs = (stats.workerTxMs ?? 0) + execMs;
-    handover.exec[handover.n % HANDOVER_SAMPLE] = execMs;
     const bad = validateReads(r, backend, codeVersion, seen, written);
     if (bad) return conflict(i, bad);
     if (status === 'rejected') throw new InvalidBlockError(i, `rejected: ${error}`);
@@ -621,7 +621,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     hooks.finish(i, result, diff, kind, execMs, bloom);
     const ms = performance.now() - t;
     stats.commitMs = (stats.commitMs ?? 0) + ms;
-    handover.commit[handover.n++ % HANDOVER_SAMPLE] = ms;
+    lastExec = SEQ_OVERHEAD * execMs;
     return diff;
   }
 }

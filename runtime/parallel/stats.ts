@@ -18,7 +18,7 @@ export interface ParallelStats {
   conflictKinds: Partial<Record<ConflictKind | 'error', number>>;
   /** Set when speculation stopped (most recent results failed validation): the index after which all ran here. */
   stoppedAt?: number;
-  /** Why: 'conflicts' (half of the latest 16 results failed validation) or 'hand-over' (committing worker results cost more than half of executing them). */
+  /** Why: 'conflicts' (half of the latest 16 results failed validation) or 'hand-over' (32 commits took longer than executing them here would have). */
   stopReason?: 'conflicts' | 'hand-over';
   /** Set when the block ran sequentially instead, with why (too little to run in parallel). */
   fallback?: string;
