@@ -61,6 +61,13 @@ _Static_assert(sizeof(w256) == 32 && sizeof(u256) == 32, "a word is 32 bytes, 4 
 
 /* Slow paths stay out of line, so the inline fast paths stay small at every call site. */
 #define MEVMC_NATIVE_SLOW static __attribute__((noinline, unused))
+/* Word operations that must not become calls: clang passes a _BitInt(256) through memory, and the result's reload
+ * after the call stalls on store forwarding (the limb-wise shifts were left out of line in corpus Bits.mix). */
+#ifdef __OPTIMIZE__
+#define MEVMC_NATIVE_INLINE static inline __attribute__((always_inline))
+#else /* -O0 (units too large to optimise): inlining only makes the code bigger and slower to build */
+#define MEVMC_NATIVE_INLINE static inline
+#endif
 
 /* ---- conversions --------------------------------------------------------------------------- */
 
@@ -95,9 +102,9 @@ static inline w256 mevmc_w_load(const uint8_t *p) {
 
 static inline void mevmc_w_store(uint8_t *p, w256 v) { __builtin_memcpy(p, &v, 32); }
 
-/* 32 bytes big-endian: MLOAD. Always inline: clang kept one out-of-line copy per object for contracts with many
+/* 32 bytes big-endian: MLOAD. Always inlined when optimising: clang kept one out-of-line copy per object for contracts with many
  * MLOADs (corpus Sort: 5% of its samples in the call, the result returned through memory). */
-__attribute__((always_inline)) static inline w256 mevmc_w_load_be(const uint8_t *p) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_load_be(const uint8_t *p) {
   uint64_t l[4];
   __builtin_memcpy(l, p, 32);
   return mevmc_w_make(__builtin_bswap64(l[0]), __builtin_bswap64(l[1]), __builtin_bswap64(l[2]),
@@ -105,7 +112,7 @@ __attribute__((always_inline)) static inline w256 mevmc_w_load_be(const uint8_t 
 }
 
 /* MSTORE. */
-__attribute__((always_inline)) static inline void mevmc_w_store_be(uint8_t *p, w256 v) {
+MEVMC_NATIVE_INLINE void mevmc_w_store_be(uint8_t *p, w256 v) {
   uint64_t l[4] = {
     __builtin_bswap64(mevmc_w_limb(v, 3)), __builtin_bswap64(mevmc_w_limb(v, 2)),
     __builtin_bswap64(mevmc_w_limb(v, 1)), __builtin_bswap64(mevmc_w_limb(v, 0)),
@@ -203,7 +210,7 @@ MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_slow(w256 a, w256 b, int op) {
 
 /* The inline fast paths below cover operands below 2^64 (unsigned) or sign-extended int64
  * (signed); everything else, including the rules for zero divisors, is div_core.h's. */
-static inline w256 mevmc_w_div(w256 a, w256 b) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_div(w256 a, w256 b) {
   if (mevmc_w_fits64(a) && mevmc_w_fits64(b)) {
     uint64_t y = (uint64_t)b;
     return y ? (w256)((uint64_t)a / y) : 0;
@@ -211,7 +218,7 @@ static inline w256 mevmc_w_div(w256 a, w256 b) {
   return mevmc_w_divmod_slow(a, b, U256_OP_DIV);
 }
 
-static inline w256 mevmc_w_mod(w256 a, w256 b) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_mod(w256 a, w256 b) {
   if (mevmc_w_fits64(a) && mevmc_w_fits64(b)) {
     uint64_t y = (uint64_t)b;
     return y ? (w256)((uint64_t)a % y) : 0;
@@ -221,7 +228,7 @@ static inline w256 mevmc_w_mod(w256 a, w256 b) {
 
 /* Signed division truncating toward zero; small operands divide their int64 magnitudes (≤ 2^63,
  * as unsigned: SDIV(-2^63, -1) = +2^63 needs no special case, and there is no C overflow). */
-static inline w256 mevmc_w_sdiv(w256 a, w256 b) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_sdiv(w256 a, w256 b) {
   if (mevmc_w_is_small_signed(a) && mevmc_w_is_small_signed(b)) {
     uint64_t x = (uint64_t)a, y = (uint64_t)b, sx = x >> 63, sy = y >> 63;
     uint64_t mx = sx ? 0 - x : x, my = sy ? 0 - y : y;
@@ -231,7 +238,7 @@ static inline w256 mevmc_w_sdiv(w256 a, w256 b) {
 }
 
 /* Signed remainder: |a| mod |b| with the sign of a. */
-static inline w256 mevmc_w_smod(w256 a, w256 b) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_smod(w256 a, w256 b) {
   if (mevmc_w_is_small_signed(a) && mevmc_w_is_small_signed(b)) {
     uint64_t x = (uint64_t)a, y = (uint64_t)b, sx = x >> 63, sy = y >> 63;
     uint64_t mx = sx ? 0 - x : x, my = sy ? 0 - y : y;
@@ -280,7 +287,7 @@ MEVMC_NATIVE_SLOW const mevmc_barrett *mevmc_barrett_setup(const uint64_t *m) {
 }
 
 /* The cache entry of m (made on a miss), or 0 when m does not take Barrett. */
-__attribute__((always_inline)) static inline const mevmc_barrett *mevmc_barrett_ready(const uint64_t *m) {
+MEVMC_NATIVE_INLINE const mevmc_barrett *mevmc_barrett_ready(const uint64_t *m) {
   if (!mevmc_barrett_fits(m)) return 0;
   for (int i = 0; i < MEVMC_BARRETT_SLOTS; i++) {
     const mevmc_barrett *c = &mevmc_barrett_cache[i];
@@ -290,7 +297,7 @@ __attribute__((always_inline)) static inline const mevmc_barrett *mevmc_barrett_
 }
 
 /* x mod m for x < 2^512 (8 limbs), m with its entry c. */
-__attribute__((always_inline)) static inline w256 mevmc_barrett_reduce(const uint64_t *x, const uint64_t *m, const mevmc_barrett *c) {
+MEVMC_NATIVE_INLINE w256 mevmc_barrett_reduce(const uint64_t *x, const uint64_t *m, const mevmc_barrett *c) {
   /* q3 = floor(floor(x / 2^192) * mu / 2^320), from the partial products of weight >= 2^192 only: the dropped ones
    * sum below 2^258, so q3 is at most one below Barrett's estimate, itself at most two below floor(x / m).
    * Loops fully unrolled (so the limbs stay in registers): 37 -> 34 ns a MULMOD against 43 ns rolled. */
@@ -439,7 +446,7 @@ static inline w256 mevmc_w_exp(w256 b, w256 e) {
  */
 
 /* x << s for s < 256. */
-static inline w256 mevmc_w_shl_limbs(w256 x, unsigned s) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_shl_limbs(w256 x, unsigned s) {
   u256 u = mevmc_w_to_u256(x);
   uint64_t l0 = u.w[0], l1 = u.w[1], l2 = u.w[2], l3 = u.w[3];
   if (s & 128) { l3 = l1; l2 = l0; l1 = 0; l0 = 0; }
@@ -454,7 +461,7 @@ static inline w256 mevmc_w_shl_limbs(w256 x, unsigned s) {
 }
 
 /* x >> s (logical) for s < 256. */
-static inline w256 mevmc_w_shr_limbs(w256 x, unsigned s) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_shr_limbs(w256 x, unsigned s) {
   u256 u = mevmc_w_to_u256(x);
   uint64_t l0 = u.w[0], l1 = u.w[1], l2 = u.w[2], l3 = u.w[3];
   if (s & 128) { l0 = l2; l1 = l3; l2 = 0; l3 = 0; }
@@ -468,7 +475,7 @@ static inline w256 mevmc_w_shr_limbs(w256 x, unsigned s) {
 }
 
 /* SIGNEXTEND: extend the sign of byte b (0 = least significant) of x; b ≥ 31 leaves x as is. */
-static inline w256 mevmc_w_signextend(w256 b, w256 x) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_signextend(w256 b, w256 x) {
   if (b >= 31) return x;
   unsigned bit = (unsigned)b * 8 + 7, li = bit >> 6, bi = bit & 63; /* bit ≤ 247 */
   u256 u = mevmc_w_to_u256(x);
@@ -481,7 +488,7 @@ static inline w256 mevmc_w_signextend(w256 b, w256 x) {
 }
 
 /* BYTE: byte i of x counting from the most significant end; 0 for i ≥ 32. */
-static inline w256 mevmc_w_byte(w256 i, w256 x) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_byte(w256 i, w256 x) {
   if (i >= 32) return 0;
   unsigned k = 31 - (unsigned)i; /* from the least significant end */
   u256 u = mevmc_w_to_u256(x);
@@ -489,14 +496,14 @@ static inline w256 mevmc_w_byte(w256 i, w256 x) {
 }
 
 /* SHL(shift, value): value << shift mod 2^256; 0 for shift ≥ 256. */
-static inline w256 mevmc_w_shl(w256 s, w256 x) { return s < 256 ? mevmc_w_shl_limbs(x, (unsigned)s) : 0; }
+MEVMC_NATIVE_INLINE w256 mevmc_w_shl(w256 s, w256 x) { return s < 256 ? mevmc_w_shl_limbs(x, (unsigned)s) : 0; }
 
 /* SHR(shift, value): logical; 0 for shift ≥ 256. */
-static inline w256 mevmc_w_shr(w256 s, w256 x) { return s < 256 ? mevmc_w_shr_limbs(x, (unsigned)s) : 0; }
+MEVMC_NATIVE_INLINE w256 mevmc_w_shr(w256 s, w256 x) { return s < 256 ? mevmc_w_shr_limbs(x, (unsigned)s) : 0; }
 
 /* SAR(shift, value): arithmetic, written on unsigned values (~(~x >> s) for negative x) so
  * nothing depends on the implementation-defined signed shift; all sign bits for shift ≥ 256. */
-static inline w256 mevmc_w_sar(w256 s, w256 x) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_sar(w256 s, w256 x) {
   w256 fill = (w256)0 - (x >> 255);
   if (s >= 256) return fill;
   return mevmc_w_shr_limbs(x ^ fill, (unsigned)s) ^ fill;
@@ -540,5 +547,6 @@ static inline int32_t mevmc_w_expand(uint8_t *mem, uint64_t offset, uint64_t len
 }
 
 #undef MEVMC_NATIVE_SLOW
+#undef MEVMC_NATIVE_INLINE
 
 #endif /* MEVMC_NATIVE_H */
