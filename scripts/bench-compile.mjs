@@ -31,6 +31,7 @@ const { compileToWasm } = await load('src/backend/wasm/index.js');
 const { parseForkName } = await load('src/evm/forks.js');
 const { loadSharedBench, prepareBenchCase } = await load('runtime/harness/shared-bench.js');
 const { loadCorpusBenchCases } = await load('corpus/index.js');
+const { codeHashHex } = await load('runtime/loader/cache.js');
 
 const RUNS = Number(process.env.RUNS ?? 7);
 const WARMUP = Number(process.env.WARMUP ?? 2);
@@ -70,7 +71,8 @@ async function contracts() {
   const out = new Map();
   const add = (name, code, fork) => {
     const key = `${fork}:${Buffer.from(code).toString('hex')}`;
-    if (!out.has(key) && (!FILTER || FILTER.test(name))) out.set(key, { name, code, fork });
+    // The code hash comes from the caller, as in the runtime (the loader's cache key)
+    if (!out.has(key) && (!FILTER || FILTER.test(name))) out.set(key, { name, code, fork, codeHash: codeHashHex(code) });
   };
   for (const b of loadSharedBench().cases) {
     const p = await prepareBenchCase(b);
@@ -83,7 +85,7 @@ async function contracts() {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** One compile, timed by phase (analysis phases measured on a separate pass over fresh blocks). */
-function once(code, fork, writer = WRITER) {
+function once(code, fork, codeHash, writer = WRITER) {
   const t0 = performance.now();
   let cpu = 0;
   const d = decode(code);
@@ -96,7 +98,7 @@ function once(code, fork, writer = WRITER) {
   const a = analyze(code, fork);
   const t3 = performance.now();
   const timings = { lower: 0, validate: 0, optimize: 0, emit: 0 };
-  const art = compileToWasm(a, { optimize: OPT, timings, validate: OPT !== 0, writer });
+  const art = compileToWasm(a, { optimize: OPT, timings, validate: OPT !== 0, writer, codeHash });
   const t4 = performance.now();
   cpu = cpuMs(c0);
   let v8 = { v8lazy: 0, v8eager: 0, v8eagerCpu: 0 };
@@ -113,7 +115,7 @@ if (process.env.PROFILE) {
   // PROFILE=n: n rounds, inside one named function so that a profile can be cut to it (setup compiles init code too)
   const profiledCompiles = () => {
     for (let i = 0; i < Number(process.env.PROFILE); i++) {
-      for (const c of list) compileToWasm(analyze(c.code, c.fork), { optimize: OPT, validate: OPT !== 0, writer: WRITER });
+      for (const c of list) compileToWasm(analyze(c.code, c.fork), { optimize: OPT, validate: OPT !== 0, writer: WRITER, codeHash: c.codeHash });
     }
   };
   profiledCompiles();
@@ -122,13 +124,13 @@ if (process.env.PROFILE) {
 const writers = WRITER === 'both' ? ['binaryen', 'direct'] : [WRITER];
 // Warm process: one untimed pass over the whole selection first, so that the first contracts measured do not pay for
 // V8 tiering up the compiler itself (revmc/airdrop, first in the list, measured 270 ms cold and 25 ms warm).
-for (const c of list) for (const w of writers) once(c.code, c.fork, w);
+for (const c of list) for (const w of writers) once(c.code, c.fork, c.codeHash, w);
 const rowsBy = Object.fromEntries(writers.map((w) => [w, []]));
 for (const c of list) {
-  for (let i = 0; i < WARMUP; i++) for (const w of writers) once(c.code, c.fork, w);
+  for (let i = 0; i < WARMUP; i++) for (const w of writers) once(c.code, c.fork, c.codeHash, w);
   const runs = Object.fromEntries(writers.map((w) => [w, []]));
   // interleaved, so that both writers see the same machine load
-  for (let i = 0; i < RUNS; i++) for (const w of writers) runs[w].push(once(c.code, c.fork, w));
+  for (let i = 0; i < RUNS; i++) for (const w of writers) runs[w].push(once(c.code, c.fork, c.codeHash, w));
   for (const w of writers) {
     const med = median(runs[w].map((r) => r.total));
     const r = runs[w].find((x) => x.total === med);

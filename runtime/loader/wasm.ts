@@ -229,7 +229,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
     const fromDisk = module !== undefined;
     const t0 = performance.now();
     if (!module) {
-      bytes = this.compileBytes(code, fork);
+      bytes = this.compileBytes(code, fork, k.codeHash);
       module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
       disk?.write(k, bytes);
     }
@@ -254,10 +254,10 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
     for (const c of codes) await withCompiler(() => this.load(c, fork));
   }
 
-  private compileBytes(code: Uint8Array, fork: Fork): Uint8Array {
+  private compileBytes(code: Uint8Array, fork: Fork, codeHash: string): Uint8Array {
     if (!compileWasm) throw new CompilerNotLoadedError();
     const trace = this.opts.trace ?? false;
-    return compileWasm(analyze(code, fork, { singleStep: trace, volatileEnv: this.opts.volatileEnv }), { optimize: this.opts.optimize ?? 0, trace, validate: false }).binary;
+    return compileWasm(analyze(code, fork, { singleStep: trace, volatileEnv: this.opts.volatileEnv }), { optimize: this.opts.optimize ?? 0, trace, validate: false, codeHash }).binary;
   }
 
   private remember(code: Uint8Array, fork: Fork, c: LoadedContract): LoadedContract {

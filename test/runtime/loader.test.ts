@@ -12,6 +12,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { codeHashHex } from '../../runtime/loader/cache.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { Fork } from '../../src/evm/forks.ts';
+import { META_SECTION } from '../../src/abi/wasm-meta.ts';
 
 // MLOAD(0) → +1 → MSTORE(0) → RETURN 32 bytes: a reused instance must start from zeroed memory.
 const CODE = Buffer.from('60005160010160005260206000f3', 'hex');
@@ -80,6 +81,21 @@ describe('WasmLoader frame slots', () => {
       expect(r.output).toBe('0x' + '00'.repeat(31) + '42' + '00'.repeat(31) + '01');
     }
     expect(l.slotCount).toBe(2);
+  });
+});
+
+describe('WasmLoader module metadata', () => {
+  it("a compiled module's code hash is keccak256 of its code (the loader hands the compiler its cache key's hash)", () => {
+    // Two codes (one differs in a byte) through one loader: each module must carry its own hash.
+    const other = Buffer.from(CODE);
+    other[1] = 0x20;
+    const loader = new WasmLoader();
+    for (const code of [CODE, other]) {
+      const mod = loader.load(code, Fork.Cancun).module;
+      const [section] = WebAssembly.Module.customSections(mod, META_SECTION);
+      const meta = JSON.parse(Buffer.from(section).toString('utf8')) as { codeHash: string };
+      expect(meta.codeHash).toBe('0x' + Buffer.from(keccak_256(code)).toString('hex'));
+    }
   });
 });
 
