@@ -117,7 +117,10 @@ export function executeFrame(
 
 /** The next run in this instance must see zeroed EVM memory. */
 function clearEvmMemory(inst: ContractInstance, mem: FrameMemory): void {
-  const memWords = Number(mem.dv().getBigUint64(CTX + Ctx.memWords, true));
+  // The u64 as two u32 halves: no BigInt allocated per frame (6% of a STOP call's profile with getBigUint64).
+  const dv = mem.dv();
+  const memWords = dv.getUint32(CTX + Ctx.memWords, true) + dv.getUint32(CTX + Ctx.memWords + 4, true) * 2 ** 32;
+  if (memWords === 0) return;
   if (inst.zero) inst.zero(EVM_MEMORY_BASE, EVM_MEMORY_BASE + memWords * 32);
   else mem.u8().fill(0, EVM_MEMORY_BASE, EVM_MEMORY_BASE + memWords * 32);
 }
