@@ -7,7 +7,7 @@
 // over all rounds (V8 compiles hot wasm with TurboFan on background threads: process CPU counts it), median wall µs.
 // Needs dist/ (npm run build). Modules are cached on disk (MEVMC_CACHE_DIR, default a temp dir) so reruns do not compile.
 //   node scripts/bench-percall-drift.mjs [--counts 0,10,20,40,80] [--calls 2000] [--ms 300] [--rounds 21] [--n 3000]
-//     [--settle MS (wait before the STOP loop)]
+//     [--settle MS (wait before the STOP loop)] [--call revmc/counter (time that program's call instead of STOP)]
 //   node [v8 flags] scripts/bench-percall-drift.mjs --child N …   (one N in this process: for --cpu-prof, --trace-ic)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -25,6 +25,7 @@ const MS = Number(arg('ms', 300));
 const ROUNDS = Number(arg('rounds', 21));
 const N = Number(arg('n', 3000));
 const SETTLE = Number(arg('settle', 0));
+const CALL = arg('call', undefined);
 process.env.MEVMC_CACHE_DIR ??= join(tmpdir(), 'mevmc-percall-drift-cache');
 
 /**
@@ -87,22 +88,30 @@ async function child(count) {
     for (let i = 0; i < CALLS && performance.now() - t0 < MS; i++, calls++) call();
   }
 
-  // The STOP loop of `bench --per-call`.
+  // The STOP loop of `bench --per-call` (or, with --call NAME, its row of that ../shared/bench program).
+  let code = Uint8Array.of(0x00);
+  let calldata = new Uint8Array(0);
+  if (CALL) {
+    const { loadSharedBench } = await import('../dist/runtime/harness/shared-bench.js');
+    const b = loadSharedBench().cases.find((x) => x.name === CALL && !x.deploy);
+    if (!b) throw new Error(`no ../shared/bench program ${CALL} (without a constructor)`);
+    ({ code, calldata } = b.case);
+  }
   const CALLER = '0x1000000000000000000000000000000000000001';
   const CONTRACT = '0x2000000000000000000000000000000000000002';
   const be = new MemoryBackend();
   be.setAccount(CALLER, { balance: 10n ** 30n, nonce: 0n, code: new Uint8Array(0) });
-  be.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code: Uint8Array.of(0x00) });
+  be.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code });
   const block = {
     number: 1n, timestamp: 1_700_000_000n, coinbase: '0x3000000000000000000000000000000000000003', gasLimit: 30_000_000n,
     baseFee: 0n, prevRandao: 0n, chainId: 1n, blobBaseFee: 1n, blobHashes: [], blockHash: () => 0n,
   };
   const msg = {
     caller: CALLER, address: CONTRACT, codeAddress: CONTRACT, origin: CALLER, value: 0n, gasPrice: 0n,
-    calldata: new Uint8Array(0), gas: 1_000_000n, isStatic: false, depth: 0,
+    calldata, gas: 1_000_000n, isStatic: false, depth: 0,
   };
   const world = new WorldState(be);
-  await loader.preload([Uint8Array.of(0x00)], Fork.Cancun);
+  await loader.preload([code], Fork.Cancun);
   const stop = () => {
     const r = new Executor(world, Fork.Cancun, block, loader).run(msg, true);
     world.discard();
@@ -139,7 +148,7 @@ if (process.argv.includes('--child')) {
 } else {
   const self = fileURLToPath(import.meta.url);
   const pass = process.argv.slice(2);
-  console.log('| N contracts | calls before | STOP process CPU µs/call, best round | median round | main thread (all rounds) | other threads | wall median |');
+  console.log(`| N contracts | calls before | ${CALL ?? 'STOP'} process CPU µs/call, best round | median round | main thread (all rounds) | other threads | wall median |`);
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   for (const count of COUNTS) {
     const p = spawnSync(process.execPath, ['--stack-size=7000', self, ...pass, '--child', String(count)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
