@@ -192,7 +192,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     const chained = senders.has(tx.sender) && p.senderChains !== 'workers';
     senders.add(tx.sender);
     if (chained) continue;
-    if (plainOf(i) && (uses.get(tx.sender) !== 1 || uses.get(tx.to!) !== 1 || tx.sender === env.coinbase || tx.to === env.coinbase)) continue;
+    // The use counts first: on a block of independent transfers (W1) no target's code is looked up.
+    if ((uses.get(tx.sender) !== 1 || uses.get(tx.to!) !== 1 || tx.sender === env.coinbase || tx.to === env.coinbase) && plainOf(i)) continue;
     order.push(i);
     gas += tx.gasLimit;
   }
