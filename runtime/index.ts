@@ -75,6 +75,7 @@ export { WitnessFormatError, blockWitness, validateBlock, type HeaderCheck, type
 export { type BackgroundVerification, type BackgroundVerdict, defaultVerifyThread, verifyInBackground } from './salt/verify-async.ts';
 export { checkWitnessRoot } from './salt/witness.ts';
 export { type CachedTables, type TableSource, loadTableKernel, tableCacheDir } from './salt/table-cache.ts';
+export { type KernelKind, SaltNativeKernelError, kernelKind as saltKernelKind, nativeKernelUnavailable as saltNativeKernelUnavailable } from './salt/kernel/index.ts';
 export { buildWitness, encodeWitnessFile, witnessKeys, type WitnessMeta } from './salt/witness-build.ts';
 
 /**

@@ -34,7 +34,7 @@ export { SaltState } from './state.ts';
 export { type BlockCommit, CodeStore, MissingCodeError, SaltBackend, type SaltBackendOptions } from './backend.ts';
 export { Committer } from './committer.ts';
 export { proveKeys, createMultiProof, type GeneratedProof } from './prover.ts';
-export { SaltKernel } from './kernel/index.ts';
+export { type KernelKind, SaltKernel, SaltNativeKernelError, kernelKind, nativeKernelUnavailable } from './kernel/index.ts';
 export { AutoKernel, ParallelKernel, defaultEngine, defaultThreads } from './kernel/parallel.ts';
 export { runSaltBench, formatSaltBench, type SaltBenchResult, type SaltBenchRow } from './bench.ts';
 

@@ -7,7 +7,7 @@
  * `0` / `off` disables the cache).
  * Output: a `SaltKernel` with all 256 generator tables, and where they came from (`cache`, `built`, `rebuilt`).
  * Invariants: a file is named by window and by the SHA-256 of kernel.wasm (a new kernel build never reads another's
- * layout) and holds a header (magic, window, word count, SHA-256 of the payload); a file that is short, long, of
+ * layout; the native build of kernel.c writes the same words, test/salt/native-kernel.test.ts, so both share a file) and holds a header (magic, window, word count, SHA-256 of the payload); a file that is short, long, of
  * another window or whose payload hash differs is reported as corrupt and never imported — the tables are built
  * again and the file rewritten (temp file + rename, so a reader never sees a half-written file). A cache that
  * cannot be written is not an error: the built tables are used.
