@@ -57,6 +57,8 @@ function frameMemory(b: FrameBuffer): FrameMemory {
   return m;
 }
 const EMPTY = new Uint8Array(0);
+/** Written into each frame's context: the KECCAK256 memo serves only the frame that filled it (keccak.c). */
+let frameSerial = 0;
 
 /** Execute `code` (already compiled into `inst`, of any engine) for message `msg`. */
 export function executeFrame(
@@ -66,6 +68,7 @@ export function executeFrame(
   const dv = mem.dv();
   const u8 = mem.u8();
   u8.fill(0, CTX, CTX + CTX_SIZE);
+  dv.setUint32(CTX + Ctx.memoEpoch, (frameSerial = (frameSerial + 1) >>> 0), true);
   dv.setBigUint64(CTX + Ctx.gas, msg.gas, true);
   dv.setUint32(CTX + Ctx.calldataSize, msg.calldata.length, true);
   dv.setUint32(CTX + Ctx.codeSize, code.length, true);

@@ -74,6 +74,12 @@ export const Ctx = {
    * NUMBER, PREVRANDAO, GASLIMIT, BASEFEE, BLOBBASEFEE), so a chain with gas detention (MegaETH) learns of the read.
    */
   volatile: 52,
+  /**
+   * u32: a serial number the runtime writes per frame. The KECCAK256 memo (src/builtins/keccak.c) reuses only
+   * entries of the same serial, so a call never runs faster because an earlier call hashed the same words
+   * (a benchmark repeating one call would otherwise measure a warm memo no real block sees).
+   */
+  memoEpoch: 56,
 } as const;
 
 /** Bits of `Ctx.flags`. */

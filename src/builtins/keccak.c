@@ -4,13 +4,15 @@
  *
  * Inputs of 32 and 64 bytes go through a small memo first: Solidity computes a mapping slot as
  * keccak256(key ‖ slot) and an array's base as keccak256(slot), and recomputes the same ones over
- * and over (a balance read, then written after a branch; the same holders across transactions).
+ * within one call (a balance read, then written after a branch).
  * A hit (~5 ns) costs a compare of the input's lanes instead of a ~330 ns permutation; a miss adds
  * a hash, up to four tag compares and a 13-word store. The memo is static data of this module, so
- * it lives in the frame memory's [BUILTIN_STACK_END, CTX) and persists across the calls that reuse
- * that memory (the frame reset clears only the context and the EVM memory). Results are the same
- * with or without it: an entry is used only when its tag (which encodes the length) and every
- * input lane match.
+ * it lives in the frame memory's [BUILTIN_STACK_END, CTX), which later frames reuse; the tag mixes
+ * in the frame's serial (Ctx.memoEpoch) so that entries serve only the frame that made them: a
+ * call is never faster because an earlier one hashed the same words (a bench repeating one call
+ * would measure a memo that real blocks of distinct transactions do not see). Results are the
+ * same with or without it: an entry is used only when its tag (which encodes the length) and
+ * every input lane match.
  */
 #include "u256.h"
 #include "keccak_core.h"
@@ -25,7 +27,7 @@
 typedef struct {
   uint64_t in[8];  /* the input's lanes (little-endian loads); a 32-byte input uses in[0..3] */
   uint64_t out[4]; /* the result word as stored at r */
-  uint64_t tag;    /* the hash with its two low bits = 1 (32 bytes) or 3 (64); 0 = empty */
+  uint64_t tag;    /* hash ^ frame serial << 2, two low bits = 1 (32 bytes) or 3 (64); 0 = empty */
 } kmemo_entry;
 
 static kmemo_entry kmemo[KMEMO_SETS][KMEMO_WAYS];
@@ -48,7 +50,9 @@ __attribute__((always_inline)) static inline void keccak_memo(uint32_t r, uint32
   uint64_t h = 0;
   for (uint32_t i = 0; i < lanes; i++) h ^= x[i]; /* one multiply: a chain cost 1 ns a hit */
   h *= 0x9e3779b97f4a7c15ull;
-  uint64_t tag = (h & ~3ull) | (lanes == 8 ? 3 : 1); /* equal tags: equal lengths */
+  /* Equal tags: equal lengths (the two low bits) and, for equal inputs, the same frame. */
+  uint64_t epoch = *(const uint32_t *)(uintptr_t)(MEVMC_CTX + MEVMC_CTX_MEMO_EPOCH);
+  uint64_t tag = ((h & ~3ull) | (lanes == 8 ? 3 : 1)) ^ (epoch << 2);
   uint32_t set = (uint32_t)(h >> 61);                /* KMEMO_SETS = 8: the top three bits */
   kmemo_entry *ways = kmemo[set];
   for (uint32_t w = 0; w < KMEMO_WAYS; w++) {

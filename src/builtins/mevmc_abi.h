@@ -34,6 +34,7 @@
 #define MEVMC_CTX_FLAGS 44          /* u32 frame flags */
 #define MEVMC_CTX_FORK 48           /* u32 enum Fork */
 #define MEVMC_CTX_VOLATILE 52       /* u32 set to 1 by volatileEnv builds on a block-environment read */
+#define MEVMC_CTX_MEMO_EPOCH 56     /* u32 frame serial: the KECCAK256 memo reuses entries of the same serial only */
 #define MEVMC_CTX_FLAG_STATIC 1     /* flags bit: a static frame */
 
 /* ---- Status codes (enum Status) ---- */

@@ -36,6 +36,7 @@ export function generatedBlocks(): Record<string, string> {
     stateAddr: 'u32 state-cache address record of the executing account (host writes; 0 = storage through the JS host)',
     flags: 'u32 frame flags, bit 0 = static (host writes)', fork: 'u32 enum Fork (host writes)',
     volatile: 'u32 set to 1 by `volatileEnv` builds (MegaETH gas detention) when they read a block-environment word',
+    memoEpoch: 'u32 frame serial (host writes, any value; 0 is fine): the builtins\' KECCAK256 memo reuses only entries filled under the same value',
   };
   const statuses = Object.entries(L.Status).filter(([, v]) => typeof v === 'number') as [string, L.Status][];
   const slots = Object.entries(EnvSlot).filter(([, v]) => typeof v === 'number') as [string, number][];

@@ -4,11 +4,12 @@
  * written over its own input; the memo of 32- and 64-byte inputs (keccak.c) against the same
  * reference: repeats, one-bit changes in every lane and in pairs of lanes (equal lane XOR), all-zero
  * inputs on an empty memo, a 32-byte input that is the prefix of a remembered 64-byte one and a
- * 64-byte one that extends a remembered 32-byte one with zeros, evictions, hits written over the input.
+ * 64-byte one that extends a remembered 32-byte one with zeros, evictions, hits written over the input;
+ * entries serve only the frame serial (Ctx.memoEpoch) that filled them.
  */
 import { describe, it, expect } from 'vitest';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { EVM_MEMORY_BASE } from '../../src/abi/context.ts';
+import { BUILTIN_STACK_END, CTX, Ctx, EVM_MEMORY_BASE } from '../../src/abi/context.ts';
 import { Rng, SLOT, instantiate, readWord } from './harness.ts';
 
 /** The digest as the big-endian number the EVM pushes. */
@@ -117,5 +118,37 @@ describe('mevmc_keccak256', () => {
     check('overwrite, hit', d, EVM_MEMORY_BASE + 300, EVM_MEMORY_BASE + 300);
     check('overwrite, hit again', d, EVM_MEMORY_BASE + 300, EVM_MEMORY_BASE + 310);
     expect(bad).toEqual([]);
+  });
+
+  it('a memo entry serves only the frame serial that filled it', () => {
+    // White box: the remembered result is overwritten in the memo's static data, so a hit is visible as that
+    // wrong value. Same serial: the poisoned entry is used (this proves the poke hit the memo); another serial:
+    // the reference digest, computed again.
+    const own = instantiate(new WebAssembly.Memory({ initial: 3 }));
+    const dv = () => new DataView(own.memory.buffer);
+    const u8 = () => new Uint8Array(own.memory.buffer);
+    const rng = new Rng(9);
+    for (const len of [32, 64]) {
+      const data = randomBytes(rng, len);
+      const hash = (serial: number) => {
+        dv().setUint32(CTX + Ctx.memoEpoch, serial, true);
+        u8().set(data, EVM_MEMORY_BASE);
+        own.fns.mevmc_keccak256(SLOT[0], EVM_MEMORY_BASE, len);
+        return readWord(own.memory, SLOT[0]);
+      };
+      expect(hash(7)).toBe(reference(data));
+      const stored = u8().slice(SLOT[0], SLOT[0] + 32);
+      const area = u8().subarray(BUILTIN_STACK_END, CTX);
+      let at = -1;
+      for (let i = 0; i + 32 <= area.length && at < 0; i += 8) {
+        if (area.subarray(i, i + 32).every((b, k) => b === stored[k])) at = i;
+      }
+      expect(at).toBeGreaterThanOrEqual(0);
+      area.fill(0xab, at, at + 32);
+      const poisoned = readWord(own.memory, BUILTIN_STACK_END + at);
+      expect(hash(7)).toBe(poisoned);
+      expect(hash(8)).toBe(reference(data));
+      expect(hash(8)).toBe(reference(data)); // refilled under serial 8
+    }
   });
 });
