@@ -338,6 +338,13 @@ export function resolveDynamicJumps(d: Decoded, fork: Fork, blocks: Block[], blo
 /** Distinct callers kept per summarised function; past this its returns go through the dispatch. */
 const MAX_CALLERS = 512;
 /**
+ * Distinct return events kept per summarised function; past this it is poisoned like one with too many callers.
+ * Functions that return into each other's symbolic slots can otherwise make new windows forever (a mutated
+ * contract of the fuzz campaign, seed 1415 program 402: unbounded returnVia/apply recursion, stack overflow
+ * or out of memory), and the bound also bounds that recursion's depth.
+ */
+const MAX_RETURNS = 256;
+/**
  * Contexts of a JUMPDEST block before it is summarised as a function entry. Early: callers' windows multiply along
  * a call chain of functions that are not summarised (512 callers were exceeded in snailtracer and seaport at 16).
  */
@@ -436,17 +443,23 @@ function resolve(d: Decoded, fork: Fork, blocks: Block[], blockAtPc: Map<number,
     if (evs.some((e) => e.bi === bi && e.j === j && sameWindow(e.w, w))) return;
     const ev = { bi, j, w };
     evs.push(ev);
+    if (!poisoned.has(f) && evs.length > MAX_RETURNS) poison(f);
     if (poisoned.has(f)) { toDispatch(bi, w); return; }
     for (const c of callers.get(f)!.slice()) apply(f, ev, c);
+  }
+  /**
+   * Every return of f through the dispatch from now on (still sound: the dispatch reaches every JUMPDEST, with what
+   * is known of the stack above the caller's); what was already applied to its callers stays true.
+   */
+  function poison(f: number): void {
+    poisoned.add(f);
+    for (const ev of events.get(f)!) toDispatch(ev.bi, ev.w);
   }
   function addCaller(f: number, c: Window): void {
     const cs = callers.get(f)!;
     if (poisoned.has(f) || cs.some((x) => sameWindow(x, c))) return;
     if (cs.length >= MAX_CALLERS) {
-      // Too many callers to keep apart: every return of f goes through the dispatch (still sound: the dispatch
-      // reaches every JUMPDEST, with what is known of the stack above the caller's).
-      poisoned.add(f);
-      for (const ev of events.get(f)!) toDispatch(ev.bi, ev.w);
+      poison(f); // too many callers to keep apart
       return;
     }
     cs.push(c);
