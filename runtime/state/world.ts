@@ -157,12 +157,21 @@ export class WorldState implements StateCacheOwner {
   private journal: Undo[] = [];
   /** Accounts whose storage was wiped (deleted or re-created): the backend's slots no longer count. */
   private wiped = new Set<string>();
-  /** Accounts created in this transaction (EIP-6780). */
-  created = new Set<string>();
-  /** Accounts that executed SELFDESTRUCT in this transaction, with their beneficiary. */
-  destructed = new Map<string, string>();
-  /** Accounts touched in this transaction (EIP-161 deletion of empty touched accounts). */
-  touched = new Set<string>();
+  private createdSet = new Set<string>();
+  private destructedMap = new Map<string, string>();
+  private touchedSet = new Set<string>();
+  /** Accounts created in this transaction (EIP-6780). Changed only through createAccount (journaled). */
+  get created(): ReadonlySet<string> {
+    return this.createdSet;
+  }
+  /** Accounts that executed SELFDESTRUCT in this transaction, with their beneficiary (markDestructed). */
+  get destructed(): ReadonlyMap<string, string> {
+    return this.destructedMap;
+  }
+  /** Accounts touched in this transaction, for EIP-161's deletion of empty touched accounts (touch). */
+  get touched(): ReadonlySet<string> {
+    return this.touchedSet;
+  }
   /** Logs without the cache (MEVMC_STATE_CACHE=0); with it they live in the cache's log buffer. */
   private readonly jsLogs: Log[] = [];
   /** The cache's logs as last decoded, for context `logsCtx` at log version `logsVer`. */
@@ -279,11 +288,11 @@ export class WorldState implements StateCacheOwner {
     if (this.transient.size) this.transient = new Map();
     if (this.warmSlots.size) this.warmSlots = new Map();
     if (this.codeHashes.size) this.codeHashes = new Map();
-    if (this.destructed.size) this.destructed = new Map();
+    if (this.destructedMap.size) this.destructedMap = new Map();
     if (this.warmAddresses.size) this.warmAddresses = new Set();
     if (this.wiped.size) this.wiped = new Set();
-    if (this.created.size) this.created = new Set();
-    if (this.touched.size) this.touched = new Set();
+    if (this.createdSet.size) this.createdSet = new Set();
+    if (this.touchedSet.size) this.touchedSet = new Set();
     this.prewarmed = NO_ADDRESSES;
     if (this.preloadTouched.size) this.preloadTouched = new Set();
     if (this.preloadWarm.size) this.preloadWarm = new Set();
@@ -437,7 +446,7 @@ export class WorldState implements StateCacheOwner {
   createAccount(address: string, a: Account): void {
     this.putAccount(address, a);
     this.wipeStorage(address);
-    this.addToSet(this.created, address);
+    this.addToSet(this.createdSet, address);
   }
   /** Remove an account and its storage. */
   deleteAccount(address: string): void {
@@ -465,17 +474,18 @@ export class WorldState implements StateCacheOwner {
   }
   /** Record SELFDESTRUCT (journaled: a reverted frame forgets it). */
   markDestructed(address: string, beneficiary: string): void {
-    const had = this.destructed.has(address);
-    const prev = this.destructed.get(address);
-    this.destructed.set(address, beneficiary);
-    this.journal.push(() => (had ? this.destructed.set(address, prev!) : this.destructed.delete(address)));
+    const m = this.destructedMap;
+    const had = m.has(address);
+    const prev = m.get(address);
+    m.set(address, beneficiary);
+    this.journal.push(() => (had ? m.set(address, prev!) : m.delete(address)));
   }
   /** Mark touched (EIP-161), journaled like every other change. */
   touch(address: string): void {
     // RIPEMD-160 (0x03) stays touched when the frame that touched it reverts: the mainnet consensus quirk of
     // block 2675119 that geth and @ethereumjs/evm (journal.revert) both keep.
-    if (address === RIPEMD160) this.touched.add(address);
-    else this.addToSet(this.touched, address);
+    if (address === RIPEMD160) this.touchedSet.add(address);
+    else this.addToSet(this.touchedSet, address);
   }
   private addToSet(set: Set<string>, x: string): void {
     if (set.has(x)) return;
