@@ -48,9 +48,7 @@ function threadNs() {
 }
 
 async function child(count) {
-  const { Executor } = await import('../dist/runtime/host/call.js');
   const { WasmLoader } = await import('../dist/runtime/loader/wasm.js');
-  const { MemoryBackend, WorldState } = await import('../dist/runtime/state/world.js');
   const { Fork } = await import('../dist/src/evm/forks.js');
   const { caseTimer, runCase } = await import('../dist/runtime/harness/batch.js');
   const { parseForkName } = await import('../dist/src/evm/forks.js');
@@ -97,40 +95,14 @@ async function child(count) {
     if (!b) throw new Error(`no ../shared/bench program ${CALL} (without a constructor)`);
     ({ code, calldata } = b.case);
   }
-  const CALLER = '0x1000000000000000000000000000000000000001';
-  const CONTRACT = '0x2000000000000000000000000000000000000002';
-  const be = new MemoryBackend();
-  be.setAccount(CALLER, { balance: 10n ** 30n, nonce: 0n, code: new Uint8Array(0) });
-  be.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code });
-  const block = {
-    number: 1n, timestamp: 1_700_000_000n, coinbase: '0x3000000000000000000000000000000000000003', gasLimit: 30_000_000n,
-    baseFee: 0n, prevRandao: 0n, chainId: 1n, blobBaseFee: 1n, blobHashes: [], blockHash: () => 0n,
-  };
-  const msg = {
-    caller: CALLER, address: CONTRACT, codeAddress: CONTRACT, origin: CALLER, value: 0n, gasPrice: 0n,
-    calldata, gas: 1_000_000n, isStatic: false, depth: 0,
-  };
-  const world = new WorldState(be);
-  await loader.preload([code], Fork.Cancun);
-  const stop = () => {
-    const r = new Executor(world, Fork.Cancun, block, loader).run(msg, true);
-    world.discard();
-    return r;
-  };
+  const { messageCall, callRounds } = await import('../dist/runtime/harness/per-call-bench.js');
+  await loader.preload([code], Fork.Cancun); // messageCall's load is synchronous: compile (or read the cache) first
+  const stop = messageCall(code, calldata, loader, Fork.Cancun);
   for (let i = 0; i < N; i++) stop(); // warm-up
   if (SETTLE > 0) await new Promise((r) => setTimeout(r, SETTLE));
-  const cpu = [];
-  const wall = [];
   if (process.argv.includes('--mark')) console.error('# STOP loop starts'); // for --trace-gc and similar output
   const th0 = threadNs();
-  for (let r = 0; r < ROUNDS; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 0; i < N; i++) stop();
-    wall.push(((performance.now() - t0) * 1000) / N);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / N);
-  }
+  const { cpuUs: cpu, wallUs: wall } = callRounds(stop, ROUNDS, N);
   const th1 = threadNs();
   if (process.argv.includes('--mark')) console.error('# STOP loop ends');
   const best = (a) => Math.min(...a);

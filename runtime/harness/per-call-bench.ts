@@ -84,18 +84,9 @@ function perCallUsSync(f: () => unknown, minMs = 20, rounds = 7): { us: number; 
     if (performance.now() - t0 >= minMs) break;
     n *= 2;
   }
-  const per: number[] = [];
-  let cpuUs = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) f();
-    per.push(((performance.now() - t0) * 1000) / n);
-    const c = process.cpuUsage(c0);
-    cpuUs = Math.min(cpuUs, (c.user + c.system) / n);
-  }
-  per.sort((a, b) => a - b);
-  return { us: per[rounds >> 1], cpuUs };
+  const { cpuUs, wallUs } = callRounds(f, rounds, n);
+  wallUs.sort((a, b) => a - b);
+  return { us: wallUs[rounds >> 1], cpuUs: Math.min(...cpuUs) };
 }
 
 function backendWith(code: Uint8Array): MemoryBackend {
@@ -114,20 +105,42 @@ function firstAndSteady<T>(fn: () => T): { first: T; firstUs: number; mevmcUs: n
   return { first, firstUs, mevmcUs: us, cpuUs };
 }
 
-/** A bare message call (runCall conventions, fresh journaled state over the same backend each time). */
-async function messageRow(p: TinyProgram, loader: ContractLoader, fork: Fork, forkName: string): Promise<PerCallRow> {
-  const backend = backendWith(p.code);
+/**
+ * The timed message call of a row: `code` at one address of a fresh backend, called with `calldata` through
+ * `Executor.run` on one WorldState that is discarded after each call (an embedder's loop). Compiles first.
+ */
+export function messageCall(code: Uint8Array, calldata: Uint8Array, loader: ContractLoader, fork: Fork): () => ReturnType<Executor['run']> {
   const msg: Message = {
     caller: CALLER, address: CONTRACT, codeAddress: CONTRACT, origin: CALLER, value: 0n, gasPrice: 0n,
-    calldata: p.calldata, gas: GAS, isStatic: false, depth: 0,
+    calldata, gas: GAS, isStatic: false, depth: 0,
   };
-  const world = new WorldState(backend);
-  const call = () => {
+  const world = new WorldState(backendWith(code));
+  loader.load(code, fork); // compile outside the timing
+  return () => {
     const r = new Executor(world, fork, BLOCK, loader).run(msg, true);
     world.discard();
     return r;
   };
-  loader.load(p.code, fork); // compile outside the timing
+}
+
+/** `rounds` rounds of `n` calls of `f`: process CPU µs and wall µs per call, per round. */
+export function callRounds(f: () => unknown, rounds: number, n: number): { cpuUs: number[]; wallUs: number[] } {
+  const cpuUs: number[] = [];
+  const wallUs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    wallUs.push(((performance.now() - t0) * 1000) / n);
+    const c = process.cpuUsage(c0);
+    cpuUs.push((c.user + c.system) / n);
+  }
+  return { cpuUs, wallUs };
+}
+
+/** A bare message call (runCall conventions, fresh journaled state over the same backend each time). */
+async function messageRow(p: TinyProgram, loader: ContractLoader, fork: Fork, forkName: string): Promise<PerCallRow> {
+  const call = messageCall(p.code, p.calldata, loader, fork);
   const { first, firstUs, mevmcUs, cpuUs } = firstAndSteady(call);
 
   const common = new Common({ chain: Mainnet, hardfork: forkName });
