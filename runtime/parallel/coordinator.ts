@@ -43,6 +43,7 @@ import { CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, 
 import { type ConflictKind, type RecordedReads, RecordingBackend, takeReads, validateReads, validateRecorded } from './reads.ts';
 import type { ParallelStats } from './stats.ts';
 import { HandOverRule, SEQ_OVERHEAD } from './stop-rule.ts';
+import { sharedNow, threadCpuMs } from './thread-cpu.ts';
 
 export type { ParallelStats } from './stats.ts';
 
@@ -94,16 +95,70 @@ interface Base {
   snapshot(): Uint8Array;
 }
 let nextBaseId = 1;
-const tables = new WeakMap<readonly unknown[], ReturnType<typeof addressTable>>();
-/** The block's address table (codec.ts addressTable), once per transactions array. */
-function tableOf(txs: Block['transactions'], coinbase: string): ReturnType<typeof addressTable> {
-  let t = tables.get(txs);
-  if (!t || t.names[0] !== coinbase) tables.set(txs, (t = addressTable(coinbase, txs)));
-  return t;
+/**
+ * What the block's transactions say about themselves, before any state is read: the address table (codec.ts
+ * addressTable), and per transaction whether its sender sent before in the block (`chained`) and whether either
+ * end is used by another transaction or is the coinbase (`shared`). Once per transactions array: counting uses in a
+ * Map of address strings per block took ~0.6 ms of W1's set-up in a profile.
+ */
+interface TxShape {
+  table: ReturnType<typeof addressTable>;
+  chained: Uint8Array;
+  shared: Uint8Array;
+}
+const shapes = new WeakMap<readonly unknown[], TxShape>();
+function shapeOf(txs: Block['transactions'], coinbase: string): TxShape {
+  let s = shapes.get(txs);
+  if (s && s.table.names[0] === coinbase) return s;
+  const table = addressTable(coinbase, txs);
+  const n = txs.length;
+  const from = new Int32Array(n);
+  const to = new Int32Array(n).fill(-1);
+  const uses = new Int32Array(table.names.length);
+  for (let i = 0; i < n; i++) {
+    const tx = txs[i];
+    uses[(from[i] = table.index.get(tx.sender)!)]++;
+    if (tx.to !== undefined) uses[(to[i] = table.index.get(tx.to)!)]++;
+  }
+  const chained = new Uint8Array(n);
+  const shared = new Uint8Array(n);
+  const sent = new Uint8Array(table.names.length);
+  for (let i = 0; i < n; i++) {
+    const a = from[i];
+    const b = to[i];
+    if (sent[a]) chained[i] = 1;
+    sent[a] = 1;
+    // Index 0 is the coinbase.
+    if (uses[a] !== 1 || b < 0 || uses[b] !== 1 || a === 0 || b === 0) shared[i] = 1;
+  }
+  shapes.set(txs, (s = { table, chained, shared }));
+  return s;
 }
 /** A number per transactions array that went to workers (see PoolWorker.txsId; a block's list is not changed in place). */
 const txsIds = new WeakMap<readonly unknown[], number>();
-const bases = new WeakMap<object, { pre: Uint8Array; base: Base }>();
+const bases = new WeakMap<object, { pre: StateDiff[]; base: Base }>();
+
+const sameAccount = (a: Account | undefined, b: Account | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.balance === b.balance && a.nonce === b.nonce && (a.code === b.code || Buffer.compare(a.code, b.code) === 0));
+/**
+ * The same changes (a block's system-call diffs against a base's). Compared as values, not encoded: a ByteWriter
+ * per block here showed at ~0.9 ms of the coordinator's set-up in a W1 profile (more than its postMessage).
+ */
+function sameDiffs(x: StateDiff[], y: StateDiff[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let k = 0; k < x.length; k++) {
+    const a = x[k];
+    const b = y[k];
+    if (a.size !== b.size) return false;
+    for (const [address, d] of a) {
+      const e = b.get(address);
+      if (!e || d.storageCleared !== e.storageCleared || d.storage.size !== e.storage.size) return false;
+      if (!sameAccount(d.before, e.before) || !sameAccount(d.after, e.after)) return false;
+      for (const [slot, v] of d.storage) if (e.storage.get(slot) !== v) return false;
+    }
+  }
+  return true;
+}
 
 function baseOf(backend: StateBackend, preDiffs: StateDiff[] | undefined): Base {
   let bytes: Uint8Array | undefined;
@@ -118,11 +173,9 @@ function baseOf(backend: StateBackend, preDiffs: StateDiff[] | undefined): Base 
   const base: Base = { id: nextBaseId++, snapshot };
   const o = backend instanceof MemoryBackend ? backend.origin : undefined;
   if (!o || !preDiffs || (backend as MemoryBackend).writes !== o.writes + preDiffs.length) return base;
-  const w = new ByteWriter();
-  for (const d of preDiffs) writeDiff(w, d);
-  const pre = w.take();
   const known = bases.get(o.key);
-  if (known && Buffer.compare(known.pre, pre) === 0) return known.base;
+  if (known && sameDiffs(known.pre, preDiffs)) return known.base;
+  const pre = [...preDiffs];
   // Encoded now: the backend changes as the block runs.
   snapshot();
   bases.set(o.key, { pre, base });
@@ -175,25 +228,18 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     const tx = txs[i];
     return tx.to !== undefined && !precompiles.has(tx.to) && tx.authorizationList.length === 0 && world.code(tx.to).length === 0;
   };
-  // How often an address is a sender or a target in the block: a plain transfer is speculated only when both its
-  // ends are its own (pevm's lazy updates: a nonce chain, a hot recipient, the coinbase run here, in order, exactly).
-  const uses = new Map<string, number>();
-  for (const tx of txs) {
-    uses.set(tx.sender, (uses.get(tx.sender) ?? 0) + 1);
-    if (tx.to !== undefined) uses.set(tx.to, (uses.get(tx.to) ?? 0) + 1);
-  }
+  // A plain transfer is speculated only when both its ends are its own (pevm's lazy updates: a nonce chain, a hot
+  // recipient, the coinbase run here, in order, exactly).
+  const shape = shapeOf(txs, env.coinbase);
   const order: number[] = [];
-  const senders = new Set<string>();
   let gas = 0n;
   for (let i = 0; i < n; i++) {
     const tx = txs[i];
     // A sender's later transactions read the nonce and balance its earlier one wrote: speculating them ahead of
     // that commit almost always fails validation (measured: 48 of 51 on block 2641321), so they run here.
-    const chained = senders.has(tx.sender) && p.senderChains !== 'workers';
-    senders.add(tx.sender);
-    if (chained) continue;
+    if (shape.chained[i] && p.senderChains !== 'workers') continue;
     // The use counts first: on a block of independent transfers (W1) no target's code is looked up.
-    if ((uses.get(tx.sender) !== 1 || uses.get(tx.to!) !== 1 || tx.sender === env.coinbase || tx.to === env.coinbase) && plainOf(i)) continue;
+    if (shape.shared[i] && plainOf(i)) continue;
     order.push(i);
     gas += tx.gasLimit;
   }
@@ -210,19 +256,17 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
 
   // --- set-up: replica snapshot, compiled modules, shared control words and commit log ---
   const t0 = performance.now();
+  const cpu0 = threadCpuMs();
   const ctrlBuf = new SharedArrayBuffer(4 * ctrlWords(workers.length));
   const ctrl = new Int32Array(ctrlBuf);
   const baseWindow = claimWindow(workers.length);
   ctrl[CTRL_WINDOW] = baseWindow;
   // Fixed size (see BufferFullError); pages are only touched as the log grows. Full: speculation stops.
-  // Reused from the pool's last block once all its workers are done with it: a new 46 MB buffer per W1 block showed
-  // in the coordinator's profile (external memory, then GC).
+  // One of the pool's recent blocks' logs that all its workers are done with (pool.ts logBuffer).
   const need = workers.length ? Math.min(LOG_MAX_BYTES, (1 << 20) + n * LOG_BYTES_PER_TX) : 8;
-  const last = p.pool.logArea;
-  const logBuf = last && last.buf.byteLength >= need && Atomics.load(last.ctrl, CTRL_DONE) >= last.workers ? last.buf : new SharedArrayBuffer(need);
-  p.pool.logArea = { buf: logBuf, ctrl, workers: workers.length };
+  const logBuf = workers.length ? p.pool.logBuffer(need, ctrl, workers.length, CTRL_DONE) : new SharedArrayBuffer(need);
   const log = new ByteWriter(new Uint8Array(logBuf));
-  const table = tableOf(txs, env.coinbase);
+  const table = shape.table;
   log.names = table.index;
   let logFull = false;
   const id = nextBlockId++;
@@ -250,6 +294,9 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         stats.workerExecMs += m.execMs;
         stats.workerReplayMs = (stats.workerReplayMs ?? 0) + m.replayMs;
         stats.workerEncodeMs = (stats.workerEncodeMs ?? 0) + m.encodeMs;
+        stats.workerResults = (stats.workerResults ?? 0) + m.results;
+        if (m.cpuMs !== undefined) stats.workerCpuMs = (stats.workerCpuMs ?? 0) + m.cpuMs;
+        stats.workerLagMs = Math.max(stats.workerLagMs ?? 0, m.lagMs);
       }
       if (!done.has(w)) {
         done.add(w);
@@ -268,7 +315,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
       w.baseId = base.id;
       const handed = w.txsId === txsId ? undefined : txs;
       w.txsId = txsId;
-      p.pool.post(w, { type: 'block', id, fork, env: plainEnv, hashes, txsId, txs: handed, order, baseId: base.id, snapshot, ctrl: ctrlBuf, log: logBuf, workers: workers.length, w: k, results: w.results, delay: p.delay });
+      p.pool.post(w, { type: 'block', id, fork, env: plainEnv, hashes, txsId, txs: handed, order, baseId: base.id, snapshot, ctrl: ctrlBuf, log: logBuf, workers: workers.length, w: k, results: w.results, delay: p.delay, postedAt: sharedNow() });
       stats.bytesOut += snapshot?.length ?? 0;
     });
   }
@@ -438,6 +485,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         stats.stoppedAt = i;
         stats.stopReason = 'hand-over';
         Atomics.store(ctrl, CTRL_STOP, 1);
+        Atomics.notify(ctrl, CTRL_COMMITTED);
       }
     };
     for (let i = 0; i < n; i++) {
@@ -525,10 +573,14 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         stats.stoppedAt = i;
         stats.stopReason = 'conflicts';
         Atomics.store(ctrl, CTRL_STOP, 1);
+        Atomics.notify(ctrl, CTRL_COMMITTED);
       }
     }
   } finally {
     Atomics.store(ctrl, CTRL_STOP, 1);
+    // A worker held by the claim window sleeps until notified (or 5 ms): wake it to see STOP now, so it is done
+    // (its commit log free, its queue ready for the next block) before the next block is set up.
+    if (workers.length) Atomics.notify(ctrl, CTRL_COMMITTED);
     specWorld.discard();
     // Not awaited: a worker still building its replica (or finishing a result that is no longer needed) must not
     // hold the block up; it sees STOP and ends, and runs its next block only after (its queue is in order). Its
@@ -536,6 +588,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     void finished;
     stats.bytesOut += log.pos * workers.length;
     if (broken) stats.workerError = broken;
+    const cpu1 = threadCpuMs();
+    if (cpu0 !== undefined && cpu1 !== undefined) stats.coordCpuMs = cpu1 - cpu0;
   }
   // A transaction a worker had claimed but whose result came too late was executed twice: count it.
   for (const i of ranHere) stats.executions[i] = 2;

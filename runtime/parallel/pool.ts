@@ -34,6 +34,9 @@ export interface PoolWorker {
   readonly results: SharedArrayBuffer;
 }
 
+/** Commit logs a pool keeps (see logBuffer). */
+const MAX_LOG_AREAS = 3;
+
 /** A worker's result area (per block; full: the worker stops and the coordinator runs what it left). */
 const RESULTS_BYTES = 1 << 26;
 
@@ -43,8 +46,12 @@ export class ParallelPool {
   /** Milliseconds from starting the threads until all had their loaders ready (see {@link ready}). */
   startMs = 0;
   private readyAll: Promise<void> | undefined;
-  /** The commit log of the last block and its control words (the coordinator reuses it once every worker is done). */
-  logArea?: { buf: SharedArrayBuffer; ctrl: Int32Array; workers: number };
+  /**
+   * Commit logs of recent blocks with their control words: a block takes one whose workers are all done with it.
+   * Several, because a block starts while the last one's workers may still be finishing a result: a new 46 MB
+   * buffer per W1 block showed in the coordinator's profile (external memory, then GC).
+   */
+  private logAreas: { buf: SharedArrayBuffer; ctrl: Int32Array; workers: number }[] = [];
   /** Per fork, by length: codes whose modules every worker has received (the coordinator's, see loadModules). */
   private readonly codes = new Map<number, Map<number, Uint8Array[]>>();
   constructor(readonly size: number, readonly spec: LoaderSpec = { engine: 'wasm' }) {
@@ -99,6 +106,24 @@ export class ParallelPool {
     return m;
   }
 
+  /**
+   * A commit log of at least `bytes` for a block whose control words are `ctrl` (ctrl[doneWord] counts the workers
+   * done with it): a free one of the last blocks', else a new one (fixed size; pages are only touched as used).
+   */
+  logBuffer(bytes: number, ctrl: Int32Array, workers: number, doneWord: number): SharedArrayBuffer {
+    const areas = this.logAreas;
+    let k = areas.findIndex((a) => a.buf.byteLength >= bytes && Atomics.load(a.ctrl, doneWord) >= a.workers);
+    if (k < 0) {
+      if (areas.length >= MAX_LOG_AREAS) areas.shift();
+      areas.push({ buf: new SharedArrayBuffer(bytes), ctrl, workers });
+      k = areas.length - 1;
+    }
+    const a = areas[k];
+    a.ctrl = ctrl;
+    a.workers = workers;
+    return a.buf;
+  }
+
   post(w: PoolWorker, m: ToWorker): void {
     w.worker.postMessage(m);
   }
@@ -108,6 +133,7 @@ export class ParallelPool {
     const ws = this.started ?? [];
     this.started = undefined;
     this.codes.clear();
+    this.logAreas = [];
     for (const w of ws) w.dead ??= new Error('pool closed');
     await Promise.all(ws.map((w) => w.worker.terminate()));
   }

@@ -101,6 +101,8 @@ export interface BlockMsg {
   w: number;
   results: SharedArrayBuffer;
   delay?: DelaySpec;
+  /** When the coordinator posted it (thread-cpu.ts sharedNow): the worker reports how late it started. */
+  postedAt: number;
 }
 
 export interface DoneMsg {
@@ -112,6 +114,10 @@ export interface DoneMsg {
   /** Of execMs: replaying the commit log, and encoding results. */
   replayMs: number;
   encodeMs: number;
+  /** Results it published, its thread's CPU ms over the block (undefined off Linux), and ms from the post to its first claim. */
+  results: number;
+  cpuMs?: number;
+  lagMs: number;
 }
 
 export interface ErrorMsg {

@@ -42,6 +42,12 @@ export interface ParallelStats {
   /** Of workerExecMs: replaying the commit log into the replicas, and encoding results. */
   workerReplayMs?: number;
   workerEncodeMs?: number;
+  /** Results the workers published, their threads' CPU ms over the block, and the latest worker's ms from the post to its first claim. */
+  workerResults?: number;
+  workerCpuMs?: number;
+  workerLagMs?: number;
+  /** CPU ms of the coordinator's thread over set-up and transactions (Linux; a loaded machine's wall time is the scheduler's). */
+  coordCpuMs?: number;
   /** Transactions the coordinator ran exactly (its turn came before any executor claimed it) … */
   ranHere?: number;
   /** … and speculatively (while a worker held the next one). */

@@ -27,6 +27,7 @@ import {
 import { logsBloom } from '../block/receipts.ts';
 import { RecordingBackend } from './reads.ts';
 import { OverlayBackend } from './replica.ts';
+import { sharedNow, threadCpuMs } from './thread-cpu.ts';
 
 const port = parentPort!;
 const spec = (await import('node:worker_threads')).workerData as LoaderSpec;
@@ -94,6 +95,8 @@ function published(ctrl: Int32Array): void {
 
 async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
   const t0 = performance.now();
+  const cpu0 = threadCpuMs();
+  let lagMs = -1;
   // A new base is decoded even when the coordinator already ran the whole block: it counts on this worker holding it.
   if (m.snapshot) {
     const b = new MemoryBackend();
@@ -127,6 +130,7 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
   let execMs = 0;
   let replayMs = 0;
   let encodeMs = 0;
+  let results = 0;
   /** Bring the replica up to the commit log's end. */
   const catchUp = (): void => {
     const end = Atomics.load(ctrl, CTRL_LOG_BYTES);
@@ -151,6 +155,7 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
       continue;
     }
     const j = Atomics.add(ctrl, CTRL_CLAIM, 1);
+    if (lagMs < 0) lagMs = sharedNow() - m.postedAt;
     if (j >= m.order.length) break;
     const i = m.order[j];
     if (m.delay) Atomics.wait(sleeper, 0, 0, Math.random() * m.delay.maxMs);
@@ -175,9 +180,11 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
     out.view.setUint32(start, out.pos - start - 4, true);
     Atomics.store(ctrl, CTRL_RES_BYTES + m.w, out.pos);
     published(ctrl);
+    results++;
     execMs += performance.now() - e0;
   }
-  post({ type: 'done', id: m.id, execMs, setupMs, replayMs, encodeMs });
+  const cpu1 = threadCpuMs();
+  post({ type: 'done', id: m.id, execMs, setupMs, replayMs, encodeMs, results, cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, lagMs: Math.max(0, lagMs) });
 }
 
 /** Execute and append the record to `w`; returns the ms spent encoding. */
