@@ -32,12 +32,117 @@ static inline void store_signed(uint32_t r, uint64_t m, int negative) {
   else store4(r, m, 0, 0, 0);
 }
 
+/*
+ * (u1·2^64 + u0) / v for a normalised v (top bit set) and u1 < v: the quotient, the remainder into *rem.
+ * Hacker's Delight `divlu`: two 32-bit quotient digits, each estimated by one i64.div_u and corrected.
+ */
+static inline uint64_t div128_norm(uint64_t u1, uint64_t u0, uint64_t v, uint64_t *rem) {
+  const uint64_t b = 1ull << 32;
+  uint64_t vn1 = v >> 32, vn0 = v & 0xffffffffu, un1 = u0 >> 32, un0 = u0 & 0xffffffffu;
+  uint64_t q1 = u1 / vn1, rhat = u1 - q1 * vn1;
+  while (q1 >= b || q1 * vn0 > ((rhat << 32) | un1)) {
+    q1--;
+    rhat += vn1;
+    if (rhat >= b) break;
+  }
+  uint64_t un21 = ((u1 << 32) | un1) - q1 * v; /* < v: exact modulo 2^64 */
+  uint64_t q0 = un21 / vn1;
+  rhat = un21 - q0 * vn1;
+  while (q0 >= b || q0 * vn0 > ((rhat << 32) | un0)) {
+    q0--;
+    rhat += vn1;
+    if (rhat >= b) break;
+  }
+  *rem = ((un21 << 32) | un0) - q0 * v;
+  return (q1 << 32) | q0;
+}
+
+/*
+ * q = a / d over four limbs, the remainder returned, for 0 < d < 2^64: short division in registers, with no
+ * digit arrays (the general path's set-up dominated when a 256-bit value is divided by a 64-bit one:
+ * snailtracer's fixed-point SDIVs, Signed.mix's x / int8 and x % int16). Below 2^32 each limb is two 64/32
+ * steps; otherwise the dividend is normalised and each limb one div128_norm.
+ */
+SLOW static uint64_t udiv_by_limb(uint64_t q[4], const uint64_t a[4], uint64_t d) {
+  /* Only the significant limbs: snailtracer's dividends are mostly two (a fixed-point product), and each step
+   * whose running value is still below d is a zero digit without a division. */
+  int n = 4;
+  while (n > 1 && a[n - 1] == 0) q[--n] = 0;
+  uint64_t r = 0;
+  if ((d >> 32) == 0) {
+    for (int j = n - 1; j >= 0; j--) {
+      if (r == 0 && a[j] < d) { q[j] = 0; r = a[j]; continue; }
+      uint64_t x = (r << 32) | (a[j] >> 32), qh = x / d;
+      r = x - qh * d;
+      x = (r << 32) | (a[j] & 0xffffffffu);
+      uint64_t ql = x / d;
+      r = x - ql * d;
+      q[j] = (qh << 32) | ql;
+    }
+    return r;
+  }
+  int s = __builtin_clzll(d); /* < 32 */
+  uint64_t dn = d << s;
+  r = s ? a[n - 1] >> (64 - s) : 0; /* < 2^s ≤ dn */
+  for (int j = n - 1; j >= 0; j--) {
+    uint64_t lo = (a[j] << s) | (s && j > 0 ? a[j - 1] >> (64 - s) : 0);
+    if (r == 0 && lo < dn) { q[j] = 0; r = lo; continue; }
+    q[j] = div128_norm(r, lo, dn, &r);
+  }
+  return r >> s;
+}
+
+/* Negate four limbs in place (two's complement). */
+static inline void neg4(uint64_t x[4]) {
+  uint64_t c = 1;
+  for (int i = 0; i < 4; i++) {
+    x[i] = ~x[i] + c;
+    c = c && x[i] == 0;
+  }
+}
+
+/*
+ * DIV / MOD / SDIV / SMOD when the divisor's magnitude is in (0, 2^64) (whatever the dividend): computes and
+ * stores the result, returns 1; returns 0 to leave the operation to the general path.
+ */
+static inline int divmod_by_limb(uint32_t r, uint32_t pa, uint32_t pb, int op) {
+  uint64_t a[4] = {ld(pa, 0), ld(pa, 1), ld(pa, 2), ld(pa, 3)};
+  uint64_t b0 = ld(pb, 0), b1 = ld(pb, 1), b2 = ld(pb, 2), b3 = ld(pb, 3);
+  int sa = 0, sb = 0;
+  uint64_t d;
+  if (op == U256_OP_SDIV || op == U256_OP_SMOD) {
+    sa = (int64_t)a[3] < 0;
+    sb = (int64_t)b3 < 0;
+    /* |b| < 2^64: b's upper limbs all sign bits */
+    uint64_t ext = sb ? ~0ull : 0;
+    if ((b1 ^ ext) | (b2 ^ ext) | (b3 ^ ext)) return 0; /* b = −2^64·k leaves d = 0: the general path */
+    d = sb ? -b0 : b0;
+    if (sa) neg4(a);
+  } else {
+    if (b1 | b2 | b3) return 0;
+    d = b0;
+  }
+  if (d == 0) return 0;
+  uint64_t q[4];
+  uint64_t rem = udiv_by_limb(q, a, d);
+  if (op == U256_OP_DIV || op == U256_OP_SDIV) {
+    if (sa ^ sb) neg4(q);
+    store4(r, q[0], q[1], q[2], q[3]);
+  } else if (sa && rem) {
+    store4(r, -rem, ~0ull, ~0ull, ~0ull);
+  } else {
+    store_u64(r, rem);
+  }
+  return 1;
+}
+
 void EXPORT(mevmc_div)(uint32_t r, uint32_t pa, uint32_t pb) {
   LOAD_AB
   if ((a1 | a2 | a3 | b1 | b2 | b3) == 0) {
     store_u64(r, b0 ? a0 / b0 : 0);
     return;
   }
+  if (divmod_by_limb(r, pa, pb, U256_OP_DIV)) return;
   divmod_slow(r, pa, pb, U256_OP_DIV);
 }
 
@@ -47,6 +152,7 @@ void EXPORT(mevmc_mod)(uint32_t r, uint32_t pa, uint32_t pb) {
     store_u64(r, b0 ? a0 % b0 : 0);
     return;
   }
+  if (divmod_by_limb(r, pa, pb, U256_OP_MOD)) return;
   divmod_slow(r, pa, pb, U256_OP_MOD);
 }
 
@@ -60,6 +166,7 @@ void EXPORT(mevmc_sdiv)(uint32_t r, uint32_t pa, uint32_t pb) {
     store_signed(r, mb ? ma / mb : 0, (sa ^ sb) != 0);
     return;
   }
+  if (divmod_by_limb(r, pa, pb, U256_OP_SDIV)) return;
   divmod_slow(r, pa, pb, U256_OP_SDIV);
 }
 
@@ -72,6 +179,7 @@ void EXPORT(mevmc_smod)(uint32_t r, uint32_t pa, uint32_t pb) {
     store_signed(r, mb ? ma % mb : 0, sa != 0);
     return;
   }
+  if (divmod_by_limb(r, pa, pb, U256_OP_SMOD)) return;
   divmod_slow(r, pa, pb, U256_OP_SMOD);
 }
 
@@ -178,6 +286,29 @@ static inline const barrett_ctx *barrett_ready(const u256 *m) {
 
 void EXPORT(mevmc_addmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
   u256 a = load(pa), b = load(pb), m = load(pm);
+  if (u256_cmp(&a, &m) < 0 && u256_cmp(&b, &m) < 0) {
+    /* Both reduced (field arithmetic, weierstrudel): a + b < 2m, so one conditional subtraction
+     * replaces Barrett's ~90 digit products. The sum's carry out of 2^256 means it is ≥ m. */
+    u256 t;
+    uint64_t c = 0;
+    for (int i = 0; i < 4; i++) {
+      uint64_t x = a.w[i] + c;
+      c = x < c;
+      t.w[i] = x + b.w[i];
+      c += t.w[i] < x;
+    }
+    if (c || u256_cmp(&t, &m) >= 0) {
+      uint64_t br = 0;
+      for (int i = 0; i < 4; i++) {
+        uint64_t x = t.w[i] - m.w[i];
+        uint64_t b2 = t.w[i] < m.w[i];
+        t.w[i] = x - br;
+        br = b2 | (x < br);
+      }
+    }
+    store(r, &t);
+    return;
+  }
   const barrett_ctx *bc = barrett_ready(&m);
   if (bc) {
     /* The 257-bit sum as sixteen digits. */
@@ -200,8 +331,10 @@ void EXPORT(mevmc_addmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
 
 void EXPORT(mevmc_mulmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
   u256 a = load(pa), b = load(pb), m = load(pm);
-  const barrett_ctx *bc = barrett_ready(&m);
-  if (bc) {
+  /* m = 2^256 − 1 needs no mu (and takes no cache slot): see the fold below */
+  int ones = (m.w[0] & m.w[1] & m.w[2] & m.w[3]) == ~0ull;
+  const barrett_ctx *bc = ones ? 0 : barrett_ready(&m);
+  if (ones || bc) {
     /* The full 512-bit product, row by row. */
     uint32_t x[16];
     uint64_t p[16];
@@ -216,7 +349,25 @@ void EXPORT(mevmc_mulmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
       p[i + 8] = c;
     }
     for (int i = 0; i < 16; i++) x[i] = (uint32_t)p[i];
-    u256 t = barrett_reduce(x, &m, bc);
+    u256 t;
+    if (ones) {
+      /* m = 2^256 − 1 (weierstrudel's 512-bit product idiom mulmod(x, y, not(0))): 2^256 ≡ 1, so
+       * x ≡ hi + lo; the end-around carry cannot carry again, and m itself reduces to 0. */
+      uint64_t c = 0;
+      for (int i = 0; i < 8; i++) {
+        uint64_t s = (uint64_t)x[i] + x[i + 8] + c;
+        t.h[i] = (uint32_t)s;
+        c = s >> 32;
+      }
+      for (int i = 0; i < 8 && c; i++) {
+        uint64_t s = (uint64_t)t.h[i] + c;
+        t.h[i] = (uint32_t)s;
+        c = s >> 32;
+      }
+      if ((t.w[0] & t.w[1] & t.w[2] & t.w[3]) == ~0ull) t = u256_zero();
+    } else {
+      t = barrett_reduce(x, &m, bc);
+    }
     store(r, &t);
     return;
   }

@@ -99,6 +99,26 @@ describe('binary word operations', () => {
     expect(bad.list).toEqual([]);
   });
 
+  it('division of full words by a divisor below 2^64 (register short division) and its signed forms', () => {
+    // Divisors at the edges (1, 2^31, 2^32 ± 1, 2^63, 2^64 − 1) and random ones of 1–64 bits; dividends of 65–256
+    // bits, so the both-below-2^64 path does not take them; negatives as in Signed.mix (x / int8) and snailtracer.
+    const bad = new Mismatches();
+    const rng = new Rng(0xd161);
+    const divisors = [1n, 2n, 3n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x100000001n, 1n << 63n, (1n << 64n) - 1n, 10n ** 18n];
+    for (let i = 0; i < 3000; i++) {
+      const d = i < 440 ? divisors[i % divisors.length] : (rng.u64() >> BigInt(rng.int(64))) | 1n;
+      const a = i % 3 === 0 ? structured(rng) | (1n << BigInt(64 + rng.int(192))) : rng.word() | (1n << 64n);
+      for (const name of ['mevmc_div', 'mevmc_mod', 'mevmc_sdiv', 'mevmc_smod']) {
+        for (const [x, y] of [[a, d], [(TWO_256 - a) & MASK, d], [a, (TWO_256 - d) & MASK]]) {
+          bad.check(`${name}(${hex(x)}, ${hex(y)})`, call2(name, x, y), REF2[name](x, y));
+        }
+      }
+      const m = d | 1n;
+      bad.check(`mulmod(${hex(a)}, ${hex(a)}, ${hex(m)})`, call3('mevmc_mulmod', a, a, m), (a * a) % m);
+    }
+    expect(bad.list).toEqual([]);
+  });
+
   it('handles the EVM special cases explicitly', () => {
     const min = 1n << 255n;
     expect(call2('mevmc_sdiv', min, MASK)).toBe(min); // SDIV(-2^255, -1) = -2^255
