@@ -20,6 +20,14 @@ import { compileInst } from './lower.ts';
 
 const label = (b: BlockIdx | number) => `B${b}`;
 
+/**
+ * A block of more instructions than this (memory stack only) is cut into pieces of this many: its stack is written
+ * back at each cut and the next piece is a label of its own, so functions.ts can pack the pieces into functions of
+ * bounded size and clang can optimise them (memory_grow_*'s one 20,483-instruction block was built at -O0, as one
+ * unit over OPTNONE_INSTS). Gas and stack checks stay once per block, at its start: a piece needs none.
+ */
+export const SPLIT_INSTS = 500;
+
 /** Largest register window (slots) of a region kept in variables; wider regions keep the memory stack. */
 const MAX_REGISTER_SLOTS = 64;
 
@@ -78,11 +86,11 @@ export interface CBody {
 }
 
 /** The contract's code in segments (see CBody). */
-export function compileBody(a: Analysis, trace: boolean): CBody {
+export function compileBody(a: Analysis, trace: boolean, splitInsts = SPLIT_INSTS): CBody {
   const out: string[] = [];
   /** Owner unit of `out` lines from `from` on, in order. */
   const marks: { unit: string; from: number; insts?: number }[] = [];
-  const names = { next: 0 };
+  const names = { next: 0, pieces: 0 };
   const plan = planRegisters(a, trace);
   const unitOf = (b: BlockIdx | number): string => {
     const r = plan.regions.regionOf[b];
@@ -110,7 +118,7 @@ export function compileBody(a: Analysis, trace: boolean): CBody {
     const region = plan.regions.regionOf[b.index];
     const reg = plan.byRegion.get(region);
     const entry = plan.regions.entryHeight[b.index];
-    const bb = new BlockBuilder(names, reg && { entry, ...reg });
+    let bb = new BlockBuilder(names, reg && { entry, ...reg });
     // Leaving the region (the dispatch or a resolved jump): its register window goes back to the memory stack.
     const leave = (jump: string): string => {
       if (reg === undefined) return jump;
@@ -122,7 +130,21 @@ export function compileBody(a: Analysis, trace: boolean): CBody {
     if (loop !== undefined) fastEntry(bb, loop, reg!.low);
     if (trace) bb.synced(`H->trace(U, ${b.startPc}u, (uint32_t)(sp - M))`);
     emitChecks(bb, b);
-    const cond = compileBlockCode(bb, a, b);
+    // A huge block of the memory stack is cut into pieces (see SPLIT_INSTS), each its own unit.
+    let piece: { label: string; unit: string; from: number } = { label: label(b.index), unit: unitOf(b.index), from: b.start };
+    const split = reg === undefined && !trace && b.end - b.start > splitInsts
+      ? (i: number): BlockBuilder => {
+        bb.flush();
+        const next = { label: label(a.blocks.length + names.pieces++), unit: `${unitOf(b.index)}_${i}`, from: i };
+        bb.emit(`goto ${next.label};`);
+        marks.push({ unit: piece.unit, from: out.length, insts: i - piece.from });
+        out.push(`${piece.label}: {`, ...bb.lines.map((l) => `  ${l}`), '}');
+        piece = next;
+        bb = new BlockBuilder(names);
+        return bb;
+      }
+      : undefined;
+    const cond = compileBlockCode(bb, a, b, split && { every: splitInsts, split });
     const e = b.exit;
     if (cond !== 'ended') {
       switch (e.kind) {
@@ -136,8 +158,8 @@ export function compileBody(a: Analysis, trace: boolean): CBody {
       }
     }
     // Braces scope the block's temporaries; a label needs a statement after it.
-    marks.push({ unit: unitOf(b.index), from: out.length, insts: b.end - b.start });
-    out.push(`${label(b.index)}: {`, ...bb.lines.map((l) => `  ${l}`), '}');
+    marks.push({ unit: piece.unit, from: out.length, insts: b.end - piece.from });
+    out.push(`${piece.label}: {`, ...bb.lines.map((l) => `  ${l}`), '}');
   }
   for (const loop of loops.values()) {
     marks.push({ unit: unitOf(loop.cycle[0]), from: out.length });
@@ -285,11 +307,12 @@ function emitStackChecks(bb: BlockBuilder, b: Block): void {
  * Lower the instructions of a block and prepare its exit. Returns the C condition of a conditional
  * exit, undefined for unconditional ones, or 'ended' when the block returns.
  */
-function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block): string | undefined | 'ended' {
+function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block, cut?: { every: number; split: (i: number) => BlockBuilder }): string | undefined | 'ended' {
   const d = a.decoded;
   const e = b.exit;
   const end = bodyEnd(b);
   for (let i = b.start; i < end; i++) {
+    if (cut !== undefined && i > b.start && (i - b.start) % cut.every === 0) bb = cut.split(i);
     const op = d.ops[i];
     const t = traitsIn(op, a.fork);
     if (t === undefined) { bb.exit(Status.InvalidOpcode); return 'ended'; }
