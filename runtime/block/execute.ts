@@ -20,6 +20,7 @@ import type { BlockContext } from '../host/types.ts';
 import type { ContractLoader, LoadedCode } from '../loader/types.ts';
 import { WasmLoader, ensureCompiler } from '../loader/wasm.ts';
 import { type ParallelStats, runTransactionsParallel } from '../parallel/coordinator.ts';
+import type { RecordOutcome } from '../parallel/outcome.ts';
 import { ParallelPool } from '../parallel/pool.ts';
 import type { LoaderSpec } from '../parallel/protocol.ts';
 import { type StateBackend, type StateDiff, WorldState } from '../state/world.ts';
@@ -187,6 +188,17 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     else if (opts.intermediateStateRoot) receipt.postStateRoot = opts.intermediateStateRoot(world);
     txs.push({ result, receipt, diff, kind, execMs });
   };
+  /** A worker's result committed by the parallel executor: its receipt, result and diff are built when read. */
+  const finishRecord = (i: number, o: RecordOutcome, txBloom: Uint8Array, bloomAt: number): void => {
+    const tx = block.transactions[i];
+    cumulative += o.gasUsed;
+    if (tx.blobVersionedHashes.length) blobGasUsed += GAS_PER_BLOB * BigInt(tx.blobVersionedHashes.length);
+    if (bloomAt >= 0) orBloom(bloom, txBloom, bloomAt);
+    o.cumulative = cumulative;
+    o.type = tx.type;
+    o.withStatus = fork >= Fork.Byzantium;
+    txs.push(o);
+  };
   /** Transaction i on this thread, on the committed state: the whole sequential step after checkGas. */
   const runHere = (i: number): StateDiff => {
     const tx = block.transactions[i];
@@ -208,7 +220,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   if (pool) {
     try {
       parallel = await runTransactionsParallel({
-        block, world, fork, env, loader, pool, hooks: { checkGas, runHere, finish },
+        block, world, fork, env, loader, pool, hooks: { checkGas, runHere, finish, ...(fork >= Fork.Byzantium || !opts.intermediateStateRoot ? { finishRecord } : {}) },
         delay: opts.parallel?.delayMs ? { maxMs: opts.parallel.delayMs } : undefined, minDispatched: opts.parallel?.minDispatched,
         minDispatchedGas: opts.parallel?.minDispatchedGas, senderChains: opts.parallel?.senderChains,
         keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch, preDiffs: [systemDiff],

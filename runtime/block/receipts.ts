@@ -72,9 +72,9 @@ export function logsBloom(logs: readonly Log[], also?: Uint8Array): Uint8Array {
   return bloom;
 }
 
-/** OR `b` into `into`. */
-export function orBloom(into: Uint8Array, b: Uint8Array): void {
-  for (let i = 0; i < BLOOM_BYTES; i++) into[i] |= b[i];
+/** OR `b` (from byte `at`) into `into`. */
+export function orBloom(into: Uint8Array, b: Uint8Array, at = 0): void {
+  for (let i = 0; i < BLOOM_BYTES; i++) into[i] |= b[at + i];
 }
 
 /** The consensus encoding of a receipt (what the receipts trie stores). Throws when a pre-Byzantium root is missing. */

@@ -9,7 +9,7 @@
  * characters; byte strings a u32 length + bytes.
  */
 import { packedTopics, PackedLog } from '../state/packed-log.ts';
-import type { Account, AccountDiff, Log, StateBackend, StateDiff } from '../state/world.ts';
+import type { Account, AccountDiff, Log, MemoryBackend, StateBackend, StateDiff } from '../state/world.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -194,6 +194,12 @@ export class ByteReader {
   }
   string(): string {
     return Buffer.from(this.bytes()).toString('utf8');
+  }
+  /** Append bytes [start, end) of this buffer to `w` (no view object). */
+  copyTo(w: ByteWriter, start: number, end: number): void {
+    w.ensure(end - start);
+    this.nb.copy(w.buf, w.pos, start, end);
+    w.pos += end - start;
   }
 }
 
@@ -386,4 +392,102 @@ export function readLogs(r: ByteReader): Log[] {
     out[i] = PackedLog.fromBytes(address, topics, r.bytes());
   }
   return out;
+}
+
+// --- write sets applied without a StateDiff (the coordinator's commit of a worker result) ---------------------
+/**
+ * Apply a write set ({@link writeDiff}'s layout, read from `r`) straight to a plain {@link MemoryBackend}: the same
+ * change as `m.applyDiff(readStateDiff(r, m))` without the StateDiff, its AccountDiffs and storage Maps. Per account
+ * the backend's account before and the one stored after are pushed to `refs` (the lazy diff rebuilds the StateDiff
+ * from them and the bytes, see {@link readDiffWith}); `written` / `codeVersion` get `i` for every account / every
+ * account whose code or existence changed (the coordinator's validation maps). Returns the accounts applied.
+ */
+export function applyWriteSet(r: ByteReader, m: MemoryBackend, refs: (Account | undefined)[], i: number, written: Map<string, number>, codeVersion: Map<string, number>): number {
+  const n = r.u32();
+  m.writes++;
+  for (let k = 0; k < n; k++) {
+    const address = r.address();
+    const f = r.u8();
+    const before = m.accounts.get(address);
+    let after: Account | undefined;
+    if (f & F_AFTER) {
+      const balance = r.word();
+      const nonce = r.word();
+      after = { balance, nonce, code: f & F_CODE ? r.bytes() : before?.code ?? EMPTY };
+    }
+    refs.push(before, after);
+    written.set(address, i);
+    if (!before || !after || before.code !== after.code) codeVersion.set(address, i);
+    if (after) m.accounts.set(address, after);
+    else m.accounts.delete(address);
+    let s = m.storage.get(address);
+    if (f & F_CLEARED || !after) s?.clear();
+    const slots = r.u32();
+    if (!after) {
+      m.storage.delete(address);
+      for (let j = 0; j < slots; j++) {
+        r.skipWord();
+        r.skipWord();
+      }
+      continue;
+    }
+    for (let j = 0; j < slots; j++) {
+      const key = r.word();
+      const v = r.word();
+      if (v === 0n) s?.delete(key);
+      else {
+        if (!s) m.storage.set(address, (s = new Map()));
+        s.set(key, v);
+      }
+    }
+    if (s?.size === 0) m.storage.delete(address);
+  }
+  return n;
+}
+
+/**
+ * The {@link StateDiff} of a write set applied by {@link applyWriteSet}: accounts' before and after from `refs`
+ * (from index `at`, two per account), flags and slots from the bytes.
+ */
+export function readDiffWith(r: ByteReader, refs: readonly (Account | undefined)[], at: number): StateDiff {
+  const n = r.u32();
+  const diff: StateDiff = new Map();
+  for (let k = 0; k < n; k++) {
+    const address = r.address();
+    const f = r.u8();
+    if (f & F_AFTER) {
+      r.skipWord();
+      r.skipWord();
+      if (f & F_CODE) r.pos += 4 + r.u32();
+    }
+    const slots = r.u32();
+    const storage = new Map<bigint, bigint>();
+    for (let j = 0; j < slots; j++) {
+      const key = r.word();
+      storage.set(key, r.word());
+    }
+    diff.set(address, { before: refs[at + 2 * k], after: refs[at + 2 * k + 1], storageCleared: (f & F_CLEARED) !== 0, storage });
+  }
+  return diff;
+}
+
+/** Step over a byte string ({@link ByteWriter.bytes}). */
+export function skipBytes(r: ByteReader): void {
+  r.pos += 4 + r.u32();
+}
+
+/** Step over an address (5 bytes by table number, else 42). */
+export function skipAddress(r: ByteReader): void {
+  r.pos += r.buf[r.pos] === 1 ? 5 : 42;
+}
+
+/** Step over {@link writeLogs}' output; returns the number of logs. */
+export function skipLogs(r: ByteReader): number {
+  const n = r.u32();
+  for (let k = 0; k < n; k++) {
+    skipAddress(r);
+    skipBytes(r);
+    skipBytes(r);
+  }
+  return n;
 }
