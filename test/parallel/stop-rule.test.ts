@@ -1,6 +1,7 @@
 /**
  * @file The parallel executor's end-to-end stop rule (runtime/parallel/stop-rule.ts) with a given clock: a window of
- * commits that took longer than executing them here would have stops speculation; the first window is not judged.
+ * commits that took longer than executing them here would have stops speculation; the first window is not judged;
+ * windows count from the first speculative result (exact runs before it cost what sequential execution costs).
  */
 import { describe, expect, it } from 'vitest';
 import { HANDOVER_WINDOW, HandOverRule } from '../../runtime/parallel/stop-rule.ts';
@@ -33,5 +34,32 @@ describe('hand-over stop rule', () => {
       if (rule.add(0.2)) stops.push(k);
     }
     expect(stops).toEqual([]);
+  });
+  it('exact runs before the first speculative result are not judged, however slow (a late worker)', () => {
+    let clock = 0;
+    const rule = new HandOverRule(() => clock);
+    const stops: number[] = [];
+    for (let k = 0; k < 5 * HANDOVER_WINDOW; k++) {
+      clock += 1; // the loop's own overhead on top of each exact run's 0.5 ms
+      if (rule.add(0.5, false)) stops.push(k);
+    }
+    // Then the worker's results: cheaper to commit than to run here.
+    for (let k = 0; k < 3 * HANDOVER_WINDOW; k++) {
+      clock += 0.1;
+      if (rule.add(0.2, true)) stops.push(k);
+    }
+    expect(stops).toEqual([]);
+  });
+  it('a losing hand-over stops at the end of the second window after the first speculative result', () => {
+    let clock = 0;
+    const rule = new HandOverRule(() => clock);
+    const stops: number[] = [];
+    const exact = 50;
+    for (let k = 0; k < exact + 3 * HANDOVER_WINDOW; k++) {
+      const speculative = k >= exact;
+      clock += speculative ? 0.3 : 0.1;
+      if (rule.add(speculative ? 0.1 : 0.1, speculative)) stops.push(k);
+    }
+    expect(stops[0]).toBe(exact + 2 * HANDOVER_WINDOW - 1);
   });
 });
