@@ -37,7 +37,8 @@ import type { ContractLoader } from '../loader/types.ts';
 import { precompileAddresses } from '../precompiles/index.ts';
 import { type Account, type AccountDiff, MemoryBackend, type StateBackend, type StateDiff, WorldState } from '../state/world.ts';
 import { type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
-import { BufferFullError, ByteReader, ByteWriter, addressTable, readLogs, readStateDiff, writeDiff, writeState } from './codec.ts';
+import { BufferFullError, ByteReader, ByteWriter, addressTable, applyWriteSet, readLogs, readStateDiff, skipAddress, skipBytes, skipLogs, writeDiff, writeState } from './codec.ts';
+import { RecordOutcome } from './outcome.ts';
 import type { ParallelPool, PoolWorker } from './pool.ts';
 import { CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, CTRL_COORD_WAITING, CTRL_WINDOW, CTRL_WORKERS_WAKE_AT, MAX_CLAIM_WINDOW, type DelaySpec, type FromWorker, claimWindow, ctrlWords } from './protocol.ts';
 import { type ConflictKind, type RecordedReads, RecordingBackend, takeReads, validateReads, validateRecorded } from './reads.ts';
@@ -55,6 +56,12 @@ export interface ParallelHooks {
   runHere(i: number): StateDiff;
   /** Record a committed transaction (receipt, cumulative gas, outcome). */
   finish(i: number, result: TxResult, diff: StateDiff, kind: TxOutcome['kind'], execMs: number, bloom?: Uint8Array): void;
+  /**
+   * Record a transaction committed from a worker's result as a {@link RecordOutcome} (result, receipt and diff
+   * built on first access); its receipt's bloom is at `bloomAt` in `bloom` (-1: no logs). Absent: every commit
+   * goes through `finish` (a receipt that needs the state at commit: pre-Byzantium intermediate roots).
+   */
+  finishRecord?(i: number, o: RecordOutcome, bloom: Uint8Array, bloomAt: number): void;
 }
 
 export interface ParallelRun {
@@ -197,6 +204,8 @@ const LOG_MAX_BYTES = 1 << 28;
 const STOP_WINDOW = 16;
 
 const STATUSES = ['success', 'revert', 'halt', 'rejected'] as const;
+/** One commit in this many is timed for stats.commitMs (a power of 2). */
+const COMMIT_SAMPLE = 16;
 const KINDS = ['transfer', 'call', 'create'] as const;
 let nextBlockId = 1;
 const EMPTY = new Uint8Array(0);
@@ -334,8 +343,9 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
    * After a conflict the backlog is written and every later commit is streamed.
    */
   let streaming = false;
-  const backlog: { i: number; diff: StateDiff; raw?: { bytes: Uint8Array; fee?: StateDiff } }[] = [];
-  const writeLog = (i: number, diff: StateDiff, raw: { bytes: Uint8Array; fee?: StateDiff } | undefined): boolean => {
+  /** Commits not yet logged: a decoded diff or a worker write set with its fee; a worker write set in the arena is three numbers (i, offset, length). */
+  const backlog: ({ i: number; diff?: StateDiff; raw?: { bytes: Uint8Array; fee?: StateDiff } } | number)[] = [];
+  const writeLog = (i: number, diff: StateDiff | undefined, raw: { bytes: Uint8Array; fee?: StateDiff } | undefined): boolean => {
     const start = log.pos;
     try {
       log.u32(i);
@@ -346,7 +356,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
           log.u32(i);
           writeDiff(log, raw.fee);
         }
-      } else writeDiff(log, diff);
+      } else writeDiff(log, diff!);
     } catch (e) {
       if (!(e instanceof BufferFullError)) throw e;
       // Replicas can no longer follow: stop speculating, the rest runs here.
@@ -364,9 +374,25 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   const startStreaming = (): void => {
     if (streaming) return;
     streaming = true;
-    stats.streamedFrom = backlog.length ? backlog[0].i : undefined;
-    for (const x of backlog) if (!writeLog(x.i, x.diff, x.raw)) break;
-    if (backlog.length && !logFull) publish(backlog[backlog.length - 1].i);
+    // The lazy coinbase fee is written now, and from here on at each commit (replicas follow the coinbase too).
+    settleFee();
+    const first = backlog[0];
+    stats.streamedFrom = first === undefined ? undefined : typeof first === 'number' ? first : first.i;
+    let last = -1;
+    for (let k = 0; k < backlog.length && !logFull; k++) {
+      const x = backlog[k];
+      if (typeof x === 'number') {
+        const off = backlog[k + 1] as number;
+        k += 2;
+        writeLog((last = x), undefined, { bytes: arena.buf.subarray(off, off + (backlog[k] as number)) });
+      } else writeLog((last = x.i), x.diff, x.raw);
+    }
+    // Fees deferred past the backlog's commits: the coinbase as it is now, as the last record.
+    if (lazyFees && last >= 0 && !logFull) {
+      const a = backend.getAccount(env.coinbase);
+      writeLog(last, new Map([[env.coinbase, a ? { before: a, after: a, storageCleared: false, storage: new Map() } : { before: undefined, after: undefined, storageCleared: false, storage: new Map() }]]), undefined);
+    }
+    if (last >= 0 && !logFull) publish(last);
     backlog.length = 0;
   };
   const append = (i: number, diff: StateDiff): void => {
@@ -384,10 +410,67 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     }
     if (writeLog(i, diff, raw)) publish(i);
   };
+  /** A worker write set committed by commitRecord (at `off`, `len` bytes in the arena; `fee`: the coinbase's, eager). */
+  const appendRecord = (i: number, off: number, len: number, fee: StateDiff | undefined): void => {
+    if (workers.length === 0 || logFull || Atomics.load(ctrl, CTRL_STOP) !== 0) return;
+    if (!streaming) {
+      if (fee) backlog.push({ i, raw: { bytes: arena.buf.subarray(off, off + len), fee } });
+      else backlog.push(i, off, len);
+      return;
+    }
+    if (writeLog(i, undefined, { bytes: arena.buf.subarray(off, off + len), fee })) publish(i);
+  };
+
+  // --- the object-free commit of worker results (a plain MemoryBackend; others take commitResult's decoded path) ---
+  const mem = backend as MemoryBackend;
+  const fast = hooks.finishRecord !== undefined && backend.constructor === MemoryBackend;
+  /** Committed records (copied out of the workers' areas, which the next block reuses) and their accounts before/after. */
+  const arena = new ByteWriter(new Uint8Array(fast ? 1 << 16 : 8));
+  const refs: (Account | undefined)[] = [];
+  /**
+   * The lazy coinbase fee (pevm's lazy beneficiary): positive fees of results that never read the coinbase add up
+   * in `pendingFee` over `cbBase` (the coinbase when first deferred) and reach the backend only when something may
+   * read the coinbase (an execution here, a validation naming it, streaming, the block's end). A zero fee, whose
+   * EIP-161 outcome depends on the account, is applied at once.
+   */
+  const cb = env.coinbase;
+  let pending = false;
+  let pendingFee = 0n;
+  let cbBase: Account | undefined;
+  let lazyFees = false;
+  function settleFee(): void {
+    if (!pending) return;
+    pending = false;
+    const after: Account = { balance: (cbBase ? cbBase.balance : 0n) + pendingFee, nonce: cbBase ? cbBase.nonce : 0n, code: cbBase ? cbBase.code : EMPTY };
+    backend.applyDiff!(new Map([[cb, { before: cbBase, after, storageCleared: false, storage: new Map() }]]));
+  }
+  /** The committed state as validation and the coordinator's executions read it: the coinbase settled first. */
+  const view: StateBackend = {
+    getAccount: (a) => {
+      if (pending && a === cb) settleFee();
+      return backend.getAccount(a);
+    },
+    getStorage: (a, k) => {
+      if (pending && a === cb) settleFee();
+      return backend.getStorage(a, k);
+    },
+    storageEntries: (a) => {
+      if (pending && a === cb) settleFee();
+      return backend.storageEntries(a);
+    },
+    addresses: () => {
+      settleFee();
+      return backend.addresses();
+    },
+  };
+  /** Commits timed (one in COMMIT_SAMPLE; stats.commitMs is scaled up): a performance.now() pair per commit showed in the profile. */
+  let commits = 0;
+
   /** What executing the last committed transaction here cost or would have (stop-rule.ts). */
   let lastExec = 0;
   /** Transaction i on the committed state, exactly as the sequential executor runs it (timed for the stop rule). */
   const exact = (i: number): StateDiff => {
+    settleFee();
     const t = performance.now();
     const diff = hooks.runHere(i);
     lastExec = performance.now() - t;
@@ -441,7 +524,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   };
 
   // --- the coordinator's own speculative executions (when the next result is still being computed) ---
-  const specRec = new RecordingBackend(backend);
+  const specRec = new RecordingBackend(view);
   const specWorld = new WorldState(specRec);
   const local = new Map<number, LocalResult>();
   const speculateHere = (j: number, seen: number): void => {
@@ -497,7 +580,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
       }
       const pos = d++;
       const c0 = stats.conflicts;
-      let committed: StateDiff;
+      /** Undefined: committed by commitRecord (already logged). */
+      let committed: StateDiff | undefined;
       let checked = false;
       for (;;) {
         poll();
@@ -506,7 +590,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
           arrived.delete(i);
           const r = readers[at % 64];
           r.pos = Math.floor(at / 64);
-          committed = commitResult(i, r);
+          committed = fast ? commitRecord(i, r) : commitResult(i, r);
           checked = true;
           break;
         }
@@ -546,7 +630,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
           break;
         } else await waitForWorkers(i);
       }
-      append(i, committed);
+      if (committed) append(i, committed);
       if (speculating) measure(i, checked);
       Atomics.store(ctrl, CTRL_COMMITTED, d);
       const wakeAt = workers.length ? Atomics.load(ctrl, CTRL_WORKERS_WAKE_AT) : 0;
@@ -576,6 +660,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
         Atomics.notify(ctrl, CTRL_COMMITTED);
       }
     }
+    settleFee();
   } finally {
     Atomics.store(ctrl, CTRL_STOP, 1);
     // A worker held by the claim window sleeps until notified (or 5 ms): wake it to see STOP now, so it is done
@@ -598,14 +683,14 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   /** Validate the coordinator's own speculative result for transaction i and commit it (or re-execute). */
   function commitLocal(i: number, x: LocalResult): StateDiff {
     const t = performance.now();
-    const bad = validateRecorded(x.reads!, backend, codeVersion, x.seen);
+    const bad = validateRecorded(x.reads!, view, codeVersion, x.seen);
     if (bad) return conflict(i, bad);
     const result = x.result!;
     if (result.status === 'rejected') throw new InvalidBlockError(i, `rejected: ${result.error}`);
     // The diff's before-values are reads that just validated: it applies as it is.
     const diff = x.diff!;
     backend.applyDiff!(diff);
-    feeAtCommit(diff, x.fee);
+    feeAtCommit(i, diff, x.fee);
     hooks.finish(i, result, diff, x.kind!, x.ms!);
     lastExec = SEQ_OVERHEAD * x.ms!;
     stats.commitMs = (stats.commitMs ?? 0) + performance.now() - t;
@@ -613,8 +698,16 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   }
 
   /** Add the deferred coinbase fee (applied, and put into `diff`); returns the coinbase's diff if any. */
-  function feeAtCommit(diff: StateDiff, fee: bigint | undefined): AccountDiff | undefined {
+  function feeAtCommit(i: number, diff: StateDiff, fee: bigint | undefined): AccountDiff | undefined {
     if (fee === undefined) return undefined;
+    if (fast && !streaming && fee > 0n) {
+      // Lazy, as commitRecord's (the diff gets the entry the sequential executor's would have).
+      const prior = deferFee(i, fee);
+      const before = prior === 0n ? cbBase : { balance: (cbBase ? cbBase.balance : 0n) + prior, nonce: cbBase ? cbBase.nonce : 0n, code: cbBase ? cbBase.code : EMPTY };
+      diff.set(cb, { before, after: { balance: (before ? before.balance : 0n) + fee, nonce: before ? before.nonce : 0n, code: before ? before.code : EMPTY }, storageCleared: false, storage: new Map() });
+      return undefined;
+    }
+    settleFee();
     const d = coinbaseDiff(fee);
     if (d) {
       backend.applyDiff!(new Map([[env.coinbase, d]]));
@@ -640,6 +733,84 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     return { before, after, storageCleared: false, storage: new Map() };
   }
 
+  /** Add a positive fee to the pending coinbase fee; returns the fees pending before it. */
+  function deferFee(i: number, fee: bigint): bigint {
+    if (!pending) {
+      cbBase = mem.accounts.get(cb);
+      pendingFee = 0n;
+      pending = true;
+    }
+    const prior = pendingFee;
+    // Bookkeeping as append's for the coinbase's diff: written now; created (a code version) when it did not exist.
+    if (cbBase === undefined && prior === 0n) codeVersion.set(cb, i);
+    written.set(cb, i);
+    pendingFee = prior + fee;
+    lazyFees = true;
+    return prior;
+  }
+
+  /**
+   * commitResult without objects, on a plain MemoryBackend: the record's header read only as far as the commit needs
+   * (gas, fee, where the bloom is), the read set validated from the bytes, the write set applied from the bytes
+   * (applyWriteSet), the record copied into the arena, and a {@link RecordOutcome} that builds result, receipt and
+   * diff when asked. Returns undefined when committed (logged here), else the re-execution's diff.
+   */
+  function commitRecord(i: number, r: ByteReader): StateDiff | undefined {
+    const timed = (commits++ & (COMMIT_SAMPLE - 1)) === 0;
+    const t = timed ? performance.now() : 0;
+    const at = r.pos;
+    r.pos += 4;
+    const seen = r.u32();
+    if (r.u8() === 0) return conflict(i, 'error');
+    const status = r.u8();
+    const kind = KINDS[r.u8()];
+    const gasUsed = r.word();
+    const fee = r.u8() === 1 ? r.word() : undefined;
+    const error = r.u8() === 1 ? r.string() : undefined;
+    if (r.u8() === 1) skipAddress(r);
+    skipBytes(r);
+    let bloomAt = -1;
+    if (skipLogs(r) > 0) {
+      bloomAt = r.pos;
+      r.pos += BLOOM_BYTES;
+    }
+    const execMs = r.f64();
+    stats.workerTxMs = (stats.workerTxMs ?? 0) + execMs;
+    const bad = validateReads(r, view, codeVersion, seen, written);
+    if (bad) return conflict(i, bad);
+    if (status === 3) throw new InvalidBlockError(i, `rejected: ${error}`);
+    const ws = r.pos;
+    const refAt = refs.length;
+    applyWriteSet(r, mem, refs, i, written, codeVersion);
+    const end = r.pos;
+    const off = arena.pos;
+    r.copyTo(arena, at, end);
+    const o = new RecordOutcome(kind, execMs, gasUsed, arena, off, off + ws - at, table.names, refs, refAt, bloomAt < 0 ? -1 : off + bloomAt - at);
+    let feeLog: StateDiff | undefined;
+    if (fee !== undefined) {
+      if (!streaming && fee > 0n) {
+        o.cbPrior = deferFee(i, fee);
+        o.cbBase = cbBase;
+        o.fee = fee;
+      } else {
+        settleFee();
+        const d = coinbaseDiff(fee);
+        if (d) {
+          feeLog = new Map([[cb, d]]);
+          backend.applyDiff!(feeLog);
+          o.cbDiff = d;
+          written.set(cb, i);
+          if (!d.before || !d.after || d.before.code !== d.after.code) codeVersion.set(cb, i);
+        }
+      }
+    }
+    hooks.finishRecord!(i, o, r.buf, bloomAt);
+    appendRecord(i, off + ws - at, end - ws, feeLog);
+    lastExec = SEQ_OVERHEAD * execMs;
+    if (timed) stats.commitMs = (stats.commitMs ?? 0) + (performance.now() - t) * COMMIT_SAMPLE;
+    return undefined;
+  }
+
   /** Validate a worker's result for transaction i and commit it (or re-execute). Returns the committed diff. */
   function commitResult(i: number, r: ByteReader): StateDiff {
     const t = performance.now();
@@ -661,14 +832,14 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     }
     const execMs = r.f64();
     stats.workerTxMs = (stats.workerTxMs ?? 0) + execMs;
-    const bad = validateReads(r, backend, codeVersion, seen, written);
+    const bad = validateReads(r, view, codeVersion, seen, written);
     if (bad) return conflict(i, bad);
     if (status === 'rejected') throw new InvalidBlockError(i, `rejected: ${error}`);
     const d0 = r.pos;
     const diff = readStateDiff(r, backend);
     const bytes = r.buf.subarray(d0, r.pos);
     backend.applyDiff!(diff);
-    const cb = feeAtCommit(diff, fee);
+    const cb = feeAtCommit(i, diff, fee);
     rawDiff = { bytes, fee: cb ? new Map([[env.coinbase, cb]]) : undefined };
     const result: TxResult = status === 'success'
       ? { gasUsed, logs, status, returnData, ...(createdAddress ? { createdAddress } : {}) }
