@@ -4,16 +4,19 @@
  * workloads of issue #16 (W1–W5, `mevmc block gen`) and the blocks of ../shared/blocks.
  *
  * Per block: after WARMUP rounds of each, REPEAT rounds that alternate sequential and parallel runs on fresh state
- * (so both see the same machine load), execution ms only (`BlockResult.execMs`: compile and thread start-up apart).
+ * (so both see the same machine load; the order turns around every round, so neither pays the other's garbage),
+ * execution ms only (`BlockResult.execMs`: compile and thread start-up apart).
  * Per worker count (the pool's executors: this thread + N − 1 worker threads): median ms, speedup (sequential /
  * parallel), conflicts, re-executions (executions beyond one per transaction), executions per transaction, how the
  * run ended (`seq:` fell back to sequential, `stop@i:` speculation stopped after transaction i, with why), and CPU ms
- * per round of the calling thread (sequential executor / coordinator) and of the whole process (Linux /proc; 10 ms ticks summed over the rounds) — on a loaded
- * machine wall-clock speedups mostly measure the scheduler, CPU per round says what each thread did. Prints the
+ * per round of the calling thread (sequential executor / coordinator; Linux schedstat, ns), of the worker threads
+ * over their blocks (BlockResult.parallel.workerCpuMs) and of the whole process (/proc; 10 ms ticks summed over the
+ * rounds), and the median ms from posting a block to a worker's first claim (`lag`) — on a loaded machine
+ * wall-clock speedups mostly measure the scheduler, CPU per round says what each thread did. Prints the
  * load average before and after. Every parallel result is compared with the sequential one (receipts root, gas,
  * bloom): a difference is a failure (exit 1).
  *
- * Env: WORKERS (default 2,4,8), REPEAT (5), WARMUP (2), FILTER (regex over row names), SHARED=0 (skip
+ * Env: WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2), FILTER (regex over row names), SHARED=0 (skip
  * ../shared/blocks), SHARED_DIR (default ../shared/blocks/blocks), SYNTH=0 (skip the synthetic workloads), DIR (where
  * generated blocks go, default $TMPDIR/mevmc-bench-parallel; REUSE=1 keeps them), TXS, SEED. Needs `npm run build`.
  */
@@ -34,7 +37,7 @@ const WORKLOADS = ['raw', 'raw-chain', 'raw-hot', 'erc20', 'swap', 'chain', 'hot
 const LABEL = { raw: 'W1 raw', 'raw-chain': 'W1 nonce chain', 'raw-hot': 'W1 hot recipient', erc20: 'W2 erc20', swap: 'W3 swap',
   chain: 'W4 chain', hot10: 'W5 hot 10 %', hot30: 'W5 hot 30 %' };
 const DIR = process.env.DIR ?? join(tmpdir(), 'mevmc-bench-parallel');
-const REPEAT = Number(process.env.REPEAT ?? 5);
+const REPEAT = Number(process.env.REPEAT ?? 6);
 const WARMUP = Number(process.env.WARMUP ?? 2);
 const WORKERS = (process.env.WORKERS ?? '2,4,8').split(',').map(Number);
 const FILTER = process.env.FILTER ? new RegExp(process.env.FILTER) : undefined;
@@ -63,17 +66,20 @@ if (process.env.SHARED !== '0') {
   else for (const b of readdirSync(SHARED_DIR).sort((x, y) => Number(x) - Number(y))) if (!FILTER || FILTER.test(b)) rows.push([b, join(SHARED_DIR, b)]);
 }
 
-/** CPU ms of this thread (tid = pid for the main thread) and of the whole process, from /proc. */
+/** CPU ms of this thread (schedstat, ns) and of the whole process (10 ms ticks), from /proc. */
 const TICK_MS = 10;
 function cpuMs() {
   try {
     const f = (p) => { const s = readFileSync(p, 'utf8'); const x = s.slice(s.lastIndexOf(')') + 2).split(' '); return (Number(x[11]) + Number(x[12])) * TICK_MS; };
-    return { main: f('/proc/thread-self/stat'), all: f('/proc/self/stat') };
+    return { main: Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6, all: f('/proc/self/stat') };
   } catch {
     return { main: NaN, all: NaN };
   }
 }
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const hex = (b) => (b ? Buffer.from(b).toString('hex') : '');
 const same = (a, b) => a.gasUsed === b.gasUsed && hex(a.receiptsRoot) === hex(b.receiptsRoot) && hex(a.logsBloom) === hex(b.logsBloom);
 
@@ -83,7 +89,7 @@ const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 console.log(`mevmc parallel vs sequential, in one process: ${WARMUP} warm-up + ${REPEAT} alternating rounds per block, median execution ms; ` +
   `load average ${load()} (${new Date().toISOString()})`);
 const cols = [['block', 16], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['main/r', 6], ['cpu/r', 6],
-  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['cpu/r', 6], ['ended', 20]])];
+  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['wcpu/r', 6], ['lag', 5], ['cpu/r', 6], ['ended', 20]])];
 const out = (cells) => console.log(cells.map((c, i) => String(c).padStart(cols[i][1])).join(' '));
 out(cols.map(([c]) => c));
 const failures = [];
@@ -93,26 +99,41 @@ for (const [name, dir] of rows) {
   const blockHash = (n) => f.blockHashes.get(n);
   const n = block.transactions.length;
   const run = async (pool) => {
+    const state = freshState(f);
     const c0 = cpuMs();
-    const r = await executeBlock(block, freshState(f), { loader, blockHash, ...(pool ? { pool } : {}) });
+    const r = await executeBlock(block, state, { loader, blockHash, ...(pool ? { pool } : {}) });
     const c1 = cpuMs();
+    // The workers' own figures (CPU, start lag) arrive as a message after the block: let it in.
+    if (pool) await new Promise((res) => setTimeout(res, 2));
     return { r, main: c1.main - c0.main, all: c1.all - c0.all };
   };
   const seq = { ms: [], main: 0, all: 0 };
-  const par = new Map(WORKERS.map((w) => [w, { ms: [], main: 0, all: 0, last: undefined }]));
-  let ref;
-  for (let k = 0; k < WARMUP + REPEAT; k++) {
+  const par = new Map(WORKERS.map((w) => [w, { ms: [], main: 0, all: 0, wcpu: 0, lag: [], last: undefined }]));
+  // The reference first (results are compared with it), then rounds whose order turns around each time: a run
+  // pays for garbage the run before it left (measured: of two sequential runs in a row the second took 17-18 ms,
+  // the first 8-10, W1 nonce chain), so a fixed order charged that to the parallel column.
+  const ref = (await run()).r;
+  const seqRun = async (k) => {
     const s = await run();
-    ref ??= s.r;
     if (k >= WARMUP) { seq.ms.push(s.r.execMs); seq.main += s.main; seq.all += s.all; }
-    for (const w of WORKERS) {
-      const p = await run(pools.get(w));
-      if (!same(p.r, ref)) failures.push(`${name} workers=${w}: result differs from sequential`);
-      const x = par.get(w);
-      if (k >= WARMUP) { x.ms.push(p.r.execMs); x.main += p.main; x.all += p.all; x.last = p.r.parallel; }
+  };
+  const parRun = async (k, w) => {
+    const p = await run(pools.get(w));
+    if (!same(p.r, ref)) failures.push(`${name} workers=${w}: result differs from sequential`);
+    const x = par.get(w);
+    if (k >= WARMUP) {
+      x.ms.push(p.r.execMs); x.main += p.main; x.all += p.all; x.last = p.r.parallel;
+      x.wcpu += p.r.parallel.workerCpuMs ?? 0;
+      if (p.r.parallel.workerLagMs !== undefined) x.lag.push(p.r.parallel.workerLagMs);
     }
+  };
+  for (let k = 0; k < WARMUP + REPEAT; k++) {
+    const ws = k % 2 ? [...WORKERS].reverse() : WORKERS;
+    if (k % 2 === 0) await seqRun(k);
+    for (const w of ws) await parRun(k, w);
+    if (k % 2 === 1) await seqRun(k);
   }
-  const cells = [name, n, (Number(ref.gasUsed) / 1e6).toFixed(1), median(seq.ms).toFixed(1), (seq.main / REPEAT).toFixed(0), (seq.all / REPEAT).toFixed(0)];
+  const cells = [name, n, (Number(ref.gasUsed) / 1e6).toFixed(1), median(seq.ms).toFixed(1), (seq.main / REPEAT).toFixed(1), (seq.all / REPEAT).toFixed(0)];
   for (const w of WORKERS) {
     const x = par.get(w);
     const p = x.last;
@@ -121,11 +142,11 @@ for (const [name, dir] of rows) {
     const ended = p.fallback ? `seq: ${p.fallback.replace(/ \(parallel from .*\)/, '').replace('transaction(s) to hand out', 'txs out')}`
       : p.stopReason ? `stop@${p.stoppedAt}: ${p.stopReason}` : 'speculated';
     cells.push(ms.toFixed(1), (median(seq.ms) / ms).toFixed(2), p.conflicts, executions - n, n ? (executions / n).toFixed(2) : "-",
-      (x.main / REPEAT).toFixed(0), (x.all / REPEAT).toFixed(0), ended.slice(0, 20));
+      (x.main / REPEAT).toFixed(1), (x.wcpu / REPEAT).toFixed(1), x.lag.length ? median(x.lag).toFixed(1) : '-', (x.all / REPEAT).toFixed(0), ended.slice(0, 20));
   }
   out(cells);
 }
 for (const p of pools.values()) await p.close();
-console.log(`load average after: ${load()}; main/r, coord/r: CPU ms per round of the calling thread (sequential / coordinator), cpu/r: of the whole process (10 ms ticks)`);
+console.log(`load average after: ${load()}; main/r, coord/r: CPU ms per round of the calling thread (sequential / coordinator; schedstat), wcpu/r: of the worker threads over their blocks, lag: median ms from posting a block to a worker's first claim, cpu/r: of the whole process (10 ms ticks)`);
 for (const f of failures) console.log(`FAIL ${f}`);
 process.exitCode = failures.length ? 1 : 0;
