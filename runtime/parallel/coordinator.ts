@@ -343,7 +343,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
    * After a conflict the backlog is written and every later commit is streamed.
    */
   let streaming = false;
-  /** Commits not yet logged: a decoded diff or a worker write set with its fee; a worker write set in the arena is three numbers (i, offset, length). */
+  /** Commits not yet logged: a decoded diff or a worker write set with its fee; a worker write set in its area is four numbers (i, worker, offset, length). */
   const backlog: ({ i: number; diff?: StateDiff; raw?: { bytes: Uint8Array; fee?: StateDiff } } | number)[] = [];
   const writeLog = (i: number, diff: StateDiff | undefined, raw: { bytes: Uint8Array; fee?: StateDiff } | undefined): boolean => {
     const start = log.pos;
@@ -382,9 +382,10 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     for (let k = 0; k < backlog.length && !logFull; k++) {
       const x = backlog[k];
       if (typeof x === 'number') {
-        const off = backlog[k + 1] as number;
-        k += 2;
-        writeLog((last = x), undefined, { bytes: arena.buf.subarray(off, off + (backlog[k] as number)) });
+        const area = areas[backlog[k + 1] as number].buf;
+        const off = backlog[k + 2] as number;
+        k += 3;
+        writeLog((last = x), undefined, { bytes: area.subarray(off, off + (backlog[k] as number)) });
       } else writeLog((last = x.i), x.diff, x.raw);
     }
     // Fees deferred past the backlog's commits: the coinbase as it is now, as the last record.
@@ -410,22 +411,26 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     }
     if (writeLog(i, diff, raw)) publish(i);
   };
-  /** A worker write set committed by commitRecord (at `off`, `len` bytes in the arena; `fee`: the coinbase's, eager). */
-  const appendRecord = (i: number, off: number, len: number, fee: StateDiff | undefined): void => {
+  /** A worker write set committed by commitRecord (worker k's area, at `off`, `len` bytes; `fee`: the coinbase's, eager). */
+  const appendRecord = (i: number, k: number, off: number, len: number, fee: StateDiff | undefined): void => {
     if (workers.length === 0 || logFull || Atomics.load(ctrl, CTRL_STOP) !== 0) return;
     if (!streaming) {
-      if (fee) backlog.push({ i, raw: { bytes: arena.buf.subarray(off, off + len), fee } });
-      else backlog.push(i, off, len);
+      if (fee) backlog.push({ i, raw: { bytes: areas[k].buf.subarray(off, off + len), fee } });
+      else backlog.push(i, k, off, len);
       return;
     }
-    if (writeLog(i, undefined, { bytes: arena.buf.subarray(off, off + len), fee })) publish(i);
+    if (writeLog(i, undefined, { bytes: areas[k].buf.subarray(off, off + len), fee })) publish(i);
   };
 
   // --- the object-free commit of worker results (a plain MemoryBackend; others take commitResult's decoded path) ---
   const mem = backend as MemoryBackend;
   const fast = hooks.finishRecord !== undefined && backend.constructor === MemoryBackend;
-  /** Committed records (copied out of the workers' areas, which the next block reuses) and their accounts before/after. */
-  const arena = new ByteWriter(new Uint8Array(fast ? 1 << 16 : 8));
+  /**
+   * Where committed records stay for the outcomes: each worker's result area during the block; at its end, a copy of
+   * the area's committed part (the next block writes the area from 0). One copy per block: a copy per commit was half
+   * of commitRecord's cost in the profile.
+   */
+  const areas: { buf: Uint8Array }[] = workers.map((w) => ({ buf: new Uint8Array(w.results) }));
   const refs: (Account | undefined)[] = [];
   /**
    * The lazy coinbase fee (pevm's lazy beneficiary): positive fees of results that never read the coinbase add up
@@ -590,7 +595,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
           arrived.delete(i);
           const r = readers[at % 64];
           r.pos = Math.floor(at / 64);
-          committed = fast ? commitRecord(i, r) : commitResult(i, r);
+          committed = fast ? commitRecord(i, r, at % 64) : commitResult(i, r);
           checked = true;
           break;
         }
@@ -661,6 +666,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
       }
     }
     settleFee();
+    for (let k = 0; k < areas.length; k++) areas[k].buf = areas[k].buf.slice(0, readPos[k]);
   } finally {
     Atomics.store(ctrl, CTRL_STOP, 1);
     // A worker held by the claim window sleeps until notified (or 5 ms): wake it to see STOP now, so it is done
@@ -752,10 +758,10 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   /**
    * commitResult without objects, on a plain MemoryBackend: the record's header read only as far as the commit needs
    * (gas, fee, where the bloom is), the read set validated from the bytes, the write set applied from the bytes
-   * (applyWriteSet), the record copied into the arena, and a {@link RecordOutcome} that builds result, receipt and
+   * (applyWriteSet), and a {@link RecordOutcome} over the record's bytes (see `areas`) that builds result, receipt and
    * diff when asked. Returns undefined when committed (logged here), else the re-execution's diff.
    */
-  function commitRecord(i: number, r: ByteReader): StateDiff | undefined {
+  function commitRecord(i: number, r: ByteReader, k: number): StateDiff | undefined {
     const timed = (commits++ & (COMMIT_SAMPLE - 1)) === 0;
     const t = timed ? performance.now() : 0;
     const at = r.pos;
@@ -782,10 +788,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     const ws = r.pos;
     const refAt = refs.length;
     applyWriteSet(r, mem, refs, i, written, codeVersion);
-    const end = r.pos;
-    const off = arena.pos;
-    r.copyTo(arena, at, end);
-    const o = new RecordOutcome(kind, execMs, gasUsed, arena, off, off + ws - at, table.names, refs, refAt, bloomAt < 0 ? -1 : off + bloomAt - at);
+    const o = new RecordOutcome(kind, execMs, gasUsed, areas[k], at, ws, table.names, refs, refAt, bloomAt);
     let feeLog: StateDiff | undefined;
     if (fee !== undefined) {
       if (!streaming && fee > 0n) {
@@ -805,7 +808,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
       }
     }
     hooks.finishRecord!(i, o, r.buf, bloomAt);
-    appendRecord(i, off + ws - at, end - ws, feeLog);
+    appendRecord(i, k, ws, r.pos - ws, feeLog);
     lastExec = SEQ_OVERHEAD * execMs;
     if (timed) stats.commitMs = (stats.commitMs ?? 0) + (performance.now() - t) * COMMIT_SAMPLE;
     return undefined;

@@ -1,6 +1,6 @@
 /**
  * @file A transaction committed from a worker's result, as `BlockResult.txs[i]` holds it: the result record's bytes
- * (copied out of the worker's shared area into the coordinator's per-block arena) and the accounts it committed,
+ * (in the worker's shared area during the block, then in the coordinator's copy of it) and the accounts it committed,
  * with `result`, `receipt` and `diff` built on first access. The coordinator's commit of a plain transfer then makes
  * no TxResult, logs, receipt, bloom or StateDiff objects — building them cost it more than executing the transfer
  * (issue #16; the README's parallel section has the figures). Equal by value to what the sequential executor returns.
@@ -10,7 +10,7 @@ import type { TxOutcome } from '../block/types.ts';
 import { BLOOM_BYTES } from '../block/receipts.ts';
 import type { Account, AccountDiff, StateDiff } from '../state/world.ts';
 import type { TxResult } from '../tx/index.ts';
-import { ByteReader, type ByteWriter, readDiffWith, readLogs } from './codec.ts';
+import { ByteReader, readDiffWith, readLogs } from './codec.ts';
 
 const STATUSES = ['success', 'revert', 'halt', 'rejected'] as const;
 const EMPTY = new Uint8Array(0);
@@ -37,15 +37,15 @@ export class RecordOutcome implements TxOutcome {
     readonly kind: TxOutcome['kind'],
     readonly execMs: number,
     readonly gasUsed: bigint,
-    /** The arena and where the record starts in it, where its write set starts, and the block's address table (coinbase first). */
-    private readonly arena: ByteWriter,
+    /** The bytes holding the record (a worker's area, then its copy), where the record and its write set start, and the block's address table (coinbase first). */
+    private readonly arena: { readonly buf: Uint8Array },
     private readonly at: number,
     private readonly ws: number,
     private readonly names: readonly string[],
     /** The committed accounts, before and after, two per written account from `refAt`. */
     private readonly refs: readonly (Account | undefined)[],
     private readonly refAt: number,
-    /** Where the receipt's bloom is in the arena (-1: no logs). */
+    /** Where the receipt's bloom is in those bytes (-1: no logs). */
     private readonly bloomAt: number,
   ) {}
 
