@@ -104,7 +104,8 @@ export function compileBody(a: Analysis, trace: boolean, splitInsts = SPLIT_INST
     for (const h of narrowSlots(l)) narrowVars.add(h - low);
   }
   // Register windows to write back before a dispatch, filled in once the region's blocks are all lowered.
-  const spills: { line: number; region: number; height: number }[] = [];
+  // `to`: a resolved jump's target in the same region, which takes the window in its variables (transferCode).
+  const spills: { line: number; id: number; region: number; height: number; to?: BlockIdx }[] = [];
   const goto = (to: BlockIdx | number) => (to < 0 ? exitCode(Status.Stop) : `goto ${label(to)};`);
   // Entering a block from outside the static edges: a block of a register region loads its window first (E…).
   const entered = new Set<BlockIdx>(a.hasDynamicJumps ? a.dispatchTargets : []);
@@ -120,12 +121,16 @@ export function compileBody(a: Analysis, trace: boolean, splitInsts = SPLIT_INST
     const entry = plan.regions.entryHeight[b.index];
     let bb = new BlockBuilder(names, reg && { entry, ...reg });
     // Leaving the region (the dispatch or a resolved jump): its register window goes back to the memory stack.
-    const leave = (jump: string): string => {
+    const leave = (jump: string, to?: BlockIdx): string => {
       if (reg === undefined) return jump;
-      spills.push({ line: out.length + 1 + bb.lines.length, region, height: entry + b.stackDelta });
-      return `{ /* spill */ ${jump} }`;
+      const id = spills.length;
+      spills.push({ line: out.length + 1 + bb.lines.length, id, region, height: entry + b.stackDelta, to });
+      return `{ /* spill ${id} */ ${jump} }`;
     };
     const toDispatch = () => leave('goto dispatch;');
+    // A resolved jump (a Solidity return): a target in this region is entered with the window kept in variables.
+    const resolved = (t: JumpTargets): string => resolvedJump(a, t, (x) =>
+      reg !== undefined && plan.regions.regionOf[x] === region ? leave(`goto ${label(x)};`, x) : leave(`goto ${enter(x)};`));
     const loop = loops.get(b.index);
     if (loop !== undefined) fastEntry(bb, loop, reg!.low);
     if (trace) bb.synced(`H->trace(U, ${b.startPc}u, (uint32_t)(sp - M))`);
@@ -150,8 +155,8 @@ export function compileBody(a: Analysis, trace: boolean, splitInsts = SPLIT_INST
       switch (e.kind) {
         case 'fallthrough': case 'jump': bb.emit(goto(e.to)); break;
         case 'jumpi': bb.emit(`if (${cond}) ${goto(e.to)}`); bb.emit(goto(e.next)); break;
-        case 'dynamicJump': bb.emit(e.targets ? leave(resolvedJump(a, e.targets, enter)) : toDispatch()); break;
-        case 'dynamicJumpi': bb.emit(`if (${cond}) ${e.targets ? leave(resolvedJump(a, e.targets, enter)) : toDispatch()}`); bb.emit(goto(e.next)); break;
+        case 'dynamicJump': bb.emit(e.targets ? resolved(e.targets) : toDispatch()); break;
+        case 'dynamicJumpi': bb.emit(`if (${cond}) ${e.targets ? resolved(e.targets) : toDispatch()}`); bb.emit(goto(e.next)); break;
         case 'badJumpi': bb.emit(goto(e.next)); break;
         case 'codeEnd': bb.exit(Status.Stop); break;
         case 'badJump': case 'terminate': break;
@@ -167,7 +172,10 @@ export function compileBody(a: Analysis, trace: boolean, splitInsts = SPLIT_INST
   }
   for (const s of spills) {
     const reg = plan.byRegion.get(s.region)!;
-    out[s.line] = out[s.line].replace('/* spill */', windowCode(s.height, reg.low, reg.written, 'store'));
+    const code = s.to === undefined
+      ? windowCode(s.height, reg.low, reg.written, 'store')
+      : transferCode(s.height, plan.regions.entryHeight[s.to], reg.low, new Set([...reg.read, ...reg.written]), reg.written);
+    out[s.line] = out[s.line].replace(`/* spill ${s.id} */`, code);
   }
   const dispatch = a.hasDynamicJumps ? a.dispatchTargets.map((t) => ({ pc: a.blocks[t].startPc, label: enter(t) })) : [];
   for (const t of [...entered].sort((x, y) => x - y)) {
@@ -193,14 +201,46 @@ export function compileBody(a: Analysis, trace: boolean, splitInsts = SPLIT_INST
 }
 
 /**
- * A jump whose targets were resolved at compile time (analysis/jump-targets.ts): a `goto` for one valid target,
- * else a local switch on jt (a value off the set halts with InvalidJump, like the dispatch's default). Like the
- * dispatch it leaves the stack region: register windows are spilled before and loaded at the target (`enter`).
+ * A jump whose targets were resolved at compile time (analysis/jump-targets.ts): the jump `go(target)` for one valid
+ * target, else a local switch on jt (a value off the set halts with InvalidJump, like the dispatch's default).
  */
-function resolvedJump(a: Analysis, t: JumpTargets, enter: (b: BlockIdx) => string): string {
-  if (t.blocks.length === 1 && !t.invalid) return `goto ${enter(t.blocks[0])};`;
-  const cases = t.blocks.map((b) => `case ${a.blocks[b].startPc}u: goto ${enter(b)};`).join(' ');
+function resolvedJump(a: Analysis, t: JumpTargets, go: (b: BlockIdx) => string): string {
+  if (t.blocks.length === 1 && !t.invalid) return go(t.blocks[0]);
+  const cases = t.blocks.map((b) => `case ${a.blocks[b].startPc}u: ${go(b)}`).join(' ');
   return `{ switch (jt) { ${cases} default: return ${Status.InvalidJump}; } }`;
+}
+
+/**
+ * A resolved jump between two blocks of one register region (a Solidity internal function's return, revmc's static
+ * return addresses): the source's window, top at height `hs`, becomes the target's, top at `ht` (the same sp), in
+ * variables instead of a store of the window and a reload at the target. Height h of the source is height
+ * h + (ht − hs) of the target: its variable moves there when the target uses that variable, else it goes to memory if
+ * it may be newer than memory (written). A target variable nothing moves into is loaded from memory (it is deeper
+ * than the source's window, or a variable the source never held). A moved value that may be newer than memory also
+ * goes to memory when the target does not write that variable: only written variables are stored when the region is
+ * left, so the others must equal memory.
+ */
+function transferCode(hs: number, ht: number, low: number, used: ReadonlySet<number>, written: ReadonlySet<number>): string {
+  const shift = ht - hs;
+  const stores: string[] = [];
+  const moves: [number, number][] = [];
+  for (let h = low; h < hs; h++) {
+    const i = h - low, j = i + shift;
+    const moved = h + shift >= low && used.has(i) && used.has(j);
+    if (moved && i !== j) moves.push([i, j]);
+    if (written.has(i) && !(moved && written.has(j))) stores.push(`if (dep >= ${32 * (hs - h)}) mevmc_w_store(sp - ${32 * (hs - h)}, r${i});`);
+  }
+  const loads: string[] = [];
+  for (let g = low; g < ht; g++) {
+    const j = g - low, i = j - shift;
+    const fromVar = g - shift >= low && g - shift < hs && used.has(i);
+    if (used.has(j) && !fromVar) loads.push(`r${j} = dep >= ${32 * (ht - g)} ? mevmc_w_load(sp - ${32 * (ht - g)}) : 0;`);
+  }
+  // Moves read every source variable before any is assigned (the windows overlap).
+  const temps = moves.map(([i], k) => `const w256 x${k} = r${i};`);
+  const assigns = moves.map(([, j], k) => `r${j} = x${k};`);
+  const parts = [...stores, ...temps, ...assigns, ...loads];
+  return parts.length === 0 ? '' : `const uint64_t dep = (uint64_t)(sp - S); (void)dep; ${parts.join(' ')}`;
 }
 
 /** The guard at a counted loop's header: enter the fast copy when a round's gas and the 64-bit counters are safe. */
