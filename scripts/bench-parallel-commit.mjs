@@ -6,7 +6,8 @@
  * committed to the end), and prints per block: the calling thread's CPU (/proc/thread-self/schedstat, ns — what
  * counts on a shared machine) of the whole executeBlock call for the sequential run and the parallel one (the
  * receipts root included: it builds the parallel run's lazily made receipts), the coordinator's CPU over the
- * transaction phase when the executor reports it (`parallel.coordCpuMs`), the parallel run's commitMs per committed
+ * transaction phase when the executor reports it (`parallel.coordCpuMs`), the worker results committed over all rounds
+ * (to turn a profile's commit time into µs per commit), the parallel run's commitMs per committed
  * worker result, and how many results came from the worker. Min over the rounds.
  *
  * Env: ROOT (a built tree to run, e.g. `dist`; default the sources through tsx), ROUNDS (default 8), DIR (generated workloads, default $TMPDIR/mevmc-bench-parallel as `npm run
@@ -39,7 +40,7 @@ const loader = new WasmLoader();
 const pool = new ParallelPool(2);
 const fmt = (x) => x.toFixed(2).padStart(7);
 console.log(`coordinator CPU per transaction (min of ${ROUNDS}); load ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('block            txs  seq cpu ms  µs/tx | par cpu ms  µs/tx  from worker  commit µs/worker tx  wait ms  coord tx-phase µs/tx');
+console.log('block            txs  seq cpu ms  µs/tx | par cpu ms  µs/tx  from worker  commit µs/worker tx  wait ms  coord tx-phase µs/tx  Σ from worker');
 for (const row of ROWS) {
   const dir = join(DIR, row);
   if (!existsSync(dir)) { console.log(`${row}: ${dir} missing (run npm run bench:parallel once)`); continue; }
@@ -47,7 +48,7 @@ for (const row of ROWS) {
   const { block } = blockFromRpc(f.block);
   const blockHash = (n) => f.blockHashes.get(n);
   const n = block.transactions.length;
-  let seqCpu = Infinity, parCpu = Infinity, commitUs = Infinity, coordUs = Infinity, fromWorker = 0, wait = 0, ref;
+  let seqCpu = Infinity, parCpu = Infinity, commitUs = Infinity, coordUs = Infinity, fromWorker = 0, wait = 0, allWorker = 0, ref;
   for (let k = 0; k < ROUNDS + 1; k++) {
     if (!PAR_ONLY) {
       const c0 = cpu();
@@ -63,10 +64,11 @@ for (const row of ROWS) {
     if (k === 0) continue;
     const st = p.parallel;
     const w = st.dispatched - (st.ranHere ?? 0) - (st.localSpeculated ?? 0);
+    allWorker += w;
     if (c < parCpu) { parCpu = c; fromWorker = w; wait = st.waitMs; }
     if (st.coordCpuMs !== undefined) coordUs = Math.min(coordUs, (st.coordCpuMs * 1000) / n);
     if (w > 0) commitUs = Math.min(commitUs, ((st.commitMs ?? 0) * 1000) / w);
   }
-  console.log(`${row.padEnd(14)} ${String(n).padStart(5)} ${fmt(seqCpu)} ${fmt((seqCpu * 1000) / n)} | ${fmt(parCpu)} ${fmt((parCpu * 1000) / n)}  ${String(fromWorker).padStart(11)}  ${fmt(commitUs).padStart(19)}  ${fmt(wait)}  ${coordUs === Infinity ? '-' : fmt(coordUs)}`);
+  console.log(`${row.padEnd(14)} ${String(n).padStart(5)} ${fmt(seqCpu)} ${fmt((seqCpu * 1000) / n)} | ${fmt(parCpu)} ${fmt((parCpu * 1000) / n)}  ${String(fromWorker).padStart(11)}  ${fmt(commitUs).padStart(19)}  ${fmt(wait)}  ${coordUs === Infinity ? '-' : fmt(coordUs)}  ${allWorker}`);
 }
 await pool.close();
