@@ -156,8 +156,11 @@ static inline uint64_t mevmc_div_2by1(uint64_t *r, uint64_t u1, uint64_t u0, uin
   mevmc_u128 q = (mevmc_u128)v * u1 + (((mevmc_u128)u1 << 64) | u0);
   uint64_t q1 = (uint64_t)(q >> 64) + 1, q0 = (uint64_t)q;
   uint64_t rem = u0 - q1 * d;
-  if (rem > q0) { q1--; rem += d; }
-  if (rem >= d) { q1++; rem -= d; }
+  /* Taken about half the time on random operands: a select, not a branch (corpus Signed.mix). */
+  uint64_t adjust = 0 - (uint64_t)(rem > q0);
+  q1 += adjust;
+  rem += adjust & d;
+  if (__builtin_expect(rem >= d, 0)) { q1++; rem -= d; }
   *r = rem;
   return q1;
 }
@@ -536,8 +539,10 @@ static inline w256 mevmc_w_keccak(const uint8_t *p, uint64_t len) {
  * exactly the wasm builtin mevmc_expand, except that nothing is allocated (the host made the
  * whole frame addressable). Returns 0, MEVMC_OUT_OF_GAS or MEVMC_MEMORY_LIMIT; on success with
  * growth ctx.gas -= C(new) - C(old) and ctx.memWords = new; on failure nothing changes.
+ * Out of line: it runs only when memory grows, and its ~1,400 inlined copies in a 24 KB contract (revmc/seaport) cost
+ * 5-15% of the clang build.
  */
-static inline int32_t mevmc_w_expand(uint8_t *mem, uint64_t offset, uint64_t length, uint32_t overflow) {
+MEVMC_NATIVE_SLOW int32_t mevmc_w_expand(uint8_t *mem, uint64_t offset, uint64_t length, uint32_t overflow) {
   uint64_t *gas = (uint64_t *)(mem + MEVMC_CTX + MEVMC_CTX_GAS);
   uint64_t *words = (uint64_t *)(mem + MEVMC_CTX + MEVMC_CTX_MEM_WORDS);
   uint64_t new_gas, new_words;
