@@ -110,11 +110,127 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
   const k = pow2(consts[1]);
   if (op === Op.DIV && k !== undefined) { bb.push(makeShrConst(bb, a, k)); return true; }
   if (op === Op.MOD && k !== undefined) { bb.push(makeBitwise(bb, a, constValue((1n << BigInt(k)) - 1n), 'and')); return true; }
+  if (op === Op.MUL || op === Op.DIV || op === Op.MOD || op === Op.SDIV || op === Op.SMOD) {
+    const v = inlineSmall(bb, cx, op, a, b);
+    if (v !== undefined) { bb.push(v); return true; }
+  }
   if (op === Op.EXP) chargeExp(bb, cx, b, consts[1]);
   const name = BUILTIN_BINARY[op];
   if (name === undefined) throw new Error(`no lowering for pure opcode 0x${op.toString(16)}`);
   bb.push(callBuiltin(bb, cx, name, args));
   return true;
+}
+
+const INT64_MIN = -(1n << 63n);
+
+/** A condition known at compile time (boolean) or computed at run time (i32 expression). */
+type Cond = boolean | Expr;
+
+function andCond(bb: BlockBuilder, x: Cond, y: Cond): Cond {
+  if (x === false || y === false) return false;
+  if (x === true) return y;
+  if (y === true) return x;
+  return bb.m.i32.and(x, y);
+}
+
+/** Limbs 1–3 are zero: the value is below 2^64. */
+function fitsU64(bb: BlockBuilder, v: Value): Cond {
+  const high = v.limbs.slice(1);
+  if (high.every((l) => typeof l === 'bigint')) return high.every((l) => l === 0n);
+  return makeIsZero(bb, { limbs: [0n, v.limbs[1], v.limbs[2], v.limbs[3]] });
+}
+
+/** Limbs 1–3 all repeat limb 0's sign bit: the value is a sign-extended int64. */
+function fitsI64(bb: BlockBuilder, v: Value): Cond {
+  const c = valueConst(v);
+  if (c !== undefined) { const x = BigInt.asIntN(256, c); return x >= INT64_MIN && x < -INT64_MIN; }
+  const m = bb.m;
+  const l0 = v.limbs[0];
+  const sign: Limb = typeof l0 === 'bigint' ? (l0 >> 63n ? (1n << 64n) - 1n : 0n) : bb.temp(m.i64.shr_s(bb.get(l0), m.i64.const(63n)));
+  let diff: Expr | undefined;
+  for (let i = 1; i < 4; i++) {
+    const l = v.limbs[i];
+    if (typeof l === 'bigint' && typeof sign === 'bigint') { if (l !== sign) return false; continue; }
+    const x = m.i64.xor(bb.get(l), bb.get(sign));
+    diff = diff === undefined ? x : m.i64.or(diff, x);
+  }
+  return diff === undefined ? true : m.i64.eqz(diff);
+}
+
+/** Leading bits of an int64 equal to its sign bit (64 for 0 and −1), as an i64 expression. */
+function redundantSignBits(bb: BlockBuilder, l: Limb): Expr | bigint {
+  const m = bb.m;
+  if (typeof l === 'bigint') {
+    const x = BigInt.asIntN(64, l);
+    const mag = x < 0n ? -x - 1n : x; // x ^ (x >> 63)
+    return BigInt(64 - (mag === 0n ? 0 : mag.toString(2).length));
+  }
+  return m.i64.clz(m.i64.xor(bb.get(l), m.i64.shr_s(bb.get(l), m.i64.const(63n))));
+}
+
+/**
+ * MUL, DIV, MOD, SDIV, SMOD on operands that fit one limb, inline: the fixed-point programs (snailtracer's int
+ * arithmetic scaled by 1e6, Solidity's `x * 1e6 / y`) multiply and divide int64-sized values nearly always, and the
+ * builtin call around the same one-instruction work (both words stored to scratch, the call, the result loaded)
+ * held most of the cost. One wasm `if`: the fast case computes limb 0 (and sign- or zero-fills the rest), the other
+ * calls the builtin as before. Undefined when the fast case cannot apply (known at compile time).
+ * Bounds: DIV/MOD both < 2^64, divisor ≠ 0; SDIV/SMOD both int64, divisor ≠ 0 (and ≠ −1 for SDIV: −2^63 / −1 is
+ * +2^63, which i64.div_s traps on); MUL both int64 with at least 66 redundant sign bits between them, so the
+ * product is within ±2^62.
+ */
+function inlineSmall(bb: BlockBuilder, cx: LowerContext, op: number, a: Value, b: Value): Value | undefined {
+  const m = bb.m;
+  const a0 = () => bb.get(a.limbs[0]);
+  const b0 = () => bb.get(b.limbs[0]);
+  const cb = valueConst(b);
+  const nonZero = (v: Value): Cond => (typeof v.limbs[0] === 'bigint' ? v.limbs[0] !== 0n : m.i64.ne(bb.get(v.limbs[0]), m.i64.const(0n)));
+  let cond: Cond;
+  let fast: Expr;
+  let signed = true;
+  switch (op) {
+    case Op.DIV: case Op.MOD:
+      cond = andCond(bb, andCond(bb, fitsU64(bb, a), fitsU64(bb, b)), nonZero(b));
+      signed = false;
+      if (cond === false) return undefined;
+      fast = op === Op.DIV ? m.i64.div_u(a0(), b0()) : m.i64.rem_u(a0(), b0());
+      break;
+    case Op.SDIV: case Op.SMOD: {
+      cond = andCond(bb, andCond(bb, fitsI64(bb, a), fitsI64(bb, b)), nonZero(b));
+      if (op === Op.SDIV) {
+        const minusOne: Cond = cb !== undefined ? cb !== (1n << 256n) - 1n : m.i64.ne(b0(), m.i64.const(-1n));
+        cond = andCond(bb, cond, minusOne);
+      }
+      if (cond === false) return undefined;
+      fast = op === Op.SDIV ? m.i64.div_s(a0(), b0()) : m.i64.rem_s(a0(), b0());
+      break;
+    }
+    default: { // MUL
+      cond = andCond(bb, fitsI64(bb, a), fitsI64(bb, b));
+      if (cond === false) return undefined;
+      const ra = redundantSignBits(bb, a.limbs[0]);
+      const rb = redundantSignBits(bb, b.limbs[0]);
+      let bits: Cond;
+      if (typeof ra === 'bigint' && typeof rb === 'bigint') bits = ra + rb >= 66n;
+      else {
+        const sum = m.i64.add(typeof ra === 'bigint' ? m.i64.const(ra) : ra, typeof rb === 'bigint' ? m.i64.const(rb) : rb);
+        bits = m.i64.le_u(m.i64.const(66n), sum);
+      }
+      cond = andCond(bb, cond, bits);
+      if (cond === false) return undefined;
+      fast = m.i64.mul(a0(), b0());
+    }
+  }
+  const r = [0, 1, 2, 3].map(() => bb.locals.alloc());
+  const fill = (): Expr[] => [1, 2, 3].map((i) => m.local.set(r[i], signed ? m.i64.shr_s(m.local.get(r[0], i64), m.i64.const(63n)) : m.i64.const(0n)));
+  const fastCode = m.block(null, [m.local.set(r[0], fast), ...fill()]);
+  const limbs = r as unknown as Value['limbs'];
+  if (cond === true) { bb.emit(fastCode); return { limbs }; }
+  const slow: Expr[] = [];
+  [a, b].forEach((v, i) => { for (let k = 0; k < 4; k++) slow.push(m.i64.store(8 * k, 8, m.i32.const(SCRATCH + 32 * i), bb.get(v.limbs[k]))); });
+  slow.push(cx.call(BUILTIN_BINARY[op]!, [m.i32.const(SCRATCH), m.i32.const(SCRATCH), m.i32.const(SCRATCH + 32)], 'none'));
+  for (let k = 0; k < 4; k++) slow.push(m.local.set(r[k], m.i64.load(8 * k, 8, m.i32.const(SCRATCH))));
+  bb.emit(m.if(cond, fastCode, m.block(null, slow)));
+  return { limbs };
 }
 
 /** EXP's dynamic gas: per significant byte of the exponent (EIP-160). */

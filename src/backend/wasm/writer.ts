@@ -32,7 +32,8 @@ export interface IRModule {
     and(a: Expr, b: Expr): Expr; or(a: Expr, b: Expr): Expr; xor(a: Expr, b: Expr): Expr; shl(a: Expr, b: Expr): Expr;
     shr_u(a: Expr, b: Expr): Expr; shr_s(a: Expr, b: Expr): Expr; rotl(a: Expr, b: Expr): Expr; eq(a: Expr, b: Expr): Expr;
     ne(a: Expr, b: Expr): Expr; eqz(a: Expr): Expr; lt_u(a: Expr, b: Expr): Expr; lt_s(a: Expr, b: Expr): Expr; le_u(a: Expr, b: Expr): Expr;
-    extend_u(a: Expr): Expr;
+    extend_u(a: Expr): Expr; clz(a: Expr): Expr; div_s(a: Expr, b: Expr): Expr; div_u(a: Expr, b: Expr): Expr;
+    rem_s(a: Expr, b: Expr): Expr; rem_u(a: Expr, b: Expr): Expr;
     load(offset: number, align: number, ptr: Expr): Expr;
     store(offset: number, align: number, ptr: Expr, value: Expr): Expr;
     store8(offset: number, align: number, ptr: Expr, value: Expr): Expr;
@@ -335,7 +336,8 @@ export class WasmWriter implements IRModule {
     or: this.bin(T_I64, 0x84), xor: this.bin(T_I64, 0x85), shl: this.bin(T_I64, 0x86), shr_s: this.bin(T_I64, 0x87),
     shr_u: this.bin(T_I64, 0x88), rotl: this.bin(T_I64, 0x89), eq: this.bin(T_I32, 0x51), ne: this.bin(T_I32, 0x52),
     eqz: this.un(T_I32, 0x50), lt_s: this.bin(T_I32, 0x53), lt_u: this.bin(T_I32, 0x54), le_u: this.bin(T_I32, 0x58),
-    extend_u: this.un(T_I64, 0xad),
+    extend_u: this.un(T_I64, 0xad), clz: this.un(T_I64, 0x79), div_s: this.bin(T_I64, 0x7f), div_u: this.bin(T_I64, 0x80),
+    rem_s: this.bin(T_I64, 0x81), rem_u: this.bin(T_I64, 0x82),
     load: this.load(T_I64, 0x29), store: this.store(0x37), store8: this.store(0x3c),
   };
   readonly local = {
