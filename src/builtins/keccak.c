@@ -5,7 +5,7 @@
  * Inputs of 32 and 64 bytes go through a small memo first: Solidity computes a mapping slot as
  * keccak256(key ‖ slot) and an array's base as keccak256(slot), and recomputes the same ones over
  * within one call (a balance read, then written after a branch).
- * A hit (~5 ns) costs a compare of the input's lanes instead of a ~330 ns permutation; a miss adds
+ * A hit (~5 ns) costs a compare of the input's lanes instead of a ~305 ns permutation; a miss adds
  * a hash, up to four tag compares and a 13-word store. The memo is static data of this module, so
  * it lives in the frame memory's [BUILTIN_STACK_END, CTX), which later frames reuse; the tag mixes
  * in the frame's serial (Ctx.memoEpoch) so that entries serve only the frame that made them: a
