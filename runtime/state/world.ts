@@ -31,6 +31,11 @@ export interface StateBackend {
   addresses(): Iterable<string>;
   /** Write a committed transaction's changes (absent: a read-only backend, `commit()` throws). */
   applyDiff?(diff: StateDiff): void;
+  /**
+   * false when the account holds no non-zero slot, so a slot read may answer 0 without building the slot's key
+   * (absent, or true: unknown; wrappers that must see every read, such as the parallel executor's, leave it out).
+   */
+  hasStorage?(address: string): boolean;
 }
 
 /** What one account's committed state became. */
@@ -77,6 +82,9 @@ export class MemoryBackend implements StateBackend {
   }
   storageEntries(address: string): Iterable<[bigint, bigint]> {
     return this.storage.get(address) ?? [];
+  }
+  hasStorage(address: string): boolean {
+    return (this.storage.get(address)?.size ?? 0) !== 0;
   }
   addresses(): Iterable<string> {
     return this.accounts.keys();
@@ -219,6 +227,10 @@ export class WorldState implements StateCacheOwner {
   /** The backend's value of a slot: the cache's miss (StateCacheOwner). */
   loadSlot(address: string, slot: bigint): bigint {
     return this.backend.getStorage(address, slot);
+  }
+  /** The backend holds no slot of the account (StateCacheOwner): its misses are 0 without a key. */
+  noSlots(address: string): boolean {
+    return this.backend.hasStorage?.(address) === false;
   }
   /** Written slots by address: the cache's or the JS map. */
   private writtenStorage(): Map<string, Map<bigint, bigint>> {
