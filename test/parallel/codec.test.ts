@@ -2,10 +2,11 @@
  * @file The parallel executor's binary codec round-trips what crosses threads: words at every width boundary and
  * random ones, addresses, and a write set (new, changed, deleted and re-created accounts, code changed or kept,
  * slots set and cleared) rebuilt over the state it applies to, compared with the original diff; addresses by number
- * (a block's address table) beside literal ones; a worker's replica overlay against a MemoryBackend given the same diffs.
+ * (a block's address table) beside literal ones; a worker's replica overlay against a MemoryBackend given the same diffs;
+ * a write set applied from its words (the coordinator's object-free commit) against MemoryBackend.applyDiff of the diff.
  */
 import { describe, expect, it } from 'vitest';
-import { ByteReader, ByteWriter, addressTable, readDiff, readLogs, readStateDiff, toStateDiff, writeDiff, writeLogs } from '../../runtime/parallel/codec.ts';
+import { ByteReader, ByteWriter, addressTable, applyWriteSet, readDiff, readDiffWith, readLogs, readStateDiff, toStateDiff, writeDiff, writeLogs } from '../../runtime/parallel/codec.ts';
 import { OverlayBackend } from '../../runtime/parallel/replica.ts';
 import { PackedLog } from '../../runtime/state/packed-log.ts';
 import { MemoryBackend, type StateDiff } from '../../runtime/state/world.ts';
@@ -107,5 +108,49 @@ describe('parallel codec', () => {
     const r = new ByteReader(w.take());
     expect(readStateDiff(r, base)).toEqual(diff);
     expect(r.pos).toBe(w.pos);
+  });
+  it('a write set applied from its words leaves the state applyDiff leaves; the diff comes back from the bytes + kept accounts', () => {
+    const code = new Uint8Array([0x60, 0, 0x54, 0]);
+    const build = (): MemoryBackend => {
+      const b = new MemoryBackend();
+      b.setAccount(addr(1), { balance: 10n, nonce: 1n, code }, new Map([[1n, 2n], [5n, 6n]]));
+      b.setAccount(addr(2), { balance: 5n, nonce: 0n, code: new Uint8Array(0) }, new Map([[3n, 3n]]));
+      b.setAccount(addr(3), { balance: 0n, nonce: 1n, code }, new Map([[(1n << 255n) + 3n, 9n]]));
+      b.setAccount(addr(5), { balance: 1n, nonce: 0n, code: new Uint8Array(0) }, new Map([[8n, 8n]]));
+      return b;
+    };
+    const ref = build();
+    // Changed (a slot cleared, a wide one set), deleted with storage, re-created with new code and storage, created,
+    // every slot cleared one by one (the account's storage map goes away).
+    const diff: StateDiff = new Map([
+      [addr(1), { before: ref.getAccount(addr(1)), after: { balance: 1n << 200n, nonce: 2n, code }, storageCleared: false, storage: new Map([[1n, 0n], [(1n << 256n) - 1n, 7n]]) }],
+      [addr(2), { before: ref.getAccount(addr(2)), after: undefined, storageCleared: true, storage: new Map() }],
+      [addr(3), { before: ref.getAccount(addr(3)), after: { balance: 0n, nonce: 1n, code: new Uint8Array([0xfe]) }, storageCleared: true, storage: new Map([[4n, 4n]]) }],
+      [addr(4), { before: undefined, after: { balance: 3n, nonce: 0n, code: new Uint8Array(0) }, storageCleared: false, storage: new Map() }],
+      [addr(5), { before: ref.getAccount(addr(5)), after: { balance: 2n, nonce: 0n, code: ref.getAccount(addr(5))!.code }, storageCleared: false, storage: new Map([[8n, 0n]]) }],
+    ]);
+    const table = addressTable(addr(9), [{ sender: addr(1), to: addr(3) }]);
+    const w = new ByteWriter();
+    w.names = table.index;
+    writeDiff(w, diff);
+    const bytes = w.take();
+    ref.applyDiff(diff);
+    const m = build();
+    const refs: (ReturnType<MemoryBackend['getAccount']>)[] = [];
+    const written = new Map<string, number>();
+    const codeVersion = new Map<string, number>();
+    const r = new ByteReader(bytes);
+    r.names = table.names;
+    expect(applyWriteSet(r, m, refs, 7, written, codeVersion)).toBe(5);
+    expect(r.pos).toBe(bytes.length);
+    const state = (b: MemoryBackend) => [...b.accounts].sort().map(([a, x]) => [a, x, b.storage.get(a) ?? null]);
+    expect(state(m)).toEqual(state(ref));
+    expect([...m.storage.keys()].sort()).toEqual([...ref.storage.keys()].sort());
+    // The coordinator's validation maps: every account written at 7; code versions where code or existence changed.
+    expect([...written].sort()).toEqual([1, 2, 3, 4, 5].map((k) => [addr(k), 7]));
+    expect([...codeVersion.keys()].sort()).toEqual([addr(2), addr(3), addr(4)]);
+    const back = new ByteReader(bytes);
+    back.names = table.names;
+    expect(readDiffWith(back, refs, 0)).toEqual(diff);
   });
 });
