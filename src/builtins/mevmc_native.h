@@ -377,8 +377,44 @@ static inline w256 mevmc_w_addmod(w256 a, w256 b, w256 m) {
   return mevmc_w_addmod_slow(a, b, m);
 }
 
+/*
+ * (a * b) mod m for m = 2^256 - c with 1 <= c < 2^64 (pseudo-Mersenne moduli: secp256k1's p = 2^256 - 2^32 - 977,
+ * 2^256 - 159 in corpus ModExp): as 2^256 ≡ c, the product hi·2^256 + lo folds to lo + hi·c (< 2^320), then once more
+ * to below 2^256 + 2^128, and a carry and one subtraction finish it: five multiplications by c after the product,
+ * where Barrett's reduction spends 33 on a longer dependency chain (a MULMOD loop by 2^256 - 159: 36 -> 25 ns).
+ */
+static inline w256 mevmc_mulmod_pm(w256 a, w256 b, uint64_t c) {
+  unsigned _BitInt(512) p = (unsigned _BitInt(512))a * b;
+  uint64_t lo[4], hi[4], t[5];
+  for (int i = 0; i < 4; i++) lo[i] = (uint64_t)(p >> (64 * i)), hi[i] = (uint64_t)(p >> (256 + 64 * i));
+  /* t = lo + hi·c, five limbs */
+  uint64_t carry = 0;
+  for (int i = 0; i < 4; i++) {
+    mevmc_u128 x = (mevmc_u128)hi[i] * c + lo[i] + carry;
+    t[i] = (uint64_t)x;
+    carry = (uint64_t)(x >> 64);
+  }
+  t[4] = carry;
+  /* t = t[0..3] + t[4]·c: below 2^256 + 2^128, so at most one carry out of bit 256 */
+  mevmc_u128 x = (mevmc_u128)t[4] * c + t[0];
+  t[0] = (uint64_t)x;
+  carry = (uint64_t)(x >> 64);
+  for (int i = 1; i < 4; i++) {
+    x = (mevmc_u128)t[i] + carry;
+    t[i] = (uint64_t)x;
+    carry = (uint64_t)(x >> 64);
+  }
+  w256 r = mevmc_w_make(t[3], t[2], t[1], t[0]);
+  /* A carry is 2^256 ≡ c; r is below 2^128 then, so r + c does not wrap. */
+  if (carry) r += c;
+  /* r < 2^256 = m + c: one subtraction of m (adding c modulo 2^256) at most. */
+  w256 m = (w256)0 - c;
+  return r >= m ? r - m : r;
+}
+
 MEVMC_NATIVE_SLOW w256 mevmc_w_mulmod_slow(w256 a, w256 b, w256 m) {
   u256 mu = mevmc_w_to_u256(m);
+  if ((mu.w[3] & mu.w[2] & mu.w[1]) == ~0ull && mu.w[0] != 0) return mevmc_mulmod_pm(a, b, 0 - mu.w[0]);
   const mevmc_barrett *c = mevmc_barrett_ready(mu.w);
   if (c) {
     /* The 512-bit product: clang expands the multiply inline into 64x64->128 `mul`s. */

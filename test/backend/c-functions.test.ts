@@ -75,11 +75,14 @@ describe('C functions', () => {
     }
   });
 
-  it.skipIf(unavailable)('MULMOD by a run-time modulus (2^256 − 1: the out-of-line 512-bit path; others; 0) agrees with the reference', async () => {
+  it.skipIf(unavailable)('MULMOD by a run-time modulus (2^256 − 1: the out-of-line 512-bit path; 2^256 − c: the folding path; others; 0) agrees with the reference', async () => {
     const code = asmBytes('PUSH 64 CALLDATALOAD PUSH 32 CALLDATALOAD PUSH 0 CALLDATALOAD MULMOD PUSH 0 MSTORE PUSH 32 PUSH 0 RETURN');
     const w = (v: bigint) => v.toString(16).padStart(64, '0');
     const max = (1n << 256n) - 1n;
-    for (const [a, b, m] of [[max - 5n, max - 7n, max], [3n << 200n, 5n << 100n, max], [max, max, (1n << 254n) + 35n], [7n, 9n, 0n]]) {
+    const secp = (1n << 256n) - 0x1000003d1n;
+    const pm = [[max, max, max - 158n], [max - 159n, max - 160n, max - 158n], [max - 158n, 2n, max - 158n], [secp - 1n, secp - 1n, secp],
+      [max - 3n, max - 5n, max - (1n << 64n) + 2n], [(1n << 255n) + 12345n, max, max - 1n], [7n, 9n, max - 158n]];
+    for (const [a, b, m] of [[max - 5n, max - 7n, max], [3n << 200n, 5n << 100n, max], [max, max, (1n << 254n) + 35n], [7n, 9n, 0n], ...pm]) {
       const { ours } = await expectSame(mkCase({ code, calldata: w(a) + w(b) + w(m), gas: '100000', fork: 'cancun' }), { loader: split! });
       expect(ours.status).toBe('success');
     }
