@@ -32,7 +32,7 @@ export interface CArtifact {
 }
 
 /** Bump when generated code changes meaning, so stale caches are never used. */
-export const C_BACKEND_VERSION = 'mevmc-c-3';
+export const C_BACKEND_VERSION = 'mevmc-c-4';
 
 const EXPORT = '__attribute__((visibility("default")))';
 
