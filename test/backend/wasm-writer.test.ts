@@ -146,7 +146,7 @@ function viaWriter(p: Prog): Uint8Array {
 function binaryenAccepts(bin: Uint8Array): boolean {
   const m = binaryen.readBinary(bin);
   try {
-    m.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals);
+    m.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals | binaryen.Features.SIMD128);
     return !!m.validate();
   } finally {
     m.dispose();

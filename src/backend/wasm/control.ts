@@ -10,7 +10,7 @@ import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
 import { bodyEnd } from '../../analysis/blocks.ts';
 import type { Analysis, Block, BlockIdx, JumpTargets } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
-import { BlockBuilder, initMasks, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, LOCAL_STATUS, Locals, loadGas, storeGas } from './frame.ts';
+import { BlockBuilder, initBswapMask, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, LOCAL_STATUS, Locals, loadGas, storeGas } from './frame.ts';
 import { compileInst, type LowerContext } from './lower.ts';
 import { binaryen, type Expr, i32, isUnreachable, type Module } from './module.ts';
 import { makeOrLimbs } from './u256.ts';
@@ -154,7 +154,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
   const body = m.block(null, [
     m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)),
     loadGas(m),
-    ...initMasks(m),
+    initBswapMask(m),
     m.local.set(next(), m.i32.const(0)),
     m.loop('L', inner!),
     ret(Status.Stop),
@@ -183,7 +183,7 @@ const DISPATCH_TARGET = -2;
 function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trace: boolean): { body: Expr; locals: number[] } {
   const locals = new Locals();
   const ret = (s: Status) => retWithGas(m, s);
-  const init = m.block(null, [m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)), loadGas(m), ...initMasks(m)]);
+  const init = m.block(null, [m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)), loadGas(m), initBswapMask(m)]);
   if (a.blocks.length === 0) return { body: m.block(null, [init, ret(Status.Stop)]), locals: locals.types() };
 
   const r = new binaryen.Relooper(m);

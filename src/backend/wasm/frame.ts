@@ -8,7 +8,7 @@
  * so DUP may share one value between several stack slots.
  *
  * Locals: 0 = sp (i32, address one past the top item), 1 = jump target (i32), 2 = status (i32),
- * 3 = Relooper label (i32), 4 = gas left (i64), 5-6 = byte-swap masks (i64); i64 locals from 7 on are allocated per block and reused by the next block, because nothing stays
+ * 3 = Relooper label (i32), 4 = gas left (i64), 5 = byte-swap mask (v128), 6 = unused (i64), 7 = base pointer (i32); i64 locals from 8 on are allocated per block and reused by the next block, because nothing stays
  * in a local across blocks.
  */
 import { CTX, Ctx, STACK_BASE, Status } from '../../abi/context.ts';
@@ -36,11 +36,13 @@ export const LOCAL_LABEL = 3;
  */
 export const LOCAL_GAS = 4;
 /**
- * The byte-swap masks 0x00ff00ff00ff00ff and 0x0000ffff0000ffff (i64), set once at function entry: every MLOAD/MSTORE
- * limb swap uses both twice, and as constants they were 9- and 7-byte immediates, ~16% of a real contract's wasm.
+ * The byte-swap lane mask (v128: bytes 7..0, 15..8), set once at function entry: every MLOAD/MSTORE limb is one
+ * `i8x16.swizzle` by it (lower.ts `makeBswap`); as a v128.const per use it was 18 bytes. Local 6 is unused (an i64 kept
+ * so the other fixed locals keep their indices).
  */
-export const LOCAL_MASK8 = 5;
-export const LOCAL_MASK16 = 6;
+export const LOCAL_BSWAP = 5;
+/** i8x16 lanes reversing the bytes of each 64-bit lane. */
+export const REVERSE_LANES = [7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8];
 /**
  * Base pointer of the items below a block's entry top (i32): sp − 32·stackReq, set at the block's first access to
  * them, so each such load or store addresses `base + offset` instead of computing `sp − 32k` (an i32.sub and a
@@ -105,7 +107,7 @@ export class Locals {
   }
   /** Types of all locals, for addFunction. */
   types(): number[] {
-    return [i32, i32, i32, i32, i64, i64, i64, i32, ...new Array<number>(this.max).fill(i64)];
+    return [i32, i32, i32, i32, i64, binaryen.v128, i64, i32, ...new Array<number>(this.max).fill(i64)];
   }
 }
 
@@ -285,9 +287,9 @@ export function storeGas(m: Module): Expr {
   return m.i64.store(Ctx.gas, 8, m.i32.const(CTX), m.local.get(LOCAL_GAS, i64));
 }
 
-/** Function entry: the byte-swap mask locals. */
-export function initMasks(m: Module): Expr[] {
-  return [m.local.set(LOCAL_MASK8, m.i64.const(0x00ff00ff00ff00ffn)), m.local.set(LOCAL_MASK16, m.i64.const(0x0000ffff0000ffffn))];
+/** Function entry: the byte-swap mask local. */
+export function initBswapMask(m: Module): Expr {
+  return m.local.set(LOCAL_BSWAP, m.v128.const(REVERSE_LANES));
 }
 
 /** `gas local = Ctx.gas`. */

@@ -27,10 +27,10 @@ export function isUnreachable(m: Module, e: Expr): boolean {
   return m instanceof WasmWriter ? m.isUnreachable(e) : binaryen.getExpressionType(e) === binaryen.unreachable;
 }
 
-/** Create a module with the features mevmc emits (bulk memory for memory.copy/fill, sign-ext). */
+/** Create a module with the features mevmc emits (bulk memory for memory.copy/fill, sign-ext, SIMD for byte swaps). */
 export function createModule(): binaryen.Module {
   const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals);
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals | binaryen.Features.SIMD128);
   return m;
 }
 

@@ -14,6 +14,8 @@ export const T_NONE = 0;
 export const T_UNREACHABLE = 1;
 export const T_I32 = 2;
 export const T_I64 = 3;
+/** binaryen's v128; only for locals (a node's two type bits tag v128 values as i64, see `simdOp`). */
+export const T_V128 = 6;
 
 type Expr = number;
 /** Node kinds (low byte of a node's first word; the type is in the next byte). */
@@ -40,6 +42,10 @@ export interface IRModule {
   };
   local: { get(index: number, type: number): Expr; set(index: number, value: Expr): Expr };
   memory: { copy(dest: Expr, source: Expr, size: Expr): Expr };
+  /** The SIMD slice for byte swaps (lower.ts `makeBswap`): v128 values only ever feed other v128 ops or an extract. */
+  v128: { const(bytes: number[]): Expr };
+  i8x16: { shuffle(left: Expr, right: Expr, mask: number[]): Expr; swizzle(left: Expr, right: Expr): Expr };
+  i64x2: { splat(value: Expr): Expr; extract_lane(vec: Expr, index: number): Expr };
   block(label: string | null, children: readonly Expr[], resultType?: number): Expr;
   loop(label: string | null, body: Expr): Expr;
   if(condition: Expr, ifTrue: Expr, ifFalse?: Expr): Expr;
@@ -55,6 +61,7 @@ export interface IRModule {
 function valType(t: number): number {
   if (t === T_I32) return 0x7f;
   if (t === T_I64) return 0x7e;
+  if (t === T_V128) return 0x7b;
   throw new Error(`mevmc internal error: no value type for ${t}`);
 }
 /** Block type byte: a value type, or empty (none / unreachable). */
@@ -349,13 +356,40 @@ export class WasmWriter implements IRModule {
         at = this.intern();
         this.localGets.set(index, at);
       }
-      return this.leaf(type, at, lebEnd(this.pool, at + 1) - at);
+      return this.leaf(type === T_V128 ? T_I64 : type, at, lebEnd(this.pool, at + 1) - at);
     },
     set: (index: number, value: Expr) => {
       this.start(0x21);
       this.putUleb(index);
       return this.opCode1(T_NONE, value, this.localSets, index);
     },
+  };
+  /**
+   * SIMD ops (prefix 0xfd), interned per distinct encoding. A node's type has two bits (none/unreachable/i32/i64), so
+   * v128 results are tagged i64: the type only matters for block and if results, which are never v128.
+   */
+  private readonly simd = new Map<string, number>();
+  private simdOp(op: number, imm: readonly number[], kids: readonly Expr[]): Expr {
+    this.start(0xfd);
+    this.putUleb(op);
+    for (const b of imm) this.put(b);
+    const key = `${op}:${imm.join(',')}`;
+    let at = this.simd.get(key);
+    if (at === undefined) { at = this.intern(); this.simd.set(key, at); }
+    const e = this.node(K_OP, T_I64, at, this.sl, kids.length);
+    for (let i = 0; i < kids.length; i++) this.h[e + HDR + i] = kids[i];
+    return e;
+  }
+  readonly v128 = {
+    const: (bytes: number[]) => this.simdOp(0x0c, bytes, []),
+  };
+  readonly i8x16 = {
+    shuffle: (left: Expr, right: Expr, mask: number[]) => this.simdOp(0x0d, mask, [left, right]),
+    swizzle: (left: Expr, right: Expr) => this.simdOp(0x0e, [], [left, right]),
+  };
+  readonly i64x2 = {
+    splat: (value: Expr) => this.simdOp(0x12, [], [value]),
+    extract_lane: (vec: Expr, index: number) => this.simdOp(0x1d, [index], [vec]),
   };
   readonly memory = {
     copy: (dest: Expr, source: Expr, size: Expr) => {
