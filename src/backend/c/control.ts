@@ -21,11 +21,13 @@ import { compileInst } from './lower.ts';
 const label = (b: BlockIdx | number) => `B${b}`;
 
 /**
- * A block of more instructions than this (memory stack only) is cut into pieces of this many: its stack is written
- * back at each cut and the next piece is a label of its own, so functions.ts can pack the pieces into functions of
- * bounded size and clang can optimise them (memory_grow_*'s one 20,483-instruction block was built at -O0, as one
- * unit over OPTNONE_INSTS). Gas and stack checks stay once per block, at its start: a piece needs none.
+ * A block of more than SPLIT_ABOVE instructions (memory stack only) — one that would be a unit over functions.ts's
+ * OPTNONE_INSTS, built without optimisation — is cut into pieces of SPLIT_INSTS: its stack is written back at each cut
+ * and the next piece is a label of its own, so functions.ts packs the pieces into functions of bounded size and clang
+ * optimises them (memory_grow_*'s one 20,483-instruction block was built at -O0). Gas and stack checks stay once per
+ * block, at its start: a piece needs none. Smaller blocks stay whole (a cut costs a stack write-back).
  */
+export const SPLIT_ABOVE = 16_000;
 export const SPLIT_INSTS = 500;
 
 /** Largest register window (slots) of a region kept in variables; wider regions keep the memory stack. */
@@ -86,7 +88,7 @@ export interface CBody {
 }
 
 /** The contract's code in segments (see CBody). */
-export function compileBody(a: Analysis, trace: boolean, splitInsts = SPLIT_INSTS): CBody {
+export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_ABOVE, every: SPLIT_INSTS }): CBody {
   const out: string[] = [];
   /** Owner unit of `out` lines from `from` on, in order. */
   const marks: { unit: string; from: number; insts?: number }[] = [];
@@ -137,7 +139,7 @@ export function compileBody(a: Analysis, trace: boolean, splitInsts = SPLIT_INST
     emitChecks(bb, b);
     // A huge block of the memory stack is cut into pieces (see SPLIT_INSTS), each its own unit.
     let piece: { label: string; unit: string; from: number } = { label: label(b.index), unit: unitOf(b.index), from: b.start };
-    const split = reg === undefined && !trace && b.end - b.start > splitInsts
+    const split = reg === undefined && !trace && b.end - b.start > cut.above
       ? (i: number): BlockBuilder => {
         bb.flush();
         const next = { label: label(a.blocks.length + names.pieces++), unit: `${unitOf(b.index)}_${i}`, from: i };
@@ -149,7 +151,7 @@ export function compileBody(a: Analysis, trace: boolean, splitInsts = SPLIT_INST
         return bb;
       }
       : undefined;
-    const cond = compileBlockCode(bb, a, b, split && { every: splitInsts, split });
+    const cond = compileBlockCode(bb, a, b, split && { every: cut.every, split });
     const e = b.exit;
     if (cond !== 'ended') {
       switch (e.kind) {
