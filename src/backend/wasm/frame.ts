@@ -8,7 +8,7 @@
  * so DUP may share one value between several stack slots.
  *
  * Locals: 0 = sp (i32, address one past the top item), 1 = jump target (i32), 2 = status (i32),
- * 3 = Relooper label (i32), 4 = gas left (i64), 5 = byte-swap mask (v128), 6 = unused (i64), 7 = base pointer (i32); i64 locals from 8 on are allocated per block and reused by the next block, because nothing stays
+ * 3 = Relooper label (i32), 4 = gas left (i64), 5 = byte-swap mask (v128), 6 = v128 temporary, 7 = base pointer (i32); i64 locals from 8 on are allocated per block and reused by the next block, because nothing stays
  * in a local across blocks.
  */
 import { CTX, Ctx, STACK_BASE, Status } from '../../abi/context.ts';
@@ -36,13 +36,14 @@ export const LOCAL_LABEL = 3;
  */
 export const LOCAL_GAS = 4;
 /**
- * The byte-swap lane mask (v128: bytes 7..0, 15..8), set once at function entry: every MLOAD/MSTORE limb is one
- * `i8x16.swizzle` by it (lower.ts `makeBswap`); as a v128.const per use it was 18 bytes. Local 6 is unused (an i64 kept
- * so the other fixed locals keep their indices).
+ * The byte-reversal lane mask (v128: bytes 15..0), set once at function entry: an MLOAD/MSTORE half word (two limbs)
+ * is one `i8x16.swizzle` by it (lower.ts); as a v128.const per use it was 18 bytes.
  */
 export const LOCAL_BSWAP = 5;
-/** i8x16 lanes reversing the bytes of each 64-bit lane. */
-export const REVERSE_LANES = [7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8];
+/** A v128 temporary: an MLOAD half word before its two lanes are extracted. */
+export const LOCAL_V128 = 6;
+/** i8x16 lanes reversing all 16 bytes. */
+export const REVERSE_LANES = [15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
 /**
  * Base pointer of the items below a block's entry top (i32): sp − 32·stackReq, set at the block's first access to
  * them, so each such load or store addresses `base + offset` instead of computing `sp − 32k` (an i32.sub and a
@@ -107,7 +108,7 @@ export class Locals {
   }
   /** Types of all locals, for addFunction. */
   types(): number[] {
-    return [i32, i32, i32, i32, i64, binaryen.v128, i64, i32, ...new Array<number>(this.max).fill(i64)];
+    return [i32, i32, i32, i32, i64, binaryen.v128, binaryen.v128, i32, ...new Array<number>(this.max).fill(i64)];
   }
 }
 

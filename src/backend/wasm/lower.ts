@@ -9,7 +9,7 @@ import { evalPure } from '../../evm/arith.ts';
 import { Fork } from '../../evm/forks.ts';
 import { G } from '../../evm/gas.ts';
 import { Op, type OpTraits } from '../../evm/traits.ts';
-import { type BlockBuilder, constValue, LOCAL_BSWAP, type Limb, type Value, valueConst } from './frame.ts';
+import { type BlockBuilder, constValue, LOCAL_BSWAP, LOCAL_V128, type Limb, type Value, valueConst } from './frame.ts';
 import { binaryen, type Expr, i32, i64, none } from './module.ts';
 import {
   fromBool, makeAdd, makeBitwise, makeByteConst, makeEq, makeIsZero, makeLess, makeNot, makeOrLimbs, makeSarConst, makeShlConst, makeShrConst,
@@ -322,33 +322,27 @@ function chargeWords(bb: BlockBuilder, len: Value, perWord: bigint): void {
   bb.charge(() => m.local.get(cost, i64));
 }
 
-/** Byte-swap a limb; constants are swapped at compile time. */
-function bswapLimb(bb: BlockBuilder, l: Limb): Expr {
-  if (typeof l !== 'bigint') return makeBswap(bb, () => bb.get(l));
-  let r = 0n;
-  for (let i = 0n; i < 8n; i++) r |= ((l >> (8n * i)) & 0xffn) << (8n * (7n - i));
-  return bb.m.i64.const(BigInt.asIntN(64, r));
-}
-/**
- * Inline byte swap of an i64 (wasm has no bswap): splat to a v128, swizzle by the mask local (frame.ts LOCAL_BSWAP),
- * extract lane 0 (V8: movq, pshufb, movq). The scalar form (byte pairs, then 16-bit halves, then a 32-bit rotate: 11
- * i64 ops and a local) was most of every MLOAD/MSTORE; the memory_grow_mstore micro benchmarks are 24 KB of MSTOREs.
+/*
+ * Byte swaps (wasm has no bswap): MLOAD/MSTORE move each 16-byte half word through one i8x16.swizzle by the reversal
+ * mask (frame.ts LOCAL_BSWAP; V8: one pshufb). The scalar form (per limb: byte pairs, 16-bit halves, a 32-bit rotate,
+ * 11 i64 ops and a local) was most of every MLOAD/MSTORE; the memory_grow_mstore micro benchmarks are 24 KB of them.
  */
-function makeBswap(bb: BlockBuilder, x: () => Expr): Expr {
-  const m = bb.m;
-  return m.i64x2.extract_lane(m.i8x16.swizzle(m.i64x2.splat(x()), m.local.get(LOCAL_BSWAP, binaryen.v128)), 0);
-}
-const bswap = (bb: BlockBuilder, e: Expr): Expr => makeBswap(bb, () => e);
 
 function compileMemoryOp(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
   const m = bb.m;
   switch (op) {
     case Op.MLOAD: {
+      // Each 16-byte half, reversed, holds two limbs little-endian: bytes 16..31 are limbs 0 and 1, bytes 0..15 limbs 2, 3
       const off = bb.pop();
       expandMemory(bb, cx, off, constValue(32n));
       const at = bb.temp(m.i64.extend_u(memAddr(bb, off)));
       const addr = () => m.i32.wrap(m.local.get(at, i64));
-      bb.push(bb.valueOf([24, 16, 8, 0].map((o) => bswap(bb, m.i64.load(o, 1, addr())))));
+      const limbs: number[] = [];
+      for (const o of [16, 0]) {
+        bb.emit(m.local.set(LOCAL_V128, m.i8x16.swizzle(m.v128.load(o, 1, addr()), m.local.get(LOCAL_BSWAP, binaryen.v128))));
+        for (const lane of [0, 1]) limbs.push(bb.temp(m.i64x2.extract_lane(m.local.get(LOCAL_V128, binaryen.v128), lane)));
+      }
+      bb.push({ limbs: limbs as unknown as Value['limbs'] });
       return true;
     }
     case Op.MSTORE: {
@@ -357,7 +351,18 @@ function compileMemoryOp(bb: BlockBuilder, cx: LowerContext, op: number): Contin
       expandMemory(bb, cx, off, constValue(32n));
       const at = bb.temp(m.i64.extend_u(memAddr(bb, off)));
       const addr = () => m.i32.wrap(m.local.get(at, i64));
-      [24, 16, 8, 0].forEach((o, i) => bb.emit(m.i64.store(o, 1, addr(), bswapLimb(bb, v.limbs[i]))));
+      for (const [o, lo, hi] of [[0, 2, 3], [16, 0, 1]]) {
+        const [x, y] = [v.limbs[lo], v.limbs[hi]];
+        if (typeof x === 'bigint' && typeof y === 'bigint') {
+          // a constant half: its big-endian bytes
+          const bytes: number[] = [];
+          for (let i = 15; i >= 0; i--) bytes.push(Number((((y << 64n) | x) >> BigInt(8 * i)) & 0xffn));
+          bb.emit(m.v128.store(o, 1, addr(), m.v128.const(bytes)));
+          continue;
+        }
+        const pair = m.i64x2.replace_lane(m.i64x2.splat(bb.get(x)), 1, bb.get(y));
+        bb.emit(m.v128.store(o, 1, addr(), m.i8x16.swizzle(pair, m.local.get(LOCAL_BSWAP, binaryen.v128))));
+      }
       return true;
     }
     case Op.MSTORE8: {

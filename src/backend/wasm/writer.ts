@@ -43,9 +43,12 @@ export interface IRModule {
   local: { get(index: number, type: number): Expr; set(index: number, value: Expr): Expr };
   memory: { copy(dest: Expr, source: Expr, size: Expr): Expr };
   /** The SIMD slice for byte swaps (lower.ts `makeBswap`): v128 values only ever feed other v128 ops or an extract. */
-  v128: { const(bytes: number[]): Expr };
+  v128: {
+    const(bytes: number[]): Expr; load(offset: number, align: number, ptr: Expr): Expr;
+    store(offset: number, align: number, ptr: Expr, value: Expr): Expr;
+  };
   i8x16: { shuffle(left: Expr, right: Expr, mask: number[]): Expr; swizzle(left: Expr, right: Expr): Expr };
-  i64x2: { splat(value: Expr): Expr; extract_lane(vec: Expr, index: number): Expr };
+  i64x2: { splat(value: Expr): Expr; extract_lane(vec: Expr, index: number): Expr; replace_lane(vec: Expr, index: number, value: Expr): Expr };
   block(label: string | null, children: readonly Expr[], resultType?: number): Expr;
   loop(label: string | null, body: Expr): Expr;
   if(condition: Expr, ifTrue: Expr, ifFalse?: Expr): Expr;
@@ -380,8 +383,21 @@ export class WasmWriter implements IRModule {
     for (let i = 0; i < kids.length; i++) this.h[e + HDR + i] = kids[i];
     return e;
   }
+  /** Memarg immediates: log2 of the alignment, then the offset (uleb). */
+  private static memImm(align: number, offset: number): number[] {
+    const out = [log2Align(align)];
+    let v = offset;
+    do { let b = v & 0x7f; v >>>= 7; if (v !== 0) b |= 0x80; out.push(b); } while (v !== 0);
+    return out;
+  }
   readonly v128 = {
     const: (bytes: number[]) => this.simdOp(0x0c, bytes, []),
+    load: (offset: number, align: number, ptr: Expr) => this.simdOp(0x00, WasmWriter.memImm(align, offset), [ptr]),
+    store: (offset: number, align: number, ptr: Expr, value: Expr) => {
+      const e = this.simdOp(0x0b, WasmWriter.memImm(align, offset), [ptr, value]);
+      this.h[e] = (this.h[e] & ~(3 << 3)) | (T_NONE << 3); // a store has no result
+      return e;
+    },
   };
   readonly i8x16 = {
     shuffle: (left: Expr, right: Expr, mask: number[]) => this.simdOp(0x0d, mask, [left, right]),
@@ -390,6 +406,7 @@ export class WasmWriter implements IRModule {
   readonly i64x2 = {
     splat: (value: Expr) => this.simdOp(0x12, [], [value]),
     extract_lane: (vec: Expr, index: number) => this.simdOp(0x1d, [index], [vec]),
+    replace_lane: (vec: Expr, index: number, value: Expr) => this.simdOp(0x1e, [index], [vec, value]),
   };
   readonly memory = {
     copy: (dest: Expr, source: Expr, size: Expr) => {
