@@ -130,9 +130,18 @@ export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_AB
       return `{ /* spill ${id} */ ${jump} }`;
     };
     const toDispatch = () => leave('goto dispatch;');
-    // A resolved jump (a Solidity return): a target in this region is entered with the window kept in variables.
-    const resolved = (t: JumpTargets): string => resolvedJump(a, t, (x) =>
-      reg !== undefined && plan.regions.regionOf[x] === region ? leave(`goto ${label(x)};`, x) : leave(`goto ${enter(x)};`));
+    // A resolved jump (a Solidity return): a target in this region is entered with the window kept in variables
+    // (one hand-over per target); the others share one spill, as before.
+    const resolved = (t: JumpTargets): string => {
+      const inside = reg === undefined ? [] : t.blocks.filter((x) => plan.regions.regionOf[x] === region);
+      const outside = t.blocks.filter((x) => !inside.includes(x));
+      const viaEntry = (to: BlockIdx) => `goto ${enter(to)};`;
+      if (inside.length === 0) return leave(resolvedJump(a, t, viaEntry));
+      if (t.blocks.length === 1 && !t.invalid) return leave(`goto ${label(inside[0])};`, inside[0]);
+      const handOver = inside.map((x) => `case ${a.blocks[x].startPc}u: ${leave(`goto ${label(x)};`, x)}`).join(' ');
+      const rest = outside.length === 0 ? `return ${Status.InvalidJump};` : leave(resolvedJump(a, { ...t, blocks: outside, invalid: true }, viaEntry));
+      return `{ switch (jt) { ${handOver} default: break; } ${rest} }`;
+    };
     const loop = loops.get(b.index);
     if (loop !== undefined) fastEntry(bb, loop, reg!.low);
     if (trace) bb.synced(`H->trace(U, ${b.startPc}u, (uint32_t)(sp - M))`);
