@@ -195,12 +195,6 @@ export class ByteReader {
   string(): string {
     return Buffer.from(this.bytes()).toString('utf8');
   }
-  /** Append bytes [start, end) of this buffer to `w` (no view object). */
-  copyTo(w: ByteWriter, start: number, end: number): void {
-    w.ensure(end - start);
-    this.nb.copy(w.buf, w.pos, start, end);
-    w.pos += end - start;
-  }
 }
 
 /**
