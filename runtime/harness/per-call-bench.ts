@@ -193,7 +193,8 @@ async function txRow(name: string, to: string, code: Uint8Array, data: Uint8Arra
 }
 
 /** On-CPU ns of this process's threads other than the main one (Linux schedstat; undefined elsewhere). */
-function otherThreadsNs(): number | undefined {
+/** On-CPU ns of every thread of this process but the main one (Linux schedstat; undefined elsewhere). */
+export function otherThreadsNs(): number | undefined {
   try {
     let ns = 0;
     for (const t of readdirSync('/proc/self/task')) {
