@@ -16,7 +16,7 @@
  * load average before and after. Every parallel result is compared with the sequential one (receipts root, gas,
  * bloom): a difference is a failure (exit 1).
  *
- * Env: WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2), FILTER (regex over row names), SHARED=0 (skip
+ * Env: KEEP=1 (speculate to the end: keepSpeculating), WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2), FILTER (regex over row names), SHARED=0 (skip
  * ../shared/blocks), SHARED_DIR (default ../shared/blocks/blocks), SYNTH=0 (skip the synthetic workloads), DIR (where
  * generated blocks go, default $TMPDIR/mevmc-bench-parallel; REUSE=1 keeps them), TXS, SEED. Needs `npm run build`.
  */
@@ -41,6 +41,8 @@ const REPEAT = Number(process.env.REPEAT ?? 6);
 const WARMUP = Number(process.env.WARMUP ?? 2);
 const WORKERS = (process.env.WORKERS ?? '2,4,8').split(',').map(Number);
 const FILTER = process.env.FILTER ? new RegExp(process.env.FILTER) : undefined;
+/** KEEP=1: the stop rule's hand-over test off (keepSpeculating), to see what speculating to the end gives. */
+const KEEP = process.env.KEEP === '1';
 const SHARED_DIR = process.env.SHARED_DIR ?? join(root, '..', 'shared', 'blocks', 'blocks');
 
 /** Blocks to run: [row name, fixture folder]. Synthetic ones are generated first (the @ethereumjs/vm oracle: ~20–40 s each). */
@@ -89,7 +91,7 @@ const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 console.log(`mevmc parallel vs sequential, in one process: ${WARMUP} warm-up + ${REPEAT} alternating rounds per block, median execution ms; ` +
   `load average ${load()} (${new Date().toISOString()})`);
 const cols = [['block', 16], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['main/r', 6], ['cpu/r', 6],
-  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['wcpu/r', 6], ['lag', 5], ['cpu/r', 6], ['ended', 20]])];
+  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['wcpu/r', 6], ['lag', 5], ['cpu/r', 6], ['step×', 5], ['ended', 20]])];
 const out = (cells) => console.log(cells.map((c, i) => String(c).padStart(cols[i][1])).join(' '));
 out(cols.map(([c]) => c));
 const failures = [];
@@ -101,7 +103,7 @@ for (const [name, dir] of rows) {
   const run = async (pool) => {
     const state = freshState(f);
     const c0 = cpuMs();
-    const r = await executeBlock(block, state, { loader, blockHash, ...(pool ? { pool } : {}) });
+    const r = await executeBlock(block, state, { loader, blockHash, ...(pool ? { pool, ...(KEEP ? { parallel: { keepSpeculating: true } } : {}) } : {}) });
     const c1 = cpuMs();
     // The workers' own figures (CPU, start lag) arrive as a message after the block: let it in.
     if (pool) await new Promise((res) => setTimeout(res, 2));
@@ -142,11 +144,11 @@ for (const [name, dir] of rows) {
     const ended = p.fallback ? `seq: ${p.fallback.replace(/ \(parallel from .*\)/, '').replace('transaction(s) to hand out', 'txs out')}`
       : p.stopReason ? `stop@${p.stoppedAt}: ${p.stopReason}` : 'speculated';
     cells.push(ms.toFixed(1), (median(seq.ms) / ms).toFixed(2), p.conflicts, executions - n, n ? (executions / n).toFixed(2) : "-",
-      (x.main / REPEAT).toFixed(1), (x.wcpu / REPEAT).toFixed(1), x.lag.length ? median(x.lag).toFixed(1) : '-', (x.all / REPEAT).toFixed(0), ended.slice(0, 20));
+      (x.main / REPEAT).toFixed(1), (x.wcpu / REPEAT).toFixed(1), x.lag.length ? median(x.lag).toFixed(1) : '-', (x.all / REPEAT).toFixed(0), p.stepFactor !== undefined ? p.stepFactor.toFixed(2) : '-', ended.slice(0, 20));
   }
   out(cells);
 }
 for (const p of pools.values()) await p.close();
-console.log(`load average after: ${load()}; main/r, coord/r: CPU ms per round of the calling thread (sequential / coordinator; schedstat), wcpu/r: of the worker threads over their blocks, lag: median ms from posting a block to a worker's first claim, cpu/r: of the whole process (10 ms ticks)`);
+console.log(`load average after: ${load()}; main/r, coord/r: CPU ms per round of the calling thread (sequential / coordinator; schedstat), wcpu/r: of the worker threads over their blocks, lag: median ms from posting a block to a worker's first claim, cpu/r: of the whole process (10 ms ticks), step×: the stop rule's step factor (sequential step per execution ms, from the block's exact runs)`);
 for (const f of failures) console.log(`FAIL ${f}`);
 process.exitCode = failures.length ? 1 : 0;

@@ -199,6 +199,8 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     o.withStatus = fork >= Fork.Byzantium;
     txs.push(o);
   };
+  /** The last runHere's execution ms (runTransaction, compilation apart) and compilation ms: the parallel stop rule's step factor. */
+  const here = { execMs: 0, compileMs: 0 };
   /** Transaction i on this thread, on the committed state: the whole sequential step after checkGas. */
   const runHere = (i: number): StateDiff => {
     const tx = block.transactions[i];
@@ -212,7 +214,8 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
       throw new InvalidBlockError(i, `rejected: ${result.error}`);
     }
     const diff = world.commit();
-    finish(i, result, diff, kind, performance.now() - tx0 - (loader.compileMs - compile0));
+    here.compileMs = loader.compileMs - compile0;
+    finish(i, result, diff, kind, (here.execMs = performance.now() - tx0 - here.compileMs));
     return diff;
   };
   let parallel: ParallelStats | undefined;
@@ -220,7 +223,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   if (pool) {
     try {
       parallel = await runTransactionsParallel({
-        block, world, fork, env, loader, pool, hooks: { checkGas, runHere, finish, ...(fork >= Fork.Byzantium || !opts.intermediateStateRoot ? { finishRecord } : {}) },
+        block, world, fork, env, loader, pool, hooks: { checkGas, runHere, finish, lastHere: () => here, ...(fork >= Fork.Byzantium || !opts.intermediateStateRoot ? { finishRecord } : {}) },
         delay: opts.parallel?.delayMs ? { maxMs: opts.parallel.delayMs } : undefined, minDispatched: opts.parallel?.minDispatched,
         minDispatchedGas: opts.parallel?.minDispatchedGas, senderChains: opts.parallel?.senderChains,
         keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch, preDiffs: [systemDiff],

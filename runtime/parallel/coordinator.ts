@@ -43,7 +43,7 @@ import type { ParallelPool, PoolWorker } from './pool.ts';
 import { CTRL_CLAIM, CTRL_COMMITTED, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_SEEN, CTRL_STOP, CTRL_COORD_WAITING, CTRL_WINDOW, CTRL_WORKERS_WAKE_AT, MAX_CLAIM_WINDOW, type DelaySpec, type FromWorker, claimWindow, ctrlWords } from './protocol.ts';
 import { type ConflictKind, type RecordedReads, RecordingBackend, takeReads, validateReads, validateRecorded } from './reads.ts';
 import type { ParallelStats } from './stats.ts';
-import { HandOverRule, SEQ_OVERHEAD } from './stop-rule.ts';
+import { HandOverRule, StepFactor } from './stop-rule.ts';
 import { sharedNow, threadCpuMs } from './thread-cpu.ts';
 
 export type { ParallelStats } from './stats.ts';
@@ -54,6 +54,8 @@ export interface ParallelHooks {
   checkGas(i: number): void;
   /** Execute transaction i on the committed state exactly as the sequential executor does; returns its diff. */
   runHere(i: number): StateDiff;
+  /** The last runHere's execution ms (without its diff, commit and receipt) and compilation ms; absent: the stop rule's step factor stays SEQ_OVERHEAD. */
+  lastHere?(): { readonly execMs: number; readonly compileMs: number };
   /** Record a committed transaction (receipt, cumulative gas, outcome). */
   finish(i: number, result: TxResult, diff: StateDiff, kind: TxOutcome['kind'], execMs: number, bloom?: Uint8Array): void;
   /**
@@ -474,11 +476,15 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
   /** What executing the last committed transaction here cost or would have (stop-rule.ts). */
   let lastExec = 0;
   /** Transaction i on the committed state, exactly as the sequential executor runs it (timed for the stop rule). */
+  /** Step ms per execution ms of this block's exact runs: what a speculative result would have cost here. */
+  const step = new StepFactor();
   const exact = (i: number): StateDiff => {
     settleFee();
     const t = performance.now();
     const diff = hooks.runHere(i);
     lastExec = performance.now() - t;
+    const h = hooks.lastHere?.();
+    if (h) step.add((lastExec -= h.compileMs), h.execMs);
     return diff;
   };
   const conflict = (i: number, kind: ConflictKind | 'error'): StateDiff => {
@@ -666,6 +672,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
       }
     }
     settleFee();
+    stats.stepFactor = step.value;
     for (let k = 0; k < areas.length; k++) areas[k].buf = areas[k].buf.slice(0, readPos[k]);
   } finally {
     Atomics.store(ctrl, CTRL_STOP, 1);
@@ -698,7 +705,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     backend.applyDiff!(diff);
     feeAtCommit(i, diff, x.fee);
     hooks.finish(i, result, diff, x.kind!, x.ms!);
-    lastExec = SEQ_OVERHEAD * x.ms!;
+    lastExec = step.value * x.ms!;
     stats.commitMs = (stats.commitMs ?? 0) + performance.now() - t;
     return diff;
   }
@@ -809,7 +816,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     }
     hooks.finishRecord!(i, o, r.buf, bloomAt);
     appendRecord(i, k, ws, r.pos - ws, feeLog);
-    lastExec = SEQ_OVERHEAD * execMs;
+    lastExec = step.value * execMs;
     if (timed) stats.commitMs = (stats.commitMs ?? 0) + (performance.now() - t) * COMMIT_SAMPLE;
     return undefined;
   }
@@ -850,7 +857,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     hooks.finish(i, result, diff, kind, execMs, bloom);
     const ms = performance.now() - t;
     stats.commitMs = (stats.commitMs ?? 0) + ms;
-    lastExec = SEQ_OVERHEAD * execMs;
+    lastExec = step.value * execMs;
     return diff;
   }
 }

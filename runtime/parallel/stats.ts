@@ -20,6 +20,8 @@ export interface ParallelStats {
   stoppedAt?: number;
   /** Why: 'conflicts' (half of the latest 16 results failed validation) or 'hand-over' (32 commits took longer than executing them here would have). */
   stopReason?: 'conflicts' | 'hand-over';
+  /** The stop rule's step factor at the block's end (sequential step ms per execution ms, from this block's exact runs; stop-rule.ts). */
+  stepFactor?: number;
   /** Set when the block ran sequentially instead, with why (too little to run in parallel). */
   fallback?: string;
   /** A worker failed (its message); the transactions it left were executed on the coordinator. */

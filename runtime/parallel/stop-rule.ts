@@ -15,16 +15,49 @@
 
 /** Transactions per window. */
 export const HANDOVER_WINDOW = 32;
+/** The first judged window stops speculation only when it took this much more than its estimate. */
+export const FIRST_MARGIN = 1.25;
+/** Later judged windows are judged together with the ones before, this many in all. */
+export const JUDGED_SPAN = 3;
 /**
- * Sequential step per execution ms of a speculative result: the sequential executor also diffs, commits and builds
- * the bloom (measured W1 5.2 µs execution + 1.8, W2 7.7 + 5.3, W3 152 + 13).
+ * Sequential step (execution + diff + commit + receipt) per execution ms, until the block's own exact runs say
+ * otherwise (see {@link StepFactor}). Measured in the sequential executor, step wall / Σ execution ms per
+ * transaction (session 11, load 3–10): W1 1.17–1.64, W2 1.41–2.36, W3 1.10–1.17 — 1.2 undervalued W1 and W2.
  */
-export const SEQ_OVERHEAD = 1.2;
+export const SEQ_OVERHEAD = 1.5;
+/** Exact runs (their execution ms summed) before the block's own factor replaces {@link SEQ_OVERHEAD}. */
+export const STEP_SAMPLE_MS = 0.1;
+/** Exact runs seen before the block's own factor is used. */
+export const STEP_SAMPLE_RUNS = 8;
+
+/**
+ * The step factor measured live per block from the coordinator's exact runs (the sequential step itself: step
+ * wall ms against its execution ms), so a speculative result's "cost here" is its execution ms × the factor this
+ * block's transactions show on this machine now. Clamped to [1, 4]: a run that stalled (GC, descheduled) must not
+ * make every later result look like a gain.
+ */
+export class StepFactor {
+  private step = 0;
+  private exec = 0;
+  private runs = 0;
+  add(stepMs: number, execMs: number): void {
+    if (!(execMs > 0) || !(stepMs >= execMs)) return;
+    this.step += stepMs;
+    this.exec += execMs;
+    this.runs++;
+  }
+  get value(): number {
+    if (this.runs < STEP_SAMPLE_RUNS || this.exec < STEP_SAMPLE_MS) return SEQ_OVERHEAD;
+    return Math.min(4, Math.max(1, this.step / this.exec));
+  }
+}
 
 export class HandOverRule {
   private t0: number;
   private n = 0;
   private est = 0;
+  /** The last judged windows' wall ms and estimate. */
+  private readonly spans: [number, number][] = [];
   /** Windows closed so far (the first is not judged: it holds the first results' hand-over and the caches' warm-up). */
   windows = 0;
   /** A speculative result has been committed: windows count from it. */
@@ -34,8 +67,9 @@ export class HandOverRule {
   }
   /**
    * One transaction committed; `estimateMs` is what running it here would have cost (an exact run's own ms, or
-   * SEQ_OVERHEAD × a speculative execution's ms), `speculative` whether it came from a speculative result. True
-   * when the window it closes was slower than that estimate.
+   * the step factor × a speculative execution's ms), `speculative` whether it came from a speculative result. True
+   * when the window it closes says the hand-over loses: the first judged window over FIRST_MARGIN × its estimate,
+   * a later one together with the judged windows before it (JUDGED_SPAN in all) over their estimates.
    */
   add(estimateMs: number, speculative = true): boolean {
     if (!this.started) {
@@ -48,7 +82,22 @@ export class HandOverRule {
     this.est += estimateMs;
     if (++this.n < this.size) return false;
     const now = this.now();
-    const slower = this.windows > 0 && now - this.t0 > this.est;
+    const wall = now - this.t0;
+    // The first judged window alone must lose clearly; after it, the last JUDGED_SPAN judged windows together: one
+    // window of 32 cheap commits (~0.5 ms on W2) is within a GC pause or a late wake-up of the line, and stopping on
+    // such a window ended W2 at 0.94–1.00× when speculating to the end gave 1.33–1.40× (session 11, load 3).
+    let slower = false;
+    if (this.windows > 0) {
+      this.spans.push([wall, this.est]);
+      if (this.spans.length > JUDGED_SPAN) this.spans.shift();
+      let w = 0;
+      let e = 0;
+      for (const [a, b] of this.spans) {
+        w += a;
+        e += b;
+      }
+      slower = this.windows === 1 ? wall > FIRST_MARGIN * this.est : w > e;
+    }
     this.t0 = now;
     this.n = 0;
     this.est = 0;

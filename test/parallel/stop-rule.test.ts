@@ -4,7 +4,7 @@
  * windows count from the first speculative result (exact runs before it cost what sequential execution costs).
  */
 import { describe, expect, it } from 'vitest';
-import { HANDOVER_WINDOW, HandOverRule } from '../../runtime/parallel/stop-rule.ts';
+import { FIRST_MARGIN, HANDOVER_WINDOW, HandOverRule, SEQ_OVERHEAD, STEP_SAMPLE_RUNS, StepFactor } from '../../runtime/parallel/stop-rule.ts';
 
 /** Feed `windows` windows, the clock advancing `stepMs` per commit, each commit estimated at `estMs`; the indices that said stop. */
 function run(stepMs: number, estMs: number, windows: number): number[] {
@@ -61,5 +61,69 @@ describe('hand-over stop rule', () => {
       if (rule.add(speculative ? 0.1 : 0.1, speculative)) stops.push(k);
     }
     expect(stops[0]).toBe(exact + 2 * HANDOVER_WINDOW - 1);
+  });
+});
+
+describe('hand-over stop rule: one slow window among winning ones', () => {
+  /** Windows of HANDOVER_WINDOW commits estimated at 0.1 ms each; `ratios[w]`: window w's wall / its estimate. */
+  const windows = (ratios: number[]): number[] => {
+    let clock = 0;
+    const rule = new HandOverRule(() => clock);
+    const stops: number[] = [];
+    ratios.forEach((q, w) => {
+      for (let k = 0; k < HANDOVER_WINDOW; k++) {
+        clock += q * 0.1;
+        if (rule.add(0.1)) stops.push(w);
+      }
+    });
+    return stops;
+  };
+  it('a window 1.6x its estimate between windows at 0.6x (a GC pause) does not stop', () => {
+    expect(windows([3, 0.6, 0.6, 1.6, 0.6, 0.6])).toEqual([]);
+  });
+  it('the first judged window stops only past FIRST_MARGIN; a steady small loss stops one window later, a switch to losing within 2', () => {
+    expect(windows([3, FIRST_MARGIN * 1.1])).toEqual([1]);
+    expect(windows([3, 1.1, 1.1, 1.1])).toEqual([2, 3]);
+    expect(windows([3, 0.9, 1.05, 0.9])).toEqual([]);
+    // Winning, then the hand-over dominates (2x): stopped within two losing windows (here the first).
+    expect(windows([3, 0.6, 0.6, 0.6, 2, 2, 2])[0]).toBe(4);
+  });
+});
+
+describe('step factor (sequential step ms per execution ms, from the block\'s exact runs)', () => {
+  it('the default until enough exact runs, then their ratio of sums', () => {
+    const f = new StepFactor();
+    for (let k = 0; k < STEP_SAMPLE_RUNS - 1; k++) f.add(0.05 * 1.8, 0.05);
+    expect(f.value).toBe(SEQ_OVERHEAD);
+    f.add(0.05 * 1.8, 0.05);
+    expect(f.value).toBeCloseTo(1.8, 9);
+    // A long run weighs by its length (ratio of sums, not a mean of ratios).
+    f.add(3.0, 2.0);
+    expect(f.value).toBeCloseTo((STEP_SAMPLE_RUNS * 0.09 + 3.0) / (STEP_SAMPLE_RUNS * 0.05 + 2.0), 9);
+  });
+  it('clamped to [1, 4]; samples with no execution time or a step shorter than it are ignored', () => {
+    const f = new StepFactor();
+    for (let k = 0; k < STEP_SAMPLE_RUNS; k++) f.add(1, 0.1);
+    expect(f.value).toBe(4);
+    const g = new StepFactor();
+    for (let k = 0; k < STEP_SAMPLE_RUNS; k++) g.add(0.5, 0);
+    g.add(0.1, 0.2);
+    expect(g.value).toBe(SEQ_OVERHEAD);
+  });
+  it('a measured factor turns a losing window into a winning one: 32 results of 0.1 ms committed in 5 ms', () => {
+    // Worker execution 0.1 ms per result, the window's wall 5 ms: 1.2 × 0.1 × 32 = 3.84 ms says stop, the
+    // measured 1.7 (W2's sequential step) × 0.1 × 32 = 5.44 ms says go on.
+    const judge = (factor: number): number[] => {
+      let clock = 0;
+      const rule = new HandOverRule(() => clock);
+      const stops: number[] = [];
+      for (let k = 0; k < 3 * HANDOVER_WINDOW; k++) {
+        clock += 5 / HANDOVER_WINDOW;
+        if (rule.add(factor * 0.1)) stops.push(k);
+      }
+      return stops;
+    };
+    expect(judge(1.2)).toEqual([2 * HANDOVER_WINDOW - 1, 3 * HANDOVER_WINDOW - 1]);
+    expect(judge(1.7)).toEqual([]);
   });
 });
