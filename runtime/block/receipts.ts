@@ -37,8 +37,27 @@ function bloomBits(item: Uint8Array): number {
 // Blocks repeat the same contracts and event signatures: their bits are kept rather than hashed per log.
 const BITS_CACHE_LIMIT = 1 << 16;
 const addressBits = new Map<string, number>();
-const topicBits = new Map<string, number>();
-const latin1 = (b: Uint8Array): string => String.fromCharCode.apply(null, b as unknown as number[]);
+/**
+ * Topics by their last 6 bytes as a number (address topics share their 12 leading zero bytes), each entry holding the
+ * topic's bytes: a latin1 string key per topic was ~0.5 µs of a lookup here, 8 µs of a 4-log swap's receipt.
+ */
+const topicBits = new Map<number, { word: Uint8Array; bits: number }>();
+function topicBitsOf(t: Uint8Array): number {
+  const key = ((t[26] << 8) | t[27]) * 0x100000000 + (((t[28] << 24) | (t[29] << 16) | (t[30] << 8) | t[31]) >>> 0);
+  const e = topicBits.get(key);
+  if (e !== undefined) {
+    const w = e.word;
+    let k = 0;
+    while (k < 26 && w[k] === t[k]) k++;
+    if (k === 26) return e.bits;
+    // Another topic with the same last 6 bytes: hashed, not cached.
+    return bloomBits(t);
+  }
+  if (topicBits.size >= BITS_CACHE_LIMIT) topicBits.clear();
+  const bits = bloomBits(t);
+  topicBits.set(key, { word: t.slice(0, 32), bits });
+  return bits;
+}
 function cachedBits<K>(cache: Map<K, number>, key: K, bytes: (k: K) => Uint8Array): number {
   let b = cache.get(key);
   if (b === undefined) {
@@ -64,7 +83,7 @@ export function logsBloom(logs: readonly Log[], also?: Uint8Array): Uint8Array {
     setBits(bloom, a);
     if (also) setBits(also, a);
     for (const t of topicWords(l)) {
-      const b = cachedBits(topicBits, latin1(t), () => t);
+      const b = topicBitsOf(t);
       setBits(bloom, b);
       if (also) setBits(also, b);
     }

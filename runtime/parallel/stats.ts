@@ -59,6 +59,10 @@ export interface ParallelStats {
    * MemoryBackend is timed one in 16 and scaled: a performance.now() pair per commit showed in its profile).
    */
   commitMs?: number;
+  /** Of commitMs, the coordinator's own speculative results (validated in memory, committed as the sequential step does). */
+  localCommitMs?: number;
+  /** Milliseconds of the coordinator's own speculative runs beyond their execution (diff, read set taken; speculateHere's rest). */
+  localSpecExtraMs?: number;
   /** Milliseconds of transaction execution proper: the coordinator's speculative ones, the workers' (as they reported). */
   localExecMs?: number;
   workerTxMs?: number;

@@ -50,6 +50,18 @@ describe('logs bloom', () => {
     want[0] |= 0x80;
     expect(Buffer.from(block).toString('hex')).toBe(Buffer.from(want).toString('hex'));
   });
+  it('topics that share their last 6 bytes (the cache key) keep their own bits', () => {
+    // Address-shaped topics equal in their last 6 bytes, differing before: one is cached, the other must not take its bits.
+    const ts = [(0xaan << 100n) | 0x123456789abcn, (0xbbn << 100n) | 0x123456789abcn, 0x123456789abcn];
+    for (const t of ts) {
+      const b = new Bloom();
+      b.add(Buffer.from(addr(5).slice(2), 'hex'));
+      b.add(word(t));
+      const want = Buffer.from(b.bitvector).toString('hex');
+      expect(Buffer.from(logsBloom([{ address: addr(5), topics: [t], data: new Uint8Array(0) }])).toString('hex')).toBe(want);
+      expect(Buffer.from(logsBloom([PackedLog.of(addr(5), [t], new Uint8Array(0))])).toString('hex')).toBe(want);
+    }
+  });
 });
 
 describe('receipts', () => {
