@@ -6,7 +6,7 @@
  */
 import { RLP } from '@ethereumjs/rlp';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { topicWords } from '../state/packed-log.ts';
+import { PackedLog, topicWords } from '../state/packed-log.ts';
 import { bigintToMinimalBytes, trieRoot } from '../state/state-root.ts';
 import type { Log } from '../state/world.ts';
 
@@ -42,22 +42,24 @@ const addressBits = new Map<string, number>();
  * topic's bytes: a latin1 string key per topic was ~0.5 µs of a lookup here, 8 µs of a 4-log swap's receipt.
  */
 const topicBits = new Map<number, { word: Uint8Array; bits: number }>();
-function topicBitsOf(t: Uint8Array): number {
-  const key = ((t[26] << 8) | t[27]) * 0x100000000 + (((t[28] << 24) | (t[29] << 16) | (t[30] << 8) | t[31]) >>> 0);
+function topicBitsOf(t: Uint8Array, at = 0): number {
+  const key = ((t[at + 26] << 8) | t[at + 27]) * 0x100000000 + (((t[at + 28] << 24) | (t[at + 29] << 16) | (t[at + 30] << 8) | t[at + 31]) >>> 0);
   const e = topicBits.get(key);
   if (e !== undefined) {
     const w = e.word;
     let k = 0;
-    while (k < 26 && w[k] === t[k]) k++;
+    while (k < 26 && w[k] === t[at + k]) k++;
     if (k === 26) return e.bits;
     // Another topic with the same last 6 bytes: hashed, not cached.
-    return bloomBits(t);
+    return bloomBits(t.subarray(at, at + 32));
   }
   if (topicBits.size >= BITS_CACHE_LIMIT) topicBits.clear();
-  const bits = bloomBits(t);
-  topicBits.set(key, { word: t.slice(0, 32), bits });
+  const word = t.slice(at, at + 32);
+  const bits = bloomBits(word);
+  topicBits.set(key, { word, bits });
   return bits;
 }
+
 function cachedBits<K>(cache: Map<K, number>, key: K, bytes: (k: K) => Uint8Array): number {
   let b = cache.get(key);
   if (b === undefined) {
@@ -82,6 +84,16 @@ export function logsBloom(logs: readonly Log[], also?: Uint8Array): Uint8Array {
     const a = cachedBits(addressBits, l.address, addrBytes);
     setBits(bloom, a);
     if (also) setBits(also, a);
+    // A packed log's topics are read in place (a subarray per topic cost ~0.2 µs each, in a worker's profile).
+    if (l instanceof PackedLog) {
+      const t = l.topicBytes;
+      for (let at = 0; at < t.length; at += 32) {
+        const b = topicBitsOf(t, at);
+        setBits(bloom, b);
+        if (also) setBits(also, b);
+      }
+      continue;
+    }
     for (const t of topicWords(l)) {
       const b = topicBitsOf(t);
       setBits(bloom, b);
