@@ -91,7 +91,7 @@ const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 console.log(`mevmc parallel vs sequential, in one process: ${WARMUP} warm-up + ${REPEAT} alternating rounds per block, median execution ms; ` +
   `load average ${load()} (${new Date().toISOString()})`);
 const cols = [['block', 16], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['main/r', 6], ['cpu/r', 6],
-  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['wcpu/r', 6], ['lag', 5], ['cpu/r', 6], ['step×', 5], ['ended', 20]])];
+  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['wcpu/r', 6], ['lag', 5], ['cpu/r', 6], ['step× scale', 11], ['ended', 20]])];
 const out = (cells) => console.log(cells.map((c, i) => String(c).padStart(cols[i][1])).join(' '));
 out(cols.map(([c]) => c));
 const failures = [];
@@ -144,11 +144,11 @@ for (const [name, dir] of rows) {
     const ended = p.fallback ? `seq: ${p.fallback.replace(/ \(parallel from .*\)/, '').replace('transaction(s) to hand out', 'txs out')}`
       : p.stopReason ? `stop@${p.stoppedAt}: ${p.stopReason}` : 'speculated';
     cells.push(ms.toFixed(1), (median(seq.ms) / ms).toFixed(2), p.conflicts, executions - n, n ? (executions / n).toFixed(2) : "-",
-      (x.main / REPEAT).toFixed(1), (x.wcpu / REPEAT).toFixed(1), x.lag.length ? median(x.lag).toFixed(1) : '-', (x.all / REPEAT).toFixed(0), p.stepFactor !== undefined ? p.stepFactor.toFixed(2) : '-', ended.slice(0, 20));
+      (x.main / REPEAT).toFixed(1), (x.wcpu / REPEAT).toFixed(1), x.lag.length ? median(x.lag).toFixed(1) : '-', (x.all / REPEAT).toFixed(0), p.stepFactor !== undefined ? `${p.stepFactor.toFixed(2)} ${(p.workerScale ?? 1).toFixed(2)}` : '-', ended.slice(0, 20));
   }
   out(cells);
 }
 for (const p of pools.values()) await p.close();
-console.log(`load average after: ${load()}; main/r, coord/r: CPU ms per round of the calling thread (sequential / coordinator; schedstat), wcpu/r: of the worker threads over their blocks, lag: median ms from posting a block to a worker's first claim, cpu/r: of the whole process (10 ms ticks), step×: the stop rule's step factor (sequential step per execution ms, from the block's exact runs)`);
+console.log(`load average after: ${load()}; main/r, coord/r: CPU ms per round of the calling thread (sequential / coordinator; schedstat), wcpu/r: of the worker threads over their blocks, lag: median ms from posting a block to a worker's first claim, cpu/r: of the whole process (10 ms ticks), step× scale: the stop rule's step factor (sequential step per execution ms, from the block's exact runs) and worker scale (this thread's execution ms per a worker's)`);
 for (const f of failures) console.log(`FAIL ${f}`);
 process.exitCode = failures.length ? 1 : 0;

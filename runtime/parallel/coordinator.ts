@@ -554,6 +554,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
       specWorld.discard();
       const ms = t2 - t1;
       stats.localExecMs = (stats.localExecMs ?? 0) + ms;
+      step.addLocal(ms);
       local.set(i, { seen, reads: takeReads(specRec), result, diff, kind, fee, ms });
       stats.localSpecExtraMs = (stats.localSpecExtraMs ?? 0) + performance.now() - t2;
     } catch {
@@ -675,6 +676,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     }
     settleFee();
     stats.stepFactor = step.value;
+    stats.workerScale = step.workerScale;
     for (let k = 0; k < areas.length; k++) areas[k].buf = areas[k].buf.slice(0, readPos[k]);
   } finally {
     Atomics.store(ctrl, CTRL_STOP, 1);
@@ -820,7 +822,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     }
     hooks.finishRecord!(i, o, r.buf, bloomAt);
     appendRecord(i, k, ws, r.pos - ws, feeLog);
-    lastExec = step.value * execMs;
+    step.addWorker(execMs);
+    lastExec = step.value * step.workerScale * execMs;
     if (timed) stats.commitMs = (stats.commitMs ?? 0) + (performance.now() - t) * COMMIT_SAMPLE;
     return undefined;
   }
@@ -861,7 +864,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelS
     hooks.finish(i, result, diff, kind, execMs, bloom);
     const ms = performance.now() - t;
     stats.commitMs = (stats.commitMs ?? 0) + ms;
-    lastExec = step.value * execMs;
+    step.addWorker(execMs);
+    lastExec = step.value * step.workerScale * execMs;
     return diff;
   }
 }

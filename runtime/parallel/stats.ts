@@ -22,6 +22,8 @@ export interface ParallelStats {
   stopReason?: 'conflicts' | 'hand-over';
   /** The stop rule's step factor at the block's end (sequential step ms per execution ms, from this block's exact runs; stop-rule.ts). */
   stepFactor?: number;
+  /** This thread's execution ms per worker execution ms (the coordinator's own speculative runs against the workers'; stop-rule.ts). */
+  workerScale?: number;
   /** Set when the block ran sequentially instead, with why (too little to run in parallel). */
   fallback?: string;
   /** A worker failed (its message); the transactions it left were executed on the coordinator. */

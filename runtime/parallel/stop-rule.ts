@@ -50,6 +50,32 @@ export class StepFactor {
     if (this.runs < STEP_SAMPLE_RUNS || this.exec < STEP_SAMPLE_MS) return SEQ_OVERHEAD;
     return Math.min(4, Math.max(1, this.step / this.exec));
   }
+
+  /*
+   * A worker's execution ms is not this thread's: the same W3 swap measured 0.43-0.98x (median 0.64) of the
+   * sequential executor's in a worker, whose heap is smaller. The coordinator's own speculative runs draw from the
+   * same transactions as the workers' (one claim counter), so their mean execution ms per transaction against the
+   * workers' scales a worker's ms to this thread's.
+   */
+  private localMs = 0;
+  private localN = 0;
+  private workerMs = 0;
+  private workerN = 0;
+  /** One of the coordinator's own speculative executions. */
+  addLocal(execMs: number): void {
+    this.localMs += execMs;
+    this.localN++;
+  }
+  /** One worker result's execution. */
+  addWorker(execMs: number): void {
+    this.workerMs += execMs;
+    this.workerN++;
+  }
+  /** This thread's execution ms per worker execution ms: 1 until both have STEP_SAMPLE_RUNS, then clamped to [0.5, 3]. */
+  get workerScale(): number {
+    if (this.localN < STEP_SAMPLE_RUNS || this.workerN < STEP_SAMPLE_RUNS || !(this.workerMs > 0)) return 1;
+    return Math.min(3, Math.max(0.5, (this.localMs / this.localN) / (this.workerMs / this.workerN)));
+  }
 }
 
 export class HandOverRule {

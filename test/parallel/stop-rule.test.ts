@@ -126,4 +126,21 @@ describe('step factor (sequential step ms per execution ms, from the block\'s ex
     expect(judge(1.2)).toEqual([2 * HANDOVER_WINDOW - 1, 3 * HANDOVER_WINDOW - 1]);
     expect(judge(1.7)).toEqual([]);
   });
+  it('worker scale: 1 until both sides have enough runs, then the ratio of mean execution ms, clamped to [0.5, 3]', () => {
+    const f = new StepFactor();
+    for (let k = 0; k < STEP_SAMPLE_RUNS; k++) f.addWorker(0.05);
+    for (let k = 0; k < STEP_SAMPLE_RUNS - 1; k++) f.addLocal(0.08);
+    expect(f.workerScale).toBe(1);
+    f.addLocal(0.08);
+    expect(f.workerScale).toBeCloseTo(0.08 / 0.05, 9);
+    // Means, not sums: twice as many worker results at the same ms do not change it.
+    for (let k = 0; k < STEP_SAMPLE_RUNS; k++) f.addWorker(0.05);
+    expect(f.workerScale).toBeCloseTo(0.08 / 0.05, 9);
+    const g = new StepFactor();
+    for (let k = 0; k < STEP_SAMPLE_RUNS; k++) {
+      g.addWorker(0.01);
+      g.addLocal(1);
+    }
+    expect(g.workerScale).toBe(3);
+  });
 });
