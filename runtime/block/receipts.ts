@@ -5,7 +5,7 @@
  * keyed by rlp(index) (checked against @ethereumjs/mpt in test/block).
  */
 import { RLP } from '@ethereumjs/rlp';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 import { PackedLog, topicWords } from '../state/packed-log.ts';
 import { bigintToMinimalBytes, trieRoot } from '../state/state-root.ts';
 import type { Log } from '../state/world.ts';
@@ -30,7 +30,7 @@ const addrBytes = (a: string): Uint8Array => Buffer.from(a.slice(2), 'hex');
 
 /** The three bloom bits of an item (keccak256 bytes 0–1, 2–3, 4–5, each taken mod 2048), packed 11 bits each. */
 function bloomBits(item: Uint8Array): number {
-  const h = keccak_256(item);
+  const h = keccak256(item);
   return ((((h[0] << 8) | h[1]) & 2047) * 2048 + (((h[2] << 8) | h[3]) & 2047)) * 2048 + (((h[4] << 8) | h[5]) & 2047);
 }
 

@@ -13,7 +13,7 @@
  */
 import { createMPT } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from './keccak.ts';
 import { topicWords } from './packed-log.ts';
 import type { Log, WorldState } from './world.ts';
 
@@ -21,8 +21,8 @@ type Node = Uint8Array | Node[];
 
 const EMPTY = new Uint8Array(0);
 /** keccak256(rlp('')): root of an empty trie. */
-export const EMPTY_TRIE_ROOT = keccak_256(RLP.encode(EMPTY));
-export const EMPTY_CODE_HASH = keccak_256(EMPTY);
+export const EMPTY_TRIE_ROOT = keccak256(RLP.encode(EMPTY));
+export const EMPTY_CODE_HASH = keccak256(EMPTY);
 
 /** Minimal big-endian bytes of a non-negative integer (empty for 0). */
 export function bigintToMinimalBytes(x: bigint): Uint8Array {
@@ -53,7 +53,7 @@ function hexPrefix(key: Uint8Array, from: number, to: number, leaf: boolean): Ui
 /** A child reference: the node itself when its RLP is < 32 bytes, else the hash of its RLP. */
 function ref(node: Node): Node {
   const enc = RLP.encode(node as never);
-  return enc.length < 32 ? node : keccak_256(enc);
+  return enc.length < 32 ? node : keccak256(enc);
 }
 
 /** Node for the sorted `items` (prefix-free keys) from nibble `depth`. */
@@ -87,13 +87,13 @@ const compareBytes = (x: Uint8Array, y: Uint8Array): number => Buffer.compare(x,
 export function trieRoot(entries: [Uint8Array, Uint8Array][]): Uint8Array {
   if (entries.length === 0) return EMPTY_TRIE_ROOT;
   const items = [...entries].sort((x, y) => compareBytes(x[0], y[0]));
-  return keccak_256(RLP.encode(build(items, 0, items.length, 0) as never));
+  return keccak256(RLP.encode(build(items, 0, items.length, 0) as never));
 }
 
 /** Storage root of an account's non-zero slots. */
 export function storageRoot(slots: Iterable<[bigint, bigint]>): Uint8Array {
   const entries: [Uint8Array, Uint8Array][] = [];
-  for (const [k, v] of slots) if (v !== 0n) entries.push([keccak_256(word32(k)), RLP.encode(bigintToMinimalBytes(v))]);
+  for (const [k, v] of slots) if (v !== 0n) entries.push([keccak256(word32(k)), RLP.encode(bigintToMinimalBytes(v))]);
   return trieRoot(entries);
 }
 
@@ -109,8 +109,8 @@ function accountEntries(world: WorldState): [Uint8Array, Uint8Array][] {
   const out: [Uint8Array, Uint8Array][] = [];
   for (const a of world.addresses()) {
     const acc = world.getAccount(a)!;
-    const codeHash = acc.code.length ? keccak_256(acc.code) : EMPTY_CODE_HASH;
-    out.push([keccak_256(addrBytes(a)), accountRlp(acc.nonce, acc.balance, storageRoot(world.storageEntries(a)), codeHash)]);
+    const codeHash = acc.code.length ? keccak256(acc.code) : EMPTY_CODE_HASH;
+    out.push([keccak256(addrBytes(a)), accountRlp(acc.nonce, acc.balance, storageRoot(world.storageEntries(a)), codeHash)]);
   }
   return out;
 }
@@ -127,7 +127,7 @@ export async function stateRootMPT(world: WorldState): Promise<Uint8Array> {
     const acc = world.getAccount(a)!;
     const st = await createMPT({ useKeyHashing: true });
     for (const [k, v] of world.storageEntries(a)) if (v !== 0n) await st.put(word32(k), RLP.encode(bigintToMinimalBytes(v)));
-    const codeHash = acc.code.length ? keccak_256(acc.code) : EMPTY_CODE_HASH;
+    const codeHash = acc.code.length ? keccak256(acc.code) : EMPTY_CODE_HASH;
     await trie.put(addrBytes(a), accountRlp(acc.nonce, acc.balance, st.root(), codeHash));
   }
   return trie.root();
@@ -135,7 +135,7 @@ export async function stateRootMPT(world: WorldState): Promise<Uint8Array> {
 
 /** keccak256(rlp(logs)); the empty list hashes to 0x1dcc4de8…. */
 export function logsHash(logs: readonly Log[]): Uint8Array {
-  return keccak_256(RLP.encode(logs.map((l) => [addrBytes(l.address), topicWords(l), l.data])));
+  return keccak256(RLP.encode(logs.map((l) => [addrBytes(l.address), topicWords(l), l.data])));
 }
 
 export const toHex = (b: Uint8Array): string => '0x' + Buffer.from(b).toString('hex');
