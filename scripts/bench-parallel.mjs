@@ -90,8 +90,8 @@ const pools = new Map(WORKERS.map((n) => [n, new ParallelPool(n)]));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 console.log(`mevmc parallel vs sequential, in one process: ${WARMUP} warm-up + ${REPEAT} alternating rounds per block, median execution ms; ` +
   `load average ${load()} (${new Date().toISOString()})`);
-const cols = [['block', 16], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['main/r', 6], ['cpu/r', 6],
-  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['wcpu/r', 6], ['lag', 5], ['cpu/r', 6], ['step× scale', 11], ['ended', 20]])];
+const cols = [['block', 16], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['seq all', 8], ['main/r', 6], ['cpu/r', 6],
+  ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['all ×', 6], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['wcpu/r', 6], ['lag', 5], ['cpu/r', 6], ['step× scale', 11], ['ended', 20]])];
 const out = (cells) => console.log(cells.map((c, i) => String(c).padStart(cols[i][1])).join(' '));
 out(cols.map(([c]) => c));
 const failures = [];
@@ -103,28 +103,30 @@ for (const [name, dir] of rows) {
   const run = async (pool) => {
     const state = freshState(f);
     const c0 = cpuMs();
+    const t0 = performance.now();
     const r = await executeBlock(block, state, { loader, blockHash, ...(pool ? { pool, ...(KEEP ? { parallel: { keepSpeculating: true } } : {}) } : {}) });
+    const wall = performance.now() - t0;
     const c1 = cpuMs();
     // The workers' own figures (CPU, start lag) arrive as a message after the block: let it in.
     if (pool) await new Promise((res) => setTimeout(res, 2));
-    return { r, main: c1.main - c0.main, all: c1.all - c0.all };
+    return { r, wall, main: c1.main - c0.main, all: c1.all - c0.all };
   };
-  const seq = { ms: [], main: 0, all: 0 };
-  const par = new Map(WORKERS.map((w) => [w, { ms: [], main: 0, all: 0, wcpu: 0, lag: [], last: undefined }]));
+  const seq = { ms: [], wall: [], main: 0, all: 0 };
+  const par = new Map(WORKERS.map((w) => [w, { ms: [], wall: [], main: 0, all: 0, wcpu: 0, lag: [], last: undefined }]));
   // The reference first (results are compared with it), then rounds whose order turns around each time: a run
   // pays for garbage the run before it left (measured: of two sequential runs in a row the second took 17-18 ms,
   // the first 8-10, W1 nonce chain), so a fixed order charged that to the parallel column.
   const ref = (await run()).r;
   const seqRun = async (k) => {
     const s = await run();
-    if (k >= WARMUP) { seq.ms.push(s.r.execMs); seq.main += s.main; seq.all += s.all; }
+    if (k >= WARMUP) { seq.ms.push(s.r.execMs); seq.wall.push(s.wall); seq.main += s.main; seq.all += s.all; }
   };
   const parRun = async (k, w) => {
     const p = await run(pools.get(w));
     if (!same(p.r, ref)) failures.push(`${name} workers=${w}: result differs from sequential`);
     const x = par.get(w);
     if (k >= WARMUP) {
-      x.ms.push(p.r.execMs); x.main += p.main; x.all += p.all; x.last = p.r.parallel;
+      x.ms.push(p.r.execMs); x.wall.push(p.wall); x.main += p.main; x.all += p.all; x.last = p.r.parallel;
       x.wcpu += p.r.parallel.workerCpuMs ?? 0;
       if (p.r.parallel.workerLagMs !== undefined) x.lag.push(p.r.parallel.workerLagMs);
     }
@@ -135,7 +137,7 @@ for (const [name, dir] of rows) {
     for (const w of ws) await parRun(k, w);
     if (k % 2 === 1) await seqRun(k);
   }
-  const cells = [name, n, (Number(ref.gasUsed) / 1e6).toFixed(1), median(seq.ms).toFixed(1), (seq.main / REPEAT).toFixed(1), (seq.all / REPEAT).toFixed(0)];
+  const cells = [name, n, (Number(ref.gasUsed) / 1e6).toFixed(1), median(seq.ms).toFixed(1), median(seq.wall).toFixed(1), (seq.main / REPEAT).toFixed(1), (seq.all / REPEAT).toFixed(0)];
   for (const w of WORKERS) {
     const x = par.get(w);
     const p = x.last;
@@ -143,12 +145,12 @@ for (const [name, dir] of rows) {
     const executions = p.executions.reduce((a, b) => a + b, 0);
     const ended = p.fallback ? `seq: ${p.fallback.replace(/ \(parallel from .*\)/, '').replace('transaction(s) to hand out', 'txs out')}`
       : p.stopReason ? `stop@${p.stoppedAt}: ${p.stopReason}` : 'speculated';
-    cells.push(ms.toFixed(1), (median(seq.ms) / ms).toFixed(2), p.conflicts, executions - n, n ? (executions / n).toFixed(2) : "-",
+    cells.push(ms.toFixed(1), (median(seq.ms) / ms).toFixed(2), (median(seq.wall) / median(x.wall)).toFixed(2), p.conflicts, executions - n, n ? (executions / n).toFixed(2) : "-",
       (x.main / REPEAT).toFixed(1), (x.wcpu / REPEAT).toFixed(1), x.lag.length ? median(x.lag).toFixed(1) : '-', (x.all / REPEAT).toFixed(0), p.stepFactor !== undefined ? `${p.stepFactor.toFixed(2)} ${(p.workerScale ?? 1).toFixed(2)}` : '-', ended.slice(0, 20));
   }
   out(cells);
 }
 for (const p of pools.values()) await p.close();
-console.log(`load average after: ${load()}; main/r, coord/r: CPU ms per round of the calling thread (sequential / coordinator; schedstat), wcpu/r: of the worker threads over their blocks, lag: median ms from posting a block to a worker's first claim, cpu/r: of the whole process (10 ms ticks), step× scale: the stop rule's step factor (sequential step per execution ms, from the block's exact runs) and worker scale (this thread's execution ms per a worker's)`);
+console.log(`load average after: ${load()}; seq all / all ×: whole executeBlock wall ms (receipts root included: a parallel run builds its receipts from the workers' records there, after execMs) and the speedup on it; main/r, coord/r: CPU ms per round of the calling thread (sequential / coordinator; schedstat), wcpu/r: of the worker threads over their blocks, lag: median ms from posting a block to a worker's first claim, cpu/r: of the whole process (10 ms ticks), step× scale: the stop rule's step factor (sequential step per execution ms, from the block's exact runs) and worker scale (this thread's execution ms per a worker's)`);
 for (const f of failures) console.log(`FAIL ${f}`);
 process.exitCode = failures.length ? 1 : 0;
