@@ -84,6 +84,8 @@ export class MemoryBackend implements StateBackend {
     return this.storage.get(address) ?? [];
   }
   hasStorage(address: string): boolean {
+    // A subclass that answers slots itself (getStorage overridden: a witness that lacks slots, a remote store) is asked.
+    if (this.getStorage !== MemoryBackend.prototype.getStorage) return true;
     return (this.storage.get(address)?.size ?? 0) !== 0;
   }
   addresses(): Iterable<string> {
@@ -230,6 +232,8 @@ export class WorldState implements StateCacheOwner {
   }
   /** The backend holds no slot of the account (StateCacheOwner): its misses are 0 without a key. */
   noSlots(address: string): boolean {
+    // A subclass that loads slots itself (loadSlot overridden) sees every miss, as before the shortcut.
+    if (this.loadSlot !== WorldState.prototype.loadSlot) return false;
     return this.backend.hasStorage?.(address) === false;
   }
   /** Written slots by address: the cache's or the JS map. */
