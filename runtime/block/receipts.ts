@@ -4,10 +4,10 @@
  * typed envelopes `type ‖ rlp(…)` for non-legacy transactions) and the receipts root, a Merkle-Patricia trie
  * keyed by rlp(index) (checked against @ethereumjs/mpt in test/block).
  */
-import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from '../state/keccak.ts';
-import { PackedLog, topicWords } from '../state/packed-log.ts';
-import { bigintToMinimalBytes, trieRoot } from '../state/state-root.ts';
+import { PackedLog, packedTopics, topicWords } from '../state/packed-log.ts';
+import { bytesLength, encodeUint, headerLength, uintLength, writeAddress, writeBytes, writeHeader, writeUint } from '../state/rlp.ts';
+import { trieRoot } from '../state/state-root.ts';
 import type { Log } from '../state/world.ts';
 
 /** Bytes of a logs bloom. */
@@ -108,18 +108,45 @@ export function orBloom(into: Uint8Array, b: Uint8Array, at = 0): void {
   for (let i = 0; i < BLOOM_BYTES; i++) into[i] |= b[at + i];
 }
 
+/** Encoded length of a log's item: [address, [topic…], data]. */
+function logLength(l: Log): number {
+  const n = l instanceof PackedLog ? l.topicCount : l.topics.length;
+  const payload = 21 + headerLength(33 * n) + 33 * n + bytesLength(l.data);
+  return headerLength(payload) + payload;
+}
+
 /** The consensus encoding of a receipt (what the receipts trie stores). Throws when a pre-Byzantium root is missing. */
 export function encodeReceipt(r: Receipt): Uint8Array {
-  let first: Uint8Array;
-  if (r.status !== undefined) first = r.status === 1 ? Uint8Array.of(1) : new Uint8Array(0);
-  else if (r.postStateRoot !== undefined) first = r.postStateRoot;
+  let firstLength: number;
+  if (r.status !== undefined) firstLength = 1;
+  else if (r.postStateRoot !== undefined) firstLength = bytesLength(r.postStateRoot);
   else throw new Error('receipt: neither a status nor a post-state root');
-  const logs = r.logs.map((l) => [addrBytes(l.address), topicWords(l), l.data]);
-  const body = RLP.encode([first, bigintToMinimalBytes(r.cumulativeGasUsed), r.logsBloom, logs]);
-  if (r.type === 0) return body;
-  const out = new Uint8Array(body.length + 1);
+  let logsPayload = 0;
+  for (const l of r.logs) logsPayload += logLength(l);
+  const payload = firstLength + uintLength(r.cumulativeGasUsed) + 3 + BLOOM_BYTES + headerLength(logsPayload) + logsPayload;
+  const typed = r.type === 0 ? 0 : 1;
+  const out = new Uint8Array(typed + headerLength(payload) + payload);
   out[0] = r.type;
-  out.set(body, 1);
+  let at = writeHeader(out, typed, payload, 0xc0);
+  if (r.status !== undefined) out[at++] = r.status === 1 ? 1 : 0x80;
+  else at = writeBytes(out, at, r.postStateRoot!);
+  at = writeUint(out, at, r.cumulativeGasUsed);
+  at = writeBytes(out, at, r.logsBloom);
+  at = writeHeader(out, at, logsPayload, 0xc0);
+  for (const l of r.logs) {
+    const n = l instanceof PackedLog ? l.topicCount : l.topics.length;
+    const data = l.data;
+    at = writeHeader(out, at, 21 + headerLength(33 * n) + 33 * n + bytesLength(data), 0xc0);
+    at = writeAddress(out, at, l.address);
+    at = writeHeader(out, at, 33 * n, 0xc0);
+    const words = l instanceof PackedLog ? l.topicBytes : packedTopics(l);
+    for (let k = 0; k < n; k++) {
+      out[at++] = 0xa0;
+      out.set(words.subarray(32 * k, 32 * k + 32), at);
+      at += 32;
+    }
+    at = writeBytes(out, at, data);
+  }
   return out;
 }
 
@@ -129,5 +156,5 @@ export function encodeReceipt(r: Receipt): Uint8Array {
  * execution time on a block of 1,400 transfers.
  */
 export async function receiptsRoot(receipts: readonly Receipt[]): Promise<Uint8Array> {
-  return trieRoot(receipts.map((r, i) => [RLP.encode(i), encodeReceipt(r)]));
+  return trieRoot(receipts.map((r, i) => [encodeUint(i), encodeReceipt(r)]));
 }

@@ -23,6 +23,13 @@ function instantiate(): (out: number, input: number, len: number) => void {
 
 /** keccak256(data) as 32 bytes. */
 export function keccak256(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  keccak256Into(data, out, 0);
+  return out;
+}
+
+/** keccak256(data) written to `out[at, at + 32)` (trie nodes hash straight into their parent's encoding). */
+export function keccak256Into(data: Uint8Array, out: Uint8Array, at: number): void {
   const f = hash ?? instantiate();
   const need = IN + data.length;
   if (need > bytes.length) {
@@ -32,7 +39,5 @@ export function keccak256(data: Uint8Array): Uint8Array {
   bytes.set(data, IN);
   f(OUT, IN, data.length);
   // The builtin stores the digest as an EVM word: little-endian, so its bytes come out reversed.
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = bytes[OUT + 31 - i];
-  return out;
+  for (let i = 0; i < 32; i++) out[at + i] = bytes[OUT + 31 - i];
 }

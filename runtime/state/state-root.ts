@@ -13,11 +13,10 @@
  */
 import { createMPT } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
-import { keccak256 } from './keccak.ts';
+import { keccak256, keccak256Into } from './keccak.ts';
+import { bytesLength, headerLength, writeBytes, writeHeader } from './rlp.ts';
 import { topicWords } from './packed-log.ts';
 import type { Log, WorldState } from './world.ts';
-
-type Node = Uint8Array | Node[];
 
 const EMPTY = new Uint8Array(0);
 /** keccak256(rlp('')): root of an empty trie. */
@@ -50,35 +49,72 @@ function hexPrefix(key: Uint8Array, from: number, to: number, leaf: boolean): Ui
   return out;
 }
 
-/** A child reference: the node itself when its RLP is < 32 bytes, else the hash of its RLP. */
-function ref(node: Node): Node {
-  const enc = RLP.encode(node as never);
-  return enc.length < 32 ? node : keccak256(enc);
+/** A child as its parent holds it: the node's own RLP when shorter than 32 bytes, else the item 0xa0 ‖ keccak(RLP). */
+function ref(enc: Uint8Array): Uint8Array {
+  if (enc.length < 32) return enc;
+  const out = new Uint8Array(33);
+  out[0] = 0xa0;
+  keccak256Into(enc, out, 1);
+  return out;
 }
 
-/** Node for the sorted `items` (prefix-free keys) from nibble `depth`. */
-function build(items: [Uint8Array, Uint8Array][], lo: number, hi: number, depth: number): Node {
-  if (hi - lo === 1) return [hexPrefix(items[lo][0], depth, items[lo][0].length * 2, true), items[lo][1]];
+/** A two-item list node: [hex-prefix path, second], `second` already encoded as an item. */
+function pair(path: Uint8Array, second: Uint8Array): Uint8Array {
+  const payload = bytesLength(path) + second.length;
+  const out = new Uint8Array(headerLength(payload) + payload);
+  out.set(second, writeBytes(out, writeHeader(out, 0, payload, 0xc0), path));
+  return out;
+}
+
+/** The RLP of the node for the sorted `items` (prefix-free keys) from nibble `depth`. */
+function build(items: [Uint8Array, Uint8Array][], lo: number, hi: number, depth: number): Uint8Array {
+  if (hi - lo === 1) {
+    const [key, value] = items[lo];
+    const path = hexPrefix(key, depth, key.length * 2, true);
+    const payload = bytesLength(path) + bytesLength(value);
+    const out = new Uint8Array(headerLength(payload) + payload);
+    writeBytes(out, writeBytes(out, writeHeader(out, 0, payload, 0xc0), path), value);
+    return out;
+  }
   // Common prefix of the first and last key (sorted) from depth; prefix-free keys differ before the shorter ends.
   const a = items[lo][0];
   const b = items[hi - 1][0];
   const nibbles = Math.min(a.length, b.length) * 2;
   let p = depth;
   while (p < nibbles && nibble(a, p) === nibble(b, p)) p++;
-  if (p > depth) return [hexPrefix(a, depth, p, false), ref(build(items, lo, hi, p))];
-  const branch: Node[] = new Array(17).fill(EMPTY);
+  if (p > depth) return pair(hexPrefix(a, depth, p, false), ref(build(items, lo, hi, p)));
+  // A branch: 16 children (an absent one is the empty string 0x80) and an empty value (keys are prefix-free).
+  const children: (Uint8Array | undefined)[] = new Array(16);
+  let payload = 17;
   let i = lo;
   while (i < hi) {
     const nb = nibble(items[i][0], depth);
     let j = i + 1;
     while (j < hi && nibble(items[j][0], depth) === nb) j++;
-    branch[nb] = ref(build(items, i, j, depth + 1));
+    const c = ref(build(items, i, j, depth + 1));
+    children[nb] = c;
+    payload += c.length - 1;
     i = j;
   }
-  return branch;
+  const out = new Uint8Array(headerLength(payload) + payload);
+  let at = writeHeader(out, 0, payload, 0xc0);
+  for (let k = 0; k < 16; k++) {
+    const c = children[k];
+    if (c === undefined) out[at++] = 0x80;
+    else {
+      out.set(c, at);
+      at += c.length;
+    }
+  }
+  out[at] = 0x80;
+  return out;
 }
 
-const compareBytes = (x: Uint8Array, y: Uint8Array): number => Buffer.compare(x, y);
+function compareBytes(x: Uint8Array, y: Uint8Array): number {
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
 
 /**
  * Root of a trie holding `entries`, values non-empty and keys prefix-free (no key starts with another, so no
@@ -87,7 +123,7 @@ const compareBytes = (x: Uint8Array, y: Uint8Array): number => Buffer.compare(x,
 export function trieRoot(entries: [Uint8Array, Uint8Array][]): Uint8Array {
   if (entries.length === 0) return EMPTY_TRIE_ROOT;
   const items = [...entries].sort((x, y) => compareBytes(x[0], y[0]));
-  return keccak256(RLP.encode(build(items, 0, items.length, 0) as never));
+  return keccak256(build(items, 0, items.length, 0));
 }
 
 /** Storage root of an account's non-zero slots. */
