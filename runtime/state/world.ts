@@ -101,6 +101,8 @@ export class MemoryBackend implements StateBackend {
     for (const [address, d] of diff) {
       if (d.after) this.accounts.set(address, d.after);
       else this.accounts.delete(address);
+      // An account change without slots (every plain transfer's three): no second lookup in the big storage map.
+      if (d.after && !d.storageCleared && d.storage.size === 0) continue;
       let m = this.storage.get(address);
       if (d.storageCleared || !d.after) m?.clear();
       if (!d.after) {
