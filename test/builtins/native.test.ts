@@ -224,6 +224,15 @@ describe.skipIf(!tc)('mevmc_native.h', () => {
         for (const [a, b] of ADD_BACK_CASES) {
           for (const [x, y] of [[a, b], [(TWO_256 - a) & MASK, b], [a, (TWO_256 - b) & MASK]]) reqs.push([name, x, y]);
         }
+        // a full word by a divisor of one limb (mevmc_w_divmod_limb): either sign, limb edges, int8/int16-sized
+        const small = [1n, 2n, 3n, 7n, 127n, 128n, 255n, 32767n, 65535n, (1n << 32n) + 1n, (1n << 63n) - 1n, 1n << 63n, MAX64];
+        const divisors = [0n, ...small, ...small.map((d) => (TWO_256 - d) & MASK)];
+        for (const d of divisors) {
+          for (let i = 0; i < 40; i++) {
+            const x = operand(rng);
+            reqs.push([name, x, d], [name, (TWO_256 - x) & MASK, d], [name, x >> BigInt(64 * rng.int(4)), d]);
+          }
+        }
       }
       const got = words(reqs);
       const bad = new Mismatches();
