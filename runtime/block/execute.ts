@@ -161,6 +161,11 @@ class LocalOutcome implements TxOutcome {
  * ```
  */
 export async function executeBlock(block: Block, state: StateBackend | WorldState, opts: ExecuteBlockOptions = {}): Promise<BlockResult> {
+  // End the caller's job first: V8 keeps every WeakRef target created or read in a job alive until the job ends
+  // (the state cache holds its WorldState by WeakRef), so blocks run back to back in one job — `for (…) await
+  // executeBlock(…)`, the CLI over a folder — kept each block's whole state alive (~2 MB per swap block, heap growing
+  // block after block and every GC slower). One event-loop turn per block lets them go.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const h = block.header;
   const chain = opts.chain ?? MAINNET;
   const fork = opts.fork ?? forkAt(chain, h.number, h.timestamp);
