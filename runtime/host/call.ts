@@ -134,7 +134,7 @@ export class Executor implements MessageRunner {
     let code = world.code(msg.codeAddress);
     const delegate = fork >= Fork.Prague ? delegateOf(code) : undefined;
     if (delegate !== undefined) code = world.code(delegate);
-    if (code.length === 0) return { status: Status.Stop, gasLeft: msg.gas, output: new Uint8Array(0) };
+    if (code.length === 0) return { status: Status.Stop, gasLeft: msg.gas, output: EMPTY }; // outputs are never written in place
     return this.runLoaded(msg, code);
   }
 

@@ -90,6 +90,28 @@ export class FrameMemory {
     v.setBigUint64(p + 16, (x >> 128n) & MASK64, true);
     v.setBigUint64(p + 24, (x >> 192n) & MASK64, true);
   }
+  /**
+   * The word at p (4-aligned) modulo 2^53 as a Number, as `Number(BigInt.asUintN(53, readWord(p)))` without a BigInt:
+   * CALL's offsets and lengths.
+   */
+  low53(p: number): number {
+    const l = this.u32();
+    const i = p >>> 2;
+    return l[i] + (l[i + 1] & 0x1fffff) * 4294967296;
+  }
+  /** readWord for a 4-aligned word that usually fits 64 bits (gas, value): one BigInt instead of seven. */
+  readWordSmall(p: number): bigint {
+    const l = this.u32();
+    const i = p >>> 2;
+    if ((l[i + 2] | l[i + 3] | l[i + 4] | l[i + 5] | l[i + 6] | l[i + 7]) !== 0) return this.readWord(p);
+    return this.view.getBigUint64(p, true);
+  }
+  /** Write `n` (0 ≤ n < 2^32) as the word at p: no BigInt. */
+  writeU32(p: number, n: number): void {
+    const v = this.dv();
+    v.setUint32(p, n, true);
+    for (let k = 4; k < 32; k += 4) v.setUint32(p + k, 0, true);
+  }
   /** The address in the low 20 bytes of the word at p, as lowercase 0x-hex. */
   readAddress(p: number): string {
     if ((p & 3) !== 0) return this.buildAddress(p);
@@ -169,8 +191,14 @@ export class FrameHost {
 
   /** Set the return-data buffer and RETURNDATASIZE. */
   private setReturnData(d: Uint8Array): void {
+    // RETURNDATASIZE already reads 0 when nothing was returned before (a new frame's is 0).
+    if (d.length === 0 && this.returnData.length === 0) {
+      this.returnData = d;
+      return;
+    }
     this.returnData = d;
-    this.mem.writeWord(ENV + 32 * EnvSlot.ReturndataSize, BigInt(d.length));
+    if (d.length < 2 ** 32) this.mem.writeU32(ENV + 32 * EnvSlot.ReturndataSize, d.length);
+    else this.mem.writeWord(ENV + 32 * EnvSlot.ReturndataSize, BigInt(d.length));
   }
 
   /**
@@ -265,11 +293,13 @@ export class FrameHost {
     const { mem, world, fork, msg } = this;
     const kind = CALL_KINDS[op];
     const hasValue = kind === 'CALL' || kind === 'CALLCODE';
-    const requested = mem.readWord(args);
+    // The operands through 32-bit lanes (a 4-aligned stack pointer, as compiled code passes): few or no BigInts.
+    const aligned = (args & 3) === 0;
+    const requested = aligned ? mem.readWordSmall(args) : mem.readWord(args);
     const to = mem.readAddress(args + 32);
-    const value = hasValue ? mem.readWord(args + 64) : 0n;
-    const low = (i: number) => Number(BigInt.asUintN(53, mem.readWord(args + 32 * i)));
-    const [inOff, inLen, outOff, outLen] = [low(3), low(4), low(5), low(6)];
+    const value = !hasValue ? 0n : aligned ? mem.readWordSmall(args + 64) : mem.readWord(args + 64);
+    const low = (i: number) => (aligned ? mem.low53(args + 32 * i) : Number(BigInt.asUintN(53, mem.readWord(args + 32 * i))));
+    const inOff = low(3), inLen = low(4), outOff = low(5), outLen = low(6);
     const rules = this.block.chainRules;
     // A CALL-like first touch finds it cold (mega-evm inspects the target before revm loads it; see types.ts).
     if (this.coldPreloaded(to)) world.touchPreloaded(to, false);
@@ -301,7 +331,7 @@ export class FrameHost {
     let left = gas - cost - forwarded;
     const callGas = forwarded + (value !== 0n ? G.callStipend : 0n);
     this.setReturnData(EMPTY);
-    mem.writeWord(args, 0n);
+    mem.writeU32(args, 0);
     if (msg.depth >= 1024 || (kind !== 'DELEGATECALL' && world.balance(msg.address) < value)) {
       mem.setGas(left + callGas);
       return 0;
@@ -325,7 +355,7 @@ export class FrameHost {
     if (ok || r.status === Status.Revert) this.setReturnData(r.output);
     const n = Math.min(outLen, this.returnData.length);
     if (n > 0) mem.u8().set(this.returnData.subarray(0, n), EVM_MEMORY_BASE + outOff);
-    mem.writeWord(args, ok ? 1n : 0n);
+    mem.writeU32(args, ok ? 1 : 0);
     return 0;
   }
 

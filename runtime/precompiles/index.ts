@@ -70,6 +70,8 @@ const BY_ADDRESS = new Map(PRECOMPILES.map((p) => [p.address, p]));
 
 /** The precompile at `address` (lowercase 0x + 40 hex) in `fork`, or undefined when it is an ordinary account. */
 export function precompileAt(fork: Fork, address: string): Precompile | undefined {
+  // Every precompile address starts 0x000…: most addresses are turned away without hashing the string.
+  if (address.charCodeAt(2) !== 48 || address.charCodeAt(12) !== 48) return undefined;
   const p = BY_ADDRESS.get(address);
   return p !== undefined && fork >= p.since ? p.precompile : undefined;
 }

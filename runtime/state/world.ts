@@ -378,7 +378,7 @@ export class WorldState implements StateCacheOwner {
     return this.getAccount(address)?.balance ?? 0n;
   }
   code(address: string): Uint8Array {
-    return this.getAccount(address)?.code ?? new Uint8Array(0);
+    return this.getAccount(address)?.code ?? EMPTY_BYTES;
   }
   /** EXTCODEHASH: 0 for non-existent or empty accounts (EIP-1052, EIP-161). */
   codeHash(address: string): Uint8Array | undefined {

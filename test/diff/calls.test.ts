@@ -79,6 +79,24 @@ describe('CALL family between compiled contracts', () => {
     }
   }, T);
 
+  it('operands beyond 64 bits (gas, value, offsets of empty ranges) and RETURNDATASIZE after a call that returns nothing', async () => {
+    // The host reads CALL's operands through 32-bit lanes with a 64-bit fast path (frame-host.ts): every lane counts.
+    const BIG = ['0x10000000000000000', '0x10000000000000005', '0x100000000000000000000000000000000', '0x' + 'f'.repeat(64), '0x8' + '0'.repeat(63)];
+    for (const f of FORKS) {
+      for (const g of BIG) {
+        // Requested gas above 2^64: all but 1/64 forwarded; the success word overwrites a word with high lanes set.
+        await same({ fork: f, code: asm(`PUSH 64 PUSH 0 PUSH 0 PUSH 0 PUSH20 ${B} PUSH ${g} DELEGATECALL PUSH 0 MSTORE GAS PUSH 32 MSTORE PUSH 64 PUSH 0 RETURN`), pre: pre(), gas: '200000' }, { note: `${f} gas ${g}` });
+        // A value above 2^64 (insufficient balance: 0 and the stipend back) and huge offsets of zero-length ranges.
+        await same({ fork: f, code: asm(`PUSH 0 PUSH ${g} PUSH 0 PUSH ${g} PUSH ${g} PUSH20 ${B} GAS CALL PUSH 0 MSTORE GAS PUSH 32 MSTORE PUSH 64 PUSH 0 RETURN`), pre: pre(), gas: '200000' }, { note: `${f} value ${g}` });
+        await same({ fork: f, code: asm(`PUSH 0 PUSH ${g} PUSH 0 PUSH ${g} PUSH 0 PUSH20 ${B} GAS CALL PUSH 0 MSTORE RETURNDATASIZE PUSH 32 MSTORE PUSH 64 PUSH 0 RETURN`), pre: pre(), gas: '200000' }, { note: `${f} offsets ${g}` });
+      }
+      // B returns 64 bytes, then a call to an empty account returns none: RETURNDATASIZE must read 0 again.
+      await same({ fork: f, code: asm(`PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH20 ${B} GAS CALL RETURNDATASIZE
+        PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH 0 PUSH20 ${EMPTY} GAS CALL RETURNDATASIZE
+        PUSH 0 MSTORE PUSH 32 MSTORE PUSH 64 MSTORE PUSH 96 MSTORE PUSH 128 PUSH 0 RETURN`), pre: pre(), gas: '300000' }, { note: `${f} returndatasize` });
+    }
+  }, T);
+
   it('static context: a value CALL and SSTORE/LOG in a STATICCALL halt the callee', async () => {
     const writer = asm('PUSH 1 PUSH 0 SSTORE STOP');
     const logger = asm('PUSH 0 PUSH 0 LOG0 STOP');
