@@ -44,7 +44,7 @@ import { compileToC } from '../../src/backend/c/index.ts';
 import { findClang } from '../../src/backend/c/clang.ts';
 import { type Fork, forkName } from '../../src/evm/forks.ts';
 import { HostFailure } from '../host/call.ts';
-import { DiskCache, type EntryKey, codeHashHex, entryName } from './cache.ts';
+import { ByContent, DiskCache, type EntryKey, codeHashHex, entryName } from './cache.ts';
 import { NativeLoadError, ObjectStore } from './native-objects.ts';
 import { NativeStateHelper } from './native-state.ts';
 import { stateCache } from '../state/state-cache.ts';
@@ -502,6 +502,8 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
   readonly dir: string;
   private readonly cache = new Map<string, NativeContract>();
   private readonly byBuffer = new WeakMap<Uint8Array, NativeContract[]>();
+  /** The same answers by content, for new buffers of code already loaded. */
+  private readonly byContent = new ByContent<NativeContract>();
   /** Idle frames, least recently released first. */
   private readonly idle: NativeFrame[] = [];
   private readonly frames = new Set<NativeFrame>();
@@ -541,7 +543,9 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
 
   load(code: Uint8Array, fork: Fork): NativeContract {
     if (this.disposed) throw new Error('NativeLoader: used after dispose()');
-    const seen = this.byBuffer.get(code)?.[fork];
+    let forks = this.byBuffer.get(code);
+    if (forks === undefined && (forks = this.byContent.find(code)) !== undefined) this.byBuffer.set(code, forks);
+    const seen = forks?.[fork];
     if (seen && !seen.unloaded) return seen;
     const trace = this.opts.trace ?? false;
     // An injected source (tests) is part of the key; the compiler's own output is covered by the build id.
@@ -564,7 +568,7 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
 
   private remember(code: Uint8Array, fork: Fork, c: NativeContract): NativeContract {
     let m = this.byBuffer.get(code);
-    if (!m) this.byBuffer.set(code, (m = []));
+    if (!m) this.byBuffer.set(code, (m = this.byContent.get(code)));
     m[fork] = c;
     return c;
   }

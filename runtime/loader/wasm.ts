@@ -18,7 +18,7 @@ import type { WasmArtifact, WasmOptions } from '../../src/backend/wasm/index.ts'
 import { builtinsModule, stateModule } from '../../src/builtins/index.ts';
 import { type Fork, forkName } from '../../src/evm/forks.ts';
 import { stateCache } from '../state/state-cache.ts';
-import { DiskCache, type EntryKey, codeHashHex } from './cache.ts';
+import { ByContent, DiskCache, type EntryKey, codeHashHex } from './cache.ts';
 import { applyWasmTiering } from './tiering.ts';
 import { CompilerNotLoadedError, type ContractInstance, type ContractLoader, type HostFns, type LoadedCode } from './types.ts';
 
@@ -187,6 +187,8 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
   private idleCount = 0;
   /** Code buffers already keyed (the caller must not mutate a code buffer after loading it). */
   private readonly byBuffer = new WeakMap<Uint8Array, LoadedContract[]>();
+  /** The same answers by content, for new buffers of code already loaded. */
+  private readonly byContent = new ByContent<LoadedContract>();
   readonly opts: LoaderOptions;
   /** The disk cache, while usable. */
   private disk: DiskCache | undefined;
@@ -207,7 +209,9 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
 
   load(code: Uint8Array, fork: Fork): LoadedContract {
     // Hashing 24 KB of code costs more than a small call: remember the answer per code buffer.
-    const seen = this.byBuffer.get(code)?.[fork];
+    let forks = this.byBuffer.get(code);
+    if (forks === undefined && (forks = this.byContent.find(code)) !== undefined) this.byBuffer.set(code, forks);
+    const seen = forks?.[fork];
     if (seen) return seen;
     const k = this.entryKey(code, fork);
     const key = `${k.codeHash}-${k.fork}-${k.options}`; // one build per process: the build id need not be in it
@@ -262,7 +266,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
 
   private remember(code: Uint8Array, fork: Fork, c: LoadedContract): LoadedContract {
     let m = this.byBuffer.get(code);
-    if (!m) this.byBuffer.set(code, (m = []));
+    if (!m) this.byBuffer.set(code, (m = this.byContent.get(code)));
     m[fork] = c;
     return c;
   }
