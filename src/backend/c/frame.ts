@@ -20,6 +20,17 @@ export interface Value {
   readonly k?: bigint;
   /** Stack position it was loaded from (relative to the entry top, −1 = top), to skip storing it back unchanged. */
   readonly home?: number;
+  /** The value is the temp `base` plus `off` (< 2^32), for memory accesses at constant distances (see `memRun`). */
+  readonly base?: string;
+  readonly off?: bigint;
+}
+
+/** Memory accesses at `base` + [start, end) since the last barrier, checked by the one line `line` of the block. */
+export interface MemRun {
+  readonly base: string;
+  readonly line: number;
+  start: bigint;
+  end: bigint;
 }
 
 /** C literal of a 64-bit constant. */
@@ -139,6 +150,31 @@ export class BlockBuilder extends VirtualStack<Value> {
   charge(cost: string): void {
     // One flag-setting subtraction, no compare and no temporary (the wrapped value is never used: the frame ends).
     this.emit(`if (__builtin_sub_overflow(gas, ${cost}, &gas)) return ${Status.OutOfGas};`);
+  }
+
+  private readonly runs = new Map<string, MemRun>();
+
+  /**
+   * A memory access of constant size at `base` + [start, end) (base '' = constant offsets): the first access of a
+   * base emits the run's expansion check, later ones widen it in place, so a run of stores into fresh memory
+   * (a struct's fields, memory_grow's strides) grows it once. `check` writes a run's line.
+   */
+  memRun(base: string, start: bigint, end: bigint, check: (r: MemRun) => string): void {
+    const r = this.runs.get(base);
+    if (r === undefined) {
+      const run: MemRun = { base, line: this.lines.length, start, end };
+      this.runs.set(base, run);
+      this.emit(check(run));
+      return;
+    }
+    if (start < r.start) r.start = start;
+    if (end > r.end) r.end = end;
+    this.lines[r.line] = check(r);
+  }
+
+  /** An instruction that may observe gas, memory size or memory from outside: later accesses start new runs. */
+  endMemRuns(): void {
+    this.runs.clear();
   }
 
   /** A callback or builtin that reads or charges ctx.gas, with the gas counter synchronised around it. */

@@ -12,7 +12,7 @@ import { evalPure } from '../../evm/arith.ts';
 import type { Fork } from '../../evm/forks.ts';
 import { G } from '../../evm/gas.ts';
 import { Op, type OpTraits } from '../../evm/traits.ts';
-import { type BlockBuilder, constValue, ctx32, ctx64, u64, type Value } from './frame.ts';
+import { type BlockBuilder, constValue, ctx32, ctx64, GAS_FROM_CTX, GAS_TO_CTX, type MemRun, u64, type Value } from './frame.ts';
 
 export interface LowerContext {
   readonly fork: Fork;
@@ -47,6 +47,9 @@ const INLINE: Partial<Record<number, (a: string, b: string) => string>> = {
 };
 
 export function compileInst(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits, pushValue: bigint | undefined): Continues {
+  // Between the accesses of a memory run only pure and stack instructions and word accesses run: nothing there reads
+  // gas or memory size, and any halt in it is exceptional (all gas gone, memory dropped) whichever access it hits.
+  if (!(t.kind === 'stack' || t.kind === 'pure' || op === Op.MLOAD || op === Op.MSTORE || op === Op.MSTORE8)) bb.endMemRuns();
   switch (t.kind) {
     case 'stack': return compileStack(bb, op, pushValue);
     case 'pure': return compilePure(bb, cx, op, t);
@@ -81,6 +84,13 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
   }
   const [a, b] = args;
   const inline = INLINE[op];
+  if (op === Op.ADD && (consts[0] === undefined) !== (consts[1] === undefined)) {
+    // A temp plus a small constant keeps its base, so accesses at base + k join one memory run.
+    const [x, k] = consts[0] !== undefined ? [b, consts[0]] : [a, consts[1]!];
+    const p = offsetParts(x);
+    const off = p === undefined ? undefined : p.off + k;
+    if (p !== undefined && off! < RUN_SPAN) { bb.push({ ...bb.temp(inline!(a.c, b.c)), base: p.base, off }); return true; }
+  }
   if (inline) { bb.push(bb.temp(inline(a.c, b.c))); return true; }
   if (op === Op.ISZERO) { bb.push(bb.temp(`(w256)(${a.c} == 0)`)); return true; }
   if (op === Op.NOT) { bb.push(bb.temp(`~${a.c}`)); return true; }
@@ -156,6 +166,8 @@ function expandMemory(bb: BlockBuilder, off: Value, len: Value): void {
   const call = `mevmc_w_expand(M, ${lo(off)}, ${lo(len)}, ${overflow})`;
   const memBytes = `(${ctx64(Ctx.memWords)} << 5)`;
   if (len.k !== undefined && len.k <= 32n) {
+    const p = offsetParts(off);
+    if (p !== undefined) { bb.memRun(p.base, p.off, p.off + len.k, runCheck); return; }
     // off < 2^32 first, so that off + len cannot wrap around 2^64 and pass for a small address.
     const inside = off.k !== undefined
       ? (off.k < 1n << 32n ? `${u64(off.k + len.k)} <= ${memBytes}` : '0')
@@ -169,6 +181,33 @@ function expandMemory(bb: BlockBuilder, off: Value, len: Value): void {
   bb.emit(`if (${len.c} != 0) {`);
   bb.syncedCheck(call);
   bb.emit('}');
+}
+
+/** Offsets that join memory runs: a constant or a temp, plus a constant below this. */
+const RUN_SPAN = 1n << 32n;
+
+/** An offset as a run's base and distance: '' for a constant below RUN_SPAN, a temp (`tN`, const: never reassigned). */
+function offsetParts(v: Value): { base: string; off: bigint } | undefined {
+  if (v.k !== undefined) return v.k < RUN_SPAN ? { base: '', off: v.k } : undefined;
+  if (v.base !== undefined) return { base: v.base, off: v.off ?? 0n };
+  return /^t\d+$/.test(v.c) ? { base: v.c, off: 0n } : undefined;
+}
+
+/**
+ * A run's expansion check: memory up to base + end inside, else one expansion of [base + start, base + end). Its end
+ * is the run's last access's or beyond, so memory and gas after the run are exactly as after the accesses one by one;
+ * the gas runs out (or the 1 GiB limit is hit) exactly when it would at one of them. base + start wraps as the
+ * accesses' offsets do; a base ≥ 2^32 goes to mevmc_w_expand, which halts as for the access itself.
+ */
+function runCheck(r: MemRun): string {
+  const memBytes = `(${ctx64(Ctx.memWords)} << 5)`;
+  const len = u64(r.end - r.start);
+  if (r.base === '') {
+    return `if (!(${u64(r.end)} <= ${memBytes})) { ${GAS_TO_CTX} st = mevmc_w_expand(M, ${u64(r.start)}, ${len}, 0); if (st) return st; ${GAS_FROM_CTX} }`;
+  }
+  const at = r.start === 0n ? r.base : `(${r.base} + (w256)${u64(r.start)})`;
+  const inside = `(${r.base} >> 32) == 0 && (uint64_t)${r.base} + ${u64(r.end)} <= ${memBytes}`;
+  return `if (!(${inside})) { ${GAS_TO_CTX} st = mevmc_w_expand(M, (uint64_t)${at}, ${len}, (uint32_t)((${at} >> 64) != 0) << 1); if (st) return st; ${GAS_FROM_CTX} }`;
 }
 
 /** Charge `perWord` × words(len) for copies and hashing (len already bounded by the expansion). */
