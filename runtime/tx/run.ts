@@ -25,7 +25,7 @@ import { Fork } from '../../src/evm/forks.ts';
 import { Executor, HostFailure, delegateOf } from '../host/call.ts';
 import type { BlockContext, FrameResult, Message } from '../host/types.ts';
 import type { ContractLoader } from '../loader/types.ts';
-import { precompileAddresses } from '../precompiles/index.ts';
+import { precompileAddresses, precompileFor } from '../precompiles/index.ts';
 import type { Log, WorldState } from '../state/world.ts';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import type { Tx } from './decode.ts';
@@ -183,8 +183,14 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   if (balance < maxCost) return reject('INSUFFICIENT_ACCOUNT_FUNDS');
   if ((sender?.nonce ?? 0n) !== tx.nonce) return reject(`nonce mismatch: account ${sender?.nonce ?? 0n}, tx ${tx.nonce}`);
 
+  // A plain transfer (codeless, non-precompile target; no authorizations or blobs; EIP-161 rules; no chain rules)
+  // runs no code: nothing can read a warm set or revert, so warming, checkpoints and the Executor are skipped.
+  // Every state change and its order stay as below (the same touches, balances and EIP-161 deletions).
+  const plain = tx.to !== undefined && tx.authorizationList.length === 0 && tx.type !== 3 && fork >= Fork.SpuriousDragon &&
+    env.chainRules === undefined && world.code(tx.to).length === 0 && precompileFor(env.precompiles, fork, tx.to) === undefined;
+
   // --- 2. warm sets ------------------------------------------------------------------------------
-  if (fork >= Fork.Berlin) {
+  if (fork >= Fork.Berlin && !plain) {
     // A chain may leave the precompiles and the coinbase cold for calls (HostChainRules.coldPreloadedCalls).
     const preloaded = env.chainRules?.coldPreloadedCalls !== true;
     if (preloaded) world.prewarm(env.precompiles?.addresses ?? precompileSet(fork));
@@ -221,12 +227,21 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
   }
 
   // --- 5. execution ------------------------------------------------------------------------------
-  const block = blockOf(env, tx.blobVersionedHashes);
-  const executor = new Executor(world, fork, block, loader);
   const gas = tx.gasLimit - intrinsic;
   let frame: FrameResult;
   let createdAddress: string | undefined;
-  if (tx.to !== undefined) {
+  if (plain) {
+    // As Executor.run on empty code: the target touched, the value moved, a STOP with all the gas left.
+    const to = tx.to!;
+    world.touch(to);
+    if (tx.value > 0n) {
+      world.setBalance(tx.sender, world.balance(tx.sender) - tx.value);
+      world.setBalance(to, world.balance(to) + tx.value);
+    }
+    frame = { status: Status.Stop, gasLeft: gas, output: EMPTY };
+  } else if (tx.to !== undefined) {
+    const block = blockOf(env, tx.blobVersionedHashes);
+    const executor = new Executor(world, fork, block, loader);
     const to = tx.to;
     if (fork >= Fork.Prague) {
       const delegate = delegateOf(world.code(to));
@@ -241,6 +256,7 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
     frame = executor.run(msg, true);
     if (frame.status !== Status.Stop && frame.status !== Status.Return) world.revertTo(cp);
   } else {
+    const executor = new Executor(world, fork, blockOf(env, tx.blobVersionedHashes), loader);
     const api = executor as unknown as Partial<CreateApi>;
     if (typeof api.createMessage !== 'function') throw new HostFailure('creation transactions: not yet supported');
     createdAddress = creationAddress(tx.sender, tx.nonce);
