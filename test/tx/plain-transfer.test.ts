@@ -23,7 +23,7 @@ const KEY2 = hexToBytes(('0x' + '43'.repeat(32)) as `0x${string}`);
 const COINBASE = '0x3000000000000000000000000000000000000003';
 const FRESH = '0x4000000000000000000000000000000000000004'; // never exists
 const EMPTY_ACC = '0x5000000000000000000000000000000000000005'; // exists, empty
-const RICH = '0x6000000000000000000000000000000000000006';
+const RICH = '0x6000000000000000000000000000000000000006' as const;
 const CODE = '0x7000000000000000000000000000000000000007'; // holds code (STOP-free: writes a slot)
 const DELEGATED = '0x8000000000000000000000000000000000000008'; // EIP-7702 designator to CODE
 const IDENTITY = '0x0000000000000000000000000000000000000004';
@@ -72,7 +72,7 @@ async function check(forkName: string, fork: Fork, coinbase: string, emptyCoinba
     const nonce = nonces.get(s.key) ?? 0;
     nonces.set(s.key, nonce + 1);
     const data = hexToBytes((s.data ?? '0x') as `0x${string}`);
-    const accessList = s.accessList ? [{ address: RICH, storageKeys: ['0x' + '00'.repeat(31) + '01'] }] : [];
+    const accessList: { address: `0x${string}`; storageKeys: `0x${string}`[] }[] = s.accessList ? [{ address: RICH, storageKeys: [`0x${'00'.repeat(31)}01`] }] : [];
     const base = { nonce, gasLimit: 100_000n, to: s.to as `0x${string}`, value: s.value, data };
     const signed = s.kind === 0 ? createLegacyTx({ ...base, gasPrice: BASE_FEE + 3n }, { common }).sign(s.key)
       : s.kind === 1 ? createAccessList2930Tx({ ...base, gasPrice: BASE_FEE + 3n, accessList }, { common }).sign(s.key)
