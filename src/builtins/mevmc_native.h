@@ -209,8 +209,9 @@ static inline uint64_t mevmc_divrem_limb(uint64_t *q, const uint64_t *u, uint64_
  * register instead of the general slow path's second word through memory (corpus Signed.mix: x / int8, x % int16 of
  * a full x; three calls deep before: sdiv, divmod_slow, divrem_limb).
  */
-MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_limb(w256 a, uint64_t y, int op) {
+MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_limb4(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t y, int op) {
   if (y == 0) return 0;
+  w256 a = mevmc_w_make(a3, a2, a1, a0);
   int sgn = op == U256_OP_SDIV || op == U256_OP_SMOD;
   int na = sgn && (int)(a >> 255), ny = sgn && (int64_t)y < 0;
   u256 x = mevmc_w_to_u256(na ? (w256)0 - a : a), t;
@@ -223,6 +224,10 @@ MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_limb(w256 a, uint64_t y, int op) {
   uint64_t r = mevmc_divrem_limb(0, x.w, m);
   return na ? (w256)0 - (w256)r : (w256)r; /* remainder takes the dividend's sign */
 }
+
+/* The dividend's limbs go in registers: a w256 argument is passed through memory. */
+#define mevmc_w_divmod_limb(a, y, op) \
+  mevmc_w_divmod_limb4((uint64_t)(a), (uint64_t)((a) >> 64), (uint64_t)((a) >> 128), (uint64_t)((a) >> 192), (y), (op))
 
 MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_slow(w256 a, w256 b, int op) {
   u256 x = mevmc_w_to_u256(a), y = mevmc_w_to_u256(b);
