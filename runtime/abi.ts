@@ -8,7 +8,7 @@
  * The coder itself is micro-eth-signer's (full type grammar: tuples, nested and fixed arrays, bytes, strings,
  * ints of every width). Parameters are handled without their names, so tuples are always positional arrays.
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from './state/keccak.ts';
 import { createContract, parseAbiItem } from 'micro-eth-signer/abi.js';
 
 /** One ABI parameter (JSON ABI shape). */
@@ -92,7 +92,7 @@ export function canonicalSignature(name: string, params: readonly AbiParam[]): s
 
 /** 4-byte selector of a canonical signature. */
 export function selectorOf(canonical: string): Uint8Array {
-  return keccak_256(new TextEncoder().encode(canonical)).subarray(0, 4);
+  return keccak256(new TextEncoder().encode(canonical)).subarray(0, 4);
 }
 
 /** Index just after the parenthesised group opening at `s[open]`. */
@@ -306,7 +306,7 @@ export function constructorInputs(abi: Abi): AbiParam[] {
 /** EIP-55 mixed-case checksum form of an address. */
 export function checksumAddress(address: string): string {
   const a = address.toLowerCase().replace(/^0x/, '');
-  const h = Buffer.from(keccak_256(new TextEncoder().encode(a))).toString('hex');
+  const h = Buffer.from(keccak256(new TextEncoder().encode(a))).toString('hex');
   return '0x' + [...a].map((c, i) => (parseInt(h[i], 16) >= 8 ? c.toUpperCase() : c)).join('');
 }
 

@@ -2,7 +2,7 @@
  * @file Addresses and access gas of the CALL and CREATE families (EIP-150, EIP-161, EIP-1014, EIP-2929, EIP-7702),
  * as pure functions over the world state.
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 import { Fork } from '../../src/evm/forks.ts';
 import { G } from '../../src/evm/gas.ts';
 import type { WorldState } from '../state/world.ts';
@@ -23,14 +23,14 @@ export function createAddress(sender: string, nonce: bigint): string {
     return [0x80 + b.length, ...b];
   })();
   const body = [0x94, ...Buffer.from(sender.slice(2), 'hex'), ...n];
-  return '0x' + Buffer.from(keccak_256(Uint8Array.from([0xc0 + body.length, ...body])).subarray(12)).toString('hex');
+  return '0x' + Buffer.from(keccak256(Uint8Array.from([0xc0 + body.length, ...body])).subarray(12)).toString('hex');
 }
 
 /** CREATE2 address (EIP-1014): keccak256(0xff ‖ sender ‖ salt ‖ keccak256(initCode))[12:]. */
 export function create2Address(sender: string, salt: bigint, initCode: Uint8Array): string {
   const s = Buffer.from(salt.toString(16).padStart(64, '0'), 'hex');
-  const pre = Uint8Array.from([0xff, ...Buffer.from(sender.slice(2), 'hex'), ...s, ...keccak_256(initCode)]);
-  return '0x' + Buffer.from(keccak_256(pre).subarray(12)).toString('hex');
+  const pre = Uint8Array.from([0xff, ...Buffer.from(sender.slice(2), 'hex'), ...s, ...keccak256(initCode)]);
+  return '0x' + Buffer.from(keccak256(pre).subarray(12)).toString('hex');
 }
 
 /** CALL-family opcode kinds. */

@@ -6,7 +6,7 @@
  * depends on state (warm/cold access, SSTORE) is charged here on `Ctx.gas`; a failure is returned as
  * a `Status` the compiled code propagates.
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 import { CTX, Ctx, ENV, EVM_MEMORY_BASE, STACK_BASE, Status } from '../../src/abi/context.ts';
 import { opName } from '../../src/evm/traits.ts';
 import { EnvSlot, type HostImportName } from '../../src/abi/host.ts';
@@ -43,6 +43,18 @@ export class FrameMemory {
   private lanes: Uint32Array;
   /** A wasm memory: its buffer is replaced only by growing, which detaches the old one (typed arrays read length 0). */
   private readonly detaches: boolean;
+  /**
+   * What the environment area holds (executeFrame writes only what differs from the last frame in this memory):
+   * the block whose image is there, the ADDRESS / ORIGIN / CALLER words' addresses, and whether the CALLVALUE,
+   * GASPRICE or RETURNDATASIZE word may be non-zero. Only executeFrame and setReturnData write that area.
+   */
+  envBlock: object | undefined;
+  envAddress = '';
+  envOrigin = '';
+  envCaller = '';
+  envValue = false;
+  envGasPrice = false;
+  envReturnData = false;
   constructor(readonly memory: FrameBuffer) {
     this.view = new DataView(memory.buffer);
     this.bytes = new Uint8Array(memory.buffer);
@@ -197,6 +209,7 @@ export class FrameHost {
       return;
     }
     this.returnData = d;
+    this.mem.envReturnData = true;
     if (d.length < 2 ** 32) this.mem.writeU32(ENV + 32 * EnvSlot.ReturndataSize, d.length);
     else this.mem.writeWord(ENV + 32 * EnvSlot.ReturndataSize, BigInt(d.length));
   }
@@ -620,4 +633,4 @@ export class FrameHost {
 }
 
 /** keccak-256 of bytes as a bigint (code hashes and tests). */
-export const keccakBigint = (b: Uint8Array): bigint => bytesToBigint(keccak_256(b));
+export const keccakBigint = (b: Uint8Array): bigint => bytesToBigint(keccak256(b));

@@ -22,7 +22,7 @@ import {
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 
 /** First bytes of every entry. */
 const MAGIC = Buffer.from('MEVMC\x00CE', 'latin1');
@@ -94,7 +94,7 @@ export function codeHashHex(code: Uint8Array): string {
   let k = keccakBySha.get(sha);
   if (k === undefined) {
     if (keccakBySha.size >= 1 << 16) keccakBySha.clear();
-    keccakBySha.set(sha, (k = Buffer.from(keccak_256(code)).toString('hex')));
+    keccakBySha.set(sha, (k = Buffer.from(keccak256(code)).toString('hex')));
   }
   return k;
 }

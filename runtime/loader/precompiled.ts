@@ -4,7 +4,7 @@
  * served by `PrecompiledWasmLoader`, which answers `load(code, fork)` with it for exactly that code
  * and fork and hands every other code (nested calls, creations) to an ordinary WasmLoader.
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 import { BUILTINS_MODULE, HOST_IMPORTS, HOST_MODULE } from '../../src/abi/host.ts';
 import { ABI_VERSION_EXPORT, readWasmMeta, WASM_ABI_VERSION, type WasmModuleMeta } from '../../src/abi/wasm-meta.ts';
 import { BUILTINS } from '../../src/builtins/table.ts';
@@ -44,7 +44,7 @@ export function checkPrecompiledWasm(bytes: Uint8Array): PrecompiledWasm {
   const fork = parseForkName(meta.fork);
   if (fork === undefined) throw new PrecompiledModuleError(`built for an unknown fork ${JSON.stringify(meta.fork)}`);
   if (!code) throw new PrecompiledModuleError('carries no EVM code (custom section "mevmc.code")');
-  if (code.length !== meta.codeSize || '0x' + hex(keccak_256(code)) !== meta.codeHash) {
+  if (code.length !== meta.codeSize || '0x' + hex(keccak256(code)) !== meta.codeHash) {
     throw new PrecompiledModuleError(`its embedded EVM code does not match the code hash ${meta.codeHash} it was compiled for`);
   }
   let module: WebAssembly.Module;
@@ -91,7 +91,7 @@ export class PrecompiledWasmLoader implements ContractLoader<LoadedContract, Was
     if (!seen) this.byBuffer.set(code, (seen = []));
     const hit = seen[fork];
     if (hit !== undefined) return hit;
-    const found = this.sizes.has(code.length) ? this.modules.get(`${hex(keccak_256(code))}-${forkName(fork)}`) ?? null : null;
+    const found = this.sizes.has(code.length) ? this.modules.get(`${hex(keccak256(code))}-${forkName(fork)}`) ?? null : null;
     return (seen[fork] = found);
   }
 

@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 
 import { type Precompile, ok, padRight, toBig } from './types.ts';
 
@@ -67,7 +67,7 @@ function withRecovery(recover: typeof recoverNoble): Precompile {
       const pub = recover(d.subarray(0, 32), Number(v - 27n), d.subarray(64, 128));
       if (!pub) return ok(EMPTY);
       const out = new Uint8Array(32);
-      out.set(keccak_256(pub).subarray(12), 12);
+      out.set(keccak256(pub).subarray(12), 12);
       return ok(out);
     },
   };

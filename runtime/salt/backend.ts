@@ -20,7 +20,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 import type { StateBackend } from '../state/world.ts';
 import { BlockOverlayBackend, type OverlayChange, addrBytes, beToBigint, hexOf } from './block-overlay.ts';
 import { bucketId } from './hasher.ts';
@@ -72,7 +72,7 @@ export class CodeStore {
   hashOf(code: Uint8Array): Uint8Array {
     if (code.length === 0) return KECCAK_EMPTY;
     let h = this.hashes.get(code);
-    if (!h) this.hashes.set(code, (h = keccak_256(code)));
+    if (!h) this.hashes.set(code, (h = keccak256(code)));
     return h;
   }
 

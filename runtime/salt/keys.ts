@@ -11,7 +11,7 @@
  * slot hashes to 0x0101…01 and an absent metadata slot means the default meta {nonce 0, capacity 256}.
  */
 import { blake3 } from '@noble/hashes/blake3.js';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 import { bigintToBe32, frFromLeBytesModOrder } from './field.ts';
 import { NUM_META_BUCKETS } from './hasher.ts';
 import { kvHashKernel, kvHashWordsKernel } from './kernel/index.ts';
@@ -163,7 +163,7 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 // ---------------------------------------------------------------------------------------------
 
 /** keccak256 of empty code: accounts with this code hash omit it from their SALT value. */
-export const KECCAK_EMPTY = keccak_256(new Uint8Array(0));
+export const KECCAK_EMPTY = keccak256(new Uint8Array(0));
 
 /** An EVM account as stored in SALT (code itself is not in SALT). */
 export interface Account {

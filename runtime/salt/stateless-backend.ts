@@ -16,7 +16,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 import type { StateDiff } from '../state/world.ts';
 import { BlockOverlayBackend, addrBytes, beToBigint, hexOf } from './block-overlay.ts';
 import { capacityLookup } from './capacity.ts';
@@ -46,7 +46,7 @@ export function loadCodeSource(path: string): CodeLookup {
   const codes = new Map<string, Uint8Array>();
   const add = (hash: string, code: Uint8Array, where: string): void => {
     const h = hash.toLowerCase().replace(/^0x/, '');
-    if (hexOf(keccak_256(code)) !== h) throw new CodeSourceError(`${where}: code does not hash to 0x${h}`);
+    if (hexOf(keccak256(code)) !== h) throw new CodeSourceError(`${where}: code does not hash to 0x${h}`);
     codes.set(h, code);
   };
   if (statSync(path).isDirectory()) {
@@ -93,7 +93,7 @@ export class StatelessBackend extends BlockOverlayBackend {
   protected hashOf(code: Uint8Array): Uint8Array {
     if (code.length === 0) return KECCAK_EMPTY;
     let h = this.codeHashes.get(code);
-    if (!h) this.codeHashes.set(code, (h = keccak_256(code)));
+    if (!h) this.codeHashes.set(code, (h = keccak256(code)));
     return h;
   }
 

@@ -15,13 +15,13 @@
  */
 import { createMPT, updateMPTFromMerkleProof } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 
 // The L2ToL1MessagePasser predeploy, whose storage root is the header's withdrawalsRoot on OP Isthmus.
 export { L2_TO_L1_MESSAGE_PASSER } from '../block/op/rules.ts';
 
 /** keccak(rlp('')): the root of an empty trie. */
-const EMPTY_TRIE_ROOT = keccak_256(RLP.encode(new Uint8Array(0)));
+const EMPTY_TRIE_ROOT = keccak256(RLP.encode(new Uint8Array(0)));
 
 /** A malformed or insufficient MPT witness. */
 export class MptWitnessError extends Error {
@@ -75,13 +75,13 @@ export async function withdrawalsRootAfter(w: MptWitness, changes: ReadonlyMap<b
   const trie = await createMPT({ useKeyHashing: false });
   if (w.nodes.length) await updateMPTFromMerkleProof(trie, w.nodes);
   const empty = Buffer.from(w.storageRoot).equals(Buffer.from(EMPTY_TRIE_ROOT));
-  if (!empty && !w.nodes.some((n) => Buffer.from(keccak_256(n)).equals(Buffer.from(w.storageRoot)))) {
+  if (!empty && !w.nodes.some((n) => Buffer.from(keccak256(n)).equals(Buffer.from(w.storageRoot)))) {
     throw new MptWitnessError(`the witness does not hold its root node 0x${Buffer.from(w.storageRoot).toString('hex')}`);
   }
   trie.root(w.storageRoot);
   // Sorted so the result never depends on the caller's map order (the root does not either; errors would).
   for (const [slot, value] of [...changes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const key = keccak_256(new Uint8Array(Buffer.from(slot.toString(16).padStart(64, '0'), 'hex')));
+    const key = keccak256(new Uint8Array(Buffer.from(slot.toString(16).padStart(64, '0'), 'hex')));
     try {
       if (value === 0n) await trie.del(key);
       else await trie.put(key, RLP.encode(u256Bytes(value)));

@@ -7,7 +7,7 @@
  *
  * Keys: addresses are lowercase `0x` + 40 hex; slots and values are bigints in [0, 2^256).
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from './keccak.ts';
 import { fromLimbs, limbs, type StateCache, stateCache, type StateCacheOwner } from './state-cache.ts';
 import { type Log, packedTopics } from './packed-log.ts';
 
@@ -131,7 +131,7 @@ const sameAccount = (a: Account | undefined, b: Account | undefined): boolean =>
     (a.code === b.code || Buffer.from(a.code).equals(b.code)));
 
 const isEmptyIterable = (it: Iterable<unknown>): boolean => it[Symbol.iterator]().next().done === true;
-const EMPTY_CODE_HASH = keccak_256(new Uint8Array(0));
+const EMPTY_CODE_HASH = keccak256(new Uint8Array(0));
 const NO_ADDRESSES: ReadonlySet<string> = new Set();
 // Shared by new accounts: code arrays are never written in place.
 const EMPTY_BYTES = new Uint8Array(0);
@@ -385,7 +385,7 @@ export class WorldState implements StateCacheOwner {
     const a = this.getAccount(address);
     if (a === undefined || (a.nonce === 0n && a.balance === 0n && a.code.length === 0)) return undefined;
     let h = this.codeHashes.get(address);
-    if (!h) this.codeHashes.set(address, (h = a.code.length ? keccak_256(a.code) : EMPTY_CODE_HASH));
+    if (!h) this.codeHashes.set(address, (h = a.code.length ? keccak256(a.code) : EMPTY_CODE_HASH));
     return h;
   }
   /** Increment the nonce, creating the account if needed. */

@@ -7,7 +7,7 @@
  * `depositReceiptVersion` (1, Canyon), appended to the RLP list in that order when present.
  */
 import { RLP } from '@ethereumjs/rlp';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../../state/keccak.ts';
 import { topicWords } from '../../state/packed-log.ts';
 import { bigintToMinimalBytes } from '../../state/state-root.ts';
 import type { Receipt } from '../receipts.ts';
@@ -89,7 +89,7 @@ export function encodeDeposit(d: DepositTx): Uint8Array {
 
 /** keccak256 of {@link encodeDeposit}. */
 export function depositHash(d: DepositTx): Uint8Array {
-  return keccak_256(encodeDeposit(d));
+  return keccak256(encodeDeposit(d));
 }
 
 /** A deposit's receipt: an Ethereum receipt plus the deposit fields. */

@@ -5,7 +5,7 @@
  */
 import { type Common, Mainnet, createCustomCommon } from '@ethereumjs/common';
 import { createTx, type TypedTransaction } from '@ethereumjs/tx';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../../state/keccak.ts';
 import { forkName } from '../../../src/evm/forks.ts';
 import type { Tx } from '../../tx/index.ts';
 import type { ChainConfig } from '../chain.ts';
@@ -84,7 +84,7 @@ export function opBlockFromRpc(json: unknown, chain: ChainConfig): OpBlock {
       const tx = block.transactions[k++];
       const raw = rawOf(t, common, where);
       const megaSystem = sys !== undefined && tx.type === 0 && tx.sender === sys && tx.to !== undefined && whitelist.has(tx.to);
-      item = { kind: 'tx', tx, raw, hash: hex(keccak_256(raw)), megaSystem };
+      item = { kind: 'tx', tx, raw, hash: hex(keccak256(raw)), megaSystem };
     }
     if (given !== undefined && given !== item.hash) throw new BlockFormatError(`${where}: re-encoded transaction hashes to ${item.hash}, the block says ${given}`);
     items.push(item);
