@@ -79,13 +79,30 @@ export function executeFrame(
   if (inst.stateCache && block.chainRules === undefined) dv.setUint32(CTX + Ctx.stateAddr, world.stateAddr(msg.address), true);
   const host = new FrameHost(mem, world, fork, msg, code, block, executor);
   // The block's words are laid out once per block; the message's few words go on top (sizes < 2^32, and
-  // RETURNDATASIZE is 0 in a new frame).
-  u8.set(envImage(block), ENV);
-  u8.set(addressWord(msg.address), ENV + 32 * EnvSlot.Address);
-  u8.set(addressWord(msg.origin), ENV + 32 * EnvSlot.Origin);
-  u8.set(addressWord(msg.caller), ENV + 32 * EnvSlot.Caller);
-  if (msg.value !== 0n) mem.writeWord(ENV + 32 * EnvSlot.CallValue, msg.value);
-  if (msg.gasPrice !== 0n) mem.writeWord(ENV + 32 * EnvSlot.GasPrice, msg.gasPrice);
+  // RETURNDATASIZE is 0 in a new frame). What the last frame in this memory left there is kept when it is the same
+  // (the memory of a nesting level serves every frame at that level): each typed-array copy is a runtime call.
+  if (mem.envBlock !== block) {
+    u8.set(envImage(block), ENV);
+    mem.envBlock = block;
+    mem.envAddress = mem.envOrigin = mem.envCaller = '';
+    mem.envValue = mem.envGasPrice = mem.envReturnData = false;
+  } else {
+    if (mem.envValue && msg.value === 0n) mem.writeU32(ENV + 32 * EnvSlot.CallValue, 0);
+    if (mem.envGasPrice && msg.gasPrice === 0n) mem.writeU32(ENV + 32 * EnvSlot.GasPrice, 0);
+    if (mem.envReturnData) mem.writeU32(ENV + 32 * EnvSlot.ReturndataSize, 0);
+    mem.envValue = mem.envGasPrice = mem.envReturnData = false;
+  }
+  if (mem.envAddress !== msg.address) u8.set(addressWord((mem.envAddress = msg.address)), ENV + 32 * EnvSlot.Address);
+  if (mem.envOrigin !== msg.origin) u8.set(addressWord((mem.envOrigin = msg.origin)), ENV + 32 * EnvSlot.Origin);
+  if (mem.envCaller !== msg.caller) u8.set(addressWord((mem.envCaller = msg.caller)), ENV + 32 * EnvSlot.Caller);
+  if (msg.value !== 0n) {
+    mem.writeWord(ENV + 32 * EnvSlot.CallValue, msg.value);
+    mem.envValue = true;
+  }
+  if (msg.gasPrice !== 0n) {
+    mem.writeWord(ENV + 32 * EnvSlot.GasPrice, msg.gasPrice);
+    mem.envGasPrice = true;
+  }
   dv.setUint32(ENV + 32 * EnvSlot.CalldataSize, msg.calldata.length, true);
   dv.setUint32(ENV + 32 * EnvSlot.CodeSize, code.length, true);
   inst.fns = host.imports();

@@ -44,4 +44,30 @@ describe('a reused instance starts every frame clean', () => {
     expect(call(A, 0n, 3n, new Uint8Array(1), b1)).toEqual([0n, 3n, BigInt(A), 0n, 1n, 111n]);
     expect(loader.load(CODE, Fork.Cancun).pool).toHaveLength(1);
   });
+
+  it('in one block, the environment words kept from the last frame are rewritten when they differ (value, gas price, caller, origin, address, return data size)', () => {
+    // mem = [CALLVALUE, GASPRICE, CALLER, ORIGIN, ADDRESS, RETURNDATASIZE] read first; then a CALL to RET32 (which
+    // returns a word, so RETURNDATASIZE becomes 32 in this frame's memory); RETURN mem[0, 0xc0).
+    const RET32 = '0x00000000000000000000000000000000000000e2';
+    const code = Buffer.from('34600052' + '3a602052' + '33604052' + '32606052' + '30608052' + '3d60a052' +
+      '6000600060006000600073' + RET32.slice(2) + '5af150' + '60c06000f3', 'hex');
+    const C2 = '0x20000000000000000000000000000000000000c2';
+    const backend = new MemoryBackend();
+    for (const c of [CONTRACT, C2]) backend.setAccount(c, { balance: 0n, nonce: 1n, code });
+    backend.setAccount(RET32, { balance: 0n, nonce: 1n, code: Buffer.from('602a60005260206000f3', 'hex') });
+    backend.setAccount(A, { balance: 1000n, nonce: 0n, code: new Uint8Array(0) });
+    const loader = new WasmLoader();
+    const b = block(111n);
+    const call = (to: string, caller: string, origin: string, value: bigint, gasPrice: bigint) => {
+      const msg: Message = { caller, address: to, codeAddress: to, origin, value, gasPrice, calldata: new Uint8Array(0), gas: 200_000n, isStatic: false, depth: 0 };
+      const r = new Executor(new WorldState(backend), Fork.Cancun, b, loader).run(msg, true);
+      expect(r.status).toBe(1); // RETURN
+      return words(r.output);
+    };
+    expect(call(CONTRACT, A, A, 5n, 7n)).toEqual([5n, 7n, BigInt(A), BigInt(A), BigInt(CONTRACT), 0n]);
+    expect(call(CONTRACT, B, A, 0n, 0n)).toEqual([0n, 0n, BigInt(B), BigInt(A), BigInt(CONTRACT), 0n]);
+    expect(call(CONTRACT, A, B, 0n, 3n)).toEqual([0n, 3n, BigInt(A), BigInt(B), BigInt(CONTRACT), 0n]);
+    expect(call(C2, A, B, 9n, 0n)).toEqual([9n, 0n, BigInt(A), BigInt(B), BigInt(C2), 0n]);
+    expect(call(CONTRACT, A, B, 0n, 0n)).toEqual([0n, 0n, BigInt(A), BigInt(B), BigInt(CONTRACT), 0n]);
+  });
 });
