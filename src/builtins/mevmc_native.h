@@ -85,6 +85,16 @@ static inline w256 mevmc_w_from_u256(u256 x) {
   return v;
 }
 
+/*
+ * A word as four limb arguments, least significant first. Out-of-line paths take their words so: a w256 argument is
+ * passed through memory, and the callee's reloads of what the caller just stored cost more than a Barrett reduction's
+ * multiplications (a MULMOD loop by bn254's p: 35 -> 24 ns; by 2^256 - 159: 25 -> 14 ns). Each word expression is
+ * evaluated four times: pass variables.
+ */
+#define MEVMC_LIMBS(x) (uint64_t)(x), (uint64_t)((x) >> 64), (uint64_t)((x) >> 128), (uint64_t)((x) >> 192)
+#define MEVMC_LIMB_PARAMS(x) uint64_t x##0, uint64_t x##1, uint64_t x##2, uint64_t x##3
+#define MEVMC_FROM_LIMBS(x) mevmc_w_make(x##3, x##2, x##1, x##0)
+
 /* Constant from limbs, l0 least significant. */
 static inline w256 mevmc_w_make(uint64_t l3, uint64_t l2, uint64_t l1, uint64_t l0) {
   return ((w256)l3 << 192) | ((w256)l2 << 128) | ((w256)l1 << 64) | (w256)l0;
@@ -204,32 +214,12 @@ static inline uint64_t mevmc_divrem_limb(uint64_t *q, const uint64_t *u, uint64_
 }
 
 /*
- * DIV/MOD/SDIV/SMOD (op) of a full a by a divisor that fits one limb: y is b's low limb, b < 2^64 for DIV/MOD and a
- * sign-extended int64 for SDIV/SMOD (so y = 0 is b = 0). The inline fast paths call this directly with one limb in a
- * register instead of the general slow path's second word through memory (corpus Signed.mix: x / int8, x % int16 of
- * a full x; three calls deep before: sdiv, divmod_slow, divrem_limb).
+ * DIV/MOD/SDIV/SMOD (op) past the inline fast paths. A divisor whose magnitude fits one limb (a full word by an int8 or
+ * int16: corpus Signed.mix; fixed-point scales) divides limb by limb, else div_core.h's Knuth D. One call, the words
+ * as limbs (MEVMC_LIMBS), so that the inline wrappers stay small enough for clang to inline them (Bits.mix's MOD).
  */
-MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_limb4(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t y, int op) {
-  if (y == 0) return 0;
-  w256 a = mevmc_w_make(a3, a2, a1, a0);
-  int sgn = op == U256_OP_SDIV || op == U256_OP_SMOD;
-  int na = sgn && (int)(a >> 255), ny = sgn && (int64_t)y < 0;
-  u256 x = mevmc_w_to_u256(na ? (w256)0 - a : a), t;
-  uint64_t m = ny ? 0 - y : y; /* |y| ≤ 2^63 */
-  if (op == U256_OP_DIV || op == U256_OP_SDIV) {
-    mevmc_divrem_limb(t.w, x.w, m);
-    w256 v = mevmc_w_from_u256(t);
-    return na ^ ny ? (w256)0 - v : v; /* quotient negative iff the signs differ */
-  }
-  uint64_t r = mevmc_divrem_limb(0, x.w, m);
-  return na ? (w256)0 - (w256)r : (w256)r; /* remainder takes the dividend's sign */
-}
-
-/* The dividend's limbs go in registers: a w256 argument is passed through memory. */
-#define mevmc_w_divmod_limb(a, y, op) \
-  mevmc_w_divmod_limb4((uint64_t)(a), (uint64_t)((a) >> 64), (uint64_t)((a) >> 128), (uint64_t)((a) >> 192), (y), (op))
-
-MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_slow(w256 a, w256 b, int op) {
+MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_slow8(MEVMC_LIMB_PARAMS(a_), MEVMC_LIMB_PARAMS(b_), int op) {
+  w256 a = MEVMC_FROM_LIMBS(a_), b = MEVMC_FROM_LIMBS(b_);
   u256 x = mevmc_w_to_u256(a), y = mevmc_w_to_u256(b);
   int na = 0, nb = 0;
   if (op == U256_OP_SDIV || op == U256_OP_SMOD) {
@@ -250,49 +240,46 @@ MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_slow(w256 a, w256 b, int op) {
   }
   return mevmc_w_from_u256(u256_divmod_op(mevmc_w_to_u256(a), mevmc_w_to_u256(b), op));
 }
+#define mevmc_w_divmod_slow(a, b, op) mevmc_w_divmod_slow8(MEVMC_LIMBS(a), MEVMC_LIMBS(b), (op))
 
 /* The inline fast paths below cover operands below 2^64 (unsigned) or sign-extended int64
  * (signed); everything else, including the rules for zero divisors, is div_core.h's. Left to clang's inliner (not
  * MEVMC_NATIVE_INLINE): forced, they cost snailtracer's build 9.5 -> 12.1 CPU-s (its many SDIVs) for Signed.mix's
  * 1.00 -> 0.85 ms. */
-static inline w256 mevmc_w_div(w256 a, w256 b) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_div(w256 a, w256 b) {
   if (mevmc_w_fits64(a) && mevmc_w_fits64(b)) {
     uint64_t y = (uint64_t)b;
     return y ? (w256)((uint64_t)a / y) : 0;
   }
-  if (mevmc_w_fits64(b)) return mevmc_w_divmod_limb(a, (uint64_t)b, U256_OP_DIV);
   return mevmc_w_divmod_slow(a, b, U256_OP_DIV);
 }
 
-static inline w256 mevmc_w_mod(w256 a, w256 b) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_mod(w256 a, w256 b) {
   if (mevmc_w_fits64(a) && mevmc_w_fits64(b)) {
     uint64_t y = (uint64_t)b;
     return y ? (w256)((uint64_t)a % y) : 0;
   }
-  if (mevmc_w_fits64(b)) return mevmc_w_divmod_limb(a, (uint64_t)b, U256_OP_MOD);
   return mevmc_w_divmod_slow(a, b, U256_OP_MOD);
 }
 
 /* Signed division truncating toward zero; small operands divide their int64 magnitudes (≤ 2^63,
  * as unsigned: SDIV(-2^63, -1) = +2^63 needs no special case, and there is no C overflow). */
-static inline w256 mevmc_w_sdiv(w256 a, w256 b) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_sdiv(w256 a, w256 b) {
   if (mevmc_w_is_small_signed(a) && mevmc_w_is_small_signed(b)) {
     uint64_t x = (uint64_t)a, y = (uint64_t)b, sx = x >> 63, sy = y >> 63;
     uint64_t mx = sx ? 0 - x : x, my = sy ? 0 - y : y;
     return my ? mevmc_w_signed64(mx / my, (int)(sx ^ sy)) : 0;
   }
-  if (mevmc_w_is_small_signed(b)) return mevmc_w_divmod_limb(a, (uint64_t)b, U256_OP_SDIV);
   return mevmc_w_divmod_slow(a, b, U256_OP_SDIV);
 }
 
 /* Signed remainder: |a| mod |b| with the sign of a. */
-static inline w256 mevmc_w_smod(w256 a, w256 b) {
+MEVMC_NATIVE_INLINE w256 mevmc_w_smod(w256 a, w256 b) {
   if (mevmc_w_is_small_signed(a) && mevmc_w_is_small_signed(b)) {
     uint64_t x = (uint64_t)a, y = (uint64_t)b, sx = x >> 63, sy = y >> 63;
     uint64_t mx = sx ? 0 - x : x, my = sy ? 0 - y : y;
     return my ? mevmc_w_signed64(mx % my, (int)sx) : 0;
   }
-  if (mevmc_w_is_small_signed(b)) return mevmc_w_divmod_limb(a, (uint64_t)b, U256_OP_SMOD);
   return mevmc_w_divmod_slow(a, b, U256_OP_SMOD);
 }
 
@@ -398,8 +385,9 @@ MEVMC_NATIVE_INLINE w256 mevmc_barrett_reduce(const uint64_t *x, const uint64_t 
   return mevmc_w_make(r[3], r[2], r[1], r[0]);
 }
 
-MEVMC_NATIVE_SLOW w256 mevmc_w_addmod_slow(w256 a, w256 b, w256 m) {
-  u256 mu = mevmc_w_to_u256(m);
+MEVMC_NATIVE_SLOW w256 mevmc_w_addmod_slow12(MEVMC_LIMB_PARAMS(a_), MEVMC_LIMB_PARAMS(b_), MEVMC_LIMB_PARAMS(m_)) {
+  w256 a = MEVMC_FROM_LIMBS(a_), b = MEVMC_FROM_LIMBS(b_);
+  u256 mu = mevmc_w_to_u256(MEVMC_FROM_LIMBS(m_));
   const mevmc_barrett *c = mevmc_barrett_ready(mu.w);
   if (c) {
     /* The 257-bit sum as eight limbs. */
@@ -410,6 +398,7 @@ MEVMC_NATIVE_SLOW w256 mevmc_w_addmod_slow(w256 a, w256 b, w256 m) {
   }
   return mevmc_w_from_u256(u256_addmod(mevmc_w_to_u256(a), mevmc_w_to_u256(b), mu));
 }
+#define mevmc_w_addmod_slow(a, b, m) mevmc_w_addmod_slow12(MEVMC_LIMBS(a), MEVMC_LIMBS(b), MEVMC_LIMBS(m))
 
 /* (a + b) mod m over the 257-bit sum; 0 when m = 0. Operands already reduced (field arithmetic)
  * take one conditional subtraction: a + b < 2m, and a wrapped sum minus m modulo 2^256 is exact. */
@@ -456,8 +445,9 @@ static inline w256 mevmc_mulmod_pm(w256 a, w256 b, uint64_t c) {
   return r >= m ? r - m : r;
 }
 
-MEVMC_NATIVE_SLOW w256 mevmc_w_mulmod_slow(w256 a, w256 b, w256 m) {
-  u256 mu = mevmc_w_to_u256(m);
+MEVMC_NATIVE_SLOW w256 mevmc_w_mulmod_slow12(MEVMC_LIMB_PARAMS(a_), MEVMC_LIMB_PARAMS(b_), MEVMC_LIMB_PARAMS(m_)) {
+  w256 a = MEVMC_FROM_LIMBS(a_), b = MEVMC_FROM_LIMBS(b_);
+  u256 mu = mevmc_w_to_u256(MEVMC_FROM_LIMBS(m_));
   if ((mu.w[3] & mu.w[2] & mu.w[1]) == ~0ull && mu.w[0] != 0) return mevmc_mulmod_pm(a, b, 0 - mu.w[0]);
   const mevmc_barrett *c = mevmc_barrett_ready(mu.w);
   if (c) {
@@ -469,6 +459,8 @@ MEVMC_NATIVE_SLOW w256 mevmc_w_mulmod_slow(w256 a, w256 b, w256 m) {
   }
   return mevmc_w_from_u256(u256_mulmod(mevmc_w_to_u256(a), mevmc_w_to_u256(b), mu));
 }
+/* Generated code calls this directly for a run-time modulus (src/backend/c/lower.ts): pass variables. */
+#define mevmc_w_mulmod_slow(a, b, m) mevmc_w_mulmod_slow12(MEVMC_LIMBS(a), MEVMC_LIMBS(b), MEVMC_LIMBS(m))
 
 /* (a * b) mod m over the 512-bit product; 0 when m = 0.
  * Fast path: m = 2^256 - 1, the `mulmod(x, y, not(0))` of 512-bit multiplication idioms
@@ -492,7 +484,8 @@ static inline uint32_t mevmc_w_bytelen(w256 x) {
   return (256 - u256_clz(&u) + 7) >> 3;
 }
 
-MEVMC_NATIVE_SLOW w256 mevmc_w_exp_slow(w256 b, w256 e) {
+MEVMC_NATIVE_SLOW w256 mevmc_w_exp_slow8(MEVMC_LIMB_PARAMS(b_), MEVMC_LIMB_PARAMS(e_)) {
+  w256 b = MEVMC_FROM_LIMBS(b_), e = MEVMC_FROM_LIMBS(e_);
   /* Left-to-right square-and-multiply; the accumulator starts at b for the top exponent bit. */
   u256 eu = mevmc_w_to_u256(e);
   int top = 255 - (int)u256_clz(&eu);
@@ -503,6 +496,7 @@ MEVMC_NATIVE_SLOW w256 mevmc_w_exp_slow(w256 b, w256 e) {
   }
   return acc;
 }
+#define mevmc_w_exp_slow(b, e) mevmc_w_exp_slow8(MEVMC_LIMBS(b), MEVMC_LIMBS(e))
 
 /* base ** e mod 2^256, with arith.c's shortcuts: 0^e, 1^e, and even bases (b^e has at least e
  * trailing zero bits: 0 from e ≥ 256; a power of two is one shift). */
