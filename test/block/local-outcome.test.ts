@@ -57,6 +57,6 @@ if (!existsSync(ROOT)) {
       }
       expect(cumulative).toBe(got.gasUsed);
       if (n === '19426587') expect(withLogs).toBeGreaterThan(0);
-    });
+    }, 300_000); // compiles the block's contracts
   });
 }
