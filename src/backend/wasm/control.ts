@@ -12,6 +12,7 @@ import type { Analysis, Block, BlockIdx, JumpTargets } from '../../analysis/type
 import { traitsIn } from '../../evm/traits.ts';
 import { BlockBuilder, initBswapMask, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, LOCAL_STATUS, Locals, loadGas, storeGas } from './frame.ts';
 import { compileInst, type LowerContext } from './lower.ts';
+import { direct, enteredBlocks, loadWindow, planRegisters, storeWindow } from './registers.ts';
 import { binaryen, type Expr, i32, isUnreachable, type Module } from './module.ts';
 import { makeOrLimbs } from './u256.ts';
 import { WasmWriter } from './writer.ts';
@@ -95,42 +96,75 @@ function makeSwitch(m: Module, labels: string[], dflt: string, index: () => Expr
  * the loop through a `br_table` on the state index (dynamic jumps then through one over the pc).
  */
 function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean): { body: Expr; locals: number[] } {
-  const locals = new Locals();
-  const order = a.blocks.filter((b) => b.reachable);
+  const rx = registerContext(a, trace);
+  const locals = new Locals(4 * rx.plan.slots);
+  // States: every reachable block, each entered register-region block preceded by its stub (which falls into it).
+  const order: { b: Block; stub: boolean }[] = [];
+  for (const b of a.blocks) {
+    if (!b.reachable) continue;
+    if (rx.entered.has(b.index)) order.push({ b, stub: true });
+    order.push({ b, stub: false });
+  }
   const n = order.length;
-  const state = new Map<BlockIdx, number>(order.map((b, i) => [b.index, i]));
+  const state = new Map<BlockIdx, number>();
+  const stubState = new Map<BlockIdx, number>();
+  order.forEach(({ b, stub }, s) => (stub ? stubState : state).set(b.index, s));
+  const enterState = (t: BlockIdx) => stubState.get(t) ?? state.get(t)!;
   const label = (s: number) => `b${s}`;
   const next = () => LOCAL_LABEL; // the state index lives in the label local
   const ret = (st: Status) => retWithGas(m, st);
   const DISPATCH = n;
-  /** Code transferring control from state `from` to block `to` (-1: end of code). */
-  const goto = (from: number, to: BlockIdx | number, cond?: Expr): Expr => {
-    if (to < 0 && to !== DISPATCH_TARGET) return cond ? m.if(cond, ret(Status.Stop)) : ret(Status.Stop);
-    const s = to === DISPATCH_TARGET ? DISPATCH : state.get(to as BlockIdx)!;
+  const loops = naturalLoops(a, order, (b, t) => (rx.direct(b, t) ? state.get(t)! : enterState(t)), enterState);
+  /** Code transferring control from state `from` to state `s` (-1: end of code). */
+  const goto = (from: number, s: number, cond?: Expr): Expr => {
+    if (s < 0) return cond ? m.if(cond, ret(Status.Stop)) : ret(Status.Stop);
     if (s > from && s !== DISPATCH) return m.br(label(s), cond);
+    if (s <= from && (loops.get(s) ?? -1) >= from) return m.br(`L${s}`, cond);
     const jump = m.block(null, [m.local.set(next(), m.i32.const(s)), m.br('L')]);
     return cond ? m.if(cond, jump) : jump;
   };
+  const seq = (xs: Expr[]): Expr => (xs.length === 1 ? xs[0] : m.block(null, xs));
   let inner: Expr | undefined;
   const codes: Expr[][] = [];
-  order.forEach((b, s) => {
+  order.forEach(({ b, stub }, s) => {
+    if (stub) { codes.push(rx.stubCode(m, b.index)); return; }
     locals.resetForBlock();
-    const bb = new BlockBuilder(m, locals);
+    const bb = new BlockBuilder(m, locals, rx.window(b.index));
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
     emitChecks(bb, b);
     bb.setEntryDepth(b.stackReq);
     const cond = compileBlockCode(bb, a, b, call);
     const e = b.exit;
+    /** Edge to block t: direct, or b's leave code then t's entry (its stub, if any). */
+    const edge = (t: BlockIdx, c?: Expr): Expr => {
+      if (t < 0) return goto(s, -1, c);
+      if (rx.direct(b, t)) return goto(s, state.get(t)!, c);
+      const leave = rx.leave(m, b);
+      if (leave.length === 0) return goto(s, enterState(t), c);
+      const go = seq([...leave, goto(s, enterState(t))]);
+      return c ? m.if(c, go) : go;
+    };
+    const to = (t: BlockIdx) => edge(t);
+    const dispatch = (c?: Expr) => {
+      const leave = rx.leave(m, b);
+      if (leave.length === 0) return goto(s, DISPATCH, c);
+      const go = seq([...leave, goto(s, DISPATCH)]);
+      return c ? m.if(c, go) : go;
+    };
+    const resolved = (t: JumpTargets): Expr => {
+      if (t.blocks.some((x) => rx.direct(b, x))) return resolvedJump(m, a, t, (x) => edge(x));
+      return seq([...rx.leave(m, b), resolvedJump(m, a, t, (x) => goto(s, enterState(x)))]);
+    };
     if (cond !== 'ended') {
       switch (e.kind) {
-        case 'fallthrough': case 'jump': bb.emit(goto(s, e.to)); break;
-        case 'jumpi': bb.emit(goto(s, e.to, cond!)); bb.emit(goto(s, e.next)); break;
-        case 'dynamicJump': bb.emit(e.targets ? resolvedJump(m, a, e.targets, (t) => goto(s, t)) : goto(s, DISPATCH_TARGET)); break;
+        case 'fallthrough': case 'jump': bb.emit(to(e.to)); break;
+        case 'jumpi': bb.emit(edge(e.to, cond!)); bb.emit(to(e.next)); break;
+        case 'dynamicJump': bb.emit(e.targets ? resolved(e.targets) : dispatch()); break;
         case 'dynamicJumpi':
-          bb.emit(e.targets ? m.if(cond!, resolvedJump(m, a, e.targets, (t) => goto(s, t))) : goto(s, DISPATCH_TARGET, cond!));
-          bb.emit(goto(s, e.next));
+          bb.emit(e.targets ? m.if(cond!, resolved(e.targets)) : dispatch(cond!));
+          bb.emit(to(e.next));
           break;
-        case 'badJumpi': bb.emit(goto(s, e.next)); break;
+        case 'badJumpi': bb.emit(to(e.next)); break;
         case 'codeEnd': bb.emit(ret(Status.Stop)); break;
         case 'badJump': case 'terminate': break;
       }
@@ -138,8 +172,11 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
     codes.push(bb.stmts);
   });
   // Innermost: the state switch, and the pc dispatch for dynamic jumps.
-  const states = order.map((_, s) => label(s));
-  const dispatch = makePcDispatch(m, a, (t) => label(state.get(t)!));
+  // (States inside a natural loop after its first are entered only from inside it: no switch entry.)
+  const inLoop = new Uint8Array(n);
+  for (const [t, end] of loops) inLoop.fill(1, t + 1, end + 1);
+  const states = order.map((_, s) => (inLoop[s] ? 'disp' : label(s)));
+  const dispatch = makePcDispatch(m, a, (t) => label(enterState(t)));
   inner = m.block(label(0), [
     m.block('disp', [makeSwitch(m, states, 'disp', () => m.local.get(next(), i32), 'stchunk')]),
     a.hasDynamicJumps ? dispatch : m.nop(),
@@ -150,7 +187,16 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
   // the optimiser removes it).
   // (The direct writer has no such cost: it keeps expressions as they are.)
   const typed = (e: Expr) => (!(m instanceof WasmWriter) && isUnreachable(m, e) ? m.if(m.i32.const(1), e) : e);
-  for (let s = 0; s < n; s++) inner = m.block(s + 1 < n ? label(s + 1) : null, [inner, ...codes[s].map(typed)]);
+  for (let s = 0; s < n; s++) {
+    const end = loops.get(s);
+    if (end === undefined) { inner = m.block(s + 1 < n ? label(s + 1) : null, [inner, ...codes[s].map(typed)]); continue; }
+    // A natural loop over states s..end: its back edges are `br L<s>`, not a round through the state switch.
+    let body: Expr | undefined;
+    for (let x = s; x < end; x++) body = m.block(label(x + 1), [...(body === undefined ? [] : [body]), ...codes[x].map(typed)]);
+    const last = m.block(null, [...(body === undefined ? [] : [body]), ...codes[end].map(typed)]);
+    inner = m.block(end + 1 < n ? label(end + 1) : null, [inner, m.loop(`L${s}`, last)]);
+    s = end;
+  }
   const body = m.block(null, [
     m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)),
     loadGas(m),
@@ -160,6 +206,84 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
     ret(Status.Stop),
   ]);
   return { body, locals: locals.types() };
+}
+
+/**
+ * Natural loops of the linear layout, as state → last state of the loop: a state t that static (or handed-over
+ * resolved) back edges reach, from states up to s, becomes `loop L<t>` around states t..s when nothing enters t+1..s
+ * except forward edges from inside (wasm cannot branch into a loop's middle), and none of them is entered through the
+ * state switch (the dispatch, the function entry). Then V8 sees a real loop instead of one through the state switch.
+ */
+function naturalLoops(
+  a: Analysis, order: readonly { b: Block; stub: boolean }[], edgeState: (b: Block, t: BlockIdx) => number,
+  enterState: (t: BlockIdx) => number,
+): Map<number, number> {
+  const edges: [number, number][] = [];
+  const viaSwitch = new Set<number>([0]);
+  if (a.hasDynamicJumps) for (const t of a.dispatchTargets) viaSwitch.add(enterState(t));
+  order.forEach(({ b, stub }, s) => {
+    if (stub) { edges.push([s, s + 1]); return; }
+    const e = b.exit;
+    const to = (t: BlockIdx) => { if (t >= 0) edges.push([s, edgeState(b, t)]); };
+    switch (e.kind) {
+      case 'fallthrough': case 'jump': to(e.to); break;
+      case 'jumpi': to(e.to); to(e.next); break;
+      case 'badJumpi': to(e.next); break;
+      case 'dynamicJump': case 'dynamicJumpi':
+        if (e.kind === 'dynamicJumpi') to(e.next);
+        for (const t of e.targets?.blocks ?? []) edges.push([s, edgeState(b, t)]);
+        break;
+      default: break;
+    }
+  });
+  const lastBack = new Map<number, number>();
+  for (const [u, t] of edges) if (t <= u) lastBack.set(t, Math.max(lastBack.get(t) ?? -1, u));
+  // For each state x, the lowest source of an edge into it that is not a forward edge (none: x itself).
+  const out = new Map<number, number>();
+  const n = order.length;
+  const lowestFrom = new Int32Array(n + 1).fill(0x7fffffff);
+  const backInto = new Uint8Array(n + 1);
+  for (const [u, x] of edges) {
+    lowestFrom[x] = Math.min(lowestFrom[x], u);
+    if (u >= x) backInto[x] = 1;
+  }
+  for (const [t, end] of [...lastBack].sort((p, q) => p[0] - q[0])) {
+    let ok = true;
+    for (let x = t + 1; x <= end && ok; x++) {
+      // every edge into x comes from t..x-1 (forward, inside), and x is not a switch target
+      if (viaSwitch.has(x) || backInto[x] || (lowestFrom[x] !== 0x7fffffff && lowestFrom[x] < t)) ok = false;
+    }
+    if (ok) out.set(t, end);
+  }
+  return out;
+}
+
+/** The register plan with what both layouts ask of it (registers.ts). */
+function registerContext(a: Analysis, trace: boolean) {
+  const plan = planRegisters(a, !trace);
+  const entered = enteredBlocks(a, plan);
+  const { entryHeight } = plan.regions;
+  const regOf = (b: BlockIdx) => plan.groups.get(plan.groupOf[b]);
+  return {
+    plan,
+    entered,
+    /** The register window of block `b`'s BlockBuilder, if it keeps its slots in locals. */
+    window(b: BlockIdx): { entry: number; low: number } | undefined {
+      const reg = regOf(b);
+      return reg && { entry: entryHeight[b], low: reg.low };
+    },
+    /** Stores that write `b`'s register window back when control leaves the register blocks at its end. */
+    leave(m: Module, b: Block): Expr[] {
+      const reg = regOf(b.index);
+      return reg ? storeWindow(m, reg, entryHeight[b.index] + b.stackDelta, plan.dirtyOut.get(b.index)!) : [];
+    },
+    /** The stub of an entered block: its window's loads. */
+    stubCode(m: Module, t: BlockIdx): Expr[] {
+      return loadWindow(m, regOf(t)!, entryHeight[t], plan.liveIn.get(t)!);
+    },
+    /** Whether the edge b → t keeps the window in locals (else: b's leave code, then t's stub if it has one). */
+    direct: (b: Block, t: BlockIdx): boolean => direct(plan, b, t),
+  };
 }
 
 /**
@@ -181,13 +305,17 @@ const DISPATCH_TARGET = -2;
 
 /** Relooper layout: structured loops and ifs, best code for small contracts. */
 function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trace: boolean): { body: Expr; locals: number[] } {
-  const locals = new Locals();
+  const rx = registerContext(a, trace);
+  const locals = new Locals(4 * rx.plan.slots);
   const ret = (s: Status) => retWithGas(m, s);
   const init = m.block(null, [m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)), loadGas(m), initBswapMask(m)]);
   if (a.blocks.length === 0) return { body: m.block(null, [init, ret(Status.Stop)]), locals: locals.types() };
 
   const r = new binaryen.Relooper(m);
   const rb = new Map<BlockIdx, number>();
+  /** Entered register-region blocks: their stubs (window loads, then the block). */
+  const stubs = new Map<BlockIdx, number>();
+  const enter = (t: BlockIdx) => stubs.get(t) ?? rb.get(t)!;
   const pending: Array<() => void> = [];
   let stopBlock: number | undefined;
   const stop = () => (stopBlock ??= r.addBlock(ret(Status.Stop)));
@@ -201,7 +329,7 @@ function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trac
       r.addBranchForSwitch(dispatch, bad, [], 0);
       const d = dispatch;
       pending.push(() => {
-        for (const t of a.dispatchTargets) r.addBranchForSwitch(d, rb.get(t)!, [a.blocks[t].startPc], 0);
+        for (const t of a.dispatchTargets) r.addBranchForSwitch(d, enter(t), [a.blocks[t].startPc], 0);
       });
     }
     return dispatch;
@@ -210,48 +338,62 @@ function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trac
   for (const b of a.blocks) {
     if (!b.reachable) continue;
     locals.resetForBlock();
-    const bb = new BlockBuilder(m, locals);
+    const bb = new BlockBuilder(m, locals, rx.window(b.index));
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
     emitChecks(bb, b);
     bb.setEntryDepth(b.stackReq);
     const cond = compileBlockCode(bb, a, b, call);
     if (cond !== 'ended' && b.exit.kind === 'dynamicJumpi' && b.exit.targets) bb.emit(m.local.set(LOCAL_TAKEN, cond!));
     rb.set(b.index, r.addBlock(m.block(null, bb.stmts)));
+    if (rx.entered.has(b.index)) {
+      const stub = r.addBlock(m.block(null, [...rx.stubCode(m, b.index), m.nop()]));
+      stubs.set(b.index, stub);
+      pending.push(() => r.addBranch(stub, rb.get(b.index)!, 0, 0));
+    }
     const from = rb.get(b.index)!;
     if (cond === 'ended') continue;
     const e = b.exit;
-    const target = (i: BlockIdx) => (i < 0 ? stop() : rb.get(i)!);
+    /** Edge code leaving the register blocks (a fresh expression per edge), or 0. */
+    const leave = () => { const xs = rx.leave(m, b); return xs.length ? m.block(null, xs) : 0; };
+    /** An edge's target block and code: direct, or b's leave code and t's entry (its stub, if any). */
+    const resolvedEdge = (t: BlockIdx): [number, Expr | 0] => (t < 0 ? [stop(), 0] : rx.direct(b, t) ? [rb.get(t)!, 0] : [enter(t), leave()]);
+    const branch = (t: BlockIdx, c: Expr | 0) => { const [to, code] = resolvedEdge(t); r.addBranch(from, to, c, code); };
+    const target = (i: BlockIdx) => resolvedEdge(i)[0];
     pending.push(() => {
       switch (e.kind) {
-        case 'fallthrough': case 'jump': r.addBranch(from, target(e.to), 0, 0); break;
+        case 'fallthrough': case 'jump': branch(e.to, 0); break;
         case 'jumpi':
           // The Relooper allows one edge per target: a jump to the very next block is a plain edge.
-          if (e.to === e.next) r.addBranch(from, target(e.next), 0, 0);
-          else { r.addBranch(from, target(e.to), cond!, 0); r.addBranch(from, target(e.next), 0, 0); }
+          if (e.to === e.next) branch(e.next, 0);
+          else { branch(e.to, cond!); branch(e.next, 0); }
           break;
         case 'dynamicJump': case 'dynamicJumpi': {
           const next = e.kind === 'dynamicJumpi' ? target(e.next) : undefined;
           if (e.targets === undefined) {
-            r.addBranch(from, ensureDispatch(), e.kind === 'dynamicJumpi' ? cond! : 0, 0);
-            if (next !== undefined) r.addBranch(from, next, 0, 0);
+            r.addBranch(from, ensureDispatch(), e.kind === 'dynamicJumpi' ? cond! : 0, leave());
+            if (e.kind === 'dynamicJumpi') branch(e.next, 0);
             break;
           }
           const single = e.targets.blocks.length === 1 && !e.targets.invalid;
-          if (single && next === undefined) { r.addBranch(from, target(e.targets.blocks[0]), 0, 0); break; }
+          if (single && next === undefined) { const [to, code] = resolvedEdge(e.targets.blocks[0]); r.addBranch(from, to, 0, code); break; }
           // One edge per target block (the Relooper's rule), each with the condition that leads there; the rest halts.
           const taken = () => (next === undefined ? m.i32.const(1) : m.local.get(LOCAL_TAKEN, i32));
-          const conds = new Map<number, Expr[]>();
-          const add = (to: number, c: Expr) => conds.set(to, [...(conds.get(to) ?? []), c]);
-          if (next !== undefined) add(next, m.i32.eqz(taken()));
+          const conds = new Map<number, { cs: Expr[]; code: () => Expr | 0 }>();
+          const add = (to: number, c: Expr, code: () => Expr | 0) => {
+            const x = conds.get(to);
+            if (x) x.cs.push(c); else conds.set(to, { cs: [c], code });
+          };
+          if (e.kind === 'dynamicJumpi') { const nx = e.next; add(next!, m.i32.eqz(taken()), () => resolvedEdge(nx)[1]); }
           for (const t of e.targets.blocks) {
             const onTarget = single ? m.i32.const(1) : m.i32.eq(m.local.get(LOCAL_JT, i32), m.i32.const(a.blocks[t].startPc));
-            add(target(t), m.i32.and(taken(), onTarget));
+            const [to] = resolvedEdge(t);
+            add(to, m.i32.and(taken(), onTarget), () => resolvedEdge(t)[1]);
           }
-          for (const [to, cs] of conds) r.addBranch(from, to, cs.reduce((x, y) => m.i32.or(x, y)), 0);
+          for (const [to, { cs, code }] of conds) r.addBranch(from, to, cs.reduce((x, y) => m.i32.or(x, y)), code());
           r.addBranch(from, badJump(), 0, 0);
           break;
         }
-        case 'badJumpi': r.addBranch(from, target(e.next), 0, 0); break;
+        case 'badJumpi': branch(e.next, 0); break;
         case 'codeEnd': r.addBranch(from, stop(), 0, 0); break;
         case 'badJump': case 'terminate': break;
       }
@@ -259,7 +401,7 @@ function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trac
   }
   // Branches need every target block to exist first; the dispatch adds its edges last.
   for (let i = 0; i < pending.length; i++) pending[i]();
-  const entry = rb.get(0 as BlockIdx)!;
+  const entry = enter(0 as BlockIdx);
   // Rendering dominates compile time on large contracts (~300 ms for 258 blocks with a 100-target
   // dispatch): the Relooper's multiple-entry shapes are costly. See the closing note of issue #2.
   const body = r.renderAndDispose(entry, LOCAL_LABEL);

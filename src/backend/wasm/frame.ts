@@ -8,8 +8,8 @@
  * so DUP may share one value between several stack slots.
  *
  * Locals: 0 = sp (i32, address one past the top item), 1 = jump target (i32), 2 = status (i32),
- * 3 = Relooper label (i32), 4 = gas left (i64), 5 = byte-swap mask (v128), 6 = v128 temporary, 7 = base pointer (i32); i64 locals from 8 on are allocated per block and reused by the next block, because nothing stays
- * in a local across blocks.
+ * 3 = Relooper label (i32), 4 = gas left (i64), 5 = byte-swap mask (v128), 6 = v128 temporary, 7 = base pointer (i32); i64 locals from 8 on: first the register groups' slots
+ * (registers.ts: they carry a loop's items across its blocks), then temporaries allocated per block and reused by the next.
  */
 import { CTX, Ctx, STACK_BASE, Status } from '../../abi/context.ts';
 import { VirtualStack } from '../stack.ts';
@@ -50,7 +50,8 @@ export const REVERSE_LANES = [15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1,
  * constant per limb: a tenth of a real contract's wasm).
  */
 export const LOCAL_BASE = 7;
-const FIRST_I64 = 8;
+/** First i64 local: register-region slots (registers.ts), then the per-block temporaries. */
+export const FIRST_I64 = 8;
 const MASK64 = (1n << 64n) - 1n;
 
 /**
@@ -62,24 +63,34 @@ const RECYCLE_AT = 64;
 
 /** Function-wide local allocation. */
 export class Locals {
-  private next = FIRST_I64;
+  /** `regs` i64 locals from FIRST_I64 hold register-region slots (registers.ts); temporaries come after them. */
+  private readonly regs: number;
+  private next: number;
+  constructor(regs = 0) {
+    this.regs = regs;
+    this.next = FIRST_I64 + regs;
+  }
+  /** First temporary. */
+  get first(): number {
+    return FIRST_I64 + this.regs;
+  }
   /** Dead locals of the current block, reused before new ones (lowest last, so it is taken first). */
   private free: number[] = [];
   private recycleAt = RECYCLE_AT;
   /** Highest number of i64 locals any block used. */
   max = 0;
   resetForBlock(): void {
-    this.next = FIRST_I64;
+    this.next = this.first;
     this.free.length = 0;
     this.recycleAt = RECYCLE_AT;
   }
   /** i64 locals allocated by the current block (live or free). */
   get inUse(): number {
-    return this.next - FIRST_I64;
+    return this.next - this.first;
   }
   /** Whether the block should reclaim dead locals now (only at an instruction boundary: see BlockBuilder.recycle). */
   get wantsRecycle(): boolean {
-    return this.free.length === 0 && this.next - FIRST_I64 >= this.recycleAt;
+    return this.free.length === 0 && this.next - this.first >= this.recycleAt;
   }
   /** Whether every allocated local is live (none free). */
   get full(): boolean {
@@ -88,7 +99,7 @@ export class Locals {
   alloc(): number {
     if (this.free.length > 0) return this.free.pop()!;
     const l = this.next++;
-    this.max = Math.max(this.max, this.next - FIRST_I64);
+    this.max = Math.max(this.max, this.next - this.first);
     return l;
   }
   /**
@@ -99,8 +110,8 @@ export class Locals {
     const free = this.free;
     free.length = 0;
     let n = 0;
-    for (let l = this.next - 1; l >= FIRST_I64; l--) {
-      if (live[l - FIRST_I64] === 0) free.push(l);
+    for (let l = this.next - 1; l >= this.first; l--) {
+      if (live[l - this.first] === 0) free.push(l);
       else n++;
     }
     this.recycleAt = Math.max(RECYCLE_AT, 2 * n);
@@ -108,8 +119,13 @@ export class Locals {
   }
   /** Types of all locals, for addFunction. */
   types(): number[] {
-    return [i32, i32, i32, i32, i64, binaryen.v128, binaryen.v128, i32, ...new Array<number>(this.max).fill(i64)];
+    return [i32, i32, i32, i32, i64, binaryen.v128, binaryen.v128, i32, ...new Array<number>(this.regs + this.max).fill(i64)];
   }
+}
+
+/** Local of limb `i` of slot `h` in a register window whose lowest slot is `low` (registers.ts). */
+export function regLocal(low: number, h: number, i: number): number {
+  return FIRST_I64 + 4 * (h - low) + i;
 }
 
 /** Constant value from a bigint. */
@@ -128,7 +144,11 @@ export function valueConst(v: Value): bigint | undefined {
 export class BlockBuilder extends VirtualStack<Value> {
   readonly stmts: Expr[] = [];
 
-  constructor(readonly m: Module, readonly locals: Locals) {
+  /**
+   * With `regs` the block belongs to a register region (registers.ts): its entry item k is slot `entry − k`, held in
+   * the locals `regLocal(low, slot, 0..3)`, and its end writes those locals instead of the memory stack.
+   */
+  constructor(readonly m: Module, readonly locals: Locals, readonly regs?: { readonly entry: number; readonly low: number }) {
     super();
   }
 
@@ -195,6 +215,12 @@ export class BlockBuilder extends VirtualStack<Value> {
 
   /** Load the item `k` positions below the entry top (k ≥ 1, at sp − 32k) into locals. */
   protected override loadEntryItem(k: number): Value {
+    if (this.regs) {
+      // Copied into temporaries, so the block's end may overwrite any register in any order (TurboFan renames).
+      const h = this.regs.entry - k;
+      const limbs = [0, 1, 2, 3].map((i) => this.temp(this.m.local.get(regLocal(this.regs!.low, h, i), i64)));
+      return { limbs: limbs as unknown as Value['limbs'], home: -k };
+    }
     const known = this.knownBelow.get(k);
     if (known !== undefined) return { limbs: known.limbs, home: -k };
     // A fresh address expression per load: binaryen IR is a tree, a shared node corrupts the optimiser.
@@ -221,15 +247,21 @@ export class BlockBuilder extends VirtualStack<Value> {
    */
   recycle(): number {
     const live = new Uint8Array(this.locals.inUse);
+    const first = this.locals.first;
     for (const v of this.stack) {
-      for (const l of v.limbs) if (typeof l === 'number' && l >= FIRST_I64) live[l - FIRST_I64] = 1;
+      for (const l of v.limbs) if (typeof l === 'number' && l >= first) live[l - first] = 1;
     }
     return this.locals.reclaim(live);
   }
 
   /** Write the virtual stack back to memory and move sp: the block's end. */
   flush(): void {
-    for (const { v, pos } of this.survivors()) {
+    if (this.regs) {
+      const { entry, low } = this.regs;
+      for (const { v, pos } of this.survivors()) {
+        for (let i = 0; i < 4; i++) this.emit(this.m.local.set(regLocal(low, entry + pos, i), this.get(v.limbs[i])));
+      }
+    } else for (const { v, pos } of this.survivors()) {
       // pos is relative to the entry top (item at sp + 32·pos); wasm offsets are unsigned: slots below use the base
       if (pos >= 0) this.storeWord(() => this.sp(), v, 32 * pos);
       else {
@@ -247,6 +279,7 @@ export class BlockBuilder extends VirtualStack<Value> {
    * block's stack bounds were checked on entry, so this changes no semantics.
    */
   spill(): void {
+    if (this.regs) throw new Error('mevmc internal error: a register-region block spilled');
     // Constants below the new top, by depth: from the virtual stack, then the ones still known under it
     const known = new Map<number, Value>();
     const n = this.stack.length;

@@ -1,0 +1,387 @@
+/**
+ * @file Register groups of the wasm backend: the blocks of a tight loop keep their stack slots in i64 locals across
+ * blocks instead of writing them to the memory stack at every block end and reading them back at the next block's
+ * start. A group is a cycle of direct edges (static edges, and resolved jumps that land where a static path would:
+ * heights from analysis/regions.ts), entered at one block; slot h (height relative to its stack region's base) is the
+ * four locals `FIRST_I64 + 4·(h − low)` (frame.ts regLocal) … +3, shared by all groups (one runs at a time).
+ *
+ * The memory stack is only made right where control leaves a group (any edge that is not direct, the dispatch): the
+ * slots that may be newer in locals go to memory (`storeWindow`). A group block entered other than by a direct edge
+ * (the function's entry, the dispatch, a resolved jump, an edge from outside) is entered through a stub that loads the
+ * slots read before written (`loadWindow`). Halts discard the stack.
+ *
+ * Why loads below the real stack bottom are harmless: a window is at most MAX_REGISTER_SLOTS deep, so a stub's loads
+ * stay in the unused gap between the environment words and STACK_BASE (a block reading such a slot fails its own
+ * underflow check first), and a slot stored when leaving was loaded or written on the way (see planRegisters).
+ */
+import { ENV, STACK_BASE } from '../../abi/context.ts';
+import { type StackRegions, stackRegions } from '../../analysis/regions.ts';
+import { bodyEnd, successors } from '../../analysis/blocks.ts';
+import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
+import { Op, traitsIn } from '../../evm/traits.ts';
+import { LOCAL_BASE, LOCAL_SP, regLocal } from './frame.ts';
+import { type Expr, i32, i64, type Module } from './module.ts';
+
+/** Widest window (slots) of a group: a window must fit the gap below STACK_BASE (see the file comment). */
+export const MAX_REGISTER_SLOTS = 48;
+/** Largest live window (slots loaded on entry) and block count of a register group (see the end of planRegisters). */
+const MAX_LIVE_SLOTS = 6;
+const MAX_GROUP_BLOCKS = 3;
+/** Group blocks never spill mid-block (frame.ts): a cycle with a longer block keeps the memory stack. */
+const MAX_BLOCK_INSTS = 2000;
+
+if (STACK_BASE - 32 * MAX_REGISTER_SLOTS < ENV + 512) throw new Error('mevmc internal error: register window reaches the environment words');
+
+export interface RegisterRegion {
+  readonly low: number;
+}
+
+export interface RegisterPlan {
+  /** The stack regions, whose entry heights the register windows use. */
+  readonly regions: StackRegions;
+  /** Register groups (cycles of direct edges): each one's lowest slot. */
+  readonly groups: ReadonlyMap<number, RegisterRegion>;
+  /** Group of each block, −1 for blocks on the memory stack. */
+  readonly groupOf: Int32Array;
+  /** Blocks that keep their slots in locals (1): the blocks on cycles of direct edges. */
+  readonly inReg: Uint8Array;
+  /** Slots of the widest register window (4 i64 locals each, from FIRST_I64). */
+  readonly slots: number;
+  /** Per register block: slots that may be newer in locals than in memory at its end (stored on leaving). */
+  readonly dirtyOut: ReadonlyMap<BlockIdx, ReadonlySet<number>>;
+  /** Per register block: slots read (by it or after it, before a write) that its entry stub loads. */
+  readonly liveIn: ReadonlyMap<BlockIdx, ReadonlySet<number>>;
+}
+
+/** Whether the edge b → t keeps the window in locals: both register blocks of one region, on the same base. */
+export function direct(plan: RegisterPlan, b: Block, t: BlockIdx): boolean {
+  const g = plan.groupOf[b.index];
+  return g >= 0 && plan.groupOf[t] === g && plan.regions.entryHeight[t] === plan.regions.entryHeight[b.index] + b.stackDelta;
+}
+
+/** Every block control may go to from `b` (static successors and resolved targets; not the dispatch's). */
+function exitTargets(b: Block): BlockIdx[] {
+  const e = b.exit;
+  const out = successors(e).filter((t) => t >= 0);
+  if ((e.kind === 'dynamicJump' || e.kind === 'dynamicJumpi') && e.targets) out.push(...e.targets.blocks);
+  return out;
+}
+
+/**
+ * Which blocks keep their stack in locals: the cycles of direct edges, each entered at one block, not re-entered from
+ * outside it, with a bounded window, no huge block and (measured) at most MAX_GROUP_BLOCKS blocks and MAX_LIVE_SLOTS
+ * live slots. Then two data flows over the direct edges: slots possibly written since the window was loaded
+ * (`dirtyOut`: what a leaving edge stores; slots above the stack top are dead and drop out), and slots read before
+ * written (`liveIn`: what an entry stub loads; a leaving edge reads what it stores, so a stored slot is always a loaded
+ * or written one).
+ */
+export function planRegisters(a: Analysis, enabled: boolean): RegisterPlan {
+  const regions = stackRegions(a);
+  const { regionOf, entryHeight } = regions;
+  const groups = new Map<number, RegisterRegion>();
+  const groupOf = new Int32Array(a.blocks.length).fill(-1);
+  const inReg = new Uint8Array(a.blocks.length);
+  const dirtyOut = new Map<BlockIdx, Set<number>>();
+  const liveIn = new Map<BlockIdx, Set<number>>();
+  const plan = { regions, groups, groupOf, inReg, slots: 0, dirtyOut, liveIn };
+  if (!enabled) return plan;
+  // Candidate edges: inside one stack region, agreeing with its heights (in a region whose heights disagree
+  // somewhere, the edges that agree still qualify: a loop in code that shares blocks at other heights).
+  // A cycle entered from outside at several blocks shares them with other code (a checked-add helper called from a loop
+  // and from elsewhere, a return tail the optimiser merged): every outside entry would load the window and every exit
+  // store it, per call. Such blocks, all but the cycle's first-entered one, keep the memory stack; then look again.
+  // A cycle whose window is too wide or holds a huge block keeps the memory stack too.
+  const banned = new Uint8Array(a.blocks.length);
+  const cand = (b: Block, t: BlockIdx) => !banned[b.index] && !banned[t] &&
+    regionOf[t] === regionOf[b.index] && entryHeight[t] === entryHeight[b.index] + b.stackDelta;
+  const sameBase = (b: Block, t: BlockIdx) => regionOf[t] === regionOf[b.index] && entryHeight[t] === entryHeight[b.index] + b.stackDelta;
+  const preds: BlockIdx[][] = a.blocks.map(() => []);
+  for (const b of a.blocks) if (b.reachable) for (const t of exitTargets(b)) preds[t].push(b.index);
+  for (;;) {
+    const sccs = cycles(a, cand);
+    let more = false;
+    for (const scc of sccs) {
+      const inside = new Set<number>(scc);
+      let low = Infinity, high = -Infinity;
+      for (const x of scc) {
+        const b = a.blocks[x];
+        low = Math.min(low, entryHeight[x] - b.stackReq);
+        high = Math.max(high, entryHeight[x] + b.stackMaxGrowth, entryHeight[x]);
+      }
+      if (high - low > MAX_REGISTER_SLOTS || scc.some((x) => a.blocks[x].end - a.blocks[x].start > MAX_BLOCK_INSTS)) {
+        for (const x of scc) banned[x] = 1;
+        more = true;
+        continue;
+      }
+      const entries = scc.filter((x) => preds[x].some((p) => !inside.has(p))).sort((x, y) => x - y);
+      for (const x of entries.slice(1)) { banned[x] = 1; more = true; }
+      if (entries.length <= 1 && reentered(a, inside, sameBase)) {
+        // A loop that leaves its locals and comes back (a helper kept on the memory stack, a path through other code)
+        // would store and reload its window every round: the memory stack is cheaper.
+        for (const x of scc) banned[x] = 1;
+        more = true;
+      }
+    }
+    if (more) continue;
+    sccs.forEach((scc, g) => {
+      let low = Infinity, high = -Infinity;
+      for (const x of scc) {
+        inReg[x] = 1;
+        groupOf[x] = g;
+        const b = a.blocks[x];
+        low = Math.min(low, entryHeight[x] - b.stackReq);
+        high = Math.max(high, entryHeight[x] + b.stackMaxGrowth, entryHeight[x]);
+      }
+      groups.set(g, { low });
+      plan.slots = Math.max(plan.slots, high - low);
+    });
+    break;
+  }
+  const members = a.blocks.filter((b) => b.reachable && inReg[b.index]).map((b) => b.index);
+  const eff = new Map<BlockIdx, BlockEffect>();
+  const succ = new Map<BlockIdx, BlockIdx[]>();
+  const pred = new Map<BlockIdx, BlockIdx[]>();
+  for (const bi of members) { succ.set(bi, []); pred.set(bi, []); }
+  for (const bi of members) {
+    const b = a.blocks[bi];
+    let leaves = b.exit.kind === 'dynamicJump' || b.exit.kind === 'dynamicJumpi' ? b.exit.targets === undefined : false;
+    for (const t of exitTargets(b)) {
+      if (direct(plan, b, t)) { succ.get(bi)!.push(t); pred.get(t)!.push(bi); } else leaves = true;
+    }
+    eff.set(bi, blockEffect(a, b, entryHeight[bi], leaves));
+  }
+  const exitH = (bi: BlockIdx) => entryHeight[bi] + a.blocks[bi].stackDelta;
+  // Forward: dirty slots at each block's end.
+  const dIn = new Map<BlockIdx, Set<number>>(members.map((b) => [b, new Set<number>()]));
+  const work = [...members];
+  const queued = new Set<BlockIdx>(members);
+  while (work.length) {
+    const bi = work.pop()!;
+    queued.delete(bi);
+    const out = new Set<number>();
+    const h = exitH(bi);
+    for (const x of dIn.get(bi)!) if (x < h) out.add(x);
+    for (const x of eff.get(bi)!.writes) out.add(x);
+    dirtyOut.set(bi, out);
+    for (const t of succ.get(bi)!) {
+      const d = dIn.get(t)!;
+      const n0 = d.size;
+      for (const x of out) d.add(x);
+      if (d.size !== n0 && !queued.has(t)) { queued.add(t); work.push(t); }
+    }
+  }
+  // Backward: live slots at each block's start (sets only grow, so a size check finds the fixpoint).
+  for (const bi of members) liveIn.set(bi, new Set<number>());
+  const work2 = [...members];
+  const queued2 = new Set<BlockIdx>(members);
+  while (work2.length) {
+    const bi = work2.pop()!;
+    queued2.delete(bi);
+    const h = exitH(bi);
+    const { reads, writes, leaves } = eff.get(bi)!;
+    const out = new Set<number>(leaves ? dirtyOut.get(bi)! : []);
+    for (const t of succ.get(bi)!) for (const x of liveIn.get(t)!) if (x < h) out.add(x);
+    const inn = new Set<number>(reads);
+    for (const x of out) if (!writes.has(x)) inn.add(x);
+    for (const x of liveIn.get(bi)!) inn.add(x);
+    if (inn.size === liveIn.get(bi)!.size) continue;
+    liveIn.set(bi, inn);
+    for (const p of pred.get(bi)!) if (!queued2.has(p)) { queued2.add(p); work2.push(p); }
+  }
+  // Wide live windows and long loops lost in measurements (CPU ms per call, alternating builds: burntpix 17.3-18.5 ->
+  // 20.6-21.1 ms with groups up to 40 blocks and 10 live slots, blake2b_shifts 2.6-2.8 -> 3.0-3.1; with at most 3
+  // blocks and 6 slots 18.5 and 2.7): TurboFan keeps that many loop-carried values in machine stack slots anyway, with
+  // moves at every merge. Tight loops (fib: 2 blocks, 4 slots) gain. The others keep the memory stack.
+  // A group with a dispatch target past its first block gets a stub there: in the linear layout that entry from the
+  // state switch keeps the group from being one wasm loop (control.ts naturalLoops), costlier than the locals gain.
+  const drop = new Set<number>();
+  const first = new Map<number, number>();
+  for (const bi of members) if (!first.has(groupOf[bi])) first.set(groupOf[bi], bi);
+  if (a.hasDynamicJumps) for (const t of a.dispatchTargets) if (groupOf[t] >= 0 && first.get(groupOf[t]) !== t) drop.add(groupOf[t]);
+  for (const bi of members) {
+    const g = groupOf[bi];
+    if (liveIn.get(bi)!.size > MAX_LIVE_SLOTS || members.filter((x) => groupOf[x] === g).length > MAX_GROUP_BLOCKS) drop.add(g);
+  }
+  if (drop.size) {
+    for (const bi of members) {
+      if (!drop.has(groupOf[bi])) continue;
+      inReg[bi] = 0;
+      groupOf[bi] = -1;
+      liveIn.delete(bi);
+      dirtyOut.delete(bi);
+    }
+    for (const g of drop) groups.delete(g);
+    plan.slots = 0;
+    for (const bi of members) {
+      const g = groupOf[bi];
+      if (g < 0) continue;
+      const b = a.blocks[bi];
+      plan.slots = Math.max(plan.slots, entryHeight[bi] + Math.max(b.stackMaxGrowth, 0) - groups.get(g)!.low);
+    }
+  }
+  return plan;
+}
+
+/**
+ * Whether control leaving the blocks `inside` can come back into them along edges on one stack base (`edge`: static
+ * edges, and resolved jumps that return where a static path would stand) — a round of the loop outside its locals.
+ * Paths through returns to other heights are the over-approximate call graph's (a helper returning to every caller).
+ */
+function reentered(a: Analysis, inside: ReadonlySet<number>, edge: (b: Block, t: BlockIdx) => boolean): boolean {
+  const seen = new Uint8Array(a.blocks.length);
+  const work: number[] = [];
+  for (const x of inside) for (const t of exitTargets(a.blocks[x])) if (!inside.has(t) && !seen[t] && edge(a.blocks[x], t)) { seen[t] = 1; work.push(t); }
+  while (work.length) {
+    const v = work.pop()!;
+    for (const t of exitTargets(a.blocks[v])) {
+      if (!edge(a.blocks[v], t)) continue;
+      if (inside.has(t)) return true;
+      if (!seen[t]) { seen[t] = 1; work.push(t); }
+    }
+  }
+  return false;
+}
+
+/** Blocks on cycles of `edge` edges (strongly connected components with a cycle; iterative Tarjan). */
+function cycles(a: Analysis, edge: (b: Block, t: BlockIdx) => boolean): BlockIdx[][] {
+  const n = a.blocks.length;
+  const index = new Int32Array(n).fill(-1);
+  const lowlink = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const out: BlockIdx[][] = [];
+  let next = 0;
+  const succ = (v: number) => exitTargets(a.blocks[v]).filter((t) => edge(a.blocks[v], t));
+  for (const root of a.blocks) {
+    if (!root.reachable || index[root.index] >= 0) continue;
+    const call: { v: number; s: BlockIdx[]; i: number }[] = [];
+    const open = (v: number) => {
+      index[v] = lowlink[v] = next++;
+      stack.push(v);
+      onStack[v] = 1;
+      call.push({ v, s: succ(v), i: 0 });
+    };
+    open(root.index);
+    while (call.length) {
+      const f = call[call.length - 1];
+      if (f.i < f.s.length) {
+        const w = f.s[f.i++];
+        if (index[w] < 0) open(w);
+        else if (onStack[w]) lowlink[f.v] = Math.min(lowlink[f.v], index[w]);
+        continue;
+      }
+      call.pop();
+      if (call.length) lowlink[call[call.length - 1].v] = Math.min(lowlink[call[call.length - 1].v], lowlink[f.v]);
+      if (lowlink[f.v] === index[f.v]) {
+        const scc: BlockIdx[] = [];
+        let w: number;
+        do { w = stack.pop()!; onStack[w] = 0; scc.push(w as BlockIdx); } while (w !== f.v);
+        if (scc.length > 1 || f.s.includes(f.v as BlockIdx)) out.push(scc);
+      }
+    }
+  }
+  return out;
+}
+
+interface BlockEffect {
+  /** Slots whose entry value the block uses (an operand, a moved item, a jump operand). */
+  readonly reads: ReadonlySet<number>;
+  /** Slots the block's end writes (every item not in its entry slot). */
+  readonly writes: ReadonlySet<number>;
+  /** An exit of the block leaves the register blocks (stores its dirty slots). */
+  readonly leaves: boolean;
+}
+
+/**
+ * What a block does to its region's slots, by the same stack moves as its lowering (control.ts compileBlockCode,
+ * frame.ts flush): entry item k is −k, anything computed is 0. A block that always halts writes nothing.
+ */
+function blockEffect(a: Analysis, b: Block, entry: number, leaves: boolean): BlockEffect {
+  const d = a.decoded;
+  const stack: number[] = [];
+  let popped = 0;
+  const reads = new Set<number>();
+  const use = (v: number) => { if (v < 0) reads.add(entry + v); };
+  const pop = (): number => {
+    if (stack.length) return stack.pop()!;
+    popped++;
+    return -popped;
+  };
+  const ensure = (n: number) => { while (stack.length < n) { popped++; stack.unshift(-popped); } };
+  const end = bodyEnd(b);
+  for (let i = b.start; i < end; i++) {
+    const op = d.ops[i];
+    const t = traitsIn(op, a.fork);
+    if (t === undefined || t.terminates) return { reads, writes: new Set(), leaves: false };
+    if (op === Op.POP) pop();
+    else if (op >= Op.DUP1 && op <= Op.DUP16) { const n = op - Op.DUP1 + 1; ensure(n); stack.push(stack[stack.length - n]); }
+    else if (op >= Op.SWAP1 && op <= Op.SWAP16) {
+      const n = op - Op.SWAP1 + 1;
+      ensure(n + 1);
+      const top = stack.length - 1;
+      [stack[top], stack[top - n]] = [stack[top - n], stack[top]];
+    } else {
+      for (let k = 0; k < t.pops; k++) use(pop());
+      for (let k = 0; k < t.pushes; k++) stack.push(0);
+    }
+  }
+  const e = b.exit;
+  switch (e.kind) {
+    case 'terminate': case 'badJump': return { reads, writes: new Set(), leaves: false };
+    case 'jumpi': case 'badJumpi': use(pop()); break;
+    case 'dynamicJump': use(pop()); break;
+    case 'dynamicJumpi': use(pop()); use(pop()); break;
+    default: break;
+  }
+  const writes = new Set<number>();
+  stack.forEach((v, i) => {
+    const pos = i - popped;
+    if (v === -(popped - i) && v < 0) return; // still in its entry slot
+    use(v);
+    writes.add(entry + pos);
+  });
+  return { reads, writes, leaves };
+}
+
+/** Set LOCAL_BASE to the address of slot `from` when sp is at `height`; returns the offset maker for slot h. */
+function windowBase(m: Module, height: number, from: number, out: Expr[]): (h: number) => number {
+  out.push(m.local.set(LOCAL_BASE, m.i32.sub(m.local.get(LOCAL_SP, i32), m.i32.const(32 * (height - from)))));
+  return (h) => 32 * (h - from);
+}
+
+/** Leaving the region with sp at `height`: the dirty slots below it go to the memory stack. */
+export function storeWindow(m: Module, reg: RegisterRegion, height: number, dirty: ReadonlySet<number>): Expr[] {
+  const hs = [...dirty].filter((h) => h < height).sort((x, y) => x - y);
+  if (hs.length === 0) return [];
+  const out: Expr[] = [];
+  const off = windowBase(m, height, hs[0], out);
+  for (const h of hs) {
+    for (let i = 0; i < 4; i++) out.push(m.i64.store(off(h) + 8 * i, 8, m.local.get(LOCAL_BASE, i32), m.local.get(regLocal(reg.low, h, i), i64)));
+  }
+  return out;
+}
+
+/** Entering a block of the region from outside with sp at `height`: its live slots below it from memory. */
+export function loadWindow(m: Module, reg: RegisterRegion, height: number, live: ReadonlySet<number>): Expr[] {
+  const hs = [...live].filter((h) => h < height).sort((x, y) => x - y);
+  if (hs.length === 0) return [];
+  const out: Expr[] = [];
+  const off = windowBase(m, height, hs[0], out);
+  for (const h of hs) {
+    for (let i = 0; i < 4; i++) out.push(m.local.set(regLocal(reg.low, h, i), m.i64.load(off(h) + 8 * i, 8, m.local.get(LOCAL_BASE, i32))));
+  }
+  return out;
+}
+
+/** Register blocks entered other than by a direct edge: function entry, dispatch, other edges (through a stub). */
+export function enteredBlocks(a: Analysis, plan: RegisterPlan): Set<BlockIdx> {
+  const out = new Set<BlockIdx>();
+  const inReg = (b: BlockIdx) => plan.inReg[b] === 1;
+  if (a.blocks.length > 0 && a.blocks[0].reachable && inReg(0 as BlockIdx)) out.add(0 as BlockIdx);
+  if (a.hasDynamicJumps) for (const t of a.dispatchTargets) if (inReg(t)) out.add(t);
+  for (const b of a.blocks) {
+    if (!b.reachable) continue;
+    for (const t of exitTargets(b)) if (inReg(t) && !direct(plan, b, t)) out.add(t);
+  }
+  return out;
+}
