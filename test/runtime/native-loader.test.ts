@@ -31,8 +31,8 @@ const HEADER = readFileSync(join(import.meta.dirname, '../../runtime/include/mev
 
 /**
  * Fixture contracts, one C file. MODE 1 (leaf): r ← calldata word 0; sload(r); EVM memory word 0 += 1;
- * returns [memory word 0, the storage value, the byte at EVM memory 5 MiB before it is set to 0xff]
- * with memWords covering 6 MiB (so a reused frame must have cleared it). MODE 2 (caller): CALLs the
+ * returns [memory word 0, the storage value, the byte at EVM memory 9 MiB before it is set to 0xff]
+ * with memWords covering 10 MiB (so a reused frame must have cleared it, past MADVISE_MIN: pages given back). MODE 2 (caller): CALLs the
  * address TARGET (0 = itself) with all its gas and no input, returns [callee output (64 bytes), success].
  */
 function fixture(mode: 1 | 2, opts: { target?: number; abi?: number; pad?: number } = {}): string {
@@ -57,9 +57,9 @@ V int32_t mevmc_run(mevmc_frame *f) {
   mem[31] += 1;
   for (int i = 0; i < 32; i++) mem[32 + i] = S[31 - i];
   setw(mem + 64, 0);
-  mem[95] = mem[5 << 20];
-  mem[5 << 20] = 0xff;
-  *(uint64_t *)(M + MEVMC_CTX + MEVMC_CTX_MEM_WORDS) = (6 << 20) / 32;
+  mem[95] = mem[9 << 20];
+  mem[9 << 20] = 0xff;
+  *(uint64_t *)(M + MEVMC_CTX + MEVMC_CTX_MEM_WORDS) = (10 << 20) / 32;
   *(uint32_t *)(M + MEVMC_CTX + MEVMC_CTX_RET_OFFSET) = 0;
   *(uint32_t *)(M + MEVMC_CTX + MEVMC_CTX_RET_LENGTH) = 96;
   return MEVMC_RETURN;
@@ -115,7 +115,7 @@ describe.skipIf(unavailable)('NativeLoader', () => {
     expect(() => l.load(LEAF, Fork.Cancun)).toThrow(/refusing to run it/);
   });
 
-  it('runs a frame: callbacks, gas, output; frames are reused with cleared memory (also beyond 1 MiB)', () => {
+  it('runs a frame: callbacks, gas, output; frames are reused with cleared memory (also beyond MADVISE_MIN, 8 MiB)', () => {
     const l = newLoader();
     const c = parseCase({ code: hex(LEAF), gas: '100000', calldata: '0x' + word(7), pre: { '0x2000000000000000000000000000000000000002': { storage: { '7': '0x2a' } } } });
     const want = '0x' + word(1) + word(0x2a) + word(0);
