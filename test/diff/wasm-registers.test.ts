@@ -98,6 +98,20 @@ loop: JUMPDEST
 end: JUMPDEST PUSH 0 MSTORE PUSH 32 MSTORE PUSH 64 MSTORE PUSH 96 PUSH 0 RETURN
 `);
 
+/**
+ * A loop whose body needs more items than its header (DUP3 under one item): the body's own underflow check is not
+ * implied by the header's (registers.ts impliedStackChecks); with calldata word 1 non-zero two more items sit below.
+ */
+const deepBody = (pad: string) => asmBytes(`
+  ${pad}
+  PUSH 32 CALLDATALOAD PUSH :deep JUMPI PUSH 0 CALLDATALOAD PUSH :loop JUMP
+deep: JUMPDEST PUSH 5 PUSH 6 PUSH 0 CALLDATALOAD
+loop: JUMPDEST
+  DUP1 ISZERO PUSH :end JUMPI
+  DUP3 POP PUSH 1 SWAP1 SUB PUSH :loop JUMP
+end: JUMPDEST STOP
+`);
+
 /** A dispatch target in a loop that needs 5 items, reachable with an empty stack. */
 const shallowEntry = (pad: string) => asmBytes(`
   ${pad}
@@ -111,7 +125,7 @@ describe('wasm register blocks', () => {
 
   it('tight loops get register blocks, traced builds do not; shared blocks of a loop keep the memory stack', () => {
     for (const [, pad] of layouts) {
-      for (const mk of [calledTwice, leaveByJump, writeUnread, shallowEntry]) {
+      for (const mk of [calledTwice, leaveByJump, writeUnread, deepBody, shallowEntry]) {
         const a = analyze(mk(pad), Fork.Cancun);
         const inner = a.blocks.find((b) => b.reachable && b.exit.kind === 'jumpi' && b.exit.to === b.index);
         const plan = planRegisters(a, true);
@@ -155,6 +169,11 @@ describe('wasm register blocks', () => {
 
     it(`${layout}: a loop writing an item below its entry on some rounds only`, async () => {
       for (const n of [0, 1, 2, 3, 4, 7]) expect((await run(writeUnread(pad), word(n))).ours.status).toBe('success');
+    });
+
+    it(`${layout}: a loop body needing more items than its header underflows there`, async () => {
+      for (const [n, deep] of [[0, 0], [1, 0], [3, 0], [3, 1]]) await run(deepBody(pad), word(n) + word(deep));
+      expect((await run(deepBody(pad), word(2) + word(0))).ours.status).not.toBe('success');
     });
 
     it(`${layout}: a shallow entry into a loop halts with stack underflow`, async () => {

@@ -12,7 +12,7 @@ import type { Analysis, Block, BlockIdx, JumpTargets } from '../../analysis/type
 import { traitsIn } from '../../evm/traits.ts';
 import { BlockBuilder, initBswapMask, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, LOCAL_STATUS, Locals, loadGas, storeGas } from './frame.ts';
 import { compileInst, type LowerContext } from './lower.ts';
-import { direct, enteredBlocks, loadWindow, planRegisters, storeWindow } from './registers.ts';
+import { direct, enteredBlocks, impliedStackChecks, loadWindow, planRegisters, storeWindow } from './registers.ts';
 import { binaryen, type Expr, i32, isUnreachable, type Module } from './module.ts';
 import { makeOrLimbs } from './u256.ts';
 import { WasmWriter } from './writer.ts';
@@ -131,7 +131,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
     locals.resetForBlock();
     const bb = new BlockBuilder(m, locals, rx.window(b.index));
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
-    emitChecks(bb, b);
+    emitChecks(bb, b, rx.implied);
     bb.setEntryDepth(b.stackReq);
     const cond = compileBlockCode(bb, a, b, call);
     const e = b.exit;
@@ -267,6 +267,8 @@ function registerContext(a: Analysis, trace: boolean) {
   return {
     plan,
     entered,
+    /** Group blocks whose stack checks their predecessors' imply. */
+    implied: impliedStackChecks(a, plan, entered),
     /** The register window of block `b`'s BlockBuilder, if it keeps its slots in locals. */
     window(b: BlockIdx): { entry: number; low: number } | undefined {
       const reg = regOf(b);
@@ -340,7 +342,7 @@ function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trac
     locals.resetForBlock();
     const bb = new BlockBuilder(m, locals, rx.window(b.index));
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
-    emitChecks(bb, b);
+    emitChecks(bb, b, rx.implied);
     bb.setEntryDepth(b.stackReq);
     const cond = compileBlockCode(bb, a, b, call);
     if (cond !== 'ended' && b.exit.kind === 'dynamicJumpi' && b.exit.targets) bb.emit(m.local.set(LOCAL_TAKEN, cond!));
@@ -409,11 +411,11 @@ function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trac
 }
 
 /** Gas and stack checks, once per block. */
-function emitChecks(bb: BlockBuilder, b: Block): void {
+function emitChecks(bb: BlockBuilder, b: Block, implied?: { under: ReadonlySet<BlockIdx>; over: ReadonlySet<BlockIdx> }): void {
   const m = bb.m;
   if (b.gas > 0) bb.charge(() => m.i64.const(BigInt(b.gas)));
-  if (b.stackReq > 0) bb.failIf(m.i32.lt_u(bb.sp(), m.i32.const(STACK_BASE + 32 * b.stackReq)), Status.StackUnderflow);
-  if (b.stackMaxGrowth > 0) bb.failIf(m.i32.gt_u(bb.sp(), m.i32.const(STACK_END - 32 * b.stackMaxGrowth)), Status.StackOverflow);
+  if (b.stackReq > 0 && !implied?.under.has(b.index)) bb.failIf(m.i32.lt_u(bb.sp(), m.i32.const(STACK_BASE + 32 * b.stackReq)), Status.StackUnderflow);
+  if (b.stackMaxGrowth > 0 && !implied?.over.has(b.index)) bb.failIf(m.i32.gt_u(bb.sp(), m.i32.const(STACK_END - 32 * b.stackMaxGrowth)), Status.StackOverflow);
 }
 
 /**

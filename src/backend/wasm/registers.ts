@@ -385,3 +385,38 @@ export function enteredBlocks(a: Analysis, plan: RegisterPlan): Set<BlockIdx> {
   }
   return out;
 }
+
+/**
+ * Group blocks whose stack checks the blocks before them already made: inside a group every block's sp is the group's
+ * base plus 32 × its height, so a predecessor's passed check (base ≥ STACK_BASE + 32 · (req − height)) bounds the
+ * base for the next block too. A must-analysis over the direct edges (entered blocks know nothing): a block whose
+ * every path guarantees its own bound needs no check (fib's loop body after its header). Underflow and overflow apart.
+ */
+export function impliedStackChecks(a: Analysis, plan: RegisterPlan, entered: ReadonlySet<BlockIdx>): { under: Set<BlockIdx>; over: Set<BlockIdx> } {
+  const under = new Set<BlockIdx>();
+  const over = new Set<BlockIdx>();
+  const h = plan.regions.entryHeight;
+  const members = a.blocks.filter((b) => b.reachable && plan.inReg[b.index]);
+  const preds = new Map<BlockIdx, BlockIdx[]>(members.map((b) => [b.index, []]));
+  for (const b of members) for (const t of exitTargets(b)) if (direct(plan, b, t)) preds.get(t)!.push(b.index);
+  // lo: base ≥ STACK_BASE + 32·lo; hi: base ≤ STACK_END − 32·hi, known on entry to each block (top = +∞ to start).
+  const lo = new Map<BlockIdx, number>(), hi = new Map<BlockIdx, number>();
+  for (const b of members) { lo.set(b.index, entered.has(b.index) ? -Infinity : Infinity); hi.set(b.index, entered.has(b.index) ? -Infinity : Infinity); }
+  const outLo = (p: BlockIdx) => Math.max(lo.get(p)!, a.blocks[p].stackReq - h[p]);
+  const outHi = (p: BlockIdx) => Math.max(hi.get(p)!, h[p] + a.blocks[p].stackMaxGrowth);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const b of members) {
+      if (entered.has(b.index)) continue;
+      const ps = preds.get(b.index)!;
+      const l = ps.length ? Math.min(...ps.map(outLo)) : -Infinity;
+      const u = ps.length ? Math.min(...ps.map(outHi)) : -Infinity;
+      if (l !== lo.get(b.index) || u !== hi.get(b.index)) { lo.set(b.index, l); hi.set(b.index, u); changed = true; }
+    }
+  }
+  for (const b of members) {
+    if (lo.get(b.index)! >= b.stackReq - h[b.index]) under.add(b.index);
+    if (hi.get(b.index)! >= h[b.index] + b.stackMaxGrowth) over.add(b.index);
+  }
+  return { under, over };
+}
