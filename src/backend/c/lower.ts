@@ -117,6 +117,14 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
     else bb.push(k === 0 ? constValue(0n) : bb.temp(`${a.c} & ${constValue(consts[1] - 1n).c}`));
     return true;
   }
+  // ADDMOD/MULMOD by a constant 2^k: the low k bits of the 257-bit sum or 512-bit product are those of the wrapped
+  // 256-bit one (blake2b_shifts adds modulo 2^64; each went through Knuth D: power-of-two moduli skip Barrett).
+  if ((op === Op.ADDMOD || op === Op.MULMOD) && pow2(consts[2]) !== undefined) {
+    const mask = constValue(consts[2]! - 1n);
+    if (mask.k === 0n) bb.push(constValue(0n));
+    else bb.push(bb.temp(`(${a.c} ${op === Op.ADDMOD ? '+' : '*'} ${b.c}) & ${mask.c}`));
+    return true;
+  }
   if (op === Op.EXP) chargeExp(bb, cx, b);
   // MULMOD by a run-time modulus: the prelude's inline 512-bit fast path (m = 2^256 − 1) copied at each of
   // weierstrudel's 356 sites in one region made clang's register allocation take most of a minute. The test stays
