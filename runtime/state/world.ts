@@ -133,6 +133,11 @@ const sameAccount = (a: Account | undefined, b: Account | undefined): boolean =>
 const isEmptyIterable = (it: Iterable<unknown>): boolean => it[Symbol.iterator]().next().done === true;
 const EMPTY_CODE_HASH = keccak256(new Uint8Array(0));
 const NO_ADDRESSES: ReadonlySet<string> = new Set();
+/** writtenStorage's answer when nothing was written (read only by diff/storageEntries, never changed). */
+const NOTHING_WRITTEN = new Map<string, Map<bigint, bigint>>();
+/** Per pre-warmed set: every address in it starts 0x0000000000 (Ethereum's precompiles), so others skip the lookup. */
+const zeroPrefixed = new WeakMap<ReadonlySet<string>, boolean>();
+const hasZeroPrefix = (a: string): boolean => a.startsWith('0x0000000000');
 // Shared by new accounts: code arrays are never written in place.
 const EMPTY_BYTES = new Uint8Array(0);
 const RIPEMD160 = '0x0000000000000000000000000000000000000003';
@@ -243,6 +248,7 @@ export class WorldState implements StateCacheOwner {
     const c = this.cc;
     if (!c) return this.storage;
     const byRecord = this.sc!.written(c.ctx);
+    if (byRecord.size === 0) return NOTHING_WRITTEN; // a transaction that only read slots: no name map to build
     const names = new Map<number, string>();
     for (const [address, a] of c.addrs) names.set(a, address);
     const out = new Map<string, Map<bigint, bigint>>();
@@ -312,6 +318,7 @@ export class WorldState implements StateCacheOwner {
     if (this.createdSet.size) this.createdSet = new Set();
     if (this.touchedSet.size) this.touchedSet = new Set();
     this.prewarmed = NO_ADDRESSES;
+    this.prewarmedZero = true;
     if (this.preloadTouched.size) this.preloadTouched = new Set();
     if (this.preloadWarm.size) this.preloadWarm = new Set();
     // Array length is set through an accessor call (a runtime call, 1.4% of a STOP call): a new array is cheaper.
@@ -541,7 +548,15 @@ export class WorldState implements StateCacheOwner {
    */
   prewarm(addresses: ReadonlySet<string>): void {
     this.prewarmed = addresses;
+    let z = zeroPrefixed.get(addresses);
+    if (z === undefined) {
+      z = [...addresses].every(hasZeroPrefix);
+      zeroPrefixed.set(addresses, z);
+    }
+    this.prewarmedZero = z;
   }
+  /** Every pre-warmed address starts 0x0000000000 (see prewarm). */
+  private prewarmedZero = true;
   /**
    * First touch in this transaction of an account that is warm by rule but not loaded (MegaETH REX: precompiles
    * and the coinbase, HostChainRules.coldPreloadedCalls). Returns false if it was touched before (the caller
@@ -556,7 +571,11 @@ export class WorldState implements StateCacheOwner {
   }
   /** Mark warm; returns whether it was warm before. */
   warmAddress(address: string): boolean {
-    if (this.prewarmed.has(address) || this.preloadWarm.has(address) || this.warmAddresses.has(address)) return true;
+    // Cheap tests first: most addresses are neither pre-warmed (precompiles) nor preloaded (a chain mode's).
+    if (this.warmAddresses.has(address)) return true;
+    if (this.prewarmed.size !== 0 && (!this.prewarmedZero || (address.charCodeAt(2) === 48 && address.charCodeAt(11) === 48)) &&
+      this.prewarmed.has(address)) return true;
+    if (this.preloadWarm.size !== 0 && this.preloadWarm.has(address)) return true;
     this.warmAddresses.add(address);
     this.journal.push(() => this.warmAddresses.delete(address));
     return false;
