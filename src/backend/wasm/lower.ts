@@ -110,6 +110,13 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
   const k = pow2(consts[1]);
   if (op === Op.DIV && k !== undefined) { bb.push(makeShrConst(bb, a, k)); return true; }
   if (op === Op.MOD && k !== undefined) { bb.push(makeBitwise(bb, a, constValue((1n << BigInt(k)) - 1n), 'and')); return true; }
+  // MUL by any other constant below 2^64 (x * 31, an LCG's multiplier, fixed-point scales): four limb products inline.
+  const below64 = (c: bigint | undefined) => c !== undefined && c < 1n << 64n;
+  if (op === Op.MUL && (below64(consts[0]) || below64(consts[1]))) {
+    const [c, x] = below64(consts[1]) ? [consts[1]!, a] : [consts[0]!, b];
+    bb.push(makeMulConst64(bb, x, c));
+    return true;
+  }
   if (op === Op.MUL || op === Op.DIV || op === Op.MOD || op === Op.SDIV || op === Op.SMOD) {
     const v = inlineSmall(bb, cx, op, a, b);
     if (v !== undefined) { bb.push(v); return true; }
@@ -231,6 +238,36 @@ function inlineSmall(bb: BlockBuilder, cx: LowerContext, op: number, a: Value, b
   for (let k = 0; k < 4; k++) slow.push(m.local.set(r[k], m.i64.load(8 * k, 8, m.i32.const(SCRATCH))));
   bb.emit(m.if(cond, fastCode, m.block(null, slow)));
   return { limbs };
+}
+
+/**
+ * x · c mod 2^256 for a constant c < 2^64: each limb's 128-bit product x_i · c as its low half (i64.mul) and its high
+ * half (from 32-bit halves: wasm has no 64 × 64 → 128 multiply), then lows + highs shifted up one limb with carries.
+ * The builtin call it replaces stored both words, called and reloaded the result (Dispatch's x * 6364136223846793005
+ * and chk * 31 every round).
+ */
+function makeMulConst64(bb: BlockBuilder, x: Value, c: bigint): Value {
+  const m = bb.m;
+  const MASK32 = 0xffffffffn;
+  // fresh constant nodes per use (binaryen IR is a tree)
+  const cLo = () => m.i64.const(c & MASK32);
+  const cHi = () => m.i64.const(c >> 32n);
+  const lo: Limb[] = [];
+  const hi: Limb[] = [0n];
+  for (let i = 0; i < 4; i++) {
+    const xi = x.limbs[i];
+    lo.push(bb.temp(m.i64.mul(bb.get(xi), m.i64.const(BigInt.asIntN(64, c)))));
+    if (i === 3) break;
+    // high half of x_i · c: a = x_i split in 32-bit halves, c likewise; every partial product fits 64 bits
+    const aLo = bb.temp(m.i64.and(bb.get(xi), m.i64.const(MASK32)));
+    const aHi = bb.temp(m.i64.shr_u(bb.get(xi), m.i64.const(32n)));
+    const ll = bb.temp(m.i64.mul(m.local.get(aLo, i64), cLo()));
+    const hl = bb.temp(m.i64.mul(m.local.get(aHi, i64), cLo()));
+    const lh = bb.temp(m.i64.mul(m.local.get(aLo, i64), cHi()));
+    const cross = bb.temp(m.i64.add(m.i64.add(m.i64.shr_u(m.local.get(ll, i64), m.i64.const(32n)), m.i64.and(m.local.get(hl, i64), m.i64.const(MASK32))), m.local.get(lh, i64)));
+    hi.push(bb.temp(m.i64.add(m.i64.add(m.i64.mul(m.local.get(aHi, i64), cHi()), m.i64.shr_u(m.local.get(hl, i64), m.i64.const(32n))), m.i64.shr_u(m.local.get(cross, i64), m.i64.const(32n)))));
+  }
+  return makeAdd(bb, { limbs: lo as unknown as Value['limbs'] }, { limbs: hi as unknown as Value['limbs'] });
 }
 
 /** EXP's dynamic gas: per significant byte of the exponent (EIP-160). */
