@@ -2,7 +2,8 @@
  * @file MUL by a constant below 2^64 (not a power of two) is inline in the wasm backend (src/backend/wasm/lower.ts
  * `makeMulConst64`: limb products from 32-bit halves, then the carries). Constants at the halves' edges (2^32 ± 1,
  * 2^64 − 1, 2^63 + 1, 0xffffffff00000001, an LCG multiplier, 3, 31) times values whose limbs are all ones, zero, at
- * 32-bit edges and random, on either side of MUL, against @ethereumjs/evm, in both block layouts.
+ * 32-bit edges and random, on either side of MUL, against @ethereumjs/evm, in both block layouts. Also ADDMOD/MULMOD
+ * by a constant power of two (the wrapped sum/product masked; a product mod 2^k ≤ 2^64 from the low limbs alone).
  */
 import { describe, it } from 'vitest';
 import { word } from '../../runtime/harness/case.ts';
@@ -35,6 +36,28 @@ describe('MUL by a constant below 2^64 inline', () => {
     it(`edge constants times edge and random values (${pad ? 'linear layout' : 'Relooper'})`, async () => {
       const code = program(pad);
       for (const x of VALUES) await expectSame(mkCase({ code, calldata: word(x), gas: '10000000', fork: 'cancun' }));
+    }, 300_000);
+  }
+});
+
+const KS = [0, 1, 32, 63, 64, 65, 128, 255];
+
+/** ADDMOD(x, y, 2^k) and MULMOD(x, y, 2^k) for each k: consecutive memory words, returned. */
+function modProgram(pad: boolean): Uint8Array {
+  const parts: string[] = [];
+  let slot = 0;
+  for (const k of KS) {
+    for (const op of ['ADDMOD', 'MULMOD']) parts.push(`PUSH ${pow2(k)} PUSH 32 CALLDATALOAD PUSH 0 CALLDATALOAD ${op} PUSH ${32 * slot++} MSTORE`);
+  }
+  return asmBytes(`${pad ? 'PUSH 0 POP '.repeat(1100) : ''}${parts.join('\n')} PUSH ${32 * slot} PUSH 0 RETURN`);
+}
+
+describe('ADDMOD / MULMOD by a constant power of two inline', () => {
+  for (const pad of [false, true]) {
+    it(`every pair of edge values (${pad ? 'linear layout' : 'Relooper'})`, async () => {
+      const code = modProgram(pad);
+      const vs = VALUES.filter((_, i) => i % 2 === 0).concat([MAX256 - 1n]);
+      for (const x of vs) for (const y of vs) await expectSame(mkCase({ code, calldata: word(x) + word(y).slice(2), gas: '10000000', fork: 'cancun' }));
     }, 300_000);
   }
 });

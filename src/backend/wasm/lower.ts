@@ -121,6 +121,16 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
     const v = inlineSmall(bb, cx, op, a, b);
     if (v !== undefined) { bb.push(v); return true; }
   }
+  // ADDMOD/MULMOD by a constant power of two (2^k, k < 256 divides 2^256): the wrapped sum or product, masked —
+  // blake2b_shifts' 64-bit word arithmetic. A product below 2^64 needs only the low limbs.
+  const kMod = pow2(consts[2]);
+  if ((op === Op.ADDMOD || op === Op.MULMOD) && kMod !== undefined) {
+    const mask = constValue((1n << BigInt(kMod)) - 1n);
+    if (op === Op.ADDMOD) bb.push(makeBitwise(bb, makeAdd(bb, a, b), mask, 'and'));
+    else if (kMod <= 64) bb.push(makeBitwise(bb, bb.valueOf([bb.m.i64.mul(bb.get(a.limbs[0]), bb.get(b.limbs[0])), 0n, 0n, 0n]), mask, 'and'));
+    else bb.push(makeBitwise(bb, callBuiltin(bb, cx, 'mevmc_mul', [a, b]), mask, 'and'));
+    return true;
+  }
   if (op === Op.EXP) chargeExp(bb, cx, b, consts[1]);
   const name = BUILTIN_BINARY[op];
   if (name === undefined) throw new Error(`no lowering for pure opcode 0x${op.toString(16)}`);
