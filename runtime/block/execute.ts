@@ -31,7 +31,7 @@ import { applyDaoRefund } from './dao.ts';
 import {
   BEACON_ROOTS, CONSOLIDATION_REQUESTS, HISTORY_STORAGE, WITHDRAWAL_REQUESTS, systemCall as runSystemCall,
 } from './system-calls.ts';
-import { BLOOM_BYTES, type Receipt, logsBloom, orBloom, receiptsRoot } from './receipts.ts';
+import { BLOOM_BYTES, type Receipt, ZERO_BLOOM, encodeReceipt, logsBloom, orBloom, receiptsRootOf } from './receipts.ts';
 import { type Block, type BlockResult, InvalidBlockError, type TxOutcome } from './types.ts';
 
 /** Options of {@link executeBlock}. */
@@ -138,11 +138,17 @@ class LocalOutcome implements TxOutcome {
     private readonly bloom: Uint8Array | undefined,
   ) {}
   get receipt(): Receipt {
-    if (this.rec) return this.rec;
-    const r: Receipt = { type: this.type, cumulativeGasUsed: this.cumulative, logsBloom: this.bloom ?? new Uint8Array(BLOOM_BYTES), logs: this.result.logs };
+    return (this.rec ??= this.make(this.bloom ?? new Uint8Array(BLOOM_BYTES)));
+  }
+  /** The receipt's consensus encoding, without building the receipt when nobody read it. */
+  encodedReceipt(): Uint8Array {
+    return encodeReceipt(this.rec ?? this.make(this.bloom ?? ZERO_BLOOM));
+  }
+  private make(logsBloom: Uint8Array): Receipt {
+    const r: Receipt = { type: this.type, cumulativeGasUsed: this.cumulative, logsBloom, logs: this.result.logs };
     if (this.status !== undefined) r.status = this.status;
     else if (this.postStateRoot !== undefined) r.postStateRoot = this.postStateRoot;
-    return (this.rec = r);
+    return r;
   }
 }
 
@@ -295,7 +301,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   const withRoots = fork >= Fork.Byzantium || opts.intermediateStateRoot !== undefined;
   return {
     fork, gasUsed: cumulative, blobGasUsed, logsBloom: bloom,
-    receiptsRoot: withRoots ? await receiptsRoot(txs.map((t) => t.receipt)) : undefined,
+    receiptsRoot: withRoots ? receiptsRootOf(txs) : undefined,
     txs, systemDiff, finalDiff, execMs: total - loader.compileMs - (parallel?.startMs ?? 0), compileMs: loader.compileMs,
     contracts: { compiled: loader.compiled, fromDisk: loader.fromDisk },
     ...(parallel ? { parallel } : {}),

@@ -7,7 +7,7 @@
  */
 import type { Receipt } from '../block/receipts.ts';
 import type { TxOutcome } from '../block/types.ts';
-import { BLOOM_BYTES } from '../block/receipts.ts';
+import { BLOOM_BYTES, ZERO_BLOOM, encodeReceipt } from '../block/receipts.ts';
 import type { Account, AccountDiff, StateDiff } from '../state/world.ts';
 import type { TxResult } from '../tx/index.ts';
 import { ByteReader, readDiffWith, readLogs } from './codec.ts';
@@ -75,13 +75,17 @@ export class RecordOutcome implements TxOutcome {
   }
 
   get receipt(): Receipt {
-    if (this.rec) return this.rec;
-    const logs = this.result.logs;
     // The worker's bloom (sent when there are logs; else all zero).
-    const bloom = this.bloomAt < 0 ? new Uint8Array(BLOOM_BYTES) : this.arena.buf.slice(this.bloomAt, this.bloomAt + BLOOM_BYTES);
-    const rec: Receipt = { type: this.type, cumulativeGasUsed: this.cumulative, logsBloom: bloom, logs };
+    return (this.rec ??= this.make(this.bloomAt < 0 ? new Uint8Array(BLOOM_BYTES) : this.arena.buf.slice(this.bloomAt, this.bloomAt + BLOOM_BYTES)));
+  }
+  /** The receipt's consensus encoding, without building the receipt (nor copying its bloom) when nobody read it. */
+  encodedReceipt(): Uint8Array {
+    return encodeReceipt(this.rec ?? this.make(this.bloomAt < 0 ? ZERO_BLOOM : this.arena.buf.subarray(this.bloomAt, this.bloomAt + BLOOM_BYTES)));
+  }
+  private make(logsBloom: Uint8Array): Receipt {
+    const rec: Receipt = { type: this.type, cumulativeGasUsed: this.cumulative, logsBloom, logs: this.result.logs };
     if (this.withStatus) rec.status = this.result.status === 'success' ? 1 : 0;
-    return (this.rec = rec);
+    return rec;
   }
 
   get diff(): StateDiff {
