@@ -27,7 +27,7 @@ import type { BlockContext, FrameResult, Message } from '../host/types.ts';
 import type { ContractLoader } from '../loader/types.ts';
 import { precompileAddresses, precompileFor } from '../precompiles/index.ts';
 import type { Log, WorldState } from '../state/world.ts';
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../state/keccak.ts';
 import type { Tx } from './decode.ts';
 import { MAX_INITCODE_SIZE, PER_AUTH_BASE_COST, PER_EMPTY_ACCOUNT_COST, floorGas, intrinsicGas } from './intrinsic.ts';
 
@@ -117,7 +117,7 @@ export function creationAddress(sender: string, nonce: bigint): string {
     n = [0x80 + b.length, ...b];
   }
   const body = [0x94, ...Buffer.from(sender.slice(2), 'hex'), ...n];
-  return '0x' + Buffer.from(keccak_256(Uint8Array.from([0xc0 + body.length, ...body])).subarray(12)).toString('hex');
+  return '0x' + Buffer.from(keccak256(Uint8Array.from([0xc0 + body.length, ...body])).subarray(12)).toString('hex');
 }
 
 interface CreateApi {
