@@ -108,12 +108,9 @@ export function orBloom(into: Uint8Array, b: Uint8Array, at = 0): void {
   for (let i = 0; i < BLOOM_BYTES; i++) into[i] |= b[at + i];
 }
 
-/** Encoded length of a log's item: [address, [topic…], data]. */
-function logLength(l: Log): number {
-  const n = l instanceof PackedLog ? l.topicCount : l.topics.length;
-  const payload = 21 + headerLength(33 * n) + 33 * n + bytesLength(l.data);
-  return headerLength(payload) + payload;
-}
+const topicCount = (l: Log): number => (l instanceof PackedLog ? l.topicCount : l.topics.length);
+/** Payload bytes of a log's item [address, [topic…], data]. */
+const logPayload = (l: Log, n = topicCount(l)): number => 21 + headerLength(33 * n) + 33 * n + bytesLength(l.data);
 
 /** The consensus encoding of a receipt (what the receipts trie stores). Throws when a pre-Byzantium root is missing. */
 export function encodeReceipt(r: Receipt): Uint8Array {
@@ -122,7 +119,10 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   else if (r.postStateRoot !== undefined) firstLength = bytesLength(r.postStateRoot);
   else throw new Error('receipt: neither a status nor a post-state root');
   let logsPayload = 0;
-  for (const l of r.logs) logsPayload += logLength(l);
+  for (const l of r.logs) {
+    const p = logPayload(l);
+    logsPayload += headerLength(p) + p;
+  }
   const payload = firstLength + uintLength(r.cumulativeGasUsed) + 3 + BLOOM_BYTES + headerLength(logsPayload) + logsPayload;
   const typed = r.type === 0 ? 0 : 1;
   const out = new Uint8Array(typed + headerLength(payload) + payload);
@@ -134,9 +134,8 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   at = writeBytes(out, at, r.logsBloom);
   at = writeHeader(out, at, logsPayload, 0xc0);
   for (const l of r.logs) {
-    const n = l instanceof PackedLog ? l.topicCount : l.topics.length;
-    const data = l.data;
-    at = writeHeader(out, at, 21 + headerLength(33 * n) + 33 * n + bytesLength(data), 0xc0);
+    const n = topicCount(l);
+    at = writeHeader(out, at, logPayload(l, n), 0xc0);
     at = writeAddress(out, at, l.address);
     at = writeHeader(out, at, 33 * n, 0xc0);
     const words = l instanceof PackedLog ? l.topicBytes : packedTopics(l);
@@ -145,7 +144,7 @@ export function encodeReceipt(r: Receipt): Uint8Array {
       out.set(words.subarray(32 * k, 32 * k + 32), at);
       at += 32;
     }
-    at = writeBytes(out, at, data);
+    at = writeBytes(out, at, l.data);
   }
   return out;
 }

@@ -13,29 +13,13 @@ import { successors } from '../../src/analysis/blocks.ts';
 import { compileToC } from '../../src/backend/c/index.ts';
 import { Fork, analyze } from '../../src/index.ts';
 import { asmBytes } from '../helpers/asm.ts';
+import { fibCalledTwice } from '../helpers/programs.ts';
 import { expectSame, mkCase } from '../helpers/engines.ts';
 
 const word = (v: bigint | number) => BigInt(v).toString(16).padStart(64, '0');
 
 /** A Solidity-shaped internal function with a static loop, called twice through the dispatch (fib-like). */
-const CALLED_TWICE = asmBytes(`
-  PUSH 0x1111
-  PUSH :ret1 PUSH 0 CALLDATALOAD PUSH :f JUMP
-ret1: JUMPDEST
-  PUSH :ret2 PUSH 32 CALLDATALOAD PUSH :f JUMP
-ret2: JUMPDEST
-  PUSH 0 MSTORE PUSH 32 MSTORE PUSH 64 MSTORE PUSH 96 MSTORE PUSH 128 MSTORE
-  PUSH 160 PUSH 0 RETURN
-f: JUMPDEST                         // .. ret n
-  PUSH 0 PUSH 1                     // .. ret n a b
-loop: JUMPDEST
-  DUP3 ISZERO PUSH :done JUMPI
-  DUP2 DUP2 ADD SWAP2 POP SWAP1     // .. ret n b a+b
-  SWAP2 PUSH 1 SWAP1 SUB SWAP2      // .. ret n-1 b a+b
-  PUSH :loop JUMP
-done: JUMPDEST                      // .. ret 0 a b
-  SWAP2 POP SWAP2 JUMP              // .. b a → ret
-`);
+const CALLED_TWICE = fibCalledTwice();
 
 /** A loop whose body calls a helper through the dispatch and comes back into the loop's region. */
 const CALL_IN_LOOP = asmBytes(`

@@ -12,6 +12,7 @@ import { Fork, analyze } from '../../src/index.ts';
 import { planRegisters } from '../../src/backend/wasm/registers.ts';
 import { RELOOPER_MAX_INSTS, usesRelooper } from '../../src/backend/wasm/control.ts';
 import { asmBytes } from '../helpers/asm.ts';
+import { fibCalledTwice } from '../helpers/programs.ts';
 import { expectSame, mkCase } from '../helpers/engines.ts';
 
 const word = (v: bigint | number) => BigInt(v).toString(16).padStart(64, '0');
@@ -23,25 +24,7 @@ const word = (v: bigint | number) => BigInt(v).toString(16).padStart(64, '0');
 const PAD = Array.from({ length: Math.ceil(RELOOPER_MAX_INSTS / 200) + 1 }, (_, i) => `${'PUSH 1 POP '.repeat(100)} PUSH :p${i} JUMP p${i}: JUMPDEST`).join(' ');
 
 /** A fib-like function with a static loop, called twice through the dispatch; deep items (1111) survive it. */
-const calledTwice = (pad: string) => asmBytes(`
-  ${pad}
-  PUSH 0x1111
-  PUSH :ret1 PUSH 0 CALLDATALOAD PUSH :f JUMP
-ret1: JUMPDEST
-  PUSH :ret2 PUSH 32 CALLDATALOAD PUSH :f JUMP
-ret2: JUMPDEST
-  PUSH 0 MSTORE PUSH 32 MSTORE PUSH 64 MSTORE PUSH 96 MSTORE PUSH 128 MSTORE
-  PUSH 160 PUSH 0 RETURN
-f: JUMPDEST                         // .. ret n
-  PUSH 0 PUSH 1                     // .. ret n a b
-loop: JUMPDEST
-  DUP3 ISZERO PUSH :done JUMPI
-  DUP2 DUP2 ADD SWAP2 POP SWAP1     // .. ret n b a+b
-  SWAP2 PUSH 1 SWAP1 SUB SWAP2      // .. ret n-1 b a+b
-  PUSH :loop JUMP
-done: JUMPDEST                      // .. ret 0 a b
-  SWAP2 POP SWAP2 JUMP              // .. b a → ret
-`);
+const calledTwice = fibCalledTwice;
 
 /**
  * A loop whose body calls helper g (returning into the loop) and rewrites an item below its entry (m, 3 more every
