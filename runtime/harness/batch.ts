@@ -62,10 +62,25 @@ interface CallOutcome {
   execMs: number;
 }
 
-function runOnce(c: Case, fork: Fork, loader: ContractLoader, world: WorldState, block: BlockContext, tracer?: (s: TraceStep) => void): CallOutcome {
-  loader.load(c.code, fork); // compile (or fetch) before the clock starts: execMs excludes compilation
+/**
+ * What `runOnce` needs of a case, computed once per case: the address strings (hex of 20 bytes: a fifth of a tiny
+ * call's time in the bench's steady loop when it was made per call) and the message.
+ */
+interface Prepared { c: Case; fork: Fork; caller: string; address: string; msg: Message }
+
+function prepare(c: Case, fork: Fork): Prepared {
   const caller = addrKey(c.caller);
   const address = addrKey(c.address);
+  const msg: Message = {
+    caller, address, codeAddress: address, origin: caller, value: c.value, gasPrice: c.gasPrice ?? 0n,
+    calldata: c.calldata, gas: c.gas, isStatic: false, depth: 0,
+  };
+  return { c, fork, caller, address, msg };
+}
+
+function runOnce(p: Prepared, loader: ContractLoader, world: WorldState, block: BlockContext, tracer?: (s: TraceStep) => void): CallOutcome {
+  const { c, fork, caller, address } = p;
+  loader.load(c.code, fork); // compile (or fetch) before the clock starts: execMs excludes compilation
   const t0 = performance.now();
   // runCall bumps the caller's nonce (creating the account) before anything else.
   world.bumpNonce(caller);
@@ -79,15 +94,11 @@ function runOnce(c: Case, fork: Fork, loader: ContractLoader, world: WorldState,
     if (to >= 1n << 256n) return { frame: NOT_RUN('value overflow', c.gas), world, execMs: 0 };
     world.setBalance(address, to);
   }
-  const msg: Message = {
-    caller, address, codeAddress: address, origin: caller, value: c.value, gasPrice: c.gasPrice ?? 0n,
-    calldata: c.calldata, gas: c.gas, isStatic: false, depth: 0,
-  };
   const executor = new Executor(world, fork, block, loader, tracer);
   let frame: FrameResult;
   try {
     // The value already moved above (runCall order); the executor reverts the frame's own changes.
-    frame = executor.run(msg, false);
+    frame = executor.run(p.msg, false);
   } catch (e) {
     if (!(e instanceof HostFailure)) throw e;
     frame = { status: Status.HostError, gasLeft: 0n, output: new Uint8Array(0), message: e.message };
@@ -118,8 +129,9 @@ export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
   const times: number[] = [];
   let last: CallOutcome | undefined;
   const steps: TraceStep[] = [];
+  const p = prepare(c, fork);
   for (let i = 0; i < (opts.trace ? 1 : Math.max(1, opts.repeat ?? 1)); i++) {
-    last = runOnce(c, fork, loader, new WorldState(backend), blockContextOf(c, fork), opts.trace ? (s) => steps.push(s) : undefined);
+    last = runOnce(p, loader, new WorldState(backend), blockContextOf(c, fork), opts.trace ? (s) => steps.push(s) : undefined);
     times.push(last.execMs);
   }
   if (opts.trace) {
@@ -155,8 +167,9 @@ export function caseTimer(c: Case, loader: ContractLoader): () => { ms: number; 
   const fork = parseForkName(c.fork)!;
   const world = new WorldState(backendOf(c));
   const block = blockContextOf(c, fork);
+  const p = prepare(c, fork);
   return () => {
-    const { execMs, frame } = runOnce(c, fork, loader, world, block);
+    const { execMs, frame } = runOnce(p, loader, world, block);
     world.discard();
     return { ms: execMs, gasUsed: c.gas - frame.gasLeft };
   };
