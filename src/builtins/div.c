@@ -217,8 +217,9 @@ SLOW static const barrett_ctx *barrett_setup(const u256 *m) {
   return c;
 }
 
-/* r = x mod m for x < 2^512 (16 digits), m as in barrett_fits and c its cache entry. */
-static inline u256 barrett_reduce(const uint32_t *x, const u256 *m, const barrett_ctx *bc) {
+/* r = x mod m for x < 2^512 (16 digits), m as in barrett_fits and c its cache entry. Inlined into
+ * its callers so x's digits stay wasm locals rather than a shadow-stack array. */
+static inline __attribute__((always_inline)) u256 barrett_reduce(const uint32_t *x, const u256 *m, const barrett_ctx *bc) {
   /* q3 = floor(floor(x / b^7) * mu / b^9), from the partial products of weight ≥ b^7 only: the
    * dropped ones sum below b^9, so q3 is at most one below Barrett's estimate, itself at most two
    * below floor(x / m). */
@@ -339,6 +340,8 @@ void EXPORT(mevmc_mulmod)(uint32_t r, uint32_t pa, uint32_t pb, uint32_t pm) {
     uint32_t x[16];
     uint64_t p[16];
     for (int i = 0; i < 16; i++) p[i] = 0;
+    /* unrolled (clang keeps the row loop otherwise): p stays in locals, not the shadow stack */
+#pragma clang loop unroll(full)
     for (int i = 0; i < 8; i++) {
       uint64_t ai = a.h[i], c = 0;
       for (int j = 0; j < 8; j++) {
