@@ -5,8 +5,9 @@
  * The exported MUL first tries two register-only fast paths: both operands below 2^64, and both
  * sign-extended int64 — fixed-point code (snailtracer) multiplies small negative numbers all the
  * time, and a*b ≡ (-a)*(-b) ≡ -((-a)*b) (mod 2^256) turns "-3 * 5" into one 64-bit product.
- * Otherwise negative operands are still negated first (it often shortens them), then a 64-bit
- * operand takes a 4-limb multiply and anything bigger the unrolled 36-product schoolbook.
+ * Otherwise an operand of one or two set bits makes the product one or two shifts, and negative
+ * operands are still negated first (it often shortens them), then a 64-bit operand takes a 4-limb
+ * multiply and anything bigger the unrolled 36-product schoolbook.
  */
 #include "u256.h"
 
@@ -62,8 +63,80 @@ static inline void mul_word(u256 *r, const u256 *a, const u256 *b) {
   if (flip) u256_neg(r);
 }
 
+/* x << s (mod 2^256) for s < 256, on four scalars (whole limbs by a switch, then the bit shift). */
+static inline void shl4(uint64_t *x0, uint64_t *x1, uint64_t *x2, uint64_t *x3, uint32_t s) {
+  uint64_t a = *x0, b = *x1, c = *x2, d = *x3;
+  switch (s >> 6) {
+  case 1: d = c, c = b, b = a, a = 0; break;
+  case 2: d = b, c = a, b = 0, a = 0; break;
+  case 3: d = a, c = 0, b = 0, a = 0; break;
+  default: break;
+  }
+  uint32_t bit = s & 63;
+  if (bit) {
+    d = (d << bit) | (c >> (64 - bit));
+    c = (c << bit) | (b >> (64 - bit));
+    b = (b << bit) | (a >> (64 - bit));
+    a = a << bit;
+  }
+  *x0 = a, *x1 = b, *x2 = c, *x3 = d;
+}
+
+/* The lowest set bit of a nonzero y. */
+static inline uint32_t ctz4(uint64_t y0, uint64_t y1, uint64_t y2, uint64_t y3) {
+  return y0 ? (uint32_t)__builtin_ctzll(y0)
+       : y1 ? 64 + (uint32_t)__builtin_ctzll(y1)
+       : y2 ? 128 + (uint32_t)__builtin_ctzll(y2)
+            : 192 + (uint32_t)__builtin_ctzll(y3);
+}
+
+/* Set bits of y. */
+static inline uint32_t popcount4(const u256 *y) {
+  return (uint32_t)(__builtin_popcountll(y->w[0]) + __builtin_popcountll(y->w[1]) + __builtin_popcountll(y->w[2]) +
+                    __builtin_popcountll(y->w[3]));
+}
+
+/* r = x·y for a y of n = 1 or 2 set bits: x << j (+ x << k). Such a multiplier is a shift or a lane copy
+ * the compiled code could not see as a constant (DUPed from deep in the stack): blake2b_huff rotates its
+ * two 64-bit lanes with x·(2^64 + 1) >> n. */
+SLOW static void mul_sparse(uint32_t r, uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3,
+                            uint64_t y0, uint64_t y1, uint64_t y2, uint64_t y3, uint32_t n) {
+  uint32_t j = ctz4(y0, y1, y2, y3);
+  uint64_t a0 = x0, a1 = x1, a2 = x2, a3 = x3;
+  shl4(&a0, &a1, &a2, &a3, j);
+  if (n == 2) {
+    /* the other bit: y without bit j (the limbs below j's are zero) */
+    uint64_t bit = 1ull << (j & 63);
+    uint32_t l = j >> 6;
+    uint32_t k = ctz4(l == 0 ? y0 ^ bit : y0, l == 1 ? y1 ^ bit : y1, l == 2 ? y2 ^ bit : y2, l == 3 ? y3 ^ bit : y3);
+    uint64_t b0 = x0, b1 = x1, b2 = x2, b3 = x3, c;
+    shl4(&b0, &b1, &b2, &b3, k);
+    a0 += b0;
+    c = a0 < b0;
+    a1 += c;
+    c = a1 < c;
+    a1 += b1;
+    c += a1 < b1;
+    a2 += c;
+    c = a2 < c;
+    a2 += b2;
+    c += a2 < b2;
+    a3 += b3 + c;
+  }
+  store4(r, a0, a1, a2, a3);
+}
+
 SLOW static void mul_slow(uint32_t r, uint32_t pa, uint32_t pb) {
   u256 a = load(pa), b = load(pb), t;
+  uint32_t nb = popcount4(&b), na;
+  if (nb - 1 < 2) {
+    mul_sparse(r, a.w[0], a.w[1], a.w[2], a.w[3], b.w[0], b.w[1], b.w[2], b.w[3], nb);
+    return;
+  }
+  if ((na = popcount4(&a)) - 1 < 2) {
+    mul_sparse(r, b.w[0], b.w[1], b.w[2], b.w[3], a.w[0], a.w[1], a.w[2], a.w[3], na);
+    return;
+  }
   mul_word(&t, &a, &b);
   store(r, &t);
 }
@@ -224,19 +297,7 @@ void EXPORT(mevmc_shl)(uint32_t r, uint32_t ps, uint32_t px) {
   uint64_t a = 0, b = 0, c = 0, d = 0;
   if (s < 256) {
     a = ld(px, 0), b = ld(px, 1), c = ld(px, 2), d = ld(px, 3);
-    switch (s >> 6) {
-    case 1: d = c, c = b, b = a, a = 0; break;
-    case 2: d = b, c = a, b = 0, a = 0; break;
-    case 3: d = a, c = 0, b = 0, a = 0; break;
-    default: break;
-    }
-    uint32_t bit = s & 63;
-    if (bit) {
-      d = (d << bit) | (c >> (64 - bit));
-      c = (c << bit) | (b >> (64 - bit));
-      b = (b << bit) | (a >> (64 - bit));
-      a = a << bit;
-    }
+    shl4(&a, &b, &c, &d, s);
   }
   store4(r, a, b, c, d);
 }

@@ -119,6 +119,27 @@ describe('binary word operations', () => {
     expect(bad.list).toEqual([]);
   });
 
+  it('MUL by a word of one or two set bits (shifts), either operand, against full and negative words', () => {
+    // blake2b_huff copies 64-bit lanes with x·(2^64 + 1); every pair of bit positions, including
+    // two bits in one limb, bits 0 and 255, and products that carry across limbs or wrap.
+    const bad = new Mismatches();
+    const rng = new Rng(0x5b17);
+    const xs = [MASK, (1n << 64n) - 1n | ((1n << 64n) - 1n) << 128n, TWO_256 - 3n];
+    for (let i = 0; i < 12; i++) xs.push(rng.word(), structured(rng) | (1n << 200n));
+    const bits = [0, 1, 31, 32, 63, 64, 65, 127, 128, 144, 152, 191, 192, 200, 255];
+    for (const j of bits) {
+      for (const k of [-1, ...bits.filter((b) => b > j)]) {
+        const y = (1n << BigInt(j)) | (k < 0 ? 0n : 1n << BigInt(k));
+        for (const x of xs) {
+          const want = (x * y) & MASK;
+          bad.check(`mul(${hex(x)}, ${hex(y)})`, call2('mevmc_mul', x, y), want);
+          bad.check(`mul(${hex(y)}, ${hex(x)})`, call2('mevmc_mul', y, x), want);
+        }
+      }
+    }
+    expect(bad.list).toEqual([]);
+  });
+
   it('handles the EVM special cases explicitly', () => {
     const min = 1n << 255n;
     expect(call2('mevmc_sdiv', min, MASK)).toBe(min); // SDIV(-2^255, -1) = -2^255
