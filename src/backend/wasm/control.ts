@@ -8,6 +8,7 @@
  */
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
 import { bodyEnd } from '../../analysis/blocks.ts';
+import { entryConstants } from '../../analysis/entry-constants.ts';
 import type { Analysis, Block, BlockIdx, JumpTargets } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
 import { BlockBuilder, initBswapMask, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, LOCAL_STATUS, Locals, loadGas, storeGas } from './frame.ts';
@@ -98,6 +99,7 @@ function makeSwitch(m: Module, labels: string[], dflt: string, index: () => Expr
 function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean): { body: Expr; locals: number[] } {
   const rx = registerContext(a, trace);
   const locals = new Locals(4 * rx.plan.slots);
+  const known = entryConstants(a);
   // States: every reachable block, each entered register-region block preceded by its stub (which falls into it).
   const order: { b: Block; stub: boolean }[] = [];
   for (const b of a.blocks) {
@@ -133,6 +135,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
     emitChecks(bb, b, rx.implied);
     bb.setEntryDepth(b.stackReq);
+    bb.knownAtEntry(known.get(b.index));
     const cond = compileBlockCode(bb, a, b, call);
     const e = b.exit;
     /** Edge to block t: direct, or b's leave code then t's entry (its stub, if any). */
@@ -309,6 +312,7 @@ const DISPATCH_TARGET = -2;
 function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trace: boolean): { body: Expr; locals: number[] } {
   const rx = registerContext(a, trace);
   const locals = new Locals(4 * rx.plan.slots);
+  const known = entryConstants(a);
   const ret = (s: Status) => retWithGas(m, s);
   const init = m.block(null, [m.local.set(LOCAL_SP, m.i32.const(STACK_BASE)), loadGas(m), initBswapMask(m)]);
   if (a.blocks.length === 0) return { body: m.block(null, [init, ret(Status.Stop)]), locals: locals.types() };
@@ -344,6 +348,7 @@ function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trac
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
     emitChecks(bb, b, rx.implied);
     bb.setEntryDepth(b.stackReq);
+    bb.knownAtEntry(known.get(b.index));
     const cond = compileBlockCode(bb, a, b, call);
     if (cond !== 'ended' && b.exit.kind === 'dynamicJumpi' && b.exit.targets) bb.emit(m.local.set(LOCAL_TAKEN, cond!));
     rb.set(b.index, r.addBlock(m.block(null, bb.stmts)));

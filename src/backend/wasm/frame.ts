@@ -213,6 +213,15 @@ export class BlockBuilder extends VirtualStack<Value> {
     return { addr: () => m.local.get(LOCAL_BASE, i32), offset: 32 * (this.entryReq - k) };
   }
 
+  /**
+   * Constants the analysis proved on every path into the block (analysis/entry-constants.ts), by depth below the
+   * entry top: read as constants instead of loaded. Not in register blocks, whose entry items come from locals.
+   */
+  knownAtEntry(c: ReadonlyMap<number, bigint> | undefined): void {
+    if (c === undefined || this.regs) return;
+    for (const [k, v] of c) this.knownBelow.set(k, constValue(v));
+  }
+
   /** Load the item `k` positions below the entry top (k ≥ 1, at sp − 32k) into locals. */
   protected override loadEntryItem(k: number): Value {
     if (this.regs) {

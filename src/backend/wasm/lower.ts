@@ -117,6 +117,14 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
     bb.push(makeMulConst64(bb, x, c));
     return true;
   }
+  // MUL by a larger constant of two set bits, 2^j + 2^k: two shifts and an add (blake2b_huff copies each 64-bit
+  // lane into the limb above with x * (2^64 + 1), then shifts the pair right to rotate it).
+  const twoBits = (c: bigint | undefined) => (c !== undefined && c !== 0n ? pow2(c & (c - 1n)) : undefined);
+  if (op === Op.MUL && (twoBits(consts[0]) !== undefined || twoBits(consts[1]) !== undefined)) {
+    const [c, x] = twoBits(consts[1]) !== undefined ? [consts[1]!, a] : [consts[0]!, b];
+    bb.push(makeAdd(bb, makeShlConst(bb, x, pow2(c & -c)!), makeShlConst(bb, x, twoBits(c)!)));
+    return true;
+  }
   if (op === Op.MUL || op === Op.DIV || op === Op.MOD || op === Op.SDIV || op === Op.SMOD) {
     const v = inlineSmall(bb, cx, op, a, b);
     if (v !== undefined) { bb.push(v); return true; }
