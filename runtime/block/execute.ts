@@ -31,7 +31,7 @@ import { applyDaoRefund } from './dao.ts';
 import {
   BEACON_ROOTS, CONSOLIDATION_REQUESTS, HISTORY_STORAGE, WITHDRAWAL_REQUESTS, systemCall as runSystemCall,
 } from './system-calls.ts';
-import { BLOOM_BYTES, type Receipt, ZERO_BLOOM, encodeReceipt, logsBloom, orBloom, receiptsRootOf } from './receipts.ts';
+import { BLOOM_BYTES, type EncodesReceipt, type Receipt, type ReceiptParts, ZERO_BLOOM, encodeReceipt, logsBloom, orBloom, receiptsRootOf } from './receipts.ts';
 import { type Block, type BlockResult, InvalidBlockError, type TxOutcome } from './types.ts';
 
 /** Options of {@link executeBlock}. */
@@ -68,10 +68,14 @@ export interface ParallelTuning {
   minDispatchedGas?: bigint;
   /** 'coordinator' (default): a sender's later transactions run on the coordinator; 'workers': speculated too. */
   senderChains?: 'coordinator' | 'workers';
+  /** 'coordinator' (default): plain transfers run on the coordinator; 'workers': those with both ends their own are speculated. */
+  plainTransfers?: 'coordinator' | 'workers';
   /** Test option: speculate to the end even when committing worker results costs more than it saves. */
   keepSpeculating?: boolean;
   /** Test option: the coordinator speculates runs of this many transactions (its own results validated like workers'). */
   localBatch?: number;
+  /** Hash the receipts root while the block runs from this many transactions on (default 64; receipts-pipeline.ts). */
+  minPipelinedReceipts?: number;
 }
 
 const GWEI = 1_000_000_000n;
@@ -143,6 +147,9 @@ class LocalOutcome implements TxOutcome {
   /** The receipt's consensus encoding, without building the receipt when nobody read it. */
   encodedReceipt(): Uint8Array {
     return encodeReceipt(this.rec ?? this.make(this.bloom ?? ZERO_BLOOM));
+  }
+  receiptParts(): ReceiptParts {
+    return { type: this.type, status: this.status === 1 ? 1 : 0, cumulative: this.cumulative, bloom: this.bloom, bloomAt: 0, logs: this.result.logs };
   }
   private make(logsBloom: Uint8Array): Receipt {
     const r: Receipt = { type: this.type, cumulativeGasUsed: this.cumulative, logsBloom, logs: this.result.logs };
@@ -255,15 +262,27 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     return diff;
   };
   let parallel: ParallelStats | undefined;
+  let pipelinedRoot: (() => Uint8Array) | undefined;
   const pool = opts.pool ?? ((opts.workers ?? 1) > 1 ? new ParallelPool(opts.workers!, poolSpecOf(inner)) : undefined);
   if (pool) {
     try {
-      parallel = await runTransactionsParallel({
-        block, world, fork, env, loader, pool, hooks: { checkGas, runHere, finish, lastHere: () => here, ...(fork >= Fork.Byzantium || !opts.intermediateStateRoot ? { finishRecord } : {}) },
+      const run = await runTransactionsParallel({
+        block, world, fork, env, loader, pool,
+        hooks: {
+          checkGas, runHere, finish, lastHere: () => here,
+          ...(fork >= Fork.Byzantium || !opts.intermediateStateRoot ? { finishRecord } : {}),
+          // Status receipts are final at commit: their leaves are hashed by idle workers while the block runs.
+          ...(fork >= Fork.Byzantium ? {
+            receiptOf: (i: number) => (txs[i] as TxOutcome & EncodesReceipt).encodedReceipt(),
+            receiptPartsOf: (i: number) => (txs[i] as TxOutcome & EncodesReceipt).receiptParts(),
+          } : {}),
+        },
         delay: opts.parallel?.delayMs ? { maxMs: opts.parallel.delayMs } : undefined, minDispatched: opts.parallel?.minDispatched,
-        minDispatchedGas: opts.parallel?.minDispatchedGas, senderChains: opts.parallel?.senderChains,
-        keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch, preDiffs: [systemDiff],
+        minDispatchedGas: opts.parallel?.minDispatchedGas, senderChains: opts.parallel?.senderChains, plainTransfers: opts.parallel?.plainTransfers,
+        keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch, minPipelinedReceipts: opts.parallel?.minPipelinedReceipts, preDiffs: [systemDiff],
       });
+      parallel = run.stats;
+      pipelinedRoot = run.receiptsRoot;
     } finally {
       if (!opts.pool) await pool.close();
     }
@@ -301,7 +320,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   const withRoots = fork >= Fork.Byzantium || opts.intermediateStateRoot !== undefined;
   return {
     fork, gasUsed: cumulative, blobGasUsed, logsBloom: bloom,
-    receiptsRoot: withRoots ? receiptsRootOf(txs) : undefined,
+    receiptsRoot: withRoots ? (pipelinedRoot?.() ?? receiptsRootOf(txs)) : undefined,
     txs, systemDiff, finalDiff, execMs: total - loader.compileMs - (parallel?.startMs ?? 0), compileMs: loader.compileMs,
     contracts: { compiled: loader.compiled, fromDisk: loader.fromDisk },
     ...(parallel ? { parallel } : {}),

@@ -112,28 +112,20 @@ const topicCount = (l: Log): number => (l instanceof PackedLog ? l.topicCount : 
 /** Payload bytes of a log's item [address, [topic…], data]. */
 const logPayload = (l: Log, n = topicCount(l)): number => 21 + headerLength(33 * n) + 33 * n + bytesLength(l.data);
 
-/** The consensus encoding of a receipt (what the receipts trie stores). Throws when a pre-Byzantium root is missing. */
-export function encodeReceipt(r: Receipt): Uint8Array {
-  let firstLength: number;
-  if (r.status !== undefined) firstLength = 1;
-  else if (r.postStateRoot !== undefined) firstLength = bytesLength(r.postStateRoot);
-  else throw new Error('receipt: neither a status nor a post-state root');
-  let logsPayload = 0;
-  for (const l of r.logs) {
+/** Payload bytes of the RLP list of `logs` (each [address, [topic…], data]); the list takes headerLength(p) + p. */
+export function logsPayload(logs: readonly Log[]): number {
+  let payload = 0;
+  for (const l of logs) {
     const p = logPayload(l);
-    logsPayload += headerLength(p) + p;
+    payload += headerLength(p) + p;
   }
-  const payload = firstLength + uintLength(r.cumulativeGasUsed) + 3 + BLOOM_BYTES + headerLength(logsPayload) + logsPayload;
-  const typed = r.type === 0 ? 0 : 1;
-  const out = new Uint8Array(typed + headerLength(payload) + payload);
-  out[0] = r.type;
-  let at = writeHeader(out, typed, payload, 0xc0);
-  if (r.status !== undefined) out[at++] = r.status === 1 ? 1 : 0x80;
-  else at = writeBytes(out, at, r.postStateRoot!);
-  at = writeUint(out, at, r.cumulativeGasUsed);
-  at = writeBytes(out, at, r.logsBloom);
-  at = writeHeader(out, at, logsPayload, 0xc0);
-  for (const l of r.logs) {
+  return payload;
+}
+
+/** Write the RLP list of `logs` (its payload `payload` = logsPayload(logs)) at `out[at]`; returns the end. */
+export function writeLogsRlp(out: Uint8Array, at: number, logs: readonly Log[], payload: number): number {
+  at = writeHeader(out, at, payload, 0xc0);
+  for (const l of logs) {
     const n = topicCount(l);
     at = writeHeader(out, at, logPayload(l, n), 0xc0);
     at = writeAddress(out, at, l.address);
@@ -146,6 +138,48 @@ export function encodeReceipt(r: Receipt): Uint8Array {
     }
     at = writeBytes(out, at, l.data);
   }
+  return at;
+}
+
+/** Bytes of a status receipt's encoding whose logs list takes `logsRlp` bytes. */
+export function statusReceiptLength(cumulative: bigint, logsRlp: number, type: number): number {
+  const payload = 1 + uintLength(cumulative) + 3 + BLOOM_BYTES + logsRlp;
+  return (type === 0 ? 0 : 1) + headerLength(payload) + payload;
+}
+
+/**
+ * Write a status receipt (Byzantium on) from its parts at `out[0]`: the logs list already encoded (`logsRlp`, from
+ * writeLogsRlp) — how the receipts pipeline's workers encode what the coordinator published. Returns the length.
+ */
+export function writeStatusReceipt(out: Uint8Array, type: number, status: 0 | 1, cumulative: bigint, bloom: Uint8Array, bloomAt: number, logsRlp: Uint8Array): number {
+  const payload = 1 + uintLength(cumulative) + 3 + BLOOM_BYTES + logsRlp.length;
+  const typed = type === 0 ? 0 : 1;
+  out[0] = type;
+  let at = writeHeader(out, typed, payload, 0xc0);
+  out[at++] = status === 1 ? 1 : 0x80;
+  at = writeUint(out, at, cumulative);
+  at = writeBytes(out, at, bloom, bloomAt, BLOOM_BYTES);
+  out.set(logsRlp, at);
+  return at + logsRlp.length;
+}
+
+/** The consensus encoding of a receipt (what the receipts trie stores). Throws when a pre-Byzantium root is missing. */
+export function encodeReceipt(r: Receipt): Uint8Array {
+  let firstLength: number;
+  if (r.status !== undefined) firstLength = 1;
+  else if (r.postStateRoot !== undefined) firstLength = bytesLength(r.postStateRoot);
+  else throw new Error('receipt: neither a status nor a post-state root');
+  const logs = logsPayload(r.logs);
+  const payload = firstLength + uintLength(r.cumulativeGasUsed) + 3 + BLOOM_BYTES + headerLength(logs) + logs;
+  const typed = r.type === 0 ? 0 : 1;
+  const out = new Uint8Array(typed + headerLength(payload) + payload);
+  out[0] = r.type;
+  let at = writeHeader(out, typed, payload, 0xc0);
+  if (r.status !== undefined) out[at++] = r.status === 1 ? 1 : 0x80;
+  else at = writeBytes(out, at, r.postStateRoot!);
+  at = writeUint(out, at, r.cumulativeGasUsed);
+  at = writeBytes(out, at, r.logsBloom);
+  writeLogsRlp(out, at, r.logs, logs);
   return out;
 }
 
@@ -164,9 +198,22 @@ export async function receiptsRoot(receipts: readonly Receipt[]): Promise<Uint8A
  */
 export const ZERO_BLOOM: Uint8Array = new Uint8Array(BLOOM_BYTES);
 
-/** A transaction outcome that can give its receipt's encoding without building the receipt (lazy outcomes). */
+/** A status receipt's parts (Byzantium on), before encoding: what the parallel executor's receipts pipeline publishes. */
+export interface ReceiptParts {
+  type: number;
+  status: 0 | 1;
+  cumulative: bigint;
+  /** The receipt's bloom at `bloomAt` (undefined: no logs, all zero). */
+  bloom?: Uint8Array;
+  bloomAt: number;
+  logs: readonly Log[];
+}
+
+/** A transaction outcome that can give its receipt's encoding, or its parts, without building the receipt (lazy outcomes). */
 export interface EncodesReceipt {
   encodedReceipt(): Uint8Array;
+  /** Byzantium on only. */
+  receiptParts(): ReceiptParts;
 }
 
 /**

@@ -5,7 +5,7 @@
  * no TxResult, logs, receipt, bloom or StateDiff objects — building them cost it more than executing the transfer
  * (issue #16; the README's parallel section has the figures). Equal by value to what the sequential executor returns.
  */
-import type { Receipt } from '../block/receipts.ts';
+import type { Receipt, ReceiptParts } from '../block/receipts.ts';
 import type { TxOutcome } from '../block/types.ts';
 import { BLOOM_BYTES, ZERO_BLOOM, encodeReceipt } from '../block/receipts.ts';
 import type { Account, AccountDiff, StateDiff } from '../state/world.ts';
@@ -77,6 +77,9 @@ export class RecordOutcome implements TxOutcome {
   get receipt(): Receipt {
     // The worker's bloom (sent when there are logs; else all zero).
     return (this.rec ??= this.make(this.bloomAt < 0 ? new Uint8Array(BLOOM_BYTES) : this.arena.buf.slice(this.bloomAt, this.bloomAt + BLOOM_BYTES)));
+  }
+  receiptParts(): ReceiptParts {
+    return { type: this.type, status: this.result.status === 'success' ? 1 : 0, cumulative: this.cumulative, bloom: this.bloomAt < 0 ? undefined : this.arena.buf, bloomAt: this.bloomAt, logs: this.result.logs };
   }
   /** The receipt's consensus encoding, without building the receipt (nor copying its bloom) when nobody read it. */
   encodedReceipt(): Uint8Array {

@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, LoaderSpec, ToWorker } from './protocol.ts';
+import type { ReceiptsBuffers } from './receipts-pipeline.ts';
 
 /** Stack of a worker thread: deep call chains (1024 frames of compiled code and host) as the CLI's thread. */
 const WORKER_STACK_MB = 64;
@@ -52,6 +53,8 @@ export class ParallelPool {
    * buffer per W1 block showed in the coordinator's profile (external memory, then GC).
    */
   private logAreas: { buf: SharedArrayBuffer; ctrl: Int32Array; workers: number }[] = [];
+  /** Receipt buffers of the receipts pipeline (receipts-pipeline.ts), reused block after block. */
+  readonly receipts: ReceiptsBuffers = {};
   /** Per fork, by length: codes whose modules every worker has received (the coordinator's, see loadModules). */
   private readonly codes = new Map<number, Map<number, Uint8Array[]>>();
   constructor(readonly size: number, readonly spec: LoaderSpec = { engine: 'wasm' }) {

@@ -13,6 +13,7 @@
  */
 import type { Fork } from '../../src/evm/forks.ts';
 import type { Tx } from '../tx/index.ts';
+import type { ReceiptsShared } from './receipts-pipeline.ts';
 
 /** Control words (Int32Array over a SharedArrayBuffer). */
 export const CTRL_CLAIM = 0;
@@ -103,6 +104,15 @@ export interface BlockMsg {
   delay?: DelaySpec;
   /** When the coordinator posted it (thread-cpu.ts sharedNow): the worker reports how late it started. */
   postedAt: number;
+  /** The receipts pipeline: once it has nothing left to execute, the worker hashes receipt leaves (receipts-pipeline.ts). */
+  receipts?: ReceiptsShared;
+}
+
+/** A block that runs sequentially on the coordinator: the worker only hashes its receipt leaves. */
+export interface HashMsg {
+  type: 'hash';
+  id: number;
+  receipts: ReceiptsShared;
 }
 
 export interface DoneMsg {
@@ -118,6 +128,8 @@ export interface DoneMsg {
   results: number;
   cpuMs?: number;
   lagMs: number;
+  /** Receipt leaves it hashed. */
+  hashed?: number;
 }
 
 export interface ErrorMsg {
@@ -126,7 +138,7 @@ export interface ErrorMsg {
   message: string;
 }
 
-export type ToWorker = ModulesMsg | BlockMsg;
+export type ToWorker = ModulesMsg | BlockMsg | HashMsg;
 /** The worker's loader is set up (sent once, after start). */
 export interface ReadyMsg {
   type: 'ready';

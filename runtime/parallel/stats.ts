@@ -50,6 +50,8 @@ export interface ParallelStats {
   workerResults?: number;
   workerCpuMs?: number;
   workerLagMs?: number;
+  /** Receipt trie leaves the workers hashed while the block ran (receipts-pipeline.ts; the coordinator hashed the rest). */
+  receiptLeavesByWorkers?: number;
   /** CPU ms of the coordinator's thread over set-up and transactions (Linux; a loaded machine's wall time is the scheduler's). */
   coordCpuMs?: number;
   /** Transactions the coordinator ran exactly (its turn came before any executor claimed it) … */

@@ -22,10 +22,11 @@ import { MemoryBackend, WorldState } from '../state/world.ts';
 import { type Tx, type TxEnv, type TxResult, runTransaction } from '../tx/index.ts';
 import { BufferFullError, ByteReader, ByteWriter, addressTable, readState, readStateDiff, writeDiff, writeLogs } from './codec.ts';
 import {
-  type BlockMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_COORD_WAITING, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, CTRL_WINDOW, CTRL_WORKERS_WAKE_AT, type FromWorker, type LoaderSpec, type ToWorker,
+  type BlockMsg, type DoneMsg, type HashMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_COORD_WAITING, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, CTRL_WINDOW, CTRL_WORKERS_WAKE_AT, type FromWorker, type LoaderSpec, type ToWorker,
 } from './protocol.ts';
 import { logsBloom } from '../block/receipts.ts';
 import { RecordingBackend } from './reads.ts';
+import { hashLeaves } from './receipts-pipeline.ts';
 import { OverlayBackend } from './replica.ts';
 import { sharedNow, threadCpuMs } from './thread-cpu.ts';
 
@@ -72,13 +73,26 @@ port.on('message', (m: ToWorker) => {
     for (const { key, module } of m.modules) adopt?.(key, module);
     return;
   }
-  queue = queue.then(() => runBlock(m)).catch((e) => post({ type: 'error', id: m.id, message: e instanceof Error ? e.stack ?? e.message : String(e) }));
+  queue = queue.then(() => (m.type === 'hash' ? hashOnly(m) : runBlock(m))).catch((e) => post({ type: 'error', id: m.id, message: e instanceof Error ? e.stack ?? e.message : String(e) }));
 });
+
+/** A block the coordinator runs sequentially: hash its receipt leaves as they come. */
+function hashOnly(m: HashMsg): void {
+  const cpu0 = threadCpuMs();
+  const hashed = hashLeaves(m.receipts);
+  const cpu1 = threadCpuMs();
+  post({ type: 'done', id: m.id, execMs: 0, setupMs: 0, replayMs: 0, encodeMs: 0, results: 0, lagMs: 0, hashed, cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 });
+}
 
 async function runBlock(m: BlockMsg): Promise<void> {
   const ctrl = new Int32Array(m.ctrl);
   try {
-    await runClaims(m, ctrl);
+    const cpu0 = threadCpuMs();
+    const done = await runClaims(m, ctrl);
+    // Nothing left to execute: the receipts published so far, and those to come, are hashed here.
+    const hashed = m.receipts ? hashLeaves(m.receipts) : 0;
+    const cpu1 = threadCpuMs();
+    post({ ...(done ?? { type: 'done', id: m.id, execMs: 0, setupMs: 0, replayMs: 0, encodeMs: 0, results: 0, lagMs: 0 }), hashed, cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 });
   } finally {
     // Counted even when this block failed, so the coordinator never waits for a worker that stopped.
     Atomics.add(ctrl, CTRL_DONE, 1);
@@ -93,9 +107,9 @@ function published(ctrl: Int32Array): void {
   if (Atomics.load(ctrl, CTRL_COORD_WAITING) !== 0) Atomics.notify(ctrl, CTRL_RES_SEQ);
 }
 
-async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
+/** Claim and execute speculative transactions until none are left or the coordinator stops; what it did (undefined: nothing to claim). */
+async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<DoneMsg | undefined> {
   const t0 = performance.now();
-  const cpu0 = threadCpuMs();
   let lagMs = -1;
   // A new base is decoded even when the coordinator already ran the whole block: it counts on this worker holding it.
   if (m.snapshot) {
@@ -110,7 +124,7 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
     txsId = m.txsId;
   } else if (txsId !== m.txsId) throw new Error(`parallel worker: transactions ${m.txsId} not held (holds ${txsId})`);
   const txs = blockTxs;
-  if (Atomics.load(ctrl, CTRL_STOP) !== 0 || Atomics.load(ctrl, CTRL_CLAIM) >= m.order.length) return;
+  if (Atomics.load(ctrl, CTRL_STOP) !== 0 || Atomics.load(ctrl, CTRL_CLAIM) >= m.order.length) return undefined;
   const base = replica;
   const rec = new RecordingBackend(base);
   const world = new WorldState(rec);
@@ -183,8 +197,7 @@ async function runClaims(m: BlockMsg, ctrl: Int32Array): Promise<void> {
     results++;
     execMs += performance.now() - e0;
   }
-  const cpu1 = threadCpuMs();
-  post({ type: 'done', id: m.id, execMs, setupMs, replayMs, encodeMs, results, cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, lagMs: Math.max(0, lagMs) });
+  return { type: 'done', id: m.id, execMs, setupMs, replayMs, encodeMs, results, lagMs: Math.max(0, lagMs) };
 }
 
 /** Execute and append the record to `w`; returns the ms spent encoding. */

@@ -14,7 +14,7 @@
 import { createMPT } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { keccak256, keccak256Into } from './keccak.ts';
-import { bytesLength, headerLength, writeBytes, writeHeader } from './rlp.ts';
+import { bytesLength, encodeUint, headerLength, writeBytes, writeHeader } from './rlp.ts';
 import { topicWords } from './packed-log.ts';
 import type { Log, WorldState } from './world.ts';
 
@@ -175,3 +175,134 @@ export function logsHash(logs: readonly Log[]): Uint8Array {
 }
 
 export const toHex = (b: Uint8Array): string => '0x' + Buffer.from(b).toString('hex');
+
+/**
+ * The shape of a trie keyed rlp(0) … rlp(n − 1) (the receipts and transactions tries). Where each key's leaf sits
+ * depends only on n, so a leaf can be encoded and hashed — by any thread — as soon as its value is known, and the
+ * branches built from the leaves' references at the end: the parallel executor hashes receipts while the block is
+ * still running (leaf hashing was most of W1's receipts root, 7.5 ms against 8.2 ms of execution).
+ */
+export class IndexTrie {
+  private static readonly recent: IndexTrie[] = [];
+  /** rlp(i) by index; the indices in key order; each leaf's depth in nibbles (where its hex-prefix path starts). */
+  private readonly keys: Uint8Array[];
+  private readonly sorted: Int32Array;
+  private readonly depth: Uint8Array;
+  private scratch = new Uint8Array(1024);
+
+  private constructor(readonly n: number) {
+    this.keys = Array.from({ length: n }, (_, i) => encodeUint(i));
+    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => compareBytes(this.keys[x], this.keys[y]));
+    this.sorted = Int32Array.from(order);
+    this.depth = new Uint8Array(n);
+    if (n > 0) this.place(0, n, 0);
+  }
+
+  /** The shape for n keys (the last few are kept: blocks of one size repeat). */
+  static of(n: number): IndexTrie {
+    const r = IndexTrie.recent;
+    let t = r.find((x) => x.n === n);
+    if (!t) {
+      t = new IndexTrie(n);
+      if (r.length >= 4) r.shift();
+      r.push(t);
+    }
+    return t;
+  }
+
+  /** Record each leaf's depth, descending as `build` does. */
+  private place(lo: number, hi: number, depth: number): void {
+    if (hi - lo === 1) {
+      this.depth[this.sorted[lo]] = depth;
+      return;
+    }
+    const p = this.common(lo, hi, depth);
+    if (p > depth) return this.place(lo, hi, p);
+    for (let i = lo; i < hi; ) {
+      const j = this.group(i, hi, depth);
+      this.place(i, j, depth + 1);
+      i = j;
+    }
+  }
+
+  /** The nibble where the keys at sorted positions [lo, hi) first differ, from `depth`. */
+  private common(lo: number, hi: number, depth: number): number {
+    const a = this.keys[this.sorted[lo]];
+    const b = this.keys[this.sorted[hi - 1]];
+    const nibbles = Math.min(a.length, b.length) * 2;
+    let p = depth;
+    while (p < nibbles && nibble(a, p) === nibble(b, p)) p++;
+    return p;
+  }
+
+  /** The end of the run of sorted positions from `i` sharing nibble `depth`. */
+  private group(i: number, hi: number, depth: number): number {
+    const nb = nibble(this.keys[this.sorted[i]], depth);
+    let j = i + 1;
+    while (j < hi && nibble(this.keys[this.sorted[j]], depth) === nb) j++;
+    return j;
+  }
+
+  /**
+   * Leaf i holding `value` as its parent refers to it — its RLP when shorter than 32 bytes, else 0xa0 ‖ keccak(RLP) —
+   * written at `out[at]`; returns the length (at most 33).
+   */
+  leafRef(i: number, value: Uint8Array, out: Uint8Array, at: number): number {
+    const key = this.keys[i];
+    const path = hexPrefix(key, this.depth[i], key.length * 2, true);
+    const payload = bytesLength(path) + bytesLength(value);
+    const len = headerLength(payload) + payload;
+    if (len < 32) {
+      writeBytes(out, writeBytes(out, writeHeader(out, at, payload, 0xc0), path), value);
+      return len;
+    }
+    if (this.scratch.length < len) this.scratch = new Uint8Array(Math.max(len, 2 * this.scratch.length));
+    const enc = this.scratch;
+    writeBytes(enc, writeBytes(enc, writeHeader(enc, 0, payload, 0xc0), path), value);
+    out[at] = 0xa0;
+    keccak256Into(enc.subarray(0, len), out, at + 1);
+    return 33;
+  }
+
+  /** The root, from every leaf's reference (what {@link leafRef} wrote for index i). */
+  root(refOf: (i: number) => Uint8Array): Uint8Array {
+    if (this.n === 0) return EMPTY_TRIE_ROOT;
+    if (this.n === 1) {
+      // The root node is always hashed, even when shorter than 32 bytes.
+      const r = refOf(0);
+      return r.length === 33 ? r.slice(1) : keccak256(r);
+    }
+    return keccak256(this.node(refOf, 0, this.n, 0));
+  }
+
+  /** The RLP of the inner node over sorted positions [lo, hi) (at least two keys) from nibble `depth`. */
+  private node(refOf: (i: number) => Uint8Array, lo: number, hi: number, depth: number): Uint8Array {
+    const p = this.common(lo, hi, depth);
+    if (p > depth) return pair(hexPrefix(this.keys[this.sorted[lo]], depth, p, false), this.child(refOf, lo, hi, p));
+    const children: (Uint8Array | undefined)[] = new Array(16);
+    let payload = 17;
+    for (let i = lo; i < hi; ) {
+      const j = this.group(i, hi, depth);
+      const c = this.child(refOf, i, j, depth + 1);
+      children[nibble(this.keys[this.sorted[i]], depth)] = c;
+      payload += c.length - 1;
+      i = j;
+    }
+    const out = new Uint8Array(headerLength(payload) + payload);
+    let at = writeHeader(out, 0, payload, 0xc0);
+    for (let k = 0; k < 16; k++) {
+      const c = children[k];
+      if (c === undefined) out[at++] = 0x80;
+      else {
+        out.set(c, at);
+        at += c.length;
+      }
+    }
+    out[at] = 0x80;
+    return out;
+  }
+
+  private child(refOf: (i: number) => Uint8Array, lo: number, hi: number, depth: number): Uint8Array {
+    return hi - lo === 1 ? refOf(this.sorted[lo]) : ref(this.node(refOf, lo, hi, depth));
+  }
+}

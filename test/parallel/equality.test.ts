@@ -88,7 +88,8 @@ async function checkEqual(name: string, block: Block, fresh: () => MemoryBackend
       const delay = round === 0 ? undefined : 0.2 + round * 0.3;
       // Every block in parallel, however small; odd rounds also speculate senders' later transactions and never stop
       // for a dear hand-over (even rounds may: the rest then runs on the coordinator).
-      const parallel = { delayMs: delay, minDispatchedGas: 0n, senderChains: round % 2 ? 'workers' : 'coordinator', keepSpeculating: round % 2 === 1 } as const;
+      // Receipts hashed along the way on every block (Byzantium on), however small.
+      const parallel = { delayMs: delay, minDispatchedGas: 0n, senderChains: round % 2 ? 'workers' : 'coordinator', keepSpeculating: round % 2 === 1, plainTransfers: round % 2 ? 'workers' : 'coordinator', minPipelinedReceipts: 1 } as const;
       const par = await withLimit(executeBlock(block, state, { loader, fork, blockHash, pool: poolOf(workers), parallel }), `${name} workers=${workers} round ${round}`);
       const p = par.parallel!;
       expect(p, 'parallel statistics').toBeDefined();
@@ -100,7 +101,15 @@ async function checkEqual(name: string, block: Block, fresh: () => MemoryBackend
       // Each conflict is one more execution; so is a claimed transaction whose result came after speculation stopped.
       expect(p.executions.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(block.transactions.length + p.conflicts);
       if (p.stoppedAt === undefined) expect(p.executions.reduce((a, b) => a + b, 0)).toBe(block.transactions.length + p.conflicts);
+      // Status receipts: their root came from the pipeline (its leaves hashed by the workers or at the end).
+      if (seq.receiptsRoot && (fork ?? Fork.Cancun) >= Fork.Byzantium && block.transactions.length) expect(p.receiptLeavesByWorkers).toBeTypeOf('number');
     }
+    // A block too small to hand out runs on the coordinator while the workers hash its receipt leaves.
+    const state = fresh();
+    const par = await withLimit(executeBlock(block, state, { loader, fork, blockHash, pool: poolOf(workers), parallel: { minDispatchedGas: 10n ** 30n, minPipelinedReceipts: 1, delayMs: 0.5 } }), `${name} workers=${workers} sequential`);
+    expect(par.parallel!.fallback).toMatch(/Mgas to hand out/);
+    expect(comparable(par), `${name}: workers=${workers} sequential`).toEqual(want);
+    expect(stateOf(state)).toEqual(wantState);
   }
   return seq;
 }

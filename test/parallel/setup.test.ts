@@ -1,6 +1,6 @@
 /**
  * @file The parallel executor's set-up, checked against the rules it states (README › Parallel execution), not
- * against its own output: which transactions are handed out (plain transfers only when both ends are their own and
+ * against its own output: which transactions are handed out (calls; plain transfers with `plainTransfers: 'workers'` only when both ends are their own and
  * neither is the coinbase; a sender's later transactions never), and when the workers' decoded pre-state is reused
  * (same prestate object, same system-call changes). Results are compared with the sequential executor too.
  */
@@ -64,7 +64,7 @@ function state(b: Block): MemoryBackend {
 }
 
 describe('parallel set-up', () => {
-  it('hands out what the lazy-update rule says: own plain transfers, calls, no later transaction of a sender', async () => {
+  it.each(['workers', 'coordinator'] as const)('hands out what the lazy-update rule says (plain transfers: %s): calls, no later transaction of a sender', async (plainTransfers) => {
     const [a1, a2, b1, b2, s, x, y, c1, c2, h, z, d, e] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].map((k) => addr(0x1000 + k));
     const b = block([
       [a1, b1], // own transfer: out
@@ -88,13 +88,13 @@ describe('parallel set-up', () => {
       seen.add(t.sender);
       const plain = t.to !== COUNTER;
       const own = uses.get(t.sender) === 1 && uses.get(t.to!) === 1 && t.sender !== COINBASE && t.to !== COINBASE;
-      if (!later && (!plain || own)) want++;
+      if (!later && (!plain || (own && plainTransfers === 'workers'))) want++;
     }
-    expect(want).toBe(4);
+    expect(want).toBe(plainTransfers === 'workers' ? 4 : 2);
     const seq = await executeBlock(b, state(b), { loader });
     // Twice: the second run takes what the first one worked out about the same transactions array.
     for (let round = 0; round < 2; round++) {
-      const par = await executeBlock(b, state(b), { loader, pool, parallel: { minDispatchedGas: 0n } });
+      const par = await executeBlock(b, state(b), { loader, pool, parallel: { minDispatchedGas: 0n, plainTransfers } });
       expect(par.parallel!.dispatched, `round ${round}`).toBe(want);
       expect(summary(par)).toEqual(summary(seq));
     }

@@ -1,0 +1,126 @@
+/**
+ * @file The receipts root hashed along the way (runtime/parallel/receipts-pipeline.ts): the index trie's leaves and
+ * branches against @ethereumjs/mpt, and the pipeline's hand-over — leaves hashed by a "worker" (here the same
+ * thread), the rest by the coordinator, a claimed leaf never finished, a receipt that did not fit the buffer.
+ * The pipeline across real threads is in equality.test.ts (every Byzantium-on block, with and without speculation).
+ */
+import { createMPT } from '@ethereumjs/mpt';
+import { RLP } from '@ethereumjs/rlp';
+import { describe, expect, it } from 'vitest';
+import { type Receipt, type ReceiptParts, encodeReceipt, logsBloom } from '../../runtime/block/receipts.ts';
+import { RC_CLAIM, ReceiptsPipeline, type ReceiptsBuffers, hashLeaves } from '../../runtime/parallel/receipts-pipeline.ts';
+import type { Log } from '../../runtime/state/world.ts';
+import { IndexTrie } from '../../runtime/state/state-root.ts';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+/** Values of assorted sizes: 1–20 bytes make leaves shorter than 32 bytes (embedded in their parent), the rest hashed. */
+function values(n: number, seed: number): Uint8Array[] {
+  let x = seed;
+  const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+  return Array.from({ length: n }, () => {
+    const len = next() % 4 === 0 ? 1 + (next() % 20) : 20 + (next() % 400);
+    return Uint8Array.from({ length: len }, () => next() & 0xff);
+  });
+}
+async function mptRoot(vs: Uint8Array[]): Promise<string> {
+  const trie = await createMPT();
+  for (let i = 0; i < vs.length; i++) await trie.put(RLP.encode(i), vs[i]);
+  return hex(trie.root());
+}
+const leafRefs = (t: IndexTrie, vs: Uint8Array[]) => vs.map((v, i) => {
+  const out = new Uint8Array(33);
+  return out.subarray(0, t.leafRef(i, v, out, 0));
+});
+
+describe('IndexTrie (a trie keyed rlp(0) … rlp(n − 1), leaves hashed apart)', () => {
+  // 1 (the root is the leaf, hashed even when short), 2, 16/17 (a full branch), 127/128/129 (rlp(i) grows to two
+  // bytes; 0x80 = rlp(0) sorts among them), 256/257 (three bytes), 1,423 (W1).
+  it.each([1, 2, 3, 16, 17, 127, 128, 129, 256, 257, 1423])('root of %i values equals @ethereumjs/mpt', async (n) => {
+    const vs = values(n, n);
+    const t = IndexTrie.of(n);
+    const refs = leafRefs(t, vs);
+    expect(hex(t.root((i) => refs[i]))).toBe(await mptRoot(vs));
+  });
+  it('a single short value: the root hashes the embedded leaf', async () => {
+    const vs = [Uint8Array.of(7)];
+    const t = IndexTrie.of(1);
+    const refs = leafRefs(t, vs);
+    expect(refs[0].length).toBeLessThan(32);
+    expect(hex(t.root(() => refs[0]))).toBe(await mptRoot(vs));
+  });
+});
+
+/** Receipts of every shape the pipeline publishes: legacy and typed, success and failure, with and without logs. */
+function receipts(n: number, seed: number): Receipt[] {
+  let x = seed;
+  const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+  let cumulative = 0n;
+  return Array.from({ length: n }, (_, i) => {
+    // Past 2^32 from index 100: the published gas is two 32-bit halves.
+    cumulative += i === 100 ? 1n << 33n : 21000n + BigInt(next() % 100000);
+    const logs: Log[] = next() % 3 === 0 ? [] : Array.from({ length: 1 + (next() % 3) }, () => ({
+      address: '0x' + (next() % 1000).toString(16).padStart(40, '0'),
+      topics: Array.from({ length: next() % 5 }, () => BigInt(next()) << BigInt(next() % 200)),
+      data: Uint8Array.from({ length: next() % 90 }, () => next() & 0xff),
+    }));
+    return { type: [0, 1, 2, 3, 4][next() % 5], status: next() % 7 === 0 ? 0 : 1, cumulativeGasUsed: cumulative, logsBloom: logsBloom(logs), logs };
+  });
+}
+/** What the block executor's outcomes give the pipeline. */
+const parts = (r: Receipt): ReceiptParts => ({ type: r.type, status: r.status!, cumulative: r.cumulativeGasUsed, bloom: r.logs.length ? r.logsBloom : undefined, bloomAt: 0, logs: r.logs });
+
+describe('ReceiptsPipeline', () => {
+  const n = 300;
+  const rs = receipts(n, 99);
+  const encoded = (i: number) => encodeReceipt(rs[i]);
+  let want = '';
+  it('leaves hashed by a worker and by the coordinator give the trie root', async () => {
+    want = await mptRoot(rs.map(encodeReceipt));
+    for (const byWorker of [0, 1, 77, n]) {
+      const pool: ReceiptsBuffers = {};
+      const pipe = new ReceiptsPipeline(n, pool);
+      for (let i = 0; i < n; i++) pipe.publish(i, parts(rs[i]));
+      expect(hashLeaves(pipe.shared, byWorker)).toBe(byWorker);
+      const { root, byWorkers } = pipe.root(encoded);
+      expect(byWorkers).toBe(byWorker);
+      expect(hex(root)).toBe(want);
+      // The buffers are reused for the next block (a different size, the leaf lengths cleared).
+      const pipe2 = new ReceiptsPipeline(5, pool);
+      for (let i = 0; i < 5; i++) pipe2.publish(i, parts(rs[i]));
+      hashLeaves(pipe2.shared, 2);
+      expect(hex(pipe2.root(encoded).root)).toBe(await mptRoot(rs.slice(0, 5).map(encodeReceipt)));
+    }
+  });
+  it('a worker hashes only what is published; unpublished receipts come from the coordinator at the end', () => {
+    const pipe = new ReceiptsPipeline(n, {});
+    for (let i = 0; i < 120; i++) pipe.publish(i, parts(rs[i]));
+    expect(hashLeaves(pipe.shared, 120)).toBe(120);
+    expect(hex(pipe.root(encoded).root)).toBe(want);
+  });
+  it('publishes out of order or beyond its buffer are left to the end', async () => {
+    // Receipt 150's log is larger than the whole buffer: nothing from it on is published.
+    const big = rs.slice();
+    big[150] = { ...big[150], logs: [{ address: '0x' + '11'.repeat(20), topics: [], data: new Uint8Array(400_000).fill(5) }] };
+    big[150].logsBloom = logsBloom(big[150].logs);
+    const pipe = new ReceiptsPipeline(n, {});
+    pipe.publish(1, parts(big[1])); // not next: ignored
+    for (let i = 0; i < n; i++) pipe.publish(i, parts(big[i]));
+    expect(hashLeaves(pipe.shared, 150)).toBe(150);
+    expect(pipe.unclaimed).toBe(0);
+    expect(hex(pipe.root((i) => encodeReceipt(big[i])).root)).toBe(await mptRoot(big.map(encodeReceipt)));
+  });
+  it('a leaf claimed and never finished is hashed by the coordinator, and the buffers are not reused', () => {
+    const pool: ReceiptsBuffers = {};
+    const pipe = new ReceiptsPipeline(n, pool);
+    for (let i = 0; i < n; i++) pipe.publish(i, parts(rs[i]));
+    hashLeaves(pipe.shared, 10);
+    // A worker claims leaf 10 and stalls.
+    expect(Atomics.compareExchange(new Int32Array(pipe.shared.ctrl), RC_CLAIM, 10, 11)).toBe(10);
+    const refs = pool.refs;
+    const { root, byWorkers } = pipe.root(encoded);
+    expect(hex(root)).toBe(want);
+    expect(byWorkers).toBe(10);
+    expect(pool.refs).toBeUndefined();
+    expect(new ReceiptsPipeline(4, pool).shared.refs).not.toBe(refs);
+  });
+});
