@@ -7,6 +7,7 @@
  * host calls per evmone µs; `host` = the rest (host-heavy). Host calls are mevmc's count for the run.
  */
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export interface EvmoneReference {
@@ -58,13 +59,31 @@ const SETS: { name: string; test: (r: BenchRow) => boolean }[] = [
   { name: 'tiny calls (evmone < 0.1 ms)', test: (r) => r.set === 'tiny' },
 ];
 
+/** This machine as the reference names its own: `2 vCPU AMD EPYC …`. */
+export function thisMachine(): string {
+  const c = cpus();
+  return `${c.length} vCPU ${c[0]?.model.trim() || 'unknown CPU'}`;
+}
+
+const VENDORS = ['Intel', 'AMD', 'Apple', 'ARM', 'Ampere', 'Graviton'];
+/**
+ * Whether this machine's CPU is of another vendor than the reference's: ratios against a fixed column then say as much
+ * about the two CPUs as about mevmc (the same commit read 1.6–2.5× lower against the Intel-measured column on an AMD
+ * EPYC: weierstrudel/15 1.8 → 3.0–4.6 ms, Fib.fib 0.48 → 0.68–0.80 ms).
+ */
+export function otherVendor(machine: string, refMachine: string): boolean {
+  const v = VENDORS.find((x) => machine.includes(x));
+  return v !== undefined && VENDORS.some((x) => refMachine.includes(x)) && !refMachine.includes(v);
+}
+
 /** Geomeans per set of evmone / mevmc (first call, steady state, native) and of @ethereumjs / mevmc steady. */
-export function formatGeomeans(rows: BenchRow[], ref: EvmoneReference): string[] {
+export function formatGeomeans(rows: BenchRow[], ref: EvmoneReference, machine = thisMachine()): string[] {
   const pad = (s: string, n: number) => s.padStart(n);
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
   const out = [
     '',
-    `geomean of evmone ${ref.evmone} time / mevmc time (> 1 = mevmc faster; evmone measured ${ref.date}, ${ref.machine})`,
+    `geomean of evmone ${ref.evmone} time / mevmc time (> 1 = mevmc faster; evmone measured ${ref.date}, ${ref.machine}; this run: ${machine})`,
+    ...(otherVendor(machine, ref.machine) ? ['note: this CPU is not the kind the evmone column was measured on: compare ratios only with runs on the same kind of CPU'] : []),
     `${'set'.padEnd(56)}${pad('n', 4)}${pad('wasm 1st', 10)}${pad('wasm', 8)}${pad('native', 8)}${pad('ejs/wasm', 10)}`,
   ];
   for (const s of SETS) {
