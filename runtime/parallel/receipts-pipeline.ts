@@ -187,9 +187,10 @@ export class ReceiptsPipeline {
 
 /**
  * A worker's side: hash published leaves until every leaf is claimed or the coordinator has ended (it hashes the
- * rest), or after `max` leaves. Waits for more receipts in short sleeps. Returns how many leaves this thread hashed.
+ * rest), or after `max` leaves; with `wait`, sleeps briefly for more receipts, else returns when none is published.
+ * Returns how many leaves this thread hashed.
  */
-export function hashLeaves(s: ReceiptsShared, max = Infinity): number {
+export function hashLeaves(s: ReceiptsShared, max = Infinity, wait = true): number {
   const ctrl = new Int32Array(s.ctrl);
   const bytes = new Uint8Array(s.bytes);
   const ends = new Int32Array(s.ends);
@@ -203,7 +204,7 @@ export function hashLeaves(s: ReceiptsShared, max = Infinity): number {
     if (k >= s.n) break;
     const published = Atomics.load(ctrl, RC_PUBLISHED);
     if (k >= published) {
-      if (Atomics.load(ctrl, RC_END) !== 0) break;
+      if (!wait || Atomics.load(ctrl, RC_END) !== 0) break;
       // No notify from the coordinator (a futex wake per commit cost it more than this saves): batches of receipts.
       Atomics.wait(ctrl, RC_PUBLISHED, published, 1);
       continue;
