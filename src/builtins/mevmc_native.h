@@ -213,6 +213,26 @@ static inline uint64_t mevmc_divrem_limb(uint64_t *q, const uint64_t *u, uint64_
 #endif
 }
 
+#ifdef U256_UDIV128
+/*
+ * floor(u / v) for 2^64 <= v < 2^128 (the quotient fits one limb), with one `divq`: the divisor's top 64 bits after
+ * normalising by s = clz(v's high limb) divide u / 2 (so the quotient fits), which gives the quotient shifted or one
+ * above; one product and compare settle it (the 128-by-128 division of Hacker's Delight, 9-5).
+ */
+static inline uint64_t mevmc_div128_big(mevmc_u128 u, mevmc_u128 v) {
+  uint64_t vh = (uint64_t)(v >> 64);
+  int s = __builtin_clzll(vh);
+  uint64_t vt = (uint64_t)((v << s) >> 64), unused;
+  mevmc_u128 u1 = u >> 1; /* below 2^127, so its high limb is below vt: divq cannot overflow */
+  uint64_t q1 = U256_UDIV128((uint64_t)(u1 >> 64), (uint64_t)u1, vt, &unused);
+  (void)unused;
+  uint64_t q = q1 >> (63 - s); /* q1·2^s / 2^63: floor(u / v) or one above it, unless 0 */
+  if (q != 0) q--;
+  if (u - (mevmc_u128)q * v >= v) q++;
+  return q;
+}
+#endif
+
 /*
  * DIV/MOD/SDIV/SMOD (op) past the inline fast paths. A divisor whose magnitude fits one limb (a full word by an int8 or
  * int16: corpus Signed.mix; fixed-point scales) divides limb by limb, else div_core.h's Knuth D. One call, the words
@@ -238,6 +258,24 @@ MEVMC_NATIVE_SLOW w256 mevmc_w_divmod_slow8(MEVMC_LIMB_PARAMS(a_), MEVMC_LIMB_PA
     }
     return mevmc_w_from_u256(t);
   }
+#ifdef U256_UDIV128
+  if ((x.w[2] | x.w[3] | y.w[2] | y.w[3]) == 0 && y.w[1] != 0) {
+    /* Both magnitudes below 2^128, the divisor at least 2^64 (fixed-point products divided by scaled values:
+     * evm-benchmarks snailtracer's SDIVs, 21k a run, went through Knuth D over 32-bit digits). */
+    mevmc_u128 u = (mevmc_u128)x.w[1] << 64 | x.w[0], v = (mevmc_u128)y.w[1] << 64 | y.w[0];
+    uint64_t q = mevmc_div128_big(u, v);
+    mevmc_u128 r = u - (mevmc_u128)q * v;
+    u256 t = u256_zero();
+    if (op == U256_OP_DIV || op == U256_OP_SDIV) {
+      t.w[0] = q;
+      if (na ^ nb) u256_neg(&t);
+    } else {
+      t.w[0] = (uint64_t)r, t.w[1] = (uint64_t)(r >> 64);
+      if (na) u256_neg(&t);
+    }
+    return mevmc_w_from_u256(t);
+  }
+#endif
   return mevmc_w_from_u256(u256_divmod_op(mevmc_w_to_u256(a), mevmc_w_to_u256(b), op));
 }
 #define mevmc_w_divmod_slow(a, b, op) mevmc_w_divmod_slow8(MEVMC_LIMBS(a), MEVMC_LIMBS(b), (op))

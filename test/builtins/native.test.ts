@@ -233,6 +233,16 @@ describe.skipIf(!tc)('mevmc_native.h', () => {
             reqs.push([name, x, d], [name, (TWO_256 - x) & MASK, d], [name, x >> BigInt(64 * rng.int(4)), d]);
           }
         }
+        // magnitudes below 2^128 with a divisor of two limbs (mevmc_div128_big: one normalised divq, then a fix-up
+        // of the estimate): either sign, quotients of 0, 1 and 2^64 - 1, divisors at the limb and normalisation edges
+        const big = [1n << 64n, (1n << 64n) + 1n, (1n << 65n) - 1n, 1n << 127n, (1n << 127n) + 1n, (1n << 128n) - 1n];
+        const neg = (v: bigint) => (TWO_256 - v) & MASK;
+        for (let i = 0; i < 1500; i++) {
+          const v = i < big.length * 20 ? big[i % big.length] : (rng.word() >> BigInt(128 + rng.int(64))) | (1n << 64n);
+          const u = [rng.word() >> 128n, v, v - 1n, v * BigInt(1 + rng.int(1000)) + BigInt(rng.int(3)), v * MAX64 < 1n << 128n ? v * MAX64 : v][i % 5];
+          const u128 = u & ((1n << 128n) - 1n);
+          reqs.push([name, u128, v], [name, neg(u128), v], [name, u128, neg(v)], [name, neg(u128), neg(v)]);
+        }
       }
       const got = words(reqs);
       const bad = new Mismatches();

@@ -33,7 +33,7 @@ export interface CArtifact {
 }
 
 /** Bump when generated code changes meaning, so stale caches are never used. */
-export const C_BACKEND_VERSION = 'mevmc-c-11';
+export const C_BACKEND_VERSION = 'mevmc-c-12';
 
 const EXPORT = '__attribute__((visibility("default")))';
 
