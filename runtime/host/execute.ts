@@ -6,7 +6,7 @@
  * than an EVM result — except a `StateBackendError` (the backend cannot serve the state), which the caller
  * gets as it was thrown.
  */
-import { CTX, CTX_SIZE, Ctx, CtxFlag, ENV, EVM_MEMORY_BASE, isNormalStatus, Status } from '../../src/abi/context.ts';
+import { CALLDATA_BASE, CALLDATA_MAX, CTX, CTX_SIZE, Ctx, CtxFlag, ENV, EVM_MEMORY_BASE, isNormalStatus, Status } from '../../src/abi/context.ts';
 import { ENV_SLOTS, EnvSlot } from '../../src/abi/host.ts';
 import type { Fork } from '../../src/evm/forks.ts';
 import { CompilerNotLoadedError, type ContractInstance, type FrameBuffer } from '../loader/types.ts';
@@ -105,6 +105,18 @@ export function executeFrame(
   }
   dv.setUint32(ENV + 32 * EnvSlot.CalldataSize, msg.calldata.length, true);
   dv.setUint32(ENV + 32 * EnvSlot.CodeSize, code.length, true);
+  // Compiled wasm reads CALLDATALOAD words and CALLDATACOPY ranges from this copy and the 32 zero bytes after it
+  // (context.ts CALLDATA_BASE); a few words byte by byte. Of those 32 bytes only the ones an earlier frame in this
+  // memory may have left non-zero are cleared (none for a selector-only call after another one).
+  const cd = msg.calldata;
+  const n = cd.length;
+  if (n <= CALLDATA_MAX) {
+    if (n <= 64) for (let i = 0; i < n; i++) u8[CALLDATA_BASE + i] = cd[i];
+    else u8.set(cd, CALLDATA_BASE);
+    const dirty = mem.calldataDirty;
+    for (let i = n; i < dirty && i < n + 32; i++) u8[CALLDATA_BASE + i] = 0;
+    mem.calldataDirty = dirty > n + 32 ? dirty : n;
+  }
   inst.fns = host.imports();
   const rules = block.chainRules;
   if (rules?.volatileAccess && msg.address === rules.volatileContract) rules.volatileAccess('oracle', msg.caller);

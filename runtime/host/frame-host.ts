@@ -55,6 +55,8 @@ export class FrameMemory {
   envValue = false;
   envGasPrice = false;
   envReturnData = false;
+  /** The calldata area (context.ts CALLDATA_BASE) holds zeros from this offset on (executeFrame's calldata copies). */
+  calldataDirty = 0;
   constructor(readonly memory: FrameBuffer) {
     this.view = new DataView(memory.buffer);
     this.bytes = new Uint8Array(memory.buffer);

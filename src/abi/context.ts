@@ -11,6 +11,7 @@
  *   [SCRATCH, SCRATCH + SCRATCH_SIZE)  operand slots for builtin and host calls (8 words)
  *   [ENV, ENV + 512)                   environment words (address, caller, block fields …)
  *   [STACK_BASE, STACK_END)            EVM stack, 1024 words of 32 bytes, growing upwards
+ *   [CALLDATA_BASE, EVM_MEMORY_BASE)   the frame's calldata and 32 zero bytes when it fits (the host copies it)
  *   [EVM_MEMORY_BASE, …)               EVM memory, grown by `mevmc_expand`
  *
  * A 256-bit word is stored as 32 bytes little-endian (limb 0 = least significant u64), so a
@@ -35,8 +36,17 @@ export const STACK_BASE = 24576;
 export const STACK_LIMIT = 1024;
 /** One past the top of the EVM stack area. */
 export const STACK_END = STACK_BASE + STACK_LIMIT * 32;
+/**
+ * A copy of the frame's calldata when it has at most CALLDATA_MAX bytes, followed by 32 zero bytes (the host writes
+ * them before `run`, else nothing): wasm code reads CALLDATALOAD words (a word past the end from the zeros) and
+ * copies CALLDATACOPY ranges inside the calldata from here instead of calling the host. Bytes past those 32 are
+ * stale (an earlier frame's).
+ */
+export const CALLDATA_BASE = STACK_END;
 /** Address of EVM memory byte 0. */
 export const EVM_MEMORY_BASE = 65536;
+/** Longest calldata copied to CALLDATA_BASE (its 32 zero bytes after it end at EVM_MEMORY_BASE). */
+export const CALLDATA_MAX = EVM_MEMORY_BASE - CALLDATA_BASE - 32;
 /**
  * Largest EVM memory mevmc will allocate (bytes). An access beyond it halts with out-of-gas when
  * the gas could not pay for this much memory anyway (exact EVM behaviour, since memory cost is

@@ -25,7 +25,9 @@ export function generatedBlocks(): Record<string, string> {
     ['CTX', L.CTX, 'execution context (fields below)'], ['CTX_SIZE', L.CTX_SIZE, 'bytes reserved for it'],
     ['SCRATCH', L.SCRATCH, 'operand words of builtin and host calls'], ['SCRATCH_SIZE', L.SCRATCH_SIZE, '8 words'],
     ['ENV', L.ENV, `environment words: ${ENV_SLOTS} × 32 bytes`], ['STACK_BASE', L.STACK_BASE, 'EVM stack bottom, growing upwards'],
-    ['STACK_END', L.STACK_END, `one past its top (${L.STACK_LIMIT} words)`], ['EVM_MEMORY_BASE', L.EVM_MEMORY_BASE, 'EVM memory byte 0'],
+    ['STACK_END', L.STACK_END, `one past its top (${L.STACK_LIMIT} words)`],
+    ['CALLDATA_BASE', L.CALLDATA_BASE, 'the frame\'s calldata and 32 zero bytes, written by the host when at most CALLDATA_MAX bytes (wasm CALLDATALOAD and CALLDATACOPY read them)'],
+    ['CALLDATA_MAX', L.CALLDATA_MAX, 'longest calldata copied there'], ['EVM_MEMORY_BASE', L.EVM_MEMORY_BASE, 'EVM memory byte 0'],
     ['MAX_EVM_MEMORY', L.MAX_EVM_MEMORY, 'most EVM memory a frame allocates (bytes)'],
   ] as const;
   const ctxDoc: Record<keyof typeof L.Ctx, string> = {

@@ -16,8 +16,11 @@ import { stateCache } from '../../runtime/state/state-cache.ts';
 import { asmBytes } from '../helpers/asm.ts';
 import { mkCase } from '../helpers/engines.ts';
 
-/** Opcodes the compiled code reaches the host for in this test's program: CALLDATALOAD, SLOAD, SSTORE, TLOAD, TSTORE, LOG0–LOG4. */
-const HOST_OPS = new Set([0x35, 0x54, 0x55, 0x5c, 0x5d, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4]);
+/**
+ * Opcodes the compiled code reaches the host for in this test's program: SLOAD, SSTORE, TLOAD, TSTORE, LOG0–LOG4. Its
+ * CALLDATALOAD reads a word inside the calldata, which wasm code loads from the frame's calldata copy itself.
+ */
+const HOST_OPS = new Set([0x54, 0x55, 0x5c, 0x5d, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4]);
 
 /** n rounds of SLOAD/SSTORE/TSTORE/TLOAD and a LOG1 every round (n from calldata), then STOP. */
 const LOOP = asmBytes(`
@@ -37,7 +40,7 @@ describe('bench columns', () => {
       const c = mkCase({ code: LOOP, calldata: n.toString(16).padStart(64, '0'), gas: '10000000', fork: 'cancun' });
       let expected = 0;
       await runReference(c, { onStep: (s) => { if (HOST_OPS.has(s.op)) expected++; } });
-      expect(expected).toBe(1 + 5 * n); // the program is what it says
+      expect(expected).toBe(5 * n); // the program is what it says
       const tally = countHostCalls(c, loader);
       expect(tally.calls).toBe(expected);
       // SLOAD/SSTORE/TLOAD/TSTORE and LOG never reach JS with the state cache on (5 per round): only the rest is timed.

@@ -3,7 +3,7 @@
  * wasm into the current block. Pure ops are folded when constant, inlined when cheap, and call a
  * builtin otherwise; anything touching the environment or state is a host import (src/abi/host.ts).
  */
-import { CTX, Ctx, ENV, EVM_MEMORY_BASE, SCRATCH, Status } from '../../abi/context.ts';
+import { CALLDATA_BASE, CALLDATA_MAX, CTX, Ctx, ENV, EVM_MEMORY_BASE, SCRATCH, Status } from '../../abi/context.ts';
 import { ENV_OPCODES, VOLATILE_ENV_OPCODES } from '../../abi/host.ts';
 import { evalPure } from '../../evm/arith.ts';
 import { Fork } from '../../evm/forks.ts';
@@ -446,7 +446,17 @@ function compileMemoryOp(bb: BlockBuilder, cx: LowerContext, op: number): Contin
       expandMemory(bb, cx, dst, len);
       chargeWords(bb, len, G.copyWord);
       const name = op === Op.CALLDATACOPY ? 'mevmc_calldatacopy' : 'mevmc_codecopy';
-      whenNonZero(bb, len, () => cx.call(name, [memAddr(bb, dst), bb.get(off.limbs[0]), highBits(bb, off), m.i32.wrap(bb.get(len.limbs[0]))], 'none'));
+      const host = () => cx.call(name, [memAddr(bb, dst), bb.get(off.limbs[0]), highBits(bb, off), m.i32.wrap(bb.get(len.limbs[0]))], 'none');
+      const k = valueConst(off);
+      if (op === Op.CODECOPY || (k !== undefined && k >= BigInt(CALLDATA_MAX))) {
+        whenNonZero(bb, len, host);
+        return true;
+      }
+      // A range inside the calldata copy (the memory expansion above bounds len): copied here; else the host pads.
+      whenNonZero(bb, len, () => {
+        const { lo, inside } = insideCalldata(bb, off, m.i64.extend_u(m.i32.wrap(bb.get(len.limbs[0]))));
+        return m.if(inside, m.memory.copy(memAddr(bb, dst), m.i32.add(m.i32.const(CALLDATA_BASE), m.i32.wrap(m.local.get(lo, i64))), m.i32.wrap(bb.get(len.limbs[0]))), host());
+      });
       return true;
     }
     case Op.RETURNDATACOPY: {
@@ -499,6 +509,28 @@ function checkStatus(bb: BlockBuilder, call: Expr): void {
   bb.emit(m.if(m.local.get(2, i32), m.return(m.local.get(2, i32))));
 }
 
+/** A local with the calldata size (Ctx.calldataSize, a u32: the low half of the u64 there). */
+function calldataLength(bb: BlockBuilder): number {
+  const m = bb.m;
+  return bb.temp(m.i64.and(m.i64.load(Ctx.calldataSize, 4, m.i32.const(CTX)), m.i64.const(0xffffffffn)));
+}
+
+/**
+ * Whether `size` (an i64 below 2^32) bytes at `off` lie inside the frame's calldata copy (CALLDATA_BASE: only
+ * calldata of at most CALLDATA_MAX bytes is copied), and a local with the offset's low limb.
+ */
+function insideCalldata(bb: BlockBuilder, off: Value, size: Expr): { lo: number; inside: Expr } {
+  const m = bb.m;
+  const len = calldataLength(bb);
+  const lo = bb.temp(bb.get(off.limbs[0]));
+  const max = () => m.i64.const(BigInt(CALLDATA_MAX));
+  // lo < CALLDATA_MAX and size < 2^32: the sum does not wrap.
+  const inside = m.i32.and(
+    m.i32.and(m.i64.lt_u(m.local.get(lo, i64), max()), m.i32.eqz(highBits(bb, off))),
+    m.i32.and(m.i64.le_u(m.i64.add(m.local.get(lo, i64), size), m.local.get(len, i64)), m.i64.le_u(m.local.get(len, i64), max())));
+  return { lo, inside };
+}
+
 function compileEnv(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
   const m = bb.m;
   const slot = ENV_OPCODES[op];
@@ -515,8 +547,18 @@ function compileEnv(bb: BlockBuilder, cx: LowerContext, op: number): Continues {
   };
   switch (op) {
     case Op.CALLDATALOAD: {
+      // From the calldata copy (context.ts CALLDATA_BASE): the word at the offset when it starts inside the calldata,
+      // else the 32 zero bytes the host leaves after it; two 16-byte halves reversed into the scratch word, as MLOAD
+      // does. The host only for calldata too long to copy. A host call per CALLDATALOAD was most of the JS host calls
+      // of small calls (swap_math: 6 of 6; a selector-only call's dispatch: its one).
       const off = bb.pop();
-      bb.emit(cx.call('mevmc_calldataload', [m.i32.const(SCRATCH), bb.get(off.limbs[0]), highBits(bb, off)], 'none'));
+      const len = calldataLength(bb);
+      const at = bb.temp(m.select(m.i32.and(m.i32.eqz(highBits(bb, off)), m.i64.lt_u(bb.get(off.limbs[0]), m.local.get(len, i64))),
+        bb.get(off.limbs[0]), m.local.get(len, i64)));
+      const half = (from: number, to: number) => m.v128.store(to, 1, m.i32.const(SCRATCH),
+        m.i8x16.swizzle(m.v128.load(CALLDATA_BASE + from, 1, m.i32.wrap(m.local.get(at, i64))), m.local.get(LOCAL_BSWAP, binaryen.v128)));
+      bb.emit(m.if(m.i64.le_u(m.local.get(len, i64), m.i64.const(BigInt(CALLDATA_MAX))), m.block(null, [half(16, 0), half(0, 16)]),
+        cx.call('mevmc_calldataload', [m.i32.const(SCRATCH), bb.get(off.limbs[0]), highBits(bb, off)], 'none')));
       bb.push(bb.loadWord(SCRATCH));
       return true;
     }
