@@ -57,6 +57,28 @@ function frameMemory(b: FrameBuffer): FrameMemory {
   return m;
 }
 const EMPTY = new Uint8Array(0);
+
+/**
+ * A new array for a frame's output. Above 64 bytes V8 gives a `new Uint8Array(len)` its own off-heap buffer (calloc,
+ * an ArrayBuffer extension the GC sweeps: ~0.5 µs, against ~0.06 µs at 64 bytes), a fifth of a swap_math call
+ * (128-byte output); outputs up to OUTPUT_SHARED bytes are views into a shared chunk instead (each its own range, so
+ * a chunk lives as long as any output in it: at most OUTPUT_CHUNK bytes per retained output).
+ */
+const OUTPUT_SHARED = 1024;
+const OUTPUT_CHUNK = 16384;
+let outputChunk = new ArrayBuffer(0);
+let outputUsed = 0;
+function outputBytes(len: number): Uint8Array<ArrayBuffer> {
+  if (len <= 64 || len > OUTPUT_SHARED) return new Uint8Array(len);
+  if (outputUsed + len > outputChunk.byteLength) {
+    outputChunk = new ArrayBuffer(OUTPUT_CHUNK);
+    outputUsed = 0;
+  }
+  const out = new Uint8Array(outputChunk, outputUsed, len);
+  outputUsed += len;
+  return out;
+}
+
 /** Written into each frame's context: the KECCAK256 memo serves only the frame that filled it (keccak.c). */
 let frameSerial = 0;
 
@@ -145,7 +167,7 @@ export function executeFrame(
     if (len !== 0) {
       const u8 = mem.u8();
       const from = EVM_MEMORY_BASE + off;
-      output = new Uint8Array(len);
+      output = outputBytes(len);
       if (len <= 64) for (let i = 0; i < len; i++) output[i] = u8[from + i];
       else output.set(u8.subarray(from, from + len));
     }
