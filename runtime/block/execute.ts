@@ -283,6 +283,12 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
       });
       parallel = run.stats;
       pipelinedRoot = run.receiptsRoot;
+      if (!opts.pool && pipelinedRoot) {
+        // A pool of this block only: the root is finished before its threads go (a leaf a thread held when terminated
+        // would otherwise be waited for).
+        const root = pipelinedRoot();
+        pipelinedRoot = () => root;
+      }
     } finally {
       if (!opts.pool) await pool.close();
     }

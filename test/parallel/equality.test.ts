@@ -212,6 +212,9 @@ describe('parallel ≡ sequential on a block built for conflicts', () => {
       }
       if (fork >= Fork.SpuriousDragon) expect(seq.txs[0].diff.has(COINBASE)).toBe(false); // empty coinbase, fee 0: not created
       else expect(seq.txs[0].diff.get(COINBASE)?.after).toEqual({ balance: 0n, nonce: 0n, code: new Uint8Array(0) });
+      // A pool for this block only (`workers: 2`): its threads hash receipt leaves and are closed with the block.
+      const once = await withLimit(executeBlock(block, fresh(), { loader, fork, workers: 2, parallel: { minDispatchedGas: 0n, minPipelinedReceipts: 1 } }), `${name} workers: 2`);
+      expect(comparable(once)).toEqual(comparable(seq));
     });
   }
 });
