@@ -96,6 +96,11 @@ function build(items: [Uint8Array, Uint8Array][], lo: number, hi: number, depth:
     payload += c.length - 1;
     i = j;
   }
+  return branch(children, payload);
+}
+
+/** A branch node: 16 children (an absent one is the empty string 0x80) and an empty value; `payload` its RLP payload length. */
+function branch(children: (Uint8Array | undefined)[], payload: number): Uint8Array {
   const out = new Uint8Array(headerLength(payload) + payload);
   let at = writeHeader(out, 0, payload, 0xc0);
   for (let k = 0; k < 16; k++) {
@@ -288,18 +293,7 @@ export class IndexTrie {
       payload += c.length - 1;
       i = j;
     }
-    const out = new Uint8Array(headerLength(payload) + payload);
-    let at = writeHeader(out, 0, payload, 0xc0);
-    for (let k = 0; k < 16; k++) {
-      const c = children[k];
-      if (c === undefined) out[at++] = 0x80;
-      else {
-        out.set(c, at);
-        at += c.length;
-      }
-    }
-    out[at] = 0x80;
-    return out;
+    return branch(children, payload);
   }
 
   private child(refOf: (i: number) => Uint8Array, lo: number, hi: number, depth: number): Uint8Array {
