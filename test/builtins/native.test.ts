@@ -349,6 +349,33 @@ describe.skipIf(!tc)('mevmc_native.h', () => {
     expect(out[0]).toBe('c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');
   });
 
+  it('KECCAK256 of 32 and 64 bytes through the memo: repeats, more inputs than slots, a 64-byte input and its 32-byte prefix, inputs one bit apart', () => {
+    const rng = new Rng(0x3e30);
+    const random = (n: number) => Uint8Array.from({ length: n }, () => Number(rng.u64() & 0xffn));
+    const distinct: Uint8Array[] = [];
+    for (let i = 0; i < 40; i++) {
+      const d = random(64);
+      distinct.push(d, d.slice(0, 32)); // same first 32 bytes, other length
+      const flipped = d.slice();
+      flipped[rng.int(64)] ^= 1 << rng.int(8); // one bit apart (same slot or not)
+      distinct.push(flipped);
+    }
+    // a word alone and followed by 32 zero bytes: the same zero-padded input, told apart by its length
+    for (let i = 0; i < 4; i++) {
+      const w = random(32);
+      distinct.push(w, Uint8Array.from([...w, ...new Uint8Array(32)]));
+    }
+    // a Solidity slot word: 31 zero bytes and the slot number, hashed again and again
+    for (let s = 0; s < 4; s++) distinct.push(Uint8Array.from({ length: 32 }, (_, k) => (k === 31 ? s : 0)));
+    // each input several times in a shuffled order: hits, misses and evictions (16 slots) interleaved
+    const inputs: Uint8Array[] = [];
+    for (let r = 0; r < 5; r++) for (const d of distinct) inputs.push(distinct[rng.int(distinct.length)], d);
+    const out = run(inputs.map((d) => `keccak ${Buffer.from(d).toString('hex')}`));
+    const bad = new Mismatches();
+    inputs.forEach((d, i) => bad.check(`keccak of ${d.length} bytes ${Buffer.from(d).toString('hex')}`, out[i], Buffer.from(keccak_256(d)).toString('hex')));
+    expect(bad.list).toEqual([]);
+  });
+
   describe('mevmc_w_expand', () => {
     const cost = (w: bigint): bigint => 3n * w + (w * w) / 512n;
     const wordsOf = (end: bigint): bigint => (end + 31n) / 32n;

@@ -33,7 +33,7 @@ export interface CArtifact {
 }
 
 /** Bump when generated code changes meaning, so stale caches are never used. */
-export const C_BACKEND_VERSION = 'mevmc-c-12';
+export const C_BACKEND_VERSION = 'mevmc-c-13';
 
 const EXPORT = '__attribute__((visibility("default")))';
 
