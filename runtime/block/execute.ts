@@ -138,15 +138,22 @@ class LocalOutcome implements TxOutcome {
     private readonly type: number, private readonly cumulative: bigint,
     /** Byzantium on: the status; before it undefined (then `postStateRoot`, when the caller computes one). */
     private readonly status: 0 | 1 | undefined, private readonly postStateRoot: Uint8Array | undefined,
-    /** The receipt's bloom when the transaction logged (undefined: all zero). */
-    private readonly bloom: Uint8Array | undefined,
+    /** The receipt's bloom when the transaction logged (undefined: all zero, or not computed yet — see settleBloom). */
+    private bloom: Uint8Array | undefined,
   ) {}
   get receipt(): Receipt {
-    return (this.rec ??= this.make(this.bloom ?? new Uint8Array(BLOOM_BYTES)));
+    return (this.rec ??= this.make(this.ownBloom() ?? new Uint8Array(BLOOM_BYTES)));
   }
   /** The receipt's consensus encoding, without building the receipt when nobody read it. */
   encodedReceipt(): Uint8Array {
-    return encodeReceipt(this.rec ?? this.make(this.bloom ?? ZERO_BLOOM));
+    return encodeReceipt(this.rec ?? this.make(this.ownBloom() ?? ZERO_BLOOM));
+  }
+  /** The bloom of a receipt whose block left it to the receipts pipeline, OR-ed into the block's `into` now. */
+  settleBloom(into: Uint8Array): void {
+    if (!this.bloom && this.result.logs.length) this.bloom = logsBloom(this.result.logs, into);
+  }
+  private ownBloom(): Uint8Array | undefined {
+    return this.bloom ?? (this.result.logs.length ? (this.bloom = logsBloom(this.result.logs)) : undefined);
   }
   receiptParts(): ReceiptParts {
     return { type: this.type, status: this.status === 1 ? 1 : 0, cumulative: this.cumulative, bloom: this.bloom, bloomAt: 0, logs: this.result.logs };
@@ -211,6 +218,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   const bloom = new Uint8Array(BLOOM_BYTES);
   let cumulative = 0n;
   let blobGasUsed = 0n;
+  let bloomsLater = false;
   const maxBlobGas = blobs ? GAS_PER_BLOB * BigInt(blobs.max) : 0n;
   const checkGas = (i: number): void => {
     const tx = block.transactions[i];
@@ -226,7 +234,8 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     // The block's bloom is OR-ed while each receipt's is built (no second pass over 256 bytes per transaction).
     // A parallel worker's result brings its receipt's bloom; without logs the receipt's is all zero (built when read).
     if (txBloom) orBloom(bloom, txBloom);
-    const own = txBloom ?? (result.logs.length ? logsBloom(result.logs, bloom) : undefined);
+    // With the receipts pipeline, the bloom of a receipt made here is computed where its leaf is hashed.
+    const own = txBloom ?? (result.logs.length && !bloomsLater ? logsBloom(result.logs, bloom) : undefined);
     const status = fork >= Fork.Byzantium ? (result.status === 'success' ? 1 : 0) : undefined;
     const root = status === undefined && opts.intermediateStateRoot ? opts.intermediateStateRoot(world) : undefined;
     txs.push(new LocalOutcome(result, diff, kind, execMs, tx.type, cumulative, status, root, own));
@@ -262,7 +271,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     return diff;
   };
   let parallel: ParallelStats | undefined;
-  let pipelinedRoot: (() => Uint8Array) | undefined;
+  let pipelined: (() => { root: Uint8Array; bloom: Uint8Array }) | undefined;
   const pool = opts.pool ?? ((opts.workers ?? 1) > 1 ? new ParallelPool(opts.workers!, poolSpecOf(inner)) : undefined);
   if (pool) {
     try {
@@ -275,6 +284,10 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
           ...(fork >= Fork.Byzantium ? {
             receiptOf: (i: number) => (txs[i] as TxOutcome & EncodesReceipt).encodedReceipt(),
             receiptPartsOf: (i: number) => (txs[i] as TxOutcome & EncodesReceipt).receiptParts(),
+            deferBlooms: () => {
+              bloomsLater = true;
+            },
+            settleBloom: (i: number) => (txs[i] as LocalOutcome).settleBloom(bloom),
           } : {}),
         },
         delay: opts.parallel?.delayMs ? { maxMs: opts.parallel.delayMs } : undefined, minDispatched: opts.parallel?.minDispatched,
@@ -282,12 +295,12 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
         keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch, minPipelinedReceipts: opts.parallel?.minPipelinedReceipts, preDiffs: [systemDiff],
       });
       parallel = run.stats;
-      pipelinedRoot = run.receiptsRoot;
-      if (!opts.pool && pipelinedRoot) {
+      pipelined = run.receipts;
+      if (!opts.pool && pipelined) {
         // A pool of this block only: the root is finished before its threads go (a leaf a thread held when terminated
         // would otherwise be waited for).
-        const root = pipelinedRoot();
-        pipelinedRoot = () => root;
+        const done = pipelined();
+        pipelined = () => done;
       }
     } finally {
       if (!opts.pool) await pool.close();
@@ -324,9 +337,11 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   const total = performance.now() - t0;
 
   const withRoots = fork >= Fork.Byzantium || opts.intermediateStateRoot !== undefined;
+  const fromPipeline = pipelined?.();
+  if (fromPipeline) orBloom(bloom, fromPipeline.bloom);
   return {
     fork, gasUsed: cumulative, blobGasUsed, logsBloom: bloom,
-    receiptsRoot: withRoots ? (pipelinedRoot?.() ?? receiptsRootOf(txs)) : undefined,
+    receiptsRoot: withRoots ? (fromPipeline?.root ?? receiptsRootOf(txs)) : undefined,
     txs, systemDiff, finalDiff, execMs: total - loader.compileMs - (parallel?.startMs ?? 0), compileMs: loader.compileMs,
     contracts: { compiled: loader.compiled, fromDisk: loader.fromDisk },
     ...(parallel ? { parallel } : {}),

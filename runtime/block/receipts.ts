@@ -60,6 +60,24 @@ function topicBitsOf(t: Uint8Array, at = 0): number {
   return bits;
 }
 
+/** An address's bloom bits from its 20 bytes at `a[at]`, cached as topics are (by the last 6 bytes, the rest compared). */
+const addressBytesBits = new Map<number, { bytes: Uint8Array; bits: number }>();
+function addressBitsAt(a: Uint8Array, at: number): number {
+  const key = ((a[at + 14] << 8) | a[at + 15]) * 0x100000000 + (((a[at + 16] << 24) | (a[at + 17] << 16) | (a[at + 18] << 8) | a[at + 19]) >>> 0);
+  const e = addressBytesBits.get(key);
+  if (e !== undefined) {
+    let k = 0;
+    while (k < 14 && e.bytes[k] === a[at + k]) k++;
+    if (k === 14) return e.bits;
+    return bloomBits(a.subarray(at, at + 20));
+  }
+  if (addressBytesBits.size >= BITS_CACHE_LIMIT) addressBytesBits.clear();
+  const bytes = a.slice(at, at + 20);
+  const bits = bloomBits(bytes);
+  addressBytesBits.set(key, { bytes, bits });
+  return bits;
+}
+
 function cachedBits<K>(cache: Map<K, number>, key: K, bytes: (k: K) => Uint8Array): number {
   let b = cache.get(key);
   if (b === undefined) {
@@ -101,6 +119,37 @@ export function logsBloom(logs: readonly Log[], also?: Uint8Array): Uint8Array {
     }
   }
   return bloom;
+}
+
+/** Where an RLP item's payload starts and how long it is: [start, length]. */
+function rlpItem(b: Uint8Array, at: number): [number, number] {
+  const h = b[at];
+  if (h < 0x80) return [at, 1];
+  if (h < 0xb8) return [at + 1, h - 0x80];
+  if (h < 0xc0) return rlpLong(b, at, h - 0xb7);
+  if (h < 0xf8) return [at + 1, h - 0xc0];
+  return rlpLong(b, at, h - 0xf7);
+}
+function rlpLong(b: Uint8Array, at: number, k: number): [number, number] {
+  let len = 0;
+  for (let i = 1; i <= k; i++) len = len * 256 + b[at + i];
+  return [at + 1 + k, len];
+}
+
+/**
+ * Set into `bloom` the bits of the logs whose RLP list (writeLogsRlp) is `rlp[at, end)`: what logsBloom gives for the
+ * same logs, read from their encoding (the receipts pipeline's workers get logs only as bytes).
+ */
+export function bloomOfLogsRlp(rlp: Uint8Array, at: number, end: number, bloom: Uint8Array): void {
+  const [first, listLen] = rlpItem(rlp, at);
+  for (let p = first; p < first + listLen && p < end; ) {
+    const [logAt, logLen] = rlpItem(rlp, p);
+    const [addrAt, addrLen] = rlpItem(rlp, logAt);
+    setBits(bloom, addrLen === 20 ? addressBitsAt(rlp, addrAt) : bloomBits(rlp.subarray(addrAt, addrAt + addrLen)));
+    const [topicsAt, topicsLen] = rlpItem(rlp, addrAt + addrLen);
+    for (let t = topicsAt; t < topicsAt + topicsLen; t += 33) setBits(bloom, topicBitsOf(rlp, t + 1));
+    p = logAt + logLen;
+  }
 }
 
 /** OR `b` (from byte `at`) into `into`. */

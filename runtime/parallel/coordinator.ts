@@ -72,13 +72,24 @@ export interface ParallelHooks {
   receiptOf?(i: number): Uint8Array;
   /** …and its parts (what the coordinator publishes for the workers to encode and hash); given with receiptOf. */
   receiptPartsOf?(i: number): ReceiptParts;
+  /**
+   * From now on, receipts of transactions run here leave their bloom to whoever hashes their leaf (called once the
+   * workers have nothing left to execute: while they speculate, the coordinator would compute them at the end anyway,
+   * without the address cache)…
+   */
+  deferBlooms?(): void;
+  /** …except transaction i's, which was not published: OR its bloom into the block's now. */
+  settleBloom?(i: number): void;
 }
 
 /** What a parallel run gives back: its statistics, and the receipts root when it was hashed along the way. */
 export interface ParallelOutcome {
   stats: ParallelStats;
-  /** Finish the receipts root (the leaves nobody hashed yet, then the branches); call once, after the block. */
-  receiptsRoot?: () => Uint8Array;
+  /**
+   * Finish the receipts root (the leaves nobody hashed yet, then the branches); call once, after the block. `bloom`:
+   * the blooms left to the leaves' hashers (deferBlooms), to OR into the block's.
+   */
+  receipts?: () => { root: Uint8Array; bloom: Uint8Array };
 }
 
 export interface ParallelRun {
@@ -243,15 +254,23 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
   };
   const minPipelined = Math.max(1, p.minPipelinedReceipts ?? MIN_PIPELINED_RECEIPTS);
   /** The receipts pipeline of this block, when there is a worker to hash and enough receipts to be worth it. */
-  const receiptsFor = (ws: PoolWorker[]): ReceiptsPipeline | undefined =>
-    hooks.receiptOf && hooks.receiptPartsOf && ws.length && n >= minPipelined ? new ReceiptsPipeline(n, p.pool.receipts) : undefined;
+  const receiptsFor = (ws: PoolWorker[]): ReceiptsPipeline | undefined => {
+    if (!hooks.receiptOf || !hooks.receiptPartsOf || !ws.length || n < minPipelined) return undefined;
+    return new ReceiptsPipeline(n, p.pool.receipts);
+  };
+  /** Publish committed transaction i's receipt (a deferred bloom that could not go is settled here). */
+  const publishReceipt = (pipe: ReceiptsPipeline | undefined, i: number): void => {
+    if (!pipe) return;
+    const r = hooks.receiptPartsOf!(i);
+    if (!pipe.publish(i, r) && !r.bloom && r.logs.length) hooks.settleBloom?.(i);
+  };
   const outcome = (pipe: ReceiptsPipeline | undefined): ParallelOutcome => ({
     stats,
     ...(pipe ? {
-      receiptsRoot: () => {
-        const { root, byWorkers } = pipe.root(hooks.receiptOf!);
+      receipts: () => {
+        const { root, byWorkers, bloom } = pipe.root(hooks.receiptOf!);
         stats.receiptLeavesByWorkers = byWorkers;
-        return root;
+        return { root, bloom };
       },
     } : {}),
   });
@@ -266,6 +285,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
       const ws = p.pool.workers();
       pipe = receiptsFor(ws);
       if (pipe) {
+        hooks.deferBlooms?.();
         const id = nextBlockId++;
         for (const w of ws) {
           w.listener = (m: FromWorker) => {
@@ -278,7 +298,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
     for (let i = 0; i < n; i++) {
       hooks.checkGas(i);
       hooks.runHere(i);
-      pipe?.publish(i, hooks.receiptPartsOf!(i));
+      publishReceipt(pipe, i);
     }
     return outcome(pipe);
   };
@@ -634,6 +654,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
     const measure = (i: number, speculative: boolean): void => {
       if (rule.add(lastExec, speculative) && !p.keepSpeculating) {
         speculating = false;
+        if (pipe) hooks.deferBlooms?.();
         stats.stoppedAt = i;
         stats.stopReason = 'hand-over';
         Atomics.store(ctrl, CTRL_STOP, 1);
@@ -644,7 +665,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
       hooks.checkGas(i);
       if (order[d] !== i) {
         append(i, exact(i));
-        pipe?.publish(i, hooks.receiptPartsOf!(i));
+        publishReceipt(pipe, i);
         if (speculating) measure(i, false);
         continue;
       }
@@ -671,7 +692,10 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
           checked = true;
           break;
         }
-        if (logFull) speculating = false;
+        if (logFull && speculating) {
+          speculating = false;
+          if (pipe) hooks.deferBlooms?.();
+        }
         // Not claimed yet: the coordinator takes it, on the exact committed state (nothing to validate).
         if (speculating && p.localBatch && Atomics.compareExchange(ctrl, CTRL_CLAIM, pos, pos + 1) === pos) {
           // Test option: the coordinator speculates a run of transactions on the state as it is now.
@@ -701,7 +725,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
         } else await waitForWorkers(i);
       }
       if (committed) append(i, committed);
-      pipe?.publish(i, hooks.receiptPartsOf!(i));
+      publishReceipt(pipe, i);
       if (speculating) measure(i, checked);
       Atomics.store(ctrl, CTRL_COMMITTED, d);
       const wakeAt = workers.length ? Atomics.load(ctrl, CTRL_WORKERS_WAKE_AT) : 0;
@@ -725,6 +749,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
       if (recent.length > STOP_WINDOW) recentConflicts -= recent.shift()! ? 1 : 0;
       if (speculating && recent.length === STOP_WINDOW && recentConflicts * 2 >= STOP_WINDOW) {
         speculating = false;
+        if (pipe) hooks.deferBlooms?.();
         stats.stoppedAt = i;
         stats.stopReason = 'conflicts';
         Atomics.store(ctrl, CTRL_STOP, 1);

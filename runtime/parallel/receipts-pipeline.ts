@@ -13,26 +13,52 @@
  * Atomics.store), and the coordinator recomputes any leaf whose length is still 0 after a short wait (a worker
  * stalled or gone never holds the block up).
  */
-import { BLOOM_BYTES, type ReceiptParts, logsPayload, statusReceiptLength, writeLogsRlp, writeStatusReceipt } from '../block/receipts.ts';
+import { BLOOM_BYTES, type ReceiptParts, bloomOfLogsRlp, logsPayload, statusReceiptLength, writeLogsRlp, writeStatusReceipt } from '../block/receipts.ts';
 import { headerLength } from '../state/rlp.ts';
 import { IndexTrie } from '../state/state-root.ts';
 
-/** A published receipt: u8 type, u8 status, u8 has-bloom, u8 0, u32 + u32 cumulative gas, [256-byte bloom], the logs' RLP list. */
+/**
+ * A published receipt: u8 type, u8 status, u8 bloom (0 none: no logs; 1 given, 256 bytes follow; 2 to compute from the
+ * logs — a transaction the coordinator ran leaves its bloom to whoever hashes the leaf), u8 0, u32 + u32 cumulative
+ * gas, [bloom], the logs' RLP list.
+ */
 const HEAD = 12;
 const ZERO_BLOOM = new Uint8Array(BLOOM_BYTES);
 const EMPTY_LIST = Uint8Array.of(0xc0);
 
-/** Encode the receipt published at `bytes[from, to)` into `out` (grown as needed); returns [out, length]. */
-function receiptFrom(bytes: Uint8Array, from: number, to: number, out: Uint8Array): [Uint8Array, number] {
+/** Scratch buffers of one thread's leaf encoding. */
+interface Scratch {
+  out: Uint8Array;
+  bloom: Uint8Array;
+}
+const scratch = (): Scratch => ({ out: new Uint8Array(1024), bloom: new Uint8Array(BLOOM_BYTES) });
+
+/**
+ * Encode the receipt published at `bytes[from, to)` into `s.out` (grown as needed); returns its length. A bloom left
+ * to compute is computed here and OR-ed into the block's (`blockBloom`, shared).
+ */
+function receiptFrom(bytes: Uint8Array, from: number, to: number, s: Scratch, blockBloom: Int32Array): number {
   const v = new DataView(bytes.buffer, bytes.byteOffset + from, HEAD);
   const cumulative = BigInt(v.getUint32(4, true)) + (BigInt(v.getUint32(8, true)) << 32n);
-  const hasBloom = bytes[from + 2] === 1;
-  const logsAt = from + HEAD + (hasBloom ? BLOOM_BYTES : 0);
+  const flag = bytes[from + 2];
+  const logsAt = from + HEAD + (flag === 1 ? BLOOM_BYTES : 0);
   const logs = logsAt < to ? bytes.subarray(logsAt, to) : EMPTY_LIST;
+  let bloom: Uint8Array = ZERO_BLOOM;
+  let bloomAt = 0;
+  if (flag === 1) {
+    bloom = bytes;
+    bloomAt = from + HEAD;
+  } else if (flag === 2) {
+    bloom = s.bloom;
+    bloom.fill(0);
+    bloomOfLogsRlp(bytes, logsAt, to, bloom);
+    const words = new Int32Array(bloom.buffer, bloom.byteOffset, BLOOM_BYTES / 4);
+    for (let k = 0; k < words.length; k++) if (words[k] !== 0) Atomics.or(blockBloom, k, words[k]);
+  }
   const len = statusReceiptLength(cumulative, logs.length, bytes[from]);
-  if (out.length < len) out = new Uint8Array(Math.max(len, 2 * out.length));
-  writeStatusReceipt(out, bytes[from], bytes[from + 1] === 1 ? 1 : 0, cumulative, hasBloom ? bytes : ZERO_BLOOM, hasBloom ? from + HEAD : 0, logs);
-  return [out, len];
+  if (s.out.length < len) s.out = new Uint8Array(Math.max(len, 2 * s.out.length));
+  writeStatusReceipt(s.out, bytes[from], bytes[from + 1] === 1 ? 1 : 0, cumulative, bloom, bloomAt, logs);
+  return len;
 }
 
 /** Control words (Int32Array over their own SharedArrayBuffer, one per block). */
@@ -62,6 +88,8 @@ export interface ReceiptsShared {
   /** Leaf references, 33 bytes apart, and their lengths (Int32; 0: not yet). */
   refs: SharedArrayBuffer;
   lens: SharedArrayBuffer;
+  /** The blooms computed by whoever hashed a leaf (flag 2), OR-ed together (Int32 words, Atomics.or). */
+  bloom: SharedArrayBuffer;
 }
 
 /** Buffers a pool keeps for its blocks' receipts (reused: at a block's end no worker reads them any more). */
@@ -83,7 +111,8 @@ export class ReceiptsPipeline {
   private readonly ctrl: Int32Array;
   private readonly bytes: Uint8Array;
   private readonly head: DataView;
-  private scratch: Uint8Array = new Uint8Array(1024);
+  private readonly blockBloom: Int32Array;
+  private readonly scratch = scratch();
   private readonly ends: Int32Array;
   private readonly refs: Uint8Array;
   private readonly lens: Int32Array;
@@ -98,7 +127,8 @@ export class ReceiptsPipeline {
     pool.ends = grow(pool.ends, 4 * n);
     pool.refs = grow(pool.refs, REF_BYTES * n);
     pool.lens = grow(pool.lens, 4 * n);
-    this.shared = { n, ctrl: new SharedArrayBuffer(4 * RC_WORDS), bytes: pool.bytes, ends: pool.ends, refs: pool.refs, lens: pool.lens };
+    this.shared = { n, ctrl: new SharedArrayBuffer(4 * RC_WORDS), bytes: pool.bytes, ends: pool.ends, refs: pool.refs, lens: pool.lens, bloom: new SharedArrayBuffer(BLOOM_BYTES) };
+    this.blockBloom = new Int32Array(this.shared.bloom);
     this.ctrl = new Int32Array(this.shared.ctrl);
     this.bytes = new Uint8Array(pool.bytes);
     this.head = new DataView(pool.bytes);
@@ -109,20 +139,24 @@ export class ReceiptsPipeline {
     this.trie = IndexTrie.of(n);
   }
 
-  /** Transaction i's receipt, final (called in block order, right after its commit): its parts, encoded by whoever hashes it. */
-  publish(i: number, r: ReceiptParts): void {
-    if (this.full || i !== this.published) return;
+  /**
+   * Transaction i's receipt, final (called in block order, right after its commit): its parts, encoded by whoever hashes
+   * it (and its bloom computed there when `r.bloom` is absent but there are logs). False: not published (out of order, or
+   * the buffer is full) — the caller then owes the block its bloom.
+   */
+  publish(i: number, r: ReceiptParts): boolean {
+    if (this.full || i !== this.published) return false;
     const logs = r.logs.length ? logsPayload(r.logs) : -1;
     const size = HEAD + (r.bloom ? BLOOM_BYTES : 0) + (logs < 0 ? 0 : headerLength(logs) + logs);
     if (this.at + size > this.bytes.length) {
       this.full = true;
-      return;
+      return false;
     }
     const b = this.bytes;
     const at = this.at;
     b[at] = r.type;
     b[at + 1] = r.status;
-    b[at + 2] = r.bloom ? 1 : 0;
+    b[at + 2] = r.bloom ? 1 : r.logs.length ? 2 : 0;
     this.head.setUint32(at + 4, Number(r.cumulative & 0xffffffffn), true);
     this.head.setUint32(at + 8, Number(r.cumulative >> 32n), true);
     if (r.bloom) b.set(r.bloom.subarray(r.bloomAt, r.bloomAt + BLOOM_BYTES), at + HEAD);
@@ -130,6 +164,7 @@ export class ReceiptsPipeline {
     this.at += size;
     this.ends[i] = this.at;
     Atomics.store(this.ctrl, RC_PUBLISHED, ++this.published);
+    return true;
   }
 
   /** Published receipts a worker has not claimed yet (nothing for a worker to do when 0). */
@@ -142,7 +177,7 @@ export class ReceiptsPipeline {
    * `receiptOf`), a worker's leaf in progress is waited for briefly, then the branches are built. Returns also how
    * many leaves the workers hashed.
    */
-  root(receiptOf: (i: number) => Uint8Array): { root: Uint8Array; byWorkers: number } {
+  root(receiptOf: (i: number) => Uint8Array): { root: Uint8Array; byWorkers: number; bloom: Uint8Array } {
     const { ctrl, n, trie } = this;
     Atomics.store(ctrl, RC_END, 1);
     if (this.published) this.pool.perTx = Math.max(this.pool.perTx ?? 0, this.at / this.published);
@@ -174,14 +209,15 @@ export class ReceiptsPipeline {
       const out = new Uint8Array(REF_BYTES);
       return out.subarray(0, trie.leafRef(i, i < this.published ? this.receipt(i) : receiptOf(i), out, 0));
     });
-    return { root, byWorkers };
+    const bloom = new Uint8Array(BLOOM_BYTES);
+    for (let k = 0; k < BLOOM_BYTES / 4; k++) new DataView(bloom.buffer).setInt32(4 * k, Atomics.load(this.blockBloom, k), true);
+    return { root, byWorkers, bloom };
   }
 
-  /** Published receipt i, encoded. */
+  /** Published receipt i, encoded (its bloom, when left to compute, OR-ed into the block's). */
   private receipt(i: number): Uint8Array {
-    const [out, len] = receiptFrom(this.bytes, i === 0 ? 0 : this.ends[i - 1], this.ends[i], this.scratch);
-    this.scratch = out;
-    return out.subarray(0, len);
+    const len = receiptFrom(this.bytes, i === 0 ? 0 : this.ends[i - 1], this.ends[i], this.scratch, this.blockBloom);
+    return this.scratch.out.subarray(0, len);
   }
 }
 
@@ -197,7 +233,8 @@ export function hashLeaves(s: ReceiptsShared, max = Infinity, wait = true): numb
   const refs = new Uint8Array(s.refs);
   const lens = new Int32Array(s.lens);
   const trie = IndexTrie.of(s.n);
-  let scratch: Uint8Array = new Uint8Array(1024);
+  const sc = scratch();
+  const blockBloom = new Int32Array(s.bloom);
   let hashed = 0;
   while (hashed < max) {
     const k = Atomics.load(ctrl, RC_CLAIM);
@@ -210,9 +247,8 @@ export function hashLeaves(s: ReceiptsShared, max = Infinity, wait = true): numb
       continue;
     }
     if (Atomics.compareExchange(ctrl, RC_CLAIM, k, k + 1) !== k) continue;
-    const [out, n] = receiptFrom(bytes, k === 0 ? 0 : ends[k - 1], ends[k], scratch);
-    scratch = out;
-    const len = trie.leafRef(k, out.subarray(0, n), refs, REF_BYTES * k);
+    const n = receiptFrom(bytes, k === 0 ? 0 : ends[k - 1], ends[k], sc, blockBloom);
+    const len = trie.leafRef(k, sc.out.subarray(0, n), refs, REF_BYTES * k);
     Atomics.store(lens, k, len);
     Atomics.add(ctrl, RC_DONE, 1);
     hashed++;

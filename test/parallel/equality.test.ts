@@ -133,6 +133,9 @@ const C_COUNTER = addr(0xc1);
 const C_BALANCE = addr(0xc2);
 const C_FACTORY = addr(0xc3);
 const C_SIZE = addr(0xc5);
+const C_LOGGER = addr(0xc6);
+// LOG2(mem[0..32) = calldata[0], topics caller and 7): receipts with logs, so blooms go through the receipts pipeline.
+const LOGGER = bytes('6000 35 6000 52 6007 33 6020 6000 a2 00');
 const HOT = addr(0xaa);
 const COINBASE = addr(0xcb);
 const SENDERS = [1, 2, 3, 4, 5, 6].map((i) => addr(0x100 + i));
@@ -177,6 +180,7 @@ function synthetic(fork: Fork): { block: Block; fresh: () => MemoryBackend } {
     else if (k % 3 === 1) tx(s, C_COUNTER);
     else tx(s, C_BALANCE, { data: word(k % 2 ? HOT : s1) });
   }
+  for (const s of SENDERS) tx(s, C_LOGGER, { data: word(s) });
   const block: Block = {
     header: {
       number: 20_000_000n, timestamp: 1_710_338_135n + 1000n, coinbase: COINBASE, gasLimit: 30_000_000n, baseFee,
@@ -192,6 +196,7 @@ function synthetic(fork: Fork): { block: Block; fresh: () => MemoryBackend } {
     code(C_BALANCE, BALANCE_READER);
     code(C_FACTORY, FACTORY);
     code(C_SIZE, SIZE_READER);
+    code(C_LOGGER, LOGGER);
     b.setAccount(HOT, { balance: 3n, nonce: 0n, code: new Uint8Array(0) });
     b.setAccount(create2(2n), { balance: 0n, nonce: 0n, code: new Uint8Array(0) }, new Map([[1n, 1n]]));
     return b;
@@ -206,6 +211,7 @@ describe('parallel ≡ sequential on a block built for conflicts', () => {
       const seq = await checkEqual(name, block, fresh, fork);
       // The block does what it was built for (else the equality above proves less).
       expect(seq.txs.every((t) => t.result.status !== 'rejected')).toBe(true);
+      expect(seq.txs.filter((t) => t.result.logs.length === 1).length).toBe(6);
       if (fork >= Fork.Constantinople) {
         expect(seq.txs[11].diff.has(create2(1n))).toBe(true); // created
         expect(seq.txs[12].diff.has(create2(1n))).toBe(false); // collided

@@ -7,7 +7,7 @@
 import { createMPT } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { describe, expect, it } from 'vitest';
-import { type Receipt, type ReceiptParts, encodeReceipt, logsBloom } from '../../runtime/block/receipts.ts';
+import { type Receipt, type ReceiptParts, bloomOfLogsRlp, encodeReceipt, logsBloom, logsPayload, writeLogsRlp } from '../../runtime/block/receipts.ts';
 import { RC_CLAIM, ReceiptsPipeline, type ReceiptsBuffers, hashLeaves } from '../../runtime/parallel/receipts-pipeline.ts';
 import type { Log } from '../../runtime/state/world.ts';
 import { IndexTrie } from '../../runtime/state/state-root.ts';
@@ -30,6 +30,27 @@ async function mptRoot(vs: Uint8Array[]): Promise<string> {
 const leafRefs = (t: IndexTrie, vs: Uint8Array[]) => vs.map((v, i) => {
   const out = new Uint8Array(33);
   return out.subarray(0, t.leafRef(i, v, out, 0));
+});
+
+describe('bloomOfLogsRlp', () => {
+  it('reads the same bits from the logs\' encoding as logsBloom from the logs', () => {
+    for (const r of receipts(60, 5)) {
+      const enc = new Uint8Array(8 + 2 * 1024);
+      const end = writeLogsRlp(enc, 3, r.logs, logsPayload(r.logs));
+      const b = new Uint8Array(256);
+      bloomOfLogsRlp(enc, 3, end, b);
+      expect(hex(b)).toBe(hex(logsBloom(r.logs)));
+    }
+    // Addresses equal in their last 6 bytes (the cache key), different before: each keeps its own bits.
+    for (const lead of ['aa', 'bb', 'aa']) {
+      const logs: Log[] = [{ address: '0x' + lead.repeat(14) + '0102030405ff', topics: [], data: new Uint8Array(0) }];
+      const enc = new Uint8Array(64);
+      const end = writeLogsRlp(enc, 0, logs, logsPayload(logs));
+      const b = new Uint8Array(256);
+      bloomOfLogsRlp(enc, 0, end, b);
+      expect(hex(b)).toBe(hex(logsBloom(logs)));
+    }
+  });
 });
 
 describe('IndexTrie (a trie keyed rlp(0) … rlp(n − 1), leaves hashed apart)', () => {
@@ -66,8 +87,17 @@ function receipts(n: number, seed: number): Receipt[] {
     return { type: [0, 1, 2, 3, 4][next() % 5], status: next() % 7 === 0 ? 0 : 1, cumulativeGasUsed: cumulative, logsBloom: logsBloom(logs), logs };
   });
 }
-/** What the block executor's outcomes give the pipeline. */
-const parts = (r: Receipt): ReceiptParts => ({ type: r.type, status: r.status!, cumulative: r.cumulativeGasUsed, bloom: r.logs.length ? r.logsBloom : undefined, bloomAt: 0, logs: r.logs });
+/**
+ * What the block executor's outcomes give the pipeline: a worker's result brings its bloom, a transaction the
+ * coordinator ran (every third here) leaves it to whoever hashes the leaf.
+ */
+const parts = (r: Receipt, i = 1): ReceiptParts => ({ type: r.type, status: r.status!, cumulative: r.cumulativeGasUsed, bloom: r.logs.length && i % 3 ? r.logsBloom : undefined, bloomAt: 0, logs: r.logs });
+/** The blooms left to the pipeline, OR-ed: what root() must hand back for the block's bloom. */
+const deferred = (rs: Receipt[]) => {
+  const b = new Uint8Array(256);
+  rs.forEach((r, i) => (i % 3 === 0 ? r.logsBloom.forEach((x, k) => (b[k] |= x)) : undefined));
+  return hex(b);
+};
 
 describe('ReceiptsPipeline', () => {
   const n = 300;
@@ -79,11 +109,12 @@ describe('ReceiptsPipeline', () => {
     for (const byWorker of [0, 1, 77, n]) {
       const pool: ReceiptsBuffers = {};
       const pipe = new ReceiptsPipeline(n, pool);
-      for (let i = 0; i < n; i++) pipe.publish(i, parts(rs[i]));
+      for (let i = 0; i < n; i++) expect(pipe.publish(i, parts(rs[i], i))).toBe(true);
       expect(hashLeaves(pipe.shared, byWorker)).toBe(byWorker);
-      const { root, byWorkers } = pipe.root(encoded);
+      const { root, byWorkers, bloom } = pipe.root(encoded);
       expect(byWorkers).toBe(byWorker);
       expect(hex(root)).toBe(want);
+      expect(hex(bloom)).toBe(deferred(rs));
       // The buffers are reused for the next block (a different size, the leaf lengths cleared).
       const pipe2 = new ReceiptsPipeline(5, pool);
       for (let i = 0; i < 5; i++) pipe2.publish(i, parts(rs[i]));
@@ -93,7 +124,7 @@ describe('ReceiptsPipeline', () => {
   });
   it('a worker hashes only what is published; unpublished receipts come from the coordinator at the end', () => {
     const pipe = new ReceiptsPipeline(n, {});
-    for (let i = 0; i < 120; i++) pipe.publish(i, parts(rs[i]));
+    for (let i = 0; i < 120; i++) pipe.publish(i, parts(rs[i], i));
     expect(hashLeaves(pipe.shared, 100)).toBe(100);
     // Without waiting (a worker held by the claim window): what is published, then back to executing.
     expect(hashLeaves(pipe.shared, Infinity, false)).toBe(20);
@@ -106,11 +137,14 @@ describe('ReceiptsPipeline', () => {
     big[150] = { ...big[150], logs: [{ address: '0x' + '11'.repeat(20), topics: [], data: new Uint8Array(400_000).fill(5) }] };
     big[150].logsBloom = logsBloom(big[150].logs);
     const pipe = new ReceiptsPipeline(n, {});
-    pipe.publish(1, parts(big[1])); // not next: ignored
-    for (let i = 0; i < n; i++) pipe.publish(i, parts(big[i]));
+    expect(pipe.publish(1, parts(big[1]))).toBe(false); // not next
+    for (let i = 0; i < n; i++) expect(pipe.publish(i, parts(big[i], i))).toBe(i < 150);
     expect(hashLeaves(pipe.shared, 150)).toBe(150);
     expect(pipe.unclaimed).toBe(0);
-    expect(hex(pipe.root((i) => encodeReceipt(big[i])).root)).toBe(await mptRoot(big.map(encodeReceipt)));
+    const { root, bloom } = pipe.root((i) => encodeReceipt(big[i]));
+    expect(hex(root)).toBe(await mptRoot(big.map(encodeReceipt)));
+    // Only published receipts' deferred blooms come back (the caller settles the others').
+    expect(hex(bloom)).toBe(deferred(big.slice(0, 150)));
   });
   it('a leaf claimed and never finished is hashed by the coordinator, and the buffers are not reused', () => {
     const pool: ReceiptsBuffers = {};
