@@ -3,11 +3,11 @@
  * with the Token's owner, slot 3, set to the caller). Gas: EIP-2929 access and EIP-2200 store costs, no refunds; CALL & co. unsupported. */
 import { readFileSync } from 'node:fs';
 const [wasmFile, builtinsFile, ...calls] = process.argv.slice(2);
-const CTX = 20480, ENV = 20992, EVM_MEMORY = 65536; // context, environment words, EVM memory (docs/wasm-abi.md)
+const CTX = 20480, ENV = 20992, CALLDATA = 57344, CALLDATA_MAX = 8160, EVM_MEMORY = 65536; // docs/wasm-abi.md
 const ADDRESS = 0x2000000000000000000000000000000000000002n, CALLER = 0x1000000000000000000000000000000000000001n;
 const module = new WebAssembly.Module(readFileSync(wasmFile));
 const meta = JSON.parse(new TextDecoder().decode(WebAssembly.Module.customSections(module, 'mevmc')[0]));
-if (meta.abi !== 1) throw new Error(`wasm ABI ${meta.abi}: this host speaks version 1`);
+if (meta.abi !== 2) throw new Error(`wasm ABI ${meta.abi}: this host speaks version 2`);
 const builtinsModule = new WebAssembly.Module(readFileSync(builtinsFile));
 const storage = new Map([[3n, CALLER]]);
 for (const hex of calls) {
@@ -46,6 +46,7 @@ for (const hex of calls) {
   const { run } = new WebAssembly.Instance(module, imports).exports;
   const gas = 1_000_000n;
   dv().setBigUint64(CTX, gas, true); dv().setUint32(CTX + 24, calldata.length, true); dv().setUint32(CTX + 32, meta.codeSize, true);
+  if (calldata.length <= CALLDATA_MAX) u8().set(calldata, CALLDATA); // the 32 zero bytes after it: a fresh memory
   for (const [slot, v] of [[0, ADDRESS], [2, CALLER], [13, BigInt(calldata.length)], [14, BigInt(meta.codeSize)]]) write(ENV + 32 * slot, v);
   const status = run(); // 0 stop, 1 return, 2 revert, ≥ 3 exceptional halt (all gas used)
   const out = status === 1 || status === 2 ? u8().slice(EVM_MEMORY + dv().getUint32(CTX + 16, true), EVM_MEMORY + dv().getUint32(CTX + 16, true) + dv().getUint32(CTX + 20, true)) : [];
