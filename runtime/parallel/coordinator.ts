@@ -295,10 +295,14 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
         }
       }
     }
-    for (let i = 0; i < n; i++) {
-      hooks.checkGas(i);
-      hooks.runHere(i);
-      publishReceipt(pipe, i);
+    try {
+      for (let i = 0; i < n; i++) {
+        hooks.checkGas(i);
+        hooks.runHere(i);
+        publishReceipt(pipe, i);
+      }
+    } finally {
+      pipe?.end();
     }
     return outcome(pipe);
   };
@@ -761,6 +765,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
     stats.workerScale = step.workerScale;
     for (let k = 0; k < areas.length; k++) areas[k].buf = areas[k].buf.slice(0, readPos[k]);
   } finally {
+    pipe?.end();
     Atomics.store(ctrl, CTRL_STOP, 1);
     // A worker held by the claim window sleeps until notified (or 5 ms): wake it to see STOP now, so it is done
     // (its commit log free, its queue ready for the next block) before the next block is set up.

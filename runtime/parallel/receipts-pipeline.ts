@@ -167,6 +167,15 @@ export class ReceiptsPipeline {
     return true;
   }
 
+  /**
+   * No more receipts will be published (the block's transactions are done, or it failed): a worker hashes what is
+   * published and returns instead of waiting for more — a block that threw before its root never leaves it waiting.
+   */
+  end(): void {
+    Atomics.store(this.ctrl, RC_END, 1);
+    Atomics.notify(this.ctrl, RC_PUBLISHED);
+  }
+
   /** Published receipts a worker has not claimed yet (nothing for a worker to do when 0). */
   get unclaimed(): number {
     return this.published - Atomics.load(this.ctrl, RC_CLAIM);
@@ -179,7 +188,7 @@ export class ReceiptsPipeline {
    */
   root(receiptOf: (i: number) => Uint8Array): { root: Uint8Array; byWorkers: number; bloom: Uint8Array } {
     const { ctrl, n, trie } = this;
-    Atomics.store(ctrl, RC_END, 1);
+    this.end();
     if (this.published) this.pool.perTx = Math.max(this.pool.perTx ?? 0, this.at / this.published);
     const mine = new Map<number, Uint8Array>();
     for (let k = Atomics.add(ctrl, RC_CLAIM, 1); k < n; k = Atomics.add(ctrl, RC_CLAIM, 1)) {

@@ -8,7 +8,7 @@ import { createMPT } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { describe, expect, it } from 'vitest';
 import { type Receipt, type ReceiptParts, bloomOfLogsRlp, encodeReceipt, logsBloom, logsPayload, writeLogsRlp } from '../../runtime/block/receipts.ts';
-import { RC_CLAIM, ReceiptsPipeline, type ReceiptsBuffers, hashLeaves } from '../../runtime/parallel/receipts-pipeline.ts';
+import { RC_CLAIM, RC_END, ReceiptsPipeline, type ReceiptsBuffers, hashLeaves } from '../../runtime/parallel/receipts-pipeline.ts';
 import type { Log } from '../../runtime/state/world.ts';
 import { IndexTrie } from '../../runtime/state/state-root.ts';
 
@@ -145,6 +145,15 @@ describe('ReceiptsPipeline', () => {
     expect(hex(root)).toBe(await mptRoot(big.map(encodeReceipt)));
     // Only published receipts' deferred blooms come back (the caller settles the others').
     expect(hex(bloom)).toBe(deferred(big.slice(0, 150)));
+  });
+  it('a block that ends without its root (it threw) never leaves a worker waiting for receipts', () => {
+    const pipe = new ReceiptsPipeline(n, {});
+    for (let i = 0; i < 3; i++) pipe.publish(i, parts(rs[i], i));
+    pipe.end();
+    // Checked first: the waiting form below would otherwise wait for ever (synchronously: no test timeout ends it).
+    expect(Atomics.load(new Int32Array(pipe.shared.ctrl), RC_END)).toBe(1);
+    // The waiting form (a worker with nothing else to do): the published leaves, then back.
+    expect(hashLeaves(pipe.shared)).toBe(3);
   });
   it('a leaf claimed and never finished is hashed by the coordinator, and the buffers are not reused', () => {
     const pool: ReceiptsBuffers = {};
