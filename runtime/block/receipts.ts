@@ -42,39 +42,27 @@ const addressBits = new Map<string, number>();
  * topic's bytes: a latin1 string key per topic was ~0.5 µs of a lookup here, 8 µs of a 4-log swap's receipt.
  */
 const topicBits = new Map<number, { word: Uint8Array; bits: number }>();
-function topicBitsOf(t: Uint8Array, at = 0): number {
-  const key = ((t[at + 26] << 8) | t[at + 27]) * 0x100000000 + (((t[at + 28] << 24) | (t[at + 29] << 16) | (t[at + 30] << 8) | t[at + 31]) >>> 0);
-  const e = topicBits.get(key);
+/** Addresses read as bytes (the receipts pipeline's logs), cached the same way. */
+const addressBytesBits = new Map<number, { word: Uint8Array; bits: number }>();
+const topicBitsOf = (t: Uint8Array, at = 0): number => bytesBitsOf(topicBits, t, at, 32);
+const addressBitsAt = (a: Uint8Array, at: number): number => bytesBitsOf(addressBytesBits, a, at, 20);
+/** The bloom bits of `len` bytes at `t[at]`, cached by their last 6 bytes (the leading ones compared). */
+function bytesBitsOf(cache: Map<number, { word: Uint8Array; bits: number }>, t: Uint8Array, at: number, len: number): number {
+  const e6 = at + len - 6;
+  const key = ((t[e6] << 8) | t[e6 + 1]) * 0x100000000 + (((t[e6 + 2] << 24) | (t[e6 + 3] << 16) | (t[e6 + 4] << 8) | t[e6 + 5]) >>> 0);
+  const e = cache.get(key);
   if (e !== undefined) {
     const w = e.word;
     let k = 0;
-    while (k < 26 && w[k] === t[at + k]) k++;
-    if (k === 26) return e.bits;
-    // Another topic with the same last 6 bytes: hashed, not cached.
-    return bloomBits(t.subarray(at, at + 32));
+    while (k < len - 6 && w[k] === t[at + k]) k++;
+    if (k === len - 6) return e.bits;
+    // Another item with the same last 6 bytes: hashed, not cached.
+    return bloomBits(t.subarray(at, at + len));
   }
-  if (topicBits.size >= BITS_CACHE_LIMIT) topicBits.clear();
-  const word = t.slice(at, at + 32);
+  if (cache.size >= BITS_CACHE_LIMIT) cache.clear();
+  const word = t.slice(at, at + len);
   const bits = bloomBits(word);
-  topicBits.set(key, { word, bits });
-  return bits;
-}
-
-/** An address's bloom bits from its 20 bytes at `a[at]`, cached as topics are (by the last 6 bytes, the rest compared). */
-const addressBytesBits = new Map<number, { bytes: Uint8Array; bits: number }>();
-function addressBitsAt(a: Uint8Array, at: number): number {
-  const key = ((a[at + 14] << 8) | a[at + 15]) * 0x100000000 + (((a[at + 16] << 24) | (a[at + 17] << 16) | (a[at + 18] << 8) | a[at + 19]) >>> 0);
-  const e = addressBytesBits.get(key);
-  if (e !== undefined) {
-    let k = 0;
-    while (k < 14 && e.bytes[k] === a[at + k]) k++;
-    if (k === 14) return e.bits;
-    return bloomBits(a.subarray(at, at + 20));
-  }
-  if (addressBytesBits.size >= BITS_CACHE_LIMIT) addressBytesBits.clear();
-  const bytes = a.slice(at, at + 20);
-  const bits = bloomBits(bytes);
-  addressBytesBits.set(key, { bytes, bits });
+  cache.set(key, { word, bits });
   return bits;
 }
 
