@@ -140,6 +140,23 @@ export function bloomOfLogsRlp(rlp: Uint8Array, at: number, end: number, bloom: 
   }
 }
 
+/** The logs of an RLP list made by {@link writeLogsRlp} at `rlp[at]` (copied out: the source may be reused). */
+export function readLogsRlp(rlp: Uint8Array, at: number): PackedLog[] {
+  const [first, listLen] = rlpItem(rlp, at);
+  const out: PackedLog[] = [];
+  for (let p = first; p < first + listLen; ) {
+    const [logAt, logLen] = rlpItem(rlp, p);
+    const [addrAt, addrLen] = rlpItem(rlp, logAt);
+    const [topicsAt, topicsLen] = rlpItem(rlp, addrAt + addrLen);
+    const topics = new Uint8Array((topicsLen / 33) * 32);
+    for (let t = topicsAt, k = 0; t < topicsAt + topicsLen; t += 33, k += 32) topics.set(rlp.subarray(t + 1, t + 33), k);
+    const [dataAt, dataLen] = rlpItem(rlp, topicsAt + topicsLen);
+    out.push(PackedLog.fromBytes(`0x${Buffer.from(rlp.buffer, rlp.byteOffset + addrAt, addrLen).toString('hex')}`, topics, rlp.subarray(dataAt, dataAt + dataLen)));
+    p = logAt + logLen;
+  }
+  return out;
+}
+
 /** OR `b` (from byte `at`) into `into`. */
 export function orBloom(into: Uint8Array, b: Uint8Array, at = 0): void {
   for (let i = 0; i < BLOOM_BYTES; i++) into[i] |= b[at + i];
@@ -243,8 +260,13 @@ export interface ReceiptParts {
   /** The receipt's bloom at `bloomAt` (undefined: no logs, all zero). */
   bloom?: Uint8Array;
   bloomAt: number;
-  logs: readonly Log[];
+  /** The logs, or their RLP list as writeLogsRlp makes it (a worker's result carries them encoded: copied as is). */
+  logs?: readonly Log[];
+  logsRlp?: Uint8Array;
 }
+
+/** Whether a receipt's parts hold any log. */
+export const partsHaveLogs = (r: ReceiptParts): boolean => (r.logsRlp ? r.logsRlp.length > 1 : r.logs!.length > 0);
 
 /** A transaction outcome that can give its receipt's encoding, or its parts, without building the receipt (lazy outcomes). */
 export interface EncodesReceipt {

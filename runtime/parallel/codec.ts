@@ -8,7 +8,8 @@
  * (no hex strings: converting through hex cost more than the rest of a result); addresses their 42 latin1
  * characters; byte strings a u32 length + bytes.
  */
-import { packedTopics, PackedLog } from '../state/packed-log.ts';
+import { logsPayload, readLogsRlp, writeLogsRlp } from '../block/receipts.ts';
+import { headerLength } from '../state/rlp.ts';
 import type { Account, AccountDiff, Log, MemoryBackend, StateBackend, StateDiff } from '../state/world.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -368,24 +369,24 @@ export function readState(r: ByteReader, set: (address: string, a: Account, stor
 }
 
 // --- logs ----------------------------------------------------------------------------------------
-export function writeLogs(w: ByteWriter, logs: Log[]): void {
-  w.u32(logs.length);
-  for (const l of logs) {
-    w.address(l.address);
-    w.bytes(packedTopics(l));
-    w.bytes(l.data);
-  }
+/**
+ * Logs as the receipt's RLP list (u32 length + writeLogsRlp's bytes): the coordinator publishes a committed worker
+ * result's receipt by copying them (decoding and re-encoding them was ~8 % of its time on W3 swaps).
+ */
+export function writeLogs(w: ByteWriter, logs: readonly Log[]): void {
+  const payload = logsPayload(logs);
+  const len = headerLength(payload) + payload;
+  w.u32(len);
+  w.ensure(len);
+  writeLogsRlp(w.buf, w.pos, logs, payload);
+  w.pos += len;
 }
 
 export function readLogs(r: ByteReader): Log[] {
-  const n = r.u32();
-  const out: Log[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const address = r.address();
-    const topics = r.bytes();
-    out[i] = PackedLog.fromBytes(address, topics, r.bytes());
-  }
-  return out;
+  const len = r.u32();
+  const logs = readLogsRlp(r.buf, r.pos);
+  r.pos += len;
+  return logs;
 }
 
 // --- write sets applied without a StateDiff (the coordinator's commit of a worker result) ---------------------
@@ -476,12 +477,10 @@ export function skipAddress(r: ByteReader): void {
 }
 
 /** Step over {@link writeLogs}' output; returns the number of logs. */
+/** Step over the logs ({@link writeLogs}); returns where their RLP list starts (its length is the u32 before). */
 export function skipLogs(r: ByteReader): number {
-  const n = r.u32();
-  for (let k = 0; k < n; k++) {
-    skipAddress(r);
-    skipBytes(r);
-    skipBytes(r);
-  }
-  return n;
+  const len = r.u32();
+  const at = r.pos;
+  r.pos += len;
+  return at;
 }

@@ -31,7 +31,7 @@
  */
 import { Fork } from '../../src/evm/forks.ts';
 import type { Block, TxOutcome } from '../block/types.ts';
-import { BLOOM_BYTES, type ReceiptParts } from '../block/receipts.ts';
+import { BLOOM_BYTES, type ReceiptParts, partsHaveLogs } from '../block/receipts.ts';
 import { InvalidBlockError } from '../block/types.ts';
 import type { ContractLoader } from '../loader/types.ts';
 import { precompileAddresses } from '../precompiles/index.ts';
@@ -262,7 +262,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
   const publishReceipt = (pipe: ReceiptsPipeline | undefined, i: number): void => {
     if (!pipe) return;
     const r = hooks.receiptPartsOf!(i);
-    if (!pipe.publish(i, r) && !r.bloom && r.logs.length) hooks.settleBloom?.(i);
+    if (!pipe.publish(i, r) && !r.bloom && partsHaveLogs(r)) hooks.settleBloom?.(i);
   };
   const outcome = (pipe: ReceiptsPipeline | undefined): ParallelOutcome => ({
     stats,
@@ -876,7 +876,9 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
     if (r.u8() === 1) skipAddress(r);
     skipBytes(r);
     let bloomAt = -1;
-    if (skipLogs(r) > 0) {
+    const logsAt = skipLogs(r);
+    // An empty RLP list (0xc0) is one byte: no logs, no bloom.
+    if (r.pos - logsAt > 1) {
       bloomAt = r.pos;
       r.pos += BLOOM_BYTES;
     }
@@ -888,7 +890,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
     const ws = r.pos;
     const refAt = refs.length;
     applyWriteSet(r, mem, refs, i, written, codeVersion);
-    const o = new RecordOutcome(kind, execMs, gasUsed, areas[k], at, ws, table.names, refs, refAt, bloomAt);
+    const o = new RecordOutcome(kind, execMs, gasUsed, areas[k], at, ws, table.names, refs, refAt, bloomAt, logsAt);
     let feeLog: StateDiff | undefined;
     if (fee !== undefined) {
       if (!streaming && fee > 0n) {

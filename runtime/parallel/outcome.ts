@@ -47,6 +47,8 @@ export class RecordOutcome implements TxOutcome {
     private readonly refAt: number,
     /** Where the receipt's bloom is in those bytes (-1: no logs). */
     private readonly bloomAt: number,
+    /** Where the logs' RLP list is (its length is the u32 before it). */
+    private readonly logsAt: number,
   ) {}
 
   private reader(pos: number): ByteReader {
@@ -79,7 +81,10 @@ export class RecordOutcome implements TxOutcome {
     return (this.rec ??= this.make(this.bloomAt < 0 ? new Uint8Array(BLOOM_BYTES) : this.arena.buf.slice(this.bloomAt, this.bloomAt + BLOOM_BYTES)));
   }
   receiptParts(): ReceiptParts {
-    return { type: this.type, status: this.result.status === 'success' ? 1 : 0, cumulative: this.cumulative, bloom: this.bloomAt < 0 ? undefined : this.arena.buf, bloomAt: this.bloomAt, logs: this.result.logs };
+    // From the bytes: building the result (its logs decoded) only to publish them encoded again was most of a publish.
+    const b = this.arena.buf;
+    const len = b[this.logsAt - 4] | (b[this.logsAt - 3] << 8) | (b[this.logsAt - 2] << 16) | (b[this.logsAt - 1] << 24);
+    return { type: this.type, status: b[this.at + 9] === 0 ? 1 : 0, cumulative: this.cumulative, bloom: this.bloomAt < 0 ? undefined : b, bloomAt: this.bloomAt, logsRlp: b.subarray(this.logsAt, this.logsAt + len) };
   }
   /** The receipt's consensus encoding, without building the receipt (nor copying its bloom) when nobody read it. */
   encodedReceipt(): Uint8Array {

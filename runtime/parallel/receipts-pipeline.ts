@@ -13,7 +13,7 @@
  * Atomics.store), and the coordinator recomputes any leaf whose length is still 0 after a short wait (a worker
  * stalled or gone never holds the block up).
  */
-import { BLOOM_BYTES, type ReceiptParts, bloomOfLogsRlp, logsPayload, statusReceiptLength, writeLogsRlp, writeStatusReceipt } from '../block/receipts.ts';
+import { BLOOM_BYTES, type ReceiptParts, bloomOfLogsRlp, logsPayload, partsHaveLogs, statusReceiptLength, writeLogsRlp, writeStatusReceipt } from '../block/receipts.ts';
 import { headerLength } from '../state/rlp.ts';
 import { IndexTrie } from '../state/state-root.ts';
 
@@ -146,8 +146,11 @@ export class ReceiptsPipeline {
    */
   publish(i: number, r: ReceiptParts): boolean {
     if (this.full || i !== this.published) return false;
-    const logs = r.logs.length ? logsPayload(r.logs) : -1;
-    const size = HEAD + (r.bloom ? BLOOM_BYTES : 0) + (logs < 0 ? 0 : headerLength(logs) + logs);
+    const any = partsHaveLogs(r);
+    // Already encoded (a worker's result), or encoded here.
+    const rlp = any ? r.logsRlp : undefined;
+    const logs = any && !rlp ? logsPayload(r.logs!) : -1;
+    const size = HEAD + (r.bloom ? BLOOM_BYTES : 0) + (rlp ? rlp.length : logs < 0 ? 0 : headerLength(logs) + logs);
     if (this.at + size > this.bytes.length) {
       this.full = true;
       return false;
@@ -156,11 +159,12 @@ export class ReceiptsPipeline {
     const at = this.at;
     b[at] = r.type;
     b[at + 1] = r.status;
-    b[at + 2] = r.bloom ? 1 : r.logs.length ? 2 : 0;
+    b[at + 2] = r.bloom ? 1 : any ? 2 : 0;
     this.head.setUint32(at + 4, Number(r.cumulative & 0xffffffffn), true);
     this.head.setUint32(at + 8, Number(r.cumulative >> 32n), true);
     if (r.bloom) b.set(r.bloom.subarray(r.bloomAt, r.bloomAt + BLOOM_BYTES), at + HEAD);
-    if (logs >= 0) writeLogsRlp(b, at + HEAD + (r.bloom ? BLOOM_BYTES : 0), r.logs, logs);
+    if (rlp) b.set(rlp, at + HEAD + (r.bloom ? BLOOM_BYTES : 0));
+    else if (logs >= 0) writeLogsRlp(b, at + HEAD + (r.bloom ? BLOOM_BYTES : 0), r.logs!, logs);
     this.at += size;
     this.ends[i] = this.at;
     Atomics.store(this.ctrl, RC_PUBLISHED, ++this.published);

@@ -20,6 +20,10 @@ describe('parallel codec', () => {
       PackedLog.of(addr(1), [big, 1n, 0n, (1n << 256n) - 1n], Uint8Array.of(1, 2, 3)),
       { address: addr(2), topics: [7n], data: new Uint8Array(0) },
       PackedLog.of(addr(3), [], new Uint8Array(100).fill(9)),
+      // RLP's single-byte forms: a byte below 0x80 is its own encoding, 0x80 and up take a header.
+      { address: addr(4), topics: [], data: Uint8Array.of(5) },
+      { address: addr(5), topics: [1n, 2n, 3n, 4n], data: Uint8Array.of(0x80) },
+      { address: addr(6), topics: [3n], data: Uint8Array.of(0) },
     ];
     const w = new ByteWriter(new Uint8Array(8));
     writeLogs(w, logs);
@@ -27,6 +31,9 @@ describe('parallel codec', () => {
     expect(back.map((l) => [l.address, l.topics, Buffer.from(l.data).toString('hex')]))
       .toEqual(logs.map((l) => [l.address, l.topics, Buffer.from(l.data).toString('hex')]));
     expect(back[0].topics[0]).toBe(big);
+    const none = new ByteWriter(new Uint8Array(8));
+    writeLogs(none, []);
+    expect(readLogs(new ByteReader(none.take()))).toEqual([]);
   });
   it('words and addresses', () => {
     const words = [0n, 1n, 255n, 256n, 0xffffffffn, 1n << 32n, (1n << 64n) - 1n, 1n << 64n, (1n << 192n) + 5n, (1n << 256n) - 1n];

@@ -91,7 +91,12 @@ function receipts(n: number, seed: number): Receipt[] {
  * What the block executor's outcomes give the pipeline: a worker's result brings its bloom, a transaction the
  * coordinator ran (every third here) leaves it to whoever hashes the leaf.
  */
-const parts = (r: Receipt, i = 1): ReceiptParts => ({ type: r.type, status: r.status!, cumulative: r.cumulativeGasUsed, bloom: r.logs.length && i % 3 ? r.logsBloom : undefined, bloomAt: 0, logs: r.logs });
+const parts = (r: Receipt, i = 1): ReceiptParts => ({ type: r.type, status: r.status!, cumulative: r.cumulativeGasUsed, bloom: r.logs.length && i % 3 ? r.logsBloom : undefined, bloomAt: 0, ...(i % 2 ? { logs: r.logs } : { logsRlp: logsRlp(r.logs) }) });
+/** A worker's result brings its logs already encoded (every other receipt here). */
+const logsRlp = (logs: Receipt['logs']): Uint8Array => {
+  const out = new Uint8Array(logsPayload(logs) + 9);
+  return out.subarray(0, writeLogsRlp(out, 0, logs, logsPayload(logs)));
+};
 /** The blooms left to the pipeline, OR-ed: what root() must hand back for the block's bloom. */
 const deferred = (rs: Receipt[]) => {
   const b = new Uint8Array(256);
