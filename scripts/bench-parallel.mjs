@@ -16,7 +16,8 @@
  * load average before and after. Every parallel result is compared with the sequential one (receipts root, gas,
  * bloom): a difference is a failure (exit 1).
  *
- * Env: KEEP=1 (speculate to the end: keepSpeculating), WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2), FILTER (regex over row names), SHARED=0 (skip
+ * Env: KEEP=1 (speculate to the end: keepSpeculating), WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2, per row), WARMUP_S
+ * (6: seconds per pool of whole-process warm-up over the first rows before measuring), FILTER (regex over row names), SHARED=0 (skip
  * ../shared/blocks), SHARED_DIR (default ../shared/blocks/blocks), SYNTH=0 (skip the synthetic workloads), DIR (where
  * generated blocks go, default $TMPDIR/mevmc-bench-parallel; REUSE=1 keeps them), TXS, SEED. Needs `npm run build`.
  */
@@ -39,6 +40,13 @@ const LABEL = { raw: 'W1 raw', 'raw-chain': 'W1 nonce chain', 'raw-hot': 'W1 hot
 const DIR = process.env.DIR ?? join(tmpdir(), 'mevmc-bench-parallel');
 const REPEAT = Number(process.env.REPEAT ?? 6);
 const WARMUP = Number(process.env.WARMUP ?? 2);
+/**
+ * Seconds of whole-process warm-up per pool before the first row: each worker thread is its own V8 isolate whose
+ * JavaScript tiers up on its own — on W3 the process's compiler threads took 85–100 ms of CPU per block over the first
+ * 10 parallel blocks, 17–37 over the next 20, 4–26 after 50 — so a few rounds per row measured warm-up, not the
+ * steady state the issue asks for.
+ */
+const WARMUP_S = Number(process.env.WARMUP_S ?? 6);
 const WORKERS = (process.env.WORKERS ?? '2,4,8').split(',').map(Number);
 const FILTER = process.env.FILTER ? new RegExp(process.env.FILTER) : undefined;
 /** KEEP=1: the stop rule's hand-over test off (keepSpeculating), to see what speculating to the end gives. */
@@ -93,6 +101,20 @@ console.log(`mevmc parallel vs sequential, in one process: ${WARMUP} warm-up + $
 const cols = [['block', 16], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['seq all', 8], ['main/r', 6], ['cpu/r', 6],
   ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['all ×', 6], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['wcpu/r', 6], ['lag', 5], ['cpu/r', 6], ['step× scale', 11], ['ended', 20]])];
 const out = (cells) => console.log(cells.map((c, i) => String(c).padStart(cols[i][1])).join(' '));
+if (WARMUP_S > 0 && rows.length) {
+  const warm = rows.slice(0, 8).map(([, dir]) => { const f = loadFixture(dir); return { f, block: blockFromRpc(f.block).block }; });
+  for (const [w, pool] of pools) {
+    const t0 = performance.now();
+    let k = 0;
+    while (performance.now() - t0 < WARMUP_S * 1000) {
+      const { f, block } = warm[k++ % warm.length];
+      const blockHash = (n) => f.blockHashes.get(n);
+      await executeBlock(block, freshState(f), { loader, blockHash, pool });
+      await executeBlock(block, freshState(f), { loader, blockHash });
+    }
+    console.log(`warm-up: ${k} blocks with ${w} executors (and as many sequential) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
 out(cols.map(([c]) => c));
 const failures = [];
 for (const [name, dir] of rows) {
