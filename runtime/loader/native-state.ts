@@ -89,7 +89,7 @@ export class NativeStateHelper {
     const mem = cache.memory;
     const load = koffi.register((user: number | bigint, e: number) => {
       try {
-        cache.load(e);
+        cache.miss(e);
         return 1;
       } catch (err) {
         fail(Number(user), err);

@@ -66,8 +66,8 @@ export interface StateCacheOwner {
 // Entry layout (sc_entry): key at 0, cur at 32, orig at 64, then u32 addr 96, next 100, cnext 104, flags 108, epoch 112,
 // wseq 116.
 const E_CUR = 32, E_ORIG = 64, E_ADDR = 96, E_CNEXT = 104, E_FLAGS = 108, E_EPOCH = 112, E_WSEQ = 116;
-// sc_addr: u32 ctx at 0, epoch at 4.
-const A_EPOCH = 4;
+// sc_addr: u32 ctx at 0, epoch at 4, flags at 12 (A_NO_SLOTS: SC_ADDR_NO_SLOTS).
+const A_EPOCH = 4, A_FLAGS = 12, A_NO_SLOTS = 1;
 // sc_ctx: the log buffer's offset, used length, record count and version; a record's header (u32 address record,
 // topic count, data length, 0) is LOG_HDR bytes, the record padded to 16.
 const C_LOGS = 32, C_LLEN = 40, C_LCOUNT = 44, C_LVER = 48, LOG_HDR = 16;
@@ -92,7 +92,7 @@ export class StateCache {
   constructor() {
     const inst = new WebAssembly.Instance(stateModule('state_cache'), {
       env: { memory: this.memory },
-      js: { load: (e: number) => this.load(e), warm: (a: number) => this.warm(a) },
+      js: { load: (e: number) => this.miss(e), warm: (a: number) => this.warm(a) },
     });
     this.x = inst.exports as unknown as StateCacheExports;
     this.view = new DataView(this.memory.buffer);
@@ -242,6 +242,19 @@ export class StateCache {
   private u8(): Uint8Array {
     if (this.u8v.length === 0) this.u8v = new Uint8Array(this.memory.buffer);
     return this.u8v;
+  }
+
+  /**
+   * A miss from C (the wasm import, the native helper): `load`, and when the owner's backend holds no slot of the
+   * address, its record says so and C answers the record's later misses with 0 itself (corpus StorageHeavy.fill:
+   * one JS call per fresh slot before).
+   */
+  miss(e: number): void {
+    this.load(e);
+    const v = this.dv();
+    const a = v.getUint32(e + E_ADDR, true);
+    const info = this.addrs.get(a)!;
+    if (info.owner.deref()!.noSlots?.(info.address)) v.setUint32(a + A_FLAGS, A_NO_SLOTS, true);
   }
 
   /** A slot of address record `a` turned warm in C: warm the account (EIP-2929). */

@@ -66,8 +66,13 @@ typedef struct {
   sc_u32 ctx;
   sc_u32 epoch; /* 0 = storage as the backend has it; else wiped (a unique number per wipe) */
   sc_u32 cnext; /* next address of the same context */
-  sc_u32 pad;
+  sc_u32 flags; /* SC_ADDR_NO_SLOTS: JS found no slot of the address in the backend (set on a miss) */
+  sc_u32 warmed; /* the context's rgen + 1 when JS last warmed the account for a slot: 0 = not since a revert */
 } sc_addr;
+
+/* Misses of the record read 0 without asking JS: the backend holds no slot of the address, and it does not
+ * change during a transaction (runtime/state/state-cache.ts `miss` sets it). */
+#define SC_ADDR_NO_SLOTS 1u
 
 enum { SC_REC_ENTRY = 0, SC_REC_REFUND = 1, SC_REC_EPOCH = 2, SC_REC_LOG = 3 };
 
@@ -95,6 +100,7 @@ typedef struct {
   sc_u32 llen;    /* bytes of records in it */
   sc_u32 lcount;  /* records in it */
   sc_u32 lver;    /* bumped on every append and every truncation (JS decodes again only when it moved) */
+  sc_u32 rgen;    /* bumped on every revert (sc_addr.warmed) */
 } sc_ctx; /* in a 64-byte record; runtime/state/state-cache.ts reads the log fields (C_LOGS…) */
 
 /*
@@ -239,7 +245,12 @@ static sc_u32 sc_get(sc_u32 addr, const sc_u64 *k, sc_u32 transient) {
 }
 
 static inline void sc_ensure_loaded(sc_u32 e) {
-  if (!(SC_E(e)->flags & (SC_LOADED | SC_TRANSIENT)) && SC_LOAD(e)) SC_E(e)->flags |= SC_LOADED;
+  sc_entry *p = SC_E(e);
+  if (p->flags & (SC_LOADED | SC_TRANSIENT)) return;
+  if (SC_A(p->addr)->flags & SC_ADDR_NO_SLOTS) {
+    p->orig[0] = p->orig[1] = p->orig[2] = p->orig[3] = 0;
+    p->flags |= SC_LOADED;
+  } else if (SC_LOAD(e)) SC_E(e)->flags |= SC_LOADED;
 }
 
 /* The current value of a loaded storage entry (0 when its account was wiped after the write, or before it). */
@@ -304,6 +315,16 @@ static sc_u32 sc_warm(sc_u32 e) {
   return 0;
 }
 
+/* A slot of `addr` turned warm: JS warms the account (SC_ON_WARM), unless it already did for this record with
+ * no revert since — only a revert cools an account within a transaction (a JS call per fresh slot was ~15% of
+ * corpus StorageHeavy.fill). */
+static void sc_warm_account(sc_u32 addr) {
+  sc_u32 g = SC_C(SC_A(addr)->ctx)->rgen + 1u;
+  if (SC_A(addr)->warmed == g) return;
+  SC_ON_WARM(addr);
+  SC_A(addr)->warmed = g; /* after the call: JS may have grown the memory */
+}
+
 static void sc_wipe(sc_u32 addr) {
   sc_u32 r = sc_new_rec(SC_A(addr)->ctx, SC_REC_EPOCH, addr);
   SC_R(r)->oepoch = SC_A(addr)->epoch;
@@ -312,6 +333,7 @@ static void sc_wipe(sc_u32 addr) {
 
 static void sc_revert(sc_u32 ctx, sc_u32 len) {
   sc_ctx *c = SC_C(ctx);
+  c->rgen++;
   while (c->jlen > len) {
     sc_u32 r = c->journal;
     sc_rec *q = SC_R(r);
@@ -345,6 +367,7 @@ static sc_u32 sc_ctx_new(void) {
   p->accts = 0;
   p->agen = 1;
   p->logs = p->lcap = p->llen = p->lcount = p->lver = 0;
+  p->rgen = 0;
   return c;
 }
 
@@ -353,6 +376,7 @@ static sc_u32 sc_addr_new(sc_u32 ctx) {
   sc_addr *p = SC_A(a);
   p->ctx = ctx;
   p->epoch = 0;
+  p->flags = p->warmed = 0;
   p->cnext = SC_C(ctx)->addrs;
   SC_C(ctx)->addrs = a;
   return a;
@@ -401,7 +425,7 @@ static const sc_u64 *sc_op_sload(sc_u32 addr, const sc_u64 *k, sc_u32 fork, sc_u
     if (sc_warm(e)) *cost = 100;
     else {
       *cost = 2100;
-      SC_ON_WARM(addr);
+      sc_warm_account(addr);
     }
   }
   return sc_value(e);
@@ -454,7 +478,7 @@ static sc_u32 sc_op_sstore(sc_u32 addr, const sc_u64 *k, const sc_u64 *v, sc_u32
   p = SC_E(e); /* the record may have grown the memory */
   if (cold) {
     p->flags |= SC_WARM;
-    SC_ON_WARM(addr);
+    sc_warm_account(addr);
   }
   sc_copy(p->cur, v);
   sc_mark_written(p);
