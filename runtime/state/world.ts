@@ -124,7 +124,12 @@ export class MemoryBackend implements StateBackend {
 /** One LOG0–LOG4 entry (defined beside PackedLog, which the state cache builds). */
 export type { Log } from './packed-log.ts';
 
-type Undo = () => void;
+/**
+ * A journal entry: a closure that undoes one change, or without an allocation for the two that every call makes —
+ * a number, the state-cache journal's length at a checkpoint (a revert past it reverts the cache to it), and a
+ * string, an address whose touch (EIP-161) to undo.
+ */
+type Undo = (() => void) | number | string;
 
 const sameAccount = (a: Account | undefined, b: Account | undefined): boolean =>
   a === b || (a !== undefined && b !== undefined && a.balance === b.balance && a.nonce === b.nonce &&
@@ -145,6 +150,9 @@ const RIPEMD160 = '0x0000000000000000000000000000000000000003';
 /** A WorldState's context in the state cache (one per transaction) and its address records. */
 interface CacheCtx {
   ctx: number;
+  /** The first address given a record and its record, apart from `addrs`: most transactions make one. */
+  addr0: string | undefined;
+  rec0: number;
   addrs: Map<string, number>;
 }
 /** A WorldState dropped without commit()/discard() gives its context back when collected (ctx 0: none open). */
@@ -177,6 +185,8 @@ export class WorldState implements StateCacheOwner {
   private createdSet = new Set<string>();
   private destructedMap = new Map<string, string>();
   private touchedSet = new Set<string>();
+  /** The first address touched, while touchedSet is empty (see touch). */
+  private touched0: string | undefined;
   /** Accounts created in this transaction (EIP-6780). Changed only through createAccount (journaled). */
   get created(): ReadonlySet<string> {
     return this.createdSet;
@@ -187,7 +197,13 @@ export class WorldState implements StateCacheOwner {
   }
   /** Accounts touched in this transaction, for EIP-161's deletion of empty touched accounts (touch). */
   get touched(): ReadonlySet<string> {
-    return this.touchedSet;
+    const t0 = this.touched0;
+    if (t0 === undefined) return this.touchedSet;
+    // The first touch is kept apart (no Set per bare call); in order, as one Set, once read.
+    const s = new Set<string>([t0]);
+    for (const a of this.touchedSet) s.add(a);
+    this.touched0 = undefined;
+    return (this.touchedSet = s);
   }
   /** Logs without the cache (MEVMC_STATE_CACHE=0); with it they live in the cache's log buffer. */
   private readonly jsLogs: Log[] = [];
@@ -220,14 +236,20 @@ export class WorldState implements StateCacheOwner {
     const sc = this.sc;
     if (!sc) return 0;
     const c = this.cc ?? this.openCtx();
+    if (c.addr0 === address) return c.rec0;
+    if (c.addr0 === undefined) {
+      c.rec0 = sc.newAddr(c.ctx, (this.selfRef ??= new WeakRef(this)), address);
+      c.addr0 = address;
+      return c.rec0;
+    }
     let a = c.addrs.get(address);
-    if (a === undefined) c.addrs.set(address, (a = sc.newAddr(c.ctx, (this.selfRef ??= new WeakRef(this)), address)));
+    if (a === undefined) c.addrs.set(address, (a = sc.newAddr(c.ctx, this.selfRef!, address)));
     return a;
   }
   private openCtx(): CacheCtx {
     let c = this.ccRecord;
     if (c === undefined) {
-      c = this.ccRecord = { ctx: 0, addrs: new Map() };
+      c = this.ccRecord = { ctx: 0, addr0: undefined, rec0: 0, addrs: new Map() };
       freeOnGc.register(this, c);
     }
     c.ctx = this.sc!.x.ctx_new();
@@ -250,6 +272,7 @@ export class WorldState implements StateCacheOwner {
     const byRecord = this.sc!.written(c.ctx);
     if (byRecord.size === 0) return NOTHING_WRITTEN; // a transaction that only read slots: no name map to build
     const names = new Map<number, string>();
+    if (c.addr0 !== undefined) names.set(c.rec0, c.addr0);
     for (const [address, a] of c.addrs) names.set(a, address);
     const out = new Map<string, Map<bigint, bigint>>();
     for (const [a, m] of byRecord) out.set(names.get(a)!, m);
@@ -316,6 +339,7 @@ export class WorldState implements StateCacheOwner {
     if (this.warmAddresses.size) this.warmAddresses = new Set();
     if (this.wiped.size) this.wiped = new Set();
     if (this.createdSet.size) this.createdSet = new Set();
+    this.touched0 = undefined;
     if (this.touchedSet.size) this.touchedSet = new Set();
     this.prewarmed = NO_ADDRESSES;
     this.prewarmedZero = true;
@@ -330,6 +354,8 @@ export class WorldState implements StateCacheOwner {
     if (c) {
       this.sc!.freeCtx(c.ctx);
       c.ctx = 0;
+      c.addr0 = undefined;
+      c.rec0 = 0;
       if (c.addrs.size) c.addrs = new Map(); // not clear(): as above
       this.cc = undefined;
     }
@@ -341,18 +367,24 @@ export class WorldState implements StateCacheOwner {
     const sc = this.sc;
     if (sc) {
       // The cache keeps its own journal: a marker reverts it to its length now (to empty if the context opens later).
+      // The context opens at most once per journal (discard ends both), so a later one is this one or none yet.
       const c = this.cc;
-      const len = c ? sc.x.jlen(c.ctx) : 0;
-      this.journal.push(() => {
-        const now = this.cc;
-        if (now) sc.x.revert(now.ctx, now === c ? len : 0);
-      });
+      this.journal.push(c ? sc.x.jlen(c.ctx) : 0);
     }
     return cp;
   }
   revertTo(cp: number): void {
     if (this.journal.length <= cp) return;
-    while (this.journal.length > cp) this.journal.pop()!();
+    const j = this.journal;
+    while (j.length > cp) {
+      const u = j.pop()!;
+      if (typeof u === 'function') u();
+      else if (typeof u === 'string') {
+        if (u === this.touched0) this.touched0 = undefined;
+        else this.touchedSet.delete(u);
+      }
+      else if (this.cc) this.sc!.x.revert(this.cc.ctx, u);
+    }
     this.accountsChanged(); // a revert may cool an account or restore its fields
   }
   /** The cache's account fields (warm BALANCE/EXTCODE* answers) are stale: any account change, any revert. */
@@ -446,7 +478,8 @@ export class WorldState implements StateCacheOwner {
   /** Non-zero storage of an account after all changes. */
   storageEntries(address: string): [bigint, bigint][] {
     const merged = new Map<bigint, bigint>(this.wiped.has(address) ? [] : this.backend.storageEntries(address));
-    const a = this.cc?.addrs.get(address);
+    const c = this.cc;
+    const a = c === undefined ? undefined : c.addr0 === address ? c.rec0 : c.addrs.get(address);
     const written = this.cc ? (a === undefined ? undefined : this.sc!.written(this.cc.ctx, a).get(a)) : this.storage.get(address);
     for (const [k, v] of written ?? []) merged.set(k, v);
     return [...merged].filter(([, v]) => v !== 0n);
@@ -509,8 +542,12 @@ export class WorldState implements StateCacheOwner {
   touch(address: string): void {
     // RIPEMD-160 (0x03) stays touched when the frame that touched it reverts: the mainnet consensus quirk of
     // block 2675119 that geth and @ethereumjs/evm (journal.revert) both keep.
-    if (address === RIPEMD160) this.touchedSet.add(address);
-    else this.addToSet(this.touchedSet, address);
+    // The first touch goes to touched0 (only while the Set is empty: the order of touches is kept).
+    const set = this.touchedSet;
+    if (address === this.touched0 || set.has(address)) return;
+    if (this.touched0 === undefined && set.size === 0) this.touched0 = address;
+    else set.add(address);
+    if (address !== RIPEMD160) this.journal.push(address);
   }
   private addToSet(set: Set<string>, x: string): void {
     if (set.has(x)) return;
