@@ -12,6 +12,7 @@ import { entryConstants } from '../../analysis/entry-constants.ts';
 import type { Analysis, Block, BlockIdx, JumpTargets } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
 import { BlockBuilder, initBswapMask, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, LOCAL_STATUS, Locals, loadGas, storeGas } from './frame.ts';
+import { emitChainChecks, gasChains, type GasChains } from './gas-chains.ts';
 import { compileInst, type LowerContext } from './lower.ts';
 import { direct, enteredBlocks, impliedStackChecks, loadWindow, planRegisters, storeWindow } from './registers.ts';
 import { binaryen, type Expr, i32, isUnreachable, type Module } from './module.ts';
@@ -133,7 +134,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
     locals.resetForBlock();
     const bb = new BlockBuilder(m, locals, rx.window(b.index));
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
-    emitChecks(bb, b, rx.implied);
+    emitChecks(bb, b, rx.implied, rx.chains);
     bb.setEntryDepth(b.stackReq);
     bb.knownAtEntry(known.get(b.index));
     const cond = compileBlockCode(bb, a, b, call);
@@ -272,6 +273,8 @@ function registerContext(a: Analysis, trace: boolean) {
     entered,
     /** Group blocks whose stack checks their predecessors' imply. */
     implied: impliedStackChecks(a, plan, entered),
+    /** Chains whose gas and stack checks their head makes (none when tracing: every block reports itself). */
+    chains: trace ? undefined : gasChains(a, (b) => plan.inReg[b] === 1),
     /** The register window of block `b`'s BlockBuilder, if it keeps its slots in locals. */
     window(b: BlockIdx): { entry: number; low: number } | undefined {
       const reg = regOf(b);
@@ -346,7 +349,7 @@ function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trac
     locals.resetForBlock();
     const bb = new BlockBuilder(m, locals, rx.window(b.index));
     if (trace) bb.emit(call('mevmc_trace', [m.i32.const(b.startPc), m.local.get(LOCAL_SP, i32)], 'none'));
-    emitChecks(bb, b, rx.implied);
+    emitChecks(bb, b, rx.implied, rx.chains);
     bb.setEntryDepth(b.stackReq);
     bb.knownAtEntry(known.get(b.index));
     const cond = compileBlockCode(bb, a, b, call);
@@ -415,9 +418,12 @@ function compileBodyRelooper(m: binaryen.Module, a: Analysis, call: CallFn, trac
   return { body: m.block(null, [init, body, ret(Status.Stop)]), locals: locals.types() };
 }
 
-/** Gas and stack checks, once per block. */
-function emitChecks(bb: BlockBuilder, b: Block, implied?: { under: ReadonlySet<BlockIdx>; over: ReadonlySet<BlockIdx> }): void {
+/** Gas and stack checks, once per block (once per chain for the blocks of a chain, gas-chains.ts). */
+function emitChecks(bb: BlockBuilder, b: Block, implied?: { under: ReadonlySet<BlockIdx>; over: ReadonlySet<BlockIdx> }, chains?: GasChains): void {
   const m = bb.m;
+  if (chains?.inner.has(b.index)) return;
+  const chain = chains?.heads.get(b.index);
+  if (chain) { emitChainChecks(bb, chain); return; }
   if (b.gas > 0) bb.charge(() => m.i64.const(BigInt(b.gas)));
   if (b.stackReq > 0 && !implied?.under.has(b.index)) bb.failIf(m.i32.lt_u(bb.sp(), m.i32.const(STACK_BASE + 32 * b.stackReq)), Status.StackUnderflow);
   if (b.stackMaxGrowth > 0 && !implied?.over.has(b.index)) bb.failIf(m.i32.gt_u(bb.sp(), m.i32.const(STACK_END - 32 * b.stackMaxGrowth)), Status.StackOverflow);
