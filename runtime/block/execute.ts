@@ -64,7 +64,7 @@ export interface ParallelTuning {
   delayMs?: number;
   /** Run sequentially below this many transactions to hand out (default 2) … */
   minDispatched?: number;
-  /** … or below this much gas to hand out (sum of gas limits; default MIN_DISPATCHED_GAS, 4M). */
+  /** … or below this much gas to hand out (sum of gas limits, at most the header's gasUsed; default MIN_DISPATCHED_GAS, 8M). */
   minDispatchedGas?: bigint;
   /** 'coordinator' (default): a sender's later transactions run on the coordinator; 'workers': speculated too. */
   senderChains?: 'coordinator' | 'workers';

@@ -153,6 +153,7 @@ export function blockFromRpc(json: unknown, opts: RpcBlockOptions = {}): { block
     parentBeaconBlockRoot: j.parentBeaconBlockRoot === undefined || j.parentBeaconBlockRoot === null ? undefined : hash(j.parentBeaconBlockRoot, 'block.parentBeaconBlockRoot'),
     excessBlobGas: qty(j, 'excessBlobGas', 'block', true),
     blobGasUsed: qty(j, 'blobGasUsed', 'block', true),
+    gasUsed: qty(j, 'gasUsed', 'block', true),
   };
   const raw = rpcTxs(j);
   const transactions = raw.map((t, i) => txFromRpc(t, `block.transactions[${i}]`));

@@ -30,6 +30,11 @@ export interface BlockHeader {
   excessBlobGas?: bigint;
   /** Cancun on: the blob gas the block's transactions use (checked when given). */
   blobGasUsed?: bigint;
+  /**
+   * The gas the block's transactions use, when known: a hint only (the parallel executor runs a block sequentially when
+   * too little can go to workers); the result's own `gasUsed` is what the block used — compare the two to check it.
+   */
+  gasUsed?: bigint;
 }
 
 /** A Shanghai withdrawal: `amount` is in gwei. */

@@ -100,6 +100,24 @@ describe('parallel set-up', () => {
     }
   });
 
+  it('runs sequentially below the gas floor: the summed gas limits, capped by the header gasUsed when given', async () => {
+    // 4 calls with 100,000 gas limit each = 400,000 of limits to hand out; floor set at 300,000.
+    const senders = [1, 2, 3, 4].map((k) => addr(0x4000 + k));
+    const b = block(senders.map((sd): [string, string] => [sd, COUNTER]));
+    const seq = await executeBlock(b, state(b), { loader });
+    const floor = { minDispatchedGas: 300_000n };
+    const free = await executeBlock(b, state(b), { loader, pool, parallel: floor });
+    expect(free.parallel!.fallback).toBeUndefined();
+    expect(free.parallel!.dispatched).toBe(4);
+    // The header says the block used less than the floor: whatever the limits, that much cannot go out.
+    const hinted = { ...b, header: { ...b.header, gasUsed: seq.gasUsed } };
+    expect(seq.gasUsed < 300_000n).toBe(true);
+    const capped = await executeBlock(hinted, state(b), { loader, pool, parallel: floor });
+    expect(capped.parallel!.fallback).toBe(`0 Mgas to hand out (parallel from 0)`);
+    expect(summary(capped)).toEqual(summary(seq));
+    expect(summary(free)).toEqual(summary(seq));
+  });
+
   it("reuses the workers' pre-state only for the same prestate object and the same system-call changes", async () => {
     const senders = [1, 2, 3, 4].map((k) => addr(0x2000 + k));
     const txs = senders.map((sd, k): [string, string] => [sd, k % 2 ? COUNTER : addr(0x3000 + k)]);
