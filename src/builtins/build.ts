@@ -180,12 +180,12 @@ export function buildBuiltins(tc: Toolchain | null = findToolchain()): Uint8Arra
 // The state modules (issue #14 part 2): the state cache, with its own memory, and the frame-side
 // SLOAD/SSTORE/TLOAD/TSTORE that call it. Built with the multi-value ABI: a word returns as 4 × i64.
 
-/** The state modules: source, committed output, shadow-stack size. */
+/** The state modules: source, committed output, shadow-stack size, wasm SIMD (state_cache: a LOG's topic byte swaps). */
 export const STATE_MODULES = [
   // Its own memory: a small stack, then data, then the arena from __heap_base.
-  { name: 'state_cache', source: 'state_cache.c', stack: 8192 },
+  { name: 'state_cache', source: 'state_cache.c', stack: 8192, simd: true },
   // Runs in a frame memory: shares the builtins' stack region (never active at the same time) and has no data.
-  { name: 'state_host', source: 'state_host.c', stack: BUILTIN_STACK_END },
+  { name: 'state_host', source: 'state_host.c', stack: BUILTIN_STACK_END, simd: false },
 ] as const;
 export type StateModuleName = (typeof STATE_MODULES)[number]['name'];
 
@@ -200,7 +200,7 @@ export function buildStateModule(name: StateModuleName, tc: Toolchain | null = f
   try {
     const obj = join(tmp, `${name}.o`);
     const mv = ['-mmultivalue', '-Xclang', '-target-abi', '-Xclang', 'experimental-mv'];
-    run(tc.clang, [...WASM_CFLAGS, ...mv, '-c', spec.source, '-o', obj], BUILTINS_DIR);
+    run(tc.clang, [...WASM_CFLAGS, ...mv, ...(spec.simd ? ['-msimd128'] : []), '-c', spec.source, '-o', obj], BUILTINS_DIR);
     const out = join(tmp, `${name}.wasm`);
     run(tc.wasmLd, ['--no-entry', '--import-memory', '--stack-first', '-z', `stack-size=${spec.stack}`, '--strip-all', '-O2', obj, '-o', out]);
     const bytes = new Uint8Array(readFileSync(out));
