@@ -31,7 +31,7 @@ import { applyDaoRefund } from './dao.ts';
 import {
   BEACON_ROOTS, CONSOLIDATION_REQUESTS, HISTORY_STORAGE, WITHDRAWAL_REQUESTS, systemCall as runSystemCall,
 } from './system-calls.ts';
-import { BLOOM_BYTES, type EncodesReceipt, type Receipt, type ReceiptParts, ZERO_BLOOM, encodeReceipt, logsBloom, orBloom, receiptsRootOf } from './receipts.ts';
+import { BLOOM_BYTES, type EncodesReceipt, type Receipt, type ReceiptParts, type ReceiptScratch, ZERO_BLOOM, encodeReceipt, encodeReceiptInto, receiptScratch, logsBloom, orBloom, receiptsRootOf } from './receipts.ts';
 import { type Block, type BlockResult, InvalidBlockError, type TxOutcome } from './types.ts';
 
 /** Options of {@link executeBlock}. */
@@ -145,8 +145,9 @@ class LocalOutcome implements TxOutcome {
     return (this.rec ??= this.make(this.ownBloom() ?? new Uint8Array(BLOOM_BYTES)));
   }
   /** The receipt's consensus encoding, without building the receipt when nobody read it. */
-  encodedReceipt(): Uint8Array {
-    return encodeReceipt(this.rec ?? this.make(this.ownBloom() ?? ZERO_BLOOM));
+  encodedReceipt(s?: ReceiptScratch): Uint8Array {
+    const r = this.rec ?? this.make(this.ownBloom() ?? ZERO_BLOOM);
+    return s ? encodeReceiptInto(s, r) : encodeReceipt(r);
   }
   /** The bloom of a receipt whose block left it to the receipts pipeline, OR-ed into the block's `into` now. */
   settleBloom(into: Uint8Array): void {
@@ -274,6 +275,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   let pipelined: (() => { root: Uint8Array; bloom: Uint8Array }) | undefined;
   const pool = opts.pool ?? ((opts.workers ?? 1) > 1 ? new ParallelPool(opts.workers!, poolSpecOf(inner)) : undefined);
   if (pool) {
+    const leafScratch = receiptScratch();
     try {
       const run = await runTransactionsParallel({
         block, world, fork, env, loader, pool,
@@ -282,7 +284,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
           ...(fork >= Fork.Byzantium || !opts.intermediateStateRoot ? { finishRecord } : {}),
           // Status receipts are final at commit: their leaves are hashed by idle workers while the block runs.
           ...(fork >= Fork.Byzantium ? {
-            receiptOf: (i: number) => (txs[i] as TxOutcome & EncodesReceipt).encodedReceipt(),
+            receiptOf: (i: number) => (txs[i] as TxOutcome & EncodesReceipt).encodedReceipt(leafScratch),
             receiptPartsOf: (i: number) => (txs[i] as TxOutcome & EncodesReceipt).receiptParts(),
             deferBlooms: () => {
               bloomsLater = true;

@@ -66,8 +66,8 @@ export interface ParallelHooks {
    */
   finishRecord?(i: number, o: RecordOutcome, bloom: Uint8Array, bloomAt: number): void;
   /**
-   * Transaction i's consensus-encoded receipt, once committed. Present: the receipts root is hashed while the block
-   * runs (receipts-pipeline.ts) and {@link ParallelOutcome.receiptsRoot} gives it.
+   * Transaction i's consensus-encoded receipt, once committed (a view valid until the next call). Present: the
+   * receipts root is hashed while the block runs (receipts-pipeline.ts) and {@link ParallelOutcome.receiptsRoot} gives it.
    */
   receiptOf?(i: number): Uint8Array;
   /** …and its parts (what the coordinator publishes for the workers to encode and hash); given with receiptOf. */

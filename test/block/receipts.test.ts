@@ -10,7 +10,7 @@ import { Bloom, encodeReceipt as ejsEncodeReceipt } from '@ethereumjs/vm';
 import { describe, expect, it } from 'vitest';
 import { Fork, forkName } from '../../src/evm/forks.ts';
 import { MAINNET, blockReward, forkAt } from '../../runtime/block/chain.ts';
-import { encodeReceipt, logsBloom, receiptsRoot, type Receipt } from '../../runtime/block/receipts.ts';
+import { encodeReceipt, logsBloom, receiptsRoot, receiptsRootOf, type Receipt } from '../../runtime/block/receipts.ts';
 import { PackedLog } from '../../runtime/state/packed-log.ts';
 import type { Log } from '../../runtime/state/world.ts';
 
@@ -89,9 +89,21 @@ describe('receipts', () => {
     const trie = await createMPT();
     for (let i = 0; i < n; i++) await trie.put(RLP.encode(i), encodeReceipt(rs[i]));
     expect(Buffer.from(await receiptsRoot(rs)).toString('hex')).toBe(Buffer.from(trie.root()).toString('hex'));
+    // The block executor's path: one scratch buffer for every receipt, leaves hashed from it.
+    expect(Buffer.from(receiptsRootOf(rs.map((receipt) => ({ receipt })))).toString('hex')).toBe(Buffer.from(trie.root()).toString('hex'));
+  });
+  it.each([1, 3, 40])('receipts root of %i pre-Byzantium receipts (state roots) equals @ethereumjs/mpt, both paths', async (n) => {
+    const rs: Receipt[] = Array.from({ length: n }, (_, i) => ({
+      type: 0, postStateRoot: bytes(32, i + 1), cumulativeGasUsed: 30000n * BigInt(i + 1), logsBloom: logsBloom(i % 2 ? logs : []), logs: i % 2 ? logs : [],
+    }));
+    const trie = await createMPT();
+    for (let i = 0; i < n; i++) await trie.put(RLP.encode(i), encodeReceipt(rs[i]));
+    expect(Buffer.from(await receiptsRoot(rs)).toString('hex')).toBe(Buffer.from(trie.root()).toString('hex'));
+    expect(Buffer.from(receiptsRootOf(rs.map((receipt) => ({ receipt })))).toString('hex')).toBe(Buffer.from(trie.root()).toString('hex'));
   });
   it('receipts root of none is the empty trie root', async () => {
     expect(Buffer.from(await receiptsRoot([])).toString('hex')).toBe('56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421');
+    expect(Buffer.from(receiptsRootOf([])).toString('hex')).toBe('56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421');
   });
 });
 
