@@ -165,6 +165,36 @@ void EXPORT(mevmc_mul)(uint32_t r, uint32_t pa, uint32_t pb) {
     store4(r, lo, hi, fill, fill);
     return;
   }
+  /* One operand below 2^64, or both below 2^128 (Vyper's and Curve's 1e18-scaled products): in registers, without
+   * mul_slow's second load, bit counts and sign tests (a third of a call in curve-stableswap's MULs). */
+  if ((b1 | b2 | b3) == 0 || (a1 | a2 | a3) == 0) {
+    u256 x = {{a0, a1, a2, a3}}, t;
+    uint64_t y = b0;
+    if ((b1 | b2 | b3) != 0) x.w[0] = b0, x.w[1] = b1, x.w[2] = b2, x.w[3] = b3, y = a0;
+    mul_by64(&t, &x, y);
+    store(r, &t);
+    return;
+  }
+  if ((a2 | a3 | b2 | b3) == 0) {
+    /* (a1·2^64 + a0)(b1·2^64 + b0): four 128-bit partial products, the sum below 2^256 */
+    uint64_t h00, h01, h10, h11, c;
+    uint64_t r0 = u256_mul64(a0, b0, &h00);
+    uint64_t l01 = u256_mul64(a0, b1, &h01);
+    uint64_t l10 = u256_mul64(a1, b0, &h10);
+    uint64_t l11 = u256_mul64(a1, b1, &h11);
+    uint64_t r1 = h00 + l01;
+    c = r1 < l01;
+    r1 += l10;
+    c += r1 < l10;
+    uint64_t r2 = h01 + c;
+    uint64_t c2 = r2 < c;
+    r2 += h10;
+    c2 += r2 < h10;
+    r2 += l11;
+    c2 += r2 < l11;
+    store4(r, r0, r1, r2, h11 + c2);
+    return;
+  }
   mul_slow(r, pa, pb);
 }
 

@@ -136,13 +136,138 @@ static inline int divmod_by_limb(uint32_t r, uint32_t pa, uint32_t pb, int op) {
   return 1;
 }
 
+/* x < y over four limbs. */
+static inline int lt4(const uint64_t x[4], const uint64_t y[4]) {
+  for (int i = 3; i >= 0; i--)
+    if (x[i] != y[i]) return x[i] < y[i];
+  return 0;
+}
+
+/*
+ * q = a / b and a % b over 64-bit limbs for a divisor of exactly n limbs (n = 2..4, b[n-1] != 0) and a ≥ b: Knuth D
+ * with the digits in scalars (always inlined with a constant n, every loop unrolls and every index is a constant, so
+ * no digit lives on the shadow stack — the 32-bit-digit arrays of u256_divmod_knuth cost ~100 ns per call here, most
+ * of it set-up and memory traffic, against ~5 ns per i64.div_u). Each quotient limb is estimated by div128_norm from
+ * the top two dividend limbs, refined with the divisor's second limb (then at most one too large), and confirmed by the
+ * multiply-subtract; a window below the divisor's top limb is a zero limb without a division.
+ */
+static inline __attribute__((always_inline)) void udivmod_wide_n(uint64_t q[4], uint64_t rem[4], const uint64_t a[4],
+                                                                  const uint64_t b[4], const int n) {
+  /* Normalise so bn's top bit is set; (x >> 1) >> (63 − s) is x >> (64 − s) without the undefined shift by 64. */
+  int s = __builtin_clzll(b[n - 1]);
+  uint64_t bn[4], an[5];
+  for (int i = 3; i > 0; i--) bn[i] = (b[i] << s) | ((b[i - 1] >> 1) >> (63 - s));
+  bn[0] = b[0] << s;
+  an[4] = (a[3] >> 1) >> (63 - s);
+  for (int i = 3; i > 0; i--) an[i] = (a[i] << s) | ((a[i - 1] >> 1) >> (63 - s));
+  an[0] = a[0] << s;
+  const uint64_t vtop = bn[n - 1], vnext = bn[n - 2];
+  for (int i = 0; i < 4; i++) q[i] = 0;
+#pragma clang loop unroll(full)
+  for (int j = 4 - n; j >= 0; j--) {
+    /* Invariant (Knuth): an[j+n] ≤ vtop. */
+    uint64_t u2 = an[j + n], u1 = an[j + n - 1], u0 = an[j + n - 2];
+    if (u2 == 0 && u1 < vtop) continue; /* the window is below bn: a zero quotient limb */
+    uint64_t qhat, rhat;
+    int big; /* rhat ≥ 2^64: the refinement test always passes */
+    if (u2 == 0) {
+      /* u1 ≥ vtop ≥ 2^63: the estimate is 1 without a division (the quotient of a dividend of about the divisor's size) */
+      qhat = 1;
+      rhat = u1 - vtop;
+      big = 0;
+    } else if (u2 == vtop) {
+      qhat = ~0ull;
+      rhat = u1 + vtop;
+      big = rhat < u1;
+    } else {
+      qhat = div128_norm(u2, u1, vtop, &rhat);
+      big = 0;
+    }
+    while (!big) {
+      uint64_t hi, lo = u256_mul64(qhat, vnext, &hi);
+      if (hi < rhat || (hi == rhat && lo <= u0)) break;
+      qhat--;
+      rhat += vtop;
+      big = rhat < vtop;
+    }
+    /* an[j .. j+n] −= qhat · bn */
+    uint64_t carry = 0, borrow = 0;
+#pragma clang loop unroll(full)
+    for (int i = 0; i < n; i++) {
+      uint64_t hi, lo = u256_mul64(qhat, bn[i], &hi);
+      lo += carry;
+      carry = hi + (lo < carry);
+      uint64_t x = an[j + i], d = x - lo;
+      uint64_t b1 = x < lo;
+      an[j + i] = d - borrow;
+      borrow = b1 | (d < borrow);
+    }
+    uint64_t top = an[j + n], d = top - carry;
+    int negative = top < carry || d < borrow;
+    an[j + n] = d - borrow;
+    if (negative) {
+      /* qhat was one too large (rare): add bn back, the carry out of the top limb cancelling the borrow. */
+      qhat--;
+      uint64_t c = 0;
+#pragma clang loop unroll(full)
+      for (int i = 0; i < n; i++) {
+        uint64_t x = an[j + i] + c;
+        c = x < c;
+        an[j + i] = x + bn[i];
+        c += an[j + i] < x;
+      }
+      an[j + n] += c;
+    }
+    q[j] = qhat;
+  }
+  /* The remainder is an[0 .. n-1] >> s (it is below bn, so the limbs above are zero). */
+  for (int i = 0; i < 4; i++) rem[i] = 0;
+  for (int i = 0; i < n - 1; i++) rem[i] = (an[i] >> s) | ((an[i + 1] << 1) << (63 - s));
+  rem[n - 1] = an[n - 1] >> s;
+}
+
+/*
+ * DIV / MOD / SDIV / SMOD when the divisor's magnitude is at least 2^64 (Vyper's and Curve's fixed-point `x * y / z`
+ * with 1e18-scaled z, overflow checks `x * y / x`): returns 0 to leave a smaller divisor to the other paths.
+ */
+SLOW static int divmod_wide(uint32_t r, uint32_t pa, uint32_t pb, int op) {
+  uint64_t a[4] = {ld(pa, 0), ld(pa, 1), ld(pa, 2), ld(pa, 3)};
+  uint64_t b[4] = {ld(pb, 0), ld(pb, 1), ld(pb, 2), ld(pb, 3)};
+  int sa = 0, sb = 0;
+  if (op == U256_OP_SDIV || op == U256_OP_SMOD) {
+    sa = (int64_t)a[3] < 0;
+    sb = (int64_t)b[3] < 0;
+    if (sa) neg4(a);
+    if (sb) neg4(b);
+  }
+  if ((b[1] | b[2] | b[3]) == 0) return 0;
+  uint64_t q[4], m[4];
+  if (lt4(a, b)) {
+    for (int i = 0; i < 4; i++) q[i] = 0, m[i] = a[i];
+  } else if (b[3]) {
+    udivmod_wide_n(q, m, a, b, 4);
+  } else if (b[2]) {
+    udivmod_wide_n(q, m, a, b, 3);
+  } else {
+    udivmod_wide_n(q, m, a, b, 2);
+  }
+  if (op == U256_OP_DIV || op == U256_OP_SDIV) {
+    if (sa ^ sb) neg4(q);
+    store4(r, q[0], q[1], q[2], q[3]);
+  } else {
+    if (sa) neg4(m);
+    store4(r, m[0], m[1], m[2], m[3]);
+  }
+  return 1;
+}
+
 void EXPORT(mevmc_div)(uint32_t r, uint32_t pa, uint32_t pb) {
   LOAD_AB
   if ((a1 | a2 | a3 | b1 | b2 | b3) == 0) {
     store_u64(r, b0 ? a0 / b0 : 0);
     return;
   }
-  if (divmod_by_limb(r, pa, pb, U256_OP_DIV)) return;
+  if (divmod_by_limb(r, pa, pb, U256_OP_DIV) || divmod_wide(r, pa, pb, U256_OP_DIV)) return;
   divmod_slow(r, pa, pb, U256_OP_DIV);
 }
 
@@ -152,7 +277,7 @@ void EXPORT(mevmc_mod)(uint32_t r, uint32_t pa, uint32_t pb) {
     store_u64(r, b0 ? a0 % b0 : 0);
     return;
   }
-  if (divmod_by_limb(r, pa, pb, U256_OP_MOD)) return;
+  if (divmod_by_limb(r, pa, pb, U256_OP_MOD) || divmod_wide(r, pa, pb, U256_OP_MOD)) return;
   divmod_slow(r, pa, pb, U256_OP_MOD);
 }
 
@@ -166,7 +291,7 @@ void EXPORT(mevmc_sdiv)(uint32_t r, uint32_t pa, uint32_t pb) {
     store_signed(r, mb ? ma / mb : 0, (sa ^ sb) != 0);
     return;
   }
-  if (divmod_by_limb(r, pa, pb, U256_OP_SDIV)) return;
+  if (divmod_by_limb(r, pa, pb, U256_OP_SDIV) || divmod_wide(r, pa, pb, U256_OP_SDIV)) return;
   divmod_slow(r, pa, pb, U256_OP_SDIV);
 }
 
@@ -179,7 +304,7 @@ void EXPORT(mevmc_smod)(uint32_t r, uint32_t pa, uint32_t pb) {
     store_signed(r, mb ? ma % mb : 0, sa != 0);
     return;
   }
-  if (divmod_by_limb(r, pa, pb, U256_OP_SMOD)) return;
+  if (divmod_by_limb(r, pa, pb, U256_OP_SMOD) || divmod_wide(r, pa, pb, U256_OP_SMOD)) return;
   divmod_slow(r, pa, pb, U256_OP_SMOD);
 }
 

@@ -119,6 +119,61 @@ describe('binary word operations', () => {
     expect(bad.list).toEqual([]);
   });
 
+  it('division by divisors of 2–4 limbs (Knuth D over 64-bit limbs in registers): every branch, signed forms', () => {
+    // Pairs reaching each rare branch of div.c's udivmod_wide_n, found by simulating it on limbs of 0, 1, 2^63 ± 1,
+    // 2^64 − 1 …: the estimate refined once and twice, the estimate 1 without a division (top limb 0), the estimate
+    // 2^64 − 1 (top limb equal to the divisor's) with a remainder past 2^64, and the add-back.
+    const branches: [bigint, bigint][] = [
+      [0x10000000000000001000000000000000000000002828b4a613b63a6e6n, 0x200000000000000019a97959d4e2n],
+      [0xfffffffffffffffe0000000000000002d44deb826d7939c20000000100000000n, 0x8000000000000000fef5de3aa5an],
+      [0xfffffffffffffffe00000000000000007e3934a14a12c922n, 0xb1d34c5871205b828000000000000000n],
+      [0x80000000000000009d131b08af3151428000000000000000n, 0x8000000000000000acd17e578f19fb16n],
+      [0x100000000800000000000000000000000000000020000000000000002n, 0x2000000010000000000000000000000028f1900e5bae52258n],
+    ];
+    const bad = new Mismatches();
+    const rng = new Rng(0x64d1);
+    const pairs = [...branches];
+    // Divisors of every normalisation shift and limb count, edges of 2^64, 2^128, 2^192; dividends below, equal to
+    // and above them.
+    const edges = [1n << 64n, (1n << 64n) + 1n, (1n << 128n) - 1n, 1n << 128n, 1n << 192n, (1n << 192n) - 1n, MASK, 1n << 255n, 10n ** 36n];
+    for (const d of edges) pairs.push([d, d], [d - 1n, d], [MASK, d], [d * 3n & MASK, d], [(d * d) & MASK, d]);
+    for (let i = 0; i < 4000; i++) {
+      const d = i % 2 === 0 ? structured(rng) | (1n << BigInt(64 + rng.int(192))) : rng.bits(65 + rng.int(192));
+      const a = i % 3 === 0 ? structured(rng) : i % 3 === 1 ? rng.bits(65 + rng.int(192)) : (d * rng.u64() + rng.bits(rng.int(256))) & MASK;
+      pairs.push([a, d]);
+    }
+    for (const [a, b] of pairs) {
+      for (const name of ['mevmc_div', 'mevmc_mod', 'mevmc_sdiv', 'mevmc_smod']) {
+        for (const [x, y] of [[a, b], [(TWO_256 - a) & MASK, b], [a, (TWO_256 - b) & MASK], [(TWO_256 - a) & MASK, (TWO_256 - b) & MASK]]) {
+          bad.check(`${name}(${hex(x)}, ${hex(y)})`, call2(name, x, y), REF2[name](x, y));
+        }
+      }
+    }
+    expect(bad.list).toEqual([]);
+  });
+
+  it('MUL of a one-limb operand by any word, and of two operands below 2^128 (register paths)', () => {
+    // Limbs of all ones make every partial-product sum carry; 2^64 and 2^128 sit on the paths' bounds.
+    const bad = new Mismatches();
+    const rng = new Rng(0x3a17);
+    const small = [1n, 2n, (1n << 63n) + 1n, (1n << 64n) - 1n, 10n ** 18n];
+    const wide = [1n << 64n, (1n << 128n) - 1n, (1n << 128n) - (1n << 64n), MASK, (1n << 255n) | 1n, TWO_256 - (1n << 64n), 10n ** 36n];
+    const pairs: [bigint, bigint][] = [];
+    for (const x of small) for (const y of [...small, ...wide]) pairs.push([x, y]);
+    for (const x of wide) for (const y of wide) pairs.push([x, y]);
+    for (let i = 0; i < 3000; i++) {
+      const x = rng.bits(1 + rng.int(64));
+      const y = i % 2 === 0 ? rng.bits(65 + rng.int(64)) : rng.bits(65 + rng.int(192));
+      pairs.push([x, y], [rng.bits(65 + rng.int(64)), y], [structured(rng) & ((1n << 128n) - 1n), structured(rng) & ((1n << 128n) - 1n)]);
+    }
+    for (const [x, y] of pairs) {
+      const want = (x * y) & MASK;
+      bad.check(`mul(${hex(x)}, ${hex(y)})`, call2('mevmc_mul', x, y), want);
+      bad.check(`mul(${hex(y)}, ${hex(x)})`, call2('mevmc_mul', y, x), want);
+    }
+    expect(bad.list).toEqual([]);
+  });
+
   it('MUL by a word of one or two set bits (shifts), either operand, against full and negative words', () => {
     // blake2b_huff copies 64-bit lanes with x·(2^64 + 1); every pair of bit positions, including
     // two bits in one limb, bits 0 and 255, and products that carry across limbs or wrap.
