@@ -31,7 +31,7 @@ import { applyDaoRefund } from './dao.ts';
 import {
   BEACON_ROOTS, CONSOLIDATION_REQUESTS, HISTORY_STORAGE, WITHDRAWAL_REQUESTS, systemCall as runSystemCall,
 } from './system-calls.ts';
-import { BLOOM_BYTES, type EncodesReceipt, type Receipt, type ReceiptParts, type ReceiptScratch, ZERO_BLOOM, encodeReceipt, encodeReceiptInto, receiptScratch, logsBloom, orBloom, receiptsRootOf } from './receipts.ts';
+import { BLOOM_BYTES, type EncodesReceipt, type Receipt, type ReceiptParts, type ReceiptScratch, ZERO_BLOOM, bloomArena, encodeReceipt, encodeReceiptInto, receiptScratch, logsBloom, orBloom, receiptsRootOf } from './receipts.ts';
 import { type Block, type BlockResult, InvalidBlockError, type TxOutcome } from './types.ts';
 
 /** Options of {@link executeBlock}. */
@@ -217,6 +217,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
   // --- transactions ---
   const txs: TxOutcome[] = [];
   const bloom = new Uint8Array(BLOOM_BYTES);
+  const nextBloom = bloomArena();
   let cumulative = 0n;
   let blobGasUsed = 0n;
   let bloomsLater = false;
@@ -236,7 +237,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
     // A parallel worker's result brings its receipt's bloom; without logs the receipt's is all zero (built when read).
     if (txBloom) orBloom(bloom, txBloom);
     // With the receipts pipeline, the bloom of a receipt made here is computed where its leaf is hashed.
-    const own = txBloom ?? (result.logs.length && !bloomsLater ? logsBloom(result.logs, bloom) : undefined);
+    const own = txBloom ?? (result.logs.length && !bloomsLater ? logsBloom(result.logs, bloom, nextBloom()) : undefined);
     const status = fork >= Fork.Byzantium ? (result.status === 'success' ? 1 : 0) : undefined;
     const root = status === undefined && opts.intermediateStateRoot ? opts.intermediateStateRoot(world) : undefined;
     txs.push(new LocalOutcome(result, diff, kind, execMs, tx.type, cumulative, status, root, own));

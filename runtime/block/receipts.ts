@@ -83,9 +83,12 @@ function setBits(bloom: Uint8Array, packed: number): void {
   }
 }
 
-/** Bloom of some logs: every emitting address and every topic. With `also`, the same bits are OR-ed into it. */
-export function logsBloom(logs: readonly Log[], also?: Uint8Array): Uint8Array {
-  const bloom = new Uint8Array(BLOOM_BYTES);
+/**
+ * Bloom of some logs: every emitting address and every topic. With `also`, the same bits are OR-ed into it. With
+ * `out` (256 bytes, all zero), the bloom is made there instead of in a new array.
+ */
+export function logsBloom(logs: readonly Log[], also?: Uint8Array, out?: Uint8Array): Uint8Array {
+  const bloom = out ?? new Uint8Array(BLOOM_BYTES);
   for (const l of logs) {
     const a = cachedBits(addressBits, l.address, addrBytes);
     setBits(bloom, a);
@@ -275,6 +278,24 @@ function writeReceipt(out: Uint8Array, r: Receipt, logs: number): void {
  */
 export async function receiptsRoot(receipts: readonly Receipt[]): Promise<Uint8Array> {
   return trieRoot(receipts.map((r, i) => [encodeUint(i), encodeReceipt(r)]));
+}
+
+/**
+ * 256-byte arrays for one block's blooms, carved from shared buffers (16 blooms, doubling to 256): a typed array of
+ * its own is an off-heap allocation, ~0.5 µs and half of an ERC-20 receipt's bloom in the W2 profile.
+ */
+export function bloomArena(): () => Uint8Array {
+  let buf: ArrayBuffer | undefined;
+  let at = 0;
+  return () => {
+    if (!buf || at === buf.byteLength) {
+      buf = new ArrayBuffer(buf ? Math.min(2 * buf.byteLength, 256 * BLOOM_BYTES) : 16 * BLOOM_BYTES);
+      at = 0;
+    }
+    const b = new Uint8Array(buf, at, BLOOM_BYTES);
+    at += BLOOM_BYTES;
+    return b;
+  };
 }
 
 /**

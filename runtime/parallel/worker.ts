@@ -24,7 +24,7 @@ import { BufferFullError, ByteReader, ByteWriter, addressTable, readState, readS
 import {
   type BlockMsg, type DoneMsg, type HashMsg, CTRL_CLAIM, CTRL_COMMITTED, CTRL_COORD_WAITING, CTRL_DONE, CTRL_LOG_BYTES, CTRL_RES_BYTES, CTRL_RES_SEQ, CTRL_STOP, CTRL_WINDOW, CTRL_WORKERS_WAKE_AT, type FromWorker, type LoaderSpec, type ToWorker,
 } from './protocol.ts';
-import { logsBloom } from '../block/receipts.ts';
+import { BLOOM_BYTES, logsBloom } from '../block/receipts.ts';
 import { RecordingBackend } from './reads.ts';
 import { hashLeaves } from './receipts-pipeline.ts';
 import { OverlayBackend } from './replica.ts';
@@ -248,7 +248,14 @@ function encode(i: number, seen: number, r: TxResult, kind: keyof typeof KIND, f
   w.bytes(r.returnData);
   writeLogs(w, r.logs);
   // The receipt's bloom (keccak of every address and topic) is made here, not on the coordinator's critical path.
-  if (r.logs.length) w.raw(logsBloom(r.logs));
+  if (r.logs.length) {
+    // Made in place (a 256-byte array of its own is an off-heap allocation).
+    w.ensure(BLOOM_BYTES);
+    const b = w.buf.subarray(w.pos, w.pos + BLOOM_BYTES);
+    b.fill(0);
+    logsBloom(r.logs, undefined, b);
+    w.pos += BLOOM_BYTES;
+  }
   w.f64(ms);
   rec.write(w);
   writeDiff(w, diff);

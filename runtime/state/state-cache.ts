@@ -336,7 +336,12 @@ export class StateCache {
    * record's slots alone (CREATE's collision check reads one account).
    */
   written(ctx: number, only = 0): Map<number, Map<bigint, bigint>> {
-    const standing: [number, number][] = [];
+    // Standing writes as (write sequence, entry) in two scratch arrays, put in sequence order in place when few (a
+    // transaction writes a few slots: an array of pairs sorted with a comparator was ~0.9 KB of garbage per
+    // transaction in an ERC-20 block's profile).
+    let seqs = writtenSeqs;
+    let ents = writtenEntries;
+    let n = 0;
     for (let e = this.x.entries(ctx); e !== 0; e = this.dv().getUint32(e + E_CNEXT, true)) {
       const v = this.dv();
       const flags = v.getUint32(e + E_FLAGS, true);
@@ -344,11 +349,37 @@ export class StateCache {
       const a = v.getUint32(e + E_ADDR, true);
       if (only !== 0 && a !== only) continue;
       if (v.getUint32(e + E_EPOCH, true) !== v.getUint32(a + A_EPOCH, true)) continue; // wiped since
-      standing.push([v.getUint32(e + E_WSEQ, true), e]);
+      if (n === seqs.length) {
+        const s2 = new Uint32Array(2 * n);
+        s2.set(seqs);
+        const e2 = new Uint32Array(2 * n);
+        e2.set(ents);
+        writtenSeqs = seqs = s2;
+        writtenEntries = ents = e2;
+      }
+      seqs[n] = v.getUint32(e + E_WSEQ, true);
+      ents[n++] = e;
     }
-    standing.sort((x, y) => x[0] - y[0]);
+    let order: number[] | undefined;
+    if (n <= 32) {
+      for (let i = 1; i < n; i++) {
+        const q = seqs[i];
+        const e = ents[i];
+        let j = i;
+        for (; j > 0 && seqs[j - 1] > q; j--) {
+          seqs[j] = seqs[j - 1];
+          ents[j] = ents[j - 1];
+        }
+        seqs[j] = q;
+        ents[j] = e;
+      }
+    } else {
+      const sq = seqs;
+      order = Array.from({ length: n }, (_, i) => i).sort((x, y) => sq[x] - sq[y]);
+    }
     const out = new Map<number, Map<bigint, bigint>>();
-    for (const [, e] of standing) {
+    for (let k = 0; k < n; k++) {
+      const e = ents[order ? order[k] : k];
       const a = this.dv().getUint32(e + E_ADDR, true);
       let m = out.get(a);
       if (!m) out.set(a, (m = new Map()));
@@ -357,6 +388,10 @@ export class StateCache {
     return out;
   }
 }
+
+/** written()'s scratch (grown as needed; a method never re-enters). */
+let writtenSeqs = new Uint32Array(64);
+let writtenEntries = new Uint32Array(64);
 
 /** 4 limbs of a word, least significant first. */
 export const limbs = (x: bigint): [bigint, bigint, bigint, bigint] =>

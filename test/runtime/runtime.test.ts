@@ -223,6 +223,17 @@ describe('WorldState.diff / commit', () => {
     expect(w.diff().size).toBe(0);
   });
 
+  it('lists written slots in the order first written, for few slots and for many', () => {
+    for (const n of [5, 33, 200]) {
+      const { w } = setup();
+      // A permutation of 1..n (7 is prime to every n here), each slot written twice: the first write decides.
+      const keys = Array.from({ length: n }, (_, i) => BigInt(((i * 7) % n) + 1));
+      for (const k of keys) w.sstore(A, k, k + 100n);
+      for (const k of [...keys].reverse()) w.sstore(A, k, k + 1000n);
+      expect([...w.diff().get(A)!.storage]).toEqual(keys.map((k) => [k, k + 1000n]));
+    }
+  });
+
   it('commit resets the per-transaction records', () => {
     const { w } = setup();
     w.warmAddress(A);
