@@ -130,6 +130,15 @@ MEVMC_NATIVE_INLINE void mevmc_w_store_be(uint8_t *p, w256 v) {
   __builtin_memcpy(p, l, 32);
 }
 
+/* CALLDATACOPY / CODECOPY: `len` bytes of `src` (`n` bytes long) from offset `off` (`high`: the offset is >= 2^64)
+ * into `dst`, zeros past the end of `src`. */
+static inline void mevmc_copy_padded(uint8_t *dst, const uint8_t *src, uint64_t n, uint64_t off, uint32_t high, uint32_t len) {
+  uint64_t avail = high || off >= n ? 0 : n - off;
+  uint32_t c = avail < len ? (uint32_t)avail : len;
+  if (c) __builtin_memcpy(dst, src + off, c);
+  if (c < len) __builtin_memset(dst + c, 0, len - c);
+}
+
 /* True when v < 2^64. */
 static inline int mevmc_w_fits64(w256 v) { return (v >> 64) == 0; }
 

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Executor } from '../../runtime/host/call.ts';
 import type { BlockContext, Message } from '../../runtime/host/types.ts';
+import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/native.ts';
+import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { MemoryBackend, WorldState } from '../../runtime/state/world.ts';
 import { Fork } from '../../src/evm/forks.ts';
@@ -70,57 +72,89 @@ describe('a reused instance starts every frame clean', () => {
     expect(call(C2, A, B, 9n, 0n)).toEqual([9n, 0n, BigInt(A), BigInt(B), BigInt(C2), 0n]);
     expect(call(CONTRACT, A, B, 0n, 0n)).toEqual([0n, 0n, BigInt(A), BigInt(B), BigInt(CONTRACT), 0n]);
   });
-
-  it('CALLDATALOAD reads the calldata copy only within this frame\'s calldata; outputs kept from earlier calls stay intact', () => {
-    // Words: CALLDATALOAD at 0, 8, 20, 8160, 8161, 2^64 + 1, CALLDATASIZE − 32 (a run-time offset); RETURN mem[0, 0xe0).
-    const code = Buffer.from('600035600052' + '600835602052' + '601435604052' + '611fe035606052' + '611fe135608052' +
-      '6801000000000000000135' + '60a052' + '366020900335' + '60c052' + '60e06000f3', 'hex');
-    const offsets = (len: number) => [0n, 8n, 20n, 8160n, 8161n, (1n << 64n) + 1n, BigInt.asUintN(256, BigInt(len) - 32n)];
-    // The reference: 32 bytes from `off`, zero past the end.
-    const load = (cd: Uint8Array, off: bigint) => {
-      let w = 0n;
-      for (let i = 0n; i < 32n; i++) w = (w << 8n) | BigInt(off + i < BigInt(cd.length) ? cd[Number(off + i)] : 0);
-      return w;
-    };
-    const backend = new MemoryBackend();
-    backend.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code });
-    backend.setAccount(A, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
-    const loader = new WasmLoader();
-    const b = block(1n);
-    const pattern = (len: number, k: number) => Uint8Array.from({ length: len }, (_, i) => (i * k + 3) & 0xff);
-    // The longest copied (CALLDATA_MAX = 8160 bytes), then shorter ones over its stale bytes, ones too long to copy, none.
-    const inputs = [pattern(8160, 7), new Uint8Array(40).fill(0x11), pattern(8161, 13), pattern(4, 3), new Uint8Array(0), pattern(8192, 11),
-      pattern(100, 5), pattern(31, 9)];
-    const outputs = inputs.map((calldata) => {
-      const msg: Message = { caller: A, address: CONTRACT, codeAddress: CONTRACT, origin: A, value: 0n, gasPrice: 0n, calldata, gas: 1_000_000n, isStatic: false, depth: 0 };
-      const r = new Executor(new WorldState(backend), Fork.Cancun, b, loader).run(msg, true);
-      expect(r.status).toBe(1); // RETURN
-      return r.output;
-    });
-    outputs.forEach((out, i) => expect(words(out), `call ${i}`).toEqual(offsets(inputs[i].length).map((o) => load(inputs[i], o))));
-  });
-
-  it('CALLDATACOPY copies from the calldata copy only within this frame\'s calldata', () => {
-    // CALLDATACOPY(0, 4, CALLDATASIZE − 4), (0x2100, 8150, 64), (0x2140, 8100, 64); RETURN mem[0, 0x2180).
-    const code = Buffer.from('6004360360046000' + '37' + '6040611fd6612100' + '37' + '6040611fa4612140' + '37' + '6121806000f3', 'hex');
-    const expected = (cd: Uint8Array) => {
-      const mem = new Uint8Array(0x2180);
-      const copy = (dst: number, off: number, len: number) => { for (let i = 0; i < len; i++) mem[dst + i] = off + i < cd.length ? cd[off + i] : 0; };
-      copy(0, 4, cd.length - 4);
-      copy(0x2100, 8150, 64);
-      copy(0x2140, 8100, 64);
-      return mem;
-    };
-    const backend = new MemoryBackend();
-    backend.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code });
-    backend.setAccount(A, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
-    const loader = new WasmLoader();
-    const pattern = (len: number, k: number) => Uint8Array.from({ length: len }, (_, i) => (i * k + 1) & 0xff);
-    for (const calldata of [pattern(8160, 7), new Uint8Array(40).fill(0x22), pattern(8161, 13), pattern(4, 3), pattern(8150, 5), pattern(8192, 3)]) {
-      const msg: Message = { caller: A, address: CONTRACT, codeAddress: CONTRACT, origin: A, value: 0n, gasPrice: 0n, calldata, gas: 1_000_000n, isStatic: false, depth: 0 };
-      const r = new Executor(new WorldState(backend), Fork.Cancun, block(1n), loader).run(msg, true);
-      expect(r.status).toBe(1); // RETURN
-      expect(Buffer.from(r.output).equals(Buffer.from(expected(calldata))), `${calldata.length} bytes of calldata`).toBe(true);
-    }
-  });
 });
+
+// Calldata and code copies are read by compiled code itself on both engines (the host only for calldata too long
+// to copy): each engine's frames are checked.
+const engines: [string, (() => ContractLoader) | undefined][] = [
+  ['wasm', () => new WasmLoader()],
+  ['native', nativeUnavailableReason() ? undefined : () => new NativeLoader()],
+];
+for (const [engine, make] of engines) {
+  describe.skipIf(!make)(`${engine}: a frame reads its own calldata and code`, () => {
+    const newLoader = make!;
+    it('CALLDATALOAD reads the calldata copy only within this frame\'s calldata; outputs kept from earlier calls stay intact', () => {
+      // Words: CALLDATALOAD at 0, 8, 20, 8160, 8161, 2^64 + 1, CALLDATASIZE − 32 (a run-time offset); RETURN mem[0, 0xe0).
+      const code = Buffer.from('600035600052' + '600835602052' + '601435604052' + '611fe035606052' + '611fe135608052' +
+        '6801000000000000000135' + '60a052' + '366020900335' + '60c052' + '60e06000f3', 'hex');
+      const offsets = (len: number) => [0n, 8n, 20n, 8160n, 8161n, (1n << 64n) + 1n, BigInt.asUintN(256, BigInt(len) - 32n)];
+      // The reference: 32 bytes from `off`, zero past the end.
+      const load = (cd: Uint8Array, off: bigint) => {
+        let w = 0n;
+        for (let i = 0n; i < 32n; i++) w = (w << 8n) | BigInt(off + i < BigInt(cd.length) ? cd[Number(off + i)] : 0);
+        return w;
+      };
+      const backend = new MemoryBackend();
+      backend.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code });
+      backend.setAccount(A, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
+      const loader = newLoader();
+      const b = block(1n);
+      const pattern = (len: number, k: number) => Uint8Array.from({ length: len }, (_, i) => (i * k + 3) & 0xff);
+      // The longest copied (CALLDATA_MAX = 8160 bytes), then shorter ones over its stale bytes, ones too long to copy, none.
+      const inputs = [pattern(8160, 7), new Uint8Array(40).fill(0x11), pattern(8161, 13), pattern(4, 3), new Uint8Array(0), pattern(8192, 11),
+        pattern(100, 5), pattern(31, 9)];
+      const outputs = inputs.map((calldata) => {
+        const msg: Message = { caller: A, address: CONTRACT, codeAddress: CONTRACT, origin: A, value: 0n, gasPrice: 0n, calldata, gas: 1_000_000n, isStatic: false, depth: 0 };
+        const r = new Executor(new WorldState(backend), Fork.Cancun, b, loader).run(msg, true);
+        expect(r.status).toBe(1); // RETURN
+        return r.output;
+      });
+      outputs.forEach((out, i) => expect(words(out), `call ${i}`).toEqual(offsets(inputs[i].length).map((o) => load(inputs[i], o))));
+    });
+
+    it('CALLDATACOPY copies from the calldata copy only within this frame\'s calldata', () => {
+      // CALLDATACOPY(0, 4, CALLDATASIZE − 4), (0x2100, 8150, 64), (0x2140, 8100, 64); RETURN mem[0, 0x2180).
+      const code = Buffer.from('6004360360046000' + '37' + '6040611fd6612100' + '37' + '6040611fa4612140' + '37' + '6121806000f3', 'hex');
+      const expected = (cd: Uint8Array) => {
+        const mem = new Uint8Array(0x2180);
+        const copy = (dst: number, off: number, len: number) => { for (let i = 0; i < len; i++) mem[dst + i] = off + i < cd.length ? cd[off + i] : 0; };
+        copy(0, 4, cd.length - 4);
+        copy(0x2100, 8150, 64);
+        copy(0x2140, 8100, 64);
+        return mem;
+      };
+      const backend = new MemoryBackend();
+      backend.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code });
+      backend.setAccount(A, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
+      const loader = newLoader();
+      const pattern = (len: number, k: number) => Uint8Array.from({ length: len }, (_, i) => (i * k + 1) & 0xff);
+      for (const calldata of [pattern(8160, 7), new Uint8Array(40).fill(0x22), pattern(8161, 13), pattern(4, 3), pattern(8150, 5), pattern(8192, 3)]) {
+        const msg: Message = { caller: A, address: CONTRACT, codeAddress: CONTRACT, origin: A, value: 0n, gasPrice: 0n, calldata, gas: 1_000_000n, isStatic: false, depth: 0 };
+        const r = new Executor(new WorldState(backend), Fork.Cancun, block(1n), loader).run(msg, true);
+        expect(r.status).toBe(1); // RETURN
+        expect(Buffer.from(r.output).equals(Buffer.from(expected(calldata))), `${calldata.length} bytes of calldata`).toBe(true);
+      }
+    });
+
+    it('CODECOPY copies the running code, zeros past its end, at offsets inside, straddling and beyond it', () => {
+      // mem[0, 0x80) = 0xff… (so padding shows), CODECOPY(0, CALLDATALOAD(0), CALLDATALOAD(32)), RETURN mem[0,
+      // CALLDATALOAD(32)); 40 JUMPDESTs after it.
+      const code = Buffer.concat([Buffer.from('600019808080' + '600052602052604052606052' + '602035' + '600035' + '6000' + '39' + '602035' + '6000' + 'f3', 'hex'),
+        Buffer.alloc(40, 0x5b)]);
+      const backend = new MemoryBackend();
+      backend.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code });
+      backend.setAccount(A, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
+      const loader = newLoader();
+      const word32 = (x: bigint) => Buffer.from(x.toString(16).padStart(64, '0'), 'hex');
+      for (const [off, len] of [[0n, BigInt(code.length)], [3n, 10n], [BigInt(code.length) - 5n, 40n], [BigInt(code.length), 33n], [1000n, 7n], [1n << 64n, 32n], [(1n << 256n) - 1n, 64n]]) {
+        const calldata = Buffer.concat([word32(off), word32(len)]);
+        const msg: Message = { caller: A, address: CONTRACT, codeAddress: CONTRACT, origin: A, value: 0n, gasPrice: 0n, calldata, gas: 1_000_000n, isStatic: false, depth: 0 };
+        const r = new Executor(new WorldState(backend), Fork.Cancun, block(1n), loader).run(msg, true);
+        expect(r.status).toBe(1); // RETURN
+        const want = Buffer.alloc(Number(len));
+        for (let i = 0n; i < len; i++) if (off + i < BigInt(code.length)) want[Number(i)] = code[Number(off + i)];
+        expect(Buffer.from(r.output).toString('hex'), `CODECOPY at ${off}, ${len} bytes`).toBe(want.toString('hex'));
+      }
+    });
+  });
+}

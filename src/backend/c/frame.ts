@@ -95,6 +95,13 @@ export class BlockBuilder extends VirtualStack<Value> {
     return { c: name };
   }
 
+  /** A fresh w256 variable, assigned later (on both arms of a branch). */
+  variable(): Value {
+    const name = `t${this.names.next++}`;
+    this.emit(`w256 ${name};`);
+    return { c: name };
+  }
+
   /** Evaluate a scalar expression once (`type` is a C type). */
   scalar(type: string, expr: string): string {
     const name = `s${this.names.next++}`;

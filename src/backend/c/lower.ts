@@ -6,7 +6,7 @@
  * touches the environment or state calls the host table with the scratch-word protocol of
  * src/abi/host.ts, so the runtime serves both backends with one implementation.
  */
-import { Ctx, ENV, EVM_MEMORY_BASE, SCRATCH, Status } from '../../abi/context.ts';
+import { CALLDATA_BASE, CALLDATA_MAX, Ctx, ENV, EVM_MEMORY_BASE, SCRATCH, Status } from '../../abi/context.ts';
 import { ENV_OPCODES, VOLATILE_ENV_OPCODES } from '../../abi/host.ts';
 import { evalPure } from '../../evm/arith.ts';
 import type { Fork } from '../../evm/forks.ts';
@@ -275,8 +275,19 @@ function compileMemoryOp(bb: BlockBuilder, op: number): Continues {
       const [dst, off, len] = [bb.pop(), bb.pop(), bb.pop()];
       expandMemory(bb, dst, len);
       chargeWords(bb, len, G.copyWord);
-      const fn = op === Op.CALLDATACOPY ? 'calldatacopy' : 'codecopy';
-      whenNonZero(bb, len, () => bb.synced(`H->${fn}(U, ${memOff(dst)}, ${lo(off)}, ${high(off)}, ${len32(len)})`));
+      // From the frame's calldata copy (context.ts CALLDATA_BASE) and the code embedded in the object (compileToC's
+      // mevmc_code): a koffi callback per copy cost more than the rest of a small call. The host only for calldata
+      // too long to copy.
+      if (op === Op.CODECOPY) {
+        whenNonZero(bb, len, () => bb.emit(`mevmc_copy_padded(M + ${memOff(dst)}, mevmc_code, sizeof mevmc_code, ${lo(off)}, ${high(off)}, ${len32(len)});`));
+        return true;
+      }
+      const n = ctx32(Ctx.calldataSize);
+      whenNonZero(bb, len, () => {
+        bb.emit(`if (${n} <= ${CALLDATA_MAX}u) mevmc_copy_padded(M + ${memOff(dst)}, M + ${CALLDATA_BASE}, ${n}, ${lo(off)}, ${high(off)}, ${len32(len)}); else {`);
+        bb.synced(`H->calldatacopy(U, ${memOff(dst)}, ${lo(off)}, ${high(off)}, ${len32(len)})`);
+        bb.emit('}');
+      });
       return true;
     }
     case Op.RETURNDATACOPY: {
@@ -333,9 +344,16 @@ function compileEnv(bb: BlockBuilder, op: number, cx: LowerContext): Continues {
   }
   switch (op) {
     case Op.CALLDATALOAD: {
+      // The word at the offset in the frame's calldata copy when it starts inside the calldata, else the 32 zero bytes
+      // after it (as wasm reads it); the host only for calldata too long to copy.
       const off = bb.pop();
+      const n = bb.scalar('uint32_t', ctx32(Ctx.calldataSize));
+      const at = bb.scalar('uint64_t', `(${high(off)} == 0 && ${lo(off)} < ${n} ? ${lo(off)} : (uint64_t)${n})`);
+      const v = bb.variable();
+      bb.emit(`if (${n} <= ${CALLDATA_MAX}u) ${v.c} = mevmc_w_load_be(M + ${CALLDATA_BASE} + ${at}); else {`);
       bb.synced(`H->calldataload(U, ${SCR(0)}, ${lo(off)}, ${high(off)})`);
-      bb.push(bb.loadWord(SCR(0)));
+      bb.emit(`${v.c} = mevmc_w_load(M + ${SCR(0)}); }`);
+      bb.push(v);
       return true;
     }
     case Op.SELFBALANCE:
