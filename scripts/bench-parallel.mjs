@@ -3,7 +3,7 @@
  * @file `npm run bench:parallel`: the parallel executor against the sequential one, in one process, on the synthetic
  * workloads of issue #16 (W1–W5, `mevmc block gen`) and the blocks of ../shared/blocks.
  *
- * Per block: after WARMUP rounds of each, REPEAT rounds that alternate sequential and parallel runs on fresh state
+ * Per block: after at least WARMUP rounds of each (more until V8's background compilation settles), REPEAT rounds that alternate sequential and parallel runs on fresh state
  * (so both see the same machine load; the order turns around every round, so neither pays the other's garbage),
  * execution ms only (`BlockResult.execMs`: compile and thread start-up apart).
  * Per worker count (the pool's executors: this thread + N − 1 worker threads): median ms, speedup (sequential /
@@ -16,7 +16,7 @@
  * load average before and after. Every parallel result is compared with the sequential one (receipts root, gas,
  * bloom): a difference is a failure (exit 1).
  *
- * Env: KEEP=1 (speculate to the end: keepSpeculating), WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2, per row), WARMUP_S
+ * Env: KEEP=1 (speculate to the end: keepSpeculating), WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2, per row, at least), SETTLE_S (30: a row's warm-up goes on until V8's background threads settle, at most this), WARMUP_S
  * (6: seconds per pool of whole-process warm-up over the first rows before measuring), FILTER (regex over row names), SHARED=0 (skip
  * ../shared/blocks), SHARED_DIR (default ../shared/blocks/blocks), SYNTH=0 (skip the synthetic workloads), DIR (where
  * generated blocks go, default $TMPDIR/mevmc-bench-parallel; REUSE=1 keeps them), TXS, SEED. Needs `npm run build`.
@@ -47,6 +47,8 @@ const WARMUP = Number(process.env.WARMUP ?? 2);
  * steady state the issue asks for.
  */
 const WARMUP_S = Number(process.env.WARMUP_S ?? 6);
+/** Seconds a row's warm-up may take waiting for V8's background compilation to settle (see the row loop). */
+const SETTLE_S = Number(process.env.SETTLE_S ?? 30);
 const WORKERS = (process.env.WORKERS ?? '2,4,8').split(',').map(Number);
 const FILTER = process.env.FILTER ? new RegExp(process.env.FILTER) : undefined;
 /** KEEP=1: the stop rule's hand-over test off (keepSpeculating), to see what speculating to the end gives. */
@@ -96,10 +98,11 @@ const same = (a, b) => a.gasUsed === b.gasUsed && hex(a.receiptsRoot) === hex(b.
 const loader = new WasmLoader();
 const pools = new Map(WORKERS.map((n) => [n, new ParallelPool(n)]));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
-console.log(`mevmc parallel vs sequential, in one process: ${WARMUP} warm-up + ${REPEAT} alternating rounds per block, median execution ms; ` +
+console.log(`mevmc parallel vs sequential, in one process: ≥ ${WARMUP} warm-up rounds per block (until V8's background compilation settles, ≤ ${SETTLE_S} s) + ${REPEAT} alternating rounds, median execution ms; ` +
   `load average ${load()} (${new Date().toISOString()})`);
 const cols = [['block', 16], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['seq all', 8], ['main/r', 6], ['cpu/r', 6],
   ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['all ×', 6], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['wcpu/r', 6], ['lag', 5], ['cpu/r', 6], ['step× scale', 11], ['ended', 20]])];
+const unsettled = [];
 const out = (cells) => console.log(cells.map((c, i) => String(c).padStart(cols[i][1])).join(' '));
 if (WARMUP_S > 0 && rows.length) {
   const warm = rows.slice(0, 8).map(([, dir]) => { const f = loadFixture(dir); return { f, block: blockFromRpc(f.block).block }; });
@@ -153,7 +156,21 @@ for (const [name, dir] of rows) {
       if (p.r.parallel.workerLagMs !== undefined) x.lag.push(p.r.parallel.workerLagMs);
     }
   };
-  for (let k = 0; k < WARMUP + REPEAT; k++) {
+  // Warm-up: at least WARMUP rounds, and on until V8's background threads settle — they tier the row's contracts
+  // up to TurboFan (13217637, 124 contracts: 256 ms of their CPU per sequential round against 70 on the main thread
+  // over the first 10 rounds, 7-17 after 30), and on 2 cores that work takes the core the worker needs: measured
+  // during it, that block read 0.55x and in steady state ~1x. Settled: two sequential rounds in a row whose other
+  // threads used under half the main thread's CPU, or SETTLE_S seconds.
+  const w0 = performance.now();
+  let calm = 0;
+  let warmRounds = 0;
+  for (; warmRounds < WARMUP || (calm < 2 && performance.now() - w0 < SETTLE_S * 1000); warmRounds++) {
+    const s = await run();
+    calm = s.all - s.main < 0.5 * s.main ? calm + 1 : 0;
+    for (const w of WORKERS) await run(pools.get(w));
+  }
+  if (calm < 2) unsettled.push(`${name} (${warmRounds} rounds)`);
+  for (let k = WARMUP; k < WARMUP + REPEAT; k++) {
     const ws = k % 2 ? [...WORKERS].reverse() : WORKERS;
     if (k % 2 === 0) await seqRun(k);
     for (const w of ws) await parRun(k, w);
@@ -174,5 +191,6 @@ for (const [name, dir] of rows) {
 }
 for (const p of pools.values()) await p.close();
 console.log(`load average after: ${load()}; seq all / all ×: whole executeBlock wall ms (receipts root included: a parallel run builds its receipts from the workers' records there, after execMs) and the speedup on it; main/r, coord/r: CPU ms per round of the calling thread (sequential / coordinator; schedstat), wcpu/r: of the worker threads over their blocks, lag: median ms from posting a block to a worker's first claim, cpu/r: of the whole process (10 ms ticks), step× scale: the stop rule's step factor (sequential step per execution ms, from the block's exact runs) and worker scale (this thread's execution ms per a worker's)`);
+if (unsettled.length) console.log(`not settled after SETTLE_S=${SETTLE_S} s of warm-up (V8's background threads still compiling): ${unsettled.join(', ')}`);
 for (const f of failures) console.log(`FAIL ${f}`);
 process.exitCode = failures.length ? 1 : 0;
