@@ -104,7 +104,8 @@ export class BlockBuilder extends VirtualStack<Value> {
 
   /** Evaluate a scalar expression once (`type` is a C type). */
   scalar(type: string, expr: string): string {
-    const name = `s${this.names.next++}`;
+    // Not `s…`: the 256th would be `s256`, shadowing the signed word type (SLT's `(s256)` cast then fails to parse).
+    const name = `v${this.names.next++}`;
     this.emit(`const ${type} ${name} = ${expr};`);
     return name;
   }
