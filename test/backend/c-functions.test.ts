@@ -111,6 +111,30 @@ describe('C functions', () => {
     }
   });
 
+  it.skipIf(unavailable)('constants carried across the cuts of a huge block: DUPed from pieces back, swapped with run-time values, left below', async () => {
+    // Four constants under a calldata word; the body adds constants DUPed from deep (each DUP from a piece before),
+    // swaps the running value into constants' slots and constants up, and ends by storing every item it left.
+    const C = [0x11n, 0x2222n, (1n << 200n) + 5n, 7n];
+    const body = Array.from({ length: 14 }, (_, i) => `DUP${(i % 4) + 2} ADD` + (i % 5 === 2 ? ` SWAP${(i % 3) + 1}` : '') + (i % 6 === 4 ? ` DUP${(i % 4) + 2} SWAP1` : '')).join(' ');
+    const depth = 5 + 14 / 7; // items left: 4 constants, the calldata word, two from `DUP SWAP1` (i = 4, 10)
+    const store = Array.from({ length: depth }, (_, i) => `PUSH ${32 * i} MSTORE`).join(' ');
+    const code = asmBytes(`${C.map((c) => `PUSH32 ${c}`).join(' ')} PUSH 0 CALLDATALOAD ${body} ${store} PUSH ${32 * depth} PUSH 0 RETURN`);
+    const loader = new NativeLoader({ optimize: 1, source: (c, fork, trace) => compileToC(analyze(c, fork, { singleStep: trace }), { trace, functionBytes: 1, splitInsts: 3 }).source });
+    try {
+      const src = compileToC(analyze(code, Fork.Cancun), { splitInsts: 3 }).source;
+      // Later pieces read the constants as literals: the big one appears in more than the piece that pushed it.
+      expect(src.split('0x5ull').length).toBeGreaterThan(2);
+      const w = (v: bigint) => v.toString(16).padStart(64, '0');
+      for (const x of [0n, 3n, (1n << 256n) - 1n, 1n << 255n]) {
+        const { ours } = await expectSame(mkCase({ code, calldata: w(x), gas: '100000', fork: 'cancun' }), { loader, note: 'constants across cuts' });
+        expect(ours.status).toBe('success');
+        expect(ours.output.length).toBe(2 + 64 * depth);
+      }
+    } finally {
+      loader.dispose();
+    }
+  });
+
   it.skipIf(unavailable)('every unit its own function: the corpus agrees with the reference', async () => {
     for (const c of sample()) await expectSame(c, { loader: split!, note: 'functionBytes 1' });
   });

@@ -150,6 +150,7 @@ export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_AB
     let piece: { label: string; unit: string; from: number } = { label: label(b.index), unit: unitOf(b.index), from: b.start };
     const split = reg === undefined && !trace && b.end - b.start > cut.above
       ? (i: number): BlockBuilder => {
+        const known = bb.knownAfterFlush();
         bb.flush();
         const next = { label: label(a.blocks.length + names.pieces++), unit: `${unitOf(b.index)}_${i}`, from: i };
         bb.emit(`goto ${next.label};`);
@@ -157,6 +158,7 @@ export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_AB
         out.push(`${piece.label}: {`, ...bb.lines.map((l) => `  ${l}`), '}');
         piece = next;
         bb = new BlockBuilder(names);
+        bb.knownBelow = known;
         return bb;
       }
       : undefined;

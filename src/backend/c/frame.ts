@@ -110,8 +110,29 @@ export class BlockBuilder extends VirtualStack<Value> {
     return name;
   }
 
+  /**
+   * Constants the memory stack holds below the entry top (k → value), known from the piece before this one when a huge
+   * block is cut into pieces (control.ts): without them every piece reloaded its operands from memory as unknowns
+   * (evm-benchmarks signextend: ~12,000 SIGNEXTENDs by DUPed constants, each a generic 256-bit one, 100× wasm).
+   */
+  knownBelow: ReadonlyMap<number, bigint> | undefined;
+
+  /** The constants of the stack once this block's values are flushed, by depth below the new top (for `knownBelow`). */
+  knownAfterFlush(): Map<number, bigint> {
+    const out = new Map<number, bigint>();
+    const n = this.stack.length;
+    this.stack.forEach((v, i) => {
+      if (v.k !== undefined) out.set(n - i, v.k);
+    });
+    // Entry items never touched stay where they were: depth j below the old top is n - popped + j below the new one.
+    if (this.knownBelow) for (const [j, x] of this.knownBelow) if (j > this.popped) out.set(n - this.popped + j, x);
+    return out;
+  }
+
   protected override loadEntryItem(k: number): Value {
     const r = this.regs;
+    const known = this.knownBelow?.get(k);
+    if (r === undefined && known !== undefined) return { ...constValue(known), home: -k };
     if (r === undefined) return { ...this.temp(`mevmc_w_load(sp - ${32 * k})`), home: -k };
     // A copy: the block's end may assign the variable while other survivors still need its old value.
     const i = r.entry - k - r.low;
