@@ -16,7 +16,7 @@
  * load average before and after. Every parallel result is compared with the sequential one (receipts root, gas,
  * bloom): a difference is a failure (exit 1).
  *
- * Env: KEEP=1 (speculate to the end: keepSpeculating), WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2, per row, at least), SETTLE_S (30: a row's warm-up goes on until V8's background threads settle, at most this), WARMUP_S
+ * Env: KEEP=1 (speculate to the end: keepSpeculating), WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2, per row, at least), SETTLE_S (30: a row's warm-up goes on until V8's background threads settle, at most this), MIN_CORES (0: speculate whatever the cores; 4 is the library's default), WARMUP_S
  * (6: seconds per pool of whole-process warm-up over the first rows before measuring), FILTER (regex over row names), SHARED=0 (skip
  * ../shared/blocks), SHARED_DIR (default ../shared/blocks/blocks), SYNTH=0 (skip the synthetic workloads), DIR (where
  * generated blocks go, default $TMPDIR/mevmc-bench-parallel; REUSE=1 keeps them), TXS, SEED. Needs `npm run build`.
@@ -49,6 +49,8 @@ const WARMUP = Number(process.env.WARMUP ?? 2);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 6);
 /** Seconds a row's warm-up may take waiting for V8's background compilation to settle (see the row loop). */
 const SETTLE_S = Number(process.env.SETTLE_S ?? 30);
+/** The executor's minCores: 0 (default here) measures speculation on any machine; MIN_CORES=4 measures the library's default gate. */
+const MIN_CORES = Number(process.env.MIN_CORES ?? 0);
 const WORKERS = (process.env.WORKERS ?? '2,4,8').split(',').map(Number);
 const FILTER = process.env.FILTER ? new RegExp(process.env.FILTER) : undefined;
 /** KEEP=1: the stop rule's hand-over test off (keepSpeculating), to see what speculating to the end gives. */
@@ -129,7 +131,7 @@ for (const [name, dir] of rows) {
     const state = freshState(f);
     const c0 = cpuMs();
     const t0 = performance.now();
-    const r = await executeBlock(block, state, { loader, blockHash, ...(pool ? { pool, ...(KEEP ? { parallel: { keepSpeculating: true } } : {}) } : {}) });
+    const r = await executeBlock(block, state, { loader, blockHash, ...(pool ? { pool, parallel: { minCores: MIN_CORES, ...(KEEP ? { keepSpeculating: true } : {}) } } : {}) });
     const wall = performance.now() - t0;
     const c1 = cpuMs();
     // The workers' own figures (CPU, start lag) arrive as a message after the block: let it in.

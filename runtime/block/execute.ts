@@ -66,6 +66,8 @@ export interface ParallelTuning {
   minDispatched?: number;
   /** … or below this much gas to hand out (sum of gas limits, at most the header's gasUsed; default MIN_DISPATCHED_GAS, 8M). */
   minDispatchedGas?: bigint;
+  /** … or on a machine with fewer cores than this (default MIN_SPECULATION_CORES, 4: on 2 vCPUs speculation lost; 0: any machine). */
+  minCores?: number;
   /** 'coordinator' (default): a sender's later transactions run on the coordinator; 'workers': speculated too. */
   senderChains?: 'coordinator' | 'workers';
   /** 'coordinator' (default): plain transfers run on the coordinator; 'workers': those with both ends their own are speculated. */
@@ -294,7 +296,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
           } : {}),
         },
         delay: opts.parallel?.delayMs ? { maxMs: opts.parallel.delayMs } : undefined, minDispatched: opts.parallel?.minDispatched,
-        minDispatchedGas: opts.parallel?.minDispatchedGas, senderChains: opts.parallel?.senderChains, plainTransfers: opts.parallel?.plainTransfers,
+        minDispatchedGas: opts.parallel?.minDispatchedGas, minCores: opts.parallel?.minCores, senderChains: opts.parallel?.senderChains, plainTransfers: opts.parallel?.plainTransfers,
         keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch, minPipelinedReceipts: opts.parallel?.minPipelinedReceipts, preDiffs: [systemDiff],
       });
       parallel = run.stats;

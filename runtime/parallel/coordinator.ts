@@ -29,6 +29,7 @@
  * Everything that decides a result is the committed state; timing only decides how much work is wasted. So the
  * results equal the sequential executor's for any interleaving (the tests inject random delays).
  */
+import { availableParallelism } from 'node:os';
 import { Fork } from '../../src/evm/forks.ts';
 import type { Block, TxOutcome } from '../block/types.ts';
 import { BLOOM_BYTES, type ReceiptParts, partsHaveLogs } from '../block/receipts.ts';
@@ -108,6 +109,8 @@ export interface ParallelRun {
   minDispatched?: number;
   /** Less gas (sum of their gas limits, at most the header's gasUsed) to hand out than this: run sequentially (default {@link MIN_DISPATCHED_GAS}). */
   minDispatchedGas?: bigint;
+  /** Fewer cores than this: run sequentially (default {@link MIN_SPECULATION_CORES}; 0 speculates on any machine). */
+  minCores?: number;
   /** 'coordinator' (default): a sender's second and later transactions run on the coordinator; 'workers': speculated too. */
   senderChains?: 'coordinator' | 'workers';
   /** 'coordinator' (default): plain transfers run on the coordinator; 'workers': those whose ends no other transaction uses are speculated. */
@@ -228,6 +231,13 @@ function baseOf(backend: StateBackend, preDiffs: StateDiff[] | undefined): Base 
  * with workers in sessions 11–14; blocks from 8 Mgas up read 0.86–1.42×.
  */
 export const MIN_DISPATCHED_GAS = 8_000_000n;
+/**
+ * Below this many cores (os.availableParallelism()) nothing is speculated by default; the workers still hash the
+ * receipts. Measured on 2 vCPUs in steady state (session 15, once the sequential step had lost its per-receipt
+ * arrays): speculation read 0.69x on W2, 0.74x on W3, 0.72-0.89x on the shared blocks it took — a worker result's
+ * hand-over costs about what executing it does, and V8's own threads need the second core too.
+ */
+export const MIN_SPECULATION_CORES = 4;
 
 /** The commit log's size: per transaction (a diff is ~0.1–1 KB; a creation holds its code), at most. */
 const LOG_BYTES_PER_TX = 32 << 10;
@@ -342,6 +352,9 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
   const used = block.header.gasUsed;
   if (used !== undefined && used < gas) gas = used;
   if (gas < minGas) return sequential(`${gas / 1_000_000n} Mgas to hand out (parallel from ${minGas / 1_000_000n})`);
+  const cores = availableParallelism();
+  const minCores = p.minCores ?? MIN_SPECULATION_CORES;
+  if (cores < minCores) return sequential(`${cores} cores (speculation from ${minCores})`);
   // Threads start on the first block that needs them; that wait is reported apart, not as execution.
   const s0 = performance.now();
   await p.pool.ready();

@@ -89,7 +89,7 @@ async function checkEqual(name: string, block: Block, fresh: () => MemoryBackend
       // Every block in parallel, however small; odd rounds also speculate senders' later transactions and never stop
       // for a dear hand-over (even rounds may: the rest then runs on the coordinator).
       // Receipts hashed along the way on every block (Byzantium on), however small.
-      const parallel = { delayMs: delay, minDispatchedGas: 0n, senderChains: round % 2 ? 'workers' : 'coordinator', keepSpeculating: round % 2 === 1, plainTransfers: round % 2 ? 'workers' : 'coordinator', minPipelinedReceipts: 1 } as const;
+      const parallel = { delayMs: delay, minDispatchedGas: 0n, minCores: 0, senderChains: round % 2 ? 'workers' : 'coordinator', keepSpeculating: round % 2 === 1, plainTransfers: round % 2 ? 'workers' : 'coordinator', minPipelinedReceipts: 1 } as const;
       const par = await withLimit(executeBlock(block, state, { loader, fork, blockHash, pool: poolOf(workers), parallel }), `${name} workers=${workers} round ${round}`);
       const p = par.parallel!;
       expect(p, 'parallel statistics').toBeDefined();
@@ -219,7 +219,7 @@ describe('parallel ≡ sequential on a block built for conflicts', () => {
       if (fork >= Fork.SpuriousDragon) expect(seq.txs[0].diff.has(COINBASE)).toBe(false); // empty coinbase, fee 0: not created
       else expect(seq.txs[0].diff.get(COINBASE)?.after).toEqual({ balance: 0n, nonce: 0n, code: new Uint8Array(0) });
       // A pool for this block only (`workers: 2`): its threads hash receipt leaves and are closed with the block.
-      const once = await withLimit(executeBlock(block, fresh(), { loader, fork, workers: 2, parallel: { minDispatchedGas: 0n, minPipelinedReceipts: 1 } }), `${name} workers: 2`);
+      const once = await withLimit(executeBlock(block, fresh(), { loader, fork, workers: 2, parallel: { minDispatchedGas: 0n, minCores: 0, minPipelinedReceipts: 1 } }), `${name} workers: 2`);
       expect(comparable(once)).toEqual(comparable(seq));
     });
   }
@@ -243,7 +243,7 @@ describe('a fully dependent block (W4 shape: every transaction increments one sl
     let storage = 0;
     for (let round = 0; round < Math.max(2, ROUNDS); round++) {
       // The coordinator speculates runs of 3 on the state it holds: the 2nd and 3rd of each read a stale counter.
-      const parallel = { minDispatchedGas: 0n, keepSpeculating: true, localBatch: 3, delayMs: round % 2 ? 1 : undefined };
+      const parallel = { minDispatchedGas: 0n, minCores: 0, keepSpeculating: true, localBatch: 3, delayMs: round % 2 ? 1 : undefined };
       const par = await withLimit(executeBlock(block, fresh(), { loader, fork: Fork.Cancun, pool: poolOf(2), parallel }), `local round ${round}`);
       expect(comparable(par)).toEqual(comparable(seq));
       local += par.parallel!.localSpeculated ?? 0;
@@ -271,7 +271,7 @@ describe('a fully dependent block (W4 shape: every transaction increments one sl
     const seq = await executeBlock(block, fresh(), { loader, fork: Fork.Cancun });
     expect(seq.txs.at(-1)!.diff.get(C_COUNTER)!.storage.get(0n)).toBe(40n); // the chain really is one
     for (let round = 0; round < ROUNDS; round++) {
-      const par = await withLimit(executeBlock(block, fresh(), { loader, fork: Fork.Cancun, pool: poolOf(2), parallel: { minDispatchedGas: 0n, keepSpeculating: true, localBatch: 3 } }), `chain round ${round}`);
+      const par = await withLimit(executeBlock(block, fresh(), { loader, fork: Fork.Cancun, pool: poolOf(2), parallel: { minDispatchedGas: 0n, minCores: 0, keepSpeculating: true, localBatch: 3 } }), `chain round ${round}`);
       expect(comparable(par)).toEqual(comparable(seq));
       const p = par.parallel!;
       const early = p.executions.slice(0, 16).filter((e) => e === 2).length;
@@ -287,7 +287,7 @@ describe("the workers' pre-state is decoded once per origin", () => {
     const { block, fresh } = synthetic(Fork.Cancun);
     const json = prestateOf(fresh());
     const seq = comparable(await executeBlock(block, backendFromPrestate(json), { loader, fork: Fork.Cancun }));
-    const parallel = { minDispatchedGas: 0n, keepSpeculating: true };
+    const parallel = { minDispatchedGas: 0n, minCores: 0, keepSpeculating: true };
     const reused: boolean[] = [];
     for (let round = 0; round < 3; round++) {
       const par = await withLimit(executeBlock(block, backendFromPrestate(json), { loader, fork: Fork.Cancun, pool: poolOf(2), parallel }), `origin round ${round}`);

@@ -4,6 +4,7 @@
  * neither is the coinbase; a sender's later transactions never), and when the workers' decoded pre-state is reused
  * (same prestate object, same system-call changes). Results are compared with the sequential executor too.
  */
+import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -94,7 +95,7 @@ describe('parallel set-up', () => {
     const seq = await executeBlock(b, state(b), { loader });
     // Twice: the second run takes what the first one worked out about the same transactions array.
     for (let round = 0; round < 2; round++) {
-      const par = await executeBlock(b, state(b), { loader, pool, parallel: { minDispatchedGas: 0n, plainTransfers } });
+      const par = await executeBlock(b, state(b), { loader, pool, parallel: { minDispatchedGas: 0n, minCores: 0, plainTransfers } });
       expect(par.parallel!.dispatched, `round ${round}`).toBe(want);
       expect(summary(par)).toEqual(summary(seq));
     }
@@ -105,7 +106,7 @@ describe('parallel set-up', () => {
     const senders = [1, 2, 3, 4].map((k) => addr(0x4000 + k));
     const b = block(senders.map((sd): [string, string] => [sd, COUNTER]));
     const seq = await executeBlock(b, state(b), { loader });
-    const floor = { minDispatchedGas: 300_000n };
+    const floor = { minDispatchedGas: 300_000n, minCores: 0 };
     const free = await executeBlock(b, state(b), { loader, pool, parallel: floor });
     expect(free.parallel!.fallback).toBeUndefined();
     expect(free.parallel!.dispatched).toBe(4);
@@ -118,6 +119,22 @@ describe('parallel set-up', () => {
     expect(summary(free)).toEqual(summary(seq));
   });
 
+  it('runs sequentially on a machine with fewer cores than minCores (default 4), saying so', async () => {
+    const senders = [1, 2, 3, 4].map((k) => addr(0x5000 + k));
+    const b = block(senders.map((sd): [string, string] => [sd, COUNTER]));
+    const seq = await executeBlock(b, state(b), { loader });
+    const cores = availableParallelism();
+    const few = await executeBlock(b, state(b), { loader, pool, parallel: { minDispatchedGas: 0n, minCores: cores + 1 } });
+    expect(few.parallel!.fallback).toBe(`${cores} cores (speculation from ${cores + 1})`);
+    expect(few.parallel!.dispatched).toBe(0);
+    const enough = await executeBlock(b, state(b), { loader, pool, parallel: { minDispatchedGas: 0n, minCores: cores } });
+    expect(enough.parallel!.fallback).toBeUndefined();
+    expect(enough.parallel!.dispatched).toBe(4);
+    const byDefault = await executeBlock(b, state(b), { loader, pool, parallel: { minDispatchedGas: 0n } });
+    expect(byDefault.parallel!.fallback).toBe(cores < 4 ? `${cores} cores (speculation from 4)` : undefined);
+    for (const r of [few, enough, byDefault]) expect(summary(r)).toEqual(summary(seq));
+  });
+
   it("reuses the workers' pre-state only for the same prestate object and the same system-call changes", async () => {
     const senders = [1, 2, 3, 4].map((k) => addr(0x2000 + k));
     const txs = senders.map((sd, k): [string, string] => [sd, k % 2 ? COUNTER : addr(0x3000 + k)]);
@@ -125,7 +142,7 @@ describe('parallel set-up', () => {
     const run = async (root: string) => {
       const b = block(txs, root);
       const seq = await executeBlock(b, backendFromPrestate(json), { loader });
-      const par = await executeBlock(b, backendFromPrestate(json), { loader, pool, parallel: { minDispatchedGas: 0n, keepSpeculating: true } });
+      const par = await executeBlock(b, backendFromPrestate(json), { loader, pool, parallel: { minDispatchedGas: 0n, minCores: 0, keepSpeculating: true } });
       expect(summary(par)).toEqual(summary(seq));
       return par.parallel!.baseReused;
     };

@@ -101,7 +101,7 @@ if (existsSync(ROOT)) {
       const salt = SaltBackend.open();
       salt.loadGenesis(freshState(f));
       // A 6.7 Mgas block: below the gate's floor (8 Mgas to hand out) it would run sequentially; this is about the commit.
-      const r = await executeBlock(block, salt, { loader, blockHash, pool, parallel: { minDispatchedGas: 0n } });
+      const r = await executeBlock(block, salt, { loader, blockHash, pool, parallel: { minDispatchedGas: 0n, minCores: 0 } });
       expect(r.parallel?.fallback).toBeUndefined();
       expect(r.parallel!.dispatched).toBeGreaterThan(0);
       expect(toHex(salt.commitBlock().root)).toBe(independentRoot(mem));
