@@ -66,7 +66,9 @@ export class FrameMemory {
   envReturnData = false;
   /** The calldata area (context.ts CALLDATA_BASE) holds zeros from this offset on (executeFrame's calldata copies). */
   calldataDirty = 0;
+  private buf: ArrayBuffer;
   constructor(readonly memory: FrameBuffer) {
+    this.buf = memory.buffer;
     this.view = new DataView(memory.buffer);
     this.bytes = new Uint8Array(memory.buffer);
     this.lanes = new Uint32Array(memory.buffer);
@@ -75,12 +77,14 @@ export class FrameMemory {
   }
   private fresh(): void {
     // The `buffer` getter of a WebAssembly.Memory is a runtime call (~4% of a small call's CPU): a wasm memory is
-    // checked by its view's length instead; a native frame's buffer can widen without detaching, so it compares.
-    if (this.detaches ? this.bytes.length === 0 : this.view.buffer !== this.memory.buffer) {
-      this.view = new DataView(this.memory.buffer);
-      this.bytes = new Uint8Array(this.memory.buffer);
-      this.lanes = new Uint32Array(this.memory.buffer);
-      this.big = u64View(this.memory.buffer);
+    // checked by its view's length instead; a native frame's buffer can widen without detaching, so it compares
+    // with the buffer kept here (DataView's `buffer` getter is a builtin call, a few % of a native STOP call).
+    if (this.detaches ? this.bytes.length === 0 : this.buf !== this.memory.buffer) {
+      const b = (this.buf = this.memory.buffer);
+      this.view = new DataView(b);
+      this.bytes = new Uint8Array(b);
+      this.lanes = new Uint32Array(b);
+      this.big = u64View(b);
     }
   }
   /** The memory as u64 lanes (index = byte offset / 8). */

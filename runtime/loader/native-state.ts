@@ -36,8 +36,6 @@ const OPS = [
 
 /** The helper loaded and installed in a host table. */
 export class NativeStateHelper {
-  /** The cache memory's buffer whose base the helper holds. */
-  private buf: ArrayBuffer;
 
   private constructor(
     readonly cache: StateCache,
@@ -46,14 +44,17 @@ export class NativeStateHelper {
     /** Tell the helper where frame `id`'s memory is. */
     readonly setFrame: (id: number, mem: number) => void,
   ) {
-    this.buf = cache.memory.buffer;
+    this.probe = new Uint8Array(cache.memory.buffer, 0, 1);
   }
+
+  /** A view of the cache memory's buffer whose base the helper holds: growing detaches it (length 0), so no `buffer` getter (a runtime call) per frame. */
+  private probe: Uint8Array;
 
   /** Keep the helper's base address current (a wasm frame or WorldState may have grown the cache memory). */
   sync(): void {
+    if (this.probe.length !== 0) return;
     const b = this.cache.memory.buffer;
-    if (b === this.buf) return;
-    this.buf = b;
+    this.probe = new Uint8Array(b, 0, 1);
     this.setBase(this.addr(new Uint8Array(b)));
   }
 
