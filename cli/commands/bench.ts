@@ -150,7 +150,9 @@ export async function benchCommand(a: { filter?: string; time: number; heavy: bo
       if (n.status !== w.status || n.gasUsed !== w.gasUsed || n.output !== w.output) nativeNote = `  native DIFFERS: ${n.status}/${n.gasUsed}`;
       else {
         try {
-          nativeMs = await steadyState(p.c, native, 0, firstMs, w, firstMs > 500 ? 3 : 10, false);
+          // The same budget and run counts as wasm's steady state: ten calls time mostly cold ones (the object's
+          // pages, the JS glue's first tiers), 2–8× a steady call on the tiny rows.
+          nativeMs = await steadyState(p.c, native, a.time, firstMs, w, 1_000_000, false);
         } catch (e) {
           nativeNote = `  native DIFFERS between calls: ${(e as Error).message}`;
         }
