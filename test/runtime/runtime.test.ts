@@ -223,6 +223,30 @@ describe('WorldState.diff / commit', () => {
     expect(w.diff().size).toBe(0);
   });
 
+  it('a revert restores each account as the overlay had it: written before, deleted before, or not there', () => {
+    const { w } = setup();
+    const C = '0x' + 'cc'.repeat(20);
+    w.setBalance(A, 7n); // in the overlay before the checkpoint
+    w.deleteAccount(B); // deleted in the overlay before the checkpoint
+    const cp = w.checkpoint();
+    w.setBalance(A, 8n);
+    w.bumpNonce(A);
+    w.setBalance(B, 3n); // re-created
+    w.setBalance(C, 4n); // new
+    w.revertTo(cp);
+    expect(w.getAccount(A)).toMatchObject({ balance: 7n, nonce: 1n });
+    expect(w.getAccount(B)).toBeUndefined();
+    expect(w.getAccount(C)).toBeUndefined();
+    expect([...w.diff().keys()].sort()).toEqual([A, B].sort());
+    // An account only the backend had: back to the backend's.
+    const { w: w2 } = setup();
+    const cp2 = w2.checkpoint();
+    w2.setBalance(A, 9n);
+    w2.revertTo(cp2);
+    expect(w2.getAccount(A)).toMatchObject({ balance: 5n, nonce: 1n });
+    expect(w2.diff().size).toBe(0);
+  });
+
   it('lists written slots in the order first written, for few slots and for many', () => {
     for (const n of [5, 33, 200]) {
       const { w } = setup();
