@@ -129,7 +129,7 @@ export type { Log } from './packed-log.ts';
  * a number, the state-cache journal's length at a checkpoint (a revert past it reverts the cache to it), and a
  * string, an address whose touch (EIP-161) to undo.
  */
-type Undo = (() => void) | number | string | AccountUndo;
+type Undo = (() => void) | number | string | AccountUndo | WarmUndo;
 
 /**
  * The undo of an account write (putAccount): the account before, or undefined when the overlay had none. A closure
@@ -137,6 +137,10 @@ type Undo = (() => void) | number | string | AccountUndo;
  */
 class AccountUndo {
   constructor(readonly address: string, readonly prev: Account | null | undefined) {}
+}
+/** The undo of warming an address (EIP-2929): three per transaction at least (sender, target, coinbase). */
+class WarmUndo {
+  constructor(readonly address: string) {}
 }
 
 const sameAccount = (a: Account | undefined, b: Account | undefined): boolean =>
@@ -390,7 +394,8 @@ export class WorldState implements StateCacheOwner {
         if (u.prev !== undefined) this.accounts.set(u.address, u.prev);
         else this.accounts.delete(u.address);
         this.codeHashes.delete(u.address);
-      } else if (typeof u === 'function') u();
+      } else if (u instanceof WarmUndo) this.warmAddresses.delete(u.address);
+      else if (typeof u === 'function') u();
       else if (typeof u === 'string') {
         if (u === this.touched0) this.touched0 = undefined;
         else this.touchedSet.delete(u);
@@ -622,7 +627,7 @@ export class WorldState implements StateCacheOwner {
       this.prewarmed.has(address)) return true;
     if (this.preloadWarm.size !== 0 && this.preloadWarm.has(address)) return true;
     this.warmAddresses.add(address);
-    this.journal.push(() => this.warmAddresses.delete(address));
+    this.journal.push(new WarmUndo(address));
     return false;
   }
   warmSlot(address: string, slot: bigint): boolean {
