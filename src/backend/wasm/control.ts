@@ -7,7 +7,7 @@
  * then the instructions, then the write-back of the virtual stack.
  */
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
-import { bodyEnd } from '../../analysis/blocks.ts';
+import { allSuccessors, bodyEnd } from '../../analysis/blocks.ts';
 import { entryConstants } from '../../analysis/entry-constants.ts';
 import type { Analysis, Block, BlockIdx, Exit, JumpTargets } from '../../analysis/types.ts';
 import { traitsIn } from '../../evm/traits.ts';
@@ -223,21 +223,7 @@ export function chainOrder(a: Analysis, entered: ReadonlySet<BlockIdx>): Block[]
   const into = new Int32Array(a.blocks.length);
   into[0]++;
   for (const t of a.dispatchTargets) into[t]++;
-  for (const b of a.blocks) {
-    if (!b.reachable) continue;
-    const e = b.exit;
-    const to = (t: BlockIdx) => { if (t >= 0) into[t]++; };
-    switch (e.kind) {
-      case 'fallthrough': case 'jump': to(e.to); break;
-      case 'jumpi': to(e.to); to(e.next); break;
-      case 'badJumpi': to(e.next); break;
-      case 'dynamicJump': case 'dynamicJumpi':
-        if (e.kind === 'dynamicJumpi') to(e.next);
-        for (const t of e.targets?.blocks ?? []) to(t);
-        break;
-      default: break;
-    }
-  }
+  for (const b of a.blocks) if (b.reachable) for (const t of allSuccessors(b.exit)) if (t >= 0) into[t]++;
   const placed = new Uint8Array(a.blocks.length);
   const out: Block[] = [];
   for (const first of a.blocks) {
@@ -268,18 +254,7 @@ function naturalLoops(
   if (a.hasDynamicJumps) for (const t of a.dispatchTargets) viaSwitch.add(enterState(t));
   order.forEach(({ b, stub }, s) => {
     if (stub) { edges.push([s, s + 1]); return; }
-    const e = b.exit;
-    const to = (t: BlockIdx) => { if (t >= 0) edges.push([s, edgeState(b, t)]); };
-    switch (e.kind) {
-      case 'fallthrough': case 'jump': to(e.to); break;
-      case 'jumpi': to(e.to); to(e.next); break;
-      case 'badJumpi': to(e.next); break;
-      case 'dynamicJump': case 'dynamicJumpi':
-        if (e.kind === 'dynamicJumpi') to(e.next);
-        for (const t of e.targets?.blocks ?? []) edges.push([s, edgeState(b, t)]);
-        break;
-      default: break;
-    }
+    for (const t of allSuccessors(b.exit)) if (t >= 0) edges.push([s, edgeState(b, t)]);
   });
   const lastBack = new Map<number, number>();
   for (const [u, t] of edges) if (t <= u) lastBack.set(t, Math.max(lastBack.get(t) ?? -1, u));
