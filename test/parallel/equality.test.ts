@@ -107,7 +107,8 @@ async function checkEqual(name: string, block: Block, fresh: () => MemoryBackend
     // A block too small to hand out runs on the coordinator while the workers hash its receipt leaves.
     const state = fresh();
     const par = await withLimit(executeBlock(block, state, { loader, fork, blockHash, pool: poolOf(workers), parallel: { minDispatchedGas: 10n ** 30n, minPipelinedReceipts: 1, delayMs: 0.5 } }), `${name} workers=${workers} sequential`);
-    expect(par.parallel!.fallback).toMatch(/Mgas to hand out/);
+    // Too little gas, or fewer than 2 transactions that may go out at all (11814555: 1, 19910734: none).
+    expect(par.parallel!.fallback).toMatch(/(Mgas|transaction\(s\)) to hand out/);
     expect(comparable(par), `${name}: workers=${workers} sequential`).toEqual(want);
     expect(stateOf(state)).toEqual(wantState);
   }
