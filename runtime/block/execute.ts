@@ -31,7 +31,7 @@ import { applyDaoRefund } from './dao.ts';
 import {
   BEACON_ROOTS, CONSOLIDATION_REQUESTS, HISTORY_STORAGE, WITHDRAWAL_REQUESTS, systemCall as runSystemCall,
 } from './system-calls.ts';
-import { BLOOM_BYTES, type EncodesReceipt, type Receipt, type ReceiptParts, type ReceiptScratch, ZERO_BLOOM, bloomArena, encodeReceipt, encodeReceiptInto, receiptScratch, logsBloom, orBloom, receiptsRootOf } from './receipts.ts';
+import { BLOOM_BYTES, type EncodesReceipt, type Receipt, type ReceiptParts, type ReceiptScratch, ZERO_BLOOM, bloomArena, encodeReceiptInto, receiptScratch, logsBloom, orBloom, receiptsRootOf } from './receipts.ts';
 import { type Block, type BlockResult, InvalidBlockError, type TxOutcome } from './types.ts';
 
 /** Options of {@link executeBlock}. */
@@ -147,9 +147,8 @@ class LocalOutcome implements TxOutcome {
     return (this.rec ??= this.make(this.ownBloom() ?? new Uint8Array(BLOOM_BYTES)));
   }
   /** The receipt's consensus encoding, without building the receipt when nobody read it. */
-  encodedReceipt(s?: ReceiptScratch): Uint8Array {
-    const r = this.rec ?? this.make(this.ownBloom() ?? ZERO_BLOOM);
-    return s ? encodeReceiptInto(s, r) : encodeReceipt(r);
+  encodedReceipt(s: ReceiptScratch): Uint8Array {
+    return encodeReceiptInto(s, this.rec ?? this.make(this.ownBloom() ?? ZERO_BLOOM));
   }
   /** The bloom of a receipt whose block left it to the receipts pipeline, OR-ed into the block's `into` now. */
   settleBloom(into: Uint8Array): void {

@@ -6,8 +6,8 @@
  */
 import { keccak256 } from '../state/keccak.ts';
 import { PackedLog, packedTopics, topicWords } from '../state/packed-log.ts';
-import { bytesLength, encodeUint, headerLength, uintLength, writeAddress, writeBytes, writeHeader, writeUint } from '../state/rlp.ts';
-import { IndexTrie, trieRoot } from '../state/state-root.ts';
+import { bytesLength, headerLength, uintLength, writeAddress, writeBytes, writeHeader, writeUint } from '../state/rlp.ts';
+import { IndexTrie } from '../state/state-root.ts';
 import type { Log } from '../state/world.ts';
 
 /** Bytes of a logs bloom. */
@@ -273,12 +273,11 @@ function writeReceipt(out: Uint8Array, r: Receipt, logs: number): void {
 }
 
 /**
- * Root of the receipts trie (key rlp(index) → encoded receipt), built in one pass over the sorted keys
- * (`trieRoot`): inserting them one by one into @ethereumjs/mpt hashed every path again, ~10× the block's
- * execution time on a block of 1,400 transfers.
+ * Root of the receipts trie (key rlp(index) → encoded receipt), built as {@link receiptsRootOf} does: inserting them
+ * one by one into @ethereumjs/mpt hashed every path again, ~10× the block's execution time on 1,400 transfers.
  */
 export async function receiptsRoot(receipts: readonly Receipt[]): Promise<Uint8Array> {
-  return trieRoot(receipts.map((r, i) => [encodeUint(i), encodeReceipt(r)]));
+  return receiptsRootOf(receipts.map((receipt) => ({ receipt })));
 }
 
 /**
@@ -323,8 +322,8 @@ export const partsHaveLogs = (r: ReceiptParts): boolean => (r.logsRlp ? r.logsRl
 
 /** A transaction outcome that can give its receipt's encoding, or its parts, without building the receipt (lazy outcomes). */
 export interface EncodesReceipt {
-  /** With `s`: encoded into it (a view valid until `s` is written again), else into a new array. */
-  encodedReceipt(s?: ReceiptScratch): Uint8Array;
+  /** Encoded into `s`: a view valid until `s` is written again. */
+  encodedReceipt(s: ReceiptScratch): Uint8Array;
   /** Byzantium on only. */
   receiptParts(): ReceiptParts;
 }

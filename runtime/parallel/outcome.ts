@@ -7,7 +7,7 @@
  */
 import type { Receipt, ReceiptParts, ReceiptScratch } from '../block/receipts.ts';
 import type { TxOutcome } from '../block/types.ts';
-import { BLOOM_BYTES, ZERO_BLOOM, encodeReceipt, encodeReceiptInto } from '../block/receipts.ts';
+import { BLOOM_BYTES, ZERO_BLOOM, encodeReceiptInto } from '../block/receipts.ts';
 import type { Account, AccountDiff, StateDiff } from '../state/world.ts';
 import type { TxResult } from '../tx/index.ts';
 import { ByteReader, readDiffWith, readLogs } from './codec.ts';
@@ -87,9 +87,8 @@ export class RecordOutcome implements TxOutcome {
     return { type: this.type, status: b[this.at + 9] === 0 ? 1 : 0, cumulative: this.cumulative, bloom: this.bloomAt < 0 ? undefined : b, bloomAt: this.bloomAt, logsRlp: b.subarray(this.logsAt, this.logsAt + len) };
   }
   /** The receipt's consensus encoding, without building the receipt (nor copying its bloom) when nobody read it. */
-  encodedReceipt(s?: ReceiptScratch): Uint8Array {
-    const r = this.rec ?? this.make(this.bloomAt < 0 ? ZERO_BLOOM : this.arena.buf.subarray(this.bloomAt, this.bloomAt + BLOOM_BYTES));
-    return s ? encodeReceiptInto(s, r) : encodeReceipt(r);
+  encodedReceipt(s: ReceiptScratch): Uint8Array {
+    return encodeReceiptInto(s, this.rec ?? this.make(this.bloomAt < 0 ? ZERO_BLOOM : this.arena.buf.subarray(this.bloomAt, this.bloomAt + BLOOM_BYTES)));
   }
   private make(logsBloom: Uint8Array): Receipt {
     const rec: Receipt = { type: this.type, cumulativeGasUsed: this.cumulative, logsBloom, logs: this.result.logs };
