@@ -107,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
       .option('repeat', { type: 'number', default: 1, describe: 'runs per block on fresh state; the median is reported' })
       .option('workers', { type: 'number', describe: 'worker threads executing transactions in parallel (default 1: sequential; parallel is not yet faster on 2 cores)' })
       .option('bench', { type: 'boolean', default: false, describe: 'also run @ethereumjs/vm runBlock and print a comparison table' })
+      .option('senders', { type: 'string', describe: 'from (default): each transaction\'s from field; recover: from its signature (libsecp256k1, spread over --workers threads), checked against from, timed apart' })
       .option('pre', { type: 'string', describe: 'pre-state file (geth prestateTracer shape) for a block given as a file' })
       .option('block-hashes', { type: 'string', describe: 'BLOCKHASH file: { "<number>": "0xhash" }' })
       .option('chain', { type: 'string', describe: 'chain id and fork schedule: mainnet (default), sepolia, holesky, hoodi, or a geth genesis / chain config JSON file' })

@@ -32,8 +32,8 @@ export { StateFormatError, backendFromPrestate, prestateOf, type Prestate, type 
 export { PackedLog, packedTopics, topicWords, topicsHex } from './state/packed-log.ts';
 export { stateRoot } from './state/state-root.ts';
 export {
-  GAS_PER_BLOB, TxDecodeError, creationAddress, decodeTx, floorGas, intrinsicGas, runTransaction,
-  type AccessListEntry, type Authorization, type Tx, type TxEnv, type TxResult,
+  GAS_PER_BLOB, SignatureError, TxDecodeError, creationAddress, decodeTx, floorGas, intrinsicGas, recoverAuthority, recoverSender, runTransaction,
+  signingHash, type AccessListEntry, type Authorization, type Tx, type TxEnv, type TxResult, type TxSignature,
 } from './tx/index.ts';
 export type { BlockContext } from './host/types.ts';
 export { HostFailure } from './host/types.ts';
@@ -45,11 +45,12 @@ export { Fork, forkName, parseForkName } from '../src/evm/forks.ts';
 /**
  * Whole blocks: {@link executeBlock}(block, state, opts) runs system calls, transactions (each committed, its
  * state diff kept), withdrawals and rewards, and returns receipts, logs bloom, receipts root and gas used;
- * {@link blockFromRpc} turns `eth_getBlockByNumber(n, true)` JSON into a block (senders trusted or recovered).
+ * {@link blockFromRpc} turns `eth_getBlockByNumber(n, true)` JSON into a block (senders trusted or recovered);
+ * {@link recoverSendersOn} recovers a block's senders on a {@link ParallelPool}'s threads and this one.
  */
 export {
   BlockFormatError, CHAINS, ChainConfigError, InvalidBlockError, MAINNET, blobParamsAt, blockFromRpc, blockReward,
-  chainFromGethConfig, encodeReceipt, executeBlock, forkAt, logsBloom, receiptsRoot, recoverSenders, txFromRpc,
+  chainFromGethConfig, checkFrom, encodeReceipt, executeBlock, forkAt, logsBloom, receiptsRoot, recoverSenders, recoverSendersOn, signatureFromRpc, txFromRpc,
   type BlobParams, type Block, type BlockHeader, type BlockResult, type ChainConfig, type ExecuteBlockOptions, type ParallelTuning, type ForkActivation, type Receipt,
   type RpcBlockOptions, type TxOutcome, type Uncle, type Withdrawal,
 } from './block/index.ts';

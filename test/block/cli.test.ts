@@ -1,6 +1,7 @@
 /**
  * @file `mevmc block` as a user runs it: the per-block line and the `N passed, N failed` summary, `--json`,
- * `--filter`, `--repeat`, `--bench`, a block whose header disagrees (FAIL, exit 1), the plain layout (RPC block JSON +
+ * `--filter`, `--repeat`, `--bench`, a block whose header disagrees (FAIL, exit 1), `--senders recover` (and a `from`
+ * the signature does not give: FAIL), the plain layout (RPC block JSON +
  * geth prestate + block hashes), and bad input (one `mevmc: error:` line, exit 2). Uses the fast blocks of
  * ../shared/blocks (Frontier and the empty Cancun one); skipped visibly when it is absent.
  */
@@ -89,6 +90,36 @@ if (!existsSync(ROOT)) {
       expect(r.stdout).toMatch(/\n {2}FAIL: per-transaction gas, status and logs equal the oracle\n/);
       expect(r.stdout.trim().split('\n').at(-1)).toBe('0 passed, 1 failed');
       expect(r.status).toBe(1);
+    });
+
+    it('--senders recover: senders from the signatures, timed apart; a from the signature does not give, or no signer, fails the block', () => {
+      const ok = run([B('116525'), '--senders', 'recover', '--workers', '2']);
+      expect(ok.stdout).toMatch(/^116525 frontier txs=83 .*\(compile \d+ ms, senders recovered [\d.]+ ms\) {2}\[workers 2: /);
+      expect(ok.status).toBe(0);
+      const j = JSON.parse(run([B('116525'), '--senders', 'recover', '--json']).stdout.trim());
+      expect(j).toMatchObject({ ok: true, txs: 83 });
+      expect(j.recoverMs).toBeGreaterThan(0);
+      const tamper = (name: string, f: (txs: Record<string, string>[]) => void) => {
+        const dir = join(tmp, name);
+        cpSync(B('116525'), dir, { recursive: true });
+        const block = JSON.parse(readFileSync(join(dir, 'block.json'), 'utf8'));
+        f(block.transactions);
+        writeFileSync(join(dir, 'block.json'), JSON.stringify(block));
+        return dir;
+      };
+      // Tx 5's from swapped for another sender's: trusted (the default) the block runs on that sender's account; recovered it fails.
+      const block = JSON.parse(readFileSync(join(B('116525'), 'block.json'), 'utf8')) as { transactions: { from: string }[] };
+      const other = block.transactions.find((t) => t.from.toLowerCase() !== block.transactions[5].from.toLowerCase())!.from.toLowerCase();
+      const lied = tamper('lied-from', (txs) => (txs[5].from = other));
+      const r = run([lied, '--senders', 'recover']);
+      expect(r.stdout).toContain(`FAIL: block.transactions[5].from: ${other}, but the signature recovers ${block.transactions[5].from.toLowerCase()}`);
+      expect(r.status).toBe(1);
+      const r0 = run([tamper('r-zero', (txs) => (txs[7].r = '0x0')), '--senders', 'recover', '--workers', '2']);
+      expect(r0.stdout).toMatch(/FAIL: block\.transactions\[7\]: sender not recoverable: /);
+      expect(r0.status).toBe(1);
+      const bad = run([B('116525'), '--senders', 'bogus']);
+      expect(bad.stderr.trim()).toBe('mevmc: error: --senders bogus: expected from or recover');
+      expect(bad.status).toBe(2);
     });
 
     it('plain layout: RPC block file + geth prestate + block hashes', () => {

@@ -7,7 +7,8 @@
  */
 import { Fork, forkName } from '../../../src/evm/forks.ts';
 import type { ChainConfig } from '../../block/chain.ts';
-import { blockFromRpc } from '../../block/rpc.ts';
+import { BlockFormatError, blockFromRpc, checkFrom, recoverSendersOn } from '../../block/rpc.ts';
+import { MAINNET } from '../../block/chain.ts';
 import { executeBlock } from '../../block/execute.ts';
 import { type BlockResult, InvalidBlockError } from '../../block/types.ts';
 import type { ContractLoader } from '../../loader/types.ts';
@@ -55,6 +56,8 @@ export interface BlockRun {
   transferMedianUs: number;
   /** With a worker pool: the last run's executions, conflicts and waiting (runtime/parallel). */
   parallel?: ParallelSummary;
+  /** Senders recovered from the signatures (`senders: 'recover'`): median ms per run, before execution, not in execMs. */
+  recoverMs?: number;
   /** Why the block could not be executed (an invalid transaction), if so. */
   error?: string;
   perTx: TxSummary[];
@@ -65,6 +68,9 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** Where senders come from: each transaction's `from` (trusted), or its signature (recovered and checked against `from`). */
+export type SendersMode = 'from' | 'recover';
 
 /** Where a run's state lives, and what happens after it (wasm/native only): the SALT path (salt-run.ts) uses these. */
 export interface RunHooks {
@@ -116,9 +122,12 @@ function parallelSummary(p: ParallelStats): ParallelSummary {
 
 /** Run a fixture `repeat` times on `engine` (for wasm/native `loader` runs the code). */
 export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'ref', loader: ContractLoader | undefined, repeat = 1,
-  opts: { chain?: ChainConfig; pool?: ParallelPool } & RunHooks = {}): Promise<BlockRun> {
+  opts: { chain?: ChainConfig; pool?: ParallelPool; senders?: SendersMode } & RunHooks = {}): Promise<BlockRun> {
   const { chain } = opts;
+  const recover = opts.senders === 'recover' && engine !== 'ref';
   const { block, fork } = blockFromRpc(f.block, { chain });
+  const raw = (f.block as { transactions?: Record<string, unknown>[] }).transactions ?? [];
+  const recoverTimes: number[] = [];
   const header = f.block as { receiptsRoot?: string; logsBloom?: string; gasUsed?: string };
   const times: number[] = [];
   const transferTimes: number[] = [];
@@ -140,6 +149,22 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
       [gasUsed, bloom, root] = [r.gasUsed, r.logsBloom, fork >= Fork.Byzantium ? r.receiptsRoot : undefined];
       perTx = r.txs.map(({ gasUsed, status, logs }) => ({ gasUsed, status, logs }));
       continue;
+    }
+    if (recover) {
+      // What a validator does per block: every sender from its signature (on the pool's threads too, when there is
+      // one), timed apart from execution; a signature that recovers none, or to another address than `from`, fails
+      // the block.
+      const t0 = performance.now();
+      try {
+        const senders = await recoverSendersOn(opts.pool, raw, fork, (chain ?? MAINNET).chainId);
+        checkFrom(raw, senders);
+        block.transactions.forEach((t, k) => (t.sender = senders[k]));
+      } catch (e) {
+        if (!(e instanceof BlockFormatError)) throw e;
+        error = e.message;
+        break;
+      }
+      recoverTimes.push(performance.now() - t0);
     }
     try {
       const r = await executeBlock(block, opts.state ? opts.state(i) : freshState(f), { loader, chain, pool: opts.pool, blockHash: (n) => f.blockHashes.get(n) });
@@ -176,7 +201,7 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
     execMs: times.length ? median(times) : 0, compileMs, contracts, transfers, calls,
     transferMs: transferTimes.length ? median(transferTimes) : 0, callMs: callTimes.length ? median(callTimes) : 0,
     transferMedianUs: oneTransfer.length ? median(oneTransfer) * 1e3 : 0,
-    ...(error ? { error } : {}), ...(parallel ? { parallel } : {}), perTx,
+    ...(error ? { error } : {}), ...(parallel ? { parallel } : {}), ...(recoverTimes.length ? { recoverMs: median(recoverTimes) } : {}), perTx,
   };
 }
 
