@@ -65,8 +65,14 @@ function writeHeader(out: Uint8Array, at: number, n: number, base: number): numb
   return at + 1 + k;
 }
 
+/** x as `k` big-endian bytes at `at` (through hex: a BigInt shift per byte was the top JS line of a recovery profile). */
 function writeBig(out: Uint8Array, at: number, x: bigint, k: number): number {
-  for (let i = k - 1; i >= 0; i--, x >>= 8n) out[at + i] = Number(x & 0xffn);
+  if (k === 0) return at;
+  const h = x.toString(16);
+  const pad = h.length & 1 ? '0' + h : h;
+  const start = at + k - pad.length / 2;
+  out.fill(0, at, start);
+  Buffer.from(out.buffer, out.byteOffset, out.length).write(pad, start, 'hex');
   return at + k;
 }
 
