@@ -16,6 +16,10 @@
  * load average before and after. Every parallel result is compared with the sequential one (receipts root, gas,
  * bloom): a difference is a failure (exit 1).
  *
+ * SENDERS=recover: each run first recovers every sender from its signature — on one thread for the sequential column,
+ * spread over the pool (recoverSendersOn) for the parallel ones — as a validator importing a block does; `seq ms` and
+ * `w ms` stay execution only, `seq all` / `all ×` include the recovery.
+ *
  * Env: KEEP=1 (speculate to the end: keepSpeculating), WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2, per row, at least), SETTLE_S (30: a row's warm-up goes on until V8's background threads settle, at most this), MIN_CORES (0: speculate whatever the cores; 4 is the library's default), WARMUP_S
  * (6: seconds per pool of whole-process warm-up over the first rows before measuring), FILTER (regex over row names), SHARED=0 (skip
  * ../shared/blocks), SHARED_DIR (default ../shared/blocks/blocks), SYNTH=0 (skip the synthetic workloads), DIR (where
@@ -30,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 if (!existsSync(join(dist, 'cli', 'mevmc.js'))) { console.error('bench:parallel: dist/ is missing: run `npm run build` first'); process.exit(2); }
-const { executeBlock, ParallelPool, blockFromRpc } = await import(join(dist, 'runtime', 'index.js'));
+const { executeBlock, ParallelPool, blockFromRpc, recoverSenders, recoverSendersOn, MAINNET } = await import(join(dist, 'runtime', 'index.js'));
 const { loadFixture, freshState } = await import(join(dist, 'runtime', 'harness', 'blocks', 'fixture.js'));
 const { WasmLoader } = await import(join(dist, 'runtime', 'loader', 'wasm.js'));
 
@@ -56,6 +60,8 @@ const FILTER = process.env.FILTER ? new RegExp(process.env.FILTER) : undefined;
 /** KEEP=1: the stop rule's hand-over test off (keepSpeculating), to see what speculating to the end gives. */
 const KEEP = process.env.KEEP === '1';
 const SHARED_DIR = process.env.SHARED_DIR ?? join(root, '..', 'shared', 'blocks', 'blocks');
+/** SENDERS=recover: recovery from the signatures is part of each run (see the file comment). */
+const RECOVER = process.env.SENDERS === 'recover';
 
 /** Blocks to run: [row name, fixture folder]. Synthetic ones are generated first (the @ethereumjs/vm oracle: ~20–40 s each). */
 const rows = [];
@@ -100,7 +106,7 @@ const same = (a, b) => a.gasUsed === b.gasUsed && hex(a.receiptsRoot) === hex(b.
 const loader = new WasmLoader();
 const pools = new Map(WORKERS.map((n) => [n, new ParallelPool(n)]));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
-console.log(`mevmc parallel vs sequential, in one process: ≥ ${WARMUP} warm-up rounds per block (until V8's background compilation settles, ≤ ${SETTLE_S} s) + ${REPEAT} alternating rounds, median execution ms; ` +
+console.log(`mevmc parallel vs sequential${RECOVER ? ' (each run recovers the senders first: in seq all / all ×)' : ''}, in one process: ≥ ${WARMUP} warm-up rounds per block (until V8's background compilation settles, ≤ ${SETTLE_S} s) + ${REPEAT} alternating rounds, median execution ms; ` +
   `load average ${load()} (${new Date().toISOString()})`);
 const cols = [['block', 16], ['txs', 5], ['Mgas', 6], ['seq ms', 8], ['seq all', 8], ['main/r', 6], ['cpu/r', 6],
   ...WORKERS.flatMap((w) => [[`w${w} ms`, 8], ['×', 5], ['all ×', 6], ['confl', 5], ['re-ex', 5], ['ex/tx', 5], ['coord/r', 7], ['wcpu/r', 6], ['lag', 5], ['cpu/r', 6], ['step× scale', 11], ['ended', 20]])];
@@ -124,13 +130,18 @@ out(cols.map(([c]) => c));
 const failures = [];
 for (const [name, dir] of rows) {
   const f = loadFixture(dir);
-  const { block } = blockFromRpc(f.block);
+  const { block, fork } = blockFromRpc(f.block);
   const blockHash = (n) => f.blockHashes.get(n);
   const n = block.transactions.length;
   const run = async (pool) => {
     const state = freshState(f);
     const c0 = cpuMs();
     const t0 = performance.now();
+    if (RECOVER) {
+      const raw = f.block.transactions;
+      const senders = pool ? await recoverSendersOn(pool, raw, fork, MAINNET.chainId) : recoverSenders(raw, fork, MAINNET.chainId);
+      senders.forEach((s, i) => { if (s !== block.transactions[i].sender) throw new Error(`${name}: tx ${i} recovers ${s}, from says ${block.transactions[i].sender}`); });
+    }
     const r = await executeBlock(block, state, { loader, blockHash, ...(pool ? { pool, parallel: { minCores: MIN_CORES, ...(KEEP ? { keepSpeculating: true } : {}) } } : {}) });
     const wall = performance.now() - t0;
     const c1 = cpuMs();
