@@ -34,6 +34,17 @@ import { sharedNow, threadCpuMs } from './thread-cpu.ts';
 const port = parentPort!;
 const spec = (await import('node:worker_threads')).workerData as LoaderSpec;
 
+// Signature recoveries need no loader, so they are served from the first message on, while the loader is still being
+// set up (the compiler's import alone is ~1 s): a pool's first block recovers its senders on every thread. They run
+// at once, not queued behind a block (they touch nothing a block uses). Other messages wait for the loader, in order.
+const early: ToWorker[] = [];
+let handle: ((m: ToWorker) => void) | undefined;
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'recover') recoverForPool(m.buf, m.n);
+  else if (handle) handle(m);
+  else early.push(m);
+});
+
 let loader: ContractLoader;
 let adopt: ((key: string, m: WebAssembly.Module) => void) | undefined;
 if (spec.engine === 'native') {
@@ -69,17 +80,15 @@ let tableFor: Tx[] | undefined;
 
 // Blocks run one after another: a message that arrives while one runs waits its turn.
 let queue: Promise<void> = Promise.resolve();
-port.on('message', (m: ToWorker) => {
+handle = (m: ToWorker) => {
   if (m.type === 'modules') {
     for (const { key, module } of m.modules) adopt?.(key, module);
     return;
   }
-  if (m.type === 'recover') {
-    queue = queue.then(() => recoverForPool(m.buf, m.n));
-    return;
-  }
+  if (m.type === 'recover') return; // served on arrival (above)
   queue = queue.then(() => (m.type === 'hash' ? hashOnly(m) : runBlock(m))).catch((e) => post({ type: 'error', id: m.id, message: e instanceof Error ? e.stack ?? e.message : String(e) }));
-});
+};
+for (const m of early.splice(0)) handle(m);
 
 /** A block the coordinator runs sequentially: hash its receipt leaves as they come. */
 function hashOnly(m: HashMsg): void {

@@ -125,9 +125,9 @@ describe.skipIf(!HAVE)('MegaETH blocks 1139–1154 (../shared/salt/megaeth)', ()
   });
 
   it('every non-deposit sender is recovered from its signature: a from the signature does not give, or no signer, is refused', () => {
-    const j = blockJson(1140);
-    const k = j.transactions.findIndex((t: { type: string }) => Number(t.type) !== 0x7e);
-    const other = j.transactions.find((t: { type: string; from: string }) => Number(t.type) !== 0x7e && t.from.toLowerCase() !== j.transactions[k].from.toLowerCase()).from.toLowerCase();
+    const j = blockJson(1140) as unknown as { transactions: { type: string; from: string }[] };
+    const k = j.transactions.findIndex((t) => Number(t.type) !== 0x7e);
+    const other = j.transactions.find((t) => Number(t.type) !== 0x7e && t.from.toLowerCase() !== j.transactions[k].from.toLowerCase())!.from.toLowerCase();
     const lied = { ...j, transactions: j.transactions.map((t: object, i: number) => (i === k ? { ...t, from: other } : t)) };
     expect(() => opBlockFromRpc(lied, megaeth)).toThrow(`block.transactions[${k}].from: ${other}, but the signature recovers ${j.transactions[k].from.toLowerCase()}`);
     const unsigned = { ...j, transactions: j.transactions.map((t: object, i: number) => (i === k ? { ...t, s: '0x0' } : t)) };
