@@ -12,7 +12,9 @@
  * load, and hot ones tier up on their own, so V8's default tiering is the default here; `MEVMC_WASM_TIERING=eager`
  * chooses eager TurboFan for workloads of a few hot contracts where the first call matters.
  * V8 flags are per process (shared by worker threads) and are read when a module is compiled, so they are set
- * before the first contract module is.
+ * before the first contract module is. Branch hints (src/backend/wasm/branch-hints.ts: memory expansion's call
+ * placed out of line by TurboFan) are read by Node 20's V8 only behind its experimental flag; they move code, never
+ * change what it computes. `MEVMC_WASM_BRANCH_HINTS=off` leaves the flag alone.
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -22,6 +24,7 @@ let applied = false;
 export function applyWasmTiering(): void {
   if (applied) return;
   applied = true;
+  if (process.env.MEVMC_WASM_BRANCH_HINTS !== 'off') setFlagsFromString('--experimental-wasm-branch-hinting');
   if (process.env.MEVMC_WASM_TIERING !== 'eager') return;
   setFlagsFromString('--no-liftoff');
   setFlagsFromString('--no-wasm-lazy-compilation');

@@ -13,6 +13,7 @@ import { BUILTINS_MODULE, HOST_IMPORTS, HOST_MODULE } from '../../abi/host.ts';
 import { ABI_VERSION_EXPORT, CODE_SECTION, encodeMeta, META_SECTION, WASM_ABI_VERSION } from '../../abi/wasm-meta.ts';
 import type { Analysis } from '../../analysis/types.ts';
 import { BUILTINS } from '../../builtins/table.ts';
+import { withBranchHints } from './branch-hints.ts';
 import { compileBody, usesRelooper } from './control.ts';
 import { makeGasSyncedCall } from './frame.ts';
 import { forkName } from '../../evm/forks.ts';
@@ -61,6 +62,9 @@ export interface WasmArtifact {
 /** Calls that read or charge `Ctx.gas`: every host import, and memory expansion. */
 const GAS_SYNCED = new Set<string>([...HOST_IMPORTS.map((h) => h.name), 'mevmc_expand']);
 
+/** Imports called only off the common path: the `if` arm holding such a call is hinted unlikely (branch-hints.ts). */
+const COLD_CALLS = new Set<string>(['mevmc_expand']);
+
 /** Compile an analysed contract to a wasm module. */
 export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact {
   const t = opts.timings;
@@ -93,7 +97,7 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
     w.addI32GlobalExport(ABI_VERSION_EXPORT, WASM_ABI_VERSION);
     w.addCustomSection(META_SECTION, meta());
     w.addCustomSection(CODE_SECTION, code);
-    const binary = w.emitBinary();
+    const binary = withBranchHints(w.emitBinary(), COLD_CALLS);
     lap('emit');
     // V8 validates what it compiles; the check here is for callers that asked (tests, `mevmc compile`).
     if ((opts.validate ?? true) && !WebAssembly.validate(binary as Uint8Array<ArrayBuffer>)) throw new Error('mevmc internal error: generated wasm does not validate');
@@ -120,7 +124,7 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
     optimizeModule(m, opts.optimize ?? 2);
     lap('optimize');
     addModuleIdentity(m, { name: ABI_VERSION_EXPORT, value: WASM_ABI_VERSION }, [[META_SECTION, meta()], [CODE_SECTION, code]]);
-    const binary = m.emitBinary();
+    const binary = withBranchHints(m.emitBinary(), COLD_CALLS);
     lap('emit');
     return { binary, text: opts.text ? m.emitText() : undefined };
   } finally {
