@@ -129,7 +129,7 @@ export type { Log } from './packed-log.ts';
  * a number, the state-cache journal's length at a checkpoint (a revert past it reverts the cache to it), and a
  * string, an address whose touch (EIP-161) to undo.
  */
-type Undo = (() => void) | number | string | AccountUndo | WarmUndo;
+type Undo = (() => void) | number | string | AccountUndo | WarmUndo | WipeUndo;
 
 /**
  * The undo of an account write (putAccount): the account before, or undefined when the overlay had none. A closure
@@ -141,6 +141,10 @@ class AccountUndo {
 /** The undo of warming an address (EIP-2929): three per transaction at least (sender, target, coinbase). */
 class WarmUndo {
   constructor(readonly address: string) {}
+}
+/** The undo of wiping an account's storage: the JS slots it had (cache off) and whether it was wiped before. */
+class WipeUndo {
+  constructor(readonly address: string, readonly storage: Map<bigint, bigint> | undefined, readonly wasWiped: boolean) {}
 }
 
 const sameAccount = (a: Account | undefined, b: Account | undefined): boolean =>
@@ -395,6 +399,10 @@ export class WorldState implements StateCacheOwner {
         else this.accounts.delete(u.address);
         this.codeHashes.delete(u.address);
       } else if (u instanceof WarmUndo) this.warmAddresses.delete(u.address);
+      else if (u instanceof WipeUndo) {
+        if (u.storage !== undefined) this.storage.set(u.address, u.storage);
+        if (!u.wasWiped) this.wiped.delete(u.address);
+      }
       else if (typeof u === 'function') u();
       else if (typeof u === 'string') {
         if (u === this.touched0) this.touched0 = undefined;
@@ -422,7 +430,7 @@ export class WorldState implements StateCacheOwner {
     // As @ethereumjs/evm's journal.putAccount: every account write touches (EIP-161).
     this.touch(address);
     this.accounts.set(address, a);
-    this.codeHashes.delete(address);
+    if (this.codeHashes.size !== 0) this.codeHashes.delete(address);
     this.accountsChanged();
     this.journal.push(new AccountUndo(address, prev));
   }
@@ -521,27 +529,27 @@ export class WorldState implements StateCacheOwner {
   }
   /** Remove an account and its storage. */
   deleteAccount(address: string): void {
-    const had = this.accounts.has(address);
     const prev = this.accounts.get(address);
     this.accounts.set(address, null);
     this.codeHashes.delete(address);
     this.accountsChanged();
-    this.journal.push(() => {
-      if (had) this.accounts.set(address, prev!);
-      else this.accounts.delete(address);
-    });
+    this.journal.push(new AccountUndo(address, prev));
     this.wipeStorage(address);
   }
   private wipeStorage(address: string): void {
-    if (this.sc) this.sc.x.wipe(this.stateAddr(address));
+    if (this.sc) {
+      // Without a record in this transaction and with no slot in the backend there is nothing to wipe: a record made
+      // later misses to the backend's none. Every zero-fee transaction deletes its coinbase (EIP-161), which made a
+      // record (addr_new) and wiped it for an account that never existed (profile of runTransaction calling airdrop).
+      const c = this.cc;
+      const rec = c === undefined ? undefined : c.addr0 === address ? c.rec0 : c.addrs.get(address);
+      if (rec !== undefined || !this.noSlots(address)) this.sc.x.wipe(rec ?? this.stateAddr(address));
+    }
     const m = this.storage.get(address);
     const wasWiped = this.wiped.has(address);
-    this.storage.delete(address);
+    if (m !== undefined) this.storage.delete(address);
     this.wiped.add(address);
-    this.journal.push(() => {
-      if (m) this.storage.set(address, m);
-      if (!wasWiped) this.wiped.delete(address);
-    });
+    this.journal.push(new WipeUndo(address, m, wasWiped));
   }
   /** Record SELFDESTRUCT (journaled: a reverted frame forgets it). */
   markDestructed(address: string, beneficiary: string): void {
@@ -561,6 +569,20 @@ export class WorldState implements StateCacheOwner {
     if (this.touched0 === undefined && set.size === 0) this.touched0 = address;
     else set.add(address);
     if (address !== RIPEMD160) this.journal.push(address);
+  }
+  /**
+   * EIP-161: delete every touched account that exists and is empty, in the order of their first touch. The same as
+   * iterating {@link touched}, without the Set that getter builds from the first touch (one per transaction).
+   */
+  deleteEmptyTouched(): void {
+    // deleteAccount does not touch: the set is not changed while it is iterated.
+    const t0 = this.touched0;
+    if (t0 !== undefined) this.deleteIfEmpty(t0);
+    for (const a of this.touchedSet) this.deleteIfEmpty(a);
+  }
+  private deleteIfEmpty(address: string): void {
+    const a = this.getAccount(address);
+    if (a !== undefined && a.nonce === 0n && a.balance === 0n && a.code.length === 0) this.deleteAccount(address);
   }
   private addToSet(set: Set<string>, x: string): void {
     if (set.has(x)) return;

@@ -103,9 +103,6 @@ function blockOf(env: TxEnv, blobHashes: bigint[]): BlockContext {
   return b!;
 }
 
-const isEmpty = (a: { nonce: bigint; balance: bigint; code: Uint8Array } | undefined): boolean =>
-  a === undefined || (a.nonce === 0n && a.balance === 0n && a.code.length === 0);
-
 /** CREATE address: keccak256(rlp([sender, nonce]))[12:]. */
 export function creationAddress(sender: string, nonce: bigint): string {
   let n: number[];
@@ -294,13 +291,7 @@ export function runTransaction(world: WorldState, tx: Tx, env: TxEnv, fork: Fork
       world.touch(a);
     }
   }
-  if (fork >= Fork.SpuriousDragon) {
-    // Iterated in place: deleteAccount does not add to `touched` (touch() above already ran).
-    for (const a of world.touched) {
-      const acc = world.getAccount(a);
-      if (acc !== undefined && isEmpty(acc)) world.deleteAccount(a);
-    }
-  }
+  if (fork >= Fork.SpuriousDragon) world.deleteEmptyTouched();
   if (ok) {
     const logs = world.logs; // a getter: with the state cache it checks the log buffer's version
     const r: TxResult = { gasUsed, logs: logs.length ? [...logs] : [], status: 'success', returnData: frame.output };

@@ -223,6 +223,25 @@ describe('WorldState.diff / commit', () => {
     expect(w.diff().size).toBe(0);
   });
 
+  it('after deleteAccount every slot reads 0 for the rest of the transaction, whether its storage was read before or not; a revert brings the slots back', () => {
+    const { w } = setup();
+    const D = '0x' + 'dd'.repeat(20); // neither an account nor a slot in the backend
+    expect(w.sload(A, 1n)).toBe(10n); // A's storage seen before its deletion, B's not
+    const cp = w.checkpoint();
+    w.deleteAccount(A);
+    w.deleteAccount(B);
+    w.deleteAccount(D);
+    expect([w.sload(A, 1n), w.sload(A, 2n), w.sload(B, 9n), w.sload(D, 1n)]).toEqual([0n, 0n, 0n, 0n]);
+    expect([w.originalStorage(A, 1n), w.originalStorage(B, 9n)]).toEqual([10n, 9n]); // EIP-2200's original stays
+    w.sstore(D, 1n, 5n);
+    w.sstore(B, 9n, 7n);
+    expect([w.sload(D, 1n), w.sload(B, 9n)]).toEqual([5n, 7n]);
+    expect(w.storageEntries(B)).toEqual([[9n, 7n]]);
+    w.revertTo(cp);
+    expect([w.sload(A, 1n), w.sload(A, 2n), w.sload(B, 9n), w.sload(D, 1n)]).toEqual([10n, 20n, 9n, 0n]);
+    expect(w.storageEntries(B)).toEqual([[9n, 9n]]);
+  });
+
   it('a revert restores each account as the overlay had it: written before, deleted before, or not there', () => {
     const { w } = setup();
     const C = '0x' + 'cc'.repeat(20);
