@@ -67,10 +67,10 @@ export interface StateCacheOwner {
 // wseq 116.
 const E_CUR = 32, E_ORIG = 64, E_ADDR = 96, E_CNEXT = 104, E_FLAGS = 108, E_EPOCH = 112, E_WSEQ = 116;
 // sc_addr: u32 ctx at 0, epoch at 4, flags at 12 (A_NO_SLOTS: SC_ADDR_NO_SLOTS).
-const A_EPOCH = 4, A_FLAGS = 12, A_NO_SLOTS = 1;
+const A_EPOCH = 4, A_FLAGS = 12, A_WARMED = 16, A_NO_SLOTS = 1;
 // sc_ctx: the log buffer's offset, used length, record count and version; a record's header (u32 address record,
 // topic count, data length, 0) is LOG_HDR bytes, the record padded to 16.
-const C_LOGS = 32, C_LLEN = 40, C_LCOUNT = 44, C_LVER = 48, LOG_HDR = 16;
+const C_LOGS = 32, C_LLEN = 40, C_LCOUNT = 44, C_LVER = 48, C_RGEN = 52, LOG_HDR = 16;
 const F_WRITTEN = 4, F_TRANSIENT = 8;
 /** Account fields the cache remembers for warm accounts (SC_ACCT_* of state_cache_core.h). */
 export const AcctField = { balance: 16, codeSize: 32, codeHash: 64, selfBalance: 128 } as const;
@@ -317,6 +317,15 @@ export class StateCache {
       info.address = address;
     }
     return a;
+  }
+
+  /**
+   * The account of record `a` (context `ctx`) is warm in JS now: C need not call `warm` when a slot of it turns warm,
+   * until a revert (which may cool the account) — as after such a call (sc_warm_account).
+   */
+  accountWarm(ctx: number, a: number): void {
+    const v = this.dv();
+    v.setUint32(a + A_WARMED, (v.getUint32(ctx + C_RGEN, true) + 1) >>> 0, true);
   }
 
   /**

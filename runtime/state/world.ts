@@ -254,12 +254,18 @@ export class WorldState implements StateCacheOwner {
     const c = this.cc ?? this.openCtx();
     if (c.addr0 === address) return c.rec0;
     if (c.addr0 === undefined) {
-      c.rec0 = sc.newAddr(c.ctx, (this.selfRef ??= new WeakRef(this)), address);
+      c.rec0 = this.newRecord(sc, c, address);
       c.addr0 = address;
       return c.rec0;
     }
     let a = c.addrs.get(address);
-    if (a === undefined) c.addrs.set(address, (a = sc.newAddr(c.ctx, this.selfRef!, address)));
+    if (a === undefined) c.addrs.set(address, (a = this.newRecord(sc, c, address)));
+    return a;
+  }
+  private newRecord(sc: StateCache, c: CacheCtx, address: string): number {
+    const a = sc.newAddr(c.ctx, (this.selfRef ??= new WeakRef(this)), address);
+    // A transaction's target is warm before its frame makes the record: its first slot then needs no JS call to warm it.
+    if (this.isWarm(address)) sc.accountWarm(c.ctx, a);
     return a;
   }
   private openCtx(): CacheCtx {
@@ -641,13 +647,17 @@ export class WorldState implements StateCacheOwner {
     if (warm) this.preloadWarm.add(address);
     return true;
   }
-  /** Mark warm; returns whether it was warm before. */
-  warmAddress(address: string): boolean {
+  /** Whether `address` is warm (EIP-2929), changing nothing. */
+  private isWarm(address: string): boolean {
     // Cheap tests first: most addresses are neither pre-warmed (precompiles) nor preloaded (a chain mode's).
     if (this.warmAddresses.has(address)) return true;
     if (this.prewarmed.size !== 0 && (!this.prewarmedZero || (address.charCodeAt(2) === 48 && address.charCodeAt(11) === 48)) &&
       this.prewarmed.has(address)) return true;
-    if (this.preloadWarm.size !== 0 && this.preloadWarm.has(address)) return true;
+    return this.preloadWarm.size !== 0 && this.preloadWarm.has(address);
+  }
+  /** Mark warm; returns whether it was warm before. */
+  warmAddress(address: string): boolean {
+    if (this.isWarm(address)) return true;
     this.warmAddresses.add(address);
     this.journal.push(new WarmUndo(address));
     return false;
