@@ -3,16 +3,16 @@
  * with the Token's owner, slot 3, set to the caller). Gas: EIP-2929 access and EIP-2200 store costs, no refunds; CALL & co. unsupported. */
 import { readFileSync } from 'node:fs';
 const [wasmFile, builtinsFile, ...calls] = process.argv.slice(2);
-const CTX = 20480, ENV = 20992, CALLDATA = 57344, CALLDATA_MAX = 8160, EVM_MEMORY = 65536; // docs/wasm-abi.md
+const CTX = 20480, ENV = 20992, CALLDATA = 57344, CALLDATA_MAX = 73696, EVM_MEMORY = 131072; // docs/wasm-abi.md
 const ADDRESS = 0x2000000000000000000000000000000000000002n, CALLER = 0x1000000000000000000000000000000000000001n;
 const module = new WebAssembly.Module(readFileSync(wasmFile));
 const meta = JSON.parse(new TextDecoder().decode(WebAssembly.Module.customSections(module, 'mevmc')[0]));
-if (meta.abi !== 2) throw new Error(`wasm ABI ${meta.abi}: this host speaks version 2`);
+if (meta.abi !== 3) throw new Error(`wasm ABI ${meta.abi}: this host speaks version 3`);
 const builtinsModule = new WebAssembly.Module(readFileSync(builtinsFile));
 const storage = new Map([[3n, CALLER]]);
 for (const hex of calls) {
   const calldata = Buffer.from(hex.replace(/^0x/, ''), 'hex'), logs = [], before = new Map(storage), original = new Map(), warm = new Set();
-  const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 }); // a fresh frame per call: all zero
+  const memory = new WebAssembly.Memory({ initial: 3, maximum: 65536 }); // a fresh frame per call: all zero
   const u8 = () => new Uint8Array(memory.buffer), dv = () => new DataView(memory.buffer);
   const read = (p) => u8().subarray(p, p + 32).reduceRight((x, b) => (x << 8n) | BigInt(b), 0n); // words: 32 bytes little-endian
   const write = (p, x) => { for (let i = 0; i < 32; i++, x >>= 8n) u8()[p + i] = Number(x & 0xffn); };

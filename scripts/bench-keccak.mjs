@@ -23,11 +23,11 @@ if (!(ROUNDS > 0) || LENS.some((l) => !(l >= 32 && l <= 4096))) {
   console.error('bench-keccak: ROUNDS must be > 0 and LENS lengths in 32..4096');
   process.exit(2);
 }
-const IN = 65536; // EVM_MEMORY_BASE: inputs live where frames keep EVM memory
+const IN = 131072; // EVM_MEMORY_BASE: inputs live where frames keep EVM memory
 
 function wasmNs(len) {
   const module = new WebAssembly.Module(readFileSync(join(root, 'src/builtins/builtins.wasm')));
-  const memory = new WebAssembly.Memory({ initial: 3 });
+  const memory = new WebAssembly.Memory({ initial: 4 });
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports.mevmc_keccak256;
   new Uint8Array(memory.buffer).fill(7, IN, IN + len);
   let best = Infinity;

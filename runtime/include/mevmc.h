@@ -65,7 +65,7 @@
 extern "C" {
 #endif
 
-#define MEVMC_ABI_VERSION 1
+#define MEVMC_ABI_VERSION 2
 
 /* ---- frame memory layout (byte offsets into frame->mem) ---- */
 #define MEVMC_CTX 20480
@@ -77,7 +77,7 @@ extern "C" {
 #define MEVMC_STACK_BASE 24576
 #define MEVMC_STACK_LIMIT 1024
 #define MEVMC_STACK_END 57344
-#define MEVMC_EVM_MEMORY_BASE 65536
+#define MEVMC_EVM_MEMORY_BASE 131072
 #define MEVMC_MAX_EVM_MEMORY 1073741824
 /* Bytes a host must make addressable per frame. */
 #define MEVMC_FRAME_BYTES (MEVMC_EVM_MEMORY_BASE + MEVMC_MAX_EVM_MEMORY)

@@ -53,7 +53,7 @@ export { NativeLoadError } from './native-objects.ts';
 import type { ContractInstance, ContractLoader, FrameBuffer, HostFns, LoadedCode } from './types.ts';
 
 /** The ABI this runtime implements (MEVMC_ABI_VERSION of runtime/include/mevmc.h; a test checks they agree). */
-export const NATIVE_ABI_VERSION = 1;
+export const NATIVE_ABI_VERSION = 2;
 /** Bytes of frame memory per frame (MEVMC_FRAME_BYTES). */
 export const FRAME_BYTES = EVM_MEMORY_BASE + MAX_EVM_MEMORY;
 /** Bytes before the frame memory in each mapping: the `mevmc_frame` struct (64 KiB keeps `mem` aligned on any page size). */

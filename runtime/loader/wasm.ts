@@ -12,6 +12,7 @@
  * throws CompilerNotLoadedError; the run's owner awaits `ensureCompiler()` and re-runs
  * (`withCompiler`). A run whose modules all come from the disk cache never loads binaryen.
  */
+import { EVM_MEMORY_BASE } from '../../src/abi/context.ts';
 import { HOST_IMPORTS, HOST_MODULE, BUILTINS_MODULE } from '../../src/abi/host.ts';
 import { analyze } from '../../src/analysis/index.ts';
 import type { WasmArtifact, WasmOptions } from '../../src/backend/wasm/index.ts';
@@ -112,8 +113,8 @@ export class FrameSlot {
   readonly zero: (from: number, to: number) => void;
 
   constructor() {
-    // 2 pages: builtins stack/data, context, scratch, env, EVM stack; EVM memory grows from page 1.
-    this.memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+    // 3 pages: builtins stack/data, context, scratch, env, EVM stack, calldata; EVM memory grows from page 2.
+    this.memory = new WebAssembly.Memory({ initial: EVM_MEMORY_BASE / 65536 + 1, maximum: 65536 });
     zeroModule ??= new WebAssembly.Module(ZERO_WASM);
     this.zero = new WebAssembly.Instance(zeroModule, { env: { memory: this.memory } }).exports.zero as (from: number, to: number) => void;
     const builtins = new WebAssembly.Instance(builtinsModule(), { env: { memory: this.memory } });

@@ -43,8 +43,11 @@ export const STACK_END = STACK_BASE + STACK_LIMIT * 32;
  * stale (an earlier frame's).
  */
 export const CALLDATA_BASE = STACK_END;
-/** Address of EVM memory byte 0. */
-export const EVM_MEMORY_BASE = 65536;
+/**
+ * Address of EVM memory byte 0. Two pages: room for 72 KiB of calldata below it (burntpix's inner calls take 12 KiB,
+ * which at 8 KiB cost a JS host call per CALLDATALOAD/CALLDATACOPY).
+ */
+export const EVM_MEMORY_BASE = 131072;
 /** Longest calldata copied to CALLDATA_BASE (its 32 zero bytes after it end at EVM_MEMORY_BASE). */
 export const CALLDATA_MAX = EVM_MEMORY_BASE - CALLDATA_BASE - 32;
 /**

@@ -15,7 +15,7 @@
  * Version of the wasm ABI: module names, imports and their signatures, the `run` export, the memory
  * layout and context fields (context.ts), statuses, environment slots. Bump on any change to them.
  */
-export const WASM_ABI_VERSION = 2;
+export const WASM_ABI_VERSION = 3;
 /** Name of the exported i32 global holding WASM_ABI_VERSION. */
 export const ABI_VERSION_EXPORT = 'mevmc_abi_version';
 /** Custom section with the JSON metadata. */

@@ -35,7 +35,7 @@ uint32_t EXPORT(mevmc_expand)(uint64_t offset, uint64_t length, uint32_t overflo
   uint32_t status = mevmc_mem_expand_core(&CTX_U64(MEVMC_CTX_GAS), &CTX_U64(MEVMC_CTX_MEM_WORDS),
                                           offset, length, overflow, &gas, &words);
   if (status != MEVMC_MEM_GROW) return status;
-  /* Make EVM bytes [0, 32·words) addressable (≤ 1 GiB + 64 KiB, below wasm32's 4 GiB). */
+  /* Make EVM bytes [0, 32·words) addressable (≤ 1 GiB + 128 KiB, below wasm32's 4 GiB). */
   uint32_t need = (uint32_t)((MEVMC_EVM_MEMORY_BASE + words * 32 + 65535) >> 16);
   uint32_t have = (uint32_t)__builtin_wasm_memory_size(0);
   if (need > have) {

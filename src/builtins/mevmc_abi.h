@@ -19,8 +19,8 @@
 #define MEVMC_STACK_LIMIT 1024
 #define MEVMC_STACK_END (MEVMC_STACK_BASE + MEVMC_STACK_LIMIT * 32)
 #define MEVMC_CALLDATA_BASE 57344 /* the frame's calldata and 32 zero bytes when at most MEVMC_CALLDATA_MAX bytes (wasm CALLDATALOAD/COPY) */
-#define MEVMC_CALLDATA_MAX 8160
-#define MEVMC_EVM_MEMORY_BASE 65536
+#define MEVMC_CALLDATA_MAX 73696
+#define MEVMC_EVM_MEMORY_BASE 131072
 #define MEVMC_MAX_EVM_MEMORY 1073741824
 
 /* ---- ExecutionContext field offsets, relative to MEVMC_CTX ---- */

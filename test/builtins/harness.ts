@@ -4,7 +4,7 @@
  * semantics of every EVM operation the builtins implement (execution-specs behaviour).
  */
 import { BUILTINS_WASM } from '../../src/builtins/index.ts';
-import { SCRATCH } from '../../src/abi/context.ts';
+import { EVM_MEMORY_BASE, SCRATCH } from '../../src/abi/context.ts';
 
 export const TWO_256 = 1n << 256n;
 export const MASK = TWO_256 - 1n;
@@ -38,8 +38,11 @@ export interface Instance {
 
 const module = new WebAssembly.Module(BUILTINS_WASM);
 
-/** builtins.wasm on a fresh memory (2 pages unless given). */
-export function instantiate(memory = new WebAssembly.Memory({ initial: 2 })): Instance {
+/** Pages of a frame memory whose EVM memory starts with `evmPages` pages of room (as a runtime frame's: 1). */
+export const framePages = (evmPages = 1): number => EVM_MEMORY_BASE / 65536 + evmPages;
+
+/** builtins.wasm on a fresh memory (a runtime frame's pages unless given). */
+export function instantiate(memory = new WebAssembly.Memory({ initial: framePages() })): Instance {
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   return { memory, fns: inst.exports as unknown as Builtins };
 }

@@ -10,14 +10,14 @@
 import { describe, it, expect } from 'vitest';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { BUILTIN_STACK_END, CTX, Ctx, EVM_MEMORY_BASE } from '../../src/abi/context.ts';
-import { Rng, SLOT, instantiate, readWord } from './harness.ts';
+import { Rng, SLOT, framePages, instantiate, readWord } from './harness.ts';
 
 /** The digest as the big-endian number the EVM pushes. */
 function reference(data: Uint8Array): bigint {
   return BigInt('0x' + Buffer.from(keccak_256(data)).toString('hex'));
 }
 
-const { memory, fns } = instantiate(new WebAssembly.Memory({ initial: 3 }));
+const { memory, fns } = instantiate(new WebAssembly.Memory({ initial: framePages(2) }));
 
 function randomBytes(rng: Rng, n: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -79,7 +79,7 @@ describe('mevmc_keccak256', () => {
 
   it('the 32/64-byte memo gives the reference digest on hits, near misses and evictions', () => {
     // A fresh memory: the memo starts empty (zeroed), so an all-zero input must not match an empty entry.
-    const own = instantiate(new WebAssembly.Memory({ initial: 3 }));
+    const own = instantiate(new WebAssembly.Memory({ initial: framePages(2) }));
     const u8 = () => new Uint8Array(own.memory.buffer);
     const bad: string[] = [];
     const check = (what: string, data: Uint8Array, addr = EVM_MEMORY_BASE, r = SLOT[0]) => {
@@ -124,7 +124,7 @@ describe('mevmc_keccak256', () => {
     // White box: the remembered result is overwritten in the memo's static data, so a hit is visible as that
     // wrong value. Same serial: the poisoned entry is used (this proves the poke hit the memo); another serial:
     // the reference digest, computed again.
-    const own = instantiate(new WebAssembly.Memory({ initial: 3 }));
+    const own = instantiate(new WebAssembly.Memory({ initial: framePages(2) }));
     const dv = () => new DataView(own.memory.buffer);
     const u8 = () => new Uint8Array(own.memory.buffer);
     const rng = new Rng(9);

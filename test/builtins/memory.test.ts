@@ -76,7 +76,7 @@ describe('mevmc_expand', () => {
     const m = setup(10n ** 9n);
     const before = m.bytes();
     expect(m.expand(0n, 32n)).toBe(0);
-    expect(m.bytes()).toBe(before); // 2 pages already cover one word
+    expect(m.bytes()).toBe(before); // a frame's pages already cover one word
     expect(m.expand(200_000n, 1n)).toBe(0);
     const end = EVM_MEMORY_BASE + Number(m.memWords()) * 32;
     expect(m.bytes()).toBeGreaterThanOrEqual(end);
@@ -87,14 +87,15 @@ describe('mevmc_expand', () => {
   });
 
   it('returns MemoryLimit when the engine refuses to grow, changing nothing', () => {
-    const m = setup(10n ** 9n, 0n, new WebAssembly.Memory({ initial: 2, maximum: 3 }));
-    expect(m.expand(0n, 65536n)).toBe(0); // EVM bytes [0, 64 KiB) exactly fill page 1
-    expect(m.bytes()).toBe(2 * 65536);
-    expect(m.expand(65536n, 1n)).toBe(0); // one more byte: page 2
-    expect(m.bytes()).toBe(3 * 65536);
+    const base = EVM_MEMORY_BASE / 65536; // pages below EVM memory
+    const m = setup(10n ** 9n, 0n, new WebAssembly.Memory({ initial: base + 1, maximum: base + 2 }));
+    expect(m.expand(0n, 65536n)).toBe(0); // EVM bytes [0, 64 KiB) exactly fill the first page past the base
+    expect(m.bytes()).toBe((base + 1) * 65536);
+    expect(m.expand(65536n, 1n)).toBe(0); // one more byte: the next page
+    expect(m.bytes()).toBe((base + 2) * 65536);
     const gas = m.gas();
-    expect(m.expand(2n * 65536n, 1n)).toBe(Status.MemoryLimit); // page 3 is past the maximum
-    expect([m.gas(), m.memWords(), m.bytes()]).toEqual([gas, 2049n, 3 * 65536]);
+    expect(m.expand(2n * 65536n, 1n)).toBe(Status.MemoryLimit); // the page after it is past the maximum
+    expect([m.gas(), m.memWords(), m.bytes()]).toEqual([gas, 2049n, (base + 2) * 65536]);
   });
 
   describe('beyond MAX_EVM_MEMORY', () => {

@@ -455,7 +455,7 @@ describe.skipIf(!tc)('mevmc_native.h', () => {
         reqs.push({ gas, words, offset, length, flags });
       }
       const native = expand(reqs);
-      const { memory, fns } = instantiate(new WebAssembly.Memory({ initial: 2 }));
+      const { memory, fns } = instantiate();
       const bad = new Mismatches();
       reqs.forEach((r, i) => {
         const dv = new DataView(memory.buffer);

@@ -10,6 +10,7 @@ import { NativeLoader, nativeUnavailableReason } from '../../runtime/loader/nati
 import type { ContractLoader } from '../../runtime/loader/types.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { MemoryBackend, WorldState } from '../../runtime/state/world.ts';
+import { CALLDATA_MAX } from '../../src/abi/context.ts';
 import { Fork } from '../../src/evm/forks.ts';
 
 // mem[0x00]=CALLVALUE, [0x20]=GASPRICE, [0x40]=CALLER, [0x60]=MLOAD(0x1000) (read before this frame writes it),
@@ -100,9 +101,9 @@ for (const [engine, make] of engines) {
       const loader = newLoader();
       const b = block(1n);
       const pattern = (len: number, k: number) => Uint8Array.from({ length: len }, (_, i) => (i * k + 3) & 0xff);
-      // The longest copied (CALLDATA_MAX = 8160 bytes), then shorter ones over its stale bytes, ones too long to copy, none.
-      const inputs = [pattern(8160, 7), new Uint8Array(40).fill(0x11), pattern(8161, 13), pattern(4, 3), new Uint8Array(0), pattern(8192, 11),
-        pattern(100, 5), pattern(31, 9)];
+      // The longest copied (CALLDATA_MAX bytes), then shorter ones over its stale bytes, ones too long to copy, none.
+      const inputs = [pattern(CALLDATA_MAX, 7), new Uint8Array(40).fill(0x11), pattern(CALLDATA_MAX + 1, 13), pattern(4, 3), new Uint8Array(0),
+        pattern(CALLDATA_MAX + 32, 11), pattern(8160, 5), pattern(8161, 3), pattern(100, 5), pattern(31, 9)];
       const outputs = inputs.map((calldata) => {
         const msg: Message = { caller: A, address: CONTRACT, codeAddress: CONTRACT, origin: A, value: 0n, gasPrice: 0n, calldata, gas: 1_000_000n, isStatic: false, depth: 0 };
         const r = new Executor(new WorldState(backend), Fork.Cancun, b, loader).run(msg, true);
@@ -128,11 +129,55 @@ for (const [engine, make] of engines) {
       backend.setAccount(A, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
       const loader = newLoader();
       const pattern = (len: number, k: number) => Uint8Array.from({ length: len }, (_, i) => (i * k + 1) & 0xff);
-      for (const calldata of [pattern(8160, 7), new Uint8Array(40).fill(0x22), pattern(8161, 13), pattern(4, 3), pattern(8150, 5), pattern(8192, 3)]) {
+      for (const calldata of [pattern(CALLDATA_MAX, 7), new Uint8Array(40).fill(0x22), pattern(CALLDATA_MAX + 1, 13), pattern(4, 3), pattern(8150, 5),
+        pattern(8192, 3), pattern(CALLDATA_MAX + 32, 9)]) {
         const msg: Message = { caller: A, address: CONTRACT, codeAddress: CONTRACT, origin: A, value: 0n, gasPrice: 0n, calldata, gas: 1_000_000n, isStatic: false, depth: 0 };
         const r = new Executor(new WorldState(backend), Fork.Cancun, block(1n), loader).run(msg, true);
         expect(r.status).toBe(1); // RETURN
         expect(Buffer.from(r.output).equals(Buffer.from(expected(calldata))), `${calldata.length} bytes of calldata`).toBe(true);
+      }
+    });
+
+    it('CALLDATACOPY ranges that leave the calldata: the rest zero-filled, whatever the offset (also calldatasize(), the zeroing idiom)', () => {
+      // mem[0, 1024) = 0xff…; CALLDATACOPY(dst = CALLDATALOAD(0), off = CALLDATALOAD(32), len = CALLDATALOAD(64));
+      // RETURN mem[0, 1024). The calldata is those three words and a payload.
+      let fill = '';
+      for (let w = 0; w < 32; w++) fill += '600019' + '61' + (w * 32).toString(16).padStart(4, '0') + '52';
+      const code = Buffer.from(fill + '604035' + '602035' + '600035' + '37' + '6104006000f3', 'hex');
+      const word = (v: bigint) => Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
+      const expected = (cd: Uint8Array, dst: number, off: bigint, len: number) => {
+        const mem = new Uint8Array(1024).fill(0xff);
+        for (let i = 0; i < len; i++) mem[dst + i] = off + BigInt(i) < BigInt(cd.length) ? cd[Number(off + BigInt(i))] : 0;
+        return mem;
+      };
+      const backend = new MemoryBackend();
+      backend.setAccount(CONTRACT, { balance: 0n, nonce: 1n, code });
+      backend.setAccount(A, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
+      const loader = newLoader();
+      // A payload kept in the frame's copy, and one too long for it (the host's path): the same answers.
+      for (const payload of [40, CALLDATA_MAX]) {
+        const size = 96 + payload;
+        const cases: [number, bigint, number][] = [
+          [5, BigInt(size - 10), 50], // starts inside, runs past the end
+          [0, BigInt(size), 64], // calldatacopy(p, calldatasize(), n)
+          [7, BigInt(size + 100), 33], // wholly past the end
+          [0, (1n << 64n) + 3n, 40], // an offset of 2^64 and more
+          [0, 1n << 40n, 32],
+          [3, 96n, Math.min(payload, 900)], // inside
+          [9, 0n, 0], // nothing
+          [1, BigInt(size - 1), 1000], // the last byte, then zeros
+        ];
+        for (const [dst, off, len] of cases) {
+          const calldata = new Uint8Array(size);
+          calldata.set(word(BigInt(dst)), 0);
+          calldata.set(word(off), 32);
+          calldata.set(word(BigInt(len)), 64);
+          for (let i = 96; i < size; i++) calldata[i] = (i * 13 + 1) & 0xff || 0x5a;
+          const msg: Message = { caller: A, address: CONTRACT, codeAddress: CONTRACT, origin: A, value: 0n, gasPrice: 0n, calldata, gas: 1_000_000n, isStatic: false, depth: 0 };
+          const r = new Executor(new WorldState(backend), Fork.Cancun, block(1n), loader).run(msg, true);
+          expect(r.status).toBe(1); // RETURN
+          expect(Buffer.from(r.output).equals(Buffer.from(expected(calldata, dst, off, len))), `payload ${payload}: copy(${dst}, ${off}, ${len})`).toBe(true);
+        }
       }
     });
 

@@ -16,7 +16,7 @@ import { backendOf, blockContextOf, runCase } from '../../runtime/harness/batch.
 import { Executor, HostFailure } from '../../runtime/host/call.ts';
 import type { Message } from '../../runtime/host/types.ts';
 import { MixedLoader } from '../../runtime/loader/mixed.ts';
-import { NativeLoadError, NativeLoader, nativeUnavailableReason, openContract } from '../../runtime/loader/native.ts';
+import { NATIVE_ABI_VERSION, NativeLoadError, NativeLoader, nativeUnavailableReason, openContract } from '../../runtime/loader/native.ts';
 import { WasmLoader } from '../../runtime/loader/wasm.ts';
 import { WorldState } from '../../runtime/state/world.ts';
 import { expectSame, mkCase } from '../helpers/engines.ts';
@@ -103,15 +103,16 @@ const newLoader = (o: ConstructorParameters<typeof NativeLoader>[0] = {}) =>
 describe.skipIf(unavailable)('NativeLoader', () => {
   it('refuses an object built for another ABI version, with a clear error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mevmc-native-abi-'));
-    const so = join(dir, 'abi2.so');
-    buildSharedObject(fixture(1, { abi: 2 }), so, { optimize: 0 });
+    const other = NATIVE_ABI_VERSION + 1;
+    const so = join(dir, 'other-abi.so');
+    buildSharedObject(fixture(1, { abi: other }), so, { optimize: 0 });
     expect(() => openContract(so)).toThrow(NativeLoadError);
-    expect(() => openContract(so)).toThrow(/mevmc_abi_version\(\) is 2 but this runtime implements mevmc ABI 1/);
-    const good = join(dir, 'abi1.so');
+    expect(() => openContract(so)).toThrow(`mevmc_abi_version() is ${other} but this runtime implements mevmc ABI ${NATIVE_ABI_VERSION}`);
+    const good = join(dir, 'this-abi.so');
     buildSharedObject(fixture(1), good, { optimize: 0 });
     expect(openContract(good).info).toBe('fixture 1');
     // through a loader: a fresh build of a wrong-ABI object is an error, not a silent rebuild loop
-    const l = newLoader({ source: () => fixture(1, { abi: 2 }) });
+    const l = newLoader({ source: () => fixture(1, { abi: other }) });
     expect(() => l.load(LEAF, Fork.Cancun)).toThrow(/refusing to run it/);
   });
 

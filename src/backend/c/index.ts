@@ -34,7 +34,7 @@ export interface CArtifact {
 }
 
 /** Bump when generated code changes meaning, so stale caches are never used. */
-export const C_BACKEND_VERSION = 'mevmc-c-15';
+export const C_BACKEND_VERSION = 'mevmc-c-16';
 
 const EXPORT = '__attribute__((visibility("default")))';
 

@@ -41,7 +41,7 @@ export interface IRModule {
     store8(offset: number, align: number, ptr: Expr, value: Expr): Expr;
   };
   local: { get(index: number, type: number): Expr; set(index: number, value: Expr): Expr };
-  memory: { copy(dest: Expr, source: Expr, size: Expr): Expr };
+  memory: { copy(dest: Expr, source: Expr, size: Expr): Expr; fill(dest: Expr, value: Expr, size: Expr): Expr };
   /** The SIMD slice for byte swaps (lower.ts `makeBswap`): v128 values only ever feed other v128 ops or an extract. */
   v128: {
     const(bytes: number[]): Expr; load(offset: number, align: number, ptr: Expr): Expr;
@@ -415,6 +415,12 @@ export class WasmWriter implements IRModule {
       this.put(0x00);
       this.put(0x00);
       return this.opCode(T_NONE, [dest, source, size]);
+    },
+    fill: (dest: Expr, value: Expr, size: Expr) => {
+      this.start(0xfc);
+      this.put(0x0b);
+      this.put(0x00);
+      return this.opCode(T_NONE, [dest, value, size]);
     },
   };
 
