@@ -14,7 +14,9 @@
  * V8 flags are per process (shared by worker threads) and are read when a module is compiled, so they are set
  * before the first contract module is. Branch hints (src/backend/wasm/branch-hints.ts: memory expansion's call
  * placed out of line by TurboFan) are read by Node 20's V8 only behind its experimental flag; they move code, never
- * change what it computes. `MEVMC_WASM_BRANCH_HINTS=off` leaves the flag alone.
+ * change what it computes. `MEVMC_WASM_BRANCH_HINTS=off` leaves the flag alone. It is set only on the V8 it was
+ * measured on (11.x, Node 20; `=on` forces it elsewhere): V8 prints "unrecognized flag" on stderr for a flag a later
+ * version dropped, and a module whose hints are not read still runs the same.
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -24,7 +26,8 @@ let applied = false;
 export function applyWasmTiering(): void {
   if (applied) return;
   applied = true;
-  if (process.env.MEVMC_WASM_BRANCH_HINTS !== 'off') setFlagsFromString('--experimental-wasm-branch-hinting');
+  const hints = process.env.MEVMC_WASM_BRANCH_HINTS;
+  if (hints === 'on' || (hints !== 'off' && process.versions.v8.startsWith('11.'))) setFlagsFromString('--experimental-wasm-branch-hinting');
   if (process.env.MEVMC_WASM_TIERING !== 'eager') return;
   setFlagsFromString('--no-liftoff');
   setFlagsFromString('--no-wasm-lazy-compilation');
