@@ -1,12 +1,12 @@
 /**
  * @file Blocks from Ethereum JSON-RPC: the object `eth_getBlockByNumber(n, true)` returns (full transaction
  * objects) into a {@link Block}. Senders are either trusted from each transaction's `from` or recovered from its
- * signature ({@link recoverSenders}: one call for a whole list, so it can be timed apart; block/senders.ts spreads
- * it over a pool's threads).
+ * signature ({@link recoverSenders}: one call for a whole list, so it can be timed apart; {@link recoverSendersOn}
+ * spreads it over a pool's threads).
  */
 import type { Fork } from '../../src/evm/forks.ts';
 import type { AccessListEntry, Tx } from '../tx/index.ts';
-import { SignatureError, type TxSignature, recoverAuthority, recoverSender, signatureBytes, signingHash } from '../tx/signature.ts';
+import { NO_SIGNER, SignatureError, type TxSignature, recoverAuthority, recoverSender, signatureBytes, signingHash } from '../tx/signature.ts';
 import type { ParallelPool } from '../parallel/pool.ts';
 import { recoverOnPool } from '../parallel/sender-recovery.ts';
 import { type ChainConfig, MAINNET, forkAt } from './chain.ts';
@@ -161,7 +161,7 @@ export function blockFromRpc(json: unknown, opts: RpcBlockOptions = {}): { block
   let recoverMs: number | undefined;
   if (recover) {
     const t0 = performance.now();
-    const senders = recoverSenders(raw, fork, chain.chainId);
+    const senders = recoverSenders(raw, fork, chain.chainId, transactions);
     recoverMs = performance.now() - t0;
     checkFrom(raw, senders);
     senders.forEach((s, i) => (transactions[i].sender = s));
@@ -193,51 +193,59 @@ export function signatureFromRpc(t: Json, where = 'tx'): TxSignature {
 
 const unrecoverable = (where: string, e: unknown): BlockFormatError =>
   new BlockFormatError(`${where}: sender not recoverable: ${e instanceof Error ? e.message : String(e)}`);
+const at = (i: number): string => `block.transactions[${i}]`;
+
+/** The sender of RPC transaction `t` (read as `tx`) from its signature; throws {@link BlockFormatError} at `where`. */
+export function recoverSenderFromRpc(t: Json, tx: Tx, where: string, fork: Fork, chainId: bigint): string {
+  try {
+    return recoverSender(tx, signatureFromRpc(t, where), fork, chainId);
+  } catch (e) {
+    if (e instanceof SignatureError) throw unrecoverable(where, e);
+    throw e;
+  }
+}
 
 /**
  * Recover the senders of RPC transaction objects from their signatures at `fork` on chain `chainId`
  * (tx/signature.ts: EIP-155 chain id, low s from Homestead, typed transactions from their forks). Throws
  * {@link BlockFormatError} naming the first transaction whose signature does not recover. `from` is not read.
+ * `parsed`: the same transactions as {@link txFromRpc} read them (not parsed again).
  */
-export function recoverSenders(txs: readonly Json[], fork: Fork, chainId: bigint): string[] {
-  return txs.map((t, i) => {
-    const where = `block.transactions[${i}]`;
-    const tx = txFromRpc(t, where, false);
-    try {
-      return recoverSender(tx, signatureFromRpc(t, where), fork, chainId);
-    } catch (e) {
-      if (e instanceof SignatureError) throw unrecoverable(where, e);
-      throw e;
-    }
-  });
+export function recoverSenders(txs: readonly Json[], fork: Fork, chainId: bigint, parsed?: readonly Tx[]): string[] {
+  return txs.map((t, i) => recoverSenderFromRpc(t, parsed?.[i] ?? txFromRpc(t, at(i), false), at(i), fork, chainId));
 }
 
 /**
  * {@link recoverSenders} with the recoveries spread over `pool`'s threads and this one (parallel/sender-recovery.ts;
  * no pool, or one of size 1: this thread alone). Same results and errors.
  */
-export async function recoverSendersOn(pool: ParallelPool | undefined, txs: readonly Json[], fork: Fork, chainId: bigint): Promise<string[]> {
+export async function recoverSendersOn(pool: ParallelPool | undefined, txs: readonly Json[], fork: Fork, chainId: bigint, parsed?: readonly Tx[]): Promise<string[]> {
   const jobs = txs.map((t, i) => {
-    const where = `block.transactions[${i}]`;
-    const tx = txFromRpc(t, where, false);
-    const sig = signatureFromRpc(t, where);
+    const sig = signatureFromRpc(t, at(i));
     try {
-      const { hash, recid } = signingHash(tx, sig, fork, chainId);
+      const { hash, recid } = signingHash(parsed?.[i] ?? txFromRpc(t, at(i), false), sig, fork, chainId);
       return { hash, recid, rs: signatureBytes(sig.r, sig.s) };
     } catch (e) {
-      if (e instanceof SignatureError) throw unrecoverable(where, e);
+      if (e instanceof SignatureError) throw unrecoverable(at(i), e);
       throw e;
     }
   });
   const senders = await recoverOnPool(pool && pool.size > 1 ? pool : undefined, jobs);
-  return senders.map((s, i) => s ?? (() => { throw unrecoverable(`block.transactions[${i}]`, 'no public key recovers from this signature (r or s out of range, or r not on the curve)'); })());
+  return senders.map((s, i) => {
+    if (s === undefined) throw unrecoverable(at(i), NO_SIGNER);
+    return s;
+  });
 }
+
+/** The error for a `from` that is not the signature's `signer`. */
+export const fromMismatch = (where: string, from: string, signer: string): BlockFormatError =>
+  new BlockFormatError(`${where}.from: ${from}, but the signature recovers ${signer}`);
 
 /** Throw when an RPC transaction's `from` is given and is not `sender` (the provider's field against the signature). */
 export function checkFrom(txs: readonly Json[], senders: readonly string[]): void {
   txs.forEach((t, i) => {
     if (t.from === undefined || t.from === null) return;
     const from = address(t.from, `block.transactions[${i}].from`);
-    if (from !== senders[i]) throw new BlockFormatError(`block.transactions[${i}].from: ${from}, but the signature recovers ${senders[i]}`);
+    if (from !== senders[i]) throw fromMismatch(at(i), from, senders[i]);
   });
 }

@@ -9,7 +9,7 @@
  * 97 bytes (hash 32, r ‖ s 64, recid 1), then `n` outputs of 21 bytes (status 1 = recovered, 2 = none; address 20).
  * A status is stored after its address, with Atomics, and DONE counts records after their statuses.
  */
-import { addressOf } from '../tx/signature.ts';
+import { keccak256 } from '../state/keccak.ts';
 import { recoverPublicKey } from '../state/secp256k1.ts';
 import type { ParallelPool } from './pool.ts';
 
@@ -67,7 +67,7 @@ function recoverOne(bytes: Uint8Array, n: number, i: number, outAt: number): voi
   const at = CTRL_BYTES + i * IN;
   const pub = recoverPublicKey(bytes.slice(at, at + 32), bytes[at + 96], bytes.slice(at + 32, at + 96));
   const o = outAt + i * OUT;
-  if (pub) bytes.set(Buffer.from(addressOf(pub).slice(2), 'hex'), o + 1);
+  if (pub) bytes.set(keccak256(pub).subarray(12), o + 1);
   Atomics.store(bytes, o, pub ? 1 : 2);
 }
 

@@ -84,7 +84,9 @@ export function writeUint(out: Uint8Array, at: number, x: bigint): number {
     let n = Number(x);
     for (let i = k; i >= 1; i--, n = Math.floor(n / 256)) out[at + i] = n % 256;
   } else {
-    for (let i = k; i >= 1; i--, x >>= 8n) out[at + i] = Number(x & 0xffn);
+    // Through hex: a BigInt shift per byte was the top JS line of a sender-recovery profile (r, s, values, fees).
+    const h = x.toString(16);
+    Buffer.from(out.buffer, out.byteOffset, out.length).write(h.length & 1 ? '0' + h : h, at + 1, 'hex');
   }
   return at + 1 + k;
 }

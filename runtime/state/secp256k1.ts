@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { keccak256 } from './keccak.ts';
 
 /** The raw addon: writes the 65-byte uncompressed key into `out`; 0 = recovered, else r/s unparsable or no key. */
 type NativeRecover = (out: Uint8Array, sig64: Uint8Array, recid: number, hash: Uint8Array) => number;
@@ -52,3 +53,8 @@ export const recoverNoble: Recover = (hash, recid, rs) => {
  * (0 or 1), or undefined: r or s zero or ≥ the group order, or no curve point with x = r.
  */
 export const recoverPublicKey: Recover = native ? recoverNative : recoverNoble;
+
+/** The address (lowercase `0x` + 40 hex) of a 64-byte public key: the last 20 bytes of its keccak256. */
+export function publicKeyAddress(pub: Uint8Array): string {
+  return '0x' + Buffer.from(keccak256(pub).subarray(12)).toString('hex');
+}

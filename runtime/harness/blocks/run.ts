@@ -156,7 +156,7 @@ export async function runFixture(f: BlockFixture, engine: 'wasm' | 'native' | 'r
       // the block.
       const t0 = performance.now();
       try {
-        const senders = await recoverSendersOn(opts.pool, raw, fork, (chain ?? MAINNET).chainId);
+        const senders = await recoverSendersOn(opts.pool, raw, fork, (chain ?? MAINNET).chainId, block.transactions);
         checkFrom(raw, senders);
         block.transactions.forEach((t, k) => (t.sender = senders[k]));
       } catch (e) {

@@ -9,6 +9,8 @@
  * no hints; a hint only moves code, never changes what it computes.
  */
 
+import { uleb } from './writer.ts';
+
 const SECTION = 'metadata.code.branch_hint';
 
 class Reader {
@@ -40,9 +42,6 @@ class Reader {
 
 class Undecodable extends Error {}
 
-const uleb = (out: number[], v: number) => {
-  do { let x = v % 128; v = Math.floor(v / 128); if (v) x |= 0x80; out.push(x); } while (v);
-};
 
 /** A value type or block type of one byte (negative s33), else a type index / heap type LEB. */
 function skipBlockType(r: Reader): void {

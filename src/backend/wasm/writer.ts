@@ -70,7 +70,8 @@ function valType(t: number): number {
 /** Block type byte: a value type, or empty (none / unreachable). */
 const blockType = (t: number): number => (t === T_I32 || t === T_I64 ? valType(t) : 0x40);
 
-function uleb(out: number[], v: number): void {
+/** Unsigned LEB128 of `v` (< 2^32) appended to `out`. */
+export function uleb(out: number[], v: number): void {
   do {
     let b = v & 0x7f;
     v >>>= 7;
