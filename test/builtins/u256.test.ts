@@ -288,6 +288,51 @@ describe('ADDMOD / MULMOD with moduli of eight 32-bit digits (Barrett reduction,
   }
 });
 
+describe('ADDMOD / MULMOD by moduli >= 2^232 (Barrett in 29-bit digits, mu = floor(2^522 / m))', () => {
+  // The digit form changes at 2^232 (β^8 for β = 2^29): moduli on both sides of it, moduli whose 29-bit digits
+  // are all zero or all ones below the top (mu and the correction steps at their extremes), and operands that
+  // make the quotient largest (near 2^256 against the smallest moduli) or the remainder land on m − 1, m, m + 1.
+  const rng = new Rng(0x29d19);
+  const B29 = (1n << 29n) - 1n;
+  const moduli = [
+    (1n << 232n) + 1n, (1n << 232n) - 1n, (1n << 232n) + B29, (1n << 233n) - 1n, (1n << 261n) - 1n,
+    (1n << 256n) - (1n << 29n), (1n << 256n) - (1n << 232n), (1n << 255n) + (1n << 29n), MASK - 158n, MASK - 1n,
+    0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47n,
+    0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n,
+    ...Array.from({ length: 8 }, () => (1n << BigInt(232 + rng.int(24))) | (rng.u64() & B29) | (B29 << 203n)),
+    ...Array.from({ length: 8 }, () => ((rng.u64() | (rng.u64() << 64n) | (rng.u64() << 128n) | (rng.u64() << 192n)) >> BigInt(rng.int(24))) | (1n << 232n)),
+  ].map((m) => m & MASK);
+  const arg = (m: bigint): bigint => {
+    switch (rng.int(7)) {
+      case 0: return (rng.u64() | (rng.u64() << 64n) | (rng.u64() << 128n) | (rng.u64() << 192n)) % m;
+      case 1: return m - 1n - BigInt(rng.int(3));
+      case 2: return (m + BigInt(rng.int(3))) & MASK;
+      case 3: return MASK - BigInt(rng.int(3));
+      case 4: return (MASK / m) * m - BigInt(rng.int(2)); // a multiple of m, or one below
+      default: return operand(rng);
+    }
+  };
+  for (const [name, ref] of Object.entries(REF3)) {
+    it(`${name} matches the reference`, () => {
+      const bad = new Mismatches();
+      for (let i = 0; i < 8000; i++) {
+        const m = moduli[Math.floor(i / 5) % moduli.length];
+        const a = arg(m), b = arg(m);
+        bad.check(`${name}(${hex(a)}, ${hex(b)}, ${hex(m)})`, call3(name, a, b, m), ref(a, b, m));
+      }
+      // products that are exact multiples of m plus a small remainder: the quotient estimate's worst cases
+      for (const m of moduli) {
+        for (let i = 0; i < 40; i++) {
+          const q = (rng.u64() | (rng.u64() << 64n) | (rng.u64() << 128n) | (rng.u64() << 192n)) % (MASK / m + 1n);
+          const a = (q * m + BigInt(rng.int(3))) & MASK, b = 1n + BigInt(rng.int(2));
+          bad.check(`${name}(${hex(a)}, ${hex(b)}, ${hex(m)})`, call3(name, a, b, m), ref(a, b, m));
+        }
+      }
+      expect(bad.list).toEqual([]);
+    });
+  }
+});
+
 describe('CLZ and byte length', () => {
   it('counts leading zeros and significant bytes', () => {
     const bad = new Mismatches();
