@@ -20,7 +20,7 @@
  * spread over the pool (recoverSendersOn) for the parallel ones — as a validator importing a block does; `seq ms` and
  * `w ms` stay execution only, `seq all` / `all ×` include the recovery.
  *
- * Env: KEEP=1 (speculate to the end: keepSpeculating), WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2, per row, at least), SETTLE_S (30: a row's warm-up goes on until V8's background threads settle, at most this), MIN_CORES (0: speculate whatever the cores; 4 is the library's default), WARMUP_S
+ * Env: KEEP=1 (speculate to the end: keepSpeculating), SCHEDULE=split|interleave, SHARE (the split's coordinator share), PLAIN=workers (plainTransfers), WORKERS (default 2,4,8), REPEAT (6; even: each order as often), WARMUP (2, per row, at least), SETTLE_S (30: a row's warm-up goes on until V8's background threads settle, at most this), MIN_CORES (0: speculate whatever the cores; 4 is the library's default), WARMUP_S
  * (6: seconds per pool of whole-process warm-up over the first rows before measuring), FILTER (regex over row names), SHARED=0 (skip
  * ../shared/blocks), SHARED_DIR (default ../shared/blocks/blocks), SYNTH=0 (skip the synthetic workloads), DIR (where
  * generated blocks go, default $TMPDIR/mevmc-bench-parallel; REUSE=1 keeps them), TXS, SEED. Needs `npm run build`.
@@ -59,6 +59,13 @@ const WORKERS = (process.env.WORKERS ?? '2,4,8').split(',').map(Number);
 const FILTER = process.env.FILTER ? new RegExp(process.env.FILTER) : undefined;
 /** KEEP=1: the stop rule's hand-over test off (keepSpeculating), to see what speculating to the end gives. */
 const KEEP = process.env.KEEP === '1';
+/** The executor's tuning from the environment: KEEP, SCHEDULE (split | interleave), SHARE (split share), PLAIN (plainTransfers). */
+const TUNING = {
+  ...(KEEP ? { keepSpeculating: true } : {}),
+  ...(process.env.SCHEDULE ? { schedule: process.env.SCHEDULE } : {}),
+  ...(process.env.SHARE ? { splitShare: Number(process.env.SHARE) } : {}),
+  ...(process.env.PLAIN ? { plainTransfers: process.env.PLAIN } : {}),
+};
 const SHARED_DIR = process.env.SHARED_DIR ?? join(root, '..', 'shared', 'blocks', 'blocks');
 /** SENDERS=recover: recovery from the signatures is part of each run (see the file comment). */
 const RECOVER = process.env.SENDERS === 'recover';
@@ -142,7 +149,7 @@ for (const [name, dir] of rows) {
       const senders = pool ? await recoverSendersOn(pool, raw, fork, MAINNET.chainId) : recoverSenders(raw, fork, MAINNET.chainId);
       senders.forEach((s, i) => { if (s !== block.transactions[i].sender) throw new Error(`${name}: tx ${i} recovers ${s}, from says ${block.transactions[i].sender}`); });
     }
-    const r = await executeBlock(block, state, { loader, blockHash, ...(pool ? { pool, parallel: { minCores: MIN_CORES, ...(KEEP ? { keepSpeculating: true } : {}) } } : {}) });
+    const r = await executeBlock(block, state, { loader, blockHash, ...(pool ? { pool, parallel: { minCores: MIN_CORES, ...TUNING } } : {}) });
     const wall = performance.now() - t0;
     const c1 = cpuMs();
     // The workers' own figures (CPU, start lag) arrive as a message after the block: let it in.

@@ -76,6 +76,14 @@ export interface ParallelTuning {
   keepSpeculating?: boolean;
   /** Test option: the coordinator speculates runs of this many transactions (its own results validated like workers'). */
   localBatch?: number;
+  /**
+   * 'interleave' (default): executors claim one by one and the coordinator speculates when a worker holds the next
+   * one; 'split': the coordinator runs a run of transactions exactly while the workers take the rest of the block from
+   * a split point, and splits what is left again when it catches up (coordinator.ts).
+   */
+  schedule?: 'split' | 'interleave';
+  /** 'split': a fixed share of what is left for the coordinator at each split (default: 1 / executors at the first, then from measured rates). */
+  splitShare?: number;
   /** Hash the receipts root while the block runs from this many transactions on (default 64; receipts-pipeline.ts). */
   minPipelinedReceipts?: number;
 }
@@ -296,7 +304,7 @@ export async function executeBlock(block: Block, state: StateBackend | WorldStat
         },
         delay: opts.parallel?.delayMs ? { maxMs: opts.parallel.delayMs } : undefined, minDispatched: opts.parallel?.minDispatched,
         minDispatchedGas: opts.parallel?.minDispatchedGas, minCores: opts.parallel?.minCores, senderChains: opts.parallel?.senderChains, plainTransfers: opts.parallel?.plainTransfers,
-        keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch, minPipelinedReceipts: opts.parallel?.minPipelinedReceipts, preDiffs: [systemDiff],
+        keepSpeculating: opts.parallel?.keepSpeculating, localBatch: opts.parallel?.localBatch, schedule: opts.parallel?.schedule, splitShare: opts.parallel?.splitShare, minPipelinedReceipts: opts.parallel?.minPipelinedReceipts, preDiffs: [systemDiff],
       });
       parallel = run.stats;
       pipelined = run.receipts;

@@ -80,7 +80,16 @@ export class ByteWriter {
       this.pos += 8;
       return;
     }
-    // Wider words (slots are hashes, token amounts): four 64-bit limbs, big-endian; no hex string.
+    if (x < 1n << 128n) {
+      // Balances in wei and token amounts: two limbs (a 32-byte word decodes with ten BigInt operations, this with four).
+      this.ensure(17);
+      this.buf[this.pos++] = 16;
+      this.view.setBigUint64(this.pos, x >> 64n);
+      this.view.setBigUint64(this.pos + 8, BigInt.asUintN(64, x));
+      this.pos += 16;
+      return;
+    }
+    // Wider words (slots are hashes): four 64-bit limbs, big-endian; no hex string.
     this.ensure(33);
     this.buf[this.pos++] = 32;
     const v = this.view;
@@ -166,6 +175,10 @@ export class ByteReader {
     if (len === 8) {
       this.pos += 8;
       return v.getBigUint64(p);
+    }
+    if (len === 16) {
+      this.pos += 16;
+      return (v.getBigUint64(p) << 64n) | v.getBigUint64(p + 8);
     }
     this.pos += 32;
     return (v.getBigUint64(p) << 192n) | (v.getBigUint64(p + 8) << 128n) | (v.getBigUint64(p + 16) << 64n) | v.getBigUint64(p + 24);

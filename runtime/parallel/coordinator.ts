@@ -119,6 +119,10 @@ export interface ParallelRun {
   keepSpeculating?: boolean;
   /** Test option: when the coordinator claims, it speculates this many transactions in a row before committing. */
   localBatch?: number;
+  /** 'interleave' (default) or 'split': how the coordinator shares the block with the workers (see MIN_SPLIT). */
+  schedule?: 'split' | 'interleave';
+  /** 'split': the coordinator's share of what is left at each split (default: measured, see `adapt`). */
+  splitShare?: number;
   /** Hash the receipts root along the way from this many transactions on (default {@link MIN_PIPELINED_RECEIPTS}). */
   minPipelinedReceipts?: number;
   /** What the block committed into the backend before its transactions (system calls): part of a base's identity. */
@@ -244,6 +248,15 @@ const LOG_BYTES_PER_TX = 32 << 10;
 const LOG_MAX_BYTES = 1 << 28;
 
 
+/**
+ * The 'split' schedule: the coordinator runs the first share of the speculative transactions exactly (no read set,
+ * nothing to validate) while the workers claim from the split point on; when it has committed their results and
+ * caught up with them, what is left is split again. Interleaving them one by one made the coordinator speculate
+ * whenever a worker held the next transaction (a read set, a validation and a commit on the thread everything
+ * waits for). With fewer speculative transactions than this left, the coordinator runs them, no split.
+ */
+const MIN_SPLIT = 8;
+
 /** Speculation stops when half of this many latest worker results failed validation (the workload W4 shape). */
 const STOP_WINDOW = 16;
 
@@ -367,8 +380,40 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
   const cpu0 = threadCpuMs();
   const ctrlBuf = new SharedArrayBuffer(4 * ctrlWords(workers.length));
   const ctrl = new Int32Array(ctrlBuf);
-  const baseWindow = claimWindow(workers.length);
+  const split = (p.schedule ?? 'interleave') === 'split';
+  // The first split gives every executor an equal part; later ones measure (adapt).
+  let share = Math.min(0.95, Math.max(0.05, p.splitShare ?? 1 / (workers.length + 1)));
+  /** 'split': where the workers' claims start when the coordinator takes the run from `from` (positions in `order`). */
+  const splitAt = (from: number): number => (order.length - from < MIN_SPLIT ? order.length : from + Math.max(1, Math.round((order.length - from) * share)));
+  /**
+   * 'split' without a given share: at each split the share that lets both sides finish together — the workers'
+   * ms per result (their results since the last split over its wall time, encoding and scheduling included) against
+   * this thread's ms per exact run: share = w / (e + w). Committing the workers' results comes after our run.
+   */
+  let splitT = 0;
+  let splitMid = 0;
+  let ownMs = 0;
+  let ownN = 0;
+  const adapt = (c: number, now: number): void => {
+    if (p.splitShare === undefined && c - splitMid >= 4 && ownN >= 4) {
+      const w = (now - splitT) / (c - splitMid);
+      const e = ownMs / ownN;
+      share = Math.min(0.8, Math.max(0.1, w / (e + w)));
+    }
+  };
+  /** 'split': the coordinator's own run, [ownFrom, ownUntil). */
+  let ownFrom = 0;
+  let ownUntil = split ? splitAt(0) : 0;
+  // Under 'split' the workers run ahead of the commits by design: no claim window.
+  const baseWindow = split ? order.length + 1 : claimWindow(workers.length);
   ctrl[CTRL_WINDOW] = baseWindow;
+  ctrl[CTRL_CLAIM] = ownUntil;
+  if (split) {
+    stats.splits = 1;
+    stats.splitShare = share;
+  }
+  splitMid = ownUntil;
+  splitT = performance.now();
   // Fixed size (see BufferFullError); pages are only touched as the log grows. Full: speculation stops.
   // One of the pool's recent blocks' logs that all its workers are done with (pool.ts logBuffer).
   const need = workers.length ? Math.min(LOG_MAX_BYTES, (1 << 20) + n * LOG_BYTES_PER_TX) : 8;
@@ -586,7 +631,10 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
     return diff;
   };
   const conflict = (i: number, kind: ConflictKind | 'error'): StateDiff => {
-    startStreaming();
+    // 'split': the workers' replicas stay the pre-state. Their runs start past a run of this thread's, which a
+    // stream would first have to encode whole (W4: 538 commits at the first conflict), and a result that read what
+    // this block changed fails either way; re-executed here, it costs what running it here would have.
+    if (!split) startStreaming();
     stats.conflicts++;
     stats.conflictKinds[kind] = (stats.conflictKinds[kind] ?? 0) + 1;
     stats.executions[i] = 2;
@@ -698,8 +746,18 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
       let committed: StateDiff | undefined;
       let checked = false;
       for (;;) {
+        if (pos >= ownFrom && pos < ownUntil) {
+          // 'split': this run is the coordinator's (the workers' claims start past it).
+          committed = exact(i);
+          ownMs += lastExec;
+          ownN++;
+          stats.ranHere = (stats.ranHere ?? 0) + 1;
+          break;
+        }
         poll();
-        const at = arrived.get(i);
+        // After a stop on conflicts, 'split' leaves the results already in: they were run ahead on the pre-state of a
+        // block that turned out to be a dependency chain (W4: every one of them fails).
+        const at = split && stats.stopReason === 'conflicts' ? undefined : arrived.get(i);
         if (at !== undefined) {
           arrived.delete(i);
           const r = readers[at % 64];
@@ -718,6 +776,35 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
         if (logFull && speculating) {
           speculating = false;
           if (pipe) hooks.deferBlooms?.();
+        }
+        if (split && speculating) {
+          const c = Atomics.load(ctrl, CTRL_CLAIM);
+          if (c <= pos + 1 && c < order.length) {
+            // Caught up with the workers (they hold at most this one): send them past the next run of ours.
+            const now = performance.now();
+            adapt(c, now);
+            const mid = splitAt(c);
+            if (Atomics.compareExchange(ctrl, CTRL_CLAIM, c, mid) === c) {
+              ownFrom = c;
+              ownUntil = mid;
+              splitMid = mid;
+              splitT = now;
+              stats.splits = (stats.splits ?? 0) + 1;
+              stats.splitShare = share;
+            }
+            continue;
+          }
+          if (c > pos) {
+            if (broken || Atomics.load(ctrl, CTRL_DONE) >= workers.length) {
+              poll();
+              if (arrived.has(i)) continue;
+              ranHere.add(i);
+              committed = exact(i);
+              break;
+            }
+            await waitForWorkers(i);
+            continue;
+          }
         }
         // Not claimed yet: the coordinator takes it, on the exact committed state (nothing to validate).
         if (speculating && p.localBatch && Atomics.compareExchange(ctrl, CTRL_CLAIM, pos, pos + 1) === pos) {
@@ -759,7 +846,9 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
       if (!checked) continue;
       const failed = stats.conflicts > c0;
       // The claim window grows while results validate (independent transactions) and shrinks back on a conflict.
-      if (failed) {
+      if (split) {
+        // No window under 'split'.
+      } else if (failed) {
         clean = 0;
         if (ctrl[CTRL_WINDOW] !== baseWindow) Atomics.store(ctrl, CTRL_WINDOW, baseWindow);
       } else if (++clean === STOP_WINDOW) {

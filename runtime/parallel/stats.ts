@@ -58,6 +58,9 @@ export interface ParallelStats {
   ranHere?: number;
   /** … and speculatively (while a worker held the next one). */
   localSpeculated?: number;
+  /** 'split' schedule: how many times the workers were sent past a run of the coordinator's, and the last share. */
+  splits?: number;
+  splitShare?: number;
   /**
    * Milliseconds the coordinator spent validating and committing speculative results (a worker result's commit on a
    * MemoryBackend is timed one in 16 and scaled: a performance.now() pair per commit showed in its profile).

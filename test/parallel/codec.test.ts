@@ -36,7 +36,7 @@ describe('parallel codec', () => {
     expect(readLogs(new ByteReader(none.take()))).toEqual([]);
   });
   it('words and addresses', () => {
-    const words = [0n, 1n, 255n, 256n, 0xffffffffn, 1n << 32n, (1n << 64n) - 1n, 1n << 64n, (1n << 192n) + 5n, (1n << 256n) - 1n];
+    const words = [0n, 1n, 255n, 256n, 0xffffffffn, 1n << 32n, (1n << 64n) - 1n, 1n << 64n, (1n << 128n) - 1n, 1n << 128n, (1n << 192n) + 5n, (1n << 256n) - 1n];
     let seed = 7;
     const byte = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 8) & 0xff;
     for (let i = 0; i < 500; i++) {

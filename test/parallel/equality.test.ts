@@ -88,8 +88,9 @@ async function checkEqual(name: string, block: Block, fresh: () => MemoryBackend
       const delay = round === 0 ? undefined : 0.2 + round * 0.3;
       // Every block in parallel, however small; odd rounds also speculate senders' later transactions and never stop
       // for a dear hand-over (even rounds may: the rest then runs on the coordinator).
-      // Receipts hashed along the way on every block (Byzantium on), however small.
-      const parallel = { delayMs: delay, minDispatchedGas: 0n, minCores: 0, senderChains: round % 2 ? 'workers' : 'coordinator', keepSpeculating: round % 2 === 1, plainTransfers: round % 2 ? 'workers' : 'coordinator', minPipelinedReceipts: 1 } as const;
+      // Receipts hashed along the way on every block (Byzantium on), however small. Both schedules, each with and
+      // without keepSpeculating, within two rounds; the split point at several shares.
+      const parallel = { delayMs: delay, minDispatchedGas: 0n, minCores: 0, senderChains: round % 2 ? 'workers' : 'coordinator', keepSpeculating: round % 2 === 1, plainTransfers: round % 2 ? 'workers' : 'coordinator', minPipelinedReceipts: 1, schedule: (round + workers / 2) % 2 === 0 ? 'split' : 'interleave', splitShare: [0.5, 0.2, 0.8][round % 3] } as const;
       const par = await withLimit(executeBlock(block, state, { loader, fork, blockHash, pool: poolOf(workers), parallel }), `${name} workers=${workers} round ${round}`);
       const p = par.parallel!;
       expect(p, 'parallel statistics').toBeDefined();
@@ -244,7 +245,7 @@ describe('a fully dependent block (W4 shape: every transaction increments one sl
     let storage = 0;
     for (let round = 0; round < Math.max(2, ROUNDS); round++) {
       // The coordinator speculates runs of 3 on the state it holds: the 2nd and 3rd of each read a stale counter.
-      const parallel = { minDispatchedGas: 0n, minCores: 0, keepSpeculating: true, localBatch: 3, delayMs: round % 2 ? 1 : undefined };
+      const parallel = { minDispatchedGas: 0n, minCores: 0, keepSpeculating: true, localBatch: 3, schedule: 'interleave', delayMs: round % 2 ? 1 : undefined } as const;
       const par = await withLimit(executeBlock(block, fresh(), { loader, fork: Fork.Cancun, pool: poolOf(2), parallel }), `local round ${round}`);
       expect(comparable(par)).toEqual(comparable(seq));
       local += par.parallel!.localSpeculated ?? 0;
@@ -272,7 +273,7 @@ describe('a fully dependent block (W4 shape: every transaction increments one sl
     const seq = await executeBlock(block, fresh(), { loader, fork: Fork.Cancun });
     expect(seq.txs.at(-1)!.diff.get(C_COUNTER)!.storage.get(0n)).toBe(40n); // the chain really is one
     for (let round = 0; round < ROUNDS; round++) {
-      const par = await withLimit(executeBlock(block, fresh(), { loader, fork: Fork.Cancun, pool: poolOf(2), parallel: { minDispatchedGas: 0n, minCores: 0, keepSpeculating: true, localBatch: 3 } }), `chain round ${round}`);
+      const par = await withLimit(executeBlock(block, fresh(), { loader, fork: Fork.Cancun, pool: poolOf(2), parallel: { minDispatchedGas: 0n, minCores: 0, keepSpeculating: true, localBatch: 3, schedule: 'interleave' } }), `chain round ${round}`);
       expect(comparable(par)).toEqual(comparable(seq));
       const p = par.parallel!;
       const early = p.executions.slice(0, 16).filter((e) => e === 2).length;
