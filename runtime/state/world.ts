@@ -464,6 +464,11 @@ export class WorldState implements StateCacheOwner {
     const a = this.getAccount(address);
     this.putAccount(address, { balance, nonce: a ? a.nonce : 0n, code: a ? a.code : EMPTY_BYTES });
   }
+  /** setBalance and setNonce as one account write (a transaction's up-front payment and nonce bump). */
+  setBalanceAndNonce(address: string, balance: bigint, nonce: bigint): void {
+    const a = this.getAccount(address);
+    this.putAccount(address, { balance, nonce, code: a ? a.code : EMPTY_BYTES });
+  }
 
   // --- storage -----------------------------------------------------------------------------
   sload(address: string, slot: bigint): bigint {
@@ -655,6 +660,13 @@ export class WorldState implements StateCacheOwner {
       this.prewarmed.has(address)) return true;
     return this.preloadWarm.size !== 0 && this.preloadWarm.has(address);
   }
+  /**
+   * Mark warm with no journal entry: what a transaction warms before its first checkpoint (sender, target, coinbase,
+   * access list), which no revert can reach — as {@link prewarm}, without the entry's allocation. commit/discard clear it.
+   */
+  warmFromStart(address: string): void {
+    if (!this.isWarm(address)) this.warmAddresses.add(address);
+  }
   /** Mark warm; returns whether it was warm before. */
   warmAddress(address: string): boolean {
     if (this.isWarm(address)) return true;
@@ -696,6 +708,14 @@ export class WorldState implements StateCacheOwner {
       this.logsVer = ver;
     }
     return this.logsDecoded;
+  }
+  /**
+   * {@link logs} as an array the caller may keep past commit/discard: with the cache the decoded array itself (decoded
+   * anew after any change, never written in place), without it a copy of the list that discard empties.
+   */
+  logsToKeep(): Log[] {
+    const logs = this.logs;
+    return logs === this.jsLogs ? [...logs] : logs;
   }
   addLog(log: Log): void {
     const sc = this.sc;

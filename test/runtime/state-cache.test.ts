@@ -203,4 +203,23 @@ describe.skipIf(!stateCache())(`state cache${stateCache() ? '' : ' (skipped: MEV
     expect(world.sload(A, 0n)).toBe(43n);
     world.discard();
   }, T);
+  it('keys and values on both sides of 2^53 and 2^64 reach the backend unchanged: misses, reads and commit', () => {
+    const big = [2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 54n + 3n, 2n ** 64n - 1n, 2n ** 64n, 2n ** 255n + 7n, 0n, 1n];
+    const backend = new MemoryBackend();
+    backend.setAccount(A, { balance: 0n, nonce: 1n, code: new Uint8Array(0) }, new Map(big.map((k, i) => [k, big[(i + 1) % big.length] + 1n])));
+    const asked: bigint[] = [];
+    const get = backend.getStorage.bind(backend);
+    backend.getStorage = (a: string, k: bigint) => (asked.push(k), get(a, k));
+    const world = new WorldState(backend);
+    for (const [i, k] of big.entries()) expect(world.sload(A, k), `slot ${k}`).toBe(big[(i + 1) % big.length] + 1n);
+    expect(asked.slice(0, big.length)).toEqual(big);
+    for (const [i, k] of big.entries()) world.sstore(A, k, big[(i + 2) % big.length]);
+    const d = world.commit().get(A)!;
+    // The diff holds the slots whose value changed.
+    const before = (i: number) => big[(i + 1) % big.length] + 1n;
+    expect(new Map(d.storage)).toEqual(new Map(big.flatMap((k, i) => (big[(i + 2) % big.length] === before(i) ? [] : [[k, big[(i + 2) % big.length]]]))));
+    expect(d.storage.size).toBeGreaterThanOrEqual(5);
+    for (const [i, k] of big.entries()) expect(backend.storage.get(A)?.get(k) ?? 0n, `slot ${k}`).toBe(big[(i + 2) % big.length]);
+    world.discard();
+  });
 });
