@@ -10,6 +10,8 @@
  * and with a storage-only account — and a call reading the size of code created earlier in the block), run on
  * Homestead, Byzantium and Cancun rules; and a sample of ../shared/blocks (skipped visibly when absent).
  *
+ * A worker thread killed mid-block (both schedules): the block still ends with the sequential result.
+ *
  * CI runs 2 rounds per case. All 16 shared blocks × 20 rounds:
  *   PARALLEL_ROUNDS=20 PARALLEL_BLOCKS=all npx vitest run test/parallel --pool=forks --execArgv=--stack-size=7000 --testTimeout=0 --hookTimeout=600000
  */
@@ -309,6 +311,44 @@ describe("the workers' pre-state is decoded once per origin", () => {
     expect(comparable(par)).toEqual(want);
     expect(want).not.toEqual(seq);
   });
+});
+
+describe('a worker thread that dies mid-block', () => {
+  for (const schedule of ['split', 'interleave'] as const) {
+    it(`${schedule}: the block ends with the sequential result (the dead worker's transactions run on the coordinator)`, async () => {
+      const { block, fresh: built } = synthetic(Fork.Cancun);
+      // Backends of one prestate object: the worker keeps the pre-state from a first block and claims at once.
+      const json = prestateOf(built());
+      const fresh = () => backendFromPrestate(json);
+      const want = comparable(await executeBlock(block, fresh(), { loader, fork: Fork.Cancun }));
+      // Whether the worker claims before the coordinator has run everything is a race (its start lag on a loaded
+      // machine): a kill that lands after the block proves nothing, so each attempt takes a new pool until one lands.
+      let landed = 0;
+      for (let attempt = 0; attempt < 6 && landed === 0; attempt++) {
+        const pool = new ParallelPool(2, { engine: 'wasm', cacheDir: process.env.MEVMC_CACHE_DIR });
+        try {
+          await pool.ready();
+          await withLimit(executeBlock(block, fresh(), { loader, fork: Fork.Cancun, pool, parallel: { minDispatchedGas: 0n, minCores: 0, schedule } }), `${schedule}: warm-up`);
+          const victim = pool.workers()[0];
+          const exited = new Promise((r) => victim.worker.once('exit', r));
+          const t0 = performance.now();
+          // Up to 300 ms of sleep before each of the worker's executions: the kill at 30 ms finds it holding one.
+          const run = executeBlock(block, fresh(), { loader, fork: Fork.Cancun, pool, parallel: { minDispatchedGas: 0n, minCores: 0, keepSpeculating: true, schedule, splitShare: 0.2, senderChains: 'workers', plainTransfers: 'workers', delayMs: 300 } });
+          setTimeout(() => void victim.worker.terminate(), 30);
+          const par = await withLimit(run, `${schedule}: worker killed`);
+          if (performance.now() - t0 > 30) landed++;
+          expect(comparable(par), `attempt ${attempt}`).toEqual(want);
+          await exited;
+          // The pool goes on with what is left (here: the coordinator alone).
+          const again = await withLimit(executeBlock(block, fresh(), { loader, fork: Fork.Cancun, pool, parallel: { minDispatchedGas: 0n, minCores: 0, schedule } }), `${schedule}: after the kill`);
+          expect(comparable(again)).toEqual(want);
+        } finally {
+          await pool.close();
+        }
+      }
+      expect(landed, 'a kill landed while the block ran').toBe(1);
+    });
+  }
 });
 
 if (!existsSync(ROOT)) {
