@@ -426,6 +426,9 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
   let finished: Promise<void> = Promise.resolve();
   let broken: string | undefined;
   const pipe = receiptsFor(workers);
+  // 'split': the blooms of this thread's receipts are left to whoever hashes their leaves — the workers, once their
+  // last run is out, while this thread commits it (logsBloom was ~11 % of an exact ERC-20 run in a profile).
+  if (split && pipe) hooks.deferBlooms?.();
   if (workers.length) {
     const base = baseOf(backend, p.preDiffs);
     const fresh = workers.filter((w) => w.baseId !== base.id);
