@@ -16,6 +16,7 @@
  */
 #include "u256.h"
 #include "keccak_core.h"
+#include <wasm_simd128.h>
 
 /* The memo: 8 sets of 4 entries (a set per top three bits of a multiplicative hash of the XOR of
  * the input's lanes), each set refilled round-robin. 16 direct-mapped entries let some of
@@ -33,13 +34,17 @@ typedef struct {
 static kmemo_entry kmemo[KMEMO_SETS][KMEMO_WAYS];
 static uint8_t kmemo_next[KMEMO_SETS];
 
-static void keccak_compute(uint32_t r, uint32_t in, uint32_t len) {
+__attribute__((target("simd128"))) static void keccak_compute(uint32_t r, uint32_t in, uint32_t len) {
   uint64_t d[4];
   mevmc_keccak256_lanes((const uint8_t *)(uintptr_t)in, len, d);
   /* The digest read as a big-endian number, stored as a little-endian word: reverse all 32
-   * bytes, i.e. the four lanes in reverse order, each byte-swapped. */
-  store4(r, __builtin_bswap64(d[3]), __builtin_bswap64(d[2]), __builtin_bswap64(d[1]),
-         __builtin_bswap64(d[0]));
+   * bytes, i.e. the four lanes in reverse order, each byte-swapped (wasm has no bswap: one
+   * i8x16.shuffle per half instead of ~20 scalar ops per lane). */
+  v128_t lo = wasm_i64x2_make((int64_t)d[0], (int64_t)d[1]), hi = wasm_i64x2_make((int64_t)d[2], (int64_t)d[3]);
+  v128_t rev_hi = wasm_i8x16_shuffle(hi, hi, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  v128_t rev_lo = wasm_i8x16_shuffle(lo, lo, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  wasm_v128_store((void *)(uintptr_t)r, rev_hi);
+  wasm_v128_store((void *)(uintptr_t)(r + 16), rev_lo);
 }
 
 /* The memo's path for an input of `lanes` (4 or 8: a constant after inlining, so x stays in
