@@ -97,6 +97,14 @@ export class HandOverRule {
    * when the window it closes says the hand-over loses: the first judged window over FIRST_MARGIN × its estimate,
    * a later one together with the judged windows before it (JUDGED_SPAN in all) over their estimates.
    */
+  /**
+   * Leave `ms` of wall time out of the window in progress: a run of this thread's that holds no hand-over to judge
+   * (the 'split' schedule's own runs — judged as exact commits, three windows of them at ~1.05× their own ms, the
+   * work around each step, stopped speculation in the middle of blocks that were winning).
+   */
+  skip(ms: number): void {
+    this.t0 += ms;
+  }
   add(estimateMs: number, speculative = true): boolean {
     if (!this.started) {
       if (!speculative) {
