@@ -191,7 +191,7 @@ for (const [engine, make] of engines) {
       backend.setAccount(A, { balance: 0n, nonce: 0n, code: new Uint8Array(0) });
       const loader = newLoader();
       const word32 = (x: bigint) => Buffer.from(x.toString(16).padStart(64, '0'), 'hex');
-      for (const [off, len] of [[0n, BigInt(code.length)], [3n, 10n], [BigInt(code.length) - 5n, 40n], [BigInt(code.length), 33n], [1000n, 7n], [1n << 64n, 32n], [(1n << 256n) - 1n, 64n]]) {
+      for (const [off, len] of [[0n, BigInt(code.length)], [3n, 10n], [BigInt(code.length) - 10n, 10n], [BigInt(code.length) - 5n, 40n], [BigInt(code.length), 33n], [1000n, 7n], [(1n << 32n) + 3n, 8n], [(1n << 64n) - 1n, 2n], [1n << 64n, 32n], [(1n << 256n) - 1n, 64n]]) {
         const calldata = Buffer.concat([word32(off), word32(len)]);
         const msg: Message = { caller: A, address: CONTRACT, codeAddress: CONTRACT, origin: A, value: 0n, gasPrice: 0n, calldata, gas: 1_000_000n, isStatic: false, depth: 0 };
         const r = new Executor(new WorldState(backend), Fork.Cancun, block(1n), loader).run(msg, true);

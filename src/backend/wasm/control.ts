@@ -458,7 +458,7 @@ function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block, call: CallFn)
     const op = d.ops[i];
     const t = traitsIn(op, a.fork);
     if (t === undefined) { bb.exit(Status.InvalidOpcode); return 'ended'; }
-    const cx: LowerContext = { fork: a.fork, pc: d.pcs[i], call, volatileEnv: a.volatileEnv };
+    const cx: LowerContext = { fork: a.fork, pc: d.pcs[i], call, volatileEnv: a.volatileEnv, codeSize: d.code.length };
     if (!compileInst(bb, cx, op, t, d.pushValues.get(i as never))) return 'ended';
     // Reuse dead locals; spill only when the virtual stack itself holds nearly MAX_BLOCK_LOCALS
     if (bb.locals.wantsRecycle || (bb.locals.inUse > MAX_BLOCK_LOCALS && bb.locals.full)) {

@@ -15,9 +15,11 @@ import type { Analysis } from '../../analysis/types.ts';
 import { BUILTINS } from '../../builtins/table.ts';
 import { withBranchHints } from './branch-hints.ts';
 import { compileBody, usesRelooper } from './control.ts';
+import { CODE_SEGMENT } from './lower.ts';
 import { makeGasSyncedCall } from './frame.ts';
 import { forkName } from '../../evm/forks.ts';
-import { addModuleIdentity, createModule, type Expr, i32, i64, none, optimizeModule, params } from './module.ts';
+import { Op } from '../../evm/traits.ts';
+import { addModuleIdentity, binaryen, createModule, type Expr, i32, i64, none, optimizeModule, params } from './module.ts';
 import { WasmWriter } from './writer.ts';
 
 export interface WasmOptions {
@@ -65,6 +67,9 @@ const GAS_SYNCED = new Set<string>([...HOST_IMPORTS.map((h) => h.name), 'mevmc_e
 /** Imports called only off the common path: the `if` arm holding such a call is hinted unlikely (branch-hints.ts). */
 const COLD_CALLS = new Set<string>(['mevmc_expand']);
 
+/** Whether the contract has a CODECOPY (reachable or not): its module then carries the code as a passive data segment. */
+const hasCodecopy = (a: Analysis): boolean => a.decoded.ops.includes(Op.CODECOPY);
+
 /** Compile an analysed contract to a wasm module. */
 export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact {
   const t = opts.timings;
@@ -84,6 +89,7 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
   if ((opts.optimize ?? 2) === 0 && !opts.text && (opts.writer ?? 'direct') === 'direct' && !usesRelooper(a)) {
     const w = new WasmWriter();
     w.addMemoryImport('env', 'memory');
+    if (hasCodecopy(a)) w.addPassiveData(CODE_SEGMENT, code);
     const ty = (ts: readonly ('i32' | 'i64')[]) => ts.map((x) => (x === 'i32' ? i32 : i64));
     for (const b of BUILTINS) w.addFunctionImport(b.name, BUILTINS_MODULE, b.name, ty(b.params), b.results.length ? i32 : none);
     for (const h of HOST_IMPORTS) w.addFunctionImport(h.name, HOST_MODULE, h.name, ty(h.params), h.result ? i32 : none);
@@ -106,6 +112,8 @@ export function compileToWasm(a: Analysis, opts: WasmOptions = {}): WasmArtifact
   }
   const m = createModule();
   try {
+    // CODECOPY's source, as a passive segment of the imported memory (declared as the module's memory, then imported).
+    if (hasCodecopy(a)) m.setMemory(0, -1, null, [{ name: CODE_SEGMENT, data: code, passive: true, offset: 0 } as binaryen.MemorySegment], false, false, '0');
     m.addMemoryImport('0', 'env', 'memory');
     for (const b of BUILTINS) {
       m.addFunctionImport(b.name, BUILTINS_MODULE, b.name, params(b.params), b.results.length ? i32 : none);

@@ -24,7 +24,12 @@ export interface LowerContext {
   readonly volatileEnv?: boolean;
   /** Host import / builtin function name → internal name (they are the same here). */
   call(name: string, args: Expr[], result: 'i32' | 'none'): Expr;
+  /** Bytes of the contract's code, which the module holds as passive data segment CODE_SEGMENT when it has a CODECOPY. */
+  readonly codeSize: number;
 }
+
+/** The passive data segment holding the contract's code (CODECOPY's source; compileToWasm adds it). */
+export const CODE_SEGMENT = 'code';
 
 /** Result of lowering one instruction: false when it ended the frame (no code may follow). */
 export type Continues = boolean;
@@ -448,7 +453,20 @@ function compileMemoryOp(bb: BlockBuilder, cx: LowerContext, op: number): Contin
       const name = op === Op.CALLDATACOPY ? 'mevmc_calldatacopy' : 'mevmc_codecopy';
       const host = () => cx.call(name, [memAddr(bb, dst), bb.get(off.limbs[0]), highBits(bb, off), m.i32.wrap(bb.get(len.limbs[0]))], 'none');
       const k = valueConst(off);
-      if (op === Op.CODECOPY || (k !== undefined && k >= BigInt(CALLDATA_MAX))) {
+      if (op === Op.CODECOPY) {
+        // A range inside the code: memory.init from the module's copy of it (the memory expansion above bounds len).
+        // A range reaching past its end: the host pads with zeros.
+        whenNonZero(bb, len, () => {
+          const lo = bb.temp(bb.get(off.limbs[0]));
+          const size = () => m.i64.const(BigInt(cx.codeSize));
+          const n = m.i64.extend_u(m.i32.wrap(bb.get(len.limbs[0])));
+          const inside = m.i32.and(m.i32.eqz(highBits(bb, off)),
+            m.i32.and(m.i64.le_u(m.local.get(lo, i64), size()), m.i64.le_u(n, m.i64.sub(size(), m.local.get(lo, i64)))));
+          return m.if(inside, m.memory.init(CODE_SEGMENT, memAddr(bb, dst), m.i32.wrap(m.local.get(lo, i64)), m.i32.wrap(bb.get(len.limbs[0]))), host());
+        });
+        return true;
+      }
+      if (k !== undefined && k >= BigInt(CALLDATA_MAX)) {
         whenNonZero(bb, len, host);
         return true;
       }

@@ -41,7 +41,10 @@ export interface IRModule {
     store8(offset: number, align: number, ptr: Expr, value: Expr): Expr;
   };
   local: { get(index: number, type: number): Expr; set(index: number, value: Expr): Expr };
-  memory: { copy(dest: Expr, source: Expr, size: Expr): Expr; fill(dest: Expr, value: Expr, size: Expr): Expr };
+  memory: {
+    copy(dest: Expr, source: Expr, size: Expr): Expr; fill(dest: Expr, value: Expr, size: Expr): Expr;
+    init(segment: string, dest: Expr, offset: Expr, size: Expr): Expr;
+  };
   /** The SIMD slice for byte swaps (lower.ts `makeBswap`): v128 values only ever feed other v128 ops or an extract. */
   v128: {
     const(bytes: number[]): Expr; load(offset: number, align: number, ptr: Expr): Expr;
@@ -423,6 +426,15 @@ export class WasmWriter implements IRModule {
       this.put(0x00);
       return this.opCode(T_NONE, [dest, value, size]);
     },
+    /** memory.init of the one passive segment (addPassiveData), named as binaryen names it. */
+    init: (segment: string, dest: Expr, offset: Expr, size: Expr) => {
+      if (segment !== this.passive?.name) throw new Error(`mevmc internal error: no passive data segment ${segment}`);
+      this.start(0xfc);
+      this.put(0x08);
+      this.put(0x00); // data index 0
+      this.put(0x00); // memory 0
+      return this.opCode(T_NONE, [dest, offset, size]);
+    },
   };
 
   private labelId(label: string): number {
@@ -497,6 +509,11 @@ export class WasmWriter implements IRModule {
 
   addMemoryImport(module: string, base: string): void {
     this.memoryImport = { module, base };
+  }
+  private passive: { name: string; bytes: Uint8Array } | undefined;
+  /** The module's one passive data segment (memory.init's source; declare it before lowering uses it). */
+  addPassiveData(name: string, bytes: Uint8Array): void {
+    this.passive = { name, bytes };
   }
   /** Declare an imported function (before any call to it, before `addFunction`). */
   addFunctionImport(name: string, module: string, base: string, params: readonly number[], result: number): void {
@@ -577,7 +594,10 @@ export class WasmWriter implements IRModule {
     for (const [n, t] of runs) { body.uleb(n); body.byte(valType(t)); }
     this.writeExpr(body, fn.body);
     body.byte(0x0b);
+    const passive = this.passive;
+    if (passive) section(12, (s) => s.uleb(1)); // data count: memory.init needs it, before the code
     section(10, (s) => { s.uleb(1); s.uleb(body.len); s.range(body.buf, 0, body.len); }, body.len + 16);
+    if (passive) section(11, (s) => { s.uleb(1); s.byte(0x01); s.uleb(passive.bytes.length); s.range(passive.bytes, 0, passive.bytes.length); }, passive.bytes.length + 16);
     for (const [name, bytes] of this.custom) section(0, (s) => { s.name(name); s.bytes(bytes); }, bytes.length + 64);
     giveSpare(this.h);
     this.h = new Int32Array(0);
