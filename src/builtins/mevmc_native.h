@@ -495,6 +495,12 @@ static inline w256 mevmc_mulmod_pm(w256 a, w256 b, uint64_t c) {
 MEVMC_NATIVE_SLOW w256 mevmc_w_mulmod_slow12(MEVMC_LIMB_PARAMS(a_), MEVMC_LIMB_PARAMS(b_), MEVMC_LIMB_PARAMS(m_)) {
   w256 a = MEVMC_FROM_LIMBS(a_), b = MEVMC_FROM_LIMBS(b_);
   u256 mu = mevmc_w_to_u256(MEVMC_FROM_LIMBS(m_));
+  if ((mu.w[3] & mu.w[2] & mu.w[1] & mu.w[0]) == ~0ull) { /* 2^256 - 1: the end-around add of mevmc_w_mulmod */
+    unsigned _BitInt(512) p = (unsigned _BitInt(512))a * b;
+    w256 lo = (w256)p, hi = (w256)(p >> 256), s = lo + hi;
+    if (s < lo) s += 1;
+    return s == ~(w256)0 ? 0 : s;
+  }
   if ((mu.w[3] & mu.w[2] & mu.w[1]) == ~0ull && mu.w[0] != 0) return mevmc_mulmod_pm(a, b, 0 - mu.w[0]);
   const mevmc_barrett *c = mevmc_barrett_ready(mu.w);
   if (c) {

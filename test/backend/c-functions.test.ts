@@ -135,6 +135,43 @@ describe('C functions', () => {
     }
   });
 
+  it.skipIf(unavailable)('a register region cut into several functions (regionInsts 4): a looping block cut inside, constants from deep, a resolved return, and the corpus agree with the reference', async () => {
+    // A loop kept in registers whose one block is cut into pieces of 4 instructions: the running value and the
+    // counter cross every cut, the constants pushed before the loop (a multiplier, a shift count, a bound) are DUPed
+    // from deep in each piece, and the loop ends on a test that is not a counted loop's (ISZERO of an AND), so the
+    // block is not a counted loop's fast copy. Then an internal call and its return (a resolved jump in the region).
+    const code = asmBytes(`
+      PUSH 0x10000000000000001 PUSH 13 PUSH 0xffffffffffffffff PUSH 0 CALLDATALOAD PUSH 32 CALLDATALOAD
+      l: JUMPDEST
+        DUP5 MUL DUP4 SHR DUP3 AND PUSH 0x9e3779b97f4a7c15 ADD DUP3 AND
+        SWAP1 PUSH 1 SWAP1 SUB SWAP1 DUP2 DUP4 AND ISZERO ISZERO PUSH :l JUMPI
+      PUSH :r SWAP1 PUSH :f JUMP
+      r: JUMPDEST PUSH 0 MSTORE PUSH 32 MSTORE PUSH 64 PUSH 0 RETURN
+      f: JUMPDEST DUP5 XOR SWAP1 JUMP`);
+    const loader = new NativeLoader({ optimize: 1, source: (c, fork, trace) => compileToC(analyze(c, fork, { singleStep: trace }), { trace, regionInsts: 4, functionBytes: 1 }).source });
+    try {
+      const fns = (src: string) => src.match(/^MEVMC_FN int32_t mevmc_c\d+\(/gm)!.length;
+      const cut = compileToC(analyze(code, Fork.Cancun), { regionInsts: 4, functionBytes: 1 }).source;
+      expect(fns(cut)).toBeGreaterThan(fns(compileToC(analyze(code, Fork.Cancun), { functionBytes: 1 }).source) + 3);
+      // Later pieces read the shift count as a literal (a constant shift), not from a variable loaded from memory.
+      expect(cut).toMatch(/ >> 13;/);
+      const w = (v: bigint) => v.toString(16).padStart(64, '0');
+      for (const [n, x] of [[5n, 3n], [1n, (1n << 255n) + 9n], [300n, 0x123456789n], [(1n << 64n) + 2n, 7n]]) {
+        for (const gas of ['1000000', '3000']) {
+          await expectSame(mkCase({ code, calldata: w(n) + w(x), gas, fork: 'cancun' }), { loader, note: 'regionInsts 4' });
+        }
+      }
+      const corpus = new NativeLoader({ optimize: 1, source: (c, fork, trace) => compileToC(analyze(c, fork, { singleStep: trace }), { trace, regionInsts: 4, functionBytes: 1 }).source });
+      try {
+        for (const c of sample()) await expectSame(c, { loader: corpus, note: 'regionInsts 4' });
+      } finally {
+        corpus.dispose();
+      }
+    } finally {
+      loader.dispose();
+    }
+  });
+
   it.skipIf(unavailable)('every unit its own function: the corpus agrees with the reference', async () => {
     for (const c of sample()) await expectSame(c, { loader: split!, note: 'functionBytes 1' });
   });

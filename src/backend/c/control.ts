@@ -10,7 +10,8 @@
  * from the loop's header when run-time guards hold.
  */
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
-import { bodyEnd } from '../../analysis/blocks.ts';
+import { allSuccessors, bodyEnd } from '../../analysis/blocks.ts';
+import { entryConstants } from '../../analysis/entry-constants.ts';
 import { type CountedLoop, countedLoops, type ExitTest } from '../../analysis/loops.ts';
 import { type StackRegions, stackRegions } from '../../analysis/regions.ts';
 import type { Analysis, Block, BlockIdx, JumpTargets } from '../../analysis/types.ts';
@@ -29,6 +30,16 @@ const label = (b: BlockIdx | number) => `B${b}`;
  */
 export const SPLIT_ABOVE = 16_000;
 export const SPLIT_INSTS = 500;
+
+/**
+ * EVM instructions of a register region per unit (about FUNCTION_BYTES of C, functions.ts): a region of more than two
+ * units is cut into several, at block boundaries and inside blocks of more than this (loops stay whole), so that clang
+ * optimises functions of bounded size that the parallel build can spread. blake2b_huff's one 8,803-instruction region
+ * (one function) cost 5.3 s of clang, weierstrudel's 2,556-instruction one 3.8 s. Control crossing a cut goes through
+ * the memory stack as when the dispatch leaves and enters the region: the window's written variables are stored, the
+ * next unit loads its used ones.
+ */
+export const REGION_UNIT_INSTS = 1_200;
 
 /** Largest register window (slots) of a region kept in variables; wider regions keep the memory stack. */
 const MAX_REGISTER_SLOTS = 64;
@@ -71,7 +82,8 @@ function planRegisters(a: Analysis, trace: boolean): RegisterPlan {
 /**
  * The contract's code as segments of C statements, each owned by a unit that must stay in one C function (see
  * functions.ts): a register region with its counted loops' fast copies and entry loads (its variables live in the
- * function), or a single block that keeps the memory stack. Control moves between units only by `goto B<i>;` /
+ * function; a region of more than two units is cut into several, see cutRegions), or a single block that keeps the
+ * memory stack. Control moves between units only by `goto B<i>;` /
  * `goto E<i>;` (the sp/gas state is all in `sp` and `gas` then) or `goto dispatch;`.
  */
 export interface CBody {
@@ -88,18 +100,23 @@ export interface CBody {
 }
 
 /** The contract's code in segments (see CBody). */
-export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_ABOVE, every: SPLIT_INSTS }): CBody {
+export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_ABOVE, every: SPLIT_INSTS }, regionInsts = REGION_UNIT_INSTS): CBody {
   const out: string[] = [];
   /** Owner unit of `out` lines from `from` on, in order. */
   const marks: { unit: string; from: number; insts?: number }[] = [];
   const names = { next: 0, pieces: 0 };
   const plan = planRegisters(a, trace);
-  const unitOf = (b: BlockIdx | number): string => {
-    const r = plan.regions.regionOf[b];
-    return plan.byRegion.has(r) ? `R${r}` : `b${b}`;
-  };
   const loops = new Map<number, CountedLoop>();
   for (const l of countedLoops(a, plan.regions, (r) => plan.byRegion.has(r))) loops.set(l.cycle[0], l);
+  const { subUnit, regCuts, cutRegionSet } = cutRegions(a, plan, loops, regionInsts);
+  // In a region cut into several functions, clang no longer sees the constants kept deep in its variables (blake2b_huff's
+  // rotation multipliers and shift counts, 4× slower without them): the blocks take them from the analysis instead.
+  const known = cutRegionSet.size > 0 ? entryConstants(a) : undefined;
+  const regUnit = (r: number, k: number) => (k === 0 ? `R${r}` : `R${r}_${k}`);
+  const unitOf = (b: BlockIdx | number): string => {
+    const r = plan.regions.regionOf[b];
+    return plan.byRegion.has(r) ? regUnit(r, subUnit[b]) : `b${b}`;
+  };
   const narrowVars = new Set<number>();
   for (const l of loops.values()) {
     const low = plan.byRegion.get(l.region)!.low;
@@ -107,7 +124,9 @@ export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_AB
   }
   // Register windows to write back before a dispatch, filled in once the region's blocks are all lowered.
   // `to`: a resolved jump's target in the same region, which takes the window in its variables (transferCode).
-  const spills: { line: number; id: number; region: number; height: number; to?: BlockIdx }[] = [];
+  const spills: { region: number; height: number; to?: BlockIdx }[] = [];
+  /** Pieces of register blocks cut inside (see cutRegions): entered at E<n> with the window at `height`. */
+  const regPieces: { n: number; unit: string; region: number; height: number }[] = [];
   const goto = (to: BlockIdx | number) => (to < 0 ? exitCode(Status.Stop) : `goto ${label(to)};`);
   // Entering a block from outside the static edges: a block of a register region loads its window first (E…).
   const entered = new Set<BlockIdx>(a.hasDynamicJumps ? a.dispatchTargets : []);
@@ -122,18 +141,21 @@ export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_AB
     const reg = plan.byRegion.get(region);
     const entry = plan.regions.entryHeight[b.index];
     let bb = new BlockBuilder(names, reg && { entry, ...reg });
+    if (reg !== undefined && cutRegionSet.has(region)) bb.knownBelow = known!.get(b.index);
     // Leaving the region (the dispatch or a resolved jump): its register window goes back to the memory stack.
-    const leave = (jump: string, to?: BlockIdx): string => {
+    const leave = (jump: string, to?: BlockIdx, height = entry + b.stackDelta): string => {
       if (reg === undefined) return jump;
-      const id = spills.length;
-      spills.push({ line: out.length + 1 + bb.lines.length, id, region, height: entry + b.stackDelta, to });
-      return `{ /* spill ${id} */ ${jump} }`;
+      spills.push({ region, height, to });
+      return `{ /* spill ${spills.length - 1} */ ${jump} }`;
     };
     const toDispatch = () => leave('goto dispatch;');
-    // A resolved jump (a Solidity return): a target in this region is entered with the window kept in variables
-    // (one hand-over per target); the others share one spill, as before.
+    // A static edge to a block of this region in another unit (a cut, see cutRegions) goes through the memory stack.
+    const staticGoto = (to: BlockIdx | number): string =>
+      reg === undefined || to < 0 || unitOf(to) === piece.unit ? goto(to) : leave(`goto ${enter(to as BlockIdx)};`);
+    // A resolved jump (a Solidity return): a target in this region's unit is entered with the window kept in
+    // variables (one hand-over per target); the others share one spill, as before.
     const resolved = (t: JumpTargets): string => {
-      const inside = reg === undefined ? [] : t.blocks.filter((x) => plan.regions.regionOf[x] === region);
+      const inside = reg === undefined ? [] : t.blocks.filter((x) => plan.regions.regionOf[x] === region && unitOf(x) === piece.unit);
       const outside = t.blocks.filter((x) => !inside.includes(x));
       const viaEntry = (to: BlockIdx) => `goto ${enter(to)};`;
       if (inside.length === 0) return leave(resolvedJump(a, t, viaEntry));
@@ -148,7 +170,27 @@ export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_AB
     emitChecks(bb, b);
     // A huge block of the memory stack is cut into pieces (see SPLIT_INSTS), each its own unit.
     let piece: { label: string; unit: string; from: number } = { label: label(b.index), unit: unitOf(b.index), from: b.start };
-    const split = reg === undefined && !trace && b.end - b.start > cut.above
+    const cutUnits = regCuts.get(b.index);
+    // A register block cut across units: the window goes to memory at the cut and the next piece, a unit of the
+    // region's, loads it (E<n>), as at a dispatch.
+    const regSplit = reg !== undefined && cutUnits !== undefined
+      ? (i: number): BlockBuilder => {
+        const height = bb.heightNow();
+        const carried = bb.knownAfterFlush();
+        bb.flush();
+        const n = a.blocks.length + names.pieces++;
+        const next = { label: label(n), unit: cutUnits.get(i)!, from: i };
+        regPieces.push({ n, unit: next.unit, region, height });
+        bb.emit(leave(`goto E${n};`, undefined, height));
+        marks.push({ unit: piece.unit, from: out.length, insts: i - piece.from });
+        out.push(`${piece.label}: {`, ...bb.lines.map((l) => `  ${l}`), '}');
+        piece = next;
+        bb = new BlockBuilder(names, { entry: height, ...reg });
+        bb.knownBelow = carried;
+        return bb;
+      }
+      : undefined;
+    const split = regSplit ?? (reg === undefined && !trace && b.end - b.start > cut.above
       ? (i: number): BlockBuilder => {
         const known = bb.knownAfterFlush();
         bb.flush();
@@ -161,16 +203,17 @@ export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_AB
         bb.knownBelow = known;
         return bb;
       }
-      : undefined;
-    const cond = compileBlockCode(bb, a, b, split && { every: cut.every, split });
+      : undefined);
+    const at = cutUnits !== undefined ? (i: number) => cutUnits.has(i) : (i: number) => (i - b.start) % cut.every === 0;
+    const cond = compileBlockCode(bb, a, b, split && { at, split });
     const e = b.exit;
     if (cond !== 'ended') {
       switch (e.kind) {
-        case 'fallthrough': case 'jump': bb.emit(goto(e.to)); break;
-        case 'jumpi': bb.emit(`if (${cond}) ${goto(e.to)}`); bb.emit(goto(e.next)); break;
+        case 'fallthrough': case 'jump': bb.emit(staticGoto(e.to)); break;
+        case 'jumpi': bb.emit(`if (${cond}) ${staticGoto(e.to)}`); bb.emit(staticGoto(e.next)); break;
         case 'dynamicJump': bb.emit(e.targets ? resolved(e.targets) : toDispatch()); break;
-        case 'dynamicJumpi': bb.emit(`if (${cond}) ${e.targets ? resolved(e.targets) : toDispatch()}`); bb.emit(goto(e.next)); break;
-        case 'badJumpi': bb.emit(goto(e.next)); break;
+        case 'dynamicJumpi': bb.emit(`if (${cond}) ${e.targets ? resolved(e.targets) : toDispatch()}`); bb.emit(staticGoto(e.next)); break;
+        case 'badJumpi': bb.emit(staticGoto(e.next)); break;
         case 'codeEnd': bb.exit(Status.Stop); break;
         case 'badJump': case 'terminate': break;
       }
@@ -180,15 +223,29 @@ export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_AB
     out.push(`${piece.label}: {`, ...bb.lines.map((l) => `  ${l}`), '}');
   }
   for (const loop of loops.values()) {
-    marks.push({ unit: unitOf(loop.cycle[0]), from: out.length });
-    out.push(...fastLoop(a, plan, loop, names));
+    const unit = unitOf(loop.cycle[0]);
+    // An exit to another unit of the region (cutRegions keeps the cycle in one) goes through the memory stack.
+    const far = (to: BlockIdx): string | undefined => {
+      if (unitOf(to) === unit) return undefined;
+      spills.push({ region: loop.region, height: plan.regions.entryHeight[to] });
+      return `/* spill ${spills.length - 1} */ goto ${enter(to)};`;
+    };
+    marks.push({ unit, from: out.length });
+    out.push(...fastLoop(a, plan, loop, names, far));
   }
-  for (const s of spills) {
+  for (const p of regPieces) {
+    const reg = plan.byRegion.get(p.region)!;
+    marks.push({ unit: p.unit, from: out.length });
+    out.push(`E${p.n}: { ${windowCode(p.height, reg.low, new Set([...reg.read, ...reg.written]), 'load')} goto ${label(p.n)}; }`);
+  }
+  const spillCode = spills.map((s) => {
     const reg = plan.byRegion.get(s.region)!;
-    const code = s.to === undefined
+    return s.to === undefined
       ? windowCode(s.height, reg.low, reg.written, 'store')
       : transferCode(s.height, plan.regions.entryHeight[s.to], reg.low, new Set([...reg.read, ...reg.written]), reg.written);
-    out[s.line] = out[s.line].replace(`/* spill ${s.id} */`, code);
+  });
+  for (let i = 0; i < out.length; i++) {
+    if (out[i].includes('/* spill ')) out[i] = out[i].replace(/\/\* spill (\d+) \*\//g, (_, id: string) => spillCode[Number(id)]);
   }
   const dispatch = a.hasDynamicJumps ? a.dispatchTargets.map((t) => ({ pc: a.blocks[t].startPc, label: enter(t) })) : [];
   for (const t of [...entered].sort((x, y) => x - y)) {
@@ -211,6 +268,131 @@ export function compileBody(a: Analysis, trace: boolean, cut = { above: SPLIT_AB
     registerUnit: (u) => u.startsWith('R'),
     dispatch,
   };
+}
+
+/**
+ * Units of the register regions (see REGION_UNIT_INSTS): `subUnit` numbers each block's unit within its region (0 the
+ * first; all 0 in a region of up to 2 × `max` instructions), filled in code order up to `max` instructions each, a loop (regionCycles) in one unit; `regCuts` maps a block of
+ * more than `max` instructions (not in a counted loop's cycle) to its cut points, each with the unit of the piece it
+ * starts;
+ * `cutRegionSet` holds the regions of more than one unit.
+ */
+function cutRegions(a: Analysis, plan: RegisterPlan, loops: ReadonlyMap<number, CountedLoop>, max: number): { subUnit: Int32Array; regCuts: Map<BlockIdx, Map<number, string>>; cutRegionSet: Set<number> } {
+  const subUnit = new Int32Array(a.blocks.length);
+  const regCuts = new Map<BlockIdx, Map<number, string>>();
+  const inLoop = new Set<number>();
+  for (const l of loops.values()) for (const x of l.cycle) inLoop.add(x);
+  const cycleOf = regionCycles(a, plan);
+  const fill = new Map<number, { k: number; insts: number }>();
+  const done = new Set<number>();
+  // Only regions of more than two units are cut: a cut costs run time (blake2b_shifts' 1,993-instruction region in
+  // two units ran 15% slower) and a function of up to two units' worth builds in about linear time.
+  const big = new Set<number>();
+  for (const r of plan.byRegion.keys()) {
+    if (plan.regions.regions[r].blocks.reduce((n, x) => n + a.blocks[x].end - a.blocks[x].start, 0) > 2 * max) big.add(r);
+  }
+  for (const b of a.blocks) {
+    const r = plan.regions.regionOf[b.index];
+    if (!b.reachable || !big.has(r) || done.has(b.index)) continue;
+    const f = fill.get(r) ?? { k: 0, insts: 0 };
+    fill.set(r, f);
+    const group = cycleOf.get(b.index) ?? [b.index];
+    const size = (x: BlockIdx | number) => a.blocks[x].end - a.blocks[x].start;
+    const insts = group.reduce((n, x) => n + size(x), 0);
+    if (f.insts > 0 && f.insts + insts > max) { f.k++; f.insts = 0; }
+    for (const x of group) {
+      subUnit[x] = f.k;
+      done.add(x);
+      const m = a.blocks[x];
+      if (inLoop.has(x) || size(x) <= max) { f.insts += size(x); continue; }
+      // Pieces of at most about `max` instructions, each a unit; the block's later group members go with its last piece.
+      const cuts = new Map<number, string>();
+      let last: number = m.start;
+      for (const i of cutPoints(a, m, max)) { cuts.set(i, `R${r}_${++f.k}`); last = i; }
+      if (cuts.size > 0) regCuts.set(x, cuts);
+      f.insts = m.end - last;
+    }
+  }
+  return { subUnit, regCuts, cutRegionSet: new Set([...fill].filter(([, f]) => f.k > 0).map(([r]) => r)) };
+}
+
+/**
+ * Where to cut a block of more than `max` instructions into about equal pieces: each cut near its even share, at the
+ * lowest stack height within a quarter piece of it (a cut stores and reloads the window below that height).
+ */
+function cutPoints(a: Analysis, b: Block, max: number): number[] {
+  const end = bodyEnd(b);
+  const pieces = Math.ceil((end - b.start) / max);
+  const step = Math.ceil((end - b.start) / pieces);
+  // height[j]: stack height before instruction b.start + j, relative to the block's entry.
+  const height = new Int32Array(end - b.start + 1);
+  for (let i = b.start; i < end; i++) {
+    const t = traitsIn(a.decoded.ops[i], a.fork);
+    height[i - b.start + 1] = height[i - b.start] + (t === undefined ? 0 : t.pushes - t.pops);
+  }
+  const out: number[] = [];
+  for (let k = 1; k < pieces; k++) {
+    const ideal = b.start + k * step;
+    const lo = Math.max(ideal - (step >> 2), (out[out.length - 1] ?? b.start) + 1);
+    const hi = Math.min(ideal + (step >> 2), end - 1);
+    let best = -1;
+    for (let i = lo; i <= hi; i++) {
+      const h = height[i - b.start];
+      if (best < 0 || h < height[best - b.start] || (h === height[best - b.start] && Math.abs(i - ideal) < Math.abs(best - ideal))) best = i;
+    }
+    if (best > b.start) out.push(best);
+  }
+  return out;
+}
+
+/**
+ * The strongly connected components of more than one block (or a block looping to itself) of the register regions'
+ * edges inside a region (static, and resolved jumps to a block of the same region), by member: cutRegions keeps each in
+ * one unit, so that no loop pays a cut's stores and loads per iteration. Tarjan's algorithm, iterative.
+ */
+function regionCycles(a: Analysis, plan: RegisterPlan): Map<number, BlockIdx[]> {
+  const n = a.blocks.length;
+  const index = new Int32Array(n).fill(-1);
+  const lowLink = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const out = new Map<number, BlockIdx[]>();
+  let next = 0;
+  const succ = (b: number): number[] => {
+    const r = plan.regions.regionOf[b];
+    return allSuccessors(a.blocks[b].exit).filter((x) => x >= 0 && plan.regions.regionOf[x] === r);
+  };
+  for (const root of a.blocks) {
+    if (!root.reachable || !plan.byRegion.has(plan.regions.regionOf[root.index]) || index[root.index] >= 0) continue;
+    const frames: { b: number; s: number[]; i: number }[] = [];
+    const open = (b: number) => {
+      index[b] = lowLink[b] = next++;
+      stack.push(b);
+      onStack[b] = 1;
+      frames.push({ b, s: succ(b), i: 0 });
+    };
+    open(root.index);
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1];
+      if (f.i < f.s.length) {
+        const w = f.s[f.i++];
+        if (index[w] < 0) open(w);
+        else if (onStack[w]) lowLink[f.b] = Math.min(lowLink[f.b], index[w]);
+        continue;
+      }
+      frames.pop();
+      if (frames.length > 0) { const p = frames[frames.length - 1].b; lowLink[p] = Math.min(lowLink[p], lowLink[f.b]); }
+      if (lowLink[f.b] !== index[f.b]) continue;
+      const members: BlockIdx[] = [];
+      let w: number;
+      do { w = stack.pop()!; onStack[w] = 0; members.push(w as BlockIdx); } while (w !== f.b);
+      if (members.length > 1 || f.s.includes(f.b)) {
+        members.sort((x, y) => x - y);
+        for (const m of members) out.set(m, members);
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -281,12 +463,12 @@ const narrowSlots = (loop: CountedLoop): number[] => [...loop.counters.map((c) =
  * When every exit is a counter test (analysis/loops.ts `exitTests`), a round that provably takes none of them runs
  * a copy without the tests: a counted `for` loop's round is then straight-line code.
  */
-function fastLoop(a: Analysis, plan: RegisterPlan, loop: CountedLoop, names: { next: number }): string[] {
+function fastLoop(a: Analysis, plan: RegisterPlan, loop: CountedLoop, names: { next: number }, far: (to: BlockIdx) => string | undefined): string[] {
   const reg = plan.byRegion.get(loop.region)!;
   const head = loop.cycle[0];
   const narrow = new Set(narrowSlots(loop).map((h) => h - reg.low));
   const writeBack = loop.counters.map(({ slot }) => `${regVar(slot, reg.low)} = (w256)${narrowVar(slot - reg.low)};`).join(' ');
-  const leave = (to: BlockIdx | number) => `{ ${writeBack} ${to < 0 ? exitCode(Status.Stop) : `goto ${label(to)};`} }`;
+  const leave = (to: BlockIdx | number) => `{ ${writeBack} ${to < 0 ? exitCode(Status.Stop) : far(to as BlockIdx) ?? `goto ${label(to)};`} }`;
   const unroll = unrollOf(loop);
   const round = (withExits: boolean, indent: string): string[] => {
     const out: string[] = [];
@@ -360,12 +542,12 @@ function emitStackChecks(bb: BlockBuilder, b: Block): void {
  * Lower the instructions of a block and prepare its exit. Returns the C condition of a conditional
  * exit, undefined for unconditional ones, or 'ended' when the block returns.
  */
-function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block, cut?: { every: number; split: (i: number) => BlockBuilder }): string | undefined | 'ended' {
+function compileBlockCode(bb: BlockBuilder, a: Analysis, b: Block, cut?: { at: (i: number) => boolean; split: (i: number) => BlockBuilder }): string | undefined | 'ended' {
   const d = a.decoded;
   const e = b.exit;
   const end = bodyEnd(b);
   for (let i = b.start; i < end; i++) {
-    if (cut !== undefined && i > b.start && (i - b.start) % cut.every === 0) bb = cut.split(i);
+    if (cut !== undefined && i > b.start && cut.at(i)) bb = cut.split(i);
     const op = d.ops[i];
     const t = traitsIn(op, a.fork);
     if (t === undefined) { bb.exit(Status.InvalidOpcode); return 'ended'; }

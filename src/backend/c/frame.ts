@@ -111,9 +111,10 @@ export class BlockBuilder extends VirtualStack<Value> {
   }
 
   /**
-   * Constants the memory stack holds below the entry top (k → value), known from the piece before this one when a huge
+   * Constants the stack holds below the entry top (k → value), known from the piece before this one when a huge
    * block is cut into pieces (control.ts): without them every piece reloaded its operands from memory as unknowns
    * (evm-benchmarks signextend: ~12,000 SIGNEXTENDs by DUPed constants, each a generic 256-bit one, 100× wasm).
+   * Also a register region's entry constants (analysis/entry-constants.ts) when it spans several C functions.
    */
   knownBelow: ReadonlyMap<number, bigint> | undefined;
 
@@ -132,7 +133,7 @@ export class BlockBuilder extends VirtualStack<Value> {
   protected override loadEntryItem(k: number): Value {
     const r = this.regs;
     const known = this.knownBelow?.get(k);
-    if (r === undefined && known !== undefined) return { ...constValue(known), home: -k };
+    if (known !== undefined) return { ...constValue(known), home: -k };
     if (r === undefined) return { ...this.temp(`mevmc_w_load(sp - ${32 * k})`), home: -k };
     // A copy: the block's end may assign the variable while other survivors still need its old value.
     const i = r.entry - k - r.low;
@@ -148,6 +149,11 @@ export class BlockBuilder extends VirtualStack<Value> {
   /** Load the word at a frame offset into a fresh value. */
   loadWord(off: number): Value {
     return this.temp(`mevmc_w_load(M + ${off})`);
+  }
+
+  /** Height of the stack top now, relative to the register region's base (register blocks only). */
+  heightNow(): number {
+    return (this.regs?.entry ?? 0) + this.deltaBytes / 32;
   }
 
   /** Write the virtual stack back to memory and move sp: the block's end. */

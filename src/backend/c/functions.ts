@@ -2,13 +2,13 @@
  * @file The contract's C code grouped into functions of bounded size. clang's optimiser is superlinear in
  * the size of a function (one function per contract: LoopRotate, SimplifyCFG, jump threading and register
  * allocation over thousands of blocks — 24 KB contracts took 43–122 s at -O2), so the units of control.ts
- * (single blocks, or a whole register region with its fast loops) are packed in code order into functions
- * of about FUNCTION_BYTES of C each.
+ * (single blocks, a register region with its fast loops, or a unit of a cut one) are packed in code order into
+ * functions of about FUNCTION_BYTES of C each.
  *
- * All functions share one signature, `(frame, S, sp, gas, entry)`: the whole state between blocks is the
- * memory stack pointer and the gas counter (register regions never span functions), so a `goto` to a
- * block of another function becomes a guaranteed tail call (`musttail`, clang ≥ 13) with the entry id
- * of the label, which the callee's first `switch` turns back into a `goto`. The dynamic-jump dispatch
+ * All functions share one signature, `(frame, S, sp, gas, entry)`: the whole state between blocks is the memory stack
+ * pointer and the gas counter (a register region cut into several units crosses between them through the memory stack,
+ * control.ts), so a `goto` to a block of another function becomes a guaranteed tail call (`musttail`, clang ≥ 13) with
+ * the entry id of the label, which the callee's first `switch` turns back into a `goto`. The dynamic-jump dispatch
  * goes to local targets directly and to the others through `mevmc_dispatch`, which tail-calls the
  * function holding the target. A unit of more than OPTNONE_INSTS instructions (the single-block micro benchmarks
  * of 20,000+) is compiled without optimisation (`optnone`), alone in its function.
@@ -98,15 +98,18 @@ export function emitFunctions(body: CBody, maxBytes = FUNCTION_BYTES, forceParts
   const global = body.dispatch.map((t) => `  case ${t.pc}u: ${jumpTo(-1, t.label)}`);
   const first = fnOfLabel.get('B0') ?? 0;
   entries[first].add('B0');
-  // Parts: consecutive functions of about equal bytes; part 0 also holds the dispatch and mevmc_run.
+  // Parts of about equal bytes: the largest function first, each to the part with the fewest bytes so far (functions
+  // of equal size then go round robin, which spreads code of different cost per byte — a contract's ABI decoding,
+  // register regions — over the parts). Consecutive functions per part left one clang process of a build with 1.5×
+  // the other's work (weierstrudel, snailtracer). Part 0 also holds the dispatch and mevmc_run.
   const total = fns.reduce((n, fn) => n + fn.bytes, 0);
   const parts = Math.max(1, Math.min(forceParts ?? (total >= PARALLEL_MIN_BYTES ? PARTS : 1), fns.length));
-  const partOf: number[] = [];
-  let acc = 0;
-  for (const fn of fns) {
-    // By the function's middle byte, so that one large function does not leave a part empty.
-    partOf.push(Math.min(parts - 1, Math.floor(((acc + fn.bytes / 2) * parts) / Math.max(total, 1))));
-    acc += fn.bytes;
+  const load = new Array<number>(parts).fill(0);
+  const partOf = new Array<number>(fns.length).fill(0);
+  for (const i of fns.map((_, k) => k).sort((x, y) => fns[y].bytes - fns[x].bytes || x - y)) {
+    const p = load.indexOf(Math.min(...load));
+    load[p] += fns[i].bytes;
+    partOf[i] = p;
   }
   const out: string[] = [...PART_PREAMBLE];
   out.push(...fns.map((_, i) => `MEVMC_FN int32_t ${fnName(i)}(${PARAMS});`));

@@ -126,12 +126,12 @@ function compilePure(bb: BlockBuilder, cx: LowerContext, op: number, t: OpTraits
     return true;
   }
   if (op === Op.EXP) chargeExp(bb, cx, b);
-  // MULMOD by a run-time modulus: the prelude's inline 512-bit fast path (m = 2^256 − 1) copied at each of
-  // weierstrudel's 356 sites in one region made clang's register allocation take most of a minute. The test stays
-  // inline and other moduli call the slow path directly, as before; only the 512-bit product is out of line.
+  // MULMOD by a run-time modulus: one out-of-line call, m = 2^256 − 1 included (tested there). The prelude's inline
+  // 512-bit fast path copied at each of weierstrudel's 1,401 sites made clang's register allocation take most of a
+  // minute; an inline test for it with two calls still cost half of the clang time of the functions holding them.
   if (op === Op.MULMOD && args[2].k === undefined) {
     const [x, y, m] = args.map((v) => v.c);
-    bb.push(bb.temp(`(${m} == ~(w256)0 ? mevmc_c_mulmod_max(${x}, ${y}) : mevmc_w_mulmod_slow(${x}, ${y}, ${m}))`));
+    bb.push(bb.temp(`mevmc_w_mulmod_slow(${x}, ${y}, ${m})`));
     return true;
   }
   const fn = PRELUDE[op];
