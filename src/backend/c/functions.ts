@@ -98,18 +98,15 @@ export function emitFunctions(body: CBody, maxBytes = FUNCTION_BYTES, forceParts
   const global = body.dispatch.map((t) => `  case ${t.pc}u: ${jumpTo(-1, t.label)}`);
   const first = fnOfLabel.get('B0') ?? 0;
   entries[first].add('B0');
-  // Parts of about equal bytes: the largest function first, each to the part with the fewest bytes so far (functions
-  // of equal size then go round robin, which spreads code of different cost per byte — a contract's ABI decoding,
-  // register regions — over the parts). Consecutive functions per part left one clang process of a build with 1.5×
-  // the other's work (weierstrudel, snailtracer). Part 0 also holds the dispatch and mevmc_run.
+  // Parts: consecutive functions of about equal bytes; part 0 also holds the dispatch and mevmc_run.
   const total = fns.reduce((n, fn) => n + fn.bytes, 0);
   const parts = Math.max(1, Math.min(forceParts ?? (total >= PARALLEL_MIN_BYTES ? PARTS : 1), fns.length));
-  const load = new Array<number>(parts).fill(0);
-  const partOf = new Array<number>(fns.length).fill(0);
-  for (const i of fns.map((_, k) => k).sort((x, y) => fns[y].bytes - fns[x].bytes || x - y)) {
-    const p = load.indexOf(Math.min(...load));
-    load[p] += fns[i].bytes;
-    partOf[i] = p;
+  const partOf: number[] = [];
+  let acc = 0;
+  for (const fn of fns) {
+    // By the function's middle byte, so that one large function does not leave a part empty.
+    partOf.push(Math.min(parts - 1, Math.floor(((acc + fn.bytes / 2) * parts) / Math.max(total, 1))));
+    acc += fn.bytes;
   }
   const out: string[] = [...PART_PREAMBLE];
   out.push(...fns.map((_, i) => `MEVMC_FN int32_t ${fnName(i)}(${PARAMS});`));

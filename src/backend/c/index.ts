@@ -36,7 +36,7 @@ export interface CArtifact {
 }
 
 /** Bump when generated code changes meaning, so stale caches are never used. */
-export const C_BACKEND_VERSION = 'mevmc-c-17';
+export const C_BACKEND_VERSION = 'mevmc-c-18';
 
 const EXPORT = '__attribute__((visibility("default")))';
 
