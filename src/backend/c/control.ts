@@ -11,6 +11,7 @@
  */
 import { STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
 import { allSuccessors, bodyEnd } from '../../analysis/blocks.ts';
+import { cyclesOf } from '../../analysis/cycles.ts';
 import { entryConstants } from '../../analysis/entry-constants.ts';
 import { type CountedLoop, countedLoops, type ExitTest } from '../../analysis/loops.ts';
 import { type StackRegions, stackRegions } from '../../analysis/regions.ts';
@@ -348,49 +349,15 @@ function cutPoints(a: Analysis, b: Block, max: number): number[] {
 /**
  * The strongly connected components of more than one block (or a block looping to itself) of the register regions'
  * edges inside a region (static, and resolved jumps to a block of the same region), by member: cutRegions keeps each in
- * one unit, so that no loop pays a cut's stores and loads per iteration. Tarjan's algorithm, iterative.
+ * one unit, so that no loop pays a cut's stores and loads per iteration.
  */
 function regionCycles(a: Analysis, plan: RegisterPlan): Map<number, BlockIdx[]> {
-  const n = a.blocks.length;
-  const index = new Int32Array(n).fill(-1);
-  const lowLink = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const stack: number[] = [];
+  const regionOf = plan.regions.regionOf;
   const out = new Map<number, BlockIdx[]>();
-  let next = 0;
-  const succ = (b: number): number[] => {
-    const r = plan.regions.regionOf[b];
-    return allSuccessors(a.blocks[b].exit).filter((x) => x >= 0 && plan.regions.regionOf[x] === r);
-  };
-  for (const root of a.blocks) {
-    if (!root.reachable || !plan.byRegion.has(plan.regions.regionOf[root.index]) || index[root.index] >= 0) continue;
-    const frames: { b: number; s: number[]; i: number }[] = [];
-    const open = (b: number) => {
-      index[b] = lowLink[b] = next++;
-      stack.push(b);
-      onStack[b] = 1;
-      frames.push({ b, s: succ(b), i: 0 });
-    };
-    open(root.index);
-    while (frames.length > 0) {
-      const f = frames[frames.length - 1];
-      if (f.i < f.s.length) {
-        const w = f.s[f.i++];
-        if (index[w] < 0) open(w);
-        else if (onStack[w]) lowLink[f.b] = Math.min(lowLink[f.b], index[w]);
-        continue;
-      }
-      frames.pop();
-      if (frames.length > 0) { const p = frames[frames.length - 1].b; lowLink[p] = Math.min(lowLink[p], lowLink[f.b]); }
-      if (lowLink[f.b] !== index[f.b]) continue;
-      const members: BlockIdx[] = [];
-      let w: number;
-      do { w = stack.pop()!; onStack[w] = 0; members.push(w as BlockIdx); } while (w !== f.b);
-      if (members.length > 1 || f.s.includes(f.b)) {
-        members.sort((x, y) => x - y);
-        for (const m of members) out.set(m, members);
-      }
-    }
+  const sccs = cyclesOf(a, (b) => b.reachable && plan.byRegion.has(regionOf[b.index]), (b) => allSuccessors(b.exit).filter((x) => x >= 0 && regionOf[x] === regionOf[b.index]));
+  for (const members of sccs) {
+    members.sort((x, y) => x - y);
+    for (const m of members) out.set(m, members);
   }
   return out;
 }

@@ -17,6 +17,7 @@
 import { ENV, STACK_BASE } from '../../abi/context.ts';
 import { type StackRegions, stackRegions } from '../../analysis/regions.ts';
 import { bodyEnd, successors } from '../../analysis/blocks.ts';
+import { cyclesOf } from '../../analysis/cycles.ts';
 import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
 import { Op, traitsIn } from '../../evm/traits.ts';
 import { LOCAL_BASE, LOCAL_SP, regLocal } from './frame.ts';
@@ -98,7 +99,7 @@ export function planRegisters(a: Analysis, enabled: boolean): RegisterPlan {
   const preds: BlockIdx[][] = a.blocks.map(() => []);
   for (const b of a.blocks) if (b.reachable) for (const t of exitTargets(b)) preds[t].push(b.index);
   for (;;) {
-    const sccs = cycles(a, cand);
+    const sccs = cyclesOf(a, (b) => b.reachable, (b) => exitTargets(b).filter((t) => cand(b, t)));
     let more = false;
     for (const scc of sccs) {
       const inside = new Set<number>(scc);
@@ -240,47 +241,6 @@ function reentered(a: Analysis, inside: ReadonlySet<number>, edge: (b: Block, t:
     }
   }
   return false;
-}
-
-/** Blocks on cycles of `edge` edges (strongly connected components with a cycle; iterative Tarjan). */
-function cycles(a: Analysis, edge: (b: Block, t: BlockIdx) => boolean): BlockIdx[][] {
-  const n = a.blocks.length;
-  const index = new Int32Array(n).fill(-1);
-  const lowlink = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const stack: number[] = [];
-  const out: BlockIdx[][] = [];
-  let next = 0;
-  const succ = (v: number) => exitTargets(a.blocks[v]).filter((t) => edge(a.blocks[v], t));
-  for (const root of a.blocks) {
-    if (!root.reachable || index[root.index] >= 0) continue;
-    const call: { v: number; s: BlockIdx[]; i: number }[] = [];
-    const open = (v: number) => {
-      index[v] = lowlink[v] = next++;
-      stack.push(v);
-      onStack[v] = 1;
-      call.push({ v, s: succ(v), i: 0 });
-    };
-    open(root.index);
-    while (call.length) {
-      const f = call[call.length - 1];
-      if (f.i < f.s.length) {
-        const w = f.s[f.i++];
-        if (index[w] < 0) open(w);
-        else if (onStack[w]) lowlink[f.v] = Math.min(lowlink[f.v], index[w]);
-        continue;
-      }
-      call.pop();
-      if (call.length) lowlink[call[call.length - 1].v] = Math.min(lowlink[call[call.length - 1].v], lowlink[f.v]);
-      if (lowlink[f.v] === index[f.v]) {
-        const scc: BlockIdx[] = [];
-        let w: number;
-        do { w = stack.pop()!; onStack[w] = 0; scc.push(w as BlockIdx); } while (w !== f.v);
-        if (scc.length > 1 || f.s.includes(f.v as BlockIdx)) out.push(scc);
-      }
-    }
-  }
-  return out;
 }
 
 interface BlockEffect {
