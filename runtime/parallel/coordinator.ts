@@ -800,17 +800,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
             }
             continue;
           }
-          if (c > pos) {
-            if (broken || Atomics.load(ctrl, CTRL_DONE) >= workers.length) {
-              poll();
-              if (arrived.has(i)) continue;
-              ranHere.add(i);
-              committed = exact(i);
-              break;
-            }
-            await waitForWorkers(i);
-            continue;
-          }
+          // Else a worker holds this one: wait for it below (never a speculative run here under 'split').
         }
         // Not claimed yet: the coordinator takes it, on the exact committed state (nothing to validate).
         if (speculating && p.localBatch && Atomics.compareExchange(ctrl, CTRL_CLAIM, pos, pos + 1) === pos) {
@@ -828,8 +818,8 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
           stats.ranHere = (stats.ranHere ?? 0) + 1;
           break;
         }
-        // A worker has it: run the next unclaimed one speculatively meanwhile, or wait.
-        const j = Atomics.load(ctrl, CTRL_CLAIM) < order.length ? Atomics.add(ctrl, CTRL_CLAIM, 1) : order.length;
+        // A worker has it: run the next unclaimed one speculatively meanwhile ('interleave'), or wait.
+        const j = !split && Atomics.load(ctrl, CTRL_CLAIM) < order.length ? Atomics.add(ctrl, CTRL_CLAIM, 1) : order.length;
         if (j < order.length) speculateHere(j, i);
         else if (broken || Atomics.load(ctrl, CTRL_DONE) >= workers.length) {
           poll();
@@ -857,7 +847,7 @@ export async function runTransactionsParallel(p: ParallelRun): Promise<ParallelO
       const failed = stats.conflicts > c0;
       // The claim window grows while results validate (independent transactions) and shrinks back on a conflict.
       if (split) {
-        // No window under 'split'.
+        // No claim window under 'split'.
       } else if (failed) {
         clean = 0;
         if (ctrl[CTRL_WINDOW] !== baseWindow) Atomics.store(ctrl, CTRL_WINDOW, baseWindow);
