@@ -17,8 +17,9 @@
  *
  * Env: BLOCKS (comma list of block dirs in the fixture layout; default W2 and W3 of bench:parallel's generated ones in
  * $TMPDIR/mevmc-bench-parallel: run `npm run bench:parallel` once first, or `mevmc block gen`), K (12 rounds), M (6
- * blocks per executor per phase), WARM (25 untimed blocks per executor first), MODES (thread,process). Needs
- * `npm run build`.
+ * blocks per executor per phase), WARM (25 untimed blocks per executor first), MODES (thread,process), YOUNG (MB: the
+ * worker threads' `resourceLimits.maxYoungGenerationSizeMb`). V8 flags go on node's command line (`node
+ * --single-threaded-gc scripts/bench-thread-scaling.mjs`; process executors inherit them). Needs `npm run build`.
  */
 import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -102,7 +103,7 @@ if (!isMainThread) {
       const c = fork(me, ['--child', dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       return { recv: inbox((h) => c.on('message', h)), send: (m) => c.send(m), quit: () => c.send('quit') };
     }
-    const w = new Worker(me, { workerData: { dir } });
+    const w = new Worker(me, { workerData: { dir }, ...(process.env.YOUNG ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.YOUNG) } } : {}) });
     w.on('error', (e) => { console.error(`bench:thread-scaling: ${e.message}`); process.exit(1); });
     return { recv: inbox((h) => w.on('message', h)), send: (m) => w.postMessage(m), quit: () => w.postMessage('quit') };
   };
