@@ -282,6 +282,42 @@ export class BlockBuilder extends VirtualStack<Value> {
     if (delta !== 0) this.emit(this.m.local.set(LOCAL_SP, this.m.i32.add(this.sp(), this.m.i32.const(delta))));
   }
 
+  /** Items on the stack now relative to sp (negative after net pops). */
+  get height(): number {
+    return this.deltaBytes / 32;
+  }
+
+  /** Items sp has moved by since the entry (spills: the entry top is `moved` items below sp). */
+  moved = 0;
+
+  /** While compiling a side arm (control.ts): no spill, which would write back and forget the stack the code after it goes on with. */
+  noSpill = false;
+
+  /** What compiling a block that halts into a side arm may change, to go on after it as if it had not run (control.ts). */
+  mark(): { depth: number; popped: number; memInside: number; baseSet: boolean; moved: number } {
+    return { depth: this.stack.length, popped: this.popped, memInside: this.memInside, baseSet: this.baseSet, moved: this.moved };
+  }
+
+  /** Back to `mark()`: the arm's block only pushed above it (it reads nothing below its entry). */
+  rewind(k: { depth: number; popped: number; memInside: number; baseSet: boolean; moved: number }): void {
+    if (this.popped !== k.popped || this.stack.length < k.depth || this.moved !== k.moved) throw new Error('mevmc internal error: a side arm changed the stack below it');
+    this.stack.length = k.depth;
+    this.memInside = k.memInside;
+    this.baseSet = k.baseSet;
+  }
+
+  /**
+   * The write-back of the virtual stack as statements for an exit taken here while the code goes on (an extended
+   * block's side exit, control.ts): nothing changes for the code after it, which may still set the base itself.
+   */
+  flushArm(): Expr[] {
+    const n = this.stmts.length;
+    const baseSet = this.baseSet;
+    this.flush();
+    this.baseSet = baseSet;
+    return this.stmts.splice(n);
+  }
+
   /**
    * Write the virtual stack back mid-block and start afresh, freeing every local: keeps huge
    * straight-line blocks under engines' local-count limits (V8 allows 50,000 per function). The
@@ -294,6 +330,7 @@ export class BlockBuilder extends VirtualStack<Value> {
     const n = this.stack.length;
     this.stack.forEach((v, i) => { if (valueConst(v) !== undefined) known.set(n - i, v); });
     for (const [k, v] of this.knownBelow) if (k > this.popped) known.set(k - this.popped + n, v);
+    this.moved += this.deltaBytes / 32;
     this.flush();
     this.reset();
     this.locals.resetForBlock();
