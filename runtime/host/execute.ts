@@ -112,27 +112,28 @@ export function executeFrame(
   inst: ContractInstance, world: WorldState, fork: Fork, msg: Message, code: Uint8Array, block: BlockContext, executor: MessageRunner,
 ): FrameResult {
   const mem = frameMemory(inst.memory);
-  const dv = mem.dv();
   const u8 = mem.u8();
   // Every field of the context written (those the frame starts with at 0 too): `fill` over the area is a runtime
-  // call, the largest line of a STOP call's profile; the bytes past the last field are never read.
+  // call, the largest line of a STOP call's profile; the bytes past the last field are never read. As 32-bit lanes
+  // (fields are 4-aligned, the layout little-endian): DataView's setUint32 over a wasm memory was a builtin call each.
   mem.u64()[GAS_LANE] = msg.gas;
-  dv.setUint32(CTX + Ctx.memWords, 0, true);
-  dv.setUint32(CTX + Ctx.memWords + 4, 0, true);
-  dv.setUint32(CTX + Ctx.retOffset, 0, true);
-  dv.setUint32(CTX + Ctx.retLength, 0, true);
-  dv.setUint32(CTX + Ctx.calldataSize, msg.calldata.length, true);
-  dv.setUint32(CTX + Ctx.returndataSize, 0, true);
-  dv.setUint32(CTX + Ctx.codeSize, code.length, true);
-  dv.setUint32(CTX + Ctx.pages, 0, true);
+  const l = mem.u32();
+  l[(CTX + Ctx.memWords) >> 2] = 0;
+  l[(CTX + Ctx.memWords + 4) >> 2] = 0;
+  l[(CTX + Ctx.retOffset) >> 2] = 0;
+  l[(CTX + Ctx.retLength) >> 2] = 0;
+  l[(CTX + Ctx.calldataSize) >> 2] = msg.calldata.length;
+  l[(CTX + Ctx.returndataSize) >> 2] = 0;
+  l[(CTX + Ctx.codeSize) >> 2] = code.length;
+  l[(CTX + Ctx.pages) >> 2] = 0;
   // For storage in linear memory (state_host.c): the fork, static flag and the account's state-cache record.
   // A chain mode's host rules (MegaETH) may charge storage ops in FrameHost: its frames keep the JS host path.
-  dv.setUint32(CTX + Ctx.stateAddr, inst.stateCache && block.chainRules === undefined ? world.stateAddr(msg.address) : 0, true);
-  dv.setUint32(CTX + Ctx.flags, msg.isStatic ? CtxFlag.static : 0, true);
-  dv.setUint32(CTX + Ctx.fork, fork, true);
-  dv.setUint32(CTX + Ctx.volatile, 0, true);
-  dv.setUint32(CTX + Ctx.memoEpoch, (frameSerial = (frameSerial + 1) >>> 0), true);
-  const host = new FrameHost(mem, world, fork, msg, code, block, executor);
+  l[(CTX + Ctx.stateAddr) >> 2] = inst.stateCache && block.chainRules === undefined ? world.stateAddr(msg.address) : 0;
+  l[(CTX + Ctx.flags) >> 2] = msg.isStatic ? CtxFlag.static : 0;
+  l[(CTX + Ctx.fork) >> 2] = fork;
+  l[(CTX + Ctx.volatile) >> 2] = 0;
+  l[(CTX + Ctx.memoEpoch) >> 2] = frameSerial = (frameSerial + 1) >>> 0;
+  const host = mem.host === undefined ? (mem.host = new FrameHost(mem, world, fork, msg, code, block, executor)) : mem.host.begin(world, fork, msg, code, block, executor);
   // The block's words are laid out once per block; the message's few words go on top (sizes < 2^32, and
   // RETURNDATASIZE is 0 in a new frame). What the last frame in this memory left there is kept when it is the same
   // (the memory of a nesting level serves every frame at that level): each typed-array copy is a runtime call.
@@ -158,8 +159,8 @@ export function executeFrame(
     mem.writeWord(ENV + 32 * EnvSlot.GasPrice, msg.gasPrice);
     mem.envGasPrice = true;
   }
-  dv.setUint32(ENV + 32 * EnvSlot.CalldataSize, msg.calldata.length, true);
-  dv.setUint32(ENV + 32 * EnvSlot.CodeSize, code.length, true);
+  l[(ENV + 32 * EnvSlot.CalldataSize) >> 2] = msg.calldata.length;
+  l[(ENV + 32 * EnvSlot.CodeSize) >> 2] = code.length;
   // Compiled wasm reads CALLDATALOAD words and CALLDATACOPY ranges from this copy and the 32 zero bytes after it
   // (context.ts CALLDATA_BASE); a few words byte by byte. Of those 32 bytes only the ones an earlier frame in this
   // memory may have left non-zero are cleared (none for a selector-only call after another one).
@@ -188,13 +189,13 @@ export function executeFrame(
     status = Status.HostError;
     message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }
-  const dv2 = mem.dv();
+  const l2 = mem.u32(); // the run may have grown the memory
   // Code compiled with `volatileEnv` marked a block-environment read (gas detention).
-  if (rules?.volatileAccess && dv2.getUint32(CTX + Ctx.volatile, true) !== 0) rules.volatileAccess('blockEnv');
+  if (rules?.volatileAccess && l2[(CTX + Ctx.volatile) >> 2] !== 0) rules.volatileAccess('blockEnv');
   let output = EMPTY; // shared: outputs are never written in place
   if (status === Status.Return || status === Status.Revert) {
-    const off = dv2.getUint32(CTX + Ctx.retOffset, true);
-    const len = dv2.getUint32(CTX + Ctx.retLength, true);
+    const off = l2[(CTX + Ctx.retOffset) >> 2];
+    const len = l2[(CTX + Ctx.retLength) >> 2];
     // Not `slice`: on a typed array over a whole wasm memory it costs ~0.5 µs even for 0 bytes (the largest
     // item of a proxy call's profile): copyOutput.
     if (len !== 0) output = copyOutput(mem, EVM_MEMORY_BASE + off, len);
@@ -207,8 +208,8 @@ export function executeFrame(
 /** The next run in this instance must see zeroed EVM memory. */
 function clearEvmMemory(inst: ContractInstance, mem: FrameMemory): void {
   // The u64 as two u32 halves: no BigInt allocated per frame (6% of a STOP call's profile with getBigUint64).
-  const dv = mem.dv();
-  const memWords = dv.getUint32(CTX + Ctx.memWords, true) + dv.getUint32(CTX + Ctx.memWords + 4, true) * 2 ** 32;
+  const l = mem.u32();
+  const memWords = l[(CTX + Ctx.memWords) >> 2] + l[(CTX + Ctx.memWords + 4) >> 2] * 2 ** 32;
   if (memWords === 0) return;
   if (inst.zero) inst.zero(EVM_MEMORY_BASE, EVM_MEMORY_BASE + memWords * 32);
   else mem.u8().fill(0, EVM_MEMORY_BASE, EVM_MEMORY_BASE + memWords * 32);

@@ -47,7 +47,7 @@ import { HostFailure } from '../host/call.ts';
 import { ByContent, DiskCache, type EntryKey, codeHashHex, entryName } from './cache.ts';
 import { NativeLoadError, ObjectStore } from './native-objects.ts';
 import { NativeStateHelper } from './native-state.ts';
-import { stateCache } from '../state/state-cache.ts';
+import { stateCache, usesStateCache } from '../state/state-cache.ts';
 
 export { NativeLoadError } from './native-objects.ts';
 import type { ContractInstance, ContractLoader, FrameBuffer, HostFns, LoadedCode } from './types.ts';
@@ -267,6 +267,8 @@ export interface NativeContract extends LoadedCode {
   active: number;
   unloaded: boolean;
   readonly lib: KoffiLib;
+  /** The code has an opcode served by the state cache (usesStateCache; true when the code is not known). */
+  stateOps: boolean;
 }
 
 /**
@@ -298,7 +300,7 @@ export function openContract(path: string, meta: { key?: string; compileMs?: num
       `${path}: mevmc_abi_version() is ${version} but this runtime implements mevmc ABI ${NATIVE_ABI_VERSION}; refusing to run it (rebuild it with this mevmc)`,
     );
   }
-  return { key: meta.key ?? path, path, info, run, compileMs: meta.compileMs ?? 0, fromDisk: meta.fromDisk ?? true, active: 0, unloaded: false, lib };
+  return { key: meta.key ?? path, path, info, run, compileMs: meta.compileMs ?? 0, fromDisk: meta.fromDisk ?? true, active: 0, unloaded: false, lib, stateOps: true };
 }
 
 // ---- frames -------------------------------------------------------------------------------------
@@ -319,9 +321,9 @@ export class NativeFrame implements ContractInstance, FrameBuffer {
   private ctx: Uint32Array;
   /** A callback threw during the current run (further callbacks of the run are refused). */
   failed = false;
-  /** Storage ops go to the state cache in C when `Ctx.stateAddr` is set (the state helper is installed). */
+  /** Storage ops go to the state cache in C when `Ctx.stateAddr` is set (the state helper is installed and the contract has such ops). */
   get stateCache(): boolean {
-    return !!this.f.state;
+    return !!this.f.state && this.contract?.stateOps !== false;
   }
   private error: unknown;
 
@@ -566,6 +568,7 @@ export class NativeLoader implements ContractLoader<NativeContract, NativeFrame>
     if (hit) return this.remember(code, fork, hit);
     const source = () => injected ?? compileToC(analyze(code, fork, { singleStep: trace, volatileEnv: this.opts.volatileEnv }), { trace }).source;
     const c = this.objects.open(k, source, this.opts.optimize ?? 2, (path, fromDisk, compileMs) => openContract(path, { key: entryName(k), fromDisk, compileMs }));
+    c.stateOps = injected !== undefined || usesStateCache(code); // injected C (tests) may do anything
     this.cache.set(memKey, c);
     this.evictObjects();
     return this.remember(code, fork, c);

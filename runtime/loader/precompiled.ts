@@ -5,6 +5,7 @@
  * and fork and hands every other code (nested calls, creations) to an ordinary WasmLoader.
  */
 import { keccak256 } from '../state/keccak.ts';
+import { usesStateCache } from '../state/state-cache.ts';
 import { BUILTINS_MODULE, HOST_IMPORTS, HOST_MODULE } from '../../src/abi/host.ts';
 import { ABI_VERSION_EXPORT, readWasmMeta, WASM_ABI_VERSION, type WasmModuleMeta } from '../../src/abi/wasm-meta.ts';
 import { BUILTINS } from '../../src/builtins/table.ts';
@@ -81,7 +82,9 @@ export class PrecompiledWasmLoader implements ContractLoader<LoadedContract, Was
   constructor(readonly inner: WasmLoader, modules: readonly PrecompiledWasm[]) {
     for (const p of modules) {
       const key = `${p.meta.codeHash.slice(2)}-${forkName(p.fork)}`;
-      this.modules.set(key, { key: `precompiled:${key}`, module: p.module, wasmBytes: p.wasmBytes, compileMs: 0, fromDisk: true, pool: [] });
+      this.modules.set(key, {
+        key: `precompiled:${key}`, module: p.module, wasmBytes: p.wasmBytes, compileMs: 0, fromDisk: true, pool: [], stateOps: usesStateCache(p.code),
+      });
       this.sizes.add(p.code.length);
     }
   }

@@ -35,7 +35,10 @@ export interface ContractInstance {
   run(): number;
   /** Zero frame memory [from, to) (optional fast path, e.g. returning pages to the OS). */
   zero?(from: number, to: number): void;
-  /** Its SLOAD/SSTORE/TLOAD/TSTORE go to the state cache when `Ctx.stateAddr` is set (wasm with state_host). */
+  /**
+   * Its SLOAD/SSTORE/TLOAD/TSTORE (and warm account reads, LOGs) go to the state cache when `Ctx.stateAddr` is set;
+   * false also when its code has none of those ops (the frame then needs no state-cache record).
+   */
   readonly stateCache?: boolean;
 }
 

@@ -18,7 +18,7 @@ import { analyze } from '../../src/analysis/index.ts';
 import type { WasmArtifact, WasmOptions } from '../../src/backend/wasm/index.ts';
 import { builtinsModule, stateModule } from '../../src/builtins/index.ts';
 import { type Fork, forkName } from '../../src/evm/forks.ts';
-import { stateCache } from '../state/state-cache.ts';
+import { stateCache, usesStateCache } from '../state/state-cache.ts';
 import { ByContent, DiskCache, type EntryKey, codeHashHex } from './cache.ts';
 import { applyWasmTiering } from './tiering.ts';
 import { CompilerNotLoadedError, type ContractInstance, type ContractLoader, type HostFns, type LoadedCode } from './types.ts';
@@ -147,6 +147,7 @@ export class WasmInstance implements ContractInstance {
   inUse = false;
   /** The contract whose pool holds this instance. */
   owner: LoadedContract | undefined;
+  /** The slot has the state cache and the contract has ops it serves (usesStateCache). */
   readonly stateCache: boolean;
   readonly zero: (from: number, to: number) => void;
   /** Neighbours in the loader's list of idle instances (see WasmLoader.release). */
@@ -154,9 +155,9 @@ export class WasmInstance implements ContractInstance {
   idleNext: WasmInstance | undefined = undefined;
   idle = false;
 
-  constructor(module: WebAssembly.Module, readonly slot: FrameSlot = new FrameSlot()) {
+  constructor(module: WebAssembly.Module, readonly slot: FrameSlot = new FrameSlot(), stateOps = true) {
     this.memory = slot.memory;
-    this.stateCache = slot.stateCache;
+    this.stateCache = slot.stateCache && stateOps;
     this.zero = slot.zero;
     this.run = new WebAssembly.Instance(module, slot.imports).exports.run as () => number;
   }
@@ -191,6 +192,8 @@ export interface LoadedContract extends LoadedCode {
   readonly compileMs: number;
   readonly fromDisk: boolean;
   readonly pool: WasmInstance[];
+  /** The code has an opcode served by the state cache (usesStateCache; true when the code is not known). */
+  readonly stateOps: boolean;
 }
 
 /** Compiles and caches contracts. */
@@ -275,6 +278,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
     }
     const loaded: LoadedContract = {
       key, module, wasmBytes: bytes!.length, compileMs: fromDisk ? 0 : performance.now() - t0, fromDisk, pool: [],
+      stateOps: usesStateCache(code),
     };
     this.cache.set(key, loaded);
     return this.remember(code, fork, loaded);
@@ -286,7 +290,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
    * same options and build.
    */
   adopt(key: string, module: WebAssembly.Module): void {
-    if (!this.cache.has(key)) this.cache.set(key, { key, module, wasmBytes: 0, compileMs: 0, fromDisk: false, pool: [] });
+    if (!this.cache.has(key)) this.cache.set(key, { key, module, wasmBytes: 0, compileMs: 0, fromDisk: false, pool: [], stateOps: true });
   }
 
   /** Load these codes, loading the compiler first if one of them is in no cache. */
@@ -328,7 +332,7 @@ export class WasmLoader implements ContractLoader<LoadedContract, WasmInstance> 
         return (slot.current = i);
       }
     }
-    const i = new WasmInstance(c.module, slot);
+    const i = new WasmInstance(c.module, slot, c.stateOps);
     i.inUse = true;
     i.owner = c;
     c.pool.push(i);

@@ -57,7 +57,7 @@ export interface StateCacheExports {
 export interface StateCacheOwner {
   /** The backend's value of a slot (a miss). */
   loadSlot(address: string, slot: bigint): bigint;
-  /** True when every slot of the address is 0 in the backend: a miss then builds no key (optional). */
+  /** True when every slot of the address is 0 in the backend: its misses read 0 without a call (optional). */
   noSlots?(address: string): boolean;
   /** A slot of `address` turned warm inside the cache: warm the account (EIP-2929, as WorldState.warmSlot). */
   warmAddress(address: string): boolean;
@@ -75,6 +75,22 @@ const F_WRITTEN = 4, F_TRANSIENT = 8;
 /** Account fields the cache remembers for warm accounts (SC_ACCT_* of state_cache_core.h). */
 export const AcctField = { balance: 16, codeSize: 32, codeHash: 64, selfBalance: 128 } as const;
 const MASK = (1n << 64n) - 1n;
+
+/**
+ * Whether `code` holds an opcode that compiled frames serve from the state cache through `Ctx.stateAddr` (SLOAD,
+ * SSTORE, TLOAD, TSTORE, BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE, LOG0–LOG4; PUSH data skipped). A frame of
+ * code without one needs no state-cache record: opening the transaction's context and the record for it (two JS→wasm
+ * calls, a third to free it, the record's map entries) was about a quarter of a bare STOP call's CPU.
+ */
+export function usesStateCache(code: Uint8Array): boolean {
+  for (let i = 0; i < code.length; i++) {
+    const op = code[i];
+    if (op >= 0x60 && op <= 0x7f) i += op - 0x5f;
+    else if (op === 0x54 || op === 0x55 || op === 0x5c || op === 0x5d || op === 0x31 || op === 0x3b || op === 0x3f || op === 0x47 ||
+      (op >= 0xa0 && op <= 0xa4)) return true;
+  }
+  return false;
+}
 
 interface AddrInfo {
   owner: WeakRef<StateCacheOwner>;
@@ -219,21 +235,14 @@ export class StateCache {
 
   /**
    * A miss from C (the wasm import, the native helper): fill entry `e`'s original value from its owner's backend.
-   * When the backend holds no slot of the address, the value is 0 without building the key's BigInt or asking the
-   * backend (corpus StorageHeavy.fill profile: readWord alone 14% of the steady calls), and the address record says
-   * so, so C answers the record's later misses with 0 itself (one JS call per fresh slot before). One lookup of the
-   * record and one `noSlots` per miss (there were two of each: ~a third of a miss in a tiny call's profile).
+   * A record of an address whose backend holds no slot is marked so when it is made ({@link newAddr}), and C answers
+   * its misses with 0 without calling here. One lookup of the record per miss.
    */
   miss(e: number): void {
     const v = this.dv();
     const a = v.getUint32(e + E_ADDR, true);
     const info = this.addrs.get(a)!;
     const owner = info.owner.deref()!;
-    if (owner.noSlots?.(info.address)) {
-      for (let i = 0; i < 32; i += 4) v.setUint32(e + E_ORIG + i, 0, true);
-      v.setUint32(a + A_FLAGS, A_NO_SLOTS, true);
-      return;
-    }
     const value = owner.loadSlot(info.address, this.readKey(e));
     const dv = this.dv(); // the backend ran JS: the buffer is unchanged (only the cache grows it), re-read anyway
     if (value === 0n) {
@@ -312,8 +321,15 @@ export class StateCache {
     info.owner.deref()!.warmAddress(info.address);
   }
 
-  newAddr(ctx: number, owner: WeakRef<StateCacheOwner>, address: string): number {
+  /**
+   * A new address record of context `ctx`. `noSlots`: the owner's backend holds no slot of the address (its
+   * `noSlots`), so C answers the record's misses with 0 itself — asked here, once per record, not on its first miss:
+   * that miss was a wasm→JS call per transaction for every such account (a bare call of revmc/counter: ~5% of it),
+   * and the check per miss of an account with slots is gone (the backend does not change during a transaction).
+   */
+  newAddr(ctx: number, owner: WeakRef<StateCacheOwner>, address: string, noSlots: boolean): number {
     const a = this.x.addr_new(ctx);
+    if (noSlots) this.dv().setUint32(a + A_FLAGS, A_NO_SLOTS, true);
     // Records are reused (C free list): update the entry in place. A set and a delete per transaction on this
     // long-lived Map made V8 reallocate its hash table in old space, garbage that only a major GC frees.
     const info = this.addrs.get(a);

@@ -263,7 +263,7 @@ export class WorldState implements StateCacheOwner {
     return a;
   }
   private newRecord(sc: StateCache, c: CacheCtx, address: string): number {
-    const a = sc.newAddr(c.ctx, (this.selfRef ??= new WeakRef(this)), address);
+    const a = sc.newAddr(c.ctx, (this.selfRef ??= new WeakRef(this)), address, this.noSlots(address));
     // A transaction's target is warm before its frame makes the record: its first slot then needs no JS call to warm it.
     if (this.isWarm(address)) sc.accountWarm(c.ctx, a);
     return a;

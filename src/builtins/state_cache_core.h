@@ -66,12 +66,12 @@ typedef struct {
   sc_u32 ctx;
   sc_u32 epoch; /* 0 = storage as the backend has it; else wiped (a unique number per wipe) */
   sc_u32 cnext; /* next address of the same context */
-  sc_u32 flags; /* SC_ADDR_NO_SLOTS: JS found no slot of the address in the backend (set on a miss) */
+  sc_u32 flags; /* SC_ADDR_NO_SLOTS: JS found no slot of the address in the backend (set with the record) */
   sc_u32 warmed; /* the context's rgen + 1 when JS last warmed the account for a slot: 0 = not since a revert */
 } sc_addr;
 
 /* Misses of the record read 0 without asking JS: the backend holds no slot of the address, and it does not
- * change during a transaction (runtime/state/state-cache.ts `miss` sets it). */
+ * change during a transaction (runtime/state/state-cache.ts `newAddr` sets it). */
 #define SC_ADDR_NO_SLOTS 1u
 
 enum { SC_REC_ENTRY = 0, SC_REC_REFUND = 1, SC_REC_EPOCH = 2, SC_REC_LOG = 3 };
