@@ -11,6 +11,7 @@
  * compiled frames find in `Ctx.stateAddr`. Off with MEVMC_STATE_CACHE=0 (the JS maps of WorldState serve).
  */
 import { stateModule } from '../../src/builtins/index.ts';
+import { Op, TRAITS } from '../../src/evm/traits.ts';
 import { logArena, PackedLog } from './packed-log.ts';
 
 /** Exports of state_cache.wasm (see state_cache.c). Words are 4 × i64 limbs, least significant first. */
@@ -85,12 +86,18 @@ const MASK = (1n << 64n) - 1n;
 export function usesStateCache(code: Uint8Array): boolean {
   for (let i = 0; i < code.length; i++) {
     const op = code[i];
-    if (op >= 0x60 && op <= 0x7f) i += op - 0x5f;
-    else if (op === 0x54 || op === 0x55 || op === 0x5c || op === 0x5d || op === 0x31 || op === 0x3b || op === 0x3f || op === 0x47 ||
-      (op >= 0xa0 && op <= 0xa4)) return true;
+    if (SERVED_BY_CACHE[op]) return true;
+    i += TRAITS[op]?.imm ?? 0;
   }
   return false;
 }
+/** By opcode byte: the ops {@link usesStateCache} looks for, from the opcode table (storage and log kinds, four reads). */
+const SERVED_BY_CACHE = (() => {
+  const t = new Uint8Array(256);
+  for (let op = 0; op < 256; op++) if (TRAITS[op]?.kind === 'storage' || TRAITS[op]?.kind === 'log') t[op] = 1;
+  for (const op of [Op.BALANCE, Op.EXTCODESIZE, Op.EXTCODEHASH, Op.SELFBALANCE]) t[op] = 1;
+  return t;
+})();
 
 interface AddrInfo {
   owner: WeakRef<StateCacheOwner>;
