@@ -255,11 +255,7 @@ function compileBodyLinear(m: Module, a: Analysis, call: CallFn, trace: boolean)
  * half the time, now always to the next state.
  */
 export function chainOrder(a: Analysis, entered: ReadonlySet<BlockIdx>, ext?: ExtendedBlocks): Block[] {
-  // Edges into each block; a dispatch target or the entry counts as entered from elsewhere too.
-  const into = new Int32Array(a.blocks.length);
-  into[0]++;
-  for (const t of a.dispatchTargets) into[t]++;
-  for (const b of a.blocks) if (b.reachable) for (const t of allSuccessors(b.exit)) if (t >= 0) into[t]++;
+  const into = edgesInto(a);
   const placed = new Uint8Array(a.blocks.length);
   const out: Block[] = [];
   // A block continuing an extended block is placed with its head (the chain goes on from the unit's last block).
@@ -333,10 +329,7 @@ function naturalLoops(
  */
 export function extendedBlocks(a: Analysis, keep: (b: BlockIdx) => boolean): ExtendedBlocks {
   const n = a.blocks.length;
-  const into = new Int32Array(n);
-  into[0]++;
-  if (a.hasDynamicJumps) for (const t of a.dispatchTargets) into[t]++;
-  for (const b of a.blocks) if (b.reachable) for (const t of allSuccessors(b.exit)) if (t >= 0) into[t]++;
+  const into = edgesInto(a);
   const next = new Int32Array(n).fill(-1);
   const side = new Int32Array(n).fill(-1);
   const continues = new Uint8Array(n);
@@ -372,6 +365,15 @@ export function extendedBlocks(a: Analysis, keep: (b: BlockIdx) => boolean): Ext
     }
   }
   return { next, side, continues };
+}
+
+/** Edges into each block from reachable blocks; the entry and each dispatch target count one more (entered from elsewhere). */
+function edgesInto(a: Analysis): Int32Array {
+  const into = new Int32Array(a.blocks.length);
+  into[0]++;
+  for (const t of a.dispatchTargets) into[t]++; // empty without dynamic jumps
+  for (const b of a.blocks) if (b.reachable) for (const t of allSuccessors(b.exit)) if (t >= 0) into[t]++;
+  return into;
 }
 
 /** Largest extended block, in instructions (see the cut in extendedBlocks). */
