@@ -20,8 +20,12 @@ const K = 32;
 /** Top first: state[d − 1] is the item at depth d (1 = top); missing or undefined = unknown. */
 type State = (bigint | undefined)[];
 
-/** Per reachable block, the constants among the items it reads below its entry top (depth 1 = top, ≤ stackReq). */
-export function entryConstants(a: Analysis): Map<BlockIdx, Map<number, bigint>> {
+/**
+ * Per reachable block, the constants among the items it reads below its entry top (depth 1 = top, ≤ stackReq).
+ * `skip`: edges left out of the flow (a loop's back edges, for what its header holds when entered from outside);
+ * `depth`: how deep to report per block instead of its stackReq (at most K).
+ */
+export function entryConstants(a: Analysis, opts: { skip?: (from: BlockIdx, to: BlockIdx) => boolean; depth?: (b: BlockIdx) => number } = {}): Map<BlockIdx, Map<number, bigint>> {
   const { blocks, decoded } = a;
   const states: (State | null)[] = new Array(blocks.length).fill(null);
   const fixed = new Uint8Array(blocks.length); // entered from outside the CFG: stays all-unknown
@@ -78,13 +82,14 @@ export function entryConstants(a: Analysis): Map<BlockIdx, Map<number, bigint>> 
     }
     const s: State = [];
     for (let d = 1; d <= K && d <= st.length; d++) s.push(st[st.length - d]);
-    for (const t of succ) join(t, s);
+    for (const t of succ) if (!opts.skip?.(bi, t)) join(t, s);
   }
   for (const b of blocks) {
     const s = states[b.index];
     if (!b.reachable || s === null) continue;
     let m: Map<number, bigint> | undefined;
-    for (let d = 1; d <= b.stackReq && d <= s.length; d++) {
+    const deep = opts.depth ? opts.depth(b.index) : b.stackReq;
+    for (let d = 1; d <= deep && d <= s.length; d++) {
       const v = s[d - 1];
       if (v !== undefined) (m ??= new Map()).set(d, v);
     }

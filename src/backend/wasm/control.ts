@@ -432,9 +432,9 @@ function registerContext(a: Analysis, trace: boolean) {
     /** Chains whose gas and stack checks their head makes (none when tracing: every block reports itself). */
     chains: trace ? undefined : gasChains(a, (b) => plan.inReg[b] === 1),
     /** The register window of block `b`'s BlockBuilder, if it keeps its slots in locals. */
-    window(b: BlockIdx): { entry: number; low: number } | undefined {
+    window(b: BlockIdx): { entry: number; low: number; narrow?: ReadonlySet<number> } | undefined {
       const reg = regOf(b);
-      return reg && { entry: entryHeight[b], low: reg.low };
+      return reg && { entry: entryHeight[b], low: reg.low, narrow: plan.narrow.get(b) };
     },
     /** Stores that write `b`'s register window back when control leaves the register blocks at its end. */
     leave(m: Module, b: Block): Expr[] {

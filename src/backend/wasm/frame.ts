@@ -148,8 +148,10 @@ export class BlockBuilder extends VirtualStack<Value> {
    * With `regs` the block belongs to a register region (registers.ts): its entry item k is slot `entry − k`, held in
    * the locals `regLocal(low, slot, 0..3)`, and its end writes those locals instead of the memory stack.
    */
-  constructor(readonly m: Module, readonly locals: Locals, readonly regs?: { readonly entry: number; readonly low: number }) {
+  constructor(readonly m: Module, readonly locals: Locals, readonly regs?: { readonly entry: number; readonly low: number; readonly narrow?: ReadonlySet<number> }) {
     super();
+    // Slots below 2^64 here (registers.ts narrowCounters): their high limbs' locals are zero, which TurboFan sees.
+    if (regs?.narrow) for (const h of regs.narrow) for (let i = 1; i < 4; i++) this.emit(m.local.set(regLocal(regs.low, h, i), m.i64.const(0n)));
   }
 
   /** Expression of a limb. */
@@ -227,7 +229,8 @@ export class BlockBuilder extends VirtualStack<Value> {
     if (this.regs) {
       // Copied into temporaries, so the block's end may overwrite any register in any order (TurboFan renames).
       const h = this.regs.entry - k;
-      const limbs = [0, 1, 2, 3].map((i) => this.temp(this.m.local.get(regLocal(this.regs!.low, h, i), i64)));
+      const narrow = this.regs.narrow?.has(h) ?? false;
+      const limbs = [0, 1, 2, 3].map((i) => (narrow && i > 0 ? 0n : this.temp(this.m.local.get(regLocal(this.regs!.low, h, i), i64))));
       return { limbs: limbs as unknown as Value['limbs'], home: -k };
     }
     const known = this.knownBelow.get(k);

@@ -18,6 +18,8 @@ import { ENV, STACK_BASE } from '../../abi/context.ts';
 import { type StackRegions, stackRegions } from '../../analysis/regions.ts';
 import { bodyEnd, successors } from '../../analysis/blocks.ts';
 import { cyclesOf } from '../../analysis/cycles.ts';
+import { entryConstants } from '../../analysis/entry-constants.ts';
+import { type CountedLoop, countedLoops } from '../../analysis/loops.ts';
 import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
 import { Op, traitsIn } from '../../evm/traits.ts';
 import { LOCAL_BASE, LOCAL_SP, regLocal } from './frame.ts';
@@ -52,6 +54,8 @@ export interface RegisterPlan {
   readonly dirtyOut: ReadonlyMap<BlockIdx, ReadonlySet<number>>;
   /** Per register block: slots read (by it or after it, before a write) that its entry stub loads. */
   readonly liveIn: ReadonlyMap<BlockIdx, ReadonlySet<number>>;
+  /** Per register block: slots below 2^64 at its entry (counters of counted loops, see narrowCounters). */
+  readonly narrow: ReadonlyMap<BlockIdx, ReadonlySet<number>>;
 }
 
 /** Whether the edge b → t keeps the window in locals: both register blocks of one region, on the same base. */
@@ -84,7 +88,8 @@ export function planRegisters(a: Analysis, enabled: boolean): RegisterPlan {
   const inReg = new Uint8Array(a.blocks.length);
   const dirtyOut = new Map<BlockIdx, Set<number>>();
   const liveIn = new Map<BlockIdx, Set<number>>();
-  const plan = { regions, groups, groupOf, inReg, slots: 0, dirtyOut, liveIn };
+  const narrow = new Map<BlockIdx, Set<number>>();
+  const plan = { regions, groups, groupOf, inReg, slots: 0, dirtyOut, liveIn, narrow };
   if (!enabled) return plan;
   // Candidate edges: inside one stack region, agreeing with its heights (in a region whose heights disagree
   // somewhere, the edges that agree still qualify: a loop in code that shares blocks at other heights).
@@ -220,7 +225,57 @@ export function planRegisters(a: Analysis, enabled: boolean): RegisterPlan {
       plan.slots = Math.max(plan.slots, entryHeight[bi] + Math.max(b.stackMaxGrowth, 0) - groups.get(g)!.low);
     }
   }
+  narrowCounters(a, plan, preds, narrow);
   return plan;
+}
+
+/**
+ * Counters of counted loops (analysis/loops.ts) that stay below 2^64: their three high limbs are zero at every block
+ * entry of the loop, so the blocks read them as constants (fib's `i < n` and `++i` become one-limb work) and set their
+ * locals to zero (TurboFan then drops the dead carries of `i + 1`). Why it holds, for a group that is exactly a
+ * counted loop's cycle entered only at its header:
+ * - every way into the header from outside the cycle brings the same constant c0 < 2^62 in the counter's slot
+ *   (entry-constants with the cycle's back edges left out; the dispatch and the entry block count as unknown);
+ * - a way from the header back to it runs the whole cycle (findCycle: one successor on the cycle per block, and the
+ *   group holds no other block), which adds `step` to the counter and charges at least `gas` ≥ 2·step static gas;
+ * - gas left is below 2^64, so after k rounds k·step ≤ k·gas / 2 < 2^63 and the counter is c0 + k·step < 2^64 − 2^32;
+ * - at every block end of the cycle the slot holds the header's counter plus 0 ≤ add < 2^32 (loops.ts classify).
+ */
+function narrowCounters(a: Analysis, plan: RegisterPlan, preds: readonly BlockIdx[][], out: Map<BlockIdx, Set<number>>): void {
+  const { groupOf, regions } = plan;
+  const members = new Map<number, BlockIdx[]>();
+  for (const b of a.blocks) if (b.reachable && groupOf[b.index] >= 0) { const g = groupOf[b.index]; if (!members.has(g)) members.set(g, []); members.get(g)!.push(b.index); }
+  const dispatched = new Set<number>(a.hasDynamicJumps ? a.dispatchTargets : []);
+  const cands: { loop: CountedLoop; counters: { slot: number; step: bigint }[] }[] = [];
+  for (const loop of countedLoops(a, regions, () => true)) {
+    const head = loop.cycle[0];
+    const g = groupOf[head];
+    const inCycle = new Set<number>(loop.cycle);
+    if (g < 0 || members.get(g)!.length !== loop.cycle.length || loop.cycle.some((x) => groupOf[x] !== g)) continue;
+    // Only the header is entered from outside the cycle.
+    if (loop.cycle.some((x, i) => i > 0 && (x === 0 || dispatched.has(x) || preds[x].some((p) => !inCycle.has(p))))) continue;
+    const counters = loop.counters.filter((c) => 2n * c.step <= BigInt(loop.gas));
+    if (counters.length) cands.push({ loop, counters });
+  }
+  if (cands.length === 0) return;
+  const back = new Map<BlockIdx, Set<number>>(cands.map(({ loop }) => [loop.cycle[0], new Set<number>(loop.cycle)]));
+  const h = regions.entryHeight;
+  const known = entryConstants(a, {
+    skip: (from, to) => back.get(to)?.has(from) ?? false,
+    depth: (b) => (back.has(b) ? Math.max(a.blocks[b].stackReq, h[b] - regions.regions[regions.regionOf[b]].low) : a.blocks[b].stackReq),
+  });
+  for (const { loop, counters } of cands) {
+    const head = loop.cycle[0];
+    const slots = counters.filter((c) => {
+      const c0 = known.get(head)?.get(h[head] - c.slot);
+      return c0 !== undefined && c0 < 1n << 62n;
+    }).map((c) => c.slot);
+    if (slots.length === 0) continue;
+    for (const x of loop.cycle) {
+      const at = slots.filter((slot) => slot < h[x]);
+      if (at.length) out.set(x, new Set(at));
+    }
+  }
 }
 
 /**
