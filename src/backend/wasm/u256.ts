@@ -56,6 +56,11 @@ export function makeLess(bb: BlockBuilder, a: Value, b: Value, signed: boolean):
   const m = bb.m;
   const A = (i: number) => bb.get(a.limbs[i]);
   const B = (i: number) => bb.get(b.limbs[i]);
+  // One side below 2^64 (a small constant, a narrow counter): its limb 0 against the other's, unless the other has
+  // high bits — one OR chain, not three compare pairs (TurboFan does not fold them into this).
+  const small = (v: Value) => v.limbs[1] === 0n && v.limbs[2] === 0n && v.limbs[3] === 0n;
+  if (!signed && small(a)) return small(b) ? m.i64.lt_u(A(0), B(0)) : m.i32.or(m.i64.ne(makeOrLimbs(bb, b, 1), m.i64.const(0n)), m.i64.lt_u(A(0), B(0)));
+  if (!signed && small(b)) return m.i32.and(m.i64.eqz(makeOrLimbs(bb, a, 1)), m.i64.lt_u(A(0), B(0)));
   let acc = m.i64.lt_u(A(0), B(0));
   for (let i = 1; i < 4; i++) {
     const lt = i === 3 && signed ? m.i64.lt_s(A(i), B(i)) : m.i64.lt_u(A(i), B(i));
