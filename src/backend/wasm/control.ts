@@ -14,7 +14,7 @@ import { traitsIn } from '../../evm/traits.ts';
 import { BlockBuilder, initBswapMask, LOCAL_JT, LOCAL_LABEL, LOCAL_SP, LOCAL_STATUS, Locals, loadGas, storeGas } from './frame.ts';
 import { emitChainChecks, gasChains, type GasChains } from './gas-chains.ts';
 import { compileInst, type LowerContext } from './lower.ts';
-import { direct, enteredBlocks, impliedStackChecks, loadWindow, planRegisters, storeWindow } from './registers.ts';
+import { direct, enteredBlocks, impliedStackChecks, loadWindow, planRegisters, storeWindow, stubChecks } from './registers.ts';
 import { binaryen, type Expr, i32, isUnreachable, type Module } from './module.ts';
 import { makeOrLimbs } from './u256.ts';
 import { WasmWriter } from './writer.ts';
@@ -424,11 +424,12 @@ function registerContext(a: Analysis, trace: boolean) {
   const entered = enteredBlocks(a, plan);
   const { entryHeight } = plan.regions;
   const regOf = (b: BlockIdx) => plan.groups.get(plan.groupOf[b]);
+  const implied = impliedStackChecks(a, plan, entered);
   return {
     plan,
     entered,
-    /** Group blocks whose stack checks their predecessors' imply. */
-    implied: impliedStackChecks(a, plan, entered),
+    /** Group blocks whose stack checks their predecessors' (and, for an entered one, its stub's) imply. */
+    implied,
     /** Chains whose gas and stack checks their head makes (none when tracing: every block reports itself). */
     chains: trace ? undefined : gasChains(a, (b) => plan.inReg[b] === 1),
     /** The register window of block `b`'s BlockBuilder, if it keeps its slots in locals. */
@@ -443,7 +444,7 @@ function registerContext(a: Analysis, trace: boolean) {
     },
     /** The stub of an entered block: its window's loads. */
     stubCode(m: Module, t: BlockIdx): Expr[] {
-      return loadWindow(m, regOf(t)!, entryHeight[t], plan.liveIn.get(t)!);
+      return [...stubChecks(m, a.blocks[t], implied), ...loadWindow(m, regOf(t)!, entryHeight[t], plan.liveIn.get(t)!)];
     },
     /** Whether the edge b → t keeps the window in locals (else: b's leave code, then t's stub if it has one). */
     direct: (b: Block, t: BlockIdx): boolean => direct(plan, b, t),

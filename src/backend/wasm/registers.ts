@@ -14,7 +14,7 @@
  * stay in the unused gap between the environment words and STACK_BASE (a block reading such a slot fails its own
  * underflow check first), and a slot stored when leaving was loaded or written on the way (see planRegisters).
  */
-import { ENV, STACK_BASE } from '../../abi/context.ts';
+import { ENV, STACK_BASE, STACK_END, Status } from '../../abi/context.ts';
 import { type StackRegions, stackRegions } from '../../analysis/regions.ts';
 import { bodyEnd, successors } from '../../analysis/blocks.ts';
 import { cyclesOf } from '../../analysis/cycles.ts';
@@ -22,7 +22,7 @@ import { entryConstants } from '../../analysis/entry-constants.ts';
 import { type CountedLoop, countedLoops } from '../../analysis/loops.ts';
 import type { Analysis, Block, BlockIdx } from '../../analysis/types.ts';
 import { Op, traitsIn } from '../../evm/traits.ts';
-import { LOCAL_BASE, LOCAL_SP, regLocal } from './frame.ts';
+import { LOCAL_BASE, LOCAL_GAS, LOCAL_SP, regLocal } from './frame.ts';
 import { type Expr, i32, i64, type Module } from './module.ts';
 
 /** Widest window (slots) of a group: a window must fit the gap below STACK_BASE (see the file comment). */
@@ -416,16 +416,25 @@ export function impliedStackChecks(a: Analysis, plan: RegisterPlan, entered: Rea
   for (const b of members) for (const t of exitTargets(b)) if (direct(plan, b, t)) preds.get(t)!.push(b.index);
   // lo: base ≥ STACK_BASE + 32·lo; hi: base ≤ STACK_END − 32·hi, known on entry to each block (top = +∞ to start).
   const lo = new Map<BlockIdx, number>(), hi = new Map<BlockIdx, number>();
-  for (const b of members) { lo.set(b.index, entered.has(b.index) ? -Infinity : Infinity); hi.set(b.index, entered.has(b.index) ? -Infinity : Infinity); }
+  // An entered block's other ways in go through its stub, which makes the block's own checks (stubChecks): they count
+  // as one more predecessor that proves exactly them.
+  const ownLo = (b: Block) => b.stackReq - h[b.index];
+  const ownHi = (b: Block) => h[b.index] + b.stackMaxGrowth;
+  const none = (b: Block) => !entered.has(b.index) && preds.get(b.index)!.length === 0; // no way in: proves nothing
+  for (const b of members) {
+    lo.set(b.index, entered.has(b.index) ? ownLo(b) : none(b) ? -Infinity : Infinity);
+    hi.set(b.index, entered.has(b.index) ? ownHi(b) : none(b) ? -Infinity : Infinity);
+  }
   const outLo = (p: BlockIdx) => Math.max(lo.get(p)!, a.blocks[p].stackReq - h[p]);
   const outHi = (p: BlockIdx) => Math.max(hi.get(p)!, h[p] + a.blocks[p].stackMaxGrowth);
   for (let changed = true; changed;) {
     changed = false;
     for (const b of members) {
-      if (entered.has(b.index)) continue;
       const ps = preds.get(b.index)!;
-      const l = ps.length ? Math.min(...ps.map(outLo)) : -Infinity;
-      const u = ps.length ? Math.min(...ps.map(outHi)) : -Infinity;
+      const stub = entered.has(b.index);
+      const l = Math.min(stub ? ownLo(b) : Infinity, ...ps.map(outLo));
+      const u = Math.min(stub ? ownHi(b) : Infinity, ...ps.map(outHi));
+      if (none(b)) continue;
       if (l !== lo.get(b.index) || u !== hi.get(b.index)) { lo.set(b.index, l); hi.set(b.index, u); changed = true; }
     }
   }
@@ -434,4 +443,25 @@ export function impliedStackChecks(a: Analysis, plan: RegisterPlan, entered: Rea
     if (hi.get(b.index)! >= h[b.index] + b.stackMaxGrowth) over.add(b.index);
   }
   return { under, over };
+}
+
+/**
+ * The stack checks an entered group block's stub makes for it (those impliedStackChecks let the block skip: its direct
+ * predecessors prove them), in the block's order: gas, underflow, overflow — a block that would fail its gas check
+ * and a stack check reports OutOfGas, as the reference does.
+ */
+export function stubChecks(m: Module, b: Block, implied: { under: ReadonlySet<BlockIdx>; over: ReadonlySet<BlockIdx> }): Expr[] {
+  const sp = () => m.local.get(LOCAL_SP, i32);
+  const under = () => m.i32.lt_u(sp(), m.i32.const(STACK_BASE + 32 * b.stackReq));
+  const over = () => m.i32.gt_u(sp(), m.i32.const(STACK_END - 32 * b.stackMaxGrowth));
+  const moved: Expr[] = [];
+  if (b.stackReq > 0 && implied.under.has(b.index)) moved.push(under());
+  if (b.stackMaxGrowth > 0 && implied.over.has(b.index)) moved.push(over());
+  if (moved.length === 0) return [];
+  const ret = (st: Status) => m.return(m.i32.const(st));
+  const fail: Expr[] = [];
+  if (b.gas > 0) fail.push(m.if(m.i64.lt_u(m.local.get(LOCAL_GAS, i64), m.i64.const(BigInt(b.gas))), ret(Status.OutOfGas)));
+  if (b.stackReq > 0) fail.push(m.if(under(), ret(Status.StackUnderflow)));
+  fail.push(ret(Status.StackOverflow));
+  return [m.if(moved.length === 1 ? moved[0] : m.i32.or(moved[0], moved[1]), m.block(null, fail))];
 }
