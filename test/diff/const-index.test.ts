@@ -1,7 +1,8 @@
 /**
  * @file SIGNEXTEND and BYTE with a constant index (the wasm backend lowers them inline, src/backend/wasm/u256.ts,
  * instead of calling a builtin): every index 0–33 and a few past, on run-time values from calldata, against
- * @ethereumjs/evm. One program computes all results for a value and returns them.
+ * @ethereumjs/evm. One program computes all results for a value and returns them. Also SIGNEXTEND by a run-time index
+ * (the native prelude's general limb form, mevmc_w_signextend) on constant values, for every index.
  */
 import { describe, it } from 'vitest';
 import { word } from '../../runtime/harness/case.ts';
@@ -22,7 +23,18 @@ const VALUES = [
   0x80808080808080808080808080808080808080808080808080808080808080n,
 ];
 
+/** For each value x: SIGNEXTEND(i, x) to memory word k, the index i from calldata; return them all. */
+const RUNTIME_INDEX = asmBytes(`
+  PUSH 0 CALLDATALOAD
+  ${VALUES.map((x, k) => `PUSH ${x} DUP2 SIGNEXTEND PUSH ${32 * k} MSTORE`).join('\n')}
+  PUSH ${32 * VALUES.length} PUSH 0 RETURN
+`);
+
 describe('SIGNEXTEND / BYTE by a constant index', () => {
+  it('SIGNEXTEND by a run-time index: every index on the same values', async () => {
+    for (const i of INDICES) await expectSame(mkCase({ code: RUNTIME_INDEX, calldata: word(BigInt(i)), gas: '10000000', fork: 'cancun' }));
+  }, 120_000);
+
   it('every index on values that put the sign bit in each limb', async () => {
     for (const x of VALUES) await expectSame(mkCase({ code: PROGRAM, calldata: word(x), gas: '10000000', fork: 'cancun' }));
   }, 120_000);
