@@ -121,12 +121,11 @@ MEVMC_NATIVE_INLINE w256 mevmc_w_load_be(const uint8_t *p) {
                       __builtin_bswap64(l[3]));
 }
 
-/* MSTORE. */
+/* MSTORE. The limbs through a u256 (a copy) rather than shifts of the word: the same machine code, and ~10% less clang
+ * time on memory_grow_mstore (4,096 MSTOREs), whose i256 shift-and-truncate pairs InstCombine and ISel each took apart. */
 MEVMC_NATIVE_INLINE void mevmc_w_store_be(uint8_t *p, w256 v) {
-  uint64_t l[4] = {
-    __builtin_bswap64(mevmc_w_limb(v, 3)), __builtin_bswap64(mevmc_w_limb(v, 2)),
-    __builtin_bswap64(mevmc_w_limb(v, 1)), __builtin_bswap64(mevmc_w_limb(v, 0)),
-  };
+  u256 u = mevmc_w_to_u256(v);
+  uint64_t l[4] = { __builtin_bswap64(u.w[3]), __builtin_bswap64(u.w[2]), __builtin_bswap64(u.w[1]), __builtin_bswap64(u.w[0]) };
   __builtin_memcpy(p, l, 32);
 }
 
