@@ -12,7 +12,7 @@ import { extendedBlocks } from '../../src/backend/wasm/control.ts';
 import { gasChains } from '../../src/backend/wasm/gas-chains.ts';
 import { asm } from '../helpers/asm.ts';
 import { expectSame, mkCase } from '../helpers/engines.ts';
-import { traceGas } from '../helpers/trace.ts';
+import { haltsAtEveryGasBoundary } from '../helpers/gas-boundaries.ts';
 
 const T = 300_000;
 
@@ -27,19 +27,6 @@ function extended(code: string): { continues: number; sides: number } {
 const word = (x: bigint) => x.toString(16).padStart(64, '0');
 const calldata = (...xs: bigint[]) => '0x' + xs.map(word).join('');
 
-/** Run `code` with every gas limit a boundary lies on; compare result and error kind. */
-async function everyBoundary(code: string, data: string): Promise<number> {
-  const c = mkCase({ fork: 'cancun', code, calldata: data, gas: '1000000' });
-  const tr = await traceGas(c);
-  const limits = new Set<bigint>([0n, 1n, tr.gasUsed - 1n, tr.gasUsed, tr.gasUsed + 1n]);
-  for (const s of tr.steps) { const used = c.gas - s.gasLeft; limits.add(used); limits.add(used + 1n); if (used > 0n) limits.add(used - 1n); }
-  let halts = 0;
-  for (const g of [...limits].sort((x, y) => (x < y ? -1 : 1))) {
-    const r = await expectSame(mkCase({ fork: 'cancun', code, calldata: data, gas: String(g) }), { checkError: true, note: `gas ${g}` });
-    if (r.ref.status === 'halt') halts++;
-  }
-  return halts;
-}
 
 // A chain of 36 jumps first keeps each program in the linear layout (more than 32 blocks; the Relooper's has none).
 const pre = Array.from({ length: 36 }, (_, i) => `PUSH :p${i} JUMP p${i}: JUMPDEST`).join(' ');
@@ -74,8 +61,8 @@ describe('extended blocks (wasm linear layout)', () => {
   }, T);
 
   it('out of gas exactly at each block of an extended block', async () => {
-    expect(await everyBoundary(exits, calldata(0n, 0n, 0n))).toBeGreaterThan(10);
-    expect(await everyBoundary(exits, calldata(0n, 1n))).toBeGreaterThan(5);
+    expect(await haltsAtEveryGasBoundary(exits, calldata(0n, 0n, 0n))).toBeGreaterThan(10);
+    expect(await haltsAtEveryGasBoundary(exits, calldata(0n, 1n))).toBeGreaterThan(5);
   }, T);
 
   // solc's guard before a division: DUP2 PUSH :t JUMPI INVALID t: JUMPDEST SDIV — twice in a row, then the quotients.
@@ -90,7 +77,7 @@ describe('extended blocks (wasm linear layout)', () => {
     for (const d of [[7n, 3n, -100n & m1], [0n, 3n, 5n], [7n, 0n, 5n], [-9n & m1, m1, 1n << 255n]]) {
       await expectSame(mkCase({ fork: 'cancun', code: assertDiv, calldata: calldata(...d), gas: '100000' }), { checkError: true });
     }
-    expect(await everyBoundary(assertDiv, calldata(7n, 3n, 100n))).toBeGreaterThan(5);
+    expect(await haltsAtEveryGasBoundary(assertDiv, calldata(7n, 3n, 100n))).toBeGreaterThan(5);
   }, T);
 
   // The halting side stores an error selector at [0, 32) and reverts; the taken side then stores at [0, 32) itself
@@ -102,7 +89,7 @@ describe('extended blocks (wasm linear layout)', () => {
 
   it('memory grown in a halting side arm is not taken for grown after it', async () => {
     for (const d of [[0n], [1n]]) await expectSame(mkCase({ fork: 'cancun', code: sideMemory, calldata: calldata(...d), gas: '100000' }), { checkError: true });
-    expect(await everyBoundary(sideMemory, calldata(1n))).toBeGreaterThan(3);
+    expect(await haltsAtEveryGasBoundary(sideMemory, calldata(1n))).toBeGreaterThan(3);
   }, T);
 
   // Heights 2, then 1 in the next block, which pops three: its underflow check must count the items still in locals.
@@ -116,7 +103,7 @@ describe('extended blocks (wasm linear layout)', () => {
     const r = await expectSame(mkCase({ fork: 'cancun', code: under, calldata: calldata(0n, 0n), gas: '100000' }), { checkError: true });
     expect(r.ref.error).toBe('stack underflow');
     for (const d of [[1n], [0n, 1n]]) await expectSame(mkCase({ fork: 'cancun', code: under, calldata: calldata(...d), gas: '100000' }), { checkError: true });
-    expect(await everyBoundary(under, calldata(0n, 0n))).toBeGreaterThan(3);
+    expect(await haltsAtEveryGasBoundary(under, calldata(0n, 0n))).toBeGreaterThan(3);
   }, T);
 
   // 1,020 items, a JUMPI, then blocks that go on and push to 1,024 and past it.

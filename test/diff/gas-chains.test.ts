@@ -11,7 +11,7 @@ import { gasChains } from '../../src/backend/wasm/gas-chains.ts';
 import { runReference } from '../../runtime/harness/reference/ethereumjs.ts';
 import { asm } from '../helpers/asm.ts';
 import { expectSame, mkCase } from '../helpers/engines.ts';
-import { traceGas } from '../helpers/trace.ts';
+import { haltsAtEveryGasBoundary } from '../helpers/gas-boundaries.ts';
 
 const T = 300_000;
 
@@ -23,20 +23,6 @@ function longestChain(code: string): number {
   return n;
 }
 
-/** Run `code` with every gas limit from 0 to its cost + 2 that a boundary lies on; compare result and error kind. */
-async function everyBoundary(code: string, calldata = '0x'): Promise<number> {
-  const c = mkCase({ fork: 'cancun', code, calldata, gas: '1000000' });
-  const tr = await traceGas(c);
-  const limits = new Set<bigint>([0n, 1n, tr.gasUsed - 1n, tr.gasUsed, tr.gasUsed + 1n, tr.gasUsed + 2n]);
-  // gas left before each instruction, as a limit: exactly enough for everything before it, and one short of that
-  for (const s of tr.steps) { const used = c.gas - s.gasLeft; limits.add(used); limits.add(used + 1n); if (used > 0n) limits.add(used - 1n); }
-  let halts = 0;
-  for (const g of [...limits].sort((x, y) => (x < y ? -1 : 1))) {
-    const r = await expectSame(mkCase({ fork: 'cancun', code, calldata, gas: String(g) }), { checkError: true, note: `gas ${g}` });
-    if (r.ref.status === 'halt') halts++;
-  }
-  return halts;
-}
 
 describe('gas checks hoisted along chains of blocks', () => {
   // Blocks JUMPDEST…JUMP visited forwards and backwards, with arithmetic; then the gas left after the chain.
@@ -55,7 +41,7 @@ describe('gas checks hoisted along chains of blocks', () => {
   });
 
   it('out of gas exactly at each block of a chain, and the gas left after it', async () => {
-    expect(await everyBoundary(around)).toBeGreaterThan(10);
+    expect(await haltsAtEveryGasBoundary(around)).toBeGreaterThan(10);
   }, T);
 
   // Heights 2 → 1 → 0 → underflow at c's POP (the last charged instruction of its block).
@@ -68,7 +54,7 @@ describe('gas checks hoisted along chains of blocks', () => {
   it('stack underflow in the middle of a chain: ample gas, and short gas before and after it', async () => {
     const ample = await expectSame(mkCase({ fork: 'cancun', code: under, gas: '100000' }), { checkError: true });
     expect(ample.ref.error).toBe('stack underflow');
-    expect(await everyBoundary(under)).toBeGreaterThan(5);
+    expect(await haltsAtEveryGasBoundary(under)).toBeGreaterThan(5);
   }, T);
 
   // A chain of 1,023 PUSH0s, a, b; b's second PUSH0 overflows, last in its block (c is also a JUMPI target, so it is
@@ -81,7 +67,7 @@ describe('gas checks hoisted along chains of blocks', () => {
   it('stack overflow in the middle of a chain: ample gas, and short gas before and after it', async () => {
     const ample = await expectSame(mkCase({ fork: 'cancun', code: over, gas: '100000' }), { checkError: true });
     expect(ample.ref.error).toBe('stack overflow');
-    expect(await everyBoundary(over)).toBeGreaterThan(5);
+    expect(await haltsAtEveryGasBoundary(over)).toBeGreaterThan(5);
   }, T);
 
   it('jump_around-like: 200 blocks in one chain, each gas limit one short of a block and exactly at it', async () => {

@@ -11,7 +11,7 @@ import { analyze, parseForkName } from '../../src/index.ts';
 import { planRegisters } from '../../src/backend/wasm/registers.ts';
 import { asm } from '../helpers/asm.ts';
 import { expectSame, mkCase } from '../helpers/engines.ts';
-import { traceGas } from '../helpers/trace.ts';
+import { haltsAtEveryGasBoundary } from '../helpers/gas-boundaries.ts';
 
 const T = 300_000;
 
@@ -24,18 +24,6 @@ function narrowed(code: string): number {
   return planRegisters(a, true).narrow.size;
 }
 
-async function everyBoundary(code: string, data: string): Promise<number> {
-  const c = mkCase({ fork: 'cancun', code, calldata: data, gas: '1000000' });
-  const tr = await traceGas(c);
-  const limits = new Set<bigint>([0n, 1n, tr.gasUsed - 1n, tr.gasUsed, tr.gasUsed + 1n]);
-  for (const s of tr.steps) { const used = c.gas - s.gasLeft; limits.add(used); limits.add(used + 1n); if (used > 0n) limits.add(used - 1n); }
-  let halts = 0;
-  for (const g of [...limits].sort((x, y) => (x < y ? -1 : 1))) {
-    const r = await expectSame(mkCase({ fork: 'cancun', code, calldata: data, gas: String(g) }), { checkError: true, note: `gas ${g}` });
-    if (r.ref.status === 'halt') halts++;
-  }
-  return halts;
-}
 
 // A chain of 36 jumps first puts a program in the linear layout (more than 32 blocks); without it, the Relooper's.
 const pre = Array.from({ length: 36 }, (_, i) => `PUSH :p${i} JUMP p${i}: JUMPDEST`).join(' ');
@@ -80,6 +68,6 @@ describe('narrow counters (wasm register groups)', () => {
   }, T);
 
   it('out of gas at every instruction of a short narrowed loop', async () => {
-    for (const linear of [false, true]) expect(await everyBoundary(loop(0n, 1n, linear), calldata(3n, BIG))).toBeGreaterThan(20);
+    for (const linear of [false, true]) expect(await haltsAtEveryGasBoundary(loop(0n, 1n, linear), calldata(3n, BIG))).toBeGreaterThan(20);
   }, T);
 });

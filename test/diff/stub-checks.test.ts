@@ -9,7 +9,9 @@ import { analyze, parseForkName } from '../../src/index.ts';
 import { enteredBlocks, impliedStackChecks, planRegisters } from '../../src/backend/wasm/registers.ts';
 import { asm } from '../helpers/asm.ts';
 import { expectSame, mkCase } from '../helpers/engines.ts';
-import { traceGas } from '../helpers/trace.ts';
+import { atEveryGasBoundary } from '../helpers/gas-boundaries.ts';
+
+const errorsAtEveryGasBoundary = async (code: string, data: string) => new Set((await atEveryGasBoundary(code, data)).map((r) => String(r.error ?? r.status)));
 
 const T = 300_000;
 const word = (x: bigint) => x.toString(16).padStart(64, '0');
@@ -26,18 +28,6 @@ function stubbed(code: string): [number, number] {
   return [u, o];
 }
 
-async function everyBoundary(code: string, data: string): Promise<Set<string>> {
-  const c = mkCase({ fork: 'cancun', code, calldata: data, gas: '1000000' });
-  const tr = await traceGas(c);
-  const limits = new Set<bigint>([0n, 1n, 2n, 3n, tr.gasUsed - 1n, tr.gasUsed, tr.gasUsed + 1n]);
-  for (const s of tr.steps) { const used = c.gas - s.gasLeft; limits.add(used); limits.add(used + 1n); if (used > 0n) limits.add(used - 1n); }
-  const errors = new Set<string>();
-  for (const g of [...limits].sort((x, y) => (x < y ? -1 : 1))) {
-    const r = await expectSame(mkCase({ fork: 'cancun', code, calldata: data, gas: String(g) }), { checkError: true, note: `gas ${g}` });
-    errors.add(String(r.ref.error ?? r.ref.status));
-  }
-  return errors;
-}
 
 const pre = Array.from({ length: 36 }, (_, i) => `PUSH :p${i} JUMP p${i}: JUMPDEST`).join(' ');
 
@@ -59,11 +49,11 @@ describe('stack checks in a register group stub', () => {
 
   it('a header entered with enough items, too few, or too many: every gas limit', async () => {
     for (const linear of [false, true]) {
-      const ok = await everyBoundary(loop('PUSH 0 CALLDATALOAD PUSH 0', linear), calldata(3n));
+      const ok = await errorsAtEveryGasBoundary(loop('PUSH 0 CALLDATALOAD PUSH 0', linear), calldata(3n));
       expect(ok.has('out of gas')).toBe(true);
-      const few = await everyBoundary(loop('PUSH 0', linear), calldata(3n));
+      const few = await errorsAtEveryGasBoundary(loop('PUSH 0', linear), calldata(3n));
       expect(few.has('stack underflow') && few.has('out of gas')).toBe(true);
-      const many = await everyBoundary(loop(`${'PUSH0 '.repeat(1021)} PUSH 0 CALLDATALOAD PUSH 0`, linear), calldata(3n));
+      const many = await errorsAtEveryGasBoundary(loop(`${'PUSH0 '.repeat(1021)} PUSH 0 CALLDATALOAD PUSH 0`, linear), calldata(3n));
       expect(many.has('stack overflow') && many.has('out of gas')).toBe(true);
     }
   }, T);
